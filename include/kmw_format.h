@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kmw_format.h - pure formatters: struct kmw_event to bytes, no I/O */
+#ifndef KMW_FORMAT_H
+#define KMW_FORMAT_H
+
+#include "kmw_buf.h"
+#include "kmw_event.h"
+
+enum kmw_format {
+	KMW_FMT_JSON,
+	KMW_FMT_TEXT,
+};
+
+/**
+ * format_parse_name - "json" or "text" to enum kmw_format. Returns 0 or -EINVAL.
+ */
+int format_parse_name(const char *name, enum kmw_format *out);
+
+/**
+ * format_json - append @ev as one JSON object and a newline to @b (schema in
+ * doc/schema.md). Returns 0 or -ENOMEM.
+ */
+int format_json(struct kmw_buf *b, const struct kmw_event *ev);
+
+/**
+ * format_text - append @ev as one readable line and a newline to @b. Every
+ * untrusted string is escaped so that it cannot end the line. Returns 0 or -ENOMEM.
+ */
+int format_text(struct kmw_buf *b, const struct kmw_event *ev);
+
+/**
+ * format_event - dispatch on @fmt. Returns 0 or -ENOMEM.
+ */
+int format_event(struct kmw_buf *b, enum kmw_format fmt, const struct kmw_event *ev);
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kmw_parse.h - audit record text to struct kmw_event, through libauparse in feed mode */
+#ifndef KMW_PARSE_H
+#define KMW_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmw_event.h"
+
+struct kmw_parser;
+
+/* Called once per module syscall event; @ev lives until the callback returns. */
+typedef void (*kmw_event_cb)(struct kmw_event *ev, void *arg);
+
+struct kmw_parse_stats {
+	uint64_t records;	/* records fed */
+	uint64_t events;	/* complete audit events seen by auparse */
+	uint64_t module_events;	/* of them, module syscalls turned into kmw_event */
+	uint64_t bad_events;	/* module events whose SYSCALL record was malformed */
+};
+
+/**
+ * parse_new - a parser that calls @cb for every module syscall event.
+ * @hostname: default node name when records carry no node= (may be NULL).
+ * Returns NULL with errno set on failure.
+ */
+struct kmw_parser *parse_new(kmw_event_cb cb, void *arg, const char *hostname);
+
+/**
+ * parse_free - flush nothing, release everything.
+ */
+void parse_free(struct kmw_parser *p);
+
+/**
+ * parse_feed - feed @len bytes of audit text: whole lines "type=X msg=audit(...): ..."
+ * ending in '\n'. Callbacks may run before it returns. Returns 0 or -errno.
+ */
+int parse_feed(struct kmw_parser *p, const char *data, size_t len);
+
+/**
+ * parse_feed_record - frame one netlink record (@type, payload @msg of @len
+ * bytes) the way auditd writes it, and feed it. Returns 0 or -errno.
+ */
+int parse_feed_record(struct kmw_parser *p, int type, const char *msg, size_t len);
+
+/**
+ * parse_age - complete events that waited long enough for more records.
+ */
+void parse_age(struct kmw_parser *p);
+
+/**
+ * parse_flush - complete every pending event (end of input or shutdown).
+ */
+void parse_flush(struct kmw_parser *p);
+
+/**
+ * parse_stats - counters since parse_new.
+ */
+const struct kmw_parse_stats *parse_stats(const struct kmw_parser *p);
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kmw_rules.h - audit control through libaudit: status, enabled flag, kmodwatch's rules */
+#ifndef KMW_RULES_H
+#define KMW_RULES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libaudit.h>
+
+#define KMW_DEFAULT_KEY "kmodwatch"
+
+/* How the installation went, per arch. */
+struct kmw_rules_report {
+	int added;		/* rules kmodwatch added */
+	int covered;		/* arches already covered by existing rules */
+	int partial;		/* arches partly covered: a rule was added for the rest */
+	int failed;		/* arches whose rule could not be added */
+	int last_error;		/* -errno of the last failure */
+};
+
+struct kmw_rules {
+	int fd;
+	int n;
+	struct audit_rule_data *rule[4];	/* the rules kmodwatch added, to delete at exit */
+};
+
+/**
+ * rules_status - the kernel's audit status. Returns 0 or -errno.
+ */
+int rules_status(int fd, struct audit_status *st);
+
+/**
+ * rules_install - make sure every module syscall is audited on the native and
+ * the compat arch, adding rules with key @key only for what existing rules do
+ * not already cover (a rule covers when it is "always,exit" with no condition
+ * but arch and key). @r remembers exactly the rules added.
+ * Returns 0 when all is covered, or -errno of the first failure (the report
+ * says what happened per arch).
+ */
+int rules_install(struct kmw_rules *r, int fd, const char *key, struct kmw_rules_report *rep);
+
+/**
+ * rules_remove - delete exactly the rules rules_install added. Returns 0 or
+ * -errno of the last failure.
+ */
+int rules_remove(struct kmw_rules *r);
+
+/**
+ * rules_build - one "always,exit" rule for @arch ("b64", "b32") covering the
+ * @n syscalls in @names, with key @key. Resets libaudit's builder state first.
+ * Returns NULL with errno set.
+ */
+struct audit_rule_data *rules_build(const char *arch, const char *const *names, int n,
+				    const char *key);
+
+/**
+ * rules_count_key - number of rules in the kernel whose key is @key, or -errno.
+ */
+int rules_count_key(int fd, const char *key);
+
+#endif

@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* kmodwatchd.c - the daemon: options, privileges, audit setup, the event loop */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cap-ng.h>
+#include <libaudit.h>
+
+#include "kmw_buf.h"
+#include "kmw_enrich.h"
+#include "kmw_format.h"
+#include "kmw_parse.h"
+#include "kmw_rules.h"
+#include "kmw_sink.h"
+#include "kmw_source.h"
+
+#define EXIT_USAGE 2
+#define EXIT_NOPRIV 4
+#define DEFAULT_OUTPUT "/var/log/kmodwatch/events.json"
+/* an event whose last record came this long ago is complete */
+#define IDLE_MS 50
+
+struct opts {
+	bool foreground;
+	const char *output;
+	enum kmw_format format;
+	enum kmw_source_mode source;
+	bool no_rules;
+	const char *key;
+	const char *record_log;
+};
+
+struct daemon {
+	struct opts o;
+	struct kmw_parser *parser;
+	struct kmw_enricher *enricher;
+	struct kmw_sink sink;
+	struct kmw_source src;
+	struct kmw_rules rules;
+	struct kmw_buf out;
+	int ctl;		/* libaudit control socket */
+	int sigfd;
+	FILE *record_log;	/* --record-log: every record as received, for debugging */
+	bool restore_enabled;	/* we enabled audit and turn it off again at exit */
+	uint64_t events, sink_errors;
+};
+
+static bool use_syslog;
+
+static void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_msg(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (use_syslog) {
+		vsyslog(prio, fmt, ap);
+	} else {
+		fputs("kmodwatchd: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: kmodwatchd [OPTION]...\n"
+		"Watch kernel-module loads and unloads through the audit subsystem.\n\n"
+		"  -f, --foreground         stay in the foreground, log to stderr\n"
+		"  -o, --output FILE|-      where events go (default: stdout in the\n"
+		"                           foreground, else " DEFAULT_OUTPUT ")\n"
+		"  -F, --format json|text   event format (default json)\n"
+		"  -s, --source auto|multicast|unicast\n"
+		"                           auto: multicast beside a running auditd,\n"
+		"                           else become the audit daemon (default)\n"
+		"      --no-rules           install no audit rules; use those in place\n"
+		"  -k, --key KEY            key of the rules it installs (default " KMW_DEFAULT_KEY ")\n"
+		"      --record-log FILE    also append every audit record received to FILE\n"
+		"  -h, --help               this text\n"
+		"  -V, --version            version\n\n"
+		"Exit status: 0 stopped by a signal, 1 runtime error, 2 bad usage,\n"
+		"4 missing privileges.\n");
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "source", required_argument, NULL, 's' },
+		{ "no-rules", no_argument, NULL, 'R' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "record-log", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->key = KMW_DEFAULT_KEY;
+	while ((c = getopt_long(argc, argv, "fo:F:s:k:hV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->foreground = true; break;
+		case 'o': o->output = optarg; break;
+		case 'F':
+			if (format_parse_name(optarg, &o->format)) {
+				fprintf(stderr, "kmodwatchd: bad --format '%s': use json or text\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 's':
+			if (source_parse_mode(optarg, &o->source)) {
+				fprintf(stderr, "kmodwatchd: bad --source '%s': use auto, multicast or unicast\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'R': o->no_rules = true; break;
+		case 'L': o->record_log = optarg; break;
+		case 'k':
+			if (!*optarg || strlen(optarg) > AUDIT_MAX_KEY_LEN) {
+				fprintf(stderr, "kmodwatchd: bad --key: 1 to %d bytes\n", AUDIT_MAX_KEY_LEN);
+				return EXIT_USAGE;
+			}
+			o->key = optarg;
+			break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("kmodwatchd %s\n", PACKAGE_VERSION); exit(0);
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kmodwatchd: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!o->output)
+		o->output = o->foreground ? "-" : DEFAULT_OUTPUT;
+	return 0;
+}
+
+/* Which capability this configuration cannot do without. */
+static int check_privileges(const struct opts *o)
+{
+	bool need_control = !o->no_rules || o->source != KMW_SRC_MULTICAST;
+
+	capng_get_caps_process();
+	if (need_control && !capng_have_capability(CAPNG_EFFECTIVE, CAP_AUDIT_CONTROL)) {
+		fprintf(stderr, "kmodwatchd: missing CAP_AUDIT_CONTROL (needed to %s): run as root\n",
+			o->no_rules ? "read as the audit daemon" : "install audit rules");
+		return EXIT_NOPRIV;
+	}
+	if (o->source == KMW_SRC_MULTICAST &&
+	    !capng_have_capability(CAPNG_EFFECTIVE, CAP_AUDIT_READ)) {
+		fprintf(stderr, "kmodwatchd: missing CAP_AUDIT_READ (needed to read the audit "
+			"multicast group): run as root\n");
+		return EXIT_NOPRIV;
+	}
+	return 0;
+}
+
+static void on_event(struct kmw_event *ev, void *arg)
+{
+	struct daemon *d = arg;
+
+	enrich_event(d->enricher, ev);
+	buf_reset(&d->out);
+	if (format_event(&d->out, d->o.format, ev)) {
+		log_msg(LOG_ERR, "out of memory formatting event %llu", (unsigned long long)ev->serial);
+		return;
+	}
+	d->events++;
+	if (sink_write(&d->sink, d->out.data, d->out.len)) {
+		/* log the first failure of a run of them, not each */
+		if (d->sink.failed == 1 || d->sink.failed % 1000 == 0)
+			log_msg(LOG_ERR, "cannot write event to %s: %s (%llu failed)",
+				d->o.output, strerror(-d->sink.last_error),
+				(unsigned long long)d->sink.failed);
+	}
+}
+
+static void on_record(int type, const char *msg, size_t len, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->record_log) {
+		const char *name = audit_msg_type_to_name(type);
+
+		if (name)
+			fprintf(d->record_log, "type=%s msg=%.*s\n", name, (int)len, msg);
+		else
+			fprintf(d->record_log, "type=UNKNOWN[%d] msg=%.*s\n", type, (int)len, msg);
+		fflush(d->record_log);
+	}
+	parse_feed_record(d->parser, type, msg, len);
+}
+
+static int setup_audit(struct daemon *d)
+{
+	struct audit_status st;
+	struct kmw_rules_report rep;
+	int rc;
+
+	d->ctl = audit_open();
+	if (d->ctl < 0) {
+		log_msg(LOG_ERR, "cannot open the audit netlink socket: %s", strerror(errno));
+		return -1;
+	}
+	rc = rules_status(d->ctl, &st);
+	if (rc) {
+		log_msg(LOG_ERR, "cannot read the audit status: %s", strerror(-rc));
+		return -1;
+	}
+	if (st.enabled == 0 && !d->o.no_rules) {
+		if (audit_set_enabled(d->ctl, 1) > 0) {
+			d->restore_enabled = true;
+			log_msg(LOG_NOTICE, "audit was disabled: enabled it, and will disable it again at exit");
+		} else {
+			log_msg(LOG_ERR, "audit is disabled and could not be enabled: %s", strerror(errno));
+		}
+	} else if (st.enabled == 0) {
+		log_msg(LOG_WARNING, "audit is disabled and --no-rules leaves it so: no events will come");
+	}
+	if (st.enabled == 2)
+		log_msg(LOG_ERR, "audit is immutable (enabled 2): rules cannot change until reboot; "
+			"running with the rules in place");
+
+	if (!d->o.no_rules) {
+		rc = rules_install(&d->rules, d->ctl, d->o.key, &rep);
+		if (rc)
+			log_msg(LOG_ERR, "cannot add the module-syscall rule for %d arch(es): %s%s",
+				rep.failed, strerror(-rc),
+				st.enabled == 2 ? " (audit is immutable)" : "");
+		log_msg(LOG_INFO, "rules: %d added with key %s, %d arch(es) already covered by "
+			"existing rules%s", rep.added, d->o.key, rep.covered,
+			rep.partial ? " (some partly)" : "");
+	}
+
+	rc = source_open(&d->src, d->o.source, (pid_t)st.pid);
+	if (rc == -EEXIST) {
+		log_msg(LOG_ERR, "another process (pid %u) is the audit daemon: use --source multicast "
+			"or auto", st.pid);
+		return -1;
+	}
+	if (rc) {
+		log_msg(LOG_ERR, "cannot open the %s audit source: %s", source_mode_name(d->o.source),
+			strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+static void teardown_audit(struct daemon *d)
+{
+	int rc;
+
+	source_close(&d->src);
+	if (d->ctl < 0)
+		return;
+	rc = rules_remove(&d->rules);
+	if (rc)
+		log_msg(LOG_ERR, "cannot remove the rules it added: %s", strerror(-rc));
+	if (d->restore_enabled) {
+		if (audit_set_enabled(d->ctl, 0) <= 0)
+			log_msg(LOG_ERR, "cannot disable audit again: %s", strerror(errno));
+		else
+			log_msg(LOG_NOTICE, "audit disabled again, as it was before");
+	}
+	audit_close(d->ctl);
+	d->ctl = -1;
+}
+
+static int open_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* blocked before the first poll, so none is lost between setup and the loop */
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* Returns true when the daemon should stop. */
+static bool handle_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+	bool stop = false;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			int rc = sink_reopen(&d->sink);
+
+			if (rc)
+				log_msg(LOG_ERR, "cannot reopen %s: %s", d->o.output, strerror(-rc));
+			else
+				log_msg(LOG_INFO, "output reopened");
+		} else {
+			stop = true;
+		}
+	}
+	return stop;
+}
+
+static int run(struct daemon *d)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = d->src.fd, .events = POLLIN },
+		{ .fd = d->sigfd, .events = POLLIN },
+	};
+	bool pending = false;
+	int n, rc;
+
+	for (;;) {
+		n = poll(pfd, 2, pending ? IDLE_MS : -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_msg(LOG_ERR, "poll: %s", strerror(errno));
+			return 1;
+		}
+		if (n == 0) {
+			/* quiet for IDLE_MS: no record of a pending event is still coming */
+			parse_flush(d->parser);
+			pending = false;
+			continue;
+		}
+		if (pfd[1].revents && handle_signals(d))
+			break;
+		if (pfd[0].revents) {
+			rc = source_read(&d->src, on_record, d);
+			if (rc < 0) {
+				log_msg(LOG_ERR, "reading audit records: %s", strerror(-rc));
+				return 1;
+			}
+			if (rc > 0)
+				pending = true;
+		}
+	}
+	/* take what the kernel already queued, then complete every event */
+	source_read(&d->src, on_record, d);
+	parse_flush(d->parser);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { .ctl = -1, .sigfd = -1 };
+	char host[256];
+	int rc, status = 1;
+
+	d.src.fd = -1;
+	rc = parse_opts(argc, argv, &d.o);
+	if (rc)
+		return rc;
+	rc = check_privileges(&d.o);
+	if (rc)
+		return rc;
+
+	rc = sink_open(&d.sink, d.o.output);
+	if (rc) {
+		fprintf(stderr, "kmodwatchd: cannot open output %s: %s\n", d.o.output, strerror(-rc));
+		return 1;
+	}
+	if (d.o.record_log) {
+		d.record_log = fopen(d.o.record_log, "ae");
+		if (!d.record_log) {
+			fprintf(stderr, "kmodwatchd: cannot open %s: %s\n", d.o.record_log, strerror(errno));
+			goto out_sink;
+		}
+	}
+	if (!d.o.foreground) {
+		if (daemon(0, 0) < 0) {
+			fprintf(stderr, "kmodwatchd: cannot become a daemon: %s\n", strerror(errno));
+			goto out_sink;
+		}
+		use_syslog = true;
+		openlog("kmodwatchd", LOG_PID, LOG_DAEMON);
+	}
+	if (gethostname(host, sizeof(host)) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+
+	d.sigfd = open_signals();
+	if (d.sigfd < 0) {
+		log_msg(LOG_ERR, "cannot set up signals: %s", strerror(errno));
+		goto out_sink;
+	}
+	buf_init(&d.out);
+	d.parser = parse_new(on_event, &d, host[0] ? host : NULL);
+	d.enricher = enrich_new("/proc");
+	if (!d.parser || !d.enricher) {
+		log_msg(LOG_ERR, "out of memory");
+		goto out_free;
+	}
+	if (setup_audit(&d))
+		goto out_audit;
+	log_msg(LOG_INFO, "ready: source %s, receive buffer %d bytes, output %s (%s)",
+		source_mode_name(d.src.mode), d.src.rcvbuf, d.o.output,
+		d.o.format == KMW_FMT_TEXT ? "text" : "json");
+
+	status = run(&d);
+	log_msg(LOG_INFO, "stopping: %llu events, %llu records, %llu ENOBUFS overruns, %llu "
+		"output failures", (unsigned long long)d.events,
+		(unsigned long long)d.src.stats.records, (unsigned long long)d.src.stats.enobufs,
+		(unsigned long long)d.sink.failed);
+
+out_audit:
+	teardown_audit(&d);
+out_free:
+	parse_free(d.parser);
+	enrich_free(d.enricher);
+	buf_free(&d.out);
+	close(d.sigfd);
+out_sink:
+	if (d.record_log)
+		fclose(d.record_log);
+	sink_close(&d.sink);
+	return status;
+}

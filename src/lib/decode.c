@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* decode.c - module syscall numbers per arch, flag and errno names, audit string encodings */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <libaudit.h>
+#include <linux/audit.h>
+
+#include "kmw_decode.h"
+
+/* Arches whose syscall numbers libaudit knows; filled once, read-only after. */
+struct sc_arch {
+	uint32_t arch;
+	int machine;
+	int nr[4];	/* indexed by enum kmw_syscall */
+};
+
+static struct sc_arch sc_arches[] = {
+	{ AUDIT_ARCH_X86_64, -1, {0} },
+	{ AUDIT_ARCH_I386, -1, {0} },
+	{ AUDIT_ARCH_AARCH64, -1, {0} },
+	{ AUDIT_ARCH_ARM, -1, {0} },
+	{ AUDIT_ARCH_PPC64, -1, {0} },
+	{ AUDIT_ARCH_PPC64LE, -1, {0} },
+	{ AUDIT_ARCH_PPC, -1, {0} },
+	{ AUDIT_ARCH_S390X, -1, {0} },
+	{ AUDIT_ARCH_S390, -1, {0} },
+};
+#define N_ARCHES (sizeof(sc_arches) / sizeof(sc_arches[0]))
+
+static pthread_once_t sc_once = PTHREAD_ONCE_INIT;
+
+static const char *const sc_names[] = {
+	[KMW_SC_NONE] = NULL,
+	[KMW_SC_FINIT_MODULE] = "finit_module",
+	[KMW_SC_INIT_MODULE] = "init_module",
+	[KMW_SC_DELETE_MODULE] = "delete_module",
+};
+
+static void sc_init(void)
+{
+	size_t i;
+	int s;
+
+	for (i = 0; i < N_ARCHES; i++) {
+		struct sc_arch *a = &sc_arches[i];
+
+		a->machine = audit_elf_to_machine(a->arch);
+		for (s = KMW_SC_FINIT_MODULE; s <= KMW_SC_DELETE_MODULE; s++)
+			a->nr[s] = a->machine < 0 ? -1 : audit_name_to_syscall(sc_names[s], a->machine);
+	}
+}
+
+static const struct sc_arch *sc_find(uint32_t arch)
+{
+	size_t i;
+
+	pthread_once(&sc_once, sc_init);
+	for (i = 0; i < N_ARCHES; i++)
+		if (sc_arches[i].arch == arch)
+			return sc_arches[i].machine < 0 ? NULL : &sc_arches[i];
+	return NULL;
+}
+
+enum kmw_syscall decode_syscall(uint32_t arch, int nr)
+{
+	const struct sc_arch *a = sc_find(arch);
+	int s;
+
+	if (!a || nr < 0)
+		return KMW_SC_NONE;
+	for (s = KMW_SC_FINIT_MODULE; s <= KMW_SC_DELETE_MODULE; s++)
+		if (a->nr[s] == nr)
+			return (enum kmw_syscall)s;
+	return KMW_SC_NONE;
+}
+
+const char *decode_syscall_name(enum kmw_syscall sc)
+{
+	if (sc < KMW_SC_FINIT_MODULE || sc > KMW_SC_DELETE_MODULE)
+		return NULL;
+	return sc_names[sc];
+}
+
+const char *decode_arch_name(uint32_t arch)
+{
+	const struct sc_arch *a = sc_find(arch);
+
+	return a ? audit_machine_to_name(a->machine) : NULL;
+}
+
+static const struct kmw_flag_name finit_flags[] = {
+	{ KMW_MODULE_INIT_IGNORE_MODVERSIONS, "MODULE_INIT_IGNORE_MODVERSIONS" },
+	{ KMW_MODULE_INIT_IGNORE_VERMAGIC, "MODULE_INIT_IGNORE_VERMAGIC" },
+	{ KMW_MODULE_INIT_COMPRESSED_FILE, "MODULE_INIT_COMPRESSED_FILE" },
+	{ 0, NULL },
+};
+
+/* delete_module(2) looks at these two only; they are the generic O_ values. */
+static const struct kmw_flag_name delete_flags[] = {
+	{ 01000, "O_TRUNC" },
+	{ 04000, "O_NONBLOCK" },
+	{ 0, NULL },
+};
+
+int decode_flags_arg(enum kmw_syscall sc)
+{
+	switch (sc) {
+	case KMW_SC_FINIT_MODULE: return 2;
+	case KMW_SC_DELETE_MODULE: return 1;
+	default: return -1;
+	}
+}
+
+int decode_flags(enum kmw_syscall sc, uint64_t flags, const char **names,
+		 unsigned int max, unsigned int *n, uint64_t *unknown)
+{
+	const struct kmw_flag_name *t;
+
+	if (sc == KMW_SC_FINIT_MODULE)
+		t = finit_flags;
+	else if (sc == KMW_SC_DELETE_MODULE)
+		t = delete_flags;
+	else
+		return -EINVAL;
+	*n = 0;
+	for (; t->name; t++) {
+		if (!(flags & t->bit))
+			continue;
+		flags &= ~t->bit;
+		if (*n < max)
+			names[(*n)++] = t->name;
+	}
+	*unknown = flags;
+	return 0;
+}
+
+const char *decode_errno_name(int err)
+{
+	if (err <= 0)
+		return NULL;
+	return strerrorname_np(err);
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int decode_field(const char *val, size_t len, char *out, size_t *outlen)
+{
+	size_t i;
+
+	*outlen = 0;
+	if (len >= 1 && val[0] == '"') {
+		/* the kernel quotes only strings free of quotes and controls */
+		size_t end = (len >= 2 && val[len - 1] == '"') ? len - 1 : len;
+
+		memcpy(out, val + 1, end - 1);
+		*outlen = end - 1;
+		return 1;
+	}
+	if ((len == 6 && !memcmp(val, "(null)", 6)) || (len == 6 && !memcmp(val, "(none)", 6)))
+		return 0;
+	if (len % 2)
+		return -EINVAL;
+	for (i = 0; i < len; i += 2) {
+		int hi = hexval((unsigned char)val[i]), lo = hexval((unsigned char)val[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i / 2] = (char)(hi << 4 | lo);
+	}
+	*outlen = len / 2;
+	return 1;
+}
+
+int decode_proctitle(struct kmw_event *ev, const char *val, size_t len)
+{
+	char tmp[KMW_ARENA_SIZE];
+	size_t n, start, i;
+	int ret;
+
+	if (len > 2 * sizeof(tmp))
+		len = 2 * sizeof(tmp);
+	if (len && val[0] == '"') {
+		/* a quoted proctitle is one argument, without NUL separators */
+		if (len > sizeof(tmp))
+			len = sizeof(tmp);
+	}
+	ret = decode_field(val, len, tmp, &n);
+	if (ret <= 0)
+		return ret < 0 ? ret : 0;
+	/* argv elements are separated by NUL; the last one may lack it */
+	for (start = 0, i = 0; i <= n; i++) {
+		if (i == n || tmp[i] == '\0') {
+			if (i == n && start == n)
+				break;
+			event_add_arg(ev, tmp + start, i - start);
+			start = i + 1;
+		}
+	}
+	return 0;
+}

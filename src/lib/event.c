@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* event.c - reset and string storage of struct kmw_event */
+#include <errno.h>
+#include <string.h>
+
+#include "kmw_event.h"
+
+void event_reset(struct kmw_event *ev)
+{
+	/* the arena is not cleared: strings are only read through their length */
+	memset(ev, 0, offsetof(struct kmw_event, arena));
+	ev->pid = ev->ppid = -1;
+	ev->uid = ev->euid = ev->gid = ev->auid = ev->ses = -1;
+	ev->path_err = KMW_PATH_NOT_TRIED;
+}
+
+int event_set_str(struct kmw_event *ev, struct kmw_str *s, const char *p, size_t len)
+{
+	size_t room = KMW_ARENA_SIZE - ev->arena_len;
+	int ret = 0;
+
+	if (len > room) {
+		len = room;
+		s->truncated = true;
+		ev->arena_full = true;
+		ret = -ENOSPC;
+	} else {
+		s->truncated = false;
+	}
+	memcpy(ev->arena + ev->arena_len, p, len);
+	s->off = ev->arena_len;
+	s->len = (uint32_t)len;
+	s->set = true;
+	ev->arena_len += (uint32_t)len;
+	return ret;
+}
+
+int event_add_arg(struct kmw_event *ev, const char *p, size_t len)
+{
+	if (ev->argc >= KMW_MAX_ARGV) {
+		ev->argv_truncated = true;
+		return -ENOSPC;
+	}
+	if (event_set_str(ev, &ev->argv[ev->argc++], p, len)) {
+		ev->argv_truncated = true;
+		return -ENOSPC;
+	}
+	return 0;
+}

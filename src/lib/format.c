@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* format.c - the JSON schema (doc/schema.md) and the one-line text format */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "kmw_decode.h"
+#include "kmw_enrich.h"
+#include "kmw_format.h"
+
+int format_parse_name(const char *name, enum kmw_format *out)
+{
+	if (!strcmp(name, "json"))
+		*out = KMW_FMT_JSON;
+	else if (!strcmp(name, "text"))
+		*out = KMW_FMT_TEXT;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static void iso_time(char *out, size_t len, int64_t sec, unsigned int msec)
+{
+	time_t t = (time_t)sec;
+	struct tm tm;
+	size_t n;
+
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(out, len, "invalid");
+		return;
+	}
+	n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, len - n, ".%03uZ", msec % 1000);
+}
+
+/* JSON members; each writes ,"key": itself so that call sites stay flat */
+static void j_key(struct kmw_buf *b, bool *first, const char *key)
+{
+	if (!*first)
+		buf_putc(b, ',');
+	*first = false;
+	buf_putc(b, '"');
+	buf_puts(b, key);
+	buf_puts(b, "\":");
+}
+
+static void j_str(struct kmw_buf *b, bool *first, const char *key,
+		  const struct kmw_event *ev, const struct kmw_str *s)
+{
+	j_key(b, first, key);
+	if (s->set)
+		buf_json_str(b, event_str(ev, s), s->len);
+	else
+		buf_puts(b, "null");
+}
+
+static void j_cstr(struct kmw_buf *b, bool *first, const char *key, const char *s)
+{
+	j_key(b, first, key);
+	if (s)
+		buf_json_str(b, s, strlen(s));
+	else
+		buf_puts(b, "null");
+}
+
+static void j_int(struct kmw_buf *b, bool *first, const char *key, int64_t v)
+{
+	j_key(b, first, key);
+	buf_printf(b, "%" PRId64, v);
+}
+
+/* an id the record did not carry (-1) is null, not a number */
+static void j_id(struct kmw_buf *b, bool *first, const char *key, int64_t v)
+{
+	j_key(b, first, key);
+	if (v < 0)
+		buf_puts(b, "null");
+	else
+		buf_printf(b, "%" PRId64, v);
+}
+
+static void j_uint(struct kmw_buf *b, bool *first, const char *key, uint64_t v)
+{
+	j_key(b, first, key);
+	buf_printf(b, "%" PRIu64, v);
+}
+
+static void j_hex(struct kmw_buf *b, bool *first, const char *key, uint64_t v)
+{
+	j_key(b, first, key);
+	buf_printf(b, "\"0x%" PRIx64 "\"", v);
+}
+
+static void j_bool(struct kmw_buf *b, bool *first, const char *key, bool v)
+{
+	j_key(b, first, key);
+	buf_puts(b, v ? "true" : "false");
+}
+
+static void j_flags(struct kmw_buf *b, bool *first, const struct kmw_event *ev)
+{
+	const char *names[8];
+	unsigned int n, i;
+	uint64_t unknown, flags = ev->a[decode_flags_arg(ev->sc)];
+
+	decode_flags(ev->sc, flags, names, 8, &n, &unknown);
+	j_uint(b, first, "flags", flags);
+	j_key(b, first, "flag_names");
+	buf_putc(b, '[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_json_str(b, names[i], strlen(names[i]));
+	}
+	buf_putc(b, ']');
+	j_hex(b, first, "unknown_flags", unknown);
+}
+
+static int errno_of(const struct kmw_event *ev)
+{
+	if (ev->success || !ev->has_exit || ev->exit >= 0 || ev->exit < -4095)
+		return 0;
+	return (int)-ev->exit;
+}
+
+int format_json(struct kmw_buf *b, const struct kmw_event *ev)
+{
+	char ts[48];
+	bool f;
+	unsigned int i;
+	int err = errno_of(ev);
+
+	buf_printf(b, "{\"schema_version\":%d", KMW_SCHEMA_VERSION);
+
+	buf_puts(b, ",\"audit\":{");
+	f = true;
+	j_uint(b, &f, "serial", ev->serial);
+	iso_time(ts, sizeof(ts), ev->sec, ev->msec);
+	j_cstr(b, &f, "timestamp", ts);
+	j_key(b, &f, "epoch");
+	buf_printf(b, "%" PRId64 ".%03u", ev->sec, ev->msec % 1000);
+	j_str(b, &f, "key", ev, &ev->key);
+	j_str(b, &f, "node", ev, &ev->node);
+	buf_putc(b, '}');
+
+	buf_puts(b, ",\"syscall\":{");
+	f = true;
+	j_cstr(b, &f, "name", decode_syscall_name(ev->sc));
+	j_int(b, &f, "nr", ev->sc_nr);
+	j_cstr(b, &f, "arch", decode_arch_name(ev->arch));
+	j_bool(b, &f, "success", ev->success);
+	j_key(b, &f, "exit");
+	if (ev->has_exit)
+		buf_printf(b, "%" PRId64, ev->exit);
+	else
+		buf_puts(b, "null");
+	j_cstr(b, &f, "errno", err ? decode_errno_name(err) : NULL);
+	buf_putc(b, '}');
+
+	buf_puts(b, ",\"args\":{");
+	f = true;
+	switch (ev->sc) {
+	case KMW_SC_FINIT_MODULE:
+		j_int(b, &f, "fd", (int32_t)ev->a[0]);
+		j_hex(b, &f, "param_values_ptr", ev->a[1]);
+		j_flags(b, &f, ev);
+		break;
+	case KMW_SC_INIT_MODULE:
+		j_hex(b, &f, "module_image_ptr", ev->a[0]);
+		j_uint(b, &f, "len", ev->a[1]);
+		j_hex(b, &f, "param_values_ptr", ev->a[2]);
+		break;
+	case KMW_SC_DELETE_MODULE:
+		j_hex(b, &f, "name_ptr", ev->a[0]);
+		j_flags(b, &f, ev);
+		break;
+	default:
+		break;
+	}
+	buf_putc(b, '}');
+
+	buf_puts(b, ",\"module\":{");
+	f = true;
+	j_str(b, &f, "name", ev, &ev->mod_name);
+	j_cstr(b, &f, "name_source", ev->mod_name.set ? "kern_module" : NULL);
+	j_str(b, &f, "path", ev, &ev->mod_path);
+	j_cstr(b, &f, "path_source", ev->path_err == KMW_PATH_OK ? "proc_fd" : NULL);
+	j_cstr(b, &f, "path_error", enrich_path_err_name(ev->path_err));
+	if (ev->path_err == KMW_PATH_OK) {
+		j_bool(b, &f, "path_deleted", ev->path_deleted);
+		if (ev->have_stat) {
+			j_uint(b, &f, "dev", ev->dev);
+			j_uint(b, &f, "inode", ev->ino);
+			j_uint(b, &f, "size", ev->size);
+		}
+	}
+	buf_putc(b, '}');
+
+	buf_puts(b, ",\"process\":{");
+	f = true;
+	j_id(b, &f, "pid", ev->pid);
+	j_id(b, &f, "ppid", ev->ppid);
+	j_id(b, &f, "uid", ev->uid);
+	j_str(b, &f, "user", ev, &ev->uid_name);
+	j_id(b, &f, "euid", ev->euid);
+	j_str(b, &f, "euser", ev, &ev->euid_name);
+	j_id(b, &f, "gid", ev->gid);
+	j_str(b, &f, "group", ev, &ev->gid_name);
+	j_id(b, &f, "auid", ev->auid);
+	j_str(b, &f, "auser", ev, &ev->auid_name);
+	j_id(b, &f, "ses", ev->ses);
+	j_str(b, &f, "tty", ev, &ev->tty);
+	j_str(b, &f, "comm", ev, &ev->comm);
+	j_str(b, &f, "exe", ev, &ev->exe);
+	j_key(b, &f, "cmdline");
+	buf_putc(b, '[');
+	for (i = 0; i < ev->argc; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_json_str(b, event_str(ev, &ev->argv[i]), ev->argv[i].len);
+	}
+	buf_putc(b, ']');
+	j_bool(b, &f, "cmdline_truncated", ev->argv_truncated);
+	buf_putc(b, '}');
+
+	if (ev->arena_full)
+		buf_puts(b, ",\"truncated\":true");
+	buf_puts(b, "}\n");
+	return b->oom ? -ENOMEM : 0;
+}
+
+static void t_str(struct kmw_buf *b, const char *key, const struct kmw_event *ev,
+		  const struct kmw_str *s)
+{
+	buf_printf(b, " %s=", key);
+	if (s->set)
+		buf_text_str(b, event_str(ev, s), s->len);
+	else
+		buf_putc(b, '-');
+}
+
+static void t_id(struct kmw_buf *b, const char *key, int64_t id,
+		 const struct kmw_event *ev, const struct kmw_str *name)
+{
+	buf_printf(b, " %s=", key);
+	if (id < 0)
+		buf_putc(b, '-');
+	else
+		buf_printf(b, "%" PRId64, id);
+	if (name && name->set) {
+		buf_putc(b, '(');
+		buf_text_str(b, event_str(ev, name), name->len);
+		buf_putc(b, ')');
+	}
+}
+
+int format_text(struct kmw_buf *b, const struct kmw_event *ev)
+{
+	char ts[48];
+	const char *names[8];
+	unsigned int n, i;
+	uint64_t unknown;
+	int err = errno_of(ev);
+	int farg = decode_flags_arg(ev->sc);
+
+	iso_time(ts, sizeof(ts), ev->sec, ev->msec);
+	buf_printf(b, "%s %s(%s) %s", ts, decode_syscall_name(ev->sc),
+		   decode_arch_name(ev->arch) ?: "?", ev->success ? "ok" : "failed");
+	if (err) {
+		const char *en = decode_errno_name(err);
+
+		if (en)
+			buf_printf(b, " %s", en);
+		else
+			buf_printf(b, " errno=%d", err);
+	}
+	t_str(b, "module", ev, &ev->mod_name);
+	if (ev->sc == KMW_SC_FINIT_MODULE) {
+		buf_printf(b, " fd=%d", (int32_t)ev->a[0]);
+		t_str(b, "path", ev, &ev->mod_path);
+		if (ev->path_deleted)
+			buf_puts(b, "(deleted)");
+		if (ev->path_err != KMW_PATH_OK)
+			buf_printf(b, "(%s)", enrich_path_err_name(ev->path_err));
+	} else if (ev->sc == KMW_SC_INIT_MODULE) {
+		buf_printf(b, " len=%" PRIu64, ev->a[1]);
+	}
+	if (farg >= 0) {
+		decode_flags(ev->sc, ev->a[farg], names, 8, &n, &unknown);
+		buf_printf(b, " flags=0x%" PRIx64, ev->a[farg]);
+		for (i = 0; i < n; i++)
+			buf_printf(b, "%c%s", i ? '|' : '<', names[i]);
+		if (unknown)
+			buf_printf(b, "%c0x%" PRIx64, n ? '|' : '<', unknown);
+		if (n || unknown)
+			buf_putc(b, '>');
+	}
+	t_id(b, "pid", ev->pid, ev, NULL);
+	t_id(b, "ppid", ev->ppid, ev, NULL);
+	t_id(b, "uid", ev->uid, ev, &ev->uid_name);
+	t_id(b, "auid", ev->auid, ev, &ev->auid_name);
+	t_str(b, "comm", ev, &ev->comm);
+	t_str(b, "exe", ev, &ev->exe);
+	buf_puts(b, " cmdline=\"");
+	for (i = 0; i < ev->argc; i++) {
+		if (i)
+			buf_putc(b, ' ');
+		buf_text_str(b, event_str(ev, &ev->argv[i]), ev->argv[i].len);
+	}
+	buf_putc(b, '"');
+	t_str(b, "key", ev, &ev->key);
+	t_str(b, "node", ev, &ev->node);
+	buf_printf(b, " serial=%" PRIu64 "\n", ev->serial);
+	return b->oom ? -ENOMEM : 0;
+}
+
+int format_event(struct kmw_buf *b, enum kmw_format fmt, const struct kmw_event *ev)
+{
+	return fmt == KMW_FMT_TEXT ? format_text(b, ev) : format_json(b, ev);
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* modcall.c - test helper: make module syscalls on command, hold their fds until EOF */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/*
+ * Reads one command per line on stdin and answers one line on stdout:
+ *   finit PATH FLAGS [PARAMS]   PATH may be @memfd, @badfd, or @deleted:FILE
+ *   init LEN [PARAMS]
+ *   delete NAME FLAGS
+ * Answer: "done pid=P fd=F ret=R errno=E". Every fd stays open until EOF on
+ * stdin, so that the daemon can resolve it while the process lives.
+ */
+static int open_target(const char *path)
+{
+	int fd;
+
+	if (!strcmp(path, "@memfd")) {
+		fd = (int)syscall(SYS_memfd_create, "kmw-test-memfd", 0);
+		if (fd >= 0 && write(fd, "\177ELF", 4) != 4)
+			return -1;
+		return fd;
+	}
+	if (!strcmp(path, "@badfd"))
+		return 987;	/* nothing is open there */
+	if (!strncmp(path, "@deleted:", 9)) {
+		fd = open(path + 9, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			unlink(path + 9);
+		return fd;
+	}
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+int main(void)
+{
+	char line[4096], a1[2048], a2[64], a3[1024];
+	long ret;
+	int n, fd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (fgets(line, sizeof(line), stdin)) {
+		a1[0] = a2[0] = a3[0] = '\0';
+		fd = -1;
+		if (sscanf(line, "finit %2047s %63s %1023s", a1, a2, a3) >= 2) {
+			fd = open_target(a1);
+			if (fd < 0) {
+				printf("error open %s: %s\n", a1, strerror(errno));
+				continue;
+			}
+			ret = syscall(SYS_finit_module, fd, a3, (unsigned int)strtoul(a2, NULL, 0));
+		} else if (sscanf(line, "init %2047s %1023s", a1, a3) >= 1) {
+			size_t len = strtoul(a1, NULL, 0);
+			void *img = calloc(1, len ? len : 1);
+
+			ret = syscall(SYS_init_module, img, (unsigned long)len, a3);
+			free(img);
+		} else if (sscanf(line, "delete %2047s %63s", a1, a2) == 2) {
+			ret = syscall(SYS_delete_module, a1, (unsigned int)strtoul(a2, NULL, 0));
+		} else {
+			printf("error bad command\n");
+			continue;
+		}
+		n = ret < 0 ? errno : 0;
+		printf("done pid=%d fd=%d ret=%ld errno=%d\n", (int)getpid(), fd, ret, n);
+	}
+	return 0;
+}
