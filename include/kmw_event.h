@@ -13,6 +13,7 @@
 /* Bytes of all strings of one event together; longer input is cut and marked. */
 #define KMW_ARENA_SIZE 32768
 #define KMW_MAX_ARGV 128
+#define KMW_MAX_KEYS 8
 
 /* A string held in the event's arena: untrusted bytes, may hold NUL. */
 struct kmw_str {
@@ -46,7 +47,9 @@ struct kmw_event {
 	uint64_t serial;
 	int64_t sec;
 	unsigned int msec;
-	struct kmw_str key;
+	struct kmw_str key;		/* the first key of the rule(s) that matched */
+	unsigned int nkeys;
+	struct kmw_str keys[KMW_MAX_KEYS];	/* every key, when several rules matched */
 	struct kmw_str node;
 
 	/* syscall */

@@ -10,6 +10,12 @@
 
 struct kmw_parser;
 
+/* Where user and group names come from. */
+enum kmw_names {
+	KMW_NAMES_LOCAL,	/* this host's user database: right for live events */
+	KMW_NAMES_RECORD,	/* only what the record carries (ENRICHED logs); "unset" for -1 */
+};
+
 /* Called once per module syscall event; @ev lives until the callback returns. */
 typedef void (*kmw_event_cb)(struct kmw_event *ev, void *arg);
 
@@ -26,6 +32,11 @@ struct kmw_parse_stats {
  * Returns NULL with errno set on failure.
  */
 struct kmw_parser *parse_new(kmw_event_cb cb, void *arg, const char *hostname);
+
+/**
+ * parse_set_names - where user and group names come from (default LOCAL).
+ */
+void parse_set_names(struct kmw_parser *p, enum kmw_names names);
 
 /**
  * parse_free - flush nothing, release everything.

@@ -16,6 +16,7 @@ static void on_event(struct kmw_event *ev, void *arg)
 	fwrite(b->data, 1, b->len, stdout);
 }
 
+/* usage: feedfile [--local-names] < audit.log */
 int main(int argc, char **argv)
 {
 	struct kmw_buf b;
@@ -26,6 +27,8 @@ int main(int argc, char **argv)
 	p = parse_new(on_event, &b, "testhost");
 	if (!p)
 		return 1;
+	if (!(argc > 1 && !strcmp(argv[1], "--local-names")))
+		parse_set_names(p, KMW_NAMES_RECORD);
 	while (fgets(line, sizeof(line), stdin))
 		parse_feed(p, line, strlen(line));
 	parse_flush(p);

@@ -142,6 +142,14 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 	j_key(b, &f, "epoch");
 	buf_printf(b, "%" PRId64 ".%03u", ev->sec, ev->msec % 1000);
 	j_str(b, &f, "key", ev, &ev->key);
+	j_key(b, &f, "keys");
+	buf_putc(b, '[');
+	for (i = 0; i < ev->nkeys; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_json_str(b, event_str(ev, &ev->keys[i]), ev->keys[i].len);
+	}
+	buf_putc(b, ']');
 	j_str(b, &f, "node", ev, &ev->node);
 	buf_putc(b, '}');
 

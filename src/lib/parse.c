@@ -23,6 +23,7 @@ struct kmw_parser {
 	kmw_event_cb cb;
 	void *arg;
 	char *hostname;
+	enum kmw_names names;
 	struct kmw_parse_stats stats;
 	struct kmw_event ev;	/* reused: one event at a time reaches the callback */
 	char line[MAX_AUDIT_MESSAGE_LENGTH + 64];
@@ -76,9 +77,21 @@ static void set_untrusted(struct kmw_event *ev, struct kmw_str *s, const char *v
 		event_set_str(ev, s, val, strlen(val));
 }
 
-static void set_name(struct kmw_event *ev, struct kmw_str *s, auparse_state_t *au)
+static void set_name(struct kmw_parser *p, struct kmw_event *ev, struct kmw_str *s, int64_t id)
 {
-	const char *name = auparse_interpret_field(au);
+	auparse_state_t *au = p->au;
+	const char *name, *interp;
+
+	if (p->names == KMW_NAMES_RECORD) {
+		/* without the record's own interpretations, only "unset" is certain */
+		interp = auparse_get_record_interpretations(au);
+		if (!interp || !*interp) {
+			if (id == 4294967295LL)
+				event_set_str(ev, s, "unset", 5);
+			return;
+		}
+	}
+	name = auparse_interpret_field(au);
 
 	if (name && *name)
 		event_set_str(ev, s, name, strlen(name));
@@ -129,7 +142,7 @@ static enum kmw_syscall read_syscall(struct kmw_parser *p, struct kmw_event *ev)
 				parse_hex(val, &ev->a[name[1] - '0']);
 			else if (!strcmp(name, "auid")) {
 				parse_i64(val, &ev->auid);
-				set_name(ev, &ev->auid_name, au);
+				set_name(p, ev, &ev->auid_name, ev->auid);
 			}
 			break;
 		case 'c':
@@ -143,18 +156,25 @@ static enum kmw_syscall read_syscall(struct kmw_parser *p, struct kmw_event *ev)
 				set_untrusted(ev, &ev->exe, val);
 			} else if (!strcmp(name, "euid")) {
 				parse_i64(val, &ev->euid);
-				set_name(ev, &ev->euid_name, au);
+				set_name(p, ev, &ev->euid_name, ev->euid);
 			}
 			break;
 		case 'g':
 			if (!strcmp(name, "gid")) {
 				parse_i64(val, &ev->gid);
-				set_name(ev, &ev->gid_name, au);
+				set_name(p, ev, &ev->gid_name, ev->gid);
 			}
 			break;
 		case 'k':
-			if (!strcmp(name, "key"))
-				set_untrusted(ev, &ev->key, val);
+			/* several matching rules give several key fields */
+			if (!strcmp(name, "key") && ev->nkeys < KMW_MAX_KEYS) {
+				set_untrusted(ev, &ev->keys[ev->nkeys], val);
+				if (ev->keys[ev->nkeys].set) {
+					if (!ev->nkeys)
+						ev->key = ev->keys[0];
+					ev->nkeys++;
+				}
+			}
 			break;
 		case 'p':
 			if (!strcmp(name, "pid"))
@@ -175,7 +195,7 @@ static enum kmw_syscall read_syscall(struct kmw_parser *p, struct kmw_event *ev)
 		case 'u':
 			if (!strcmp(name, "uid")) {
 				parse_i64(val, &ev->uid);
-				set_name(ev, &ev->uid_name, au);
+				set_name(p, ev, &ev->uid_name, ev->uid);
 			}
 			break;
 		}
@@ -293,6 +313,11 @@ out_free:
 	free(p->hostname);
 	free(p);
 	return NULL;
+}
+
+void parse_set_names(struct kmw_parser *p, enum kmw_names names)
+{
+	p->names = names;
 }
 
 void parse_free(struct kmw_parser *p)
