@@ -5,10 +5,12 @@ set -eu
 b=${KMW_BUILDDIR:-.}
 s=${KMW_SRCDIR:-.}
 command -v python3 >/dev/null || { echo "SKIP: python3 is needed to parse the JSON back"; exit 77; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 for f in "$s"/tests/data/*.log; do
-	"$b/tests/feedfile" < "$f" > "roundtrip-$(basename "$f").json"
+	"$b/tests/feedfile" < "$f" > "$out/$(basename "$f").json"
 done
-python3 - "$s" roundtrip-*.json <<'PY'
+python3 - "$s" "$out"/*.json <<'PY'
 import json, sys
 contract = ["syscall.name", "syscall.arch", "syscall.success", "syscall.exit", "syscall.errno",
             "module.name", "module.path", "process.pid", "process.ppid", "process.exe",

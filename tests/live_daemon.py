@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""live_daemon.py - daemon behaviours: privileges, existing rules, text format, SIGHUP,
+loader gone before the event, bad options."""
+import os
+import signal
+import subprocess
+import time
+
+import kmwlive
+from kmwlive import Modcall, audit_rules, audit_status, sh
+
+MODULE_LOAD_RULES = [
+    "-a always,exit -F arch=b32 -S init_module,finit_module -F key=module-load",
+    "-a always,exit -F arch=b64 -S init_module,finit_module -F key=module-load",
+    "-a always,exit -F arch=b32 -S delete_module -F key=module-unload",
+    "-a always,exit -F arch=b64 -S delete_module -F key=module-unload",
+]
+
+
+def no_privileges(live, c):
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "--inh-caps=-all", kmwlive.DAEMON, "--foreground"],
+                       capture_output=True, text=True)
+    c.eq("unprivileged: exit code", r.returncode, 4)
+    c.true("unprivileged: says which capability", "CAP_AUDIT_CONTROL" in r.stderr)
+    r = subprocess.run([kmwlive.DAEMON, "--source", "sideways"], capture_output=True, text=True)
+    c.eq("bad --source: exit code", r.returncode, 2)
+    c.true("bad --source: names the value", "sideways" in r.stderr)
+
+
+def existing_rules(live, c):
+    """audit's own 43-module-load.rules already cover everything: add nothing."""
+    for r in MODULE_LOAD_RULES:
+        sh("auditctl", *r.split())
+    d = live.daemon()
+    c.eq("existing rules: none added", [r for r in audit_rules() if "key=kmodwatch" in r], [])
+    c.true("existing rules: log says covered", "2 arch(es) already covered" in d.stderr())
+    m = Modcall(live)
+    m.call("finit /dev/null 0")
+    m.call("delete kmw_nosuch 0")
+    evs = sorted(d.wait_events(lambda e: e["process"]["pid"] == m.pid, 2),
+                 key=lambda e: e["audit"]["serial"])
+    c.eq("existing rules: events keys", [e["audit"]["key"] for e in evs],
+         ["module-load", "module-unload"])
+    m.close()
+    c.eq("existing rules: exit 0", d.stop(), 0)
+    c.eq("existing rules: untouched", [r for r in audit_rules() if "module-" in r],
+         MODULE_LOAD_RULES)
+    for r in MODULE_LOAD_RULES:
+        sh("auditctl", "-d", *r.split()[1:])
+
+
+def text_and_sighup(live, c):
+    out = os.path.join(live.tmp, "events.txt")
+    d = live.daemon("--format", "text", output=out)
+    m = Modcall(live)
+    m.call("finit /dev/null 5")
+    deadline = time.time() + 10
+    while time.time() < deadline and "finit_module" not in open(out).read():
+        time.sleep(0.02)
+    lines = open(out).read().splitlines()
+    c.eq("text: one line", len([l for l in lines if "pid=%d " % m.pid in l]), 1)
+    c.true("text: flags decoded", any("flags=0x5<MODULE_INIT_IGNORE_MODVERSIONS|"
+                                      "MODULE_INIT_COMPRESSED_FILE>" in l for l in lines))
+    c.true("text: errno named", any("failed ENOSYS" in l for l in lines))
+    # external rotation: rename, then SIGHUP makes the daemon open a fresh file
+    os.rename(out, out + ".1")
+    d.p.send_signal(signal.SIGHUP)
+    deadline = time.time() + 5
+    while time.time() < deadline and "output reopened" not in d.stderr():
+        time.sleep(0.02)
+    m.call("delete kmw_after_hup 0")
+    deadline = time.time() + 10
+    while time.time() < deadline and not (os.path.exists(out) and "delete_module" in open(out).read()):
+        time.sleep(0.02)
+    c.true("SIGHUP: new file has the next event", os.path.exists(out) and
+           "delete_module" in open(out).read())
+    c.true("SIGHUP: old file does not", "delete_module" not in open(out + ".1").read())
+    m.close()
+    c.eq("text: exit 0", d.stop(), 0)
+
+
+def loader_gone(live, c):
+    """A loader that exits at once: the event still comes, and says why there is no path."""
+    d = live.daemon()
+    pids = []
+    for _ in range(5):
+        p = subprocess.run([kmwlive.MODCALL], input="finit /dev/null 0\n", capture_output=True,
+                           text=True)
+        pids.append(int(p.stdout.split("pid=")[1].split()[0]))
+    evs = d.wait_events(lambda e: e["process"]["pid"] in pids, 5)
+    c.eq("loader gone: one event per call", len(evs), 5)
+    for e in evs:
+        mo = e["module"]
+        c.true("loader gone: path or a reason", mo["path"] == "/dev/null" or
+               mo["path_error"] in ("process_gone", "fd_closed", "pid_reused"))
+        if mo["path"] is None:
+            c.eq("loader gone: no source without a path", mo["path_source"], None)
+    c.eq("loader gone: exit 0", d.stop(), 0)
+
+
+def no_rules_option(live, c):
+    d = live.daemon("--no-rules")
+    c.eq("--no-rules: no rule added", [r for r in audit_rules() if "key=kmodwatch" in r], [])
+    c.eq("--no-rules: exit 0", d.stop(), 0)
+
+
+def main(live, c):
+    no_privileges(live, c)
+    if live.foreign_auditd:
+        kmwlive.skip("another audit daemon runs; these tests need the audit pid free")
+    existing_rules(live, c)
+    text_and_sighup(live, c)
+    loader_gone(live, c)
+    no_rules_option(live, c)
+
+
+kmwlive.run(main, "daemon")
