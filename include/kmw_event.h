@@ -42,6 +42,13 @@ enum kmw_path_err {
 	KMW_PATH_ERROR,
 };
 
+/* Where the module parameters came from, most trusted first. */
+enum kmw_params_src {
+	KMW_PARAMS_NONE = 0,
+	KMW_PARAMS_PROC_MEM,	/* process_vm_readv of the syscall's pointer: racy user memory */
+	KMW_PARAMS_ARGV,	/* inferred from the loader's command line */
+};
+
 struct kmw_event {
 	/* audit */
 	uint64_t serial;
@@ -69,6 +76,9 @@ struct kmw_event {
 	bool path_deleted;
 	bool have_stat;
 	uint64_t dev, ino, size;
+	struct kmw_str params;		/* the param_values string */
+	enum kmw_params_src params_src;
+	int params_errno;		/* why process memory could not be read */
 
 	/* process */
 	int64_t pid, ppid;

@@ -333,7 +333,7 @@ def capture_scenario(live, c, want_mode):
         r = m.call("finit %s %s %s" % (target, flags, params))
         calls.append(("finit %s %s" % (target, flags), dict(
             syscall="finit_module", fd=int(r["fd"]), flags=int(flags, 0), names=list(names),
-            unknown=unknown, path=path, deleted=deleted, err=err)))
+            unknown=unknown, path=path, deleted=deleted, err=err, params=params.split(" ")[0])))
 
     finit(mod, "0", path=mod)
     finit(mod, "1", names=["MODULE_INIT_IGNORE_MODVERSIONS"], path=mod)
@@ -348,7 +348,7 @@ def capture_scenario(live, c, want_mode):
     finit("@deleted:" + delpath, "0", path=delpath, deleted=True)
     finit("@badfd", "0", err="fd_closed")
     m.call("init 64 x=1")
-    calls.append(("init", dict(syscall="init_module", len=64)))
+    calls.append(("init", dict(syscall="init_module", len=64, params="x=1")))
     m.call("delete kmw_no_such_mod 0x800")
     calls.append(("delete", dict(syscall="delete_module", flags=0x800, names=["O_NONBLOCK"],
                                  unknown="0x0")))
@@ -374,7 +374,7 @@ def capture_scenario(live, c, want_mode):
         if len(e32) == n32:
             check_event(c, "b32 finit", e32[0], dict(
                 syscall="finit_module", fd=3, flags=3, names=["MODULE_INIT_IGNORE_MODVERSIONS",
-                "MODULE_INIT_IGNORE_VERMAGIC"], unknown="0x0", path=mod, deleted=False),
+                "MODULE_INIT_IGNORE_VERMAGIC"], unknown="0x0", path=mod, deleted=False, params=""),
                 m32.pid, "i386", st)
             check_event(c, "b32 init", e32[1], dict(syscall="init_module", len=32), m32.pid, "i386", st)
             check_event(c, "b32 delete", e32[2], dict(syscall="delete_module", flags=0, names=[],
@@ -420,6 +420,8 @@ def check_event(c, what, ev, want, pid, arch, st):
         c.eq(what + ": args.unknown_flags", a["unknown_flags"], want["unknown"])
         c.true(what + ": args.param_values_ptr", a["param_values_ptr"].startswith("0x"))
         mo = ev["module"]
+        c.eq(what + ": module.param_values", mo["param_values"], want["params"])
+        c.eq(what + ": module.param_values_source", mo["param_values_source"], "process_memory")
         if want.get("path"):
             c.eq(what + ": module.path", mo["path"], want["path"])
             c.eq(what + ": module.path_source", mo["path_source"], "proc_fd")
@@ -433,6 +435,8 @@ def check_event(c, what, ev, want, pid, arch, st):
             c.eq(what + ": module.path_error", mo["path_error"], want["err"])
     elif want["syscall"] == "init_module":
         c.eq(what + ": args.len", a["len"], want["len"])
+        if "params" in want:
+            c.eq(what + ": module.param_values", ev["module"]["param_values"], want["params"])
     else:
         c.eq(what + ": args.flags", a["flags"], want["flags"])
         c.eq(what + ": args.flag_names", a["flag_names"], want["names"])

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <grp.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -15,6 +16,8 @@
  *   finit PATH FLAGS [PARAMS]   PATH may be @memfd, @badfd, or @deleted:FILE
  *   init LEN [PARAMS]
  *   delete NAME FLAGS
+ *   loginuid UID                write /proc/self/loginuid (needs root)
+ *   setuid UID                  drop to UID (and its gid = UID)
  * Answer: "done pid=P fd=F ret=R errno=E". Every fd stays open until EOF on
  * stdin, so that the daemon can resolve it while the process lives.
  */
@@ -55,13 +58,25 @@ int main(void)
 				printf("error open %s: %s\n", a1, strerror(errno));
 				continue;
 			}
-			ret = syscall(SYS_finit_module, fd, a3, (unsigned int)strtoul(a2, NULL, 0));
+			/* each call keeps its own copy: the daemon reads it after we return */
+			ret = syscall(SYS_finit_module, fd, strdup(a3), (unsigned int)strtoul(a2, NULL, 0));
 		} else if (sscanf(line, "init %2047s %1023s", a1, a3) >= 1) {
 			size_t len = strtoul(a1, NULL, 0);
 			void *img = calloc(1, len ? len : 1);
 
-			ret = syscall(SYS_init_module, img, (unsigned long)len, a3);
+			ret = syscall(SYS_init_module, img, (unsigned long)len, strdup(a3));
 			free(img);
+		} else if (sscanf(line, "loginuid %63s", a2) == 1) {
+			FILE *f = fopen("/proc/self/loginuid", "w");
+
+			ret = (f && fprintf(f, "%s", a2) > 0) ? 0 : -1;
+			if (f && fclose(f))
+				ret = -1;
+		} else if (sscanf(line, "setuid %63s", a2) == 1) {
+			unsigned int id = (unsigned int)strtoul(a2, NULL, 0);
+
+			ret = (setgroups(0, NULL) == 0 && setresgid(id, id, id) == 0 &&
+			       setresuid(id, id, id) == 0) ? 0 : -1;
 		} else if (sscanf(line, "delete %2047s %63s", a1, a2) == 2) {
 			ret = syscall(SYS_delete_module, a1, (unsigned int)strtoul(a2, NULL, 0));
 		} else {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "kmw_enrich.h"
@@ -161,8 +162,110 @@ static void resolve_fd(struct kmw_enricher *e, struct kmw_event *ev)
 	ev->path_err = KMW_PATH_OK;
 }
 
+/* the kernel takes at most a page of parameters less one byte (load_module) */
+#define PARAMS_MAX 4096
+
+/*
+ * Read the parameter string from the loader's memory. The bytes are what the
+ * address holds now, not necessarily what the kernel copied: racy, and said so.
+ */
+static int read_params_mem(struct kmw_event *ev, uint64_t addr)
+{
+	char buf[PARAMS_MAX];
+	struct iovec local = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr };
+	size_t got = 0, page, n;
+	ssize_t r;
+
+	/* read up to the first page end, then page by page: a string may end near a hole */
+	while (got < sizeof(buf)) {
+		page = 4096 - ((addr + got) & 4095);
+		n = sizeof(buf) - got < page ? sizeof(buf) - got : page;
+		local.iov_base = buf + got;
+		local.iov_len = n;
+		remote.iov_base = (void *)(uintptr_t)(addr + got);
+		remote.iov_len = n;
+		r = process_vm_readv((pid_t)ev->pid, &local, 1, &remote, 1, 0);
+		if (r <= 0) {
+			if (!got)
+				return -errno;
+			break;
+		}
+		if (memchr(buf + got, '\0', (size_t)r)) {
+			got += (size_t)r;
+			break;
+		}
+		got += (size_t)r;
+	}
+	n = strnlen(buf, got);
+	event_set_str(ev, &ev->params, buf, n);
+	if (n == got && got == sizeof(buf))
+		ev->params.truncated = true;
+	ev->params_src = KMW_PARAMS_PROC_MEM;
+	return 0;
+}
+
+static bool argv0_is(const struct kmw_event *ev, const char *name)
+{
+	const char *a = event_str(ev, &ev->argv[0]), *slash;
+	size_t len = ev->argv[0].len, nlen = strlen(name);
+
+	slash = memrchr(a, '/', len);
+	if (slash) {
+		len -= (size_t)(slash + 1 - a);
+		a = slash + 1;
+	}
+	return len == nlen && !memcmp(a, name, nlen);
+}
+
+/*
+ * insmod FILE [PARAM...] and modprobe [OPTION...] NAME [PARAM...]: the words
+ * after the module are its parameters. Inferred: the tool may have added
+ * parameters from its configuration.
+ */
+static void params_from_argv(struct kmw_event *ev)
+{
+	char buf[PARAMS_MAX];
+	unsigned int i = 1;
+	size_t len = 0;
+
+	if (ev->argc < 2)
+		return;
+	if (argv0_is(ev, "modprobe")) {
+		while (i < ev->argc && ev->argv[i].len && event_str(ev, &ev->argv[i])[0] == '-')
+			i++;
+	} else if (!argv0_is(ev, "insmod")) {
+		return;
+	}
+	for (i++; i < ev->argc; i++) {
+		if (len + ev->argv[i].len + 1 > sizeof(buf))
+			break;
+		if (len)
+			buf[len++] = ' ';
+		memcpy(buf + len, event_str(ev, &ev->argv[i]), ev->argv[i].len);
+		len += ev->argv[i].len;
+	}
+	event_set_str(ev, &ev->params, buf, len);
+	ev->params_src = KMW_PARAMS_ARGV;
+}
+
+static void read_params(struct kmw_enricher *e, struct kmw_event *ev)
+{
+	uint64_t addr = ev->sc == KMW_SC_FINIT_MODULE ? ev->a[1] : ev->a[2];
+	int rc = -ESRCH;
+
+	if (ev->pid > 0 && addr && !pid_reused(e, ev))
+		rc = read_params_mem(ev, addr);
+	if (rc) {
+		ev->params_errno = -rc;
+		params_from_argv(ev);
+	}
+}
+
 void enrich_event(struct kmw_enricher *e, struct kmw_event *ev)
 {
 	if (ev->sc == KMW_SC_FINIT_MODULE)
 		resolve_fd(e, ev);
+	if (ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE)
+		read_params(e, ev);
 }

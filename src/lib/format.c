@@ -118,6 +118,15 @@ static void j_flags(struct kmw_buf *b, bool *first, const struct kmw_event *ev)
 	j_hex(b, first, "unknown_flags", unknown);
 }
 
+static const char *params_src_name(enum kmw_params_src s)
+{
+	switch (s) {
+	case KMW_PARAMS_PROC_MEM: return "process_memory";
+	case KMW_PARAMS_ARGV: return "argv";
+	default: return NULL;
+	}
+}
+
 static int errno_of(const struct kmw_event *ev)
 {
 	if (ev->success || !ev->has_exit || ev->exit >= 0 || ev->exit < -4095)
@@ -196,6 +205,12 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 	j_str(b, &f, "path", ev, &ev->mod_path);
 	j_cstr(b, &f, "path_source", ev->path_err == KMW_PATH_OK ? "proc_fd" : NULL);
 	j_cstr(b, &f, "path_error", enrich_path_err_name(ev->path_err));
+	if (ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE) {
+		j_str(b, &f, "param_values", ev, &ev->params);
+		j_cstr(b, &f, "param_values_source", params_src_name(ev->params_src));
+		if (ev->params_errno && ev->params_src != KMW_PARAMS_PROC_MEM)
+			j_cstr(b, &f, "param_values_error", decode_errno_name(ev->params_errno));
+	}
 	if (ev->path_err == KMW_PATH_OK) {
 		j_bool(b, &f, "path_deleted", ev->path_deleted);
 		if (ev->have_stat) {
@@ -294,6 +309,11 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 			buf_printf(b, "(%s)", enrich_path_err_name(ev->path_err));
 	} else if (ev->sc == KMW_SC_INIT_MODULE) {
 		buf_printf(b, " len=%" PRIu64, ev->a[1]);
+	}
+	if (ev->params.set && ev->params.len) {
+		buf_puts(b, " params=\"");
+		buf_text_str(b, event_str(ev, &ev->params), ev->params.len);
+		buf_printf(b, "\"(%s)", params_src_name(ev->params_src));
 	}
 	if (farg >= 0) {
 		decode_flags(ev->sc, ev->a[farg], names, 8, &n, &unknown);
