@@ -1,0 +1,116 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# guest-init.sh - /init of the test VM: runs kmodwatchd and the module scenarios in a real
+# modular kernel, then sends every result to the host over the second serial port.
+#
+# A scenario is a shell function s_NN; before it runs, a marker call
+# (delete_module "kmw_mark_NN", which fails with ENOENT and names itself in a
+# KERN_MODULE record) goes through audit, so the host can split the event
+# stream by scenario. Each scenario's helper output goes to helper.log.
+/bin/busybox mkdir -p /proc /sys /dev /run /tmp
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+/bin/busybox --install -s /bin
+export PATH=/sbin:/usr/sbin:/usr/bin:/bin
+KVER=$(uname -r)
+M=/lib/modules/$KVER/kernel
+DATA=/dev/ttyS1
+stty -F $DATA raw -echo 2>/dev/null
+ONLY=$(sed -n 's/.*kmw\.only=\([^ ]*\).*/\1/p' /proc/cmdline)
+H=/run/helper.log
+
+want() { [ -z "$ONLY" ] || echo ",$ONLY," | grep -q ",$1,"; }
+helper() { /usr/bin/modcall | sed "s/^/$CUR /" >> $H; }
+scenario() {
+	want "$1" || return 0
+	CUR=$1
+	echo "delete kmw_mark_$1 0" | /usr/bin/modcall > /dev/null
+	echo "== scenario $1"
+	"s_$1" >> /run/scenarios.log 2>&1
+	echo "$1 exit=$?" >> /run/scenarios.log
+}
+start_daemon() {
+	/usr/sbin/kmodwatchd --foreground --output /run/$1.json --source auto 2> /run/$1.err &
+	KPID=$!
+	i=0
+	while ! grep -q "ready:" /run/$1.err && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+}
+stop_daemon() {
+	kill -TERM $KPID
+	wait $KPID
+	echo "exit status $?" >> /run/$1.err
+}
+send() {
+	echo "@@KMW-BEGIN $1" > $DATA
+	[ -f "$2" ] && cat "$2" > $DATA
+	echo "@@KMW-END $1" > $DATA
+}
+
+# kmod's tools by full path: the busybox shell would run its own applets in-process
+INSMOD=/sbin/insmod
+RMMOD=/sbin/rmmod
+MODPROBE=/sbin/modprobe
+
+# 01: kmod insmod of a module signed by Debian
+s_01() { $INSMOD $M/lib/crc7.ko; }
+# 02: modprobe through modules.dep, with a parameter
+s_02() { $MODPROBE dummy numdummies=3 && ls /sys/class/net && $RMMOD dummy; }
+# 03: a module whose signature objcopy stripped: it loads, and taints the kernel (E)
+s_03() { $INSMOD /mods/crc-itu-t-unsigned.ko; echo "taint=$(cat /sys/module/crc_itu_t/taint)"; }
+# 04: the same module twice: the second load fails with EEXIST
+s_04() { $INSMOD /mods/crc16.ko; $INSMOD /mods/crc16.ko; $RMMOD crc16; }
+# 05: in-kernel decompression is not in 6.1: EOPNOTSUPP; kmod decompresses in user space
+s_05() { echo "finit /mods/crc16.ko.xz 4" | helper; $INSMOD /mods/crc16.ko.xz && $RMMOD crc16; }
+# 06: a forced load, ignoring vermagic and modversions (the kernel allows it, and taints F)
+s_06() { echo "finit $M/fs/nls/nls_utf8.ko 3" | helper; echo "taint=$(cat /sys/module/nls_utf8/taint)"; $RMMOD nls_utf8; true; }
+# 07: rmmod, then busybox rmmod (a real process) of a module that is not there
+s_07() { [ -d /sys/module/crc7 ] || $INSMOD $M/lib/crc7.ko; $RMMOD crc7; /bin/busybox rmmod crc7; true; }
+# 08: a file that is not a module
+s_08() { echo "finit /bin/busybox 0" | helper; }
+# 09: an unprivileged user with a login uid
+s_09() { printf 'loginuid 1000\nsetuid 1000\nfinit /mods/crc16.ko 0\n' | helper; }
+# 10: beside a running auditd, kmodwatchd reads the multicast group
+s_10() { $INSMOD /mods/crc16.ko && $RMMOD crc16; }
+
+echo "== kmodwatch test guest: kernel $KVER"
+start_daemon unicast
+for s in 01 02 03 04 05 06 07 08 09; do scenario $s; done
+stop_daemon unicast
+
+if want 10; then
+	/sbin/auditd -n -c /etc/audit > /run/auditd.out 2>&1 &
+	APID=$!
+	i=0
+	while ! auditctl -s | grep -q "^pid $APID" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	start_daemon multicast
+	scenario 10
+	stop_daemon multicast
+	auditctl -s > /run/auditctl-s.txt
+	auditctl -l > /run/auditctl-l.txt
+	kill -TERM $APID
+	wait $APID
+	cp /var/log/audit/audit.log /run/audit.log 2>/dev/null
+fi
+
+# 11, last: audit made immutable (never do this on a host: only a reboot undoes it), with
+# a rule for b64 in place: kmodwatchd says it cannot add the b32 rule and runs on
+s_11() { $INSMOD /mods/crc16.ko && $RMMOD crc16; }
+if want 11; then
+	auditctl -D > /dev/null
+	auditctl -a always,exit -F arch=b64 -S init_module,finit_module,delete_module -F key=module-load
+	auditctl -e 2 > /dev/null
+	start_daemon immutable
+	scenario 11
+	stop_daemon immutable
+	auditctl -l > /run/immutable-rules.txt
+fi
+
+for f in unicast.json unicast.err multicast.json multicast.err helper.log scenarios.log \
+	 audit.log auditd.out auditctl-s.txt auditctl-l.txt immutable.json immutable.err \
+	 immutable-rules.txt; do
+	send $f /run/$f
+done
+echo "@@KMW-DONE" > $DATA
+sync
+poweroff -f

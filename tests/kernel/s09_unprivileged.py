@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""s09: a load attempt by uid 1000 with its login uid set: EPERM, with ids and names."""
+import kcheck
+
+
+def check(c, run, evs):
+    c.eq("one event", len(evs), 1)
+    e = evs[0]
+    kcheck.common(c, e, "unprivileged finit", "finit_module", False, errno="EPERM",
+                  exe="/usr/bin/modcall", module=None)
+    p = e["process"]
+    for k, v in (("uid", 1000), ("euid", 1000), ("gid", 1000), ("auid", 1000)):
+        c.eq("process." + k, p[k], v)
+    for k in ("user", "euser", "auser"):
+        c.eq("process." + k, p[k], "tester")
+    c.eq("process.group", p["group"], "tester")
+    if e["module"]["path"] is None:
+        c.true("no path: a reason", e["module"]["path_error"] in ("process_gone", "fd_closed"))
+
+
+kcheck.main("09", check)

@@ -1,0 +1,323 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""vm.py - boot a real modular Debian kernel under qemu with the freshly built kmodwatchd,
+run the scenarios of guest-init.sh in it, and collect the results for the scenario checks.
+
+  python3 vm.py            fetch (cached), build the initramfs, boot, collect
+  KMW_SCENARIOS=04,07 python3 vm.py   run only those scenarios (the daemon always runs)
+
+Environment: KMW_BUILDDIR, KMW_SRCDIR (set by make check), KMW_KERNEL_CACHE (default
+/var/cache/kmodwatch-tests), KMW_QEMU_ACCEL (tcg, or kvm to try it first), KMW_VM_TIMEOUT.
+Results go to $KMW_BUILDDIR/tests/kernel/out/: serial.log (the guest console), data.log
+(the guest's data channel), and one file per section the guest sent. Exit 0, 1, or 77.
+"""
+import glob
+import lzma
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.environ.get("KMW_BUILDDIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
+SRC = os.environ.get("KMW_SRCDIR", BUILD)
+OUT = os.path.join(BUILD, "tests", "kernel", "out")
+CACHE = os.environ.get("KMW_KERNEL_CACHE", "/var/cache/kmodwatch-tests")
+TIMEOUT = int(os.environ.get("KMW_VM_TIMEOUT", "180"))
+
+# small modules without dependencies, and one that takes parameters (dummy numdummies=)
+MODULES = ["kernel/lib/crc7.ko", "kernel/lib/crc16.ko", "kernel/lib/crc-itu-t.ko",
+           "kernel/fs/nls/nls_utf8.ko", "kernel/drivers/net/dummy.ko"]
+SIG_MAGIC = b"~Module signature appended~\n"
+
+
+def log(*a):
+    print("kernel-harness:", *a, flush=True)
+
+
+def skip(why):
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, "skip"), "w") as f:
+        f.write(why + "\n")
+    log("SKIP: " + why)
+    sys.exit(77)
+
+
+def run(*cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+def kernel_package():
+    """The package linux-image-amd64 depends on now: never a hard-coded version."""
+    r = subprocess.run(["apt-cache", "depends", "linux-image-amd64"], capture_output=True, text=True)
+    m = re.search(r"Depends: (linux-image-[0-9][^\s]*-amd64)", r.stdout)
+    return m.group(1) if m else None
+
+
+def cached_kernels():
+    return sorted(d for d in glob.glob(os.path.join(CACHE, "*", "vmlinux")))
+
+
+def fetch_kernel():
+    """Returns the cache folder of one kernel: vmlinux, modules/, kver."""
+    pkg = kernel_package()
+    if pkg:
+        kdir = os.path.join(CACHE, pkg)
+        if os.path.exists(os.path.join(kdir, "vmlinux")):
+            return kdir
+    else:
+        have = cached_kernels()
+        if have:
+            log("apt knows no linux-image-amd64 (run apt-get update); using the cached kernel")
+            return os.path.dirname(have[-1])
+        skip("no kernel: apt-cache knows no linux-image-amd64 and nothing is cached in " + CACHE)
+    os.makedirs(CACHE, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="kmw-kernel-", dir=CACHE)
+    try:
+        t0 = time.time()
+        r = subprocess.run(["apt-get", "download", pkg], cwd=tmp, capture_output=True, text=True)
+        debs = glob.glob(os.path.join(tmp, "*.deb"))
+        if r.returncode != 0 or not debs:
+            skip("cannot download %s (no network to the Debian mirror?): %s" %
+                 (pkg, r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode))
+        log("downloaded %s in %.1f s" % (os.path.basename(debs[0]), time.time() - t0))
+        root = os.path.join(tmp, "root")
+        run("dpkg-deb", "-x", debs[0], root)
+        vmlinuz = glob.glob(os.path.join(root, "boot", "vmlinuz-*"))[0]
+        kver = os.path.basename(vmlinuz)[len("vmlinuz-"):]
+        stage = os.path.join(tmp, "stage")
+        os.makedirs(os.path.join(stage, "modules"))
+        # booting the ELF payload directly saves the in-guest decompression (seconds under TCG)
+        data = open(vmlinuz, "rb").read()
+        off = data.find(b"\xfd7zXZ\x00")
+        if off < 0:
+            raise RuntimeError("no xz payload in " + vmlinuz)
+        with open(os.path.join(stage, "vmlinux"), "wb") as f:
+            f.write(lzma.LZMADecompressor().decompress(data[off:]))
+        mroot = os.path.join(root, "lib", "modules", kver)
+        for m in MODULES + ["modules.builtin", "modules.builtin.modinfo", "modules.order"]:
+            dst = os.path.join(stage, "modules", m)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(os.path.join(mroot, m), dst)
+        with open(os.path.join(stage, "kver"), "w") as f:
+            f.write(kver + "\n")
+        kdir = os.path.join(CACHE, pkg)
+        shutil.rmtree(kdir, ignore_errors=True)
+        os.rename(stage, kdir)
+        return kdir
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def copy_exe(path, root, dest=None):
+    """Copy an executable and the shared libraries ldd names, at the same paths."""
+    dest = dest or path
+    os.makedirs(os.path.dirname(root + dest), exist_ok=True)
+    shutil.copy2(path, root + dest)
+    r = subprocess.run(["ldd", path], capture_output=True, text=True)
+    for line in r.stdout.splitlines():
+        m = re.search(r"(/\S+) \(0x", line)
+        if not m:
+            continue
+        lib = m.group(1)
+        real = os.path.realpath(lib)
+        if not os.path.exists(root + lib):
+            os.makedirs(os.path.dirname(root + lib), exist_ok=True)
+            shutil.copy2(real, root + lib)
+
+
+def which(name, *extra):
+    for d in list(extra) + os.environ.get("PATH", "").split(":") + ["/sbin", "/usr/sbin"]:
+        p = os.path.join(d, name)
+        if os.path.exists(p):
+            return p
+    return None
+
+
+def build_initramfs(kdir, work):
+    kver = open(os.path.join(kdir, "kver")).read().strip()
+    root = os.path.join(work, "root")
+    for d in ["bin", "sbin", "usr/bin", "usr/sbin", "etc/audit/plugins.d", "proc", "sys", "dev",
+              "run", "tmp", "mods", "var/log/audit", "lib/modules"]:
+        os.makedirs(os.path.join(root, d), exist_ok=True)
+    bb = "/bin/busybox"
+    if "not a dynamic" not in subprocess.run(["ldd", bb], capture_output=True, text=True).stdout + \
+            subprocess.run(["ldd", bb], capture_output=True, text=True).stderr:
+        skip("/bin/busybox is not static: install busybox-static")
+    shutil.copy2(bb, os.path.join(root, "bin/busybox"))
+    os.symlink("busybox", os.path.join(root, "bin/sh"))
+    kmod = which("kmod", "/usr/bin", "/bin")
+    copy_exe(kmod, root, "/usr/bin/kmod")
+    # kmod dispatches on argv[0]
+    for tool in ["insmod", "rmmod", "modprobe", "modinfo", "lsmod", "depmod"]:
+        os.symlink("/usr/bin/kmod", os.path.join(root, "sbin", tool))
+    for exe in ["auditd", "auditctl"]:
+        copy_exe(which(exe), root, "/sbin/" + exe)
+    copy_exe(os.path.join(BUILD, "src", "kmodwatchd"), root, "/usr/sbin/kmodwatchd")
+    copy_exe(os.path.join(BUILD, "tests", "modcall"), root, "/usr/bin/modcall")
+    # the dynamic loader itself
+    for ld in glob.glob("/lib64/ld-linux-x86-64.so.2"):
+        os.makedirs(root + "/lib64", exist_ok=True)
+        shutil.copy2(os.path.realpath(ld), root + ld)
+    shutil.copy2(os.path.join(SRC, "tests", "kernel", "guest-init.sh"), os.path.join(root, "init"))
+    os.chmod(os.path.join(root, "init"), 0o755)
+    with open(os.path.join(root, "etc/passwd"), "w") as f:
+        f.write("root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000:tester:/tmp:/bin/sh\n")
+    with open(os.path.join(root, "etc/group"), "w") as f:
+        f.write("root:x:0:\ntester:x:1000:\n")
+    with open(os.path.join(root, "etc/audit/auditd.conf"), "w") as f:
+        f.write(GUEST_AUDITD_CONF)
+    os.chmod(os.path.join(root, "etc/audit/auditd.conf"), 0o600)
+    # the kernel's own modules, and a modules.dep made by depmod
+    mroot = os.path.join(root, "lib/modules", kver)
+    shutil.copytree(os.path.join(kdir, "modules"), mroot)
+    run(which("depmod"), "-b", root, kver)
+    # test files: a compressed copy, a copy with its signature stripped, a plain copy
+    crc16 = os.path.join(mroot, "kernel/lib/crc16.ko")
+    shutil.copy2(crc16, os.path.join(root, "mods/crc16.ko"))
+    with open(crc16, "rb") as src, open(os.path.join(root, "mods/crc16.ko.xz"), "wb") as dst:
+        dst.write(lzma.compress(src.read(), check=lzma.CHECK_CRC32))
+    unsigned = os.path.join(root, "mods/crc-itu-t-unsigned.ko")
+    run("objcopy", os.path.join(mroot, "kernel/lib/crc-itu-t.ko"), unsigned)
+    if open(unsigned, "rb").read().endswith(SIG_MAGIC):
+        raise RuntimeError("objcopy kept the module signature")
+    if not open(os.path.join(mroot, "kernel/lib/crc7.ko"), "rb").read().endswith(SIG_MAGIC):
+        raise RuntimeError("the package's crc7.ko is not signed")
+    cpio = os.path.join(work, "initramfs.cpio")
+    with open(cpio, "wb") as f:
+        files = subprocess.run("find . -mindepth 1 | sort", shell=True, cwd=root, check=True,
+                               capture_output=True).stdout
+        subprocess.run(["cpio", "--quiet", "-o", "-H", "newc"], input=files, cwd=root, stdout=f,
+                       check=True)
+    return cpio, kver
+
+
+GUEST_AUDITD_CONF = """local_events = yes
+write_logs = yes
+log_file = /var/log/audit/audit.log
+log_group = root
+log_format = ENRICHED
+flush = INCREMENTAL_ASYNC
+freq = 1
+max_log_file = 8
+num_logs = 2
+priority_boost = 0
+name_format = NONE
+max_log_file_action = ROTATE
+space_left = 2
+space_left_action = IGNORE
+admin_space_left = 1
+admin_space_left_action = IGNORE
+disk_full_action = IGNORE
+disk_error_action = IGNORE
+verify_email = no
+action_mail_acct = root
+use_libwrap = no
+tcp_client_max_idle = 0
+transport = TCP
+distribute_network = no
+q_depth = 2000
+overflow_action = IGNORE
+max_restarts = 10
+plugin_dir = /etc/audit/plugins.d
+end_of_event_timeout = 2
+"""
+
+
+def boot(kdir, cpio, work):
+    serial = os.path.join(OUT, "serial.log")
+    data = os.path.join(OUT, "data.log")
+    for p in (serial, data):
+        if os.path.exists(p):
+            os.unlink(p)
+    only = os.environ.get("KMW_SCENARIOS", "")
+    append = "console=ttyS0 audit=1 panic=-1 quiet" + (" kmw.only=" + only if only else "")
+    accel = os.environ.get("KMW_QEMU_ACCEL", "tcg")
+    cmd = ["qemu-system-x86_64", "-accel", accel, "-m", "512", "-smp", "1", "-nodefaults",
+           "-display", "none", "-no-reboot", "-kernel", os.path.join(kdir, "vmlinux"),
+           "-initrd", cpio, "-append", append,
+           "-serial", "file:" + serial, "-serial", "file:" + data]
+    log("boot: " + " ".join(cmd))
+    t0 = time.time()
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT)
+        rc = r.returncode
+        err = r.stderr
+    except subprocess.TimeoutExpired:
+        rc, err = "timeout", ""
+    took = time.time() - t0
+    text = open(data, "rb").read().decode("utf-8", "replace").replace("\r", "") \
+        if os.path.exists(data) else ""
+    if rc != 0 or "@@KMW-DONE" not in text:
+        sys.stdout.write(open(serial, errors="replace").read() if os.path.exists(serial) else "")
+        raise RuntimeError("the guest did not finish (qemu %s after %.1f s): %s; serial log "
+                           "above, kept in %s" % (rc, took, err.strip(), serial))
+    return text, took
+
+
+def split_sections(text):
+    """@@KMW-BEGIN name ... @@KMW-END name, written by the guest to its data channel."""
+    sections = {}
+    cur = None
+    for line in text.split("\n"):
+        m = re.match(r"@@KMW-BEGIN (\S+)$", line)
+        if m:
+            cur = m.group(1)
+            sections[cur] = []
+            continue
+        if re.match(r"@@KMW-END (\S+)$", line):
+            cur = None
+            continue
+        if cur:
+            sections[cur].append(line)
+    for name, lines in sections.items():
+        with open(os.path.join(OUT, name), "w") as f:
+            f.write("\n".join(lines) + ("\n" if lines else ""))
+    return sections
+
+
+def main():
+    t_start = time.time()
+    if os.path.exists(OUT):
+        shutil.rmtree(OUT)
+    os.makedirs(OUT)
+    for tool, pkg in (("qemu-system-x86_64", "qemu-system-x86"), ("cpio", "cpio"),
+                      ("objcopy", "binutils"), ("dpkg-deb", "dpkg"), ("kmod", "kmod"),
+                      ("auditd", "auditd")):
+        if not which(tool):
+            skip("%s is missing: install the Debian package %s" % (tool, pkg))
+    if not os.path.exists("/bin/busybox"):
+        skip("/bin/busybox is missing: install busybox-static")
+    for p in ("src/kmodwatchd", "tests/modcall"):
+        if not os.path.exists(os.path.join(BUILD, p)):
+            raise RuntimeError("build first: %s is missing" % p)
+    kdir = fetch_kernel()
+    t_fetched = time.time()
+    work = tempfile.mkdtemp(prefix="kmw-initramfs-")
+    try:
+        cpio, kver = build_initramfs(kdir, work)
+        t_built = time.time()
+        log("kernel %s, initramfs %.1f MB built in %.1f s" % (
+            kver, os.path.getsize(cpio) / 1e6, t_built - t_fetched))
+        text, took = boot(kdir, cpio, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    sections = split_sections(text)
+    with open(os.path.join(OUT, "kver"), "w") as f:
+        f.write(kver + "\n")
+    log("guest ran %d s of scenarios; sections: %s" % (took, " ".join(sorted(sections))))
+    log("took %.1f s in all (%.1f s without the download)" % (
+        time.time() - t_start, time.time() - t_fetched))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except subprocess.CalledProcessError as e:
+        log("FAIL: %s: %s" % (" ".join(e.cmd), e.stderr))
+        sys.exit(1)
+    except RuntimeError as e:
+        log("FAIL: %s" % e)
+        sys.exit(1)
