@@ -6,7 +6,8 @@ run the scenarios of guest-init.sh in it, and collect the results for the scenar
   KMW_SCENARIOS=04,07 python3 vm.py   run only those scenarios (the daemon always runs)
 
 Environment: KMW_BUILDDIR, KMW_SRCDIR (set by make check), KMW_KERNEL_CACHE (default
-/var/cache/kmodwatch-tests), KMW_QEMU_ACCEL (tcg, or kvm to try it first), KMW_VM_TIMEOUT.
+/var/cache/kmodwatch-tests), KMW_QEMU_ACCEL (tcg; kvm; auto: a bounded KVM boot first, TCG
+when it fails), KMW_VM_TIMEOUT.
 Results go to $KMW_BUILDDIR/tests/kernel/out/: serial.log (the guest console), data.log
 (the guest's data channel), and one file per section the guest sent. Exit 0, 1, or 77.
 """
@@ -225,7 +226,20 @@ end_of_event_timeout = 2
 """
 
 
-def boot(kdir, cpio, work):
+def boot(kdir, cpio):
+    """Boot once; with KMW_QEMU_ACCEL=auto, KVM first (bounded), then TCG when it fails."""
+    accel = os.environ.get("KMW_QEMU_ACCEL", "tcg")
+    if accel == "auto":
+        if os.access("/dev/kvm", os.R_OK | os.W_OK):
+            try:
+                return boot_with(kdir, cpio, "kvm", min(TIMEOUT, 30))
+            except RuntimeError as e:
+                log("KVM did not work (%s): falling back to TCG" % str(e).split(":")[0])
+        accel = "tcg"
+    return boot_with(kdir, cpio, accel, TIMEOUT)
+
+
+def boot_with(kdir, cpio, accel, timeout):
     serial = os.path.join(OUT, "serial.log")
     data = os.path.join(OUT, "data.log")
     for p in (serial, data):
@@ -233,7 +247,6 @@ def boot(kdir, cpio, work):
             os.unlink(p)
     only = os.environ.get("KMW_SCENARIOS", "")
     append = "console=ttyS0 audit=1 panic=-1 quiet" + (" kmw.only=" + only if only else "")
-    accel = os.environ.get("KMW_QEMU_ACCEL", "tcg")
     cmd = ["qemu-system-x86_64", "-accel", accel, "-m", "512", "-smp", "1", "-nodefaults",
            "-display", "none", "-no-reboot", "-kernel", os.path.join(kdir, "vmlinux"),
            "-initrd", cpio, "-append", append,
@@ -241,7 +254,7 @@ def boot(kdir, cpio, work):
     log("boot: " + " ".join(cmd))
     t0 = time.time()
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         rc = r.returncode
         err = r.stderr
     except subprocess.TimeoutExpired:
@@ -300,7 +313,7 @@ def main():
         t_built = time.time()
         log("kernel %s, initramfs %.1f MB built in %.1f s" % (
             kver, os.path.getsize(cpio) / 1e6, t_built - t_fetched))
-        text, took = boot(kdir, cpio, work)
+        text, took = boot(kdir, cpio)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     sections = split_sections(text)
