@@ -59,4 +59,31 @@ struct audit_rule_data *rules_build(const char *arch, const char *const *names, 
  */
 int rules_count_key(int fd, const char *key);
 
+/**
+ * rules_delete_key - delete every rule whose key is @key (rules a crashed
+ * daemon left behind, or `kmodwatch rules remove`). Returns how many, or -errno.
+ */
+int rules_delete_key(int fd, const char *key);
+
+/* What a rule in the kernel does for the module syscalls. */
+struct kmw_rule_info {
+	uint32_t arch;		/* AUDIT_ARCH_* value, when has_arch */
+	bool has_arch;
+	bool unconditional;	/* no condition but arch and key */
+	bool never;		/* a "never" rule: it suppresses these syscalls */
+	unsigned int syscalls;	/* bit i: rules_syscall_name(i) */
+	char key[AUDIT_MAX_KEY_LEN + 1];
+};
+
+/**
+ * rules_list_module - call @fn for every exit rule that names a module syscall.
+ * Returns 0 or -errno.
+ */
+int rules_list_module(int fd, void (*fn)(const struct kmw_rule_info *, void *), void *arg);
+
+/**
+ * rules_syscall_name - name of bit @i of kmw_rule_info.syscalls, or NULL.
+ */
+const char *rules_syscall_name(unsigned int i);
+
 #endif

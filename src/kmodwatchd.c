@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* kmodwatchd.c - the daemon: options, privileges, audit setup, the event loop */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -27,6 +31,10 @@
 #define EXIT_USAGE 2
 #define EXIT_NOPRIV 4
 #define DEFAULT_OUTPUT "/var/log/kmodwatch/events.json"
+#define STATE_DIR "/run/kmodwatch"
+#define STATE_FILE STATE_DIR "/kmodwatchd.state"
+/* how often the state file's counters are refreshed */
+#define STATE_INTERVAL_S 10
 /* an event whose last record came this long ago is complete */
 #define IDLE_MS 50
 
@@ -50,9 +58,12 @@ struct daemon {
 	struct kmw_buf out;
 	int ctl;		/* libaudit control socket */
 	int sigfd;
+	int timerfd;		/* refreshes the state file */
+	time_t started;
+	int rules_added;
 	FILE *record_log;	/* --record-log: every record as received, for debugging */
 	bool restore_enabled;	/* we enabled audit and turn it off again at exit */
-	uint64_t events, sink_errors;
+	uint64_t events;
 };
 
 static bool use_syslog;
@@ -239,6 +250,7 @@ static int setup_audit(struct daemon *d)
 
 	if (!d->o.no_rules) {
 		rc = rules_install(&d->rules, d->ctl, d->o.key, &rep);
+		d->rules_added = rep.added;
 		if (rc)
 			log_msg(LOG_ERR, "cannot add the module-syscall rule for %d arch(es): %s%s",
 				rep.failed, strerror(-rc),
@@ -282,6 +294,54 @@ static void teardown_audit(struct daemon *d)
 	d->ctl = -1;
 }
 
+/*
+ * The state file tells `kmodwatch status` how the daemon runs: written whole
+ * to a temporary name and renamed, so a reader never sees half of it.
+ */
+static void write_state(struct daemon *d)
+{
+	char tmp[] = STATE_FILE ".XXXXXX";
+	FILE *f;
+	int fd;
+
+	if (mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST)
+		return;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+		return;
+	}
+	fprintf(f, "pid=%d\nsource=%s\noutput=%s\nformat=%s\nstarted=%lld\nupdated=%lld\n"
+		"rules_added=%d\nrecords=%llu\nevents=%llu\nenobufs=%llu\noutput_failures=%llu\n",
+		(int)getpid(), source_mode_name(d->src.mode), d->o.output,
+		d->o.format == KMW_FMT_TEXT ? "text" : "json", (long long)d->started,
+		(long long)time(NULL), d->rules_added,
+		(unsigned long long)d->src.stats.records, (unsigned long long)d->events,
+		(unsigned long long)d->src.stats.enobufs, (unsigned long long)d->sink.failed);
+	if (fclose(f) == 0 && rename(tmp, STATE_FILE) == 0)
+		return;
+	unlink(tmp);
+}
+
+static int open_timer(void)
+{
+	struct itimerspec its = {
+		.it_interval = { .tv_sec = STATE_INTERVAL_S },
+		.it_value = { .tv_sec = STATE_INTERVAL_S },
+	};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int open_signals(void)
 {
 	sigset_t set;
@@ -319,15 +379,17 @@ static bool handle_signals(struct daemon *d)
 
 static int run(struct daemon *d)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = d->src.fd, .events = POLLIN },
 		{ .fd = d->sigfd, .events = POLLIN },
+		{ .fd = d->timerfd, .events = POLLIN },
 	};
+	uint64_t ticks;
 	bool pending = false;
 	int n, rc;
 
 	for (;;) {
-		n = poll(pfd, 2, pending ? IDLE_MS : -1);
+		n = poll(pfd, 3, pending ? IDLE_MS : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -342,6 +404,8 @@ static int run(struct daemon *d)
 		}
 		if (pfd[1].revents && handle_signals(d))
 			break;
+		if (pfd[2].revents && read(d->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+			write_state(d);
 		if (pfd[0].revents) {
 			rc = source_read(&d->src, on_record, d);
 			if (rc < 0) {
@@ -360,7 +424,7 @@ static int run(struct daemon *d)
 
 int main(int argc, char **argv)
 {
-	struct daemon d = { .ctl = -1, .sigfd = -1 };
+	struct daemon d = { .ctl = -1, .sigfd = -1, .timerfd = -1 };
 	char host[256];
 	int rc, status = 1;
 
@@ -372,6 +436,9 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 
+	if (!strcmp(d.o.output, DEFAULT_OUTPUT) && mkdir("/var/log/kmodwatch", 0750) < 0 &&
+	    errno != EEXIST)
+		fprintf(stderr, "kmodwatchd: cannot create /var/log/kmodwatch: %s\n", strerror(errno));
 	rc = sink_open(&d.sink, d.o.output);
 	if (rc) {
 		fprintf(stderr, "kmodwatchd: cannot open output %s: %s\n", d.o.output, strerror(-rc));
@@ -396,8 +463,10 @@ int main(int argc, char **argv)
 		host[0] = '\0';
 	host[sizeof(host) - 1] = '\0';
 
+	d.started = time(NULL);
 	d.sigfd = open_signals();
-	if (d.sigfd < 0) {
+	d.timerfd = open_timer();
+	if (d.sigfd < 0 || d.timerfd < 0) {
 		log_msg(LOG_ERR, "cannot set up signals: %s", strerror(errno));
 		goto out_sink;
 	}
@@ -414,7 +483,9 @@ int main(int argc, char **argv)
 		source_mode_name(d.src.mode), d.src.rcvbuf, d.o.output,
 		d.o.format == KMW_FMT_TEXT ? "text" : "json");
 
+	write_state(&d);
 	status = run(&d);
+	unlink(STATE_FILE);
 	log_msg(LOG_INFO, "stopping: %llu events, %llu records, %llu ENOBUFS overruns, %llu "
 		"output failures", (unsigned long long)d.events,
 		(unsigned long long)d.src.stats.records, (unsigned long long)d.src.stats.enobufs,
@@ -427,6 +498,7 @@ out_free:
 	enrich_free(d.enricher);
 	buf_free(&d.out);
 	close(d.sigfd);
+	close(d.timerfd);
 out_sink:
 	if (d.record_log)
 		fclose(d.record_log);

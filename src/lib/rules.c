@@ -141,69 +141,176 @@ static bool mask_has(const struct audit_rule_data *r, int nr)
 }
 
 /*
+ * Call @fn for every rule the kernel has. The dump must be read to its end
+ * before the socket can be used again, so @fn must not talk to the kernel.
+ */
+static int rules_foreach(int fd, void (*fn)(const struct audit_rule_data *, size_t, void *),
+			 void *arg)
+{
+	struct audit_reply rep;
+	int rc;
+
+	if (audit_request_rules_list_data(fd) <= 0)
+		return -EIO;
+	for (;;) {
+		rc = get_reply(fd, &rep, AUDIT_LIST_RULES);
+		if (rc < 0)
+			return rc;
+		if (rc == NLMSG_DONE)
+			return 0;
+		if (rep.ruledata)
+			fn(rep.ruledata, (size_t)rep.len, arg);
+	}
+}
+
+/* The key of a rule (the first, when several were joined), or NULL. */
+static const char *rule_key(const struct audit_rule_data *r, size_t *len)
+{
+	uint32_t i, off = 0;
+
+	for (i = 0; i < r->field_count; i++) {
+		uint32_t f = r->fields[i] & ~AUDIT_OPERATORS;
+
+		if (f == AUDIT_FILTERKEY) {
+			const char *k = r->buf + off;
+			const char *sep = memchr(k, AUDIT_KEY_SEPARATOR, r->values[i]);
+
+			*len = sep ? (size_t)(sep - k) : r->values[i];
+			return k;
+		}
+		/* string-valued fields take their bytes of buf in field order */
+		if (f == AUDIT_WATCH || f == AUDIT_DIR || f == AUDIT_EXE ||
+		    (f >= AUDIT_SUBJ_USER && f <= AUDIT_OBJ_LEV_HIGH && f != AUDIT_PPID))
+			off += r->values[i];
+	}
+	return NULL;
+}
+
+struct cover_ctx {
+	uint32_t arch;
+	const int *nr;
+	unsigned int mask;
+};
+
+static void cover_one(const struct audit_rule_data *r, size_t len, void *arg)
+{
+	struct cover_ctx *c = arg;
+	bool has;
+	int i;
+
+	if (!rule_unconditional(r) || rule_arch(r, &has) != c->arch || !has)
+		return;
+	for (i = 0; i < N_MODULE_SYSCALLS; i++)
+		if (mask_has(r, c->nr[i]))
+			c->mask |= 1u << i;
+}
+
+/*
  * For arch value @arch, which of our syscalls (numbers in @nr) are already
  * covered by the kernel's rules: bit i of the result for module_syscalls[i].
  */
 static int covered_mask(int fd, uint32_t arch, const int *nr, unsigned int *mask)
 {
-	struct audit_reply rep;
-	int rc, i;
+	struct cover_ctx c = { .arch = arch, .nr = nr, .mask = 0 };
+	int rc = rules_foreach(fd, cover_one, &c);
 
-	*mask = 0;
-	if (audit_request_rules_list_data(fd) <= 0)
-		return -EIO;
-	for (;;) {
-		rc = get_reply(fd, &rep, AUDIT_LIST_RULES);
-		if (rc < 0)
-			return rc;
-		if (rc == NLMSG_DONE)
-			break;
-		if (rep.ruledata && rule_unconditional(rep.ruledata)) {
-			bool has;
-			uint32_t a = rule_arch(rep.ruledata, &has);
+	*mask = c.mask;
+	return rc;
+}
 
-			if (!has || a != arch)
-				continue;
-			for (i = 0; i < N_MODULE_SYSCALLS; i++)
-				if (mask_has(rep.ruledata, nr[i]))
-					*mask |= 1u << i;
+struct key_ctx {
+	const char *key;
+	int count;
+	struct audit_rule_data *copy[64];
+	size_t len[64];
+	int ncopy;
+	bool want_copies;
+};
+
+static void key_one(const struct audit_rule_data *r, size_t len, void *arg)
+{
+	struct key_ctx *c = arg;
+	size_t klen;
+	const char *k = rule_key(r, &klen);
+
+	if (!k || klen != strlen(c->key) || memcmp(k, c->key, klen))
+		return;
+	c->count++;
+	if (c->want_copies && c->ncopy < 64) {
+		c->copy[c->ncopy] = malloc(len);
+		if (c->copy[c->ncopy]) {
+			memcpy(c->copy[c->ncopy], r, len);
+			c->len[c->ncopy++] = len;
 		}
 	}
-	return 0;
 }
 
 int rules_count_key(int fd, const char *key)
 {
-	struct audit_reply rep;
-	int rc, count = 0;
-	uint32_t i, off;
+	struct key_ctx c = { .key = key };
+	int rc = rules_foreach(fd, key_one, &c);
 
-	if (audit_request_rules_list_data(fd) <= 0)
-		return -EIO;
-	for (;;) {
-		rc = get_reply(fd, &rep, AUDIT_LIST_RULES);
-		if (rc < 0)
-			return rc;
-		if (rc == NLMSG_DONE)
-			break;
-		if (!rep.ruledata)
-			continue;
-		for (i = 0, off = 0; i < rep.ruledata->field_count; i++) {
-			uint32_t f = rep.ruledata->fields[i] & ~AUDIT_OPERATORS;
+	return rc ? rc : c.count;
+}
 
-			if (f == AUDIT_FILTERKEY) {
-				if (rep.ruledata->values[i] == strlen(key) &&
-				    !memcmp(rep.ruledata->buf + off, key, strlen(key)))
-					count++;
-			}
-			/* string-valued fields consume their bytes of buf in order */
-			if (f == AUDIT_FILTERKEY || f == AUDIT_WATCH || f == AUDIT_DIR ||
-			    f == AUDIT_EXE || (f >= AUDIT_SUBJ_USER && f <= AUDIT_OBJ_LEV_HIGH &&
-					       f != AUDIT_PPID))
-				off += rep.ruledata->values[i];
-		}
+int rules_delete_key(int fd, const char *key)
+{
+	struct key_ctx c = { .key = key, .want_copies = true };
+	int rc = rules_foreach(fd, key_one, &c), i, n = 0;
+
+	for (i = 0; i < c.ncopy; i++) {
+		if (!rc && audit_delete_rule_data(fd, c.copy[i], c.copy[i]->flags & ~AUDIT_FILTER_PREPEND,
+						  c.copy[i]->action) > 0)
+			n++;
+		else if (!rc)
+			rc = -errno ? -errno : -EIO;
+		free(c.copy[i]);
 	}
-	return count;
+	return rc ? rc : n;
+}
+
+struct module_ctx {
+	void (*fn)(const struct kmw_rule_info *, void *);
+	void *arg;
+};
+
+static void module_one(const struct audit_rule_data *r, size_t len, void *arg)
+{
+	struct module_ctx *c = arg;
+	struct kmw_rule_info info = { 0 };
+	const char *k;
+	size_t klen = 0;
+	int machine, i;
+	bool has;
+
+	info.arch = rule_arch(r, &has);
+	machine = has ? audit_elf_to_machine(info.arch) : audit_detect_machine();
+	if (machine < 0 || (r->flags & ~AUDIT_FILTER_PREPEND) != AUDIT_FILTER_EXIT)
+		return;
+	for (i = 0; i < N_MODULE_SYSCALLS; i++)
+		if (mask_has(r, audit_name_to_syscall(module_syscalls[i], machine)))
+			info.syscalls |= 1u << i;
+	if (!info.syscalls)
+		return;
+	info.has_arch = has;
+	info.never = r->action == AUDIT_NEVER;
+	info.unconditional = rule_unconditional(r);
+	k = rule_key(r, &klen);
+	if (k)
+		snprintf(info.key, sizeof(info.key), "%.*s", (int)klen, k);
+	c->fn(&info, c->arg);
+}
+
+int rules_list_module(int fd, void (*fn)(const struct kmw_rule_info *, void *), void *arg)
+{
+	struct module_ctx c = { .fn = fn, .arg = arg };
+
+	return rules_foreach(fd, module_one, &c);
+}
+
+const char *rules_syscall_name(unsigned int i)
+{
+	return i < N_MODULE_SYSCALLS ? module_syscalls[i] : NULL;
 }
 
 static int install_arch(struct kmw_rules *r, const char *archname, const char *key,

@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""live_cli.py - kmodwatch rules install/list/remove and status against the real kernel,
+and query over a recorded log."""
+import os
+import subprocess
+
+import kmwlive
+from kmwlive import audit_rules
+
+CLI = os.path.join(kmwlive.BUILD, "src", "kmodwatch")
+
+
+def cli(*args):
+    return subprocess.run([CLI] + list(args), capture_output=True, text=True)
+
+
+def main(live, c):
+    if live.foreign_auditd:
+        kmwlive.skip("another audit daemon runs; the status test needs the audit pid free")
+    r = cli("rules", "install")
+    c.eq("rules install: exit", r.returncode, 0)
+    c.eq("rules install: both arches", len([x for x in audit_rules() if "key=kmodwatch" in x]), 2)
+    r = cli("rules", "install")
+    c.true("rules install again: adds nothing", "0 rule(s) added" in r.stdout)
+    r = cli("rules", "list")
+    c.true("rules list: x86_64 line", "x86_64 init_module,delete_module,finit_module  key=kmodwatch"
+           in r.stdout)
+    c.true("rules list: i386 line", "i386   init_module,delete_module,finit_module  key=kmodwatch"
+           in r.stdout)
+    d = live.daemon()
+    c.true("daemon reuses the installed rules", "2 arch(es) already covered" in d.stderr())
+    r = cli("status")
+    c.eq("status: exit", r.returncode, 0)
+    c.true("status: daemon running", "kmodwatchd: running, pid %d" % d.p.pid in r.stdout)
+    c.true("status: its source", "source=unicast" in r.stdout)
+    c.true("status: audit enabled", "audit: enabled" in r.stdout)
+    d.stop()
+    c.eq("installed rules outlive the daemon",
+         len([x for x in audit_rules() if "key=kmodwatch" in x]), 2)
+    r = cli("rules", "remove")
+    c.true("rules remove: 2 removed", "2 rule(s) with key kmodwatch removed" in r.stdout)
+    c.eq("rules remove: none left", [x for x in audit_rules() if "key=kmodwatch" in x], [])
+    r = cli("status")
+    c.true("status: daemon not running", "kmodwatchd: not running" in r.stdout)
+
+    log = os.path.join(kmwlive.SRC, "tests", "data", "real-6.1-netlink.log")
+    r = cli("query", "--audit-log", log)
+    c.eq("query: exit 0 on matches", r.returncode, 0)
+    c.eq("query: 14 events", len(r.stdout.splitlines()), 14)
+    r = cli("query", "--audit-log", "/dev/null")
+    c.eq("query: exit 1 without matches", r.returncode, 1)
+    r = cli("query", "--audit-log", "/nonexistent")
+    c.eq("query: exit 2 on a missing file", r.returncode, 2)
+    c.true("query: names the file", "/nonexistent" in r.stderr)
+
+
+kmwlive.run(main, "cli")
