@@ -51,6 +51,7 @@ enum kmw_params_src {
 
 struct kmw_event {
 	/* audit */
+	bool historical;	/* read from a log: the pid belongs to someone else now */
 	uint64_t serial;
 	int64_t sec;
 	unsigned int msec;

@@ -3,12 +3,16 @@
 #ifndef KMW_PARSE_H
 #define KMW_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "kmw_event.h"
 
 struct kmw_parser;
+
+/* The longest record line taken: auditd writes at most MAX_AUDIT_MESSAGE_LENGTH and a header. */
+#define KMW_LINE_MAX 16384
 
 /* Where user and group names come from. */
 enum kmw_names {
@@ -39,6 +43,11 @@ struct kmw_parser *parse_new(kmw_event_cb cb, void *arg, const char *hostname);
 void parse_set_names(struct kmw_parser *p, enum kmw_names names);
 
 /**
+ * parse_set_historical - mark every event from now on as read from the past.
+ */
+void parse_set_historical(struct kmw_parser *p, bool historical);
+
+/**
  * parse_free - flush nothing, release everything.
  */
 void parse_free(struct kmw_parser *p);
@@ -48,6 +57,12 @@ void parse_free(struct kmw_parser *p);
  * ending in '\n'. Callbacks may run before it returns. Returns 0 or -errno.
  */
 int parse_feed(struct kmw_parser *p, const char *data, size_t len);
+
+/**
+ * parse_feed_line - feed one record line of @len bytes, without its newline.
+ * Returns 0 or -errno.
+ */
+int parse_feed_line(struct kmw_parser *p, const char *line, size_t len);
 
 /**
  * parse_feed_record - frame one netlink record (@type, payload @msg of @len

@@ -2,6 +2,7 @@
 /* kmodwatch.c - the command line: status, rules, and queries of past events */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +10,12 @@
 #include <unistd.h>
 
 #include <libaudit.h>
+#include <zlib.h>
 
 #include "kmw_buf.h"
 #include "kmw_decode.h"
 #include "kmw_format.h"
+#include "kmw_lines.h"
 #include "kmw_parse.h"
 #include "kmw_rules.h"
 
@@ -201,21 +204,80 @@ static void on_event(struct kmw_event *ev, void *arg)
 	q->matches++;
 }
 
-static int feed_file(struct kmw_parser *p, const char *path)
+static void on_bad_line(uint64_t lineno, const char *why, const char *line, size_t len, void *arg)
 {
-	char buf[1 << 16];
-	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	size_t n;
+	fprintf(stderr, "kmodwatch: %s:%llu: %s, skipped\n", (const char *)arg,
+		(unsigned long long)lineno, why);
+}
 
-	if (!f) {
+/* Plain or gzip-compressed (rotated logs), told apart by zlib from the content. */
+static int feed_file(struct kmw_lines *l, const char *path)
+{
+	static char buf[1 << 20];
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
+	gzFile gz;
+	int n, err = 0;
+
+	if (fd < 0) {
 		fprintf(stderr, "kmodwatch: cannot open %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		parse_feed(p, buf, n);
-	if (f != stdin)
-		fclose(f);
-	return 0;
+	gz = gzdopen(fd, "rb");
+	if (!gz) {
+		close(fd);
+		fprintf(stderr, "kmodwatch: cannot read %s: out of memory\n", path);
+		return -1;
+	}
+	gzbuffer(gz, 1 << 18);
+	l->bad_arg = (void *)path;
+	l->stats.lines = 0;
+	while ((n = gzread(gz, buf, sizeof(buf))) > 0)
+		lines_push(l, buf, (size_t)n);
+	if (n < 0) {
+		const char *msg = gzerror(gz, &err);
+
+		fprintf(stderr, "kmodwatch: reading %s: %s\n", path,
+			err == Z_ERRNO ? strerror(errno) : msg);
+	}
+	/* a last line without newline belongs to this file, not the next */
+	lines_push(l, "\n", 1);
+	gzclose(gz);
+	return n < 0 ? -1 : 0;
+}
+
+/*
+ * audit.log.3 is older than audit.log.2, and audit.log is the newest: sort a
+ * rotated set (".gz" or not) oldest first, whatever order the shell gave.
+ */
+static long rotation(const char *path, size_t *baselen)
+{
+	size_t len = strlen(path);
+	const char *p;
+	char *end;
+	long n;
+
+	if (len > 3 && !strcmp(path + len - 3, ".gz"))
+		len -= 3;
+	*baselen = len;
+	for (p = path + len; p > path && p[-1] >= '0' && p[-1] <= '9'; p--)
+		;
+	if (p == path + len || p == path || p[-1] != '.')
+		return 0;
+	n = strtol(p, &end, 10);
+	*baselen = (size_t)(p - 1 - path);
+	return n;
+}
+
+static int by_rotation(const void *a, const void *b)
+{
+	const char *pa = *(const char *const *)a, *pb = *(const char *const *)b;
+	size_t la, lb;
+	long ra = rotation(pa, &la), rb = rotation(pb, &lb);
+	int c = strncmp(pa, pb, la < lb ? la : lb);
+
+	if (c || la != lb)
+		return c ? c : (la < lb ? -1 : 1);
+	return ra == rb ? 0 : (ra > rb ? -1 : 1);
 }
 
 static int cmd_query(int argc, char **argv)
@@ -227,6 +289,7 @@ static int cmd_query(int argc, char **argv)
 	};
 	struct query q = { .format = KMW_FMT_JSON };
 	struct kmw_parser *p;
+	static struct kmw_lines lines;
 	bool logs = false;
 	int c, i, errors = 0;
 
@@ -255,10 +318,16 @@ static int cmd_query(int argc, char **argv)
 	}
 	/* the past: names only from what the records say, never this host's users */
 	parse_set_names(p, KMW_NAMES_RECORD);
+	parse_set_historical(p, true);
+	lines_init(&lines, p, true, on_bad_line, NULL);
+	qsort(argv + optind, (size_t)(argc - optind), sizeof(char *), by_rotation);
 	for (i = optind; i < argc; i++)
-		if (feed_file(p, argv[i]))
+		if (feed_file(&lines, argv[i]))
 			errors++;
-	parse_flush(p);
+	lines_finish(&lines);
+	if (lines.stats.bad_lines)
+		fprintf(stderr, "kmodwatch: %llu bad line(s) skipped\n",
+			(unsigned long long)lines.stats.bad_lines);
 	parse_free(p);
 	buf_free(&q.out);
 	if (errors)

@@ -141,7 +141,8 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 	unsigned int i;
 	int err = errno_of(ev);
 
-	buf_printf(b, "{\"schema_version\":%d", KMW_SCHEMA_VERSION);
+	buf_printf(b, "{\"schema_version\":%d,\"historical\":%s", KMW_SCHEMA_VERSION,
+		   ev->historical ? "true" : "false");
 
 	buf_puts(b, ",\"audit\":{");
 	f = true;
@@ -340,7 +341,7 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 	buf_putc(b, '"');
 	t_str(b, "key", ev, &ev->key);
 	t_str(b, "node", ev, &ev->node);
-	buf_printf(b, " serial=%" PRIu64 "\n", ev->serial);
+	buf_printf(b, " serial=%" PRIu64 "%s\n", ev->serial, ev->historical ? " historical" : "");
 	return b->oom ? -ENOMEM : 0;
 }
 

@@ -24,9 +24,10 @@ struct kmw_parser {
 	void *arg;
 	char *hostname;
 	enum kmw_names names;
+	bool historical;
 	struct kmw_parse_stats stats;
 	struct kmw_event ev;	/* reused: one event at a time reaches the callback */
-	char line[MAX_AUDIT_MESSAGE_LENGTH + 64];
+	char line[KMW_LINE_MAX + 64];
 };
 
 static int parse_i64(const char *s, int64_t *out)
@@ -256,6 +257,7 @@ static void handle_event(struct kmw_parser *p)
 	event_reset(ev);
 	if (read_syscall(p, ev) == KMW_SC_NONE)
 		return;
+	ev->historical = p->historical;
 
 	ts = auparse_get_timestamp(au);
 	if (ts) {
@@ -320,6 +322,11 @@ void parse_set_names(struct kmw_parser *p, enum kmw_names names)
 	p->names = names;
 }
 
+void parse_set_historical(struct kmw_parser *p, bool historical)
+{
+	p->historical = historical;
+}
+
 void parse_free(struct kmw_parser *p)
 {
 	if (!p)
@@ -339,6 +346,15 @@ int parse_feed(struct kmw_parser *p, const char *data, size_t len)
 	if (auparse_feed(p->au, data, len))
 		return -EIO;
 	return 0;
+}
+
+int parse_feed_line(struct kmw_parser *p, const char *line, size_t len)
+{
+	if (len >= sizeof(p->line))
+		len = sizeof(p->line) - 1;
+	memcpy(p->line, line, len);
+	p->line[len] = '\n';
+	return parse_feed(p, p->line, len + 1);
 }
 
 int parse_feed_record(struct kmw_parser *p, int type, const char *msg, size_t len)
