@@ -59,6 +59,13 @@ void lines_init(struct kmw_lines *l, struct kmw_parser *p, bool prefilter,
 void lines_push(struct kmw_lines *l, const char *data, size_t len);
 
 /**
+ * lines_drop_partial - input was lost here: forget the partial line waiting
+ * for its end (counted as a bad line), so that two halves never make one line.
+ * @mid_line: the loss ended inside a line, whose tail comes next: skip it too.
+ */
+void lines_drop_partial(struct kmw_lines *l, bool mid_line);
+
+/**
  * lines_finish - end of input: a last line without newline is taken, and the
  * parser is flushed.
  */

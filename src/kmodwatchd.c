@@ -23,7 +23,9 @@
 #include "kmw_buf.h"
 #include "kmw_enrich.h"
 #include "kmw_format.h"
+#include "kmw_lines.h"
 #include "kmw_parse.h"
+#include "kmw_queue.h"
 #include "kmw_rules.h"
 #include "kmw_sink.h"
 #include "kmw_source.h"
@@ -46,6 +48,7 @@ struct opts {
 	bool no_rules;
 	const char *key;
 	const char *record_log;
+	bool plugin;
 };
 
 struct daemon {
@@ -62,6 +65,8 @@ struct daemon {
 	time_t started;
 	int rules_added;
 	FILE *record_log;	/* --record-log: every record as received, for debugging */
+	struct kmw_queue *queue;	/* --plugin: auditd's stream, read on its own thread */
+	struct kmw_lines *lines;
 	bool restore_enabled;	/* we enabled audit and turn it off again at exit */
 	uint64_t events;
 };
@@ -99,6 +104,8 @@ static void usage(FILE *f)
 		"      --no-rules           install no audit rules; use those in place\n"
 		"  -k, --key KEY            key of the rules it installs (default " KMW_DEFAULT_KEY ")\n"
 		"      --record-log FILE    also append every audit record received to FILE\n"
+		"      --plugin             run as an auditd plugin: records on stdin\n"
+		"                           (format = string), no rules, no netlink\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            version\n\n"
 		"Exit status: 0 stopped by a signal, 1 runtime error, 2 bad usage,\n"
@@ -115,6 +122,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "no-rules", no_argument, NULL, 'R' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "record-log", required_argument, NULL, 'L' },
+		{ "plugin", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -141,6 +149,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'R': o->no_rules = true; break;
 		case 'L': o->record_log = optarg; break;
+		case 'P': o->plugin = true; break;
 		case 'k':
 			if (!*optarg || strlen(optarg) > AUDIT_MAX_KEY_LEN) {
 				fprintf(stderr, "kmodwatchd: bad --key: 1 to %d bytes\n", AUDIT_MAX_KEY_LEN);
@@ -158,7 +167,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		return EXIT_USAGE;
 	}
 	if (!o->output)
-		o->output = o->foreground ? "-" : DEFAULT_OUTPUT;
+		o->output = o->foreground && !o->plugin ? "-" : DEFAULT_OUTPUT;
 	return 0;
 }
 
@@ -317,7 +326,7 @@ static void write_state(struct daemon *d)
 	}
 	fprintf(f, "pid=%d\nsource=%s\noutput=%s\nformat=%s\nstarted=%lld\nupdated=%lld\n"
 		"rules_added=%d\nrecords=%llu\nevents=%llu\nenobufs=%llu\noutput_failures=%llu\n",
-		(int)getpid(), source_mode_name(d->src.mode), d->o.output,
+		(int)getpid(), d->o.plugin ? "plugin" : source_mode_name(d->src.mode), d->o.output,
 		d->o.format == KMW_FMT_TEXT ? "text" : "json", (long long)d->started,
 		(long long)time(NULL), d->rules_added,
 		(unsigned long long)d->src.stats.records, (unsigned long long)d->events,
@@ -377,10 +386,49 @@ static bool handle_signals(struct daemon *d)
 	return stop;
 }
 
+static void on_bad_line(uint64_t lineno, const char *why, const char *line, size_t len, void *arg)
+{
+	struct daemon *d = arg;
+
+	/* one line each for the first, then a count: hostile input must not flood the log */
+	if (d->lines->stats.bad_lines <= 10 || d->lines->stats.bad_lines % 10000 == 0)
+		log_msg(LOG_WARNING, "input line %llu: %s, skipped (%llu bad lines so far)",
+			(unsigned long long)lineno, why, (unsigned long long)d->lines->stats.bad_lines);
+}
+
+/*
+ * Take what the input has now. Returns the number of records or chunks taken,
+ * -1 at the end of the plugin's input, or -2 on a fatal error.
+ */
+static int take_input(struct daemon *d)
+{
+	struct kmw_chunk *c;
+	int rc, n = 0;
+
+	if (!d->o.plugin) {
+		rc = source_read(&d->src, on_record, d);
+		if (rc < 0) {
+			log_msg(LOG_ERR, "reading audit records: %s", strerror(-rc));
+			return -2;
+		}
+		return rc;
+	}
+	/* bounded, so that signals and timers get their turn in a flood */
+	while (n < 16 && (rc = queue_peek(d->queue, &c)) > 0) {
+		if (c->gap_before)
+			lines_drop_partial(d->lines, c->gap_mid_line);
+		lines_push(d->lines, c->data, c->len);
+		queue_release(d->queue);
+		n++;
+	}
+	/* the end of input wins: its wakeup was consumed by the last pop */
+	return rc < 0 ? rc : n;
+}
+
 static int run(struct daemon *d)
 {
 	struct pollfd pfd[3] = {
-		{ .fd = d->src.fd, .events = POLLIN },
+		{ .fd = d->o.plugin ? d->queue->efd : d->src.fd, .events = POLLIN },
 		{ .fd = d->sigfd, .events = POLLIN },
 		{ .fd = d->timerfd, .events = POLLIN },
 	};
@@ -407,19 +455,60 @@ static int run(struct daemon *d)
 		if (pfd[2].revents && read(d->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks))
 			write_state(d);
 		if (pfd[0].revents) {
-			rc = source_read(&d->src, on_record, d);
-			if (rc < 0) {
-				log_msg(LOG_ERR, "reading audit records: %s", strerror(-rc));
+			rc = take_input(d);
+			if (rc == -2)
 				return 1;
+			if (rc == -1) {
+				log_msg(LOG_INFO, "end of input");
+				break;
 			}
 			if (rc > 0)
 				pending = true;
 		}
 	}
-	/* take what the kernel already queued, then complete every event */
-	source_read(&d->src, on_record, d);
+	/* take what already came, then complete every event */
+	if (d->o.plugin) {
+		while (take_input(d) > 0)
+			;
+		lines_finish(d->lines);
+	} else {
+		source_read(&d->src, on_record, d);
+	}
 	parse_flush(d->parser);
 	return 0;
+}
+
+/* auditd's plugin stream: no rules, no netlink; a thread reads stdin into a bounded queue */
+#define PLUGIN_QUEUE_SLOTS 16
+
+static int setup_plugin(struct daemon *d)
+{
+	int rc;
+
+	d->queue = calloc(1, sizeof(*d->queue));
+	d->lines = calloc(1, sizeof(*d->lines));
+	if (!d->queue || !d->lines) {
+		log_msg(LOG_ERR, "out of memory");
+		return -1;
+	}
+	lines_init(d->lines, d->parser, true, on_bad_line, d);
+	rc = queue_start(d->queue, STDIN_FILENO, PLUGIN_QUEUE_SLOTS);
+	if (rc) {
+		log_msg(LOG_ERR, "cannot start reading stdin: %s", strerror(-rc));
+		free(d->queue);
+		d->queue = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void teardown_plugin(struct daemon *d)
+{
+	if (d->queue) {
+		queue_stop(d->queue);
+		free(d->queue);
+	}
+	free(d->lines);
 }
 
 int main(int argc, char **argv)
@@ -432,7 +521,8 @@ int main(int argc, char **argv)
 	rc = parse_opts(argc, argv, &d.o);
 	if (rc)
 		return rc;
-	rc = check_privileges(&d.o);
+	/* a plugin gets its records from auditd and touches no audit state */
+	rc = d.o.plugin ? 0 : check_privileges(&d.o);
 	if (rc)
 		return rc;
 
@@ -451,7 +541,11 @@ int main(int argc, char **argv)
 			goto out_sink;
 		}
 	}
-	if (!d.o.foreground) {
+	if (d.o.plugin && !d.o.foreground) {
+		/* auditd supervises the plugin: stay its child, log to syslog */
+		use_syslog = true;
+		openlog("kmodwatchd", LOG_PID, LOG_DAEMON);
+	} else if (!d.o.foreground) {
 		if (daemon(0, 0) < 0) {
 			fprintf(stderr, "kmodwatchd: cannot become a daemon: %s\n", strerror(errno));
 			goto out_sink;
@@ -477,22 +571,42 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "out of memory");
 		goto out_free;
 	}
-	if (setup_audit(&d))
-		goto out_audit;
-	log_msg(LOG_INFO, "ready: source %s, receive buffer %d bytes, output %s (%s)",
-		source_mode_name(d.src.mode), d.src.rcvbuf, d.o.output,
-		d.o.format == KMW_FMT_TEXT ? "text" : "json");
+	if (d.o.plugin) {
+		if (setup_plugin(&d))
+			goto out_audit;
+		log_msg(LOG_INFO, "ready: source plugin (stdin), output %s (%s)", d.o.output,
+			d.o.format == KMW_FMT_TEXT ? "text" : "json");
+	} else {
+		if (setup_audit(&d))
+			goto out_audit;
+		log_msg(LOG_INFO, "ready: source %s, receive buffer %d bytes, output %s (%s)",
+			source_mode_name(d.src.mode), d.src.rcvbuf, d.o.output,
+			d.o.format == KMW_FMT_TEXT ? "text" : "json");
+	}
 
 	write_state(&d);
 	status = run(&d);
 	unlink(STATE_FILE);
-	log_msg(LOG_INFO, "stopping: %llu events, %llu records, %llu ENOBUFS overruns, %llu "
-		"output failures", (unsigned long long)d.events,
-		(unsigned long long)d.src.stats.records, (unsigned long long)d.src.stats.enobufs,
-		(unsigned long long)d.sink.failed);
+	if (d.o.plugin) {
+		struct kmw_queue_stats qs = queue_stats(d.queue);
+
+		log_msg(LOG_INFO, "stopping: %llu events, %llu lines, %llu bad lines, %llu records "
+			"lost to queue overflow, %llu output failures", (unsigned long long)d.events,
+			(unsigned long long)d.lines->stats.lines,
+			(unsigned long long)d.lines->stats.bad_lines,
+			(unsigned long long)qs.dropped_lines, (unsigned long long)d.sink.failed);
+	} else {
+		log_msg(LOG_INFO, "stopping: %llu events, %llu records, %llu ENOBUFS overruns, %llu "
+			"output failures", (unsigned long long)d.events,
+			(unsigned long long)d.src.stats.records,
+			(unsigned long long)d.src.stats.enobufs, (unsigned long long)d.sink.failed);
+	}
 
 out_audit:
-	teardown_audit(&d);
+	if (d.o.plugin)
+		teardown_plugin(&d);
+	else
+		teardown_audit(&d);
 out_free:
 	parse_free(d.parser);
 	enrich_free(d.enricher);

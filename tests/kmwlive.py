@@ -95,10 +95,14 @@ class Live:
         self.procs.append(p)
         return p
 
-    def start_auditd(self):
-        """A private auditd (its own configuration and log), as the audit daemon."""
+    def start_auditd(self, plugins=None):
+        """A private auditd (its own configuration, log and plugins), as the audit daemon."""
         d = os.path.join(self.tmp, "auditd")
         os.makedirs(os.path.join(d, "plugins.d"))
+        for name, text in (plugins or {}).items():
+            with open(os.path.join(d, "plugins.d", name), "w") as f:
+                f.write(text)
+            os.chmod(os.path.join(d, "plugins.d", name), 0o640)
         with open(os.path.join(d, "auditd.conf"), "w") as f:
             f.write(AUDITD_CONF.format(dir=d))
         os.chmod(os.path.join(d, "auditd.conf"), 0o600)

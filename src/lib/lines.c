@@ -221,6 +221,16 @@ void lines_push(struct kmw_lines *l, const char *data, size_t len)
 	}
 }
 
+void lines_drop_partial(struct kmw_lines *l, bool mid_line)
+{
+	if (l->carry_len || l->skipping || mid_line) {
+		l->stats.lines++;
+		bad_line(l, "line cut by lost input", l->carry, l->carry_len);
+	}
+	l->carry_len = 0;
+	l->skipping = mid_line;
+}
+
 void lines_finish(struct kmw_lines *l)
 {
 	if (l->carry_len && !l->skipping)

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""live_plugin.py - kmodwatchd as the plugin of a real auditd: module calls come out as
+events with live enrichment; SIGHUP reopens the output; auditd's stop ends the plugin with
+exit 0. Then the plugin alone: EOF on stdin flushes, bad lines are counted."""
+import os
+import signal
+import subprocess
+import time
+
+import kmwlive
+from kmwlive import Modcall, audit_rules, sh
+
+CLI = os.path.join(kmwlive.BUILD, "src", "kmodwatch")
+
+
+def wait_for(pred, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def read_events(path):
+    import json
+    if not os.path.exists(path):
+        return []
+    return [json.loads(l) for l in open(path, "rb").read().split(b"\n") if l]
+
+
+def under_auditd(live, c):
+    out = os.path.join(live.tmp, "plugin.json")
+    conf = ("active = yes\ndirection = out\npath = %s\ntype = always\n"
+            "args = --plugin --output=%s\nformat = string\n" % (kmwlive.DAEMON, out))
+    sh(CLI, "rules", "install")
+    ad = live.start_auditd(plugins={"kmodwatch.conf": conf})
+    c.true("auditd started the plugin", wait_for(lambda: plugin_pid(ad.pid) is not None))
+    m = Modcall(live)
+    mod = os.path.join(live.tmp, "plugin.ko")
+    open(mod, "wb").write(b"\x7fELF\n")
+    m.call("finit %s 2 p=1" % mod)
+    m.call("delete kmw_plugin_test 0")
+    c.true("events arrive", wait_for(lambda: len([e for e in read_events(out)
+                                                    if e["process"]["pid"] == m.pid]) >= 2))
+    evs = [e for e in read_events(out) if e["process"]["pid"] == m.pid]
+    c.eq("one event per call", [e["syscall"]["name"] for e in evs], ["finit_module", "delete_module"])
+    if evs:
+        e = evs[0]
+        c.eq("live: not historical", e["historical"], False)
+        c.eq("flags decoded", e["args"]["flag_names"], ["MODULE_INIT_IGNORE_VERMAGIC"])
+        c.eq("fd resolved live", e["module"]["path"], mod)
+        c.eq("params from the live process", e["module"]["param_values"], "p=1")
+        c.eq("key", e["audit"]["key"], "kmodwatch")
+        c.eq("user name", e["process"]["user"], "root")
+    # SIGHUP from the administrator reaches the plugin through auditd, or directly
+    pp = plugin_pid(ad.pid)
+    os.rename(out, out + ".1")
+    os.kill(pp, signal.SIGHUP)
+    time.sleep(0.3)
+    m.call("delete kmw_after_hup 0")
+    c.true("SIGHUP: the next event in a new file", wait_for(lambda: len(read_events(out)) >= 1))
+    m.close()
+    rc = live.stop(ad)
+    c.eq("auditd stopped", rc, 0)
+    c.true("plugin gone with auditd", wait_for(lambda: not kmwlive.pid_alive(pp)))
+    sh(CLI, "rules", "remove")
+    c.eq("rules removed", [r for r in audit_rules() if "key=kmodwatch" in r], [])
+
+
+def plugin_pid(parent):
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = open("/proc/%s/stat" % pid).read()
+            comm = open("/proc/%s/comm" % pid).read().strip()
+        except OSError:
+            continue
+        if comm == "kmodwatchd" and int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+            return int(pid)
+    return None
+
+
+def alone(live, c):
+    """EOF on stdin: flush and exit 0; bad lines counted, the events around them kept."""
+    log = os.path.join(kmwlive.SRC, "tests", "data", "real-6.1-netlink.log")
+    data = open(log, "rb").read().split(b"\n")
+    data.insert(20, b"\x00garbage line")
+    data.insert(40, b"type=SYSCALL msg=audit(17958")
+    out = os.path.join(live.tmp, "alone.json")
+    r = subprocess.run([kmwlive.DAEMON, "--plugin", "--foreground", "--output", out],
+                       input=b"\n".join(data), capture_output=True, timeout=30)
+    c.eq("EOF: exit 0", r.returncode, 0)
+    c.eq("EOF: every event flushed", len(read_events(out)), 14)
+    c.true("bad lines reported", b"2 bad lines" in r.stderr)
+    c.true("plugin touched no rules", "key=kmodwatch" not in " ".join(audit_rules()))
+
+
+def main(live, c):
+    if live.foreign_auditd:
+        kmwlive.skip("another audit daemon runs; this test starts its own auditd")
+    alone(live, c)
+    under_auditd(live, c)
+
+
+kmwlive.run(main, "plugin")
