@@ -9,6 +9,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.environ.get("KMW_SRCDIR", os.getcwd()), "bench"))
+import answer_key  # noqa: E402
+
 BUILD = os.environ.get("KMW_BUILDDIR", os.getcwd())
 SRC = os.environ.get("KMW_SRCDIR", os.getcwd())
 CLI = os.path.join(BUILD, "src", "kmodwatch")
@@ -42,44 +45,13 @@ def query(*paths, stdin=None):
     return r, evs
 
 
-# the answer key's names, and where the schema keeps each
-FIELDS = {
-    "arch": ("syscall", "arch"), "syscall": ("syscall", "name"), "success": ("syscall", "success"),
-    "exit": ("syscall", "exit"), "errno": ("syscall", "errno"), "fd": ("args", "fd"),
-    "flags": ("args", "flags"), "len": ("args", "len"), "key": ("audit", "key"),
-    "module": ("module", "name"), "pid": ("process", "pid"), "ppid": ("process", "ppid"),
-    "uid": ("process", "uid"), "auid": ("process", "auid"), "comm": ("process", "comm"),
-    "exe": ("process", "exe"), "serial": ("audit", "serial"),
-}
-
-
 def compare(what, evs, truth):
-    """Field by field, matched by event id: events come out as they complete, and with
-    interleaving that is not always the order in which they started."""
-    check(what + ": number of events", len(evs), len(truth))
-    check(what + ": every event once", sorted(e["audit"]["serial"] for e in evs),
-          sorted(t["serial"] for t in truth))
-    by_id = {(e["audit"]["serial"], "%.3f" % e["audit"]["epoch"]): e for e in evs}
-    bad = 0
-    for i, t in enumerate(truth):
-        e = by_id.get((t["serial"], t["time"]))
-        if e is None:
-            continue
-        for k, v in t.items():
-            if k == "time":
-                got = "%.3f" % e["audit"]["epoch"]
-            elif k in FIELDS:
-                a, b = FIELDS[k]
-                got = e[a].get(b)
-            else:
-                got = ("unknown field", k)
-            if got != v:
-                bad += 1
-                if bad <= 5:
-                    print("FAIL: %s: event %d (serial %s) %s: got %r, want %r" %
-                          (what, i, t.get("serial"), k, got, v), flush=True)
-        check(what + ": event %d historical" % i, e["historical"], True) if i == 0 else None
-    check(what + ": fields differing from the answer key", bad, 0)
+    """Field by field against the answer key (bench/answer_key.py, shared with the benchmark)."""
+    diff = answer_key.differences(evs, truth)
+    for d in diff[:5]:
+        print("FAIL: %s: %s" % (what, d), flush=True)
+    check(what + ": differences from the answer key", len(diff), 0)
+    check(what + ": historical", all(e["historical"] for e in evs), True)
 
 
 def main():

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench/run.sh - kmodwatch side by side with ausearch and LAUREL on the same generated log.
+#
+#   bench/run.sh [BUILD_DIR]      (default: the top of this checkout, built)
+#
+# Input: ../shared/bench/gen-audit-log --events 200000 --seed 7 (kept in $KMW_BENCH_DIR,
+# default /var/tmp/kmodwatch-bench). Each command runs $RUNS times (default 5); the table
+# shows the median wall time and the largest RSS, and the ratios measured in this one run.
+# Needs: python3, auditd (ausearch), laurel, GNU time. Prints a Markdown table.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+build=${1:-$top}
+gen=${KMW_GEN_AUDIT_LOG:-$top/../shared/bench/gen-audit-log}
+dir=${KMW_BENCH_DIR:-/var/tmp/kmodwatch-bench}
+runs=${RUNS:-5}
+mkdir -p "$dir"
+log=$dir/big.log
+truth=$dir/truth.jsonl
+
+for tool in ausearch laurel /usr/bin/time python3; do
+	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install auditd laurel time python3)"; exit 1; }
+done
+if [ ! -s "$log" ] || [ ! -s "$truth" ]; then
+	echo "bench: generating $log" >&2
+	python3 "$gen" --events 200000 --seed 7 --truth "$truth" > "$log"
+fi
+lines=$(wc -l < "$log")
+mb=$(( $(stat -c %s "$log") / 1000000 ))
+
+# measure NAME RUNS INPUT CMD...: median seconds and max RSS (KB) over RUNS runs, each
+# reading INPUT (or nothing: /dev/null) on stdin; stdout to $dir/NAME.out
+measure() {
+	local name=$1 n=$2 input=$3
+	shift 3
+	local t
+	: > "$dir/$name.times"
+	for _ in $(seq "$n"); do
+		rm -f "$dir/plugin.json"
+		/usr/bin/time -f "%e %M" -o "$dir/$name.t1" "$@" < "$input" > "$dir/$name.out" 2> "$dir/$name.err"
+		cat "$dir/$name.t1" >> "$dir/$name.times"
+	done
+	t=$(sort -n "$dir/$name.times" | awk -v n="$n" 'NR == int((n + 1) / 2) { print $1 }')
+	rss=$(awk 'BEGIN { m = 0 } $2 > m { m = $2 } END { print m }' "$dir/$name.times")
+	echo "$t $rss"
+}
+
+cat > "$dir/laurel.toml" <<EOT
+directory = "$dir"
+user = "root"
+statusreport-period = 0
+[auditlog]
+file = "-"
+[transform]
+execve-argv = [ "array" ]
+[enrich]
+pid = true
+EOT
+
+read -r as_t as_m < <(measure ausearch "$runs" /dev/null ausearch -if "$log" -k module-load --format raw)
+read -r q_t q_m < <(measure query "$runs" /dev/null "$build/src/kmodwatch" query --audit-log "$log" --format json)
+qcheck=$(python3 "$here/answer_key.py" "$dir/query.out" "$truth" | tail -n1)
+# LAUREL takes some 20 s: one run
+read -r la_t la_m < <(measure laurel 1 "$log" laurel --config "$dir/laurel.toml")
+read -r p_t p_m < <(measure plugin "$runs" "$log" "$build/src/kmodwatchd" --plugin --foreground --output "$dir/plugin.json")
+pcheck=$(python3 "$here/answer_key.py" "$dir/plugin.json" "$truth" | tail -n1)
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+lps() { awk -v l="$lines" -v t="$1" 'BEGIN { printf "%.0f", (t > 0 ? l / t : 0) }'; }
+cat <<EOT
+Input: gen-audit-log --events 200000 --seed 7: $lines lines, $mb MB. $(nproc) cores, $(date -u +%Y-%m-%d).
+
+| command | time (median of $runs) | peak RSS | result |
+|---|---|---|---|
+| \`ausearch -if big.log -k module-load --format raw\` | $as_t s | $((as_m / 1024)) MB | |
+| \`kmodwatch query --audit-log big.log --format json\` | $q_t s | $((q_m / 1024)) MB | $qcheck |
+| \`laurel --config C < big.log\` (0.5.1, one run) | $la_t s ($(lps "$la_t") lines/s) | $((la_m / 1024)) MB | |
+| \`kmodwatchd --plugin --output FILE < big.log\` | $p_t s ($(lps "$p_t") lines/s) | $((p_m / 1024)) MB | $pcheck |
+
+- query: $(ratio "$q_t" "$as_t")× ausearch's time, $(ratio "$q_m" "$as_m")× its memory.
+- plugin: $(ratio "$la_t" "$p_t")× LAUREL's speed, $(ratio "$p_m" "$la_m")× its memory.
+EOT
