@@ -1,17 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* kmw_enrich.h - facts learned outside the audit records: the module file behind the fd */
+/* kmw_enrich.h - facts learned outside the audit records: the process, the module file,
+ * the running kernel, and the risk they add up to */
 #ifndef KMW_ENRICH_H
 #define KMW_ENRICH_H
 
 #include "kmw_event.h"
+#include "kmw_modfile.h"
+#include "kmw_risk.h"
 
 struct kmw_enricher;
 
+struct kmw_enrich_opts {
+	const char *proc_root;		/* "/proc", or a fake tree in tests */
+	const char *sys_root;		/* "/sys" */
+	const char *moddir;		/* NULL: /lib/modules/$(uname -r) */
+	unsigned int cache_entries;	/* hash cache size */
+	const struct kmw_modfile_limits *limits;	/* NULL: the defaults */
+	uint64_t max_image_copy;	/* bytes of an init_module image copied at most */
+	const struct kmw_risk_config *risk;	/* NULL: the defaults */
+};
+
 /**
- * enrich_new - an enricher that reads process facts under @proc_root
- * ("/proc" normally; a fake tree in tests). Returns NULL with errno set.
+ * enrich_new - an enricher. @o may be NULL for the defaults of a live host.
+ * Returns NULL with errno set.
  */
-struct kmw_enricher *enrich_new(const char *proc_root);
+struct kmw_enricher *enrich_new(const struct kmw_enrich_opts *o);
 
 /**
  * enrich_free - release @e.
@@ -19,8 +32,23 @@ struct kmw_enricher *enrich_new(const char *proc_root);
 void enrich_free(struct kmw_enricher *e);
 
 /**
- * enrich_event - fill what can be learned now into @ev. Never fails: what
- * could not be learned is recorded in @ev with the reason (ev->path_err).
+ * enrich_capture - the facts that vanish with the loader, taken at once:
+ * the fd's file (path, identity, our own fd of it), the parameters and an
+ * init_module image from its memory, and the process context from /proc.
+ * Quick and bounded: it runs on the capture path. Never fails: what could not
+ * be learned is recorded with the reason.
+ */
+void enrich_capture(struct kmw_enricher *e, struct kmw_event *ev);
+
+/**
+ * enrich_finish - the slow facts, from what enrich_capture kept: hashes,
+ * .modinfo and signature of the module file, /sys/module, the file libkmod
+ * resolves the name to, and the risk. Releases the fd and image it used.
+ */
+void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev);
+
+/**
+ * enrich_event - both stages at once (tools and tests).
  */
 void enrich_event(struct kmw_enricher *e, struct kmw_event *ev);
 
@@ -28,5 +56,15 @@ void enrich_event(struct kmw_enricher *e, struct kmw_event *ev);
  * enrich_path_err_name - stable code for a path error ("process_gone", ...).
  */
 const char *enrich_path_err_name(enum kmw_path_err err);
+
+/**
+ * enrich_file_src_name - "proc_fd", "process_memory", "kmod_lookup", "argv", or NULL.
+ */
+const char *enrich_file_src_name(enum kmw_file_src s);
+
+/**
+ * enrich_cache_stats - hash cache hits and misses.
+ */
+void enrich_cache_stats(const struct kmw_enricher *e, uint64_t *hits, uint64_t *misses);
 
 #endif

@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "kmw_modfile.h"
+#include "kmw_sysfs.h"
+
 #define KMW_SCHEMA_VERSION 1
 
 /* Bytes of all strings of one event together; longer input is cut and marked. */
@@ -41,6 +44,17 @@ enum kmw_path_err {
 	KMW_PATH_BAD_FD,
 	KMW_PATH_ERROR,
 };
+
+/* Where the module file (path and facts) came from, most trusted first. */
+enum kmw_file_src {
+	KMW_FILE_NONE = 0,
+	KMW_FILE_PROC_FD,	/* the loader's own fd: exact */
+	KMW_FILE_PROCESS_MEMORY,	/* init_module's image, read from the loader: racy */
+	KMW_FILE_KMOD_LOOKUP,	/* libkmod's file for the module name: inferred */
+	KMW_FILE_ARGV,		/* the insmod path on the command line: inferred */
+};
+
+#define KMW_MAX_PARENT_ARGV 16
 
 /* Where the module parameters came from, most trusted first. */
 enum kmw_params_src {
@@ -77,6 +91,28 @@ struct kmw_event {
 	bool path_deleted;
 	bool have_stat;
 	uint64_t dev, ino, size;
+	uint32_t mode, fuid, fgid;	/* of the file behind the fd */
+	int64_t mtime, ctime;
+	bool path_replaced;		/* the path now names another file, or none */
+
+	/* the file the facts below describe, and how sure that is */
+	enum kmw_file_src file_src;
+	struct kmw_str file_path;	/* for KMOD_LOOKUP / ARGV: the inferred path */
+	int file_fd;			/* ours, opened at capture; -1 when none */
+	void *image;			/* init_module's image copied from the loader */
+	size_t image_len;
+	bool image_cut;			/* longer than we copy */
+	struct kmw_modfacts facts;
+	bool have_facts;
+	bool writable_dir;
+
+	/* what the running kernel says, on success */
+	bool have_sysfs;
+	struct kmw_sysfs sysfs;
+	struct kmw_str ondisk_path;	/* libkmod's file for the name */
+	char ondisk_srcversion[64];
+	int loaded_matches_disk;	/* 1, 0, or -1 when it could not be compared */
+
 	struct kmw_str params;		/* the param_values string */
 	enum kmw_params_src params_src;
 	int params_errno;		/* why process memory could not be read */
@@ -89,6 +125,25 @@ struct kmw_event {
 	unsigned int argc;
 	bool argv_truncated;
 	struct kmw_str argv[KMW_MAX_ARGV];
+
+	/* process context from /proc, while the process lived */
+	bool proc_read;			/* from /proc; else the record's fields only */
+	const char *proc_error;		/* why not: process gone, pid reused */
+	bool cmdline_from_proc;
+	struct kmw_str cwd, proc_exe, container_id, container_runtime, unit;
+	int64_t parent_pid;
+	bool parent_read;
+	struct kmw_str parent_exe;
+	unsigned int parent_argc;
+	struct kmw_str parent_argv[KMW_MAX_PARENT_ARGV];
+
+	/* risk */
+	uint32_t risk_reasons;		/* bit per enum kmw_risk_reason */
+	int risk_level;			/* enum kmw_risk_level */
+
+	/* enrichment that a bound or a failure cut short: static strings */
+	unsigned int nskipped;
+	const char *skipped[8];
 
 	/* where the bytes of every kmw_str live */
 	uint32_t arena_len;
@@ -119,5 +174,15 @@ static inline const char *event_str(const struct kmw_event *ev, const struct kmw
  * event_add_arg - append one argv element. Returns 0 or -ENOSPC.
  */
 int event_add_arg(struct kmw_event *ev, const char *p, size_t len);
+
+/**
+ * event_skip - note that some enrichment was not done, and why (a static string).
+ */
+void event_skip(struct kmw_event *ev, const char *what);
+
+/**
+ * event_release - close the fd and free the image an event may hold.
+ */
+void event_release(struct kmw_event *ev);
 
 #endif

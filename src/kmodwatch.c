@@ -17,6 +17,7 @@
 #include "kmw_format.h"
 #include "kmw_lines.h"
 #include "kmw_parse.h"
+#include "kmw_risk.h"
 #include "kmw_rules.h"
 
 #define EXIT_MATCH 0
@@ -189,6 +190,7 @@ static int cmd_rules(int argc, char **argv)
 }
 
 struct query {
+	struct kmw_risk_config risk;
 	enum kmw_format format;
 	struct kmw_buf out;
 	unsigned long long matches;
@@ -198,6 +200,8 @@ static void on_event(struct kmw_event *ev, void *arg)
 {
 	struct query *q = arg;
 
+	/* the past: risk from what the records say, nothing looked up */
+	risk_assess(&q->risk, ev);
 	buf_reset(&q->out);
 	format_event(&q->out, q->format, ev);
 	fwrite(q->out.data, 1, q->out.len, stdout);
@@ -311,6 +315,7 @@ static int cmd_query(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	buf_init(&q.out);
+	risk_config_default(&q.risk);
 	p = parse_new(on_event, &q, NULL);
 	if (!p) {
 		fprintf(stderr, "kmodwatch: out of memory\n");

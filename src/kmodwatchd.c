@@ -22,6 +22,7 @@
 
 #include "kmw_buf.h"
 #include "kmw_enrich.h"
+#include "kmw_evqueue.h"
 #include "kmw_format.h"
 #include "kmw_lines.h"
 #include "kmw_parse.h"
@@ -37,6 +38,8 @@
 #define STATE_FILE STATE_DIR "/kmodwatchd.state"
 /* how often the state file's counters are refreshed */
 #define STATE_INTERVAL_S 10
+/* events waiting for the slow enrichment at most; the capture thread waits beyond */
+#define EVQUEUE_SLOTS 64
 /* an event whose last record came this long ago is complete */
 #define IDLE_MS 50
 
@@ -59,6 +62,7 @@ struct daemon {
 	struct kmw_source src;
 	struct kmw_rules rules;
 	struct kmw_buf out;
+	struct kmw_evqueue evq;	/* capture thread -> slow enrichment, format, output */
 	int ctl;		/* libaudit control socket */
 	int sigfd;
 	int timerfd;		/* refreshes the state file */
@@ -191,11 +195,31 @@ static int check_privileges(const struct opts *o)
 	return 0;
 }
 
+/* Capture thread: what vanishes with the loader is taken now, the rest goes to the worker. */
 static void on_event(struct kmw_event *ev, void *arg)
 {
 	struct daemon *d = arg;
 
-	enrich_event(d->enricher, ev);
+	enrich_capture(d->enricher, ev);
+	evqueue_push(&d->evq, KMW_ITEM_EVENT, ev);
+}
+
+/* Worker thread: hashes, files, /sys, risk; then format and write, in capture order. */
+static void on_item(struct kmw_item *it, void *arg)
+{
+	struct daemon *d = arg;
+	struct kmw_event *ev = &it->ev;
+	int rc;
+
+	if (it->kind == KMW_ITEM_REOPEN) {
+		rc = sink_reopen(&d->sink);
+		if (rc)
+			log_msg(LOG_ERR, "cannot reopen %s: %s", d->o.output, strerror(-rc));
+		else
+			log_msg(LOG_INFO, "output reopened");
+		return;
+	}
+	enrich_finish(d->enricher, ev);
 	buf_reset(&d->out);
 	if (format_event(&d->out, d->o.format, ev)) {
 		log_msg(LOG_ERR, "out of memory formatting event %llu", (unsigned long long)ev->serial);
@@ -373,12 +397,8 @@ static bool handle_signals(struct daemon *d)
 
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			int rc = sink_reopen(&d->sink);
-
-			if (rc)
-				log_msg(LOG_ERR, "cannot reopen %s: %s", d->o.output, strerror(-rc));
-			else
-				log_msg(LOG_INFO, "output reopened");
+			/* the worker owns the output: it reopens between two events */
+			evqueue_push(&d->evq, KMW_ITEM_REOPEN, NULL);
 		} else {
 			stop = true;
 		}
@@ -566,9 +586,14 @@ int main(int argc, char **argv)
 	}
 	buf_init(&d.out);
 	d.parser = parse_new(on_event, &d, host[0] ? host : NULL);
-	d.enricher = enrich_new("/proc");
+	d.enricher = enrich_new(NULL);
 	if (!d.parser || !d.enricher) {
 		log_msg(LOG_ERR, "out of memory");
+		goto out_free;
+	}
+	rc = evqueue_start(&d.evq, EVQUEUE_SLOTS, on_item, &d);
+	if (rc) {
+		log_msg(LOG_ERR, "cannot start the enrichment thread: %s", strerror(-rc));
 		goto out_free;
 	}
 	if (d.o.plugin) {
@@ -586,6 +611,8 @@ int main(int argc, char **argv)
 
 	write_state(&d);
 	status = run(&d);
+	/* every captured event is written before the rules go */
+	evqueue_stop(&d.evq);
 	unlink(STATE_FILE);
 	if (d.o.plugin) {
 		struct kmw_queue_stats qs = queue_stats(d.queue);
@@ -608,6 +635,7 @@ out_audit:
 	else
 		teardown_audit(&d);
 out_free:
+	evqueue_stop(&d.evq);
 	parse_free(d.parser);
 	enrich_free(d.enricher);
 	buf_free(&d.out);

@@ -6,11 +6,15 @@
 #include "kmw_buf.h"
 #include "kmw_format.h"
 #include "kmw_parse.h"
+#include "kmw_risk.h"
 
 static void on_event(struct kmw_event *ev, void *arg)
 {
 	struct kmw_buf *b = arg;
+	struct kmw_risk_config rc;
 
+	risk_config_default(&rc);
+	risk_assess(&rc, ev);
 	buf_reset(b);
 	format_json(b, ev);
 	fwrite(b->data, 1, b->len, stdout);

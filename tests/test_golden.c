@@ -13,6 +13,7 @@
 #include "kmw_buf.h"
 #include "kmw_format.h"
 #include "kmw_parse.h"
+#include "kmw_risk.h"
 
 struct out {
 	struct kmw_buf json, text;
@@ -22,7 +23,10 @@ struct out {
 static void on_event(struct kmw_event *ev, void *arg)
 {
 	struct out *o = arg;
+	struct kmw_risk_config rc;
 
+	risk_config_default(&rc);
+	risk_assess(&rc, ev);
 	assert_int_equal(format_json(&o->json, ev), 0);
 	assert_int_equal(format_text(&o->text, ev), 0);
 	o->events++;

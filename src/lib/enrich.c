@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* enrich.c - resolve finit_module's fd through /proc/PID/fd while the loader lives */
+/* enrich.c - the capture stage: what /proc tells while the loader lives (fd, memory, context) */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,13 +10,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "kmw_enrich.h"
 
-struct kmw_enricher {
-	char proc[PATH_MAX];
-	long long btime;	/* boot time, epoch seconds; 0 when unknown */
-	long hz;
-};
+#include "kmw_enrich_priv.h"
 
 static const char deleted_suffix[] = " (deleted)";
 
@@ -37,25 +32,49 @@ static long long read_btime(const char *proc)
 	return bt;
 }
 
-struct kmw_enricher *enrich_new(const char *proc_root)
+struct kmw_enricher *enrich_new(const struct kmw_enrich_opts *o)
 {
 	struct kmw_enricher *e = calloc(1, sizeof(*e));
+	const char *proc = o && o->proc_root ? o->proc_root : "/proc";
+	const char *sys = o && o->sys_root ? o->sys_root : "/sys";
 
 	if (!e)
 		return NULL;
-	if (snprintf(e->proc, sizeof(e->proc), "%s", proc_root) >= (int)sizeof(e->proc)) {
+	if (snprintf(e->proc, sizeof(e->proc), "%s", proc) >= (int)sizeof(e->proc) ||
+	    snprintf(e->sys, sizeof(e->sys), "%s", sys) >= (int)sizeof(e->sys)) {
 		free(e);
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
 	e->btime = read_btime(e->proc);
 	e->hz = sysconf(_SC_CLK_TCK);
+	e->max_image_copy = o && o->max_image_copy ? o->max_image_copy : 64ull << 20;
+	if (o && o->risk)
+		e->risk = *o->risk;
+	else
+		risk_config_default(&e->risk);
+	e->analyzer = modfile_new(o ? o->cache_entries : 256, o ? o->limits : NULL);
+	if (!e->analyzer) {
+		free(e);
+		return NULL;
+	}
+	/* without a module directory (a kernel without modules) lookups just fail */
+	e->kmod = kmodlookup_new(o ? o->moddir : NULL);
 	return e;
 }
 
 void enrich_free(struct kmw_enricher *e)
 {
+	if (!e)
+		return;
+	modfile_free(e->analyzer);
+	kmodlookup_free(e->kmod);
 	free(e);
+}
+
+void enrich_cache_stats(const struct kmw_enricher *e, uint64_t *hits, uint64_t *misses)
+{
+	modfile_cache_stats(e->analyzer, hits, misses);
 }
 
 const char *enrich_path_err_name(enum kmw_path_err err)
@@ -77,16 +96,16 @@ const char *enrich_path_err_name(enum kmw_path_err err)
  * The process that holds this pid now started after the event: the loader
  * died and its pid was given to another process, whose fds are not ours.
  */
-static bool pid_reused(struct kmw_enricher *e, const struct kmw_event *ev)
+static bool pid_started_after(struct kmw_enricher *e, int64_t pid, int64_t sec)
 {
 	char path[PATH_MAX + 32], buf[1024], *p;
 	unsigned long long start;
 	ssize_t n;
 	int fd, i;
 
-	if (!e->btime || e->hz <= 0 || !ev->sec)
+	if (!e->btime || e->hz <= 0 || !sec)
 		return false;
-	snprintf(path, sizeof(path), "%s/%lld/stat", e->proc, (long long)ev->pid);
+	snprintf(path, sizeof(path), "%s/%lld/stat", e->proc, (long long)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
@@ -104,7 +123,12 @@ static bool pid_reused(struct kmw_enricher *e, const struct kmw_event *ev)
 	if (!p || sscanf(p + 1, "%llu", &start) != 1)
 		return false;
 	/* one second of slack: btime and the tick count are both rounded */
-	return e->btime + (long long)(start / (unsigned long long)e->hz) > ev->sec + 1;
+	return e->btime + (long long)(start / (unsigned long long)e->hz) > sec + 1;
+}
+
+static bool pid_reused(struct kmw_enricher *e, const struct kmw_event *ev)
+{
+	return pid_started_after(e, ev->pid, ev->sec);
 }
 
 static void resolve_fd(struct kmw_enricher *e, struct kmw_event *ev)
@@ -144,13 +168,31 @@ static void resolve_fd(struct kmw_enricher *e, struct kmw_event *ev)
 		return;
 	}
 	target[n] = '\0';
-	/* stat through the fd link: the file the kernel read, even if renamed since */
-	if (stat(link, &st) == 0) {
+	/*
+	 * Our own fd of the file the loader's fd points at: the file the kernel
+	 * read, even if it is renamed, replaced or deleted after this.
+	 */
+	if (stat(link, &st) == 0 && S_ISREG(st.st_mode)) {
+		/* only a regular file: opening a device or a fifo could have effects */
+		ev->file_fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (ev->file_fd >= 0 && fstat(ev->file_fd, &st) < 0) {
+			close(ev->file_fd);
+			ev->file_fd = -1;
+		}
+	}
+	if (ev->file_fd >= 0 || stat(link, &st) == 0) {
 		ev->have_stat = true;
 		ev->dev = st.st_dev;
 		ev->ino = st.st_ino;
 		ev->size = (uint64_t)st.st_size;
+		ev->mode = st.st_mode;
+		ev->fuid = st.st_uid;
+		ev->fgid = st.st_gid;
+		ev->mtime = st.st_mtim.tv_sec;
+		ev->ctime = st.st_ctim.tv_sec;
 	}
+	if (ev->file_fd >= 0)
+		ev->file_src = KMW_FILE_PROC_FD;
 	/* a name may itself end in " (deleted)": trust the suffix only with no link left */
 	if ((size_t)n > sizeof(deleted_suffix) - 1 &&
 	    !strcmp(target + n - (sizeof(deleted_suffix) - 1), deleted_suffix) &&
@@ -160,6 +202,15 @@ static void resolve_fd(struct kmw_enricher *e, struct kmw_event *ev)
 	}
 	event_set_str(ev, &ev->mod_path, target, (size_t)n);
 	ev->path_err = KMW_PATH_OK;
+	/* does the name still lead to the file that was loaded? */
+	if (!ev->path_deleted && ev->have_stat) {
+		struct stat now;
+
+		target[n] = '\0';
+		ev->path_replaced = target[0] == '/' &&
+				    (stat(target, &now) < 0 || now.st_dev != st.st_dev ||
+				     now.st_ino != st.st_ino);
+	}
 }
 
 /* the kernel takes at most a page of parameters less one byte (load_module) */
@@ -262,10 +313,231 @@ static void read_params(struct kmw_enricher *e, struct kmw_event *ev)
 	}
 }
 
-void enrich_event(struct kmw_enricher *e, struct kmw_event *ev)
+/* init_module's image, from the loader's memory while it lives: racy, and said so */
+static void read_image(struct kmw_enricher *e, struct kmw_event *ev)
 {
+	uint64_t len = ev->a[1], got = 0;
+	struct iovec local, remote;
+	ssize_t r;
+
+	if (ev->pid <= 0 || !ev->a[0] || !len || pid_reused(e, ev))
+		return;
+	if (len > e->max_image_copy) {
+		ev->image_cut = true;
+		event_skip(ev, "init_module image larger than the copy bound");
+		return;
+	}
+	ev->image = malloc(len);
+	if (!ev->image) {
+		event_skip(ev, "init_module image: out of memory");
+		return;
+	}
+	while (got < len) {
+		local.iov_base = (char *)ev->image + got;
+		local.iov_len = len - got;
+		remote.iov_base = (void *)(uintptr_t)(ev->a[0] + got);
+		remote.iov_len = len - got;
+		r = process_vm_readv((pid_t)ev->pid, &local, 1, &remote, 1, 0);
+		if (r <= 0)
+			break;
+		got += (uint64_t)r;
+	}
+	if (got < len) {
+		free(ev->image);
+		ev->image = NULL;
+		return;
+	}
+	ev->image_len = len;
+	ev->file_src = KMW_FILE_PROCESS_MEMORY;
+}
+
+/* Read a /proc file of the process: up to @cap bytes. Returns bytes or -errno. */
+static ssize_t proc_read(struct kmw_enricher *e, int64_t pid, const char *what, char *buf,
+			 size_t cap)
+{
+	char path[PATH_MAX + 64];
+	ssize_t n, got = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%lld/%s", e->proc, (long long)pid, what);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((size_t)got < cap && (n = read(fd, buf + got, cap - (size_t)got)) > 0)
+		got += n;
+	close(fd);
+	return got;
+}
+
+static ssize_t proc_link(struct kmw_enricher *e, int64_t pid, const char *what, char *buf,
+			 size_t cap)
+{
+	char path[PATH_MAX + 64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%lld/%s", e->proc, (long long)pid, what);
+	n = readlink(path, buf, cap);
+	return n < 0 ? -errno : n;
+}
+
+/*
+ * The container id: 64 hex digits in a cgroup path, as docker, containerd,
+ * cri-o and podman name their scopes; the runtime from the word before it.
+ */
+static void container_from_cgroup(struct kmw_event *ev, const char *cg, size_t len)
+{
+	static const struct { const char *mark; const char *runtime; } runtimes[] = {
+		{ "docker", "docker" }, { "cri-containerd", "containerd" },
+		{ "containerd", "containerd" }, { "crio", "cri-o" }, { "libpod", "podman" },
+		{ "lxc", "lxc" }, { "kubepods", "kubernetes" },
+	};
+	size_t i, run = 0, r;
+
+	for (i = 0; i <= len; i++) {
+		bool hex = i < len && ((cg[i] >= '0' && cg[i] <= '9') || (cg[i] >= 'a' && cg[i] <= 'f'));
+
+		if (hex) {
+			run++;
+			continue;
+		}
+		if (run == 64) {
+			event_set_str(ev, &ev->container_id, cg + i - 64, 64);
+			for (r = 0; r < sizeof(runtimes) / sizeof(runtimes[0]); r++)
+				if (memmem(cg, i, runtimes[r].mark, strlen(runtimes[r].mark))) {
+					event_set_str(ev, &ev->container_runtime, runtimes[r].runtime,
+						      strlen(runtimes[r].runtime));
+					break;
+				}
+			return;
+		}
+		run = 0;
+	}
+}
+
+/* The systemd unit: the last path element naming a service, else a scope. */
+static void unit_from_cgroup(struct kmw_event *ev, const char *cg, size_t len)
+{
+	static const char *const kinds[] = { ".service", ".scope" };
+	const char *end = cg + len, *p, *start;
+	size_t k, n;
+
+	for (k = 0; k < 2; k++) {
+		for (p = end; p > cg; p = start - 1) {
+			start = p;
+			while (start > cg && start[-1] != '/')
+				start--;
+			n = (size_t)(p - start);
+			if (n > strlen(kinds[k]) &&
+			    !memcmp(p - strlen(kinds[k]), kinds[k], strlen(kinds[k]))) {
+				event_set_str(ev, &ev->unit, start, n);
+				return;
+			}
+			if (start == cg)
+				break;
+		}
+	}
+}
+
+static void split_argv(struct kmw_event *ev, const char *buf, size_t n, struct kmw_str *out,
+		       unsigned int max, unsigned int *argc)
+{
+	size_t start = 0, i;
+
+	*argc = 0;
+	for (i = 0; i <= n && *argc < max; i++) {
+		if (i == n || buf[i] == '\0') {
+			if (i == n && start == n)
+				break;
+			event_set_str(ev, &out[(*argc)++], buf + start, i - start);
+			start = i + 1;
+		}
+	}
+}
+
+static void process_context(struct kmw_enricher *e, struct kmw_event *ev)
+{
+	char buf[8192];
+	ssize_t n;
+
+	if (ev->pid <= 0)
+		return;
+	n = proc_link(e, ev->pid, "exe", buf, sizeof(buf));
+	if (n < 0 && n != -EACCES && n != -EPERM && n != -ENOENT) {
+		ev->proc_error = "process_gone";
+		return;
+	}
+	if (n == -ENOENT) {
+		char dir[PATH_MAX + 32];
+
+		snprintf(dir, sizeof(dir), "%s/%lld", e->proc, (long long)ev->pid);
+		if (access(dir, F_OK)) {
+			ev->proc_error = "process_gone";
+			return;
+		}
+	}
+	if (pid_reused(e, ev)) {
+		ev->proc_error = "pid_reused";
+		return;
+	}
+	ev->proc_read = true;
+	if (n > 0)
+		event_set_str(ev, &ev->proc_exe, buf, (size_t)n);
+	n = proc_link(e, ev->pid, "cwd", buf, sizeof(buf));
+	if (n > 0)
+		event_set_str(ev, &ev->cwd, buf, (size_t)n);
+	/* the whole command line: PROCTITLE keeps only 128 bytes of it */
+	n = proc_read(e, ev->pid, "cmdline", buf, sizeof(buf));
+	if (n > 0) {
+		ev->argc = 0;
+		ev->argv_truncated = (size_t)n == sizeof(buf);
+		split_argv(ev, buf, (size_t)n, ev->argv, KMW_MAX_ARGV, &ev->argc);
+		ev->cmdline_from_proc = true;
+	}
+	n = proc_read(e, ev->pid, "cgroup", buf, sizeof(buf) - 1);
+	if (n > 0) {
+		/* cgroup v2: "0::/path"; v1 lines also end in the path */
+		const char *path = memchr(buf, '/', (size_t)n);
+		const char *nl = path ? memchr(path, '\n', (size_t)(buf + n - path)) : NULL;
+		size_t plen = path ? (size_t)((nl ? nl : buf + n) - path) : 0;
+
+		if (path) {
+			container_from_cgroup(ev, path, plen);
+			unit_from_cgroup(ev, path, plen);
+		}
+	}
+	if (ev->ppid > 0) {
+		ev->parent_pid = ev->ppid;
+		if (pid_started_after(e, ev->ppid, ev->sec))
+			return;
+		n = proc_link(e, ev->ppid, "exe", buf, sizeof(buf));
+		if (n > 0) {
+			ev->parent_read = true;
+			event_set_str(ev, &ev->parent_exe, buf, (size_t)n);
+		}
+		n = proc_read(e, ev->ppid, "cmdline", buf, sizeof(buf));
+		if (n > 0) {
+			ev->parent_read = true;
+			split_argv(ev, buf, (size_t)n, ev->parent_argv, KMW_MAX_PARENT_ARGV,
+				   &ev->parent_argc);
+		}
+	}
+}
+
+void enrich_capture(struct kmw_enricher *e, struct kmw_event *ev)
+{
+	if (ev->historical)
+		return;
 	if (ev->sc == KMW_SC_FINIT_MODULE)
 		resolve_fd(e, ev);
 	if (ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE)
 		read_params(e, ev);
+	if (ev->sc == KMW_SC_INIT_MODULE)
+		read_image(e, ev);
+	process_context(e, ev);
+}
+
+void enrich_event(struct kmw_enricher *e, struct kmw_event *ev)
+{
+	enrich_capture(e, ev);
+	enrich_finish(e, ev);
 }

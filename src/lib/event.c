@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* event.c - reset and string storage of struct kmw_event */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kmw_event.h"
 
@@ -12,6 +14,24 @@ void event_reset(struct kmw_event *ev)
 	ev->pid = ev->ppid = -1;
 	ev->uid = ev->euid = ev->gid = ev->auid = ev->ses = -1;
 	ev->path_err = KMW_PATH_NOT_TRIED;
+	ev->file_fd = -1;
+	ev->parent_pid = -1;
+	ev->loaded_matches_disk = -1;
+}
+
+void event_skip(struct kmw_event *ev, const char *what)
+{
+	if (ev->nskipped < sizeof(ev->skipped) / sizeof(ev->skipped[0]))
+		ev->skipped[ev->nskipped++] = what;
+}
+
+void event_release(struct kmw_event *ev)
+{
+	if (ev->file_fd >= 0)
+		close(ev->file_fd);
+	ev->file_fd = -1;
+	free(ev->image);
+	ev->image = NULL;
 }
 
 int event_set_str(struct kmw_event *ev, struct kmw_str *s, const char *p, size_t len)

@@ -9,6 +9,8 @@
 #include "kmw_decode.h"
 #include "kmw_enrich.h"
 #include "kmw_format.h"
+#include "kmw_modfile.h"
+#include "kmw_risk.h"
 
 int format_parse_name(const char *name, enum kmw_format *out)
 {
@@ -63,6 +65,12 @@ static void j_cstr(struct kmw_buf *b, bool *first, const char *key, const char *
 		buf_json_str(b, s, strlen(s));
 	else
 		buf_puts(b, "null");
+}
+
+/* a fixed-size field: empty means unknown */
+static void j_fix(struct kmw_buf *b, bool *first, const char *key, const char *s)
+{
+	j_cstr(b, first, key, s && s[0] ? s : NULL);
 }
 
 static void j_int(struct kmw_buf *b, bool *first, const char *key, int64_t v)
@@ -125,6 +133,149 @@ static const char *params_src_name(enum kmw_params_src s)
 	case KMW_PARAMS_ARGV: return "argv";
 	default: return NULL;
 	}
+}
+
+static void j_time(struct kmw_buf *b, bool *first, const char *key, int64_t sec)
+{
+	char ts[48];
+
+	iso_time(ts, sizeof(ts), sec, 0);
+	/* seconds are what stat gives at this precision: drop the ".000" */
+	ts[19] = 'Z';
+	ts[20] = '\0';
+	j_cstr(b, first, key, ts);
+}
+
+static void j_argv(struct kmw_buf *b, bool *first, const char *key, const struct kmw_event *ev,
+		   const struct kmw_str *argv, unsigned int argc)
+{
+	unsigned int i;
+
+	j_key(b, first, key);
+	buf_putc(b, '[');
+	for (i = 0; i < argc; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_json_str(b, event_str(ev, &argv[i]), argv[i].len);
+	}
+	buf_putc(b, ']');
+}
+
+/* What the bytes of the module file say: hashes, .modinfo, signature. */
+static void j_facts(struct kmw_buf *b, const struct kmw_event *ev)
+{
+	const struct kmw_modfacts *m = &ev->facts;
+	bool f;
+
+	buf_puts(b, ",\"hash\":");
+	if (!ev->have_facts || !m->analysed) {
+		buf_puts(b, ev->have_facts ? "{\"sha256\":null" : "null");
+		if (ev->have_facts) {
+			f = false;
+			j_cstr(b, &f, "error", m->error);
+			j_cstr(b, &f, "limit", m->limit);
+			buf_putc(b, '}');
+		}
+	} else {
+		buf_putc(b, '{');
+		f = true;
+		j_fix(b, &f, "sha256", m->sha256);
+		j_uint(b, &f, "size", m->size);
+		j_cstr(b, &f, "compression", modfile_compression_name(m->compression));
+		j_fix(b, &f, "image_sha256", m->image_sha256);
+		j_uint(b, &f, "image_size", m->image_size);
+		j_bool(b, &f, "cached", m->cached);
+		j_cstr(b, &f, "error", m->error);
+		j_cstr(b, &f, "limit", m->limit);
+		buf_putc(b, '}');
+	}
+	buf_puts(b, ",\"modinfo\":");
+	if (!ev->have_facts || !m->analysed) {
+		buf_puts(b, "null");
+	} else {
+		buf_putc(b, '{');
+		f = true;
+		j_fix(b, &f, "name", m->mi_name);
+		j_fix(b, &f, "vermagic", m->mi_vermagic);
+		j_fix(b, &f, "license", m->mi_license);
+		j_fix(b, &f, "srcversion", m->mi_srcversion);
+		j_key(b, &f, "depends");
+		if (m->has_modinfo)
+			buf_json_str(b, m->mi_depends, strlen(m->mi_depends));
+		else
+			buf_puts(b, "null");
+		j_fix(b, &f, "intree", m->mi_intree);
+		j_fix(b, &f, "retpoline", m->mi_retpoline);
+		j_fix(b, &f, "version", m->mi_version);
+		j_fix(b, &f, "description", m->mi_description);
+		j_fix(b, &f, "author", m->mi_author);
+		j_bool(b, &f, "truncated", m->mi_truncated);
+		j_cstr(b, &f, "error", m->modinfo_error);
+		buf_putc(b, '}');
+	}
+	buf_puts(b, ",\"signature\":");
+	if (!ev->have_facts || !m->analysed) {
+		buf_puts(b, "null");
+	} else {
+		buf_putc(b, '{');
+		f = true;
+		j_bool(b, &f, "present", m->sig_present);
+		j_fix(b, &f, "id_type", m->sig_id_type);
+		j_fix(b, &f, "signer", m->sig_signer);
+		j_fix(b, &f, "key_id", m->sig_key_id);
+		j_fix(b, &f, "hash_algo", m->sig_hash);
+		j_cstr(b, &f, "error", m->sig_error);
+		buf_putc(b, '}');
+	}
+}
+
+static void j_sysfs(struct kmw_buf *b, const struct kmw_event *ev)
+{
+	const struct kmw_sysfs *s = &ev->sysfs;
+	unsigned int i;
+	bool f = true;
+
+	buf_puts(b, ",\"sysfs\":");
+	if (!ev->have_sysfs) {
+		buf_puts(b, "null");
+		return;
+	}
+	buf_putc(b, '{');
+	j_fix(b, &f, "srcversion", s->srcversion);
+	j_cstr(b, &f, "taint", s->taint);
+	j_fix(b, &f, "initstate", s->initstate);
+	j_id(b, &f, "refcnt", s->refcnt);
+	j_id(b, &f, "coresize", s->coresize);
+	j_key(b, &f, "parameters");
+	buf_putc(b, '{');
+	for (i = 0; i < s->nparams; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_json_str(b, s->params[i].name, strlen(s->params[i].name));
+		buf_putc(b, ':');
+		buf_json_str(b, s->params[i].value, strlen(s->params[i].value));
+	}
+	buf_putc(b, '}');
+	j_bool(b, &f, "parameters_truncated", s->params_truncated);
+	buf_putc(b, '}');
+}
+
+static void j_risk(struct kmw_buf *b, const struct kmw_event *ev)
+{
+	unsigned int i, n = 0;
+
+	buf_printf(b, ",\"risk\":{\"level\":\"%s\",\"reasons\":[",
+		   risk_level_name((enum kmw_risk_level)ev->risk_level));
+	for (i = 0; i < KMW_R_COUNT; i++) {
+		if (!(ev->risk_reasons & (1u << i)))
+			continue;
+		buf_printf(b, "%s{\"code\":\"%s\",\"text\":", n++ ? "," : "",
+			   risk_reason_code((enum kmw_risk_reason)i));
+		buf_json_str(b, risk_reason_text((enum kmw_risk_reason)i),
+			     strlen(risk_reason_text((enum kmw_risk_reason)i)));
+		buf_putc(b, '}');
+	}
+	buf_puts(b, "],\"technique\":{\"id\":\"" KMW_MITRE_TECHNIQUE "\",\"name\":\"" KMW_MITRE_NAME "\"}}");
 }
 
 static int errno_of(const struct kmw_event *ev)
@@ -214,12 +365,28 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 	}
 	if (ev->path_err == KMW_PATH_OK) {
 		j_bool(b, &f, "path_deleted", ev->path_deleted);
+		j_bool(b, &f, "path_replaced", ev->path_replaced);
 		if (ev->have_stat) {
 			j_uint(b, &f, "dev", ev->dev);
 			j_uint(b, &f, "inode", ev->ino);
 			j_uint(b, &f, "size", ev->size);
+			j_key(b, &f, "mode");
+			buf_printf(b, "\"%04o\"", ev->mode & 07777);
+			j_uint(b, &f, "uid", ev->fuid);
+			j_uint(b, &f, "gid", ev->fgid);
+			j_time(b, &f, "mtime", ev->mtime);
+			j_time(b, &f, "ctime", ev->ctime);
 		}
 	}
+	j_cstr(b, &f, "file_source", enrich_file_src_name(ev->file_src));
+	j_bool(b, &f, "file_exact", ev->file_src == KMW_FILE_PROC_FD);
+	j_str(b, &f, "file_path", ev, &ev->file_path);
+	j_facts(b, ev);
+	j_sysfs(b, ev);
+	j_str(b, &f, "ondisk_path", ev, &ev->ondisk_path);
+	j_fix(b, &f, "ondisk_srcversion", ev->ondisk_srcversion);
+	j_key(b, &f, "loaded_matches_disk");
+	buf_puts(b, ev->loaded_matches_disk < 0 ? "null" : ev->loaded_matches_disk ? "true" : "false");
 	buf_putc(b, '}');
 
 	buf_puts(b, ",\"process\":{");
@@ -247,7 +414,45 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 	}
 	buf_putc(b, ']');
 	j_bool(b, &f, "cmdline_truncated", ev->argv_truncated);
+	j_cstr(b, &f, "cmdline_source", ev->cmdline_from_proc ? "proc" : ev->argc ? "proctitle" : NULL);
+	j_cstr(b, &f, "context_source", ev->proc_read ? "proc" : "audit_record");
+	j_cstr(b, &f, "context_error", ev->proc_error);
+	j_str(b, &f, "proc_exe", ev, &ev->proc_exe);
+	j_str(b, &f, "cwd", ev, &ev->cwd);
+	j_key(b, &f, "parent");
+	if (ev->parent_read) {
+		bool pf = true;
+
+		buf_putc(b, '{');
+		j_id(b, &pf, "pid", ev->parent_pid);
+		j_str(b, &pf, "exe", ev, &ev->parent_exe);
+		j_argv(b, &pf, "cmdline", ev, ev->parent_argv, ev->parent_argc);
+		buf_putc(b, '}');
+	} else {
+		buf_puts(b, "null");
+	}
+	j_key(b, &f, "container");
+	if (ev->container_id.set) {
+		bool cf = true;
+
+		buf_putc(b, '{');
+		j_str(b, &cf, "id", ev, &ev->container_id);
+		j_str(b, &cf, "runtime", ev, &ev->container_runtime);
+		buf_putc(b, '}');
+	} else {
+		buf_puts(b, "null");
+	}
+	j_str(b, &f, "systemd_unit", ev, &ev->unit);
 	buf_putc(b, '}');
+
+	j_risk(b, ev);
+	buf_puts(b, ",\"enrichment\":{\"skipped\":[");
+	for (i = 0; i < ev->nskipped; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_json_str(b, ev->skipped[i], strlen(ev->skipped[i]));
+	}
+	buf_puts(b, "]}");
 
 	if (ev->arena_full)
 		buf_puts(b, ",\"truncated\":true");
@@ -339,6 +544,16 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 		buf_text_str(b, event_str(ev, &ev->argv[i]), ev->argv[i].len);
 	}
 	buf_putc(b, '"');
+	if (ev->have_facts && ev->facts.sha256[0])
+		buf_printf(b, " sha256=%s", ev->facts.sha256);
+	if (ev->have_facts && ev->facts.analysed)
+		buf_printf(b, " signed=%s", ev->facts.sig_present ? "yes" : "no");
+	buf_printf(b, " risk=%s", risk_level_name((enum kmw_risk_level)ev->risk_level));
+	for (i = 0, n = 0; i < KMW_R_COUNT; i++)
+		if (ev->risk_reasons & (1u << i))
+			buf_printf(b, "%c%s", n++ ? ',' : '(', risk_reason_code((enum kmw_risk_reason)i));
+	if (n)
+		buf_putc(b, ')');
 	t_str(b, "key", ev, &ev->key);
 	t_str(b, "node", ev, &ev->node);
 	buf_printf(b, " serial=%" PRIu64 "%s\n", ev->serial, ev->historical ? " historical" : "");

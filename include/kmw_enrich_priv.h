@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kmw_enrich_priv.h - the enricher's state, shared by its two stages (enrich.c, enrich_file.c) */
+#ifndef KMW_ENRICH_PRIV_H
+#define KMW_ENRICH_PRIV_H
+
+#include <limits.h>
+
+#include "kmw_enrich.h"
+#include "kmw_sysfs.h"
+
+struct kmw_enricher {
+	char proc[PATH_MAX];
+	char sys[PATH_MAX];
+	long long btime;	/* boot time, epoch seconds; 0 when unknown */
+	long hz;
+	uint64_t max_image_copy;
+	struct kmw_risk_config risk;
+	struct kmw_analyzer *analyzer;
+	struct kmw_kmod *kmod;	/* NULL when this kernel has no module directory */
+};
+
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kmw_evqueue.h - events handed from the capture thread to the slow-enrichment worker, in order */
+#ifndef KMW_EVQUEUE_H
+#define KMW_EVQUEUE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kmw_event.h"
+
+enum kmw_item_kind {
+	KMW_ITEM_EVENT,
+	KMW_ITEM_REOPEN,	/* reopen the outputs, in order with the events */
+	KMW_ITEM_STOP,
+};
+
+struct kmw_item {
+	enum kmw_item_kind kind;
+	struct kmw_event ev;
+};
+
+/* Runs on the worker thread for every item, in the order they were pushed. */
+typedef void (*kmw_item_cb)(struct kmw_item *it, void *arg);
+
+struct kmw_evqueue {
+	struct kmw_item *slots;
+	unsigned int nslots, head, count;
+	uint64_t waits;		/* pushes that found the queue full and waited */
+	pthread_mutex_t lock;
+	pthread_cond_t nonempty, nonfull;
+	pthread_t thread;
+	bool started;
+	kmw_item_cb cb;
+	void *arg;
+};
+
+/**
+ * evqueue_start - a worker thread that calls @cb for each item pushed, with
+ * room for @nslots waiting items. Returns 0 or -errno.
+ */
+int evqueue_start(struct kmw_evqueue *q, unsigned int nslots, kmw_item_cb cb, void *arg);
+
+/**
+ * evqueue_push - hand @ev (copied) or a control item to the worker. Waits for
+ * room when the queue is full: an event is never dropped.
+ */
+void evqueue_push(struct kmw_evqueue *q, enum kmw_item_kind kind, const struct kmw_event *ev);
+
+/**
+ * evqueue_stop - let the worker finish every item pushed, then join it.
+ */
+void evqueue_stop(struct kmw_evqueue *q);
+
+#endif

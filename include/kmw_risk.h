@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kmw_risk.h - risk level and reasons of an event, from a table a site can tune */
+#ifndef KMW_RISK_H
+#define KMW_RISK_H
+
+#include <stdint.h>
+
+struct kmw_event;
+
+enum kmw_risk_level {
+	KMW_RISK_INFO = 0,
+	KMW_RISK_LOW,
+	KMW_RISK_MEDIUM,
+	KMW_RISK_HIGH,
+	KMW_RISK_OFF,		/* a reason switched off by configuration */
+};
+
+/* Reasons, one bit each in kmw_event.risk_reasons; codes are stable. */
+enum kmw_risk_reason {
+	KMW_R_MEMFD_OR_DELETED,
+	KMW_R_WRITABLE_DIR,
+	KMW_R_FORCED_LOAD,
+	KMW_R_UNSIGNED,
+	KMW_R_SIGNATURE_STRIPPED,
+	KMW_R_LOADED_DIFFERS,
+	KMW_R_UNUSUAL_LOADER,
+	KMW_R_INTERACTIVE_USER,
+	KMW_R_IN_CONTAINER,
+	KMW_R_REFUSED,
+	KMW_R_UNKNOWN_FLAGS,
+	KMW_R_COUNT,
+};
+
+#define KMW_MITRE_TECHNIQUE "T1547.006"
+#define KMW_MITRE_NAME "Boot or Logon Autostart Execution: Kernel Modules and Extensions"
+
+struct kmw_risk_config {
+	enum kmw_risk_level level[KMW_R_COUNT];
+};
+
+/**
+ * risk_config_default - the documented default level of every reason.
+ */
+void risk_config_default(struct kmw_risk_config *c);
+
+/**
+ * risk_config_set - "CODE=LEVEL" (info, low, medium, high, off). Returns 0 or
+ * -EINVAL for an unknown code or level.
+ */
+int risk_config_set(struct kmw_risk_config *c, const char *assignment);
+
+/**
+ * risk_reason_code / risk_reason_text - the stable code and a sentence.
+ */
+const char *risk_reason_code(enum kmw_risk_reason r);
+const char *risk_reason_text(enum kmw_risk_reason r);
+
+/**
+ * risk_level_name - "info", "low", "medium", "high".
+ */
+const char *risk_level_name(enum kmw_risk_level l);
+
+/**
+ * risk_level_of - the highest level among the @reasons bits, under @c.
+ */
+enum kmw_risk_level risk_level_of(const struct kmw_risk_config *c, uint32_t reasons);
+
+/**
+ * risk_assess - set @ev's reasons and level from the facts it holds (the
+ * record's alone for historical events).
+ */
+void risk_assess(const struct kmw_risk_config *c, struct kmw_event *ev);
+
+#endif

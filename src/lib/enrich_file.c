@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* enrich_file.c - the slow stage: module file facts, /sys/module, the file on disk, risk */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kmw_enrich_priv.h"
+
+const char *enrich_file_src_name(enum kmw_file_src s)
+{
+	switch (s) {
+	case KMW_FILE_PROC_FD: return "proc_fd";
+	case KMW_FILE_PROCESS_MEMORY: return "process_memory";
+	case KMW_FILE_KMOD_LOOKUP: return "kmod_lookup";
+	case KMW_FILE_ARGV: return "argv";
+	default: return NULL;
+	}
+}
+
+static bool str_eq(const struct kmw_event *ev, const struct kmw_str *s, const char *lit)
+{
+	return s->set && s->len == strlen(lit) && !memcmp(event_str(ev, s), lit, s->len);
+}
+
+static bool base_is(const struct kmw_event *ev, const struct kmw_str *s, const char *name)
+{
+	const char *p = event_str(ev, s), *slash;
+	size_t len = s->len;
+
+	if (!s->set)
+		return false;
+	slash = memrchr(p, '/', len);
+	if (slash) {
+		len -= (size_t)(slash + 1 - p);
+		p = slash + 1;
+	}
+	return len == strlen(name) && !memcmp(p, name, len);
+}
+
+/* A C string of a kmw_str, cut to @cap. */
+static void cstr(const struct kmw_event *ev, const struct kmw_str *s, char *out, size_t cap)
+{
+	size_t n = s->len < cap - 1 ? s->len : cap - 1;
+
+	memcpy(out, event_str(ev, s), n);
+	out[n] = '\0';
+}
+
+/*
+ * insmod FILE: the file; modprobe [OPTIONS] NAME: the name to look up.
+ * Inferred: the tool may resolve differently, the file may have changed since.
+ */
+static bool argv_module(const struct kmw_event *ev, char *out, size_t cap, bool *is_path)
+{
+	unsigned int i = 1;
+
+	if (ev->argc < 2)
+		return false;
+	if (base_is(ev, &ev->argv[0], "insmod")) {
+		*is_path = true;
+	} else if (base_is(ev, &ev->argv[0], "modprobe")) {
+		*is_path = false;
+		while (i < ev->argc && ev->argv[i].len && event_str(ev, &ev->argv[i])[0] == '-')
+			i++;
+		if (i >= ev->argc)
+			return false;
+	} else {
+		return false;
+	}
+	cstr(ev, &ev->argv[i], out, cap);
+	return out[0] != '\0';
+}
+
+static int open_regular(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The file a load is inferred to be from, when the loader's fd and memory were out of reach. */
+static void infer_file(struct kmw_enricher *e, struct kmw_event *ev)
+{
+	char name[256], path[PATH_MAX], arg[PATH_MAX];
+	bool is_path = false;
+	int fd;
+
+	path[0] = '\0';
+	if (ev->mod_name.set) {
+		cstr(ev, &ev->mod_name, name, sizeof(name));
+		if (kmodlookup_path(e->kmod, name, path, sizeof(path)) == 0)
+			ev->file_src = KMW_FILE_KMOD_LOOKUP;
+	}
+	if (!path[0] && argv_module(ev, arg, sizeof(arg), &is_path)) {
+		if (!is_path) {
+			if (kmodlookup_path(e->kmod, arg, path, sizeof(path)) == 0)
+				ev->file_src = KMW_FILE_KMOD_LOOKUP;
+		} else if (arg[0] == '/' || !ev->cwd.set) {
+			snprintf(path, sizeof(path), "%s", arg);
+			ev->file_src = KMW_FILE_ARGV;
+		} else {
+			char cwd[PATH_MAX];
+
+			cstr(ev, &ev->cwd, cwd, sizeof(cwd));
+			if (snprintf(path, sizeof(path), "%s/%s", cwd, arg) < (int)sizeof(path))
+				ev->file_src = KMW_FILE_ARGV;
+		}
+	}
+	if (ev->file_src != KMW_FILE_KMOD_LOOKUP && ev->file_src != KMW_FILE_ARGV)
+		return;
+	event_set_str(ev, &ev->file_path, path, strlen(path));
+	fd = open_regular(path);
+	if (fd < 0) {
+		event_skip(ev, "the inferred module file cannot be opened");
+		return;
+	}
+	modfile_analyse_fd(e->analyzer, fd, &ev->facts);
+	ev->have_facts = true;
+	close(fd);
+}
+
+/* /tmp, /dev/shm, /var/tmp, homes, and any directory others or a user can write */
+static bool writable_dir(const char *path)
+{
+	static const char *const prefixes[] = { "/tmp/", "/dev/shm/", "/var/tmp/", "/home/", "/run/user/" };
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(path, prefixes[i], strlen(prefixes[i])))
+			return true;
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return false;
+	*slash = '\0';
+	if (stat(dir, &st) < 0)
+		return false;
+	return (st.st_mode & S_IWOTH) || st.st_uid != 0;
+}
+
+static void compare_with_disk(struct kmw_enricher *e, struct kmw_event *ev, const char *name)
+{
+	struct kmw_modfacts disk;
+	char path[PATH_MAX];
+	int fd;
+
+	if (kmodlookup_path(e->kmod, name, path, sizeof(path)))
+		return;
+	event_set_str(ev, &ev->ondisk_path, path, strlen(path));
+	fd = open_regular(path);
+	if (fd < 0)
+		return;
+	modfile_analyse_fd(e->analyzer, fd, &disk);
+	close(fd);
+	memcpy(ev->ondisk_srcversion, disk.mi_srcversion, sizeof(ev->ondisk_srcversion) - 1);
+	ev->ondisk_srcversion[sizeof(ev->ondisk_srcversion) - 1] = '\0';
+	if (ev->sysfs.srcversion[0] && disk.mi_srcversion[0])
+		ev->loaded_matches_disk = !strcmp(ev->sysfs.srcversion, disk.mi_srcversion);
+}
+
+void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev)
+{
+	bool load = ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE;
+	char name[256], path[PATH_MAX];
+
+	if (ev->historical || !load)
+		goto out;
+	if (ev->file_fd >= 0) {
+		modfile_analyse_fd(e->analyzer, ev->file_fd, &ev->facts);
+		ev->have_facts = true;
+	} else if (ev->image) {
+		modfile_analyse_buf(e->analyzer, ev->image, ev->image_len, &ev->facts);
+		ev->have_facts = true;
+	} else {
+		infer_file(e, ev);
+	}
+	if (ev->have_facts && ev->facts.limit)
+		event_skip(ev, !strcmp(ev->facts.limit, "time") ? "module file: time bound reached" :
+			   "module file: size bound reached");
+
+	if (ev->path_err == KMW_PATH_OK && !ev->path_deleted) {
+		cstr(ev, &ev->mod_path, path, sizeof(path));
+		ev->writable_dir = writable_dir(path);
+	} else if (ev->file_src == KMW_FILE_ARGV) {
+		cstr(ev, &ev->file_path, path, sizeof(path));
+		ev->writable_dir = writable_dir(path);
+	}
+
+	if (ev->success && ev->mod_name.set && !str_eq(ev, &ev->mod_name, "")) {
+		cstr(ev, &ev->mod_name, name, sizeof(name));
+		if (sysfs_read_module(e->sys, name, &ev->sysfs) == 0) {
+			ev->have_sysfs = true;
+			compare_with_disk(e, ev, name);
+		} else {
+			event_skip(ev, "/sys/module: the module was gone when looked at");
+		}
+	}
+out:
+	risk_assess(&e->risk, ev);
+	event_release(ev);
+}

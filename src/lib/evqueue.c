@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* evqueue.c - a bounded FIFO of events and one worker thread that drains it */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmw_evqueue.h"
+
+static void *worker(void *arg)
+{
+	struct kmw_evqueue *q = arg;
+	struct kmw_item *it;
+	bool stop;
+
+	for (;;) {
+		pthread_mutex_lock(&q->lock);
+		while (!q->count)
+			pthread_cond_wait(&q->nonempty, &q->lock);
+		it = &q->slots[q->head];
+		pthread_mutex_unlock(&q->lock);
+		/* the slot stays ours until released below: the pusher only fills free slots */
+		stop = it->kind == KMW_ITEM_STOP;
+		if (!stop)
+			q->cb(it, q->arg);
+		pthread_mutex_lock(&q->lock);
+		q->head = (q->head + 1) % q->nslots;
+		q->count--;
+		pthread_cond_signal(&q->nonfull);
+		pthread_mutex_unlock(&q->lock);
+		if (stop)
+			return NULL;
+	}
+}
+
+int evqueue_start(struct kmw_evqueue *q, unsigned int nslots, kmw_item_cb cb, void *arg)
+{
+	sigset_t all, old;
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	/* calloc: pages of slots never used are never touched, and cost no memory */
+	q->slots = calloc(nslots, sizeof(*q->slots));
+	if (!q->slots)
+		return -ENOMEM;
+	q->nslots = nslots;
+	q->cb = cb;
+	q->arg = arg;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->nonempty, NULL);
+	pthread_cond_init(&q->nonfull, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = -pthread_create(&q->thread, NULL, worker, q);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		free(q->slots);
+		q->slots = NULL;
+		return rc;
+	}
+	q->started = true;
+	return 0;
+}
+
+void evqueue_push(struct kmw_evqueue *q, enum kmw_item_kind kind, const struct kmw_event *ev)
+{
+	struct kmw_item *it;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->count == q->nslots)
+		q->waits++;
+	while (q->count == q->nslots)
+		pthread_cond_wait(&q->nonfull, &q->lock);
+	it = &q->slots[(q->head + q->count) % q->nslots];
+	pthread_mutex_unlock(&q->lock);
+	it->kind = kind;
+	if (ev) {
+		/* the strings live in the arena: copy only the part of it in use */
+		memcpy(&it->ev, ev, offsetof(struct kmw_event, arena) + ev->arena_len);
+	}
+	pthread_mutex_lock(&q->lock);
+	q->count++;
+	pthread_cond_signal(&q->nonempty);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void evqueue_stop(struct kmw_evqueue *q)
+{
+	if (!q->started)
+		return;
+	evqueue_push(q, KMW_ITEM_STOP, NULL);
+	pthread_join(q->thread, NULL);
+	pthread_cond_destroy(&q->nonempty);
+	pthread_cond_destroy(&q->nonfull);
+	pthread_mutex_destroy(&q->lock);
+	free(q->slots);
+	q->slots = NULL;
+	q->started = false;
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* risk.c - the table of risk reasons: stable codes, default levels, sentences */
+#include <errno.h>
+#include <string.h>
+
+#include "kmw_decode.h"
+#include "kmw_event.h"
+#include "kmw_risk.h"
+
+static const struct {
+	const char *code;
+	enum kmw_risk_level level;
+	const char *text;
+} reasons[KMW_R_COUNT] = {
+	[KMW_R_MEMFD_OR_DELETED] = { "memfd_or_deleted", KMW_RISK_HIGH,
+		"loaded from a memfd or a deleted file: nothing on disk to inspect" },
+	[KMW_R_WRITABLE_DIR] = { "writable_dir", KMW_RISK_HIGH,
+		"module file in a world-writable or user-owned directory (/tmp, /dev/shm, /var/tmp, a home)" },
+	[KMW_R_FORCED_LOAD] = { "forced_load", KMW_RISK_MEDIUM,
+		"forced load: the vermagic or modversions check was skipped" },
+	[KMW_R_UNSIGNED] = { "unsigned", KMW_RISK_MEDIUM,
+		"the module carries no signature" },
+	[KMW_R_SIGNATURE_STRIPPED] = { "signature_stripped", KMW_RISK_HIGH,
+		"an in-tree module without its signature: it was stripped" },
+	[KMW_R_LOADED_DIFFERS] = { "loaded_differs_from_disk", KMW_RISK_HIGH,
+		"the loaded module's srcversion differs from the file its name resolves to" },
+	[KMW_R_UNUSUAL_LOADER] = { "unusual_loader", KMW_RISK_MEDIUM,
+		"a program other than kmod, systemd-udevd or systemd-modules-load made the call" },
+	[KMW_R_INTERACTIVE_USER] = { "interactive_user", KMW_RISK_LOW,
+		"an interactive user made the call (login uid set)" },
+	[KMW_R_IN_CONTAINER] = { "in_container", KMW_RISK_HIGH,
+		"the call came from inside a container" },
+	[KMW_R_REFUSED] = { "refused", KMW_RISK_MEDIUM,
+		"the kernel refused the load (EPERM or EKEYREJECTED)" },
+	[KMW_R_UNKNOWN_FLAGS] = { "unknown_flags", KMW_RISK_MEDIUM,
+		"flag bits the kernel does not define" },
+};
+
+static const char *const level_names[] = { "info", "low", "medium", "high", "off" };
+
+void risk_config_default(struct kmw_risk_config *c)
+{
+	int i;
+
+	for (i = 0; i < KMW_R_COUNT; i++)
+		c->level[i] = reasons[i].level;
+}
+
+int risk_config_set(struct kmw_risk_config *c, const char *assignment)
+{
+	const char *eq = strchr(assignment, '=');
+	int i, l;
+
+	if (!eq)
+		return -EINVAL;
+	for (i = 0; i < KMW_R_COUNT; i++) {
+		if (strlen(reasons[i].code) != (size_t)(eq - assignment) ||
+		    memcmp(reasons[i].code, assignment, (size_t)(eq - assignment)))
+			continue;
+		for (l = 0; l <= KMW_RISK_OFF; l++)
+			if (!strcmp(eq + 1, level_names[l])) {
+				c->level[i] = (enum kmw_risk_level)l;
+				return 0;
+			}
+		return -EINVAL;
+	}
+	return -EINVAL;
+}
+
+const char *risk_reason_code(enum kmw_risk_reason r)
+{
+	return r < KMW_R_COUNT ? reasons[r].code : "unknown";
+}
+
+const char *risk_reason_text(enum kmw_risk_reason r)
+{
+	return r < KMW_R_COUNT ? reasons[r].text : "";
+}
+
+const char *risk_level_name(enum kmw_risk_level l)
+{
+	return l <= KMW_RISK_OFF ? level_names[l] : "info";
+}
+
+enum kmw_risk_level risk_level_of(const struct kmw_risk_config *c, uint32_t reasons_set)
+{
+	enum kmw_risk_level max = KMW_RISK_INFO;
+	int i;
+
+	for (i = 0; i < KMW_R_COUNT; i++)
+		if ((reasons_set & (1u << i)) && c->level[i] != KMW_RISK_OFF && c->level[i] > max)
+			max = c->level[i];
+	return max;
+}
+
+/* loaders that belong on a Debian host: kmod's tools (one binary), udev, modules-load */
+static bool usual_loader(const struct kmw_event *ev)
+{
+	static const char *const usual[] = { "kmod", "systemd-udevd", "systemd-modules-load",
+					     "modprobe", "insmod", "rmmod" };
+	const char *exe = event_str(ev, &ev->exe), *base;
+	size_t len = ev->exe.len, i;
+
+	if (!ev->exe.set)
+		return true;	/* nothing to judge by */
+	base = memrchr(exe, '/', len);
+	if (base) {
+		len -= (size_t)(base + 1 - exe);
+		exe = base + 1;
+	}
+	for (i = 0; i < sizeof(usual) / sizeof(usual[0]); i++)
+		if (strlen(usual[i]) == len && !memcmp(usual[i], exe, len))
+			return true;
+	return false;
+}
+
+void risk_assess(const struct kmw_risk_config *c, struct kmw_event *ev)
+{
+	bool load = ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE;
+	uint32_t r = 0;
+	int err = !ev->success && ev->exit < 0 ? (int)-ev->exit : 0;
+
+	if (ev->path_deleted)
+		r |= 1u << KMW_R_MEMFD_OR_DELETED;
+	if (ev->writable_dir)
+		r |= 1u << KMW_R_WRITABLE_DIR;
+	if (ev->sc == KMW_SC_FINIT_MODULE) {
+		if (ev->a[2] & (KMW_MODULE_INIT_IGNORE_MODVERSIONS | KMW_MODULE_INIT_IGNORE_VERMAGIC))
+			r |= 1u << KMW_R_FORCED_LOAD;
+		if (ev->a[2] & ~(uint64_t)(KMW_MODULE_INIT_IGNORE_MODVERSIONS |
+					   KMW_MODULE_INIT_IGNORE_VERMAGIC |
+					   KMW_MODULE_INIT_COMPRESSED_FILE))
+			r |= 1u << KMW_R_UNKNOWN_FLAGS;
+	}
+	/* signatures are judged only on files that are modules at all */
+	if (load && ev->have_facts && ev->facts.has_modinfo && !ev->facts.sig_present)
+		r |= 1u << (!strcmp(ev->facts.mi_intree, "Y") ? KMW_R_SIGNATURE_STRIPPED : KMW_R_UNSIGNED);
+	if (ev->loaded_matches_disk == 0)
+		r |= 1u << KMW_R_LOADED_DIFFERS;
+	if (!usual_loader(ev))
+		r |= 1u << KMW_R_UNUSUAL_LOADER;
+	if (ev->auid >= 0 && ev->auid != 4294967295LL)
+		r |= 1u << KMW_R_INTERACTIVE_USER;
+	if (ev->container_id.set)
+		r |= 1u << KMW_R_IN_CONTAINER;
+	if (load && (err == EPERM || err == EKEYREJECTED))
+		r |= 1u << KMW_R_REFUSED;
+	ev->risk_reasons = r;
+	ev->risk_level = risk_level_of(c, r);
+}
