@@ -73,9 +73,20 @@ s_09() { printf 'loginuid 1000\nsetuid 1000\nfinit /mods/crc16.ko 0\n' | helper;
 # 10: beside a running auditd, kmodwatchd reads the multicast group
 s_10() { $INSMOD /mods/crc16.ko && $RMMOD crc16; }
 
+# 12: /sys/module facts and the loaded-versus-on-disk check: the genuine module with a
+# parameter, then a copy whose srcversion differs from the file the name resolves to
+s_12() {
+	$INSMOD $M/net/ipv4/tcp_nv.ko nv_pad=5
+	echo "srcversion=$(cat /sys/module/tcp_nv/srcversion)"
+	$RMMOD tcp_nv
+	$INSMOD /mods/tcp_nv-altered.ko
+	echo "altered_srcversion=$(cat /sys/module/tcp_nv/srcversion) taint=$(cat /sys/module/tcp_nv/taint)"
+	$RMMOD tcp_nv
+}
+
 echo "== kmodwatch test guest: kernel $KVER"
 start_daemon unicast
-for s in 01 02 03 04 05 06 07 08 09; do scenario $s; done
+for s in 01 02 03 04 05 06 07 08 09 12; do scenario $s; done
 stop_daemon unicast
 
 if want 10; then

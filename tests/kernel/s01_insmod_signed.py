@@ -11,6 +11,13 @@ def check(c, run, evs):
     c.eq("flag names", e["args"]["flag_names"], [])
     c.eq("cmdline", e["process"]["cmdline"],
          ["/sbin/insmod", "/lib/modules/%s/kernel/lib/crc7.ko" % run.kver])
+    m = e["module"]
+    if m["signature"] is not None:
+        c.eq("signature present", m["signature"]["present"], True)
+        c.eq("signature type", m["signature"]["id_type"], "PKCS#7")
+        c.eq("modinfo name", m["modinfo"]["name"], "crc7")
+        c.eq("sysfs initstate", (m["sysfs"] or {}).get("initstate"), "live")
+        c.eq("risk: a signed module from kmod", e["risk"]["level"], "info")
     if e["module"]["path"] is not None:
         c.eq("path, when the loader was still there", e["module"]["path"],
              "/lib/modules/%s/kernel/lib/crc7.ko" % run.kver)

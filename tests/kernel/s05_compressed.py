@@ -25,6 +25,21 @@ def check(c, run, evs):
         kcheck.common(c, e, "kmod insmod .xz", "init_module", True, exe="/usr/bin/kmod",
                       module="crc16")
         c.true("decompressed image length", e["args"]["len"] > 1000)
+        m = e["module"]
+        # kmod read the .xz, decompressed it, and passed the image: we hash that image
+        if m["file_source"] == "process_memory":
+            import glob
+            import hashlib
+            import os
+            cache = os.environ.get("KMW_KERNEL_CACHE", "/var/cache/kmodwatch-tests")
+            host = glob.glob(os.path.join(cache, "*" + run.kver, "modules", "kernel/lib/crc16.ko"))
+            if host:
+                c.eq("sha256 of the image = sha256sum of crc16.ko", m["hash"]["sha256"],
+                     hashlib.sha256(open(host[0], "rb").read()).hexdigest())
+            c.eq("the image is signed", m["signature"]["present"], True)
+            c.eq(".modinfo name", m["modinfo"]["name"], "crc16")
+        else:
+            c.true("image not read: a reason", m["file_source"] in ("kmod_lookup", "argv"))
 
 
 kcheck.main("05", check)

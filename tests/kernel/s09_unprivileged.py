@@ -14,6 +14,9 @@ def check(c, run, evs):
     for k in ("user", "euser", "auser"):
         c.eq("process." + k, p[k], "tester")
     c.eq("process.group", p["group"], "tester")
+    codes = [r["code"] for r in e["risk"]["reasons"]]
+    c.true("risk: refused", "refused" in codes)
+    c.true("risk: interactive user", "interactive_user" in codes)
     if e["module"]["path"] is None:
         c.true("no path: a reason", e["module"]["path_error"] in ("process_gone", "fd_closed"))
 

@@ -28,8 +28,11 @@ CACHE = os.environ.get("KMW_KERNEL_CACHE", "/var/cache/kmodwatch-tests")
 TIMEOUT = int(os.environ.get("KMW_VM_TIMEOUT", "180"))
 
 # small modules without dependencies, and one that takes parameters (dummy numdummies=)
+# tcp_nv has a srcversion and writable parameters; nouveau (5 MB) serves the benchmark
 MODULES = ["kernel/lib/crc7.ko", "kernel/lib/crc16.ko", "kernel/lib/crc-itu-t.ko",
-           "kernel/fs/nls/nls_utf8.ko", "kernel/drivers/net/dummy.ko"]
+           "kernel/fs/nls/nls_utf8.ko", "kernel/drivers/net/dummy.ko",
+           "kernel/net/ipv4/tcp_nv.ko"]
+EXTRA_FILES = ["kernel/drivers/gpu/drm/nouveau/nouveau.ko"]
 SIG_MAGIC = b"~Module signature appended~\n"
 
 
@@ -57,7 +60,14 @@ def kernel_package():
 
 
 def cached_kernels():
-    return sorted(d for d in glob.glob(os.path.join(CACHE, "*", "vmlinux")))
+    return sorted(d for d in glob.glob(os.path.join(CACHE, "*", "vmlinux"))
+                  if complete(os.path.dirname(d)))
+
+
+def complete(kdir):
+    """A cache folder holds everything this version of the harness uses."""
+    return os.path.exists(os.path.join(kdir, "vmlinux")) and all(
+        os.path.exists(os.path.join(kdir, "modules", m)) for m in MODULES + EXTRA_FILES)
 
 
 def fetch_kernel():
@@ -65,7 +75,7 @@ def fetch_kernel():
     pkg = kernel_package()
     if pkg:
         kdir = os.path.join(CACHE, pkg)
-        if os.path.exists(os.path.join(kdir, "vmlinux")):
+        if complete(kdir):
             return kdir
     else:
         have = cached_kernels()
@@ -97,7 +107,8 @@ def fetch_kernel():
         with open(os.path.join(stage, "vmlinux"), "wb") as f:
             f.write(lzma.LZMADecompressor().decompress(data[off:]))
         mroot = os.path.join(root, "lib", "modules", kver)
-        for m in MODULES + ["modules.builtin", "modules.builtin.modinfo", "modules.order"]:
+        for m in MODULES + EXTRA_FILES + ["modules.builtin", "modules.builtin.modinfo",
+                                          "modules.order"]:
             dst = os.path.join(stage, "modules", m)
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             shutil.copy2(os.path.join(mroot, m), dst)
@@ -172,7 +183,9 @@ def build_initramfs(kdir, work):
     os.chmod(os.path.join(root, "etc/audit/auditd.conf"), 0o600)
     # the kernel's own modules, and a modules.dep made by depmod
     mroot = os.path.join(root, "lib/modules", kver)
-    shutil.copytree(os.path.join(kdir, "modules"), mroot)
+    for m in MODULES + ["modules.builtin", "modules.builtin.modinfo", "modules.order"]:
+        os.makedirs(os.path.dirname(os.path.join(mroot, m)), exist_ok=True)
+        shutil.copy2(os.path.join(kdir, "modules", m), os.path.join(mroot, m))
     run(which("depmod"), "-b", root, kver)
     # test files: a compressed copy, a copy with its signature stripped, a plain copy
     crc16 = os.path.join(mroot, "kernel/lib/crc16.ko")
@@ -185,6 +198,19 @@ def build_initramfs(kdir, work):
         raise RuntimeError("objcopy kept the module signature")
     if not open(os.path.join(mroot, "kernel/lib/crc7.ko"), "rb").read().endswith(SIG_MAGIC):
         raise RuntimeError("the package's crc7.ko is not signed")
+    # a copy of tcp_nv whose srcversion was changed in place, and its signature
+    # stripped (a signature that no longer matches makes the kernel refuse it with
+    # EKEYREJECTED): it loads, tainted E, and differs from the file its name resolves to
+    stripped = os.path.join(work, "tcp_nv-unsigned.ko")
+    run("objcopy", os.path.join(mroot, "kernel/net/ipv4/tcp_nv.ko"), stripped)
+    ill = open(stripped, "rb").read()
+    i = ill.find(b"srcversion=")
+    if i < 0:
+        raise RuntimeError("tcp_nv.ko has no srcversion")
+    j = i + len(b"srcversion=")
+    first = ill[j:j + 1]
+    altered = ill[:j] + (b"0" if first != b"0" else b"1") + ill[j + 1:]
+    open(os.path.join(root, "mods/tcp_nv-altered.ko"), "wb").write(altered)
     cpio = os.path.join(work, "initramfs.cpio")
     with open(cpio, "wb") as f:
         files = subprocess.run("find . -mindepth 1 | sort", shell=True, cwd=root, check=True,
