@@ -2,6 +2,7 @@
 """kmwlive.py - shared harness of the live tests: audit state snapshot and restore,
 a private auditd, kmodwatchd in the foreground, and the modcall helper."""
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -351,6 +352,10 @@ def capture_scenario(live, c, want_mode):
     delpath = os.path.join(live.tmp, "deleted.ko")
     finit("@deleted:" + delpath, "0", path=delpath, deleted=True)
     finit("@badfd", "0", err="fd_closed")
+    r = m.call("finit-close %s 0" % mod)
+    calls.append(("finit-close", dict(syscall="finit_module", fd=int(r["fd"]), flags=0, names=[],
+                                      unknown="0x0", path="either", deleted=False, err=None,
+                                      params="")))
     m.call("init 64 x=1")
     calls.append(("init", dict(syscall="init_module", len=64, params="x=1")))
     m.call("delete kmw_no_such_mod 0x800")
@@ -415,6 +420,13 @@ def check_event(c, what, ev, want, pid, arch, st):
            ev["process"]["cmdline"] and ev["process"]["cmdline"][0].endswith("modcall" if
                                                                                arch == "x86_64" else "modcall32"))
     c.eq(what + ": audit.key", ev["audit"]["key"], "kmodwatch")
+    # the helper lives until the test ends: its context comes from /proc
+    p = ev["process"]
+    c.eq(what + ": process.context_source", p["context_source"], "proc")
+    c.eq(what + ": process.cmdline_source", p["cmdline_source"], "proc")
+    c.eq(what + ": process.cwd", p["cwd"], os.getcwd())
+    c.eq(what + ": process.parent.pid", (p["parent"] or {}).get("pid"), os.getpid())
+    c.eq(what + ": process.parent.exe", (p["parent"] or {}).get("exe"), os.path.realpath(sys.executable))
     c.true(what + ": audit.serial", ev["audit"]["serial"] > 0)
     a = ev["args"]
     if want["syscall"] == "finit_module":
@@ -426,7 +438,11 @@ def check_event(c, what, ev, want, pid, arch, st):
         mo = ev["module"]
         c.eq(what + ": module.param_values", mo["param_values"], want["params"])
         c.eq(what + ": module.param_values_source", mo["param_values_source"], "process_memory")
-        if want.get("path"):
+        if want.get("path") == "either":
+            # closed right after the call: resolved if kmodwatchd was quicker, else a reason
+            c.true(what + ": path or fd_closed", mo["path"] is not None or
+                   mo["path_error"] == "fd_closed")
+        elif want.get("path"):
             c.eq(what + ": module.path", mo["path"], want["path"])
             c.eq(what + ": module.path_source", mo["path_source"], "proc_fd")
             c.eq(what + ": module.path_deleted", mo["path_deleted"], want["deleted"])
@@ -434,6 +450,22 @@ def check_event(c, what, ev, want, pid, arch, st):
                 c.eq(what + ": module.inode", mo.get("inode"), st.st_ino)
                 c.eq(what + ": module.dev", mo.get("dev"), st.st_dev)
                 c.eq(what + ": module.size", mo.get("size"), st.st_size)
+                c.eq(what + ": module.mode", mo.get("mode"), "%04o" % (st.st_mode & 0o7777))
+                c.eq(what + ": module.path_replaced", mo.get("path_replaced"), False)
+            # the bytes the kernel read, hashed through our own fd of the loader's file
+            c.eq(what + ": module.file_source", mo["file_source"], "proc_fd")
+            # the helper writes "\x7fELF" into its memfd, and nothing into its deleted file
+            data = b"\x7fELF" if want["path"].startswith("/memfd:") else \
+                b"" if want["deleted"] else open(want["path"], "rb").read()
+            c.eq(what + ": module.hash.sha256", (mo["hash"] or {}).get("sha256"),
+                 hashlib.sha256(data).hexdigest())
+            codes = [r["code"] for r in ev["risk"]["reasons"]]
+            c.true(what + ": risk: unusual loader", "unusual_loader" in codes)
+            c.true(what + ": risk: memfd or deleted",
+                   ("memfd_or_deleted" in codes) == bool(want["deleted"]))
+            if not want["deleted"]:
+                c.true(what + ": risk: writable dir (/tmp)", "writable_dir" in codes)
+            c.eq(what + ": risk level", ev["risk"]["level"], "high")
         else:
             c.eq(what + ": module.path", mo["path"], None)
             c.eq(what + ": module.path_error", mo["path_error"], want["err"])

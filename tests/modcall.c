@@ -14,6 +14,7 @@
 /*
  * Reads one command per line on stdin and answers one line on stdout:
  *   finit PATH FLAGS [PARAMS]   PATH may be @memfd, @badfd, or @deleted:FILE
+ *   finit-close PATH FLAGS      the same, and close the fd right after the call
  *   init LEN [PARAMS]
  *   delete NAME FLAGS
  *   loginuid UID                write /proc/self/loginuid (needs root)
@@ -52,7 +53,18 @@ int main(void)
 	while (fgets(line, sizeof(line), stdin)) {
 		a1[0] = a2[0] = a3[0] = '\0';
 		fd = -1;
-		if (sscanf(line, "finit %2047s %63s %1023s", a1, a2, a3) >= 2) {
+		if (sscanf(line, "finit-close %2047s %63s", a1, a2) == 2) {
+			fd = open_target(a1);
+			if (fd < 0) {
+				printf("error open %s: %s\n", a1, strerror(errno));
+				continue;
+			}
+			ret = syscall(SYS_finit_module, fd, "", (unsigned int)strtoul(a2, NULL, 0));
+			n = ret < 0 ? errno : 0;
+			close(fd);
+			printf("done pid=%d fd=%d ret=%ld errno=%d\n", (int)getpid(), fd, ret, n);
+			continue;
+		} else if (sscanf(line, "finit %2047s %63s %1023s", a1, a2, a3) >= 2) {
 			fd = open_target(a1);
 			if (fd < 0) {
 				printf("error open %s: %s\n", a1, strerror(errno));

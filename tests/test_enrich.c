@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_enrich.c - enrichment against fake /proc and /sys trees: paths, reasons, context, risk */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <linux/audit.h>
+
+#include "kmw_enrich.h"
+#include "kmw_risk.h"
+
+#define CID "4f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+static char root[256];
+static struct kmw_enricher *enr;
+static struct kmw_event ev;
+
+static void put(const char *rel, const char *data, size_t len)
+{
+	char path[512], *slash;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (slash = strchr(path + strlen(root) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fwrite(data, 1, len, f);
+	fclose(f);
+}
+
+static void link_to(const char *rel, const char *target)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+static void proc_stat(int pid, unsigned long long start_ticks)
+{
+	char rel[64], data[256];
+
+	snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
+	/* comm with a space and a paren, as a hostile process may choose */
+	snprintf(data, sizeof(data), "%d (my ) loader) S 1 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 "
+		 "%llu 1000 100 18446744073709551615\n", pid, start_ticks);
+	put(rel, data, strlen(data));
+}
+
+static int setup(void **state)
+{
+	char data[512], module[300];
+	time_t now = time(NULL);
+	struct kmw_enrich_opts o = { 0 };
+
+	snprintf(root, sizeof(root), "/tmp/kmw-test-enrich-XXXXXX");
+	assert_non_null(mkdtemp(root));
+	snprintf(data, sizeof(data), "cpu 1 2 3\nbtime %lld\n", (long long)now - 1000);
+	put("proc/stat", data, strlen(data));
+	/* the loader: alive, started 10 s after boot */
+	proc_stat(4242, 10 * sysconf(_SC_CLK_TCK));
+	put("proc/4242/cmdline", "modprobe\0dummy\0numdummies=2\0", 28);
+	snprintf(data, sizeof(data), "0::/system.slice/docker-%s.scope\n", CID);
+	put("proc/4242/cgroup", data, strlen(data));
+	put("tmp/dummy.ko", "\177ELF not a module", 17);
+	snprintf(module, sizeof(module), "%s/tmp/dummy.ko", root);
+	put("proc/4242/fd/.keep", "", 0);
+	link_to("proc/4242/fd/3", module);
+	link_to("proc/4242/fd/4", "/memfd:evil (deleted)");
+	link_to("proc/4242/exe", "/usr/bin/kmod");
+	link_to("proc/4242/cwd", "/root");
+	/* its parent */
+	proc_stat(1, 1);
+	put("proc/1/cmdline", "/sbin/init\0splash\0", 18);
+	link_to("proc/1/exe", "/usr/lib/systemd/systemd");
+	/* a pid given to a process that started after the event */
+	proc_stat(4244, (unsigned long long)2000 * sysconf(_SC_CLK_TCK));
+	put("proc/4244/cmdline", "other\0", 6);
+	link_to("proc/4244/exe", "/usr/bin/other");
+	put("proc/4244/fd/.keep", "", 0);
+	link_to("proc/4244/fd/3", module);
+	/* the kernel's view of the loaded module */
+	put("sys/module/dummy/srcversion", "ABCDEF0123456789ABCDEF0\n", 24);
+	put("sys/module/dummy/taint", "OE\n", 3);
+	put("sys/module/dummy/initstate", "live\n", 5);
+	put("sys/module/dummy/refcnt", "0\n", 2);
+	put("sys/module/dummy/coresize", "16384\n", 6);
+	put("sys/module/dummy/parameters/numdummies", "2\n", 2);
+
+	snprintf(data, sizeof(data), "%s/proc", root);
+	o.proc_root = strdup(data);
+	snprintf(data, sizeof(data), "%s/sys", root);
+	o.sys_root = strdup(data);
+	o.moddir = "/nonexistent/kmodwatch-test";
+	o.cache_entries = 4;
+	enr = enrich_new(&o);
+	assert_non_null(enr);
+	free((char *)o.proc_root);
+	free((char *)o.sys_root);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[300];
+
+	enrich_free(enr);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void make_event(int64_t pid, uint64_t fd)
+{
+	event_reset(&ev);
+	ev.sc = KMW_SC_FINIT_MODULE;
+	ev.arch = AUDIT_ARCH_X86_64;
+	ev.sc_nr = 313;
+	ev.sec = time(NULL);
+	ev.pid = pid;
+	ev.ppid = 1;
+	ev.auid = 1000;
+	ev.a[0] = fd;
+	ev.success = true;
+	ev.has_exit = true;
+	event_set_str(&ev, &ev.mod_name, "dummy", 5);
+	event_set_str(&ev, &ev.exe, "/usr/bin/kmod", 13);
+}
+
+static bool str_is(const struct kmw_str *s, const char *want)
+{
+	return s->set && s->len == strlen(want) && !memcmp(event_str(&ev, s), want, s->len);
+}
+
+static void test_live_loader(void **state)
+{
+	char want[300];
+
+	make_event(4242, 3);
+	enrich_event(enr, &ev);
+	snprintf(want, sizeof(want), "%s/tmp/dummy.ko", root);
+	assert_int_equal(ev.path_err, KMW_PATH_OK);
+	assert_true(str_is(&ev.mod_path, want));
+	assert_int_equal(ev.file_src, KMW_FILE_PROC_FD);
+	assert_true(ev.have_stat);
+	assert_int_equal(ev.size, 17);
+	assert_false(ev.path_deleted);
+	/* the file was analysed through our fd: not a module, and it says so */
+	assert_true(ev.have_facts);
+	assert_non_null(ev.facts.modinfo_error);
+	assert_int_equal(ev.file_fd, -1);	/* released by the slow stage */
+	/* process context from /proc, not the audit record */
+	assert_true(ev.proc_read);
+	assert_true(ev.cmdline_from_proc);
+	assert_int_equal(ev.argc, 3);
+	assert_true(str_is(&ev.argv[2], "numdummies=2"));
+	assert_true(str_is(&ev.cwd, "/root"));
+	assert_true(str_is(&ev.proc_exe, "/usr/bin/kmod"));
+	assert_true(ev.parent_read);
+	assert_true(str_is(&ev.parent_exe, "/usr/lib/systemd/systemd"));
+	assert_int_equal(ev.parent_argc, 2);
+	assert_true(str_is(&ev.container_id, CID));
+	assert_true(str_is(&ev.container_runtime, "docker"));
+	assert_true(str_is(&ev.unit, "docker-" CID ".scope"));
+	/* /sys/module */
+	assert_true(ev.have_sysfs);
+	assert_string_equal(ev.sysfs.srcversion, "ABCDEF0123456789ABCDEF0");
+	assert_string_equal(ev.sysfs.taint, "OE");
+	assert_string_equal(ev.sysfs.initstate, "live");
+	assert_int_equal(ev.sysfs.coresize, 16384);
+	assert_int_equal(ev.sysfs.nparams, 1);
+	assert_string_equal(ev.sysfs.params[0].name, "numdummies");
+	assert_string_equal(ev.sysfs.params[0].value, "2");
+	/* no module directory: the comparison could not be made, and is not guessed */
+	assert_int_equal(ev.loaded_matches_disk, -1);
+	/* risk: a container, a login user, a file under /tmp */
+	assert_true(ev.risk_reasons & (1u << KMW_R_IN_CONTAINER));
+	assert_true(ev.risk_reasons & (1u << KMW_R_INTERACTIVE_USER));
+	assert_true(ev.risk_reasons & (1u << KMW_R_WRITABLE_DIR));
+	assert_false(ev.risk_reasons & (1u << KMW_R_UNUSUAL_LOADER));
+	assert_int_equal(ev.risk_level, KMW_RISK_HIGH);
+}
+
+static void test_memfd(void **state)
+{
+	make_event(4242, 4);
+	enrich_event(enr, &ev);
+	assert_int_equal(ev.path_err, KMW_PATH_OK);
+	assert_true(ev.path_deleted);
+	assert_true(str_is(&ev.mod_path, "/memfd:evil"));
+	assert_true(ev.risk_reasons & (1u << KMW_R_MEMFD_OR_DELETED));
+}
+
+static void test_fd_closed(void **state)
+{
+	make_event(4242, 9);
+	enrich_event(enr, &ev);
+	assert_int_equal(ev.path_err, KMW_PATH_FD_CLOSED);
+	assert_false(ev.mod_path.set);
+	assert_int_equal(ev.file_src, KMW_FILE_NONE);
+}
+
+static void test_bad_fd(void **state)
+{
+	make_event(4242, 0xffffffffu);
+	enrich_event(enr, &ev);
+	assert_int_equal(ev.path_err, KMW_PATH_BAD_FD);
+}
+
+static void test_process_gone(void **state)
+{
+	make_event(4243, 3);
+	enrich_event(enr, &ev);
+	assert_int_equal(ev.path_err, KMW_PATH_PROCESS_GONE);
+	assert_false(ev.proc_read);
+	assert_string_equal(ev.proc_error, "process_gone");
+	/* the record's own fields remain, and say where they came from */
+	assert_true(str_is(&ev.exe, "/usr/bin/kmod"));
+}
+
+static void test_pid_reused(void **state)
+{
+	make_event(4244, 3);
+	enrich_event(enr, &ev);
+	assert_int_equal(ev.path_err, KMW_PATH_PID_REUSED);
+	assert_false(ev.mod_path.set);
+	assert_false(ev.proc_read);
+	assert_string_equal(ev.proc_error, "pid_reused");
+}
+
+static void test_risk_config(void **state)
+{
+	struct kmw_risk_config c;
+
+	risk_config_default(&c);
+	assert_int_equal(risk_level_of(&c, 1u << KMW_R_INTERACTIVE_USER), KMW_RISK_LOW);
+	assert_int_equal(risk_config_set(&c, "interactive_user=high"), 0);
+	assert_int_equal(risk_level_of(&c, 1u << KMW_R_INTERACTIVE_USER), KMW_RISK_HIGH);
+	assert_int_equal(risk_config_set(&c, "in_container=off"), 0);
+	assert_int_equal(risk_level_of(&c, 1u << KMW_R_IN_CONTAINER), KMW_RISK_INFO);
+	assert_int_equal(risk_config_set(&c, "no_such_reason=high"), -EINVAL);
+	assert_int_equal(risk_config_set(&c, "unsigned=severe"), -EINVAL);
+	assert_int_equal(risk_config_set(&c, "unsigned"), -EINVAL);
+	assert_string_equal(risk_reason_code(KMW_R_LOADED_DIFFERS), "loaded_differs_from_disk");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_live_loader),
+		cmocka_unit_test(test_memfd),
+		cmocka_unit_test(test_fd_closed),
+		cmocka_unit_test(test_bad_fd),
+		cmocka_unit_test(test_process_gone),
+		cmocka_unit_test(test_pid_reused),
+		cmocka_unit_test(test_risk_config),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
