@@ -81,3 +81,18 @@ Input: gen-audit-log --events 200000 --seed 7: $lines lines, $mb MB. $(nproc) co
 - query: $(ratio "$q_t" "$as_t")× ausearch's time, $(ratio "$q_m" "$as_m")× its memory.
 - plugin: $(ratio "$la_t" "$p_t")× LAUREL's speed, $(ratio "$p_m" "$la_m")× its memory.
 EOT
+
+# Enrichment cost per finit_module event, on a real 5 MB module from Debian's kernel
+# package (the real-kernel harness's cache; fetched when missing)
+big=$(ls "${KMW_KERNEL_CACHE:-/var/cache/kmodwatch-tests}"/*/modules/kernel/drivers/gpu/drm/nouveau/nouveau.ko 2>/dev/null | tail -n1 || true)
+if [ -z "$big" ]; then
+	KMW_BUILDDIR=$build KMW_SRCDIR=$top python3 -c "import sys; sys.path.insert(0, '$top/tests/kernel'); import vm; vm.fetch_kernel()" >&2 || true
+	big=$(ls "${KMW_KERNEL_CACHE:-/var/cache/kmodwatch-tests}"/*/modules/kernel/drivers/gpu/drm/nouveau/nouveau.ko 2>/dev/null | tail -n1 || true)
+fi
+if [ -n "$big" ]; then
+	echo
+	echo "Enrichment of one finit_module event (fd resolution, /proc context, SHA-256, .modinfo,"
+	echo "signature, risk) on nouveau.ko, $(( $(stat -c %s "$big") / 1000 )) kB:"
+	echo
+	"$build/bench/enrich_bench" "$big" 200
+fi

@@ -27,6 +27,7 @@
 #include "kmw_lines.h"
 #include "kmw_parse.h"
 #include "kmw_queue.h"
+#include "kmw_risk.h"
 #include "kmw_rules.h"
 #include "kmw_sink.h"
 #include "kmw_source.h"
@@ -52,6 +53,7 @@ struct opts {
 	const char *key;
 	const char *record_log;
 	bool plugin;
+	struct kmw_risk_config risk;
 };
 
 struct daemon {
@@ -108,6 +110,8 @@ static void usage(FILE *f)
 		"      --no-rules           install no audit rules; use those in place\n"
 		"  -k, --key KEY            key of the rules it installs (default " KMW_DEFAULT_KEY ")\n"
 		"      --record-log FILE    also append every audit record received to FILE\n"
+		"      --risk CODE=LEVEL    level of a risk reason: info, low, medium, high, off\n"
+		"                           (repeatable; codes in doc/schema.md)\n"
 		"      --plugin             run as an auditd plugin: records on stdin\n"
 		"                           (format = string), no rules, no netlink\n"
 		"  -h, --help               this text\n"
@@ -127,6 +131,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "key", required_argument, NULL, 'k' },
 		{ "record-log", required_argument, NULL, 'L' },
 		{ "plugin", no_argument, NULL, 'P' },
+		{ "risk", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -134,6 +139,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int c;
 
 	o->key = KMW_DEFAULT_KEY;
+	risk_config_default(&o->risk);
 	while ((c = getopt_long(argc, argv, "fo:F:s:k:hV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o->foreground = true; break;
@@ -154,6 +160,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'R': o->no_rules = true; break;
 		case 'L': o->record_log = optarg; break;
 		case 'P': o->plugin = true; break;
+		case 'r':
+			if (risk_config_set(&o->risk, optarg)) {
+				fprintf(stderr, "kmodwatchd: bad --risk '%s': use CODE=LEVEL, LEVEL one of "
+					"info, low, medium, high, off (codes in doc/schema.md)\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'k':
 			if (!*optarg || strlen(optarg) > AUDIT_MAX_KEY_LEN) {
 				fprintf(stderr, "kmodwatchd: bad --key: 1 to %d bytes\n", AUDIT_MAX_KEY_LEN);
@@ -586,7 +599,11 @@ int main(int argc, char **argv)
 	}
 	buf_init(&d.out);
 	d.parser = parse_new(on_event, &d, host[0] ? host : NULL);
-	d.enricher = enrich_new(NULL);
+	{
+		struct kmw_enrich_opts eo = { .cache_entries = 256, .risk = &d.o.risk };
+
+		d.enricher = enrich_new(&eo);
+	}
 	if (!d.parser || !d.enricher) {
 		log_msg(LOG_ERR, "out of memory");
 		goto out_free;
