@@ -33,4 +33,30 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev);
  */
 int format_event(struct kmw_buf *b, enum kmw_format fmt, const struct kmw_event *ev);
 
+struct kmw_row;
+
+/* Columns of the text table of `kmodwatch query`. */
+struct kmw_table {
+	int width;		/* terminal columns; 0: no limit (not a terminal) */
+	bool colour;
+};
+
+/**
+ * format_table_header - the column titles of the query table, and a newline.
+ */
+int format_table_header(struct kmw_buf *b, const struct kmw_table *t);
+
+/**
+ * format_table_row - one aligned line for @r; untrusted strings escaped, long
+ * ones cut with an ellipsis when the terminal width says so.
+ */
+int format_table_row(struct kmw_buf *b, const struct kmw_table *t, const struct kmw_row *r);
+
+/**
+ * format_csv_header / format_csv_row - RFC 4180 lines; a cell that a
+ * spreadsheet would take for a formula (=, +, -, @) is prefixed with a quote.
+ */
+int format_csv_header(struct kmw_buf *b);
+int format_csv_row(struct kmw_buf *b, const struct kmw_row *r);
+
 #endif

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libaudit.h>
@@ -14,11 +17,13 @@
 
 #include "kmw_buf.h"
 #include "kmw_decode.h"
+#include "kmw_filter.h"
 #include "kmw_format.h"
 #include "kmw_lines.h"
 #include "kmw_parse.h"
 #include "kmw_risk.h"
 #include "kmw_rules.h"
+#include "kmw_store.h"
 
 #define EXIT_MATCH 0
 #define EXIT_NOMATCH 1
@@ -34,8 +39,15 @@ static void usage(FILE *f)
 		"  rules list                   the kernel's rules for module syscalls\n"
 		"  rules install [--key KEY]    add kmodwatch's rules where missing (they stay)\n"
 		"  rules remove [--key KEY]     delete every rule with that key\n"
-		"  query --audit-log FILE|-...  module events in audit log files\n"
-		"        [--format json|text]\n\n"
+		"  query [FILTER]... [--store PATH | --audit-log FILE|-...]\n"
+		"        [--format text|json|csv] [--count]\n"
+		"                               past events, from the store (default\n"
+		"                               " KMW_STORE_DEFAULT ") or audit logs\n"
+		"     FILTER: --since T --until T --module NAME --path GLOB --sha256 HEX\n"
+		"             --uid N --user NAME --auid N --exe PATH --result success|failure\n"
+		"             --errno NAME --flag NAME --syscall NAME --key KEY --risk LEVEL\n"
+		"     T: ISO 8601, epoch seconds, now, today, yesterday, this-week, recent,\n"
+		"        'N minutes|hours|days ago'\n\n"
 		"Exit status: 0 success or matches, 1 no match, 2 error, 4 no privilege.\n");
 }
 
@@ -191,21 +203,67 @@ static int cmd_rules(int argc, char **argv)
 
 struct query {
 	struct kmw_risk_config risk;
-	enum kmw_format format;
+	struct kmw_filter filter;
+	enum { OUT_TEXT, OUT_JSON, OUT_CSV } format;
+	bool count_only;
+	struct kmw_table table;
 	struct kmw_buf out;
-	unsigned long long matches;
+	uint64_t matches, loads, unloads, failed;
+	int64_t first_ms, last_ms;
+	/* progress over raw logs */
+	bool progress;
+	time_t started;
+	uint64_t bytes_done, bytes_total;
+	time_t last_progress;
 };
 
-static void on_event(struct kmw_event *ev, void *arg)
+static void emit_row(const struct kmw_row *r, void *arg)
 {
 	struct query *q = arg;
 
+	q->matches++;
+	if (!q->first_ms || r->time_ms < q->first_ms)
+		q->first_ms = r->time_ms;
+	if (r->time_ms > q->last_ms)
+		q->last_ms = r->time_ms;
+	if (r->syscall && !strcmp(r->syscall, "delete_module"))
+		q->unloads++;
+	else
+		q->loads++;
+	if (!r->success)
+		q->failed++;
+	if (q->count_only)
+		return;
+	buf_reset(&q->out);
+	if (q->format == OUT_JSON) {
+		buf_append(&q->out, r->json, r->json_len);
+		if (!r->json_len || r->json[r->json_len - 1] != '\n')
+			buf_putc(&q->out, '\n');
+	} else if (q->format == OUT_CSV) {
+		format_csv_row(&q->out, r);
+	} else {
+		format_table_row(&q->out, &q->table, r);
+	}
+	fwrite(q->out.data, 1, q->out.len, stdout);
+}
+
+/* Events read from logs: the same filters as the store, then the same outputs. */
+static void on_event(struct kmw_event *ev, void *arg)
+{
+	struct query *q = arg;
+	struct kmw_buf json;
+	struct kmw_row row;
+	char scratch[8192];
+
 	/* the past: risk from what the records say, nothing looked up */
 	risk_assess(&q->risk, ev);
-	buf_reset(&q->out);
-	format_event(&q->out, q->format, ev);
-	fwrite(q->out.data, 1, q->out.len, stdout);
-	q->matches++;
+	if (!filter_match(&q->filter, ev))
+		return;
+	buf_init(&json);
+	format_json(&json, ev);
+	store_row_from_event(ev, json.data, json.len, &row, scratch, sizeof(scratch));
+	emit_row(&row, q);
+	buf_free(&json);
 }
 
 static void on_bad_line(uint64_t lineno, const char *why, const char *line, size_t len, void *arg)
@@ -214,11 +272,25 @@ static void on_bad_line(uint64_t lineno, const char *why, const char *line, size
 		(unsigned long long)lineno, why);
 }
 
+static void show_progress(struct query *q, bool last)
+{
+	time_t now = time(NULL);
+
+	if (!q->progress || (!last && (now - q->started < 1 || now == q->last_progress)))
+		return;
+	q->last_progress = now;
+	if (q->bytes_total)
+		fprintf(stderr, "\r%3d%% of the logs, %llu matches%s",
+			(int)(q->bytes_done * 100 / q->bytes_total), (unsigned long long)q->matches,
+			last ? "\n" : "");
+}
+
 /* Plain or gzip-compressed (rotated logs), told apart by zlib from the content. */
-static int feed_file(struct kmw_lines *l, const char *path)
+static int feed_file(struct kmw_lines *l, const char *path, struct query *q)
 {
 	static char buf[1 << 20];
 	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
+	uint64_t base = q->bytes_done;
 	gzFile gz;
 	int n, err = 0;
 
@@ -235,8 +307,12 @@ static int feed_file(struct kmw_lines *l, const char *path)
 	gzbuffer(gz, 1 << 18);
 	l->bad_arg = (void *)path;
 	l->stats.lines = 0;
-	while ((n = gzread(gz, buf, sizeof(buf))) > 0)
+	while ((n = gzread(gz, buf, sizeof(buf))) > 0) {
 		lines_push(l, buf, (size_t)n);
+		/* gzoffset counts the compressed bytes read: the size the total is made of */
+		q->bytes_done = base + (uint64_t)gzoffset(gz);
+		show_progress(q, false);
+	}
 	if (n < 0) {
 		const char *msg = gzerror(gz, &err);
 
@@ -284,58 +360,176 @@ static int by_rotation(const void *a, const void *b)
 	return ra == rb ? 0 : (ra > rb ? -1 : 1);
 }
 
-static int cmd_query(int argc, char **argv)
+static int query_logs(struct query *q, char **files, int nfiles)
 {
-	static const struct option lopts[] = {
-		{ "audit-log", no_argument, NULL, 'l' },
-		{ "format", required_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct query q = { .format = KMW_FMT_JSON };
-	struct kmw_parser *p;
 	static struct kmw_lines lines;
-	bool logs = false;
-	int c, i, errors = 0;
+	struct kmw_parser *p;
+	struct stat st;
+	int i, errors = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "F:", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'l': logs = true; break;
-		case 'F':
-			if (format_parse_name(optarg, &q.format)) {
-				fprintf(stderr, "kmodwatch: bad --format '%s': use json or text\n", optarg);
-				return EXIT_ERROR;
-			}
-			break;
-		default: usage(stderr); return EXIT_ERROR;
-		}
-	}
-	if (!logs || optind >= argc) {
-		fprintf(stderr, "kmodwatch: query needs --audit-log FILE... (the event store comes later)\n");
-		return EXIT_ERROR;
-	}
-	buf_init(&q.out);
-	risk_config_default(&q.risk);
-	p = parse_new(on_event, &q, NULL);
+	p = parse_new(on_event, q, NULL);
 	if (!p) {
 		fprintf(stderr, "kmodwatch: out of memory\n");
-		return EXIT_ERROR;
+		return -1;
 	}
 	/* the past: names only from what the records say, never this host's users */
 	parse_set_names(p, KMW_NAMES_RECORD);
 	parse_set_historical(p, true);
 	lines_init(&lines, p, true, on_bad_line, NULL);
-	qsort(argv + optind, (size_t)(argc - optind), sizeof(char *), by_rotation);
-	for (i = optind; i < argc; i++)
-		if (feed_file(&lines, argv[i]))
+	qsort(files, (size_t)nfiles, sizeof(char *), by_rotation);
+	for (i = 0; i < nfiles; i++)
+		if (strcmp(files[i], "-") && stat(files[i], &st) == 0)
+			q->bytes_total += (uint64_t)st.st_size;
+	for (i = 0; i < nfiles; i++) {
+		uint64_t base = q->bytes_done;
+
+		if (feed_file(&lines, files[i], q))
 			errors++;
+		if (strcmp(files[i], "-") && stat(files[i], &st) == 0)
+			q->bytes_done = base + (uint64_t)st.st_size;
+	}
 	lines_finish(&lines);
+	show_progress(q, true);
 	if (lines.stats.bad_lines)
 		fprintf(stderr, "kmodwatch: %llu bad line(s) skipped\n",
 			(unsigned long long)lines.stats.bad_lines);
 	parse_free(p);
+	return errors ? -1 : 0;
+}
+
+static void summary(const struct query *q)
+{
+	char a[32], b[32];
+	time_t t;
+	struct tm tm;
+
+	if (!q->matches) {
+		printf("no event matches\n");
+		return;
+	}
+	t = (time_t)(q->first_ms / 1000);
+	localtime_r(&t, &tm);
+	strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S", &tm);
+	t = (time_t)(q->last_ms / 1000);
+	localtime_r(&t, &tm);
+	strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm);
+	printf("%llu event(s): %llu load(s), %llu unload(s), %llu failed; %s to %s\n",
+	       (unsigned long long)q->matches, (unsigned long long)q->loads,
+	       (unsigned long long)q->unloads, (unsigned long long)q->failed, a, b);
+}
+
+static int cmd_query(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "audit-log", no_argument, NULL, 'l' },
+		{ "store", required_argument, NULL, 'S' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "count", no_argument, NULL, 'c' },
+		{ "since", required_argument, NULL, 1 },
+		{ "until", required_argument, NULL, 1 },
+		{ "module", required_argument, NULL, 1 },
+		{ "path", required_argument, NULL, 1 },
+		{ "sha256", required_argument, NULL, 1 },
+		{ "uid", required_argument, NULL, 1 },
+		{ "user", required_argument, NULL, 1 },
+		{ "auid", required_argument, NULL, 1 },
+		{ "exe", required_argument, NULL, 1 },
+		{ "result", required_argument, NULL, 1 },
+		{ "errno", required_argument, NULL, 1 },
+		{ "flag", required_argument, NULL, 1 },
+		{ "syscall", required_argument, NULL, 1 },
+		{ "key", required_argument, NULL, 1 },
+		{ "risk", required_argument, NULL, 1 },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct query q;
+	const char *store_path = KMW_STORE_DEFAULT, *why;
+	bool logs = false;
+	int c, idx, rc = 0;
+	time_t now = time(NULL);
+	char err[512];
+
+	memset(&q, 0, sizeof(q));
+	filter_init(&q.filter);
+	risk_config_default(&q.risk);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "F:c", lopts, &idx)) != -1) {
+		switch (c) {
+		case 'l': logs = true; break;
+		case 'S': store_path = optarg; break;
+		case 'c': q.count_only = true; break;
+		case 'F':
+			if (!strcmp(optarg, "text"))
+				q.format = OUT_TEXT;
+			else if (!strcmp(optarg, "json"))
+				q.format = OUT_JSON;
+			else if (!strcmp(optarg, "csv"))
+				q.format = OUT_CSV;
+			else {
+				fprintf(stderr, "kmodwatch: bad --format '%s': use text, json or csv\n", optarg);
+				return EXIT_ERROR;
+			}
+			break;
+		case 1:
+			if (filter_set(&q.filter, lopts[idx].name, optarg, now, &why)) {
+				fprintf(stderr, "kmodwatch: bad --%s '%s': %s\n", lopts[idx].name, optarg, why);
+				return EXIT_ERROR;
+			}
+			break;
+		default:
+			usage(stderr);
+			return EXIT_ERROR;
+		}
+	}
+	if (logs && optind >= argc) {
+		fprintf(stderr, "kmodwatch: --audit-log needs one or more files (- for stdin)\n");
+		return EXIT_ERROR;
+	}
+	if (!logs && optind < argc) {
+		fprintf(stderr, "kmodwatch: unexpected argument '%s' (files go with --audit-log)\n",
+			argv[optind]);
+		return EXIT_ERROR;
+	}
+	if (isatty(STDOUT_FILENO)) {
+		struct winsize ws;
+
+		q.table.width = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 120;
+		q.table.colour = !getenv("NO_COLOR");
+	}
+	q.progress = logs && isatty(STDERR_FILENO);
+	q.started = now;
+	buf_init(&q.out);
+	if (!q.count_only) {
+		if (q.format == OUT_TEXT)
+			format_table_header(&q.out, &q.table);
+		else if (q.format == OUT_CSV)
+			format_csv_header(&q.out);
+		fwrite(q.out.data, 1, q.out.len, stdout);
+	}
+	if (logs) {
+		rc = query_logs(&q, argv + optind, argc - optind);
+	} else {
+		struct kmw_store *st = store_open(store_path, false, err, sizeof(err));
+		uint64_t count = 0;
+
+		if (!st) {
+			fprintf(stderr, "kmodwatch: %s\n", err);
+			buf_free(&q.out);
+			return EXIT_ERROR;
+		}
+		rc = store_query(st, &q.filter, q.count_only, emit_row, &q, &count);
+		if (rc)
+			fprintf(stderr, "kmodwatch: %s: %s\n", store_path, store_error(st));
+		if (q.count_only)
+			q.matches = count;
+		store_close(st);
+	}
+	if (q.count_only)
+		printf("%llu\n", (unsigned long long)q.matches);
+	else if (q.format == OUT_TEXT)
+		summary(&q);
 	buf_free(&q.out);
-	if (errors)
+	if (rc)
 		return EXIT_ERROR;
 	return q.matches ? EXIT_MATCH : EXIT_NOMATCH;
 }

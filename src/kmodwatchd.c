@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* kmodwatchd.c - the daemon: options, privileges, audit setup, the event loop */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -31,9 +32,12 @@
 #include "kmw_rules.h"
 #include "kmw_sink.h"
 #include "kmw_source.h"
+#include "kmw_store.h"
 
 #define EXIT_USAGE 2
 #define EXIT_NOPRIV 4
+#define EXIT_CONFIG 6
+#define DEFAULT_CONFIG "/etc/kmodwatch/kmodwatchd.conf"
 #define DEFAULT_OUTPUT "/var/log/kmodwatch/events.json"
 #define STATE_DIR "/run/kmodwatch"
 #define STATE_FILE STATE_DIR "/kmodwatchd.state"
@@ -54,6 +58,10 @@ struct opts {
 	const char *record_log;
 	bool plugin;
 	struct kmw_risk_config risk;
+	const char *store;		/* NULL: none */
+	unsigned int retention_days;
+	unsigned int retention_mb;
+	const char *backfill_dir;	/* NULL: none */
 };
 
 struct daemon {
@@ -65,6 +73,10 @@ struct daemon {
 	struct kmw_rules rules;
 	struct kmw_buf out;
 	struct kmw_evqueue evq;	/* capture thread -> slow enrichment, format, output */
+	struct kmw_store *store;
+	char boot_id[40];
+	uint64_t stored, store_failures, recovered;
+	unsigned int ticks;
 	int ctl;		/* libaudit control socket */
 	int sigfd;
 	int timerfd;		/* refreshes the state file */
@@ -112,71 +124,272 @@ static void usage(FILE *f)
 		"      --record-log FILE    also append every audit record received to FILE\n"
 		"      --risk CODE=LEVEL    level of a risk reason: info, low, medium, high, off\n"
 		"                           (repeatable; codes in doc/schema.md)\n"
+		"      --store PATH|none    the event store (default " KMW_STORE_DEFAULT ")\n"
+		"      --retention-days N   delete stored events older than N days (default 365,\n"
+		"                           0: keep)\n"
+		"      --retention-size MB  keep the store under MB megabytes (default 1024, 0: no limit)\n"
+		"      --backfill-dir DIR|none  at start, store the module events of auditd's logs\n"
+		"                           in DIR newer than the newest stored (default /var/log/audit)\n"
+		"      --config FILE        read options from FILE (default " DEFAULT_CONFIG ",\n"
+		"                           when it exists); the command line wins\n"
+		"      --check-config       print the effective configuration and exit\n"
 		"      --plugin             run as an auditd plugin: records on stdin\n"
 		"                           (format = string), no rules, no netlink\n"
 		"  -h, --help               this text\n"
 		"  -V, --version            version\n\n"
 		"Exit status: 0 stopped by a signal, 1 runtime error, 2 bad usage,\n"
-		"4 missing privileges.\n");
+		"4 missing privileges, 6 bad configuration file.\n");
+}
+
+
+/*
+ * One table for the command line and the configuration file: a key of the
+ * file is a long option without its dashes, so both take the same values
+ * through apply_option, and the defaults live in set_defaults alone.
+ */
+static const struct option lopts[] = {
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, 'F' },
+	{ "source", required_argument, NULL, 's' },
+	{ "no-rules", no_argument, NULL, 'R' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "record-log", required_argument, NULL, 'L' },
+	{ "plugin", no_argument, NULL, 'P' },
+	{ "risk", required_argument, NULL, 'r' },
+	{ "store", required_argument, NULL, 'D' },
+	{ "retention-days", required_argument, NULL, 'a' },
+	{ "retention-size", required_argument, NULL, 'z' },
+	{ "backfill-dir", required_argument, NULL, 'b' },
+	{ "config", required_argument, NULL, 'C' },
+	{ "check-config", no_argument, NULL, 'K' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void set_defaults(struct opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->key = KMW_DEFAULT_KEY;
+	o->store = KMW_STORE_DEFAULT;
+	o->retention_days = 365;
+	o->retention_mb = 1024;
+	o->backfill_dir = "/var/log/audit";
+	o->format = KMW_FMT_JSON;
+	o->source = KMW_SRC_AUTO;
+	risk_config_default(&o->risk);
+}
+
+/* Yes/no for a switch given in the configuration file; always yes on the command line. */
+static int parse_bool(const char *v, bool *out)
+{
+	if (!v || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Apply option @c with value @v. @where prefixes error messages ("kmodwatchd"
+ * or "FILE:LINE"); @name is the long name, for them. Returns 0, or -EINVAL
+ * after saying what is wrong and which values are taken.
+ */
+static int apply_option(struct opts *o, int c, const char *name, const char *v, const char *where)
+{
+	const char *forms = NULL;
+	bool b;
+
+	switch (c) {
+	case 'f': case 'R': case 'P':
+		if (parse_bool(v, &b)) {
+			forms = "yes or no";
+			break;
+		}
+		if (c == 'f')
+			o->foreground = b;
+		else if (c == 'R')
+			o->no_rules = b;
+		else
+			o->plugin = b;
+		return 0;
+	case 'o': o->output = v; return 0;
+	case 'L': o->record_log = v; return 0;
+	case 'D': o->store = strcmp(v, "none") ? v : NULL; return 0;
+	case 'b': o->backfill_dir = strcmp(v, "none") ? v : NULL; return 0;
+	case 'F':
+		if (!format_parse_name(v, &o->format))
+			return 0;
+		forms = "json or text";
+		break;
+	case 's':
+		if (!source_parse_mode(v, &o->source))
+			return 0;
+		forms = "auto, multicast or unicast";
+		break;
+	case 'a':
+	case 'z': {
+		char *end;
+		unsigned long n = strtoul(v, &end, 10);
+
+		if (*v && !*end && n <= 1000000) {
+			if (c == 'a')
+				o->retention_days = (unsigned int)n;
+			else
+				o->retention_mb = (unsigned int)n;
+			return 0;
+		}
+		forms = "a number from 0 to 1000000";
+		break;
+	}
+	case 'r':
+		if (!risk_config_set(&o->risk, v))
+			return 0;
+		forms = "CODE=LEVEL, LEVEL one of info, low, medium, high, off (codes in doc/schema.md)";
+		break;
+	case 'k':
+		if (*v && strlen(v) <= AUDIT_MAX_KEY_LEN) {
+			o->key = v;
+			return 0;
+		}
+		forms = "1 to 256 bytes";
+		break;
+	default:
+		forms = "nothing: not a known option";
+		break;
+	}
+	fprintf(stderr, "%s: bad %s '%s': takes %s\n", where, name, v ? v : "", forms);
+	return -EINVAL;
+}
+
+static const struct option *find_key(const char *key)
+{
+	const struct option *op;
+
+	for (op = lopts; op->name; op++)
+		if (!strcmp(op->name, key))
+			return op;
+	return NULL;
+}
+
+/*
+ * "key = value" lines, '#' comments. A key the table does not know, or a
+ * value it does not take, is an error naming the file and the line. Values
+ * stay allocated for the life of the process.
+ */
+static int load_config(struct opts *o, const char *path, bool must_exist)
+{
+	static const char *const not_in_file[] = { "config", "check-config", "help", "version" };
+	char line[1024], where[4200], *key, *val, *end, *p;
+	const struct option *op;
+	unsigned int lineno = 0;
+	size_t i;
+	int rc = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		if (!must_exist && errno == ENOENT)
+			return 0;
+		fprintf(stderr, "kmodwatchd: cannot read %s: %s\n", path, strerror(errno));
+		return -EINVAL;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%u", path, lineno);
+		if (!strchr(line, '\n') && !feof(f)) {
+			fprintf(stderr, "%s: line too long\n", where);
+			rc = -EINVAL;
+			break;
+		}
+		p = strchr(line, '#');
+		if (p)
+			*p = '\0';
+		for (key = line; *key == ' ' || *key == '\t'; key++)
+			;
+		for (end = key + strlen(key); end > key && strchr(" \t\r\n", end[-1]); end--)
+			*(end - 1) = '\0';
+		if (!*key)
+			continue;
+		val = strchr(key, '=');
+		if (!val) {
+			fprintf(stderr, "%s: expected 'key = value'\n", where);
+			rc = -EINVAL;
+			continue;
+		}
+		for (p = val; p > key && (p[-1] == ' ' || p[-1] == '\t'); p--)
+			;
+		*p = '\0';
+		for (val++; *val == ' ' || *val == '\t'; val++)
+			;
+		for (p = key; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		op = find_key(key);
+		for (i = 0; op && i < sizeof(not_in_file) / sizeof(not_in_file[0]); i++)
+			if (!strcmp(key, not_in_file[i]))
+				op = NULL;
+		if (!op) {
+			fprintf(stderr, "%s: unknown key '%s'\n", where, key);
+			rc = -EINVAL;
+			continue;
+		}
+		if (apply_option(o, op->val, op->name, strdup(val), where))
+			rc = -EINVAL;
+	}
+	fclose(f);
+	return rc;
+}
+
+static void print_config(const struct opts *o)
+{
+	int i;
+
+	printf("foreground = %s\nplugin = %s\noutput = %s\nformat = %s\nsource = %s\n"
+	       "no-rules = %s\nkey = %s\nstore = %s\nretention-days = %u\nretention-size = %u\n"
+	       "backfill-dir = %s\n",
+	       o->foreground ? "yes" : "no", o->plugin ? "yes" : "no", o->output,
+	       o->format == KMW_FMT_TEXT ? "text" : "json", source_mode_name(o->source),
+	       o->no_rules ? "yes" : "no", o->key, o->store ? o->store : "none",
+	       o->retention_days, o->retention_mb, o->backfill_dir ? o->backfill_dir : "none");
+	for (i = 0; i < KMW_R_COUNT; i++)
+		printf("risk = %s=%s\n", risk_reason_code((enum kmw_risk_reason)i),
+		       risk_level_name(o->risk.level[i]));
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option lopts[] = {
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "source", required_argument, NULL, 's' },
-		{ "no-rules", no_argument, NULL, 'R' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "record-log", required_argument, NULL, 'L' },
-		{ "plugin", no_argument, NULL, 'P' },
-		{ "risk", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	const char *config = NULL;
+	bool check = false;
+	int c, idx, i;
 
-	o->key = KMW_DEFAULT_KEY;
-	risk_config_default(&o->risk);
-	while ((c = getopt_long(argc, argv, "fo:F:s:k:hV", lopts, NULL)) != -1) {
+	set_defaults(o);
+	/* the file first, whatever its place among the options: the command line wins */
+	for (i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "--config=", 9))
+			config = argv[i] + 9;
+		else if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			config = argv[i + 1];
+	}
+	if (load_config(o, config ? config : DEFAULT_CONFIG, config != NULL))
+		return EXIT_CONFIG;
+	while ((c = getopt_long(argc, argv, "fo:F:s:k:hV", lopts, &idx)) != -1) {
 		switch (c) {
-		case 'f': o->foreground = true; break;
-		case 'o': o->output = optarg; break;
-		case 'F':
-			if (format_parse_name(optarg, &o->format)) {
-				fprintf(stderr, "kmodwatchd: bad --format '%s': use json or text\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 's':
-			if (source_parse_mode(optarg, &o->source)) {
-				fprintf(stderr, "kmodwatchd: bad --source '%s': use auto, multicast or unicast\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'R': o->no_rules = true; break;
-		case 'L': o->record_log = optarg; break;
-		case 'P': o->plugin = true; break;
-		case 'r':
-			if (risk_config_set(&o->risk, optarg)) {
-				fprintf(stderr, "kmodwatchd: bad --risk '%s': use CODE=LEVEL, LEVEL one of "
-					"info, low, medium, high, off (codes in doc/schema.md)\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'k':
-			if (!*optarg || strlen(optarg) > AUDIT_MAX_KEY_LEN) {
-				fprintf(stderr, "kmodwatchd: bad --key: 1 to %d bytes\n", AUDIT_MAX_KEY_LEN);
-				return EXIT_USAGE;
-			}
-			o->key = optarg;
-			break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("kmodwatchd %s\n", PACKAGE_VERSION); exit(0);
-		default: usage(stderr); return EXIT_USAGE;
+		case 'C': break;
+		case 'K': check = true; break;
+		case '?': usage(stderr); return EXIT_USAGE;
+		default: {
+			const struct option *op;
+
+			for (op = lopts; op->name && op->val != c; op++)
+				;
+			if (apply_option(o, c, op->name ? op->name : "option", optarg, "kmodwatchd"))
+				return EXIT_USAGE;
+		}
 		}
 	}
 	if (optind < argc) {
@@ -185,6 +398,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (!o->output)
 		o->output = o->foreground && !o->plugin ? "-" : DEFAULT_OUTPUT;
+	if (check) {
+		print_config(o);
+		exit(0);
+	}
 	return 0;
 }
 
@@ -208,6 +425,61 @@ static int check_privileges(const struct opts *o)
 	return 0;
 }
 
+/*
+ * Every event goes to the store first, in its own transaction. A store that
+ * cannot take it (read-only, full, missing) costs the event nothing else: it
+ * is counted and the outputs still get it. Returns 1 new, 0 duplicate, <0 error.
+ */
+static int store_event(struct daemon *d, const struct kmw_event *ev, const char *boot_id)
+{
+	struct kmw_buf json;
+	int rc;
+
+	if (!d->o.store)
+		return 1;
+	if (!d->store) {
+		d->store_failures++;
+		return -ENOENT;
+	}
+	buf_init(&json);
+	if (format_json(&json, ev)) {
+		buf_free(&json);
+		d->store_failures++;
+		return -ENOMEM;
+	}
+	rc = store_insert(d->store, ev, boot_id, json.data, json.len);
+	buf_free(&json);
+	if (rc < 0) {
+		d->store_failures++;
+		if (d->store_failures == 1 || d->store_failures % 1000 == 0)
+			log_msg(LOG_ERR, "cannot store event %llu: %s (%llu not stored; the outputs still "
+				"get them)", (unsigned long long)ev->serial, store_error(d->store),
+				(unsigned long long)d->store_failures);
+	} else if (rc > 0) {
+		d->stored++;
+	}
+	return rc;
+}
+
+static void apply_retention(struct daemon *d)
+{
+	int64_t before = d->o.retention_days ?
+			 ((int64_t)time(NULL) - (int64_t)d->o.retention_days * 86400) * 1000 : 0;
+	int n, total = 0;
+
+	if (!d->store || (!before && !d->o.retention_mb))
+		return;
+	/* small batches, so that events never wait long behind the deletion */
+	do {
+		n = store_retention(d->store, before, (uint64_t)d->o.retention_mb << 20, 500);
+		total += n > 0 ? n : 0;
+	} while (n == 500 && total < 20000);
+	if (n < 0)
+		log_msg(LOG_ERR, "store retention: %s", store_error(d->store));
+	else if (total)
+		log_msg(LOG_INFO, "store retention removed %d old events", total);
+}
+
 /* Capture thread: what vanishes with the loader is taken now, the rest goes to the worker. */
 static void on_event(struct kmw_event *ev, void *arg)
 {
@@ -224,6 +496,10 @@ static void on_item(struct kmw_item *it, void *arg)
 	struct kmw_event *ev = &it->ev;
 	int rc;
 
+	if (it->kind == KMW_ITEM_MAINTENANCE) {
+		apply_retention(d);
+		return;
+	}
 	if (it->kind == KMW_ITEM_REOPEN) {
 		rc = sink_reopen(&d->sink);
 		if (rc)
@@ -233,6 +509,7 @@ static void on_item(struct kmw_item *it, void *arg)
 		return;
 	}
 	enrich_finish(d->enricher, ev);
+	store_event(d, ev, d->boot_id);
 	buf_reset(&d->out);
 	if (format_event(&d->out, d->o.format, ev)) {
 		log_msg(LOG_ERR, "out of memory formatting event %llu", (unsigned long long)ev->serial);
@@ -362,12 +639,15 @@ static void write_state(struct daemon *d)
 		return;
 	}
 	fprintf(f, "pid=%d\nsource=%s\noutput=%s\nformat=%s\nstarted=%lld\nupdated=%lld\n"
-		"rules_added=%d\nrecords=%llu\nevents=%llu\nenobufs=%llu\noutput_failures=%llu\n",
+		"rules_added=%d\nrecords=%llu\nevents=%llu\nenobufs=%llu\noutput_failures=%llu\n"
+		"store=%s\nstored=%llu\nstore_failures=%llu\nrecovered=%llu\n",
 		(int)getpid(), d->o.plugin ? "plugin" : source_mode_name(d->src.mode), d->o.output,
 		d->o.format == KMW_FMT_TEXT ? "text" : "json", (long long)d->started,
 		(long long)time(NULL), d->rules_added,
 		(unsigned long long)d->src.stats.records, (unsigned long long)d->events,
-		(unsigned long long)d->src.stats.enobufs, (unsigned long long)d->sink.failed);
+		(unsigned long long)d->src.stats.enobufs, (unsigned long long)d->sink.failed,
+		d->o.store ? d->o.store : "none", (unsigned long long)d->stored,
+		(unsigned long long)d->store_failures, (unsigned long long)d->recovered);
 	if (fclose(f) == 0 && rename(tmp, STATE_FILE) == 0)
 		return;
 	unlink(tmp);
@@ -485,8 +765,11 @@ static int run(struct daemon *d)
 		}
 		if (pfd[1].revents && handle_signals(d))
 			break;
-		if (pfd[2].revents && read(d->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+		if (pfd[2].revents && read(d->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 			write_state(d);
+			if (++d->ticks % 6 == 0)
+				evqueue_push(&d->evq, KMW_ITEM_MAINTENANCE, NULL);
+		}
 		if (pfd[0].revents) {
 			rc = take_input(d);
 			if (rc == -2)
@@ -509,6 +792,128 @@ static int run(struct daemon *d)
 	}
 	parse_flush(d->parser);
 	return 0;
+}
+
+/* ---- backfill: the module events auditd logged while kmodwatchd was down ---- */
+
+struct backfill {
+	struct daemon *d;
+	int64_t since_ms;
+	uint64_t seen, recovered;
+};
+
+static void on_backfill_event(struct kmw_event *ev, void *arg)
+{
+	struct backfill *bf = arg;
+	struct daemon *d = bf->d;
+	char boot[64];
+
+	if (ev->sec * 1000 + ev->msec < bf->since_ms)
+		return;
+	bf->seen++;
+	risk_assess(&d->o.risk, ev);
+	store_boot_for(d->store, ev->sec * 1000 + ev->msec, boot, sizeof(boot));
+	/* new to the store: missed while down; give it to the outputs as well */
+	if (store_event(d, ev, boot) != 1)
+		return;
+	bf->recovered++;
+	buf_reset(&d->out);
+	if (!format_event(&d->out, d->o.format, ev))
+		sink_write(&d->sink, d->out.data, d->out.len);
+}
+
+static int by_age(const void *a, const void *b)
+{
+	/* audit.log.N: larger N is older; audit.log itself is the newest */
+	const char *pa = *(const char *const *)a, *pb = *(const char *const *)b;
+	const char *da = strrchr(pa, '.'), *db = strrchr(pb, '.');
+	long na = da && da[1] >= '0' && da[1] <= '9' ? strtol(da + 1, NULL, 10) : 0;
+	long nb = db && db[1] >= '0' && db[1] <= '9' ? strtol(db + 1, NULL, 10) : 0;
+
+	return na == nb ? strcmp(pa, pb) : (na > nb ? -1 : 1);
+}
+
+static void backfill(struct daemon *d)
+{
+	struct backfill bf = { .d = d };
+	struct kmw_parser *p;
+	struct kmw_lines *lines;
+	char path[4096], *files[64];
+	struct dirent *de;
+	int64_t newest = 0;
+	int n = 0, i, fd;
+	ssize_t r;
+	DIR *dir;
+	static char buf[1 << 18];
+
+	if (!d->store || !d->o.backfill_dir)
+		return;
+	dir = opendir(d->o.backfill_dir);
+	if (!dir)
+		return;	/* auditd does not log here: nothing to recover */
+	while ((de = readdir(dir)) && n < 64)
+		if (!strncmp(de->d_name, "audit.log", 9) && (!de->d_name[9] || de->d_name[9] == '.') &&
+		    !strstr(de->d_name, ".gz")) {
+			snprintf(path, sizeof(path), "%s/%s", d->o.backfill_dir, de->d_name);
+			files[n++] = strdup(path);
+		}
+	closedir(dir);
+	if (!n)
+		return;
+	qsort(files, (size_t)n, sizeof(char *), by_age);
+	/* a little before the newest stored event: the store drops what it has */
+	bf.since_ms = store_newest(d->store, &newest) == 0 ? newest - 2000 : 0;
+	p = parse_new(on_backfill_event, &bf, NULL);
+	lines = calloc(1, sizeof(*lines));
+	if (p && lines) {
+		parse_set_names(p, KMW_NAMES_RECORD);
+		parse_set_historical(p, true);
+		lines_init(lines, p, true, NULL, NULL);
+		for (i = 0; i < n; i++) {
+			fd = open(files[i], O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			while ((r = read(fd, buf, sizeof(buf))) > 0)
+				lines_push(lines, buf, (size_t)r);
+			lines_push(lines, "\n", 1);
+			close(fd);
+		}
+		lines_finish(lines);
+	}
+	parse_free(p);
+	free(lines);
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	d->recovered = bf.recovered;
+	log_msg(LOG_INFO, "backfill from %s: %llu module events since the newest stored, %llu "
+		"recovered (stored now, marked historical)", d->o.backfill_dir,
+		(unsigned long long)bf.seen, (unsigned long long)bf.recovered);
+}
+
+static void open_store(struct daemon *d)
+{
+	char err[512];
+	long long btime = 0;
+	char line[128];
+	FILE *f;
+
+	if (!d->o.store)
+		return;
+	d->store = store_open(d->o.store, true, err, sizeof(err));
+	if (!d->store) {
+		log_msg(LOG_ERR, "event store unavailable: %s; events still go to the outputs, and "
+			"each one not stored is counted", err);
+		return;
+	}
+	store_boot_id(d->boot_id, sizeof(d->boot_id));
+	f = fopen("/proc/stat", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "btime %lld", &btime) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (d->boot_id[0] && btime)
+		store_note_boot(d->store, d->boot_id, btime * 1000);
 }
 
 /* auditd's plugin stream: no rules, no netlink; a thread reads stdin into a bounded queue */
@@ -608,6 +1013,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "out of memory");
 		goto out_free;
 	}
+	open_store(&d);
 	rc = evqueue_start(&d.evq, EVQUEUE_SLOTS, on_item, &d);
 	if (rc) {
 		log_msg(LOG_ERR, "cannot start the enrichment thread: %s", strerror(-rc));
@@ -626,6 +1032,7 @@ int main(int argc, char **argv)
 			d.o.format == KMW_FMT_TEXT ? "text" : "json");
 	}
 
+	backfill(&d);
 	write_state(&d);
 	status = run(&d);
 	/* every captured event is written before the rules go */
@@ -640,8 +1047,9 @@ int main(int argc, char **argv)
 			(unsigned long long)d.lines->stats.bad_lines,
 			(unsigned long long)qs.dropped_lines, (unsigned long long)d.sink.failed);
 	} else {
-		log_msg(LOG_INFO, "stopping: %llu events, %llu records, %llu ENOBUFS overruns, %llu "
-			"output failures", (unsigned long long)d.events,
+		log_msg(LOG_INFO, "stopping: %llu events (%llu stored, %llu not stored), %llu records, "
+			"%llu ENOBUFS overruns, %llu output failures", (unsigned long long)d.events,
+			(unsigned long long)d.stored, (unsigned long long)d.store_failures,
 			(unsigned long long)d.src.stats.records,
 			(unsigned long long)d.src.stats.enobufs, (unsigned long long)d.sink.failed);
 	}
@@ -653,6 +1061,7 @@ out_audit:
 		teardown_audit(&d);
 out_free:
 	evqueue_stop(&d.evq);
+	store_close(d.store);
 	parse_free(d.parser);
 	enrich_free(d.enricher);
 	buf_free(&d.out);

@@ -202,6 +202,11 @@ class Daemon:
         self.live = live
         self.out = output or os.path.join(live.tmp, "events-%d.json" % len(live.procs))
         self.err = self.out + ".err"
+        # a private store, and no backfill from this machine's own audit logs
+        if not any(a.startswith("--store") for a in args):
+            args = args + ["--store", os.path.join(live.tmp, "events-%d.db" % len(live.procs))]
+        if not any(a.startswith("--backfill-dir") for a in args):
+            args = args + ["--backfill-dir", "none"]
         cmd = [DAEMON, "--foreground", "--output", self.out] + args
         log("start: " + " ".join(cmd))
         self.p = live.spawn(cmd, stdout=subprocess.DEVNULL, stderr=open(self.err, "w"))

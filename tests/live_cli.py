@@ -44,7 +44,7 @@ def main(live, c):
     c.true("status: daemon not running", "kmodwatchd: not running" in r.stdout)
 
     log = os.path.join(kmwlive.SRC, "tests", "data", "real-6.1-netlink.log")
-    r = cli("query", "--audit-log", log)
+    r = cli("query", "--format", "json", "--audit-log", log)
     c.eq("query: exit 0 on matches", r.returncode, 0)
     c.eq("query: 14 events", len(r.stdout.splitlines()), 14)
     r = cli("query", "--audit-log", "/dev/null")

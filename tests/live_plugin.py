@@ -31,8 +31,12 @@ def read_events(path):
 
 def under_auditd(live, c):
     out = os.path.join(live.tmp, "plugin.json")
+    kconf = os.path.join(live.tmp, "kmodwatchd.conf")
+    with open(kconf, "w") as f:
+        f.write("# the plugin's own configuration: auditd passes it two arguments at most\n"
+                "output = %s\nstore = %s\nbackfill_dir = none\n" % (out, os.path.join(live.tmp, "p.db")))
     conf = ("active = yes\ndirection = out\npath = %s\ntype = always\n"
-            "args = --plugin --output=%s\nformat = string\n" % (kmwlive.DAEMON, out))
+            "args = --plugin --config=%s\nformat = string\n" % (kmwlive.DAEMON, kconf))
     sh(CLI, "rules", "install")
     ad = live.start_auditd(plugins={"kmodwatch.conf": conf})
     c.true("auditd started the plugin", wait_for(lambda: plugin_pid(ad.pid) is not None))
@@ -89,7 +93,8 @@ def alone(live, c):
     data.insert(20, b"\x00garbage line")
     data.insert(40, b"type=SYSCALL msg=audit(17958")
     out = os.path.join(live.tmp, "alone.json")
-    r = subprocess.run([kmwlive.DAEMON, "--plugin", "--foreground", "--output", out],
+    r = subprocess.run([kmwlive.DAEMON, "--plugin", "--foreground", "--output", out,
+                        "--store", "none"],
                        input=b"\n".join(data), capture_output=True, timeout=30)
     c.eq("EOF: exit 0", r.returncode, 0)
     c.eq("EOF: every event flushed", len(read_events(out)), 14)

@@ -39,7 +39,7 @@ def generate(tmp, name, *args):
 
 
 def query(*paths, stdin=None):
-    r = subprocess.run([CLI, "query", "--audit-log"] + list(paths), input=stdin,
+    r = subprocess.run([CLI, "query", "--format", "json", "--audit-log"] + list(paths), input=stdin,
                        capture_output=True)
     evs = [json.loads(l) for l in r.stdout.split(b"\n") if l]
     return r, evs

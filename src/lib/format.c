@@ -11,6 +11,7 @@
 #include "kmw_format.h"
 #include "kmw_modfile.h"
 #include "kmw_risk.h"
+#include "kmw_store.h"
 
 int format_parse_name(const char *name, enum kmw_format *out)
 {
@@ -563,4 +564,169 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 int format_event(struct kmw_buf *b, enum kmw_format fmt, const struct kmw_event *ev)
 {
 	return fmt == KMW_FMT_TEXT ? format_text(b, ev) : format_json(b, ev);
+}
+
+/* Column widths of the table; PATH takes what is left of the terminal. */
+enum { W_TIME = 19, W_SYSCALL = 13, W_RESULT = 12, W_MODULE = 18, W_USER = 10, W_RISK = 6,
+       W_EXE = 24 };
+
+static void cell(struct kmw_buf *b, const char *s, int width, bool last)
+{
+	struct kmw_buf t;
+	int shown;
+
+	buf_init(&t);
+	if (!s || !*s)
+		s = "-";
+	buf_text_str(&t, s, strlen(s));
+	if (width > 0 && t.len > (size_t)width) {
+		/* cut on a character boundary, then mark it */
+		size_t cut = (size_t)width - 1;
+
+		while (cut > 0 && ((unsigned char)t.data[cut] & 0xc0) == 0x80)
+			cut--;
+		buf_append(b, t.data, cut);
+		buf_puts(b, "\xe2\x80\xa6");	/* U+2026, an ellipsis */
+		shown = width;
+	} else {
+		buf_append(b, t.data ? t.data : "", t.len);
+		shown = (int)t.len;
+	}
+	buf_free(&t);
+	if (!last)
+		for (; shown <= width; shown++)
+			buf_putc(b, ' ');
+}
+
+static void local_time(char *out, size_t len, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(out, len, "?");
+}
+
+int format_table_header(struct kmw_buf *b, const struct kmw_table *t)
+{
+	cell(b, "TIME", W_TIME, false);
+	cell(b, "SYSCALL", W_SYSCALL, false);
+	cell(b, "RESULT", W_RESULT, false);
+	cell(b, "MODULE", W_MODULE, false);
+	cell(b, "USER", W_USER, false);
+	cell(b, "RISK", W_RISK, false);
+	cell(b, "EXE", W_EXE, false);
+	cell(b, "PATH", 0, true);
+	buf_putc(b, '\n');
+	return b->oom ? -ENOMEM : 0;
+}
+
+int format_table_row(struct kmw_buf *b, const struct kmw_table *t, const struct kmw_row *r)
+{
+	char ts[32], user[32];
+	int used = W_TIME + W_SYSCALL + W_RESULT + W_MODULE + W_USER + W_RISK + W_EXE + 7;
+	int pathw = t->width ? (t->width - used > 10 ? t->width - used : 10) : 0;
+	const char *colour = NULL;
+
+	local_time(ts, sizeof(ts), r->time_ms);
+	cell(b, ts, W_TIME, false);
+	cell(b, r->syscall, W_SYSCALL, false);
+	if (t->colour && !r->success)
+		buf_puts(b, "\033[31m");
+	cell(b, r->success ? "ok" : r->errno_name ? r->errno_name : "failed", W_RESULT, false);
+	if (t->colour && !r->success)
+		buf_puts(b, "\033[0m");
+	cell(b, r->module, t->width ? W_MODULE : 0, false);
+	if (r->user)
+		snprintf(user, sizeof(user), "%s", r->user);
+	else if (r->uid >= 0)
+		snprintf(user, sizeof(user), "%lld", (long long)r->uid);
+	else
+		snprintf(user, sizeof(user), "-");
+	cell(b, user, t->width ? W_USER : 0, false);
+	if (t->colour && r->risk && !strcmp(r->risk, "high"))
+		colour = "\033[1;31m";
+	else if (t->colour && r->risk && !strcmp(r->risk, "medium"))
+		colour = "\033[33m";
+	if (colour)
+		buf_puts(b, colour);
+	cell(b, r->risk, W_RISK, false);
+	if (colour)
+		buf_puts(b, "\033[0m");
+	cell(b, r->exe, t->width ? W_EXE : 0, false);
+	cell(b, r->path, pathw, true);
+	buf_putc(b, '\n');
+	return b->oom ? -ENOMEM : 0;
+}
+
+static void csv_cell(struct kmw_buf *b, const char *s, bool last)
+{
+	const char *p;
+
+	if (s) {
+		bool quote = strpbrk(s, ",\"\r\n") || strchr("=+-@", s[0]) != NULL;
+
+		if (quote)
+			buf_putc(b, '"');
+		/* a leading =, +, - or @ would run as a formula in a spreadsheet */
+		if (s[0] && strchr("=+-@", s[0]))
+			buf_putc(b, '\'');
+		for (p = s; *p; p++) {
+			if (*p == '"')
+				buf_putc(b, '"');
+			buf_putc(b, *p);
+		}
+		if (quote)
+			buf_putc(b, '"');
+	}
+	buf_putc(b, last ? '\n' : ',');
+}
+
+static void csv_num(struct kmw_buf *b, int64_t v, bool present)
+{
+	if (present)
+		buf_printf(b, "%lld", (long long)v);
+	buf_putc(b, ',');
+}
+
+int format_csv_header(struct kmw_buf *b)
+{
+	buf_puts(b, "time,syscall,arch,success,exit,errno,flags,flag_names,module,path,sha256,exe,comm,"
+		 "pid,uid,user,auid,key,risk,historical,node\n");
+	return b->oom ? -ENOMEM : 0;
+}
+
+int format_csv_row(struct kmw_buf *b, const struct kmw_row *r)
+{
+	char ts[48], flags[256];
+	size_t n;
+
+	iso_time(ts, sizeof(ts), r->time_ms / 1000, (unsigned int)(r->time_ms % 1000));
+	csv_cell(b, ts, false);
+	csv_cell(b, r->syscall, false);
+	csv_cell(b, r->arch, false);
+	csv_cell(b, r->success ? "true" : "false", false);
+	csv_num(b, r->exit, true);
+	csv_cell(b, r->errno_name, false);
+	csv_num(b, r->flags, r->flags >= 0);
+	/* stored as |A|B|: a plain A|B here */
+	snprintf(flags, sizeof(flags), "%s", r->flag_names ? r->flag_names + (r->flag_names[0] == '|') : "");
+	n = strlen(flags);
+	if (n && flags[n - 1] == '|')
+		flags[n - 1] = '\0';
+	csv_cell(b, flags, false);
+	csv_cell(b, r->module, false);
+	csv_cell(b, r->path, false);
+	csv_cell(b, r->sha256, false);
+	csv_cell(b, r->exe, false);
+	csv_cell(b, r->comm, false);
+	csv_num(b, r->pid, r->pid >= 0);
+	csv_num(b, r->uid, r->uid >= 0);
+	csv_cell(b, r->user, false);
+	csv_num(b, r->auid, r->auid >= 0);
+	csv_cell(b, r->key, false);
+	csv_cell(b, r->risk, false);
+	csv_cell(b, r->historical ? "true" : "false", false);
+	csv_cell(b, r->node, true);
+	return b->oom ? -ENOMEM : 0;
 }

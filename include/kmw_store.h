@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kmw_store.h - the event store: SQLite in WAL mode, versioned schema, one row per event */
+#ifndef KMW_STORE_H
+#define KMW_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmw_event.h"
+#include "kmw_filter.h"
+
+#define KMW_STORE_DEFAULT "/var/lib/kmodwatch/events.db"
+#define KMW_STORE_VERSION 2
+
+/* One event as the query outputs see it, from the store or from a log. */
+struct kmw_row {
+	int64_t time_ms;
+	const char *syscall, *arch, *errno_name, *module, *path, *sha256, *exe, *comm;
+	const char *user, *key, *risk, *flag_names, *node;
+	bool success, historical;
+	int64_t pid, uid, auid, exit, flags;
+	const char *json;	/* the whole event in the native schema, one line */
+	size_t json_len;
+};
+
+struct kmw_store_info {
+	uint64_t events;
+	int64_t first_ms, last_ms;	/* 0 when empty */
+	uint64_t bytes;			/* database and WAL */
+	int version;
+};
+
+struct kmw_store;
+
+/**
+ * store_open - open (creating when @create: mode 0640, WAL, newest schema) or
+ * migrate forward the store at @path. Read-only when !@create. Returns NULL
+ * with a message in @err.
+ */
+struct kmw_store *store_open(const char *path, bool create, char *err, size_t errlen);
+
+/**
+ * store_close - close @s.
+ */
+void store_close(struct kmw_store *s);
+
+/**
+ * store_insert - store @ev (formatted as @json) in its own transaction. The
+ * event is unique by (@boot_id, serial, time): a replay changes nothing.
+ * Returns 1 when stored, 0 when it was there already, or -errno (-ENOSPC,
+ * -EROFS, -EIO) with the reason in store_error().
+ */
+int store_insert(struct kmw_store *s, const struct kmw_event *ev, const char *boot_id,
+		 const char *json, size_t len);
+
+/**
+ * store_newest - time of the newest stored event. Returns 0, or -ENOENT when empty.
+ */
+int store_newest(struct kmw_store *s, int64_t *ms);
+
+/**
+ * store_retention - delete up to @batch of the oldest events that are older
+ * than @before_ms (0: no age limit) or that make the store pass @max_bytes
+ * (0: no size limit). Returns the rows deleted, or -errno.
+ */
+int store_retention(struct kmw_store *s, int64_t before_ms, uint64_t max_bytes, unsigned int batch);
+
+/**
+ * store_query - every stored event that passes @f, oldest first, to @cb; or
+ * with @count_only just their number in @count. Returns 0 or -errno.
+ */
+int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only,
+		void (*cb)(const struct kmw_row *row, void *arg), void *arg, uint64_t *count);
+
+/**
+ * store_info - size and range of the store. Returns 0 or -errno.
+ */
+int store_info(struct kmw_store *s, const char *path, struct kmw_store_info *out);
+
+/**
+ * store_error - the last SQLite message of @s.
+ */
+const char *store_error(struct kmw_store *s);
+
+/**
+ * store_row_from_event - the row of @ev, whose JSON is @json; strings point
+ * into @ev and @scratch (at least 512 bytes), valid while both are.
+ */
+void store_row_from_event(const struct kmw_event *ev, const char *json, size_t len,
+			  struct kmw_row *row, char *scratch, size_t scratchlen);
+
+/**
+ * store_note_boot - remember that boot @boot_id started at @start_ms.
+ * Returns 0 or -errno.
+ */
+int store_note_boot(struct kmw_store *s, const char *boot_id, int64_t start_ms);
+
+/**
+ * store_boot_for - the id of the boot an event at @time_ms belongs to (the
+ * last one noted to start before it), or "unknown".
+ */
+void store_boot_for(struct kmw_store *s, int64_t time_ms, char *out, size_t len);
+
+/**
+ * store_boot_id - this boot's id (/proc/sys/kernel/random/boot_id) into @out (37 bytes).
+ */
+void store_boot_id(char *out, size_t len);
+
+#endif

@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* store.c - the SQLite event store: schema and migrations, insert with dedup, retention, queries */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "kmw_decode.h"
+#include "kmw_enrich.h"
+#include "kmw_risk.h"
+#include "kmw_store.h"
+
+struct kmw_store {
+	sqlite3 *db;
+	sqlite3_stmt *ins;
+	char err[256];
+};
+
+/*
+ * Version 1 was the first layout: the columns the first filters needed.
+ * Version 2 adds what every filter of `kmodwatch query` uses, and its indexes.
+ * Each step moves a store one version forward; a fresh store runs them all.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY,"
+	" boot_id TEXT NOT NULL,"
+	" serial INTEGER NOT NULL,"
+	" time_ms INTEGER NOT NULL,"
+	" syscall TEXT NOT NULL,"
+	" success INTEGER NOT NULL,"
+	" errno TEXT,"
+	" module TEXT,"
+	" exe TEXT,"
+	" uid INTEGER,"
+	" auid INTEGER,"
+	" json TEXT NOT NULL,"
+	" UNIQUE (boot_id, serial, time_ms));"
+	"CREATE INDEX events_time ON events (time_ms);",
+	/* 1 -> 2: the columns below are filled from the stored JSON */
+	"ALTER TABLE events ADD COLUMN arch TEXT;"
+	"ALTER TABLE events ADD COLUMN path TEXT;"
+	"ALTER TABLE events ADD COLUMN sha256 TEXT;"
+	"ALTER TABLE events ADD COLUMN image_sha256 TEXT;"
+	"ALTER TABLE events ADD COLUMN comm TEXT;"
+	"ALTER TABLE events ADD COLUMN pid INTEGER;"
+	"ALTER TABLE events ADD COLUMN user TEXT;"
+	"ALTER TABLE events ADD COLUMN key TEXT;"
+	"ALTER TABLE events ADD COLUMN keys TEXT;"
+	"ALTER TABLE events ADD COLUMN exit INTEGER;"
+	"ALTER TABLE events ADD COLUMN flags INTEGER;"
+	"ALTER TABLE events ADD COLUMN flag_names TEXT;"
+	"ALTER TABLE events ADD COLUMN risk INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE events ADD COLUMN historical INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE events ADD COLUMN node TEXT;"
+	"UPDATE events SET"
+	" arch = json_extract(json, '$.syscall.arch'),"
+	" path = coalesce(json_extract(json, '$.module.path'), json_extract(json, '$.module.file_path')),"
+	" sha256 = json_extract(json, '$.module.hash.sha256'),"
+	" image_sha256 = json_extract(json, '$.module.hash.image_sha256'),"
+	" comm = json_extract(json, '$.process.comm'),"
+	" pid = json_extract(json, '$.process.pid'),"
+	" user = json_extract(json, '$.process.user'),"
+	" key = json_extract(json, '$.audit.key'),"
+	" keys = '|' || coalesce((SELECT group_concat(value, '|') FROM json_each(json, '$.audit.keys')), '') || '|',"
+	" exit = json_extract(json, '$.syscall.exit'),"
+	" flags = json_extract(json, '$.args.flags'),"
+	" flag_names = '|' || coalesce((SELECT group_concat(value, '|') FROM json_each(json, '$.args.flag_names')), '') || '|',"
+	" risk = CASE json_extract(json, '$.risk.level') WHEN 'low' THEN 1 WHEN 'medium' THEN 2"
+	"        WHEN 'high' THEN 3 ELSE 0 END,"
+	" historical = coalesce(json_extract(json, '$.historical'), 0),"
+	" node = json_extract(json, '$.audit.node');"
+	"CREATE INDEX events_module ON events (module, time_ms);"
+	"CREATE INDEX events_sha256 ON events (sha256);"
+	"CREATE INDEX events_exe ON events (exe, time_ms);"
+	"CREATE INDEX events_uid ON events (uid, time_ms);"
+	"CREATE INDEX events_auid ON events (auid, time_ms);"
+	"CREATE INDEX events_result ON events (success, errno, time_ms);"
+	/* which boot an event belongs to: the one that started last before it */
+	"CREATE TABLE boots (boot_id TEXT PRIMARY KEY, start_ms INTEGER NOT NULL);"
+	"CREATE INDEX boots_start ON boots (start_ms);",
+};
+#define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
+
+static const char insert_sql[] =
+	"INSERT OR IGNORE INTO events (boot_id, serial, time_ms, syscall, success, errno, module, exe,"
+	" uid, auid, json, arch, path, sha256, image_sha256, comm, pid, user, key, keys, exit, flags,"
+	" flag_names, risk, historical, node) VALUES"
+	" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+	" ?21, ?22, ?23, ?24, ?25, ?26)";
+
+static void set_err(struct kmw_store *s, const char *what)
+{
+	snprintf(s->err, sizeof(s->err), "%s: %s", what, s->db ? sqlite3_errmsg(s->db) : "?");
+}
+
+static int errno_of_sqlite(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL: return -ENOSPC;
+	case SQLITE_READONLY: return -EROFS;
+	case SQLITE_BUSY: case SQLITE_LOCKED: return -EBUSY;
+	case SQLITE_CANTOPEN: return -ENOENT;
+	case SQLITE_PERM: case SQLITE_AUTH: return -EACCES;
+	default: return -EIO;
+	}
+}
+
+static int user_version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int migrate(struct kmw_store *s)
+{
+	char sql[64];
+	int v = user_version(s->db), rc;
+
+	if (v < 0) {
+		set_err(s, "reading the schema version");
+		return -1;
+	}
+	if (v > N_MIGRATIONS) {
+		snprintf(s->err, sizeof(s->err), "the store has schema version %d, newer than this "
+			 "kmodwatch (%d)", v, N_MIGRATIONS);
+		return -1;
+	}
+	for (; v < N_MIGRATIONS; v++) {
+		/* each step and its version number commit together, or not at all */
+		rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			set_err(s, "migrating the schema");
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int make_parent(const char *path)
+{
+	char dir[4096], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+struct kmw_store *store_open(const char *path, bool create, char *err, size_t errlen)
+{
+	struct kmw_store *s = calloc(1, sizeof(*s));
+	int fd, rc, flags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE;
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (create) {
+		if (make_parent(path) < 0) {
+			snprintf(err, errlen, "cannot create the directory of %s: %s", path, strerror(errno));
+			goto out_free;
+		}
+		/* created here so that its mode is 0640 whatever the umask; WAL files follow it */
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+		if (fd < 0) {
+			snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+			goto out_free;
+		}
+		close(fd);
+	} else if (access(path, F_OK)) {
+		snprintf(err, errlen, "no store at %s (kmodwatchd creates it)", path);
+		goto out_free;
+	}
+	rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		set_err(s, "opening");
+		snprintf(err, errlen, "%s: %s", path, s->err);
+		goto out_close;
+	}
+	sqlite3_busy_timeout(s->db, 2000);
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+			 "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK ||
+	    migrate(s)) {
+		if (!s->err[0])
+			set_err(s, "setting up");
+		snprintf(err, errlen, "%s: %s", path, s->err);
+		goto out_close;
+	}
+	if (sqlite3_prepare_v2(s->db, insert_sql, -1, &s->ins, NULL) != SQLITE_OK) {
+		set_err(s, "preparing");
+		snprintf(err, errlen, "%s: %s", path, s->err);
+		goto out_close;
+	}
+	return s;
+
+out_close:
+	sqlite3_close(s->db);
+out_free:
+	free(s);
+	return NULL;
+}
+
+void store_close(struct kmw_store *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->ins);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+const char *store_error(struct kmw_store *s)
+{
+	return s->err;
+}
+
+void store_boot_id(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	out[0] = '\0';
+	if (f) {
+		if (fgets(out, (int)len, f))
+			out[strcspn(out, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+/* Copy a kmw_str into @scratch as a C string; NULL when unset. */
+static const char *scr(const struct kmw_event *ev, const struct kmw_str *str, char **p, char *end)
+{
+	const char *r = *p;
+	size_t n = str->len;
+
+	if (!str->set || *p >= end)
+		return NULL;
+	if (n > (size_t)(end - *p) - 1)
+		n = (size_t)(end - *p) - 1;
+	memcpy(*p, event_str(ev, str), n);
+	(*p)[n] = '\0';
+	*p += n + 1;
+	return r;
+}
+
+void store_row_from_event(const struct kmw_event *ev, const char *json, size_t len,
+			  struct kmw_row *row, char *scratch, size_t scratchlen)
+{
+	char *p = scratch, *end = scratch + scratchlen;
+	const char *names[8];
+	unsigned int n = 0, i;
+	uint64_t unknown;
+	int arg = decode_flags_arg(ev->sc);
+	int err = !ev->success && ev->has_exit && ev->exit < 0 ? (int)-ev->exit : 0;
+
+	memset(row, 0, sizeof(*row));
+	row->time_ms = ev->sec * 1000 + ev->msec;
+	row->syscall = decode_syscall_name(ev->sc);
+	row->arch = decode_arch_name(ev->arch);
+	row->success = ev->success;
+	row->exit = ev->exit;
+	row->errno_name = err ? decode_errno_name(err) : NULL;
+	row->module = scr(ev, &ev->mod_name, &p, end);
+	row->path = ev->mod_path.set ? scr(ev, &ev->mod_path, &p, end) : scr(ev, &ev->file_path, &p, end);
+	row->sha256 = ev->have_facts && ev->facts.sha256[0] ? ev->facts.sha256 : NULL;
+	row->exe = scr(ev, &ev->exe, &p, end);
+	row->comm = scr(ev, &ev->comm, &p, end);
+	row->user = scr(ev, &ev->uid_name, &p, end);
+	row->key = scr(ev, &ev->key, &p, end);
+	row->node = scr(ev, &ev->node, &p, end);
+	row->risk = risk_level_name((enum kmw_risk_level)ev->risk_level);
+	row->pid = ev->pid;
+	row->uid = ev->uid;
+	row->auid = ev->auid;
+	row->historical = ev->historical;
+	row->flags = arg >= 0 ? (int64_t)ev->a[arg] : -1;
+	/* "|NAME|NAME|": a filter finds a flag with one LIKE, without false prefixes */
+	if (arg >= 0)
+		decode_flags(ev->sc, ev->a[arg], names, 8, &n, &unknown);
+	if (end - p > 2) {
+		row->flag_names = p;
+		*p++ = '|';
+		for (i = 0; i < n && end - p > (ptrdiff_t)strlen(names[i]) + 2; i++)
+			p += snprintf(p, (size_t)(end - p), "%s|", names[i]);
+		*p++ = '\0';
+	}
+	row->json = json;
+	row->json_len = len;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_id(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v >= 0)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int store_insert(struct kmw_store *s, const struct kmw_event *ev, const char *boot_id,
+		 const char *json, size_t len)
+{
+	char scratch[8192], keys[1024];
+	struct kmw_row r;
+	sqlite3_stmt *st = s->ins;
+	unsigned int i;
+	size_t kl = 0;
+	int rc;
+
+	store_row_from_event(ev, json, len, &r, scratch, sizeof(scratch));
+	keys[kl++] = '|';
+	for (i = 0; i < ev->nkeys && kl + ev->keys[i].len + 2 < sizeof(keys); i++) {
+		memcpy(keys + kl, event_str(ev, &ev->keys[i]), ev->keys[i].len);
+		kl += ev->keys[i].len;
+		keys[kl++] = '|';
+	}
+	keys[kl] = '\0';
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	bind_text(st, 1, boot_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)ev->serial);
+	sqlite3_bind_int64(st, 3, r.time_ms);
+	bind_text(st, 4, r.syscall);
+	sqlite3_bind_int(st, 5, r.success);
+	bind_text(st, 6, r.errno_name);
+	bind_text(st, 7, r.module);
+	bind_text(st, 8, r.exe);
+	bind_id(st, 9, r.uid);
+	bind_id(st, 10, r.auid);
+	sqlite3_bind_text(st, 11, json, (int)(len && json[len - 1] == '\n' ? len - 1 : len),
+			  SQLITE_TRANSIENT);
+	bind_text(st, 12, r.arch);
+	bind_text(st, 13, r.path);
+	bind_text(st, 14, r.sha256);
+	bind_text(st, 15, ev->have_facts && ev->facts.image_sha256[0] ? ev->facts.image_sha256 : NULL);
+	bind_text(st, 16, r.comm);
+	bind_id(st, 17, r.pid);
+	bind_text(st, 18, r.user);
+	bind_text(st, 19, r.key);
+	bind_text(st, 20, keys);
+	if (ev->has_exit)
+		sqlite3_bind_int64(st, 21, ev->exit);
+	bind_id(st, 22, r.flags);
+	bind_text(st, 23, r.flag_names);
+	sqlite3_bind_int(st, 24, ev->risk_level);
+	sqlite3_bind_int(st, 25, ev->historical);
+	bind_text(st, 26, r.node);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		set_err(s, "storing an event");
+		sqlite3_reset(st);
+		return errno_of_sqlite(rc);
+	}
+	return sqlite3_changes(s->db) ? 1 : 0;
+}
+
+static int one_int64(struct kmw_store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = -ENOENT;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		set_err(s, "querying");
+		return -EIO;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_newest(struct kmw_store *s, int64_t *ms)
+{
+	return one_int64(s, "SELECT max(time_ms) FROM events", ms);
+}
+
+int store_retention(struct kmw_store *s, int64_t before_ms, uint64_t max_bytes, unsigned int batch)
+{
+	int64_t pages = 0, psize = 0, freep = 0;
+	char sql[256];
+	int deleted = 0;
+
+	if (before_ms > 0) {
+		snprintf(sql, sizeof(sql), "DELETE FROM events WHERE id IN (SELECT id FROM events "
+			 "WHERE time_ms < %lld ORDER BY time_ms LIMIT %u)", (long long)before_ms, batch);
+		if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+			set_err(s, "applying retention");
+			return -EIO;
+		}
+		deleted += sqlite3_changes(s->db);
+	}
+	if (max_bytes) {
+		one_int64(s, "PRAGMA page_count", &pages);
+		one_int64(s, "PRAGMA page_size", &psize);
+		one_int64(s, "PRAGMA freelist_count", &freep);
+		/* pages on the free list are reused before the file grows: they do not count */
+		if ((uint64_t)((pages - freep) * psize) > max_bytes) {
+			snprintf(sql, sizeof(sql), "DELETE FROM events WHERE id IN (SELECT id FROM events "
+				 "ORDER BY time_ms LIMIT %u)", batch);
+			if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+				set_err(s, "applying retention");
+				return -EIO;
+			}
+			deleted += sqlite3_changes(s->db);
+		}
+	}
+	return deleted;
+}
+
+int store_info(struct kmw_store *s, const char *path, struct kmw_store_info *out)
+{
+	char wal[4200];
+	struct stat st;
+	int64_t v = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (one_int64(s, "SELECT count(*) FROM events", &v) == 0)
+		out->events = (uint64_t)v;
+	one_int64(s, "SELECT min(time_ms) FROM events", &out->first_ms);
+	one_int64(s, "SELECT max(time_ms) FROM events", &out->last_ms);
+	out->version = user_version(s->db);
+	if (stat(path, &st) == 0)
+		out->bytes = (uint64_t)st.st_size;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (stat(wal, &st) == 0)
+		out->bytes += (uint64_t)st.st_size;
+	return 0;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static int64_t col_id(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
+int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only,
+		void (*cb)(const struct kmw_row *row, void *arg), void *arg, uint64_t *count)
+{
+	char sql[2048], like[128];
+	const char *binds[16];
+	int64_t ints[16];
+	bool is_int[16];
+	int nb = 0, i, rc;
+	size_t n;
+	sqlite3_stmt *st;
+
+#define WHERE(cond) n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND %s", cond)
+#define BIND_S(v) (binds[nb] = (v), is_int[nb] = false, nb++)
+#define BIND_I(v) (ints[nb] = (v), is_int[nb] = true, nb++)
+	n = (size_t)snprintf(sql, sizeof(sql), count_only ? "SELECT count(*) FROM events WHERE 1" :
+			     "SELECT time_ms, syscall, arch, success, exit, errno, module, path, sha256,"
+			     " exe, comm, user, key, risk, flag_names, node, pid, uid, auid, flags,"
+			     " historical, json FROM events WHERE 1");
+	if (f->has_since) { WHERE("time_ms >= ?"); BIND_I(f->since_ms); }
+	if (f->has_until) { WHERE("time_ms < ?"); BIND_I(f->until_ms); }
+	if (f->module) { WHERE("module = ?"); BIND_S(f->module); }
+	if (f->path_glob) { WHERE("path GLOB ?"); BIND_S(f->path_glob); }
+	if (f->sha256) {
+		/* a prefix: a range on the index rather than LIKE (case and index-friendly) */
+		WHERE("((sha256 >= lower(?) AND sha256 < lower(?) || 'g') OR "
+		      "(image_sha256 >= lower(?) AND image_sha256 < lower(?) || 'g'))");
+		BIND_S(f->sha256); BIND_S(f->sha256); BIND_S(f->sha256); BIND_S(f->sha256);
+	}
+	if (f->has_uid) { WHERE("uid = ?"); BIND_I(f->uid); }
+	if (f->has_auid) { WHERE("auid = ?"); BIND_I(f->auid); }
+	if (f->user) { WHERE("user = ?"); BIND_S(f->user); }
+	if (f->exe) { WHERE("exe = ?"); BIND_S(f->exe); }
+	if (f->result > 0) WHERE("success = 1");
+	if (f->result < 0) WHERE("success = 0");
+	if (f->errno_name) { WHERE("errno = ?"); BIND_S(f->errno_name); }
+	if (f->flag) {
+		snprintf(like, sizeof(like), "%%|%s|%%", f->flag);
+		WHERE("flag_names LIKE ?");
+		BIND_S(like);
+	}
+	if (f->syscall) { WHERE("syscall = ?"); BIND_S(f->syscall); }
+	if (f->key) {
+		WHERE("instr(keys, '|' || ? || '|') > 0");
+		BIND_S(f->key);
+	}
+	if (f->risk >= 0) { WHERE("risk >= ?"); BIND_I(f->risk); }
+	if (!count_only)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n, " ORDER BY time_ms, id");
+#undef WHERE
+#undef BIND_S
+#undef BIND_I
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		set_err(s, "preparing the query");
+		return -EIO;
+	}
+	for (i = 0; i < nb; i++) {
+		if (is_int[i])
+			sqlite3_bind_int64(st, i + 1, ints[i]);
+		else
+			sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_STATIC);
+	}
+	*count = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct kmw_row r;
+
+		if (count_only) {
+			*count = (uint64_t)sqlite3_column_int64(st, 0);
+			break;
+		}
+		memset(&r, 0, sizeof(r));
+		r.time_ms = sqlite3_column_int64(st, 0);
+		r.syscall = col_text(st, 1);
+		r.arch = col_text(st, 2);
+		r.success = sqlite3_column_int(st, 3);
+		r.exit = sqlite3_column_int64(st, 4);
+		r.errno_name = col_text(st, 5);
+		r.module = col_text(st, 6);
+		r.path = col_text(st, 7);
+		r.sha256 = col_text(st, 8);
+		r.exe = col_text(st, 9);
+		r.comm = col_text(st, 10);
+		r.user = col_text(st, 11);
+		r.key = col_text(st, 12);
+		r.risk = risk_level_name((enum kmw_risk_level)sqlite3_column_int(st, 13));
+		r.flag_names = col_text(st, 14);
+		r.node = col_text(st, 15);
+		r.pid = col_id(st, 16);
+		r.uid = col_id(st, 17);
+		r.auid = col_id(st, 18);
+		r.flags = col_id(st, 19);
+		r.historical = sqlite3_column_int(st, 20);
+		r.json = col_text(st, 21);
+		r.json_len = (size_t)sqlite3_column_bytes(st, 21);
+		(*count)++;
+		cb(&r, arg);
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		set_err(s, "running the query");
+		sqlite3_finalize(st);
+		return -EIO;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int store_note_boot(struct kmw_store *s, const char *boot_id, int64_t start_ms)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO boots (boot_id, start_ms) VALUES (?, ?)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		set_err(s, "recording the boot");
+		return -EIO;
+	}
+	sqlite3_bind_text(st, 1, boot_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, start_ms);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		set_err(s, "recording the boot");
+		return errno_of_sqlite(rc);
+	}
+	return 0;
+}
+
+void store_boot_for(struct kmw_store *s, int64_t time_ms, char *out, size_t len)
+{
+	sqlite3_stmt *st;
+
+	snprintf(out, len, "unknown");
+	if (sqlite3_prepare_v2(s->db, "SELECT boot_id FROM boots WHERE start_ms <= ? "
+			       "ORDER BY start_ms DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, time_ms);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
