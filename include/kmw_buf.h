@@ -72,6 +72,12 @@ int buf_json_str(struct kmw_buf *b, const char *p, size_t len);
 int buf_text_str(struct kmw_buf *b, const char *p, size_t len);
 
 /**
+ * buf_display_str - like buf_text_str, but spaces stay spaces: for columns
+ * of a table a person reads, where a value cannot start a new line.
+ */
+int buf_display_str(struct kmw_buf *b, const char *p, size_t len);
+
+/**
  * utf8_seq_len - length of the valid UTF-8 sequence starting at @p (at most
  * @len bytes available), or 0 when the bytes there are not valid UTF-8.
  */

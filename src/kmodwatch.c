@@ -35,7 +35,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: kmodwatch COMMAND [OPTION]...\n\n"
-		"  status                       audit state, module rules, the daemon\n"
+		"  status [--store=PATH]        audit state, module rules, the daemon, the store\n"
 		"  rules list                   the kernel's rules for module syscalls\n"
 		"  rules install [--key KEY]    add kmodwatch's rules where missing (they stay)\n"
 		"  rules remove [--key KEY]     delete every rule with that key\n"
@@ -48,6 +48,8 @@ static void usage(FILE *f)
 		"             --errno NAME --flag NAME --syscall NAME --key KEY --risk LEVEL\n"
 		"     T: ISO 8601, epoch seconds, now, today, yesterday, this-week, recent,\n"
 		"        'N minutes|hours|days ago'\n\n"
+		"  import [--store PATH] FILE|-...  store the module events of audit logs\n"
+		"                               (each once, marked historical)\n\n"
 		"Exit status: 0 success or matches, 1 no match, 2 error, 4 no privilege.\n");
 }
 
@@ -114,8 +116,36 @@ static int daemon_pid(void)
 	return pid;
 }
 
-static int cmd_status(void)
+static void store_status(const char *path)
 {
+	struct kmw_store_info info;
+	struct kmw_store *st;
+	char err[512], a[32], b[32];
+	time_t t;
+
+	st = store_open(path, false, err, sizeof(err));
+	if (!st) {
+		printf("store: %s\n", err);
+		return;
+	}
+	store_info(st, path, &info);
+	store_close(st);
+	if (!info.events) {
+		printf("store: %s, empty, %.1f MB, schema %d\n", path, info.bytes / 1e6, info.version);
+		return;
+	}
+	t = (time_t)(info.first_ms / 1000);
+	strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S", localtime(&t));
+	t = (time_t)(info.last_ms / 1000);
+	strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", localtime(&t));
+	printf("store: %s, %llu events from %s to %s, %.1f MB, schema %d\n", path,
+	       (unsigned long long)info.events, a, b, info.bytes / 1e6, info.version);
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	const char *store = argc > 2 && !strncmp(argv[2], "--store=", 8) ? argv[2] + 8 : KMW_STORE_DEFAULT;
+
 	struct audit_status st;
 	int fd = open_audit(), rc, pid;
 	char line[512];
@@ -135,16 +165,24 @@ static int cmd_status(void)
 	pid = daemon_pid();
 	if (!pid) {
 		printf("kmodwatchd: not running\n");
+		store_status(store);
 		return 0;
 	}
 	printf("kmodwatchd: running, pid %d\n", pid);
 	f = fopen(STATE_FILE, "re");
 	if (f) {
-		while (fgets(line, sizeof(line), f))
+		while (fgets(line, sizeof(line), f)) {
+			if (!strncmp(line, "store=", 6)) {
+				line[strcspn(line, "\n")] = '\0';
+				store = strcmp(line + 6, "none") ? strdup(line + 6) : NULL;
+			}
 			if (strncmp(line, "pid=", 4))
-				printf("  %s", line);
+				printf("  %s%s", line, strchr(line, '\n') ? "" : "\n");
+		}
 		fclose(f);
 	}
+	if (store)
+		store_status(store);
 	return 0;
 }
 
@@ -534,6 +572,56 @@ static int cmd_query(int argc, char **argv)
 	return q.matches ? EXIT_MATCH : EXIT_NOMATCH;
 }
 
+static void import_bad_line(uint64_t lineno, const char *why, const char *line, size_t len,
+			    void *arg)
+{
+	fprintf(stderr, "kmodwatch: %s:%llu: %s, skipped\n", (const char *)arg,
+		(unsigned long long)lineno, why);
+}
+
+/* kmodwatch import [--store PATH] FILE...: what backfill does at start, by hand */
+static int cmd_import(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "store", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = KMW_STORE_DEFAULT;
+	struct kmw_risk_config risk;
+	struct kmw_store *st;
+	struct kmw_import im;
+	char err[512];
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		if (c != 'S') {
+			usage(stderr);
+			return EXIT_ERROR;
+		}
+		path = optarg;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "kmodwatch: import needs audit log files (- for stdin)\n");
+		return EXIT_ERROR;
+	}
+	st = store_open(path, true, err, sizeof(err));
+	if (!st) {
+		fprintf(stderr, "kmodwatch: %s\n", err);
+		return EXIT_ERROR;
+	}
+	risk_config_default(&risk);
+	rc = store_import(st, argv + optind, argc - optind, 0, &risk, NULL, NULL, import_bad_line, &im);
+	printf("%llu module events read, %llu new to %s, %llu already there, %llu not stored, "
+	       "%llu bad lines\n", (unsigned long long)im.seen, (unsigned long long)im.added, path,
+	       (unsigned long long)(im.seen - im.added - im.failed), (unsigned long long)im.failed,
+	       (unsigned long long)im.bad_lines);
+	if (im.failed)
+		fprintf(stderr, "kmodwatch: %s\n", store_error(st));
+	store_close(st);
+	return rc || im.failed ? EXIT_ERROR : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -549,11 +637,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "status"))
-		return cmd_status();
+		return cmd_status(argc, argv);
 	if (!strcmp(argv[1], "rules"))
 		return cmd_rules(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "query"))
 		return cmd_query(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "import"))
+		return cmd_import(argc - 1, argv + 1);
 	fprintf(stderr, "kmodwatch: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_ERROR;

@@ -75,6 +75,8 @@ struct daemon {
 	struct kmw_evqueue evq;	/* capture thread -> slow enrichment, format, output */
 	struct kmw_store *store;
 	char boot_id[40];
+	int64_t boot_start_ms;
+	char boot_scratch[64];
 	uint64_t stored, store_failures, recovered;
 	unsigned int ticks;
 	int ctl;		/* libaudit control socket */
@@ -438,6 +440,7 @@ static int store_event(struct daemon *d, const struct kmw_event *ev, const char 
 	if (!d->o.store)
 		return 1;
 	if (!d->store) {
+		/* the first of them says why, once, in the log from open_store */
 		d->store_failures++;
 		return -ENOENT;
 	}
@@ -480,6 +483,20 @@ static void apply_retention(struct daemon *d)
 		log_msg(LOG_INFO, "store retention removed %d old events", total);
 }
 
+/*
+ * The boot an event belongs to: this one for what happened since it started,
+ * else the one the store knows started last before it (a replayed log).
+ */
+static const char *boot_of(struct daemon *d, const struct kmw_event *ev)
+{
+	int64_t t = ev->sec * 1000 + ev->msec;
+
+	if (t >= d->boot_start_ms || !d->store)
+		return d->boot_id;
+	store_boot_for(d->store, t, d->boot_scratch, sizeof(d->boot_scratch));
+	return d->boot_scratch;
+}
+
 /* Capture thread: what vanishes with the loader is taken now, the rest goes to the worker. */
 static void on_event(struct kmw_event *ev, void *arg)
 {
@@ -509,7 +526,7 @@ static void on_item(struct kmw_item *it, void *arg)
 		return;
 	}
 	enrich_finish(d->enricher, ev);
-	store_event(d, ev, d->boot_id);
+	store_event(d, ev, boot_of(d, ev));
 	buf_reset(&d->out);
 	if (format_event(&d->out, d->o.format, ev)) {
 		log_msg(LOG_ERR, "out of memory formatting event %llu", (unsigned long long)ev->serial);
@@ -796,55 +813,25 @@ static int run(struct daemon *d)
 
 /* ---- backfill: the module events auditd logged while kmodwatchd was down ---- */
 
-struct backfill {
-	struct daemon *d;
-	int64_t since_ms;
-	uint64_t seen, recovered;
-};
-
-static void on_backfill_event(struct kmw_event *ev, void *arg)
+/* new to the store: missed while down; the outputs get it as well */
+static void on_recovered(const struct kmw_event *ev, const char *json, size_t len, void *arg)
 {
-	struct backfill *bf = arg;
-	struct daemon *d = bf->d;
-	char boot[64];
+	struct daemon *d = arg;
 
-	if (ev->sec * 1000 + ev->msec < bf->since_ms)
-		return;
-	bf->seen++;
-	risk_assess(&d->o.risk, ev);
-	store_boot_for(d->store, ev->sec * 1000 + ev->msec, boot, sizeof(boot));
-	/* new to the store: missed while down; give it to the outputs as well */
-	if (store_event(d, ev, boot) != 1)
-		return;
-	bf->recovered++;
+	d->stored++;
 	buf_reset(&d->out);
 	if (!format_event(&d->out, d->o.format, ev))
 		sink_write(&d->sink, d->out.data, d->out.len);
 }
 
-static int by_age(const void *a, const void *b)
-{
-	/* audit.log.N: larger N is older; audit.log itself is the newest */
-	const char *pa = *(const char *const *)a, *pb = *(const char *const *)b;
-	const char *da = strrchr(pa, '.'), *db = strrchr(pb, '.');
-	long na = da && da[1] >= '0' && da[1] <= '9' ? strtol(da + 1, NULL, 10) : 0;
-	long nb = db && db[1] >= '0' && db[1] <= '9' ? strtol(db + 1, NULL, 10) : 0;
-
-	return na == nb ? strcmp(pa, pb) : (na > nb ? -1 : 1);
-}
-
 static void backfill(struct daemon *d)
 {
-	struct backfill bf = { .d = d };
-	struct kmw_parser *p;
-	struct kmw_lines *lines;
+	struct kmw_import im;
 	char path[4096], *files[64];
 	struct dirent *de;
 	int64_t newest = 0;
-	int n = 0, i, fd;
-	ssize_t r;
+	int n = 0, i;
 	DIR *dir;
-	static char buf[1 << 18];
 
 	if (!d->store || !d->o.backfill_dir)
 		return;
@@ -852,42 +839,25 @@ static void backfill(struct daemon *d)
 	if (!dir)
 		return;	/* auditd does not log here: nothing to recover */
 	while ((de = readdir(dir)) && n < 64)
-		if (!strncmp(de->d_name, "audit.log", 9) && (!de->d_name[9] || de->d_name[9] == '.') &&
-		    !strstr(de->d_name, ".gz")) {
+		if (!strncmp(de->d_name, "audit.log", 9) && (!de->d_name[9] || de->d_name[9] == '.')) {
 			snprintf(path, sizeof(path), "%s/%s", d->o.backfill_dir, de->d_name);
-			files[n++] = strdup(path);
+			files[n] = strdup(path);
+			if (files[n])
+				n++;
 		}
 	closedir(dir);
 	if (!n)
 		return;
-	qsort(files, (size_t)n, sizeof(char *), by_age);
 	/* a little before the newest stored event: the store drops what it has */
-	bf.since_ms = store_newest(d->store, &newest) == 0 ? newest - 2000 : 0;
-	p = parse_new(on_backfill_event, &bf, NULL);
-	lines = calloc(1, sizeof(*lines));
-	if (p && lines) {
-		parse_set_names(p, KMW_NAMES_RECORD);
-		parse_set_historical(p, true);
-		lines_init(lines, p, true, NULL, NULL);
-		for (i = 0; i < n; i++) {
-			fd = open(files[i], O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			while ((r = read(fd, buf, sizeof(buf))) > 0)
-				lines_push(lines, buf, (size_t)r);
-			lines_push(lines, "\n", 1);
-			close(fd);
-		}
-		lines_finish(lines);
-	}
-	parse_free(p);
-	free(lines);
+	store_import(d->store, files, n, store_newest(d->store, &newest) == 0 ? newest - 2000 : 0,
+		     &d->o.risk, on_recovered, d, NULL, &im);
 	for (i = 0; i < n; i++)
 		free(files[i]);
-	d->recovered = bf.recovered;
+	d->recovered = im.added;
+	d->store_failures += im.failed;
 	log_msg(LOG_INFO, "backfill from %s: %llu module events since the newest stored, %llu "
 		"recovered (stored now, marked historical)", d->o.backfill_dir,
-		(unsigned long long)bf.seen, (unsigned long long)bf.recovered);
+		(unsigned long long)im.seen, (unsigned long long)im.added);
 }
 
 static void open_store(struct daemon *d)
@@ -912,6 +882,7 @@ static void open_store(struct daemon *d)
 			break;
 	if (f)
 		fclose(f);
+	d->boot_start_ms = btime * 1000;
 	if (d->boot_id[0] && btime)
 		store_note_boot(d->store, d->boot_id, btime * 1000);
 }

@@ -2,6 +2,7 @@
 /* buf.c - growable byte buffer, JSON and one-line text escaping of untrusted bytes */
 #include <errno.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,14 +170,15 @@ int buf_json_str(struct kmw_buf *b, const char *p, size_t len)
 	return b->oom ? -ENOMEM : 0;
 }
 
-int buf_text_str(struct kmw_buf *b, const char *p, size_t len)
+static int text_str(struct kmw_buf *b, const char *p, size_t len, bool keep_space)
 {
 	const unsigned char *s = (const unsigned char *)p;
 	size_t i = 0, n;
 	char esc[4];
 
 	while (i < len) {
-		if (s[i] > 0x20 && s[i] < 0x7f && s[i] != '\\' && s[i] != '"') {
+		if (((s[i] > 0x20) || (keep_space && s[i] == ' ')) && s[i] < 0x7f && s[i] != '\\' &&
+		    s[i] != '"') {
 			buf_putc(b, (char)s[i++]);
 			continue;
 		}
@@ -199,4 +201,14 @@ int buf_text_str(struct kmw_buf *b, const char *p, size_t len)
 		i++;
 	}
 	return b->oom ? -ENOMEM : 0;
+}
+
+int buf_text_str(struct kmw_buf *b, const char *p, size_t len)
+{
+	return text_str(b, p, len, false);
+}
+
+int buf_display_str(struct kmw_buf *b, const char *p, size_t len)
+{
+	return text_str(b, p, len, true);
 }

@@ -570,32 +570,41 @@ int format_event(struct kmw_buf *b, enum kmw_format fmt, const struct kmw_event 
 enum { W_TIME = 19, W_SYSCALL = 13, W_RESULT = 12, W_MODULE = 18, W_USER = 10, W_RISK = 6,
        W_EXE = 24 };
 
-static void cell(struct kmw_buf *b, const char *s, int width, bool last)
+/*
+ * One column: padded to @width; cut to it with an ellipsis only when @cut
+ * (on a terminal), so that piped output keeps every byte.
+ */
+static void cell(struct kmw_buf *b, const char *s, int width, bool cut, bool last)
 {
 	struct kmw_buf t;
-	int shown;
+	size_t shown, i;
 
 	buf_init(&t);
 	if (!s || !*s)
 		s = "-";
-	buf_text_str(&t, s, strlen(s));
-	if (width > 0 && t.len > (size_t)width) {
+	buf_display_str(&t, s, strlen(s));
+	if (cut && width > 0 && t.len > (size_t)width) {
 		/* cut on a character boundary, then mark it */
-		size_t cut = (size_t)width - 1;
+		size_t at = (size_t)width - 1;
 
-		while (cut > 0 && ((unsigned char)t.data[cut] & 0xc0) == 0x80)
-			cut--;
-		buf_append(b, t.data, cut);
+		while (at > 0 && ((unsigned char)t.data[at] & 0xc0) == 0x80)
+			at--;
+		buf_append(b, t.data, at);
 		buf_puts(b, "\xe2\x80\xa6");	/* U+2026, an ellipsis */
-		shown = width;
+		shown = (size_t)width;
 	} else {
 		buf_append(b, t.data ? t.data : "", t.len);
-		shown = (int)t.len;
+		/* count characters, not bytes, for the padding */
+		for (i = 0, shown = 0; i < t.len; i++)
+			shown += ((unsigned char)t.data[i] & 0xc0) != 0x80;
 	}
 	buf_free(&t);
-	if (!last)
-		for (; shown <= width; shown++)
-			buf_putc(b, ' ');
+	if (last)
+		return;
+	/* at least one space, even after a value wider than its column */
+	do
+		buf_putc(b, ' ');
+	while (++shown <= (size_t)width);
 }
 
 static void local_time(char *out, size_t len, int64_t ms)
@@ -609,14 +618,14 @@ static void local_time(char *out, size_t len, int64_t ms)
 
 int format_table_header(struct kmw_buf *b, const struct kmw_table *t)
 {
-	cell(b, "TIME", W_TIME, false);
-	cell(b, "SYSCALL", W_SYSCALL, false);
-	cell(b, "RESULT", W_RESULT, false);
-	cell(b, "MODULE", W_MODULE, false);
-	cell(b, "USER", W_USER, false);
-	cell(b, "RISK", W_RISK, false);
-	cell(b, "EXE", W_EXE, false);
-	cell(b, "PATH", 0, true);
+	cell(b, "TIME", W_TIME, false, false);
+	cell(b, "SYSCALL", W_SYSCALL, false, false);
+	cell(b, "RESULT", W_RESULT, false, false);
+	cell(b, "MODULE", W_MODULE, false, false);
+	cell(b, "USER", W_USER, false, false);
+	cell(b, "RISK", W_RISK, false, false);
+	cell(b, "EXE", W_EXE, false, false);
+	cell(b, "PATH", 0, false, true);
 	buf_putc(b, '\n');
 	return b->oom ? -ENOMEM : 0;
 }
@@ -628,33 +637,35 @@ int format_table_row(struct kmw_buf *b, const struct kmw_table *t, const struct 
 	int pathw = t->width ? (t->width - used > 10 ? t->width - used : 10) : 0;
 	const char *colour = NULL;
 
+	bool cut = t->width > 0;
+
 	local_time(ts, sizeof(ts), r->time_ms);
-	cell(b, ts, W_TIME, false);
-	cell(b, r->syscall, W_SYSCALL, false);
+	cell(b, ts, W_TIME, false, false);
+	cell(b, r->syscall, W_SYSCALL, false, false);
 	if (t->colour && !r->success)
 		buf_puts(b, "\033[31m");
-	cell(b, r->success ? "ok" : r->errno_name ? r->errno_name : "failed", W_RESULT, false);
+	cell(b, r->success ? "ok" : r->errno_name ? r->errno_name : "failed", W_RESULT, false, false);
 	if (t->colour && !r->success)
 		buf_puts(b, "\033[0m");
-	cell(b, r->module, t->width ? W_MODULE : 0, false);
+	cell(b, r->module, W_MODULE, cut, false);
 	if (r->user)
 		snprintf(user, sizeof(user), "%s", r->user);
 	else if (r->uid >= 0)
 		snprintf(user, sizeof(user), "%lld", (long long)r->uid);
 	else
 		snprintf(user, sizeof(user), "-");
-	cell(b, user, t->width ? W_USER : 0, false);
+	cell(b, user, W_USER, cut, false);
 	if (t->colour && r->risk && !strcmp(r->risk, "high"))
 		colour = "\033[1;31m";
 	else if (t->colour && r->risk && !strcmp(r->risk, "medium"))
 		colour = "\033[33m";
 	if (colour)
 		buf_puts(b, colour);
-	cell(b, r->risk, W_RISK, false);
+	cell(b, r->risk, W_RISK, false, false);
 	if (colour)
 		buf_puts(b, "\033[0m");
-	cell(b, r->exe, t->width ? W_EXE : 0, false);
-	cell(b, r->path, pathw, true);
+	cell(b, r->exe, W_EXE, cut, false);
+	cell(b, r->path, pathw, cut, true);
 	buf_putc(b, '\n');
 	return b->oom ? -ENOMEM : 0;
 }
@@ -664,12 +675,13 @@ static void csv_cell(struct kmw_buf *b, const char *s, bool last)
 	const char *p;
 
 	if (s) {
-		bool quote = strpbrk(s, ",\"\r\n") || strchr("=+-@", s[0]) != NULL;
+		bool formula = s[0] && strchr("=+-@", s[0]);
+		bool quote = strpbrk(s, ",\"\r\n") || formula;
 
 		if (quote)
 			buf_putc(b, '"');
 		/* a leading =, +, - or @ would run as a formula in a spreadsheet */
-		if (s[0] && strchr("=+-@", s[0]))
+		if (formula)
 			buf_putc(b, '\'');
 		for (p = s; *p; p++) {
 			if (*p == '"')
