@@ -990,20 +990,19 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot start the enrichment thread: %s", strerror(-rc));
 		goto out_free;
 	}
+	if (d.o.plugin ? setup_plugin(&d) : setup_audit(&d))
+		goto out_audit;
+	/* the source is open: what happens meanwhile waits in its buffer */
+	backfill(&d);
 	if (d.o.plugin) {
-		if (setup_plugin(&d))
-			goto out_audit;
 		log_msg(LOG_INFO, "ready: source plugin (stdin), output %s (%s)", d.o.output,
 			d.o.format == KMW_FMT_TEXT ? "text" : "json");
 	} else {
-		if (setup_audit(&d))
-			goto out_audit;
 		log_msg(LOG_INFO, "ready: source %s, receive buffer %d bytes, output %s (%s)",
 			source_mode_name(d.src.mode), d.src.rcvbuf, d.o.output,
 			d.o.format == KMW_FMT_TEXT ? "text" : "json");
 	}
 
-	backfill(&d);
 	write_state(&d);
 	status = run(&d);
 	/* every captured event is written before the rules go */
