@@ -96,3 +96,26 @@ if [ -n "$big" ]; then
 	echo
 	"$build/bench/enrich_bench" "$big" 200
 fi
+
+# The store: insert rate as the daemon writes (one transaction per event), then queries
+# over a store of $STORE_EVENTS events (default 1,000,000; the fill takes a few minutes)
+n=${STORE_EVENTS:-1000000}
+db=$dir/store.db
+if [ "${SKIP_STORE:-}" != 1 ]; then
+	echo
+	if [ ! -s "$db" ] || [ "$(sqlite3 "$db" 'SELECT count(*) FROM events' 2>/dev/null)" != "$n" ]; then
+		"$build/bench/store_bench" "$db" "$n"
+	fi
+	echo
+	echo "| query over $n stored events | time (hyperfine, mean) | matches |"
+	echo "|---|---|---|"
+	for q in "--module rare_module --format json" "--module veth --count" \
+		 "--since 2026-03-01 --until 2026-03-08 --count" "--sha256 00000000000000000000000000000000000000000000000000000000000001f --count" \
+		 "--count"; do
+		m=$("$build/src/kmodwatch" query --store "$db" $q | wc -l)
+		[ "${q##*--count}" = "" ] && m=$("$build/src/kmodwatch" query --store "$db" $q)
+		t=$(hyperfine -N --warmup 2 -r 10 --export-json "$dir/h.json" "$build/src/kmodwatch query --store $db $q" >/dev/null 2>&1 &&
+		    python3 -c "import json; print('%.1f ms' % (json.load(open('$dir/h.json'))['results'][0]['mean'] * 1000))")
+		echo "| \`kmodwatch query $q\` | $t | $m |"
+	done
+fi

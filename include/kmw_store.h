@@ -11,7 +11,7 @@
 #include "kmw_filter.h"
 
 #define KMW_STORE_DEFAULT "/var/lib/kmodwatch/events.db"
-#define KMW_STORE_VERSION 2
+#define KMW_STORE_VERSION 3
 
 /* One event as the query outputs see it, from the store or from a log. */
 struct kmw_row {

@@ -176,7 +176,7 @@ def run(tmp):
     got = serials(r.stdout)
     check("migrated: a version-2 filter works on old rows", set(got) <= set(want) and len(got) > 0, True)
     con = sqlite3.connect(old)
-    check("migrated: schema version 2", con.execute("PRAGMA user_version").fetchone()[0], 2)
+    check("migrated: schema version 3", con.execute("PRAGMA user_version").fetchone()[0], 3)
     check("migrated: rows kept", con.execute("SELECT count(*) FROM events").fetchone()[0], n)
     con.close()
     print("%d checks passed, %d failed" % (passed, failed))

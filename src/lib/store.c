@@ -23,7 +23,8 @@ struct kmw_store {
 
 /*
  * Version 1 was the first layout: the columns the first filters needed.
- * Version 2 adds what every filter of `kmodwatch query` uses, and its indexes.
+ * Version 2 adds what every filter of `kmodwatch query` uses, and its indexes;
+ * version 3 an index for the hash of decompressed images.
  * Each step moves a store one version forward; a fresh store runs them all.
  */
 static const char *const migrations[] = {
@@ -85,6 +86,8 @@ static const char *const migrations[] = {
 	/* which boot an event belongs to: the one that started last before it */
 	"CREATE TABLE boots (boot_id TEXT PRIMARY KEY, start_ms INTEGER NOT NULL);"
 	"CREATE INDEX boots_start ON boots (start_ms);",
+	/* 2 -> 3: --sha256 also looks at the decompressed image's hash */
+	"CREATE INDEX events_image_sha256 ON events (image_sha256);",
 };
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
