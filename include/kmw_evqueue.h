@@ -34,6 +34,8 @@ struct kmw_evqueue {
 	bool started;
 	kmw_item_cb cb;
 	void *arg;
+	void (*tick)(void *arg);	/* called about every tick_ms while the queue is idle */
+	unsigned int tick_ms;
 };
 
 /**
@@ -41,6 +43,12 @@ struct kmw_evqueue {
  * room for @nslots waiting items. Returns 0 or -errno.
  */
 int evqueue_start(struct kmw_evqueue *q, unsigned int nslots, kmw_item_cb cb, void *arg);
+
+/**
+ * evqueue_set_tick - have the worker call @tick about every @ms while idle,
+ * and between items (retries of outputs). Call before any push.
+ */
+void evqueue_set_tick(struct kmw_evqueue *q, void (*tick)(void *arg), unsigned int ms);
 
 /**
  * evqueue_push - hand @ev (copied) or a control item to the worker. Waits for

@@ -9,10 +9,11 @@
 enum kmw_format {
 	KMW_FMT_JSON,
 	KMW_FMT_TEXT,
+	KMW_FMT_ECS,	/* Elastic Common Schema, doc/ecs.md */
 };
 
 /**
- * format_parse_name - "json" or "text" to enum kmw_format. Returns 0 or -EINVAL.
+ * format_parse_name - "json", "text" or "ecs" to enum kmw_format. Returns 0 or -EINVAL.
  */
 int format_parse_name(const char *name, enum kmw_format *out);
 
@@ -27,6 +28,12 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev);
  * untrusted string is escaped so that it cannot end the line. Returns 0 or -ENOMEM.
  */
 int format_text(struct kmw_buf *b, const struct kmw_event *ev);
+
+/**
+ * format_ecs - append @ev as one Elastic Common Schema document and a newline
+ * (mapping in doc/ecs.md). Returns 0 or -ENOMEM.
+ */
+int format_ecs(struct kmw_buf *b, const struct kmw_event *ev);
 
 /**
  * format_event - dispatch on @fmt. Returns 0 or -ENOMEM.

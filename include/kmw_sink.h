@@ -1,40 +1,110 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* kmw_sink.h - where formatted events go: a file or stdout, whole lines only */
+/* kmw_sink.h - outputs: JSON-lines files, syslog (RFC 5424/3164 over unix, UDP, TCP), journald.
+ * Each keeps what it could not deliver in a bounded queue and retries with backoff. */
 #ifndef KMW_SINK_H
 #define KMW_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-struct kmw_sink {
-	int fd;
-	char *path;		/* NULL for stdout */
-	uint64_t written;
-	uint64_t failed;
-	int last_error;
+#include "kmw_format.h"
+
+enum kmw_sink_kind {
+	KMW_SINK_FILE,		/* a file, or "-" for stdout */
+	KMW_SINK_SYSLOG,
+	KMW_SINK_JOURNAL,
 };
 
-/**
- * sink_open - open @path for appending ("-" is stdout). The file is created
- * with mode 0640 and never opened through a symlink. Returns 0 or -errno.
- */
-int sink_open(struct kmw_sink *s, const char *path);
+struct kmw_sink_conf {
+	enum kmw_sink_kind kind;
+	const char *target;	/* file path or "-"; syslog: unix:PATH, udp:HOST:PORT, tcp:HOST:PORT */
+	enum kmw_format format;	/* json, ecs or text */
+	const char *prefix;	/* file: put before each line ("@cee: " for rsyslog mmjsonparse) */
+	uint64_t rotate_bytes;	/* file: rotate past this size (0: never; logrotate may) */
+	unsigned int rotate_keep;	/* file: generations kept, FILE.1 ... FILE.N */
+	gid_t group;		/* file: group of a new file; (gid_t)-1 keeps the default */
+	int rfc;		/* syslog: 5424 or 3164 */
+	int facility;		/* syslog: LOG_DAEMON and the like (already shifted, as syslog.h) */
+	int severity;		/* syslog: fixed LOG_* level, or -1: from risk.level */
+	const char *app_name;	/* syslog: APP-NAME / TAG */
+	uint64_t queue_bytes;	/* what may wait for a failed sink (0: 4 MiB) */
+};
+
+struct kmw_sink_stats {
+	uint64_t delivered;	/* messages written whole */
+	uint64_t failures;	/* attempts that failed */
+	uint64_t dropped;	/* messages lost to a full queue */
+	uint64_t queued;	/* messages waiting now */
+	int last_error;		/* -errno of the last failure */
+};
+
+struct kmw_sink;
 
 /**
- * sink_reopen - reopen the file after an external rotation. The old fd stays
- * in use when the new open fails. Returns 0 or -errno.
+ * sink_new - a sink for @c (the strings it points to must outlive it). It is
+ * opened at once; a sink that cannot open keeps its messages and retries.
+ * Returns NULL with errno set only for a configuration it cannot take.
+ */
+struct kmw_sink *sink_new(const struct kmw_sink_conf *c);
+
+/**
+ * sink_emit - send one event (@body: the formatted event, one line, without
+ * newline; @risk_level for the syslog severity). A message is written whole
+ * or not at all, once. What cannot go now waits in the queue.
+ * Returns 0 when delivered now, 1 when queued, -ENOBUFS when dropped.
+ */
+int sink_emit(struct kmw_sink *s, const struct kmw_event *ev, const char *body, size_t len,
+	      int risk_level);
+
+/**
+ * sink_tick - retry what waits, when its backoff has passed. Cheap when
+ * nothing waits. Returns the number of messages still waiting.
+ */
+uint64_t sink_tick(struct kmw_sink *s);
+
+/**
+ * sink_reopen - a file sink reopens its path (after an external rotation), a
+ * socket sink reconnects. Returns 0 or -errno.
  */
 int sink_reopen(struct kmw_sink *s);
 
 /**
- * sink_write - write @len bytes (one or more whole lines) with one write(2)
- * when possible, retrying on short writes. Returns 0 or -errno (counted).
+ * sink_stats - counters of @s.
  */
-int sink_write(struct kmw_sink *s, const char *data, size_t len);
+void sink_stats(const struct kmw_sink *s, struct kmw_sink_stats *out);
 
 /**
- * sink_close - close the file (stdout stays open).
+ * sink_stats_failed_open - whether the open at sink_new failed; @err gets why.
  */
-void sink_close(struct kmw_sink *s);
+bool sink_stats_failed_open(const struct kmw_sink *s, int *err);
+
+/**
+ * sink_name - "file:/var/log/...", "syslog:tcp:host:port", "journald".
+ */
+const char *sink_name(const struct kmw_sink *s);
+
+/**
+ * sink_free - close @s; what still waits is counted as dropped.
+ */
+void sink_free(struct kmw_sink *s);
+
+/**
+ * sink_parse_facility - "daemon", "local0" ... to LOG_* (shifted). Returns 0 or -EINVAL.
+ */
+int sink_parse_facility(const char *name, int *out);
+
+/**
+ * sink_parse_severity - "auto" (-1), "info", "warning" ... Returns 0 or -EINVAL.
+ */
+int sink_parse_severity(const char *name, int *out);
+
+/**
+ * sink_frame_syslog - the syslog message for @body: "<PRI>1 TIME HOST APP PID MSGID - BODY"
+ * (RFC 5424) or "<PRI>Mmm dd hh:mm:ss HOST APP[PID]: BODY" (RFC 3164). Pure.
+ */
+int sink_frame_syslog(struct kmw_buf *b, int rfc, int pri, int64_t sec, unsigned int msec,
+		      const char *host, const char *app, int pid, const char *body, size_t len);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -62,16 +63,28 @@ struct opts {
 	unsigned int retention_days;
 	unsigned int retention_mb;
 	const char *backfill_dir;	/* NULL: none */
+	const char *output_prefix;
+	unsigned int rotate_mb, rotate_keep;
+	const char *output_group;
+	const char *syslog[4];
+	int nsyslog;
+	int syslog_rfc, syslog_facility, syslog_severity;
+	const char *syslog_app;
+	enum kmw_format syslog_format;
+	bool journald;
 };
 
 struct daemon {
 	struct opts o;
 	struct kmw_parser *parser;
 	struct kmw_enricher *enricher;
-	struct kmw_sink sink;
+	struct kmw_sink *sinks[8];
+	int nsinks;
+	struct kmw_buf body[3];		/* the event in each format, made once per event */
+	enum kmw_format fmt[8];		/* the format of each sink */
+	uint64_t sink_failures;
 	struct kmw_source src;
 	struct kmw_rules rules;
-	struct kmw_buf out;
 	struct kmw_evqueue evq;	/* capture thread -> slow enrichment, format, output */
 	struct kmw_store *store;
 	char boot_id[40];
@@ -117,7 +130,17 @@ static void usage(FILE *f)
 		"  -f, --foreground         stay in the foreground, log to stderr\n"
 		"  -o, --output FILE|-      where events go (default: stdout in the\n"
 		"                           foreground, else " DEFAULT_OUTPUT ")\n"
-		"  -F, --format json|text   event format (default json)\n"
+		"  -F, --format json|ecs|text  event format of --output (default json)\n"
+		"      --output-prefix STR  put STR before each line (\"@cee: \" for rsyslog)\n"
+		"      --output-rotate-size MB  rotate --output past MB megabytes (0: never)\n"
+		"      --output-rotate-keep N   generations kept, FILE.1 ... FILE.N (default 5)\n"
+		"      --output-group NAME  group of a new output file (mode 0640)\n"
+		"      --syslog DEST        also send to syslog: unix:/dev/log, udp:HOST:PORT,\n"
+		"                           tcp:HOST:PORT (octet-counted); repeatable\n"
+		"      --syslog-rfc 5424|3164, --syslog-facility NAME, --syslog-app-name NAME\n"
+		"      --syslog-severity auto|NAME  auto: from risk.level (default)\n"
+		"      --syslog-format json|ecs|text  the message (default json)\n"
+		"      --journald           also send to journald, with KMODWATCH_* fields\n"
 		"  -s, --source auto|multicast|unicast\n"
 		"                           auto: multicast beside a running auditd,\n"
 		"                           else become the audit daemon (default)\n"
@@ -163,6 +186,17 @@ static const struct option lopts[] = {
 	{ "retention-days", required_argument, NULL, 'a' },
 	{ "retention-size", required_argument, NULL, 'z' },
 	{ "backfill-dir", required_argument, NULL, 'b' },
+	{ "output-prefix", required_argument, NULL, 1001 },
+	{ "output-rotate-size", required_argument, NULL, 1002 },
+	{ "output-rotate-keep", required_argument, NULL, 1003 },
+	{ "output-group", required_argument, NULL, 1004 },
+	{ "syslog", required_argument, NULL, 1005 },
+	{ "syslog-rfc", required_argument, NULL, 1006 },
+	{ "syslog-facility", required_argument, NULL, 1007 },
+	{ "syslog-severity", required_argument, NULL, 1008 },
+	{ "syslog-app-name", required_argument, NULL, 1009 },
+	{ "syslog-format", required_argument, NULL, 1010 },
+	{ "journald", no_argument, NULL, 1011 },
 	{ "config", required_argument, NULL, 'C' },
 	{ "check-config", no_argument, NULL, 'K' },
 	{ "help", no_argument, NULL, 'h' },
@@ -180,6 +214,12 @@ static void set_defaults(struct opts *o)
 	o->backfill_dir = "/var/log/audit";
 	o->format = KMW_FMT_JSON;
 	o->source = KMW_SRC_AUTO;
+	o->rotate_keep = 5;
+	o->syslog_rfc = 5424;
+	o->syslog_facility = LOG_DAEMON;
+	o->syslog_severity = -1;
+	o->syslog_app = "kmodwatch";
+	o->syslog_format = KMW_FMT_JSON;
 	risk_config_default(&o->risk);
 }
 
@@ -206,7 +246,7 @@ static int apply_option(struct opts *o, int c, const char *name, const char *v, 
 	bool b;
 
 	switch (c) {
-	case 'f': case 'R': case 'P':
+	case 'f': case 'R': case 'P': case 1011:
 		if (parse_bool(v, &b)) {
 			forms = "yes or no";
 			break;
@@ -215,9 +255,58 @@ static int apply_option(struct opts *o, int c, const char *name, const char *v, 
 			o->foreground = b;
 		else if (c == 'R')
 			o->no_rules = b;
-		else
+		else if (c == 'P')
 			o->plugin = b;
+		else
+			o->journald = b;
 		return 0;
+	case 1001: o->output_prefix = v; return 0;
+	case 1004: o->output_group = v; return 0;
+	case 1009: o->syslog_app = v; return 0;
+	case 1002: case 1003: {
+		char *end;
+		unsigned long n = strtoul(v, &end, 10);
+
+		if (*v && !*end && n <= 100000) {
+			if (c == 1002)
+				o->rotate_mb = (unsigned int)n;
+			else
+				o->rotate_keep = (unsigned int)n;
+			return 0;
+		}
+		forms = "a number from 0 to 100000";
+		break;
+	}
+	case 1005:
+		if ((!strncmp(v, "unix:", 5) || !strncmp(v, "udp:", 4) || !strncmp(v, "tcp:", 4)) &&
+		    o->nsyslog < 4) {
+			o->syslog[o->nsyslog++] = v;
+			return 0;
+		}
+		forms = "unix:PATH, udp:HOST:PORT or tcp:HOST:PORT, four at most";
+		break;
+	case 1006:
+		if (!strcmp(v, "5424") || !strcmp(v, "3164")) {
+			o->syslog_rfc = atoi(v);
+			return 0;
+		}
+		forms = "5424 or 3164";
+		break;
+	case 1007:
+		if (!sink_parse_facility(v, &o->syslog_facility))
+			return 0;
+		forms = "kern, user, daemon, auth, authpriv, syslog, security, local0 ... local7";
+		break;
+	case 1008:
+		if (!sink_parse_severity(v, &o->syslog_severity))
+			return 0;
+		forms = "auto (from risk.level), emerg, alert, crit, err, warning, notice, info, debug";
+		break;
+	case 1010:
+		if (!format_parse_name(v, &o->syslog_format))
+			return 0;
+		forms = "json, ecs or text";
+		break;
 	case 'o': o->output = v; return 0;
 	case 'L': o->record_log = v; return 0;
 	case 'D': o->store = strcmp(v, "none") ? v : NULL; return 0;
@@ -225,7 +314,7 @@ static int apply_option(struct opts *o, int c, const char *name, const char *v, 
 	case 'F':
 		if (!format_parse_name(v, &o->format))
 			return 0;
-		forms = "json or text";
+		forms = "json, ecs or text";
 		break;
 	case 's':
 		if (!source_parse_mode(v, &o->source))
@@ -506,40 +595,150 @@ static void on_event(struct kmw_event *ev, void *arg)
 	evqueue_push(&d->evq, KMW_ITEM_EVENT, ev);
 }
 
+/*
+ * To every output, in the format each wants, each format made once. A sink
+ * that cannot take it now keeps it and retries; nothing here waits on it.
+ */
+static void deliver(struct daemon *d, const struct kmw_event *ev)
+{
+	bool made[3] = { false, false, false };
+	struct kmw_sink_stats st;
+	int i, rc;
+
+	d->events++;
+	for (i = 0; i < d->nsinks; i++) {
+		enum kmw_format f = d->fmt[i];
+		struct kmw_buf *b = &d->body[f];
+
+		if (!made[f]) {
+			buf_reset(b);
+			if (format_event(b, f, ev)) {
+				log_msg(LOG_ERR, "out of memory formatting event %llu",
+					(unsigned long long)ev->serial);
+				continue;
+			}
+			made[f] = true;
+		}
+		/* the sink frames it: without our newline */
+		rc = sink_emit(d->sinks[i], ev, b->data, b->len ? b->len - 1 : 0, ev->risk_level);
+		if (rc) {
+			sink_stats(d->sinks[i], &st);
+			/* the first of a run of failures, then every 1000th */
+			if (st.failures + st.dropped == 1 || (st.failures + st.dropped) % 1000 == 0)
+				log_msg(LOG_ERR, "%s: %s: %s (%llu waiting, %llu dropped)",
+					sink_name(d->sinks[i]), rc == -ENOBUFS ? "queue full, event dropped" :
+					"cannot deliver now, kept to retry", strerror(-st.last_error),
+					(unsigned long long)st.queued, (unsigned long long)st.dropped);
+		}
+	}
+}
+
+/* Worker thread, when idle: retry the outputs that wait. */
+static void on_tick(void *arg)
+{
+	struct daemon *d = arg;
+	int i;
+
+	for (i = 0; i < d->nsinks; i++)
+		sink_tick(d->sinks[i]);
+}
+
+static int add_sink(struct daemon *d, const struct kmw_sink_conf *c, enum kmw_format f)
+{
+	struct kmw_sink *s;
+
+	if (d->nsinks == (int)(sizeof(d->sinks) / sizeof(d->sinks[0])))
+		return -ENOSPC;
+	s = sink_new(c);
+	if (!s)
+		return -errno;
+	d->fmt[d->nsinks] = f;
+	d->sinks[d->nsinks++] = s;
+	return 0;
+}
+
+/* The outputs from the options. A main output file that cannot be opened is fatal. */
+static int open_sinks(struct daemon *d)
+{
+	struct kmw_sink_conf c = { 0 };
+	struct group *gr;
+	int i, rc;
+
+	c.kind = KMW_SINK_FILE;
+	c.target = d->o.output;
+	c.format = d->o.format;
+	c.prefix = d->o.output_prefix;
+	c.rotate_bytes = (uint64_t)d->o.rotate_mb << 20;
+	c.rotate_keep = d->o.rotate_keep;
+	c.group = (gid_t)-1;
+	if (d->o.output_group) {
+		gr = getgrnam(d->o.output_group);
+		if (!gr) {
+			fprintf(stderr, "kmodwatchd: no group '%s' for --output-group\n", d->o.output_group);
+			return -EINVAL;
+		}
+		c.group = gr->gr_gid;
+	}
+	rc = add_sink(d, &c, d->o.format);
+	if (!rc && sink_stats_failed_open(d->sinks[d->nsinks - 1], &rc) && rc) {
+		fprintf(stderr, "kmodwatchd: cannot open output %s: %s%s\n", d->o.output, strerror(-rc),
+			rc == -ELOOP ? " (a symlink: refused)" : "");
+		return rc;
+	}
+	for (i = 0; i < d->o.nsyslog; i++) {
+		memset(&c, 0, sizeof(c));
+		c.kind = KMW_SINK_SYSLOG;
+		c.target = d->o.syslog[i];
+		c.format = d->o.syslog_format;
+		c.rfc = d->o.syslog_rfc;
+		c.facility = d->o.syslog_facility;
+		c.severity = d->o.syslog_severity;
+		c.app_name = d->o.syslog_app;
+		rc = add_sink(d, &c, d->o.syslog_format);
+		if (rc) {
+			fprintf(stderr, "kmodwatchd: bad --syslog '%s': %s\n", d->o.syslog[i], strerror(-rc));
+			return rc;
+		}
+	}
+	if (d->o.journald) {
+		memset(&c, 0, sizeof(c));
+		c.kind = KMW_SINK_JOURNAL;
+		c.format = KMW_FMT_JSON;
+		c.severity = -1;
+		c.app_name = d->o.syslog_app;
+		rc = add_sink(d, &c, KMW_FMT_JSON);
+		if (rc) {
+			fprintf(stderr, "kmodwatchd: --journald: %s\n", rc == -ENOTSUP ?
+				"this build has no libsystemd" : strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
 /* Worker thread: hashes, files, /sys, risk; then format and write, in capture order. */
 static void on_item(struct kmw_item *it, void *arg)
 {
 	struct daemon *d = arg;
 	struct kmw_event *ev = &it->ev;
-	int rc;
+	int rc, i;
 
 	if (it->kind == KMW_ITEM_MAINTENANCE) {
 		apply_retention(d);
 		return;
 	}
 	if (it->kind == KMW_ITEM_REOPEN) {
-		rc = sink_reopen(&d->sink);
-		if (rc)
-			log_msg(LOG_ERR, "cannot reopen %s: %s", d->o.output, strerror(-rc));
-		else
-			log_msg(LOG_INFO, "output reopened");
+		for (i = 0; i < d->nsinks; i++) {
+			rc = sink_reopen(d->sinks[i]);
+			if (rc)
+				log_msg(LOG_ERR, "cannot reopen %s: %s", sink_name(d->sinks[i]), strerror(-rc));
+		}
+		log_msg(LOG_INFO, "outputs reopened");
 		return;
 	}
 	enrich_finish(d->enricher, ev);
 	store_event(d, ev, boot_of(d, ev));
-	buf_reset(&d->out);
-	if (format_event(&d->out, d->o.format, ev)) {
-		log_msg(LOG_ERR, "out of memory formatting event %llu", (unsigned long long)ev->serial);
-		return;
-	}
-	d->events++;
-	if (sink_write(&d->sink, d->out.data, d->out.len)) {
-		/* log the first failure of a run of them, not each */
-		if (d->sink.failed == 1 || d->sink.failed % 1000 == 0)
-			log_msg(LOG_ERR, "cannot write event to %s: %s (%llu failed)",
-				d->o.output, strerror(-d->sink.last_error),
-				(unsigned long long)d->sink.failed);
-	}
+	deliver(d, ev);
 }
 
 static void on_record(int type, const char *msg, size_t len, void *arg)
@@ -638,11 +837,25 @@ static void teardown_audit(struct daemon *d)
  * The state file tells `kmodwatch status` how the daemon runs: written whole
  * to a temporary name and renamed, so a reader never sees half of it.
  */
+/* Undelivered messages of all outputs: dropped, and waiting now. */
+static uint64_t sinks_failed(struct daemon *d)
+{
+	struct kmw_sink_stats st;
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < d->nsinks; i++) {
+		sink_stats(d->sinks[i], &st);
+		n += st.dropped + st.queued;
+	}
+	return n;
+}
+
 static void write_state(struct daemon *d)
 {
 	char tmp[] = STATE_FILE ".XXXXXX";
 	FILE *f;
-	int fd;
+	int fd, i;
 
 	if (mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST)
 		return;
@@ -662,9 +875,18 @@ static void write_state(struct daemon *d)
 		d->o.format == KMW_FMT_TEXT ? "text" : "json", (long long)d->started,
 		(long long)time(NULL), d->rules_added,
 		(unsigned long long)d->src.stats.records, (unsigned long long)d->events,
-		(unsigned long long)d->src.stats.enobufs, (unsigned long long)d->sink.failed,
+		(unsigned long long)d->src.stats.enobufs, (unsigned long long)sinks_failed(d),
 		d->o.store ? d->o.store : "none", (unsigned long long)d->stored,
 		(unsigned long long)d->store_failures, (unsigned long long)d->recovered);
+	for (i = 0; i < d->nsinks; i++) {
+		struct kmw_sink_stats st;
+
+		sink_stats(d->sinks[i], &st);
+		fprintf(f, "sink=%s delivered=%llu failures=%llu waiting=%llu dropped=%llu\n",
+			sink_name(d->sinks[i]), (unsigned long long)st.delivered,
+			(unsigned long long)st.failures, (unsigned long long)st.queued,
+			(unsigned long long)st.dropped);
+	}
 	if (fclose(f) == 0 && rename(tmp, STATE_FILE) == 0)
 		return;
 	unlink(tmp);
@@ -819,9 +1041,7 @@ static void on_recovered(const struct kmw_event *ev, const char *json, size_t le
 	struct daemon *d = arg;
 
 	d->stored++;
-	buf_reset(&d->out);
-	if (!format_event(&d->out, d->o.format, ev))
-		sink_write(&d->sink, d->out.data, d->out.len);
+	deliver(d, ev);
 }
 
 static void backfill(struct daemon *d)
@@ -924,7 +1144,7 @@ int main(int argc, char **argv)
 {
 	struct daemon d = { .ctl = -1, .sigfd = -1, .timerfd = -1 };
 	char host[256];
-	int rc, status = 1;
+	int rc, i, status = 1;
 
 	d.src.fd = -1;
 	rc = parse_opts(argc, argv, &d.o);
@@ -938,10 +1158,11 @@ int main(int argc, char **argv)
 	if (!strcmp(d.o.output, DEFAULT_OUTPUT) && mkdir("/var/log/kmodwatch", 0750) < 0 &&
 	    errno != EEXIST)
 		fprintf(stderr, "kmodwatchd: cannot create /var/log/kmodwatch: %s\n", strerror(errno));
-	rc = sink_open(&d.sink, d.o.output);
-	if (rc) {
-		fprintf(stderr, "kmodwatchd: cannot open output %s: %s\n", d.o.output, strerror(-rc));
-		return 1;
+	for (i = 0; i < 3; i++)
+		buf_init(&d.body[i]);
+	if (open_sinks(&d)) {
+		status = 1;
+		goto out_sink;
 	}
 	if (d.o.record_log) {
 		d.record_log = fopen(d.o.record_log, "ae");
@@ -973,7 +1194,6 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot set up signals: %s", strerror(errno));
 		goto out_sink;
 	}
-	buf_init(&d.out);
 	d.parser = parse_new(on_event, &d, host[0] ? host : NULL);
 	{
 		struct kmw_enrich_opts eo = { .cache_entries = 256, .risk = &d.o.risk };
@@ -994,6 +1214,8 @@ int main(int argc, char **argv)
 		goto out_audit;
 	/* the source is open: what happens meanwhile waits in its buffer */
 	backfill(&d);
+	/* from now on only the worker touches the outputs, retries included */
+	evqueue_set_tick(&d.evq, on_tick, 200);
 	if (d.o.plugin) {
 		log_msg(LOG_INFO, "ready: source plugin (stdin), output %s (%s)", d.o.output,
 			d.o.format == KMW_FMT_TEXT ? "text" : "json");
@@ -1015,13 +1237,13 @@ int main(int argc, char **argv)
 			"lost to queue overflow, %llu output failures", (unsigned long long)d.events,
 			(unsigned long long)d.lines->stats.lines,
 			(unsigned long long)d.lines->stats.bad_lines,
-			(unsigned long long)qs.dropped_lines, (unsigned long long)d.sink.failed);
+			(unsigned long long)qs.dropped_lines, (unsigned long long)sinks_failed(&d));
 	} else {
 		log_msg(LOG_INFO, "stopping: %llu events (%llu stored, %llu not stored), %llu records, "
 			"%llu ENOBUFS overruns, %llu output failures", (unsigned long long)d.events,
 			(unsigned long long)d.stored, (unsigned long long)d.store_failures,
 			(unsigned long long)d.src.stats.records,
-			(unsigned long long)d.src.stats.enobufs, (unsigned long long)d.sink.failed);
+			(unsigned long long)d.src.stats.enobufs, (unsigned long long)sinks_failed(&d));
 	}
 
 out_audit:
@@ -1034,12 +1256,14 @@ out_free:
 	store_close(d.store);
 	parse_free(d.parser);
 	enrich_free(d.enricher);
-	buf_free(&d.out);
 	close(d.sigfd);
 	close(d.timerfd);
 out_sink:
 	if (d.record_log)
 		fclose(d.record_log);
-	sink_close(&d.sink);
+	for (i = 0; i < d.nsinks; i++)
+		sink_free(d.sinks[i]);
+	for (i = 0; i < 3; i++)
+		buf_free(&d.body[i]);
 	return status;
 }

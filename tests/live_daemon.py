@@ -67,7 +67,7 @@ def text_and_sighup(live, c):
     os.rename(out, out + ".1")
     d.p.send_signal(signal.SIGHUP)
     deadline = time.time() + 5
-    while time.time() < deadline and "output reopened" not in d.stderr():
+    while time.time() < deadline and "outputs reopened" not in d.stderr():
         time.sleep(0.02)
     m.call("delete kmw_after_hup 0")
     deadline = time.time() + 10

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kmw_evqueue.h"
 
@@ -15,8 +16,23 @@ static void *worker(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&q->lock);
-		while (!q->count)
-			pthread_cond_wait(&q->nonempty, &q->lock);
+		while (!q->count) {
+			if (!q->tick) {
+				pthread_cond_wait(&q->nonempty, &q->lock);
+				continue;
+			}
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += (long)(q->tick_ms % 1000) * 1000000L;
+			ts.tv_sec += q->tick_ms / 1000 + ts.tv_nsec / 1000000000L;
+			ts.tv_nsec %= 1000000000L;
+			if (pthread_cond_timedwait(&q->nonempty, &q->lock, &ts) == ETIMEDOUT && !q->count) {
+				pthread_mutex_unlock(&q->lock);
+				q->tick(q->arg);
+				pthread_mutex_lock(&q->lock);
+			}
+		}
 		it = &q->slots[q->head];
 		pthread_mutex_unlock(&q->lock);
 		/* the slot stays ours until released below: the pusher only fills free slots */
@@ -60,6 +76,14 @@ int evqueue_start(struct kmw_evqueue *q, unsigned int nslots, kmw_item_cb cb, vo
 	}
 	q->started = true;
 	return 0;
+}
+
+void evqueue_set_tick(struct kmw_evqueue *q, void (*tick)(void *arg), unsigned int ms)
+{
+	pthread_mutex_lock(&q->lock);
+	q->tick = tick;
+	q->tick_ms = ms;
+	pthread_mutex_unlock(&q->lock);
 }
 
 void evqueue_push(struct kmw_evqueue *q, enum kmw_item_kind kind, const struct kmw_event *ev)

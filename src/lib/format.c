@@ -19,6 +19,8 @@ int format_parse_name(const char *name, enum kmw_format *out)
 		*out = KMW_FMT_JSON;
 	else if (!strcmp(name, "text"))
 		*out = KMW_FMT_TEXT;
+	else if (!strcmp(name, "ecs"))
+		*out = KMW_FMT_ECS;
 	else
 		return -EINVAL;
 	return 0;
@@ -563,7 +565,216 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 
 int format_event(struct kmw_buf *b, enum kmw_format fmt, const struct kmw_event *ev)
 {
-	return fmt == KMW_FMT_TEXT ? format_text(b, ev) : format_json(b, ev);
+	switch (fmt) {
+	case KMW_FMT_TEXT: return format_text(b, ev);
+	case KMW_FMT_ECS: return format_ecs(b, ev);
+	default: return format_json(b, ev);
+	}
+}
+
+/* ECS keeps ids as strings (keyword) */
+static void e_id(struct kmw_buf *b, bool *first, const char *key, int64_t v)
+{
+	j_key(b, first, key);
+	if (v < 0)
+		buf_puts(b, "null");
+	else
+		buf_printf(b, "\"%" PRId64 "\"", v);
+}
+
+static void e_open(struct kmw_buf *b, bool *first, const char *key, bool *inner)
+{
+	j_key(b, first, key);
+	buf_putc(b, '{');
+	*inner = true;
+}
+
+static void e_basename(struct kmw_buf *b, bool *first, const char *key, const struct kmw_event *ev,
+		       const struct kmw_str *s)
+{
+	const char *p = event_str(ev, s), *slash;
+
+	if (!s->set)
+		return;
+	slash = memrchr(p, '/', s->len);
+	j_key(b, first, key);
+	buf_json_str(b, slash ? slash + 1 : p, slash ? s->len - (size_t)(slash + 1 - p) : s->len);
+}
+
+int format_ecs(struct kmw_buf *b, const struct kmw_event *ev)
+{
+	static const int risk_score[] = { 0, 25, 50, 75 };
+	bool f = true, g, h;
+	char ts[48];
+	unsigned int i;
+	int err = errno_of(ev), lvl = ev->risk_level >= 0 && ev->risk_level <= 3 ? ev->risk_level : 0;
+	bool load = ev->sc != KMW_SC_DELETE_MODULE;
+	const struct kmw_str *path = ev->mod_path.set ? &ev->mod_path : &ev->file_path;
+
+	buf_putc(b, '{');
+	iso_time(ts, sizeof(ts), ev->sec, ev->msec);
+	j_cstr(b, &f, "@timestamp", ts);
+	j_cstr(b, &f, "message", load ? "kernel module load" : "kernel module unload");
+
+	e_open(b, &f, "ecs", &g);
+	j_cstr(b, &g, "version", "8.11.0");
+	buf_putc(b, '}');
+
+	e_open(b, &f, "event", &g);
+	j_cstr(b, &g, "kind", "event");
+	j_key(b, &g, "category");
+	buf_puts(b, "[\"driver\"]");
+	j_key(b, &g, "type");
+	buf_puts(b, load ? "[\"start\"]" : "[\"end\"]");
+	j_cstr(b, &g, "action", load ? "loaded-kernel-module" : "unloaded-kernel-module");
+	j_cstr(b, &g, "outcome", ev->success ? "success" : "failure");
+	j_cstr(b, &g, "module", "kmodwatch");
+	j_cstr(b, &g, "dataset", "kmodwatch.module");
+	e_id(b, &g, "id", (int64_t)ev->serial);
+	j_int(b, &g, "severity", lvl);
+	j_key(b, &g, "risk_score");
+	buf_printf(b, "%d.0", risk_score[lvl]);
+	buf_putc(b, '}');
+
+	if (err) {
+		e_open(b, &f, "error", &g);
+		j_cstr(b, &g, "code", decode_errno_name(err));
+		j_cstr(b, &g, "message", strerror(err));
+		buf_putc(b, '}');
+	}
+
+	e_open(b, &f, "host", &g);
+	j_str(b, &g, "name", ev, &ev->node);
+	j_str(b, &g, "hostname", ev, &ev->node);
+	buf_putc(b, '}');
+
+	e_open(b, &f, "process", &g);
+	j_id(b, &g, "pid", ev->pid);
+	j_str(b, &g, "name", ev, &ev->comm);
+	j_str(b, &g, "executable", ev, &ev->exe);
+	j_argv(b, &g, "args", ev, ev->argv, ev->argc);
+	j_int(b, &g, "args_count", ev->argc);
+	if (ev->cwd.set)
+		j_str(b, &g, "working_directory", ev, &ev->cwd);
+	e_open(b, &g, "parent", &h);
+	j_id(b, &h, "pid", ev->ppid);
+	if (ev->parent_read) {
+		j_str(b, &h, "executable", ev, &ev->parent_exe);
+		j_argv(b, &h, "args", ev, ev->parent_argv, ev->parent_argc);
+	}
+	buf_putc(b, '}');
+	buf_putc(b, '}');
+
+	e_open(b, &f, "user", &g);
+	e_id(b, &g, "id", ev->uid);
+	j_str(b, &g, "name", ev, &ev->uid_name);
+	e_open(b, &g, "effective", &h);
+	e_id(b, &h, "id", ev->euid);
+	j_str(b, &h, "name", ev, &ev->euid_name);
+	buf_putc(b, '}');
+	buf_putc(b, '}');
+
+	e_open(b, &f, "group", &g);
+	e_id(b, &g, "id", ev->gid);
+	j_str(b, &g, "name", ev, &ev->gid_name);
+	buf_putc(b, '}');
+
+	if (path->set || (ev->have_facts && ev->facts.analysed)) {
+		e_open(b, &f, "file", &g);
+		if (path->set) {
+			j_str(b, &g, "path", ev, path);
+			e_basename(b, &g, "name", ev, path);
+		}
+		if (ev->have_stat) {
+			e_id(b, &g, "inode", (int64_t)ev->ino);
+			e_id(b, &g, "device", (int64_t)ev->dev);
+			j_uint(b, &g, "size", ev->size);
+			j_key(b, &g, "mode");
+			buf_printf(b, "\"%04o\"", ev->mode & 07777);
+			e_id(b, &g, "uid", ev->fuid);
+			e_id(b, &g, "gid", ev->fgid);
+			j_time(b, &g, "mtime", ev->mtime);
+			j_time(b, &g, "ctime", ev->ctime);
+		}
+		if (ev->have_facts && ev->facts.sha256[0]) {
+			e_open(b, &g, "hash", &h);
+			j_cstr(b, &h, "sha256", ev->facts.sha256);
+			buf_putc(b, '}');
+		}
+		if (ev->have_facts && ev->facts.analysed) {
+			e_open(b, &g, "code_signature", &h);
+			j_bool(b, &h, "exists", ev->facts.sig_present);
+			if (ev->facts.sig_signer[0])
+				j_fix(b, &h, "subject_name", ev->facts.sig_signer);
+			buf_putc(b, '}');
+		}
+		buf_putc(b, '}');
+	}
+
+	if (ev->container_id.set) {
+		e_open(b, &f, "container", &g);
+		j_str(b, &g, "id", ev, &ev->container_id);
+		j_str(b, &g, "runtime", ev, &ev->container_runtime);
+		buf_putc(b, '}');
+	}
+
+	e_open(b, &f, "threat", &g);
+	j_cstr(b, &g, "framework", "MITRE ATT&CK");
+	e_open(b, &g, "technique", &h);
+	buf_puts(b, "\"id\":[\"" KMW_MITRE_TECHNIQUE "\"],\"name\":[\"" KMW_MITRE_NAME "\"]");
+	buf_putc(b, '}');
+	e_open(b, &g, "tactic", &h);
+	buf_puts(b, "\"id\":[\"TA0003\",\"TA0004\"],\"name\":[\"Persistence\",\"Privilege Escalation\"]");
+	buf_putc(b, '}');
+	buf_putc(b, '}');
+
+	/* what ECS has no field for: the native facts, under our own name */
+	e_open(b, &f, "kmodwatch", &g);
+	j_cstr(b, &g, "syscall", decode_syscall_name(ev->sc));
+	j_cstr(b, &g, "arch", decode_arch_name(ev->arch));
+	j_key(b, &g, "exit");
+	if (ev->has_exit)
+		buf_printf(b, "%" PRId64, ev->exit);
+	else
+		buf_puts(b, "null");
+	j_str(b, &g, "module", ev, &ev->mod_name);
+	j_str(b, &g, "param_values", ev, &ev->params);
+	j_id(b, &g, "auid", ev->auid);
+	j_str(b, &g, "auser", ev, &ev->auid_name);
+	j_str(b, &g, "key", ev, &ev->key);
+	j_uint(b, &g, "serial", ev->serial);
+	j_bool(b, &g, "historical", ev->historical);
+	j_cstr(b, &g, "risk_level", risk_level_name((enum kmw_risk_level)ev->risk_level));
+	j_key(b, &g, "risk_reasons");
+	buf_putc(b, '[');
+	for (i = 0, h = true; i < KMW_R_COUNT; i++)
+		if (ev->risk_reasons & (1u << i)) {
+			if (!h)
+				buf_putc(b, ',');
+			h = false;
+			buf_printf(b, "\"%s\"", risk_reason_code((enum kmw_risk_reason)i));
+		}
+	buf_putc(b, ']');
+	{
+		int arg = decode_flags_arg(ev->sc);
+
+		if (arg >= 0)
+			j_flags(b, &g, ev);
+	}
+	j_cstr(b, &g, "file_source", enrich_file_src_name(ev->file_src));
+	j_cstr(b, &g, "path_error", enrich_path_err_name(ev->path_err));
+	if (ev->have_facts && ev->facts.analysed) {
+		j_fix(b, &g, "srcversion", ev->facts.mi_srcversion);
+		j_fix(b, &g, "vermagic", ev->facts.mi_vermagic);
+		j_fix(b, &g, "signature_key_id", ev->facts.sig_key_id);
+	}
+	if (ev->have_sysfs)
+		j_cstr(b, &g, "taint", ev->sysfs.taint);
+	j_key(b, &g, "loaded_matches_disk");
+	buf_puts(b, ev->loaded_matches_disk < 0 ? "null" : ev->loaded_matches_disk ? "true" : "false");
+	buf_putc(b, '}');
+	buf_puts(b, "}\n");
+	return b->oom ? -ENOMEM : 0;
 }
 
 /* Column widths of the table; PATH takes what is left of the terminal. */
