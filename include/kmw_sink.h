@@ -86,6 +86,17 @@ bool sink_stats_failed_open(const struct kmw_sink *s, int *err);
 const char *sink_name(const struct kmw_sink *s);
 
 /**
+ * sink_drain - at exit: try to deliver what waits, for at most @max_ms.
+ * Returns what still waits.
+ */
+uint64_t sink_drain(struct kmw_sink *s, unsigned int max_ms);
+
+/**
+ * sink_failing - whether messages wait for this sink now.
+ */
+bool sink_failing(const struct kmw_sink *s);
+
+/**
  * sink_free - close @s; what still waits is counted as dropped.
  */
 void sink_free(struct kmw_sink *s);
@@ -102,7 +113,8 @@ int sink_parse_severity(const char *name, int *out);
 
 /**
  * sink_frame_syslog - the syslog message for @body: "<PRI>1 TIME HOST APP PID MSGID - BODY"
- * (RFC 5424) or "<PRI>Mmm dd hh:mm:ss HOST APP[PID]: BODY" (RFC 3164). Pure.
+ * (@rfc 5424), "<PRI>Mmm dd hh:mm:ss HOST APP[PID]: BODY" (3164), or for a local
+ * socket (0) the same without HOST, as syslog(3) writes it. Pure.
  */
 int sink_frame_syslog(struct kmw_buf *b, int rfc, int pri, int64_t sec, unsigned int msec,
 		      const char *host, const char *app, int pid, const char *body, size_t len);

@@ -82,6 +82,7 @@ struct daemon {
 	int nsinks;
 	struct kmw_buf body[3];		/* the event in each format, made once per event */
 	enum kmw_format fmt[8];		/* the format of each sink */
+	bool sink_down[8];		/* a failure was logged; a recovery will be */
 	uint64_t sink_failures;
 	struct kmw_source src;
 	struct kmw_rules rules;
@@ -621,15 +622,14 @@ static void deliver(struct daemon *d, const struct kmw_event *ev)
 		}
 		/* the sink frames it: without our newline */
 		rc = sink_emit(d->sinks[i], ev, b->data, b->len ? b->len - 1 : 0, ev->risk_level);
-		if (rc) {
-			sink_stats(d->sinks[i], &st);
-			/* the first of a run of failures, then every 1000th */
-			if (st.failures + st.dropped == 1 || (st.failures + st.dropped) % 1000 == 0)
-				log_msg(LOG_ERR, "%s: %s: %s (%llu waiting, %llu dropped)",
-					sink_name(d->sinks[i]), rc == -ENOBUFS ? "queue full, event dropped" :
-					"cannot deliver now, kept to retry", strerror(-st.last_error),
-					(unsigned long long)st.queued, (unsigned long long)st.dropped);
-		}
+		sink_stats(d->sinks[i], &st);
+		if (rc == -ENOBUFS && (st.dropped == 1 || st.dropped % 1000 == 0))
+			log_msg(LOG_ERR, "%s: queue full, %llu events dropped so far (the store has them)",
+				sink_name(d->sinks[i]), (unsigned long long)st.dropped);
+		else if (rc > 0 && !d->sink_down[i])
+			log_msg(LOG_ERR, "%s: cannot deliver now (%s): events kept to retry",
+				sink_name(d->sinks[i]), strerror(-st.last_error));
+		d->sink_down[i] = rc != 0;
 	}
 }
 
@@ -640,7 +640,10 @@ static void on_tick(void *arg)
 	int i;
 
 	for (i = 0; i < d->nsinks; i++)
-		sink_tick(d->sinks[i]);
+		if (!sink_tick(d->sinks[i]) && d->sink_down[i]) {
+			d->sink_down[i] = false;
+			log_msg(LOG_INFO, "%s: delivering again; nothing waits", sink_name(d->sinks[i]));
+		}
 }
 
 static int add_sink(struct daemon *d, const struct kmw_sink_conf *c, enum kmw_format f)
@@ -1261,8 +1264,14 @@ out_free:
 out_sink:
 	if (d.record_log)
 		fclose(d.record_log);
-	for (i = 0; i < d.nsinks; i++)
+	for (i = 0; i < d.nsinks; i++) {
+		uint64_t left = sink_drain(d.sinks[i], 2000);
+
+		if (left)
+			log_msg(LOG_ERR, "%s: %llu events could not be delivered before exit (the store "
+				"has them)", sink_name(d.sinks[i]), (unsigned long long)left);
 		sink_free(d.sinks[i]);
+	}
 	for (i = 0; i < 3; i++)
 		buf_free(&d.body[i]);
 	return status;

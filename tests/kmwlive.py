@@ -21,6 +21,11 @@ MODCALL32 = os.path.join(BUILD, "tests", "modcall32")
 LOCK = "/run/lock/kmodwatch-live-tests.lock"
 
 
+def shutil_which(name):
+    import shutil
+    return shutil.which(name)
+
+
 def log(*a):
     print(*a, flush=True)
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,6 +277,13 @@ static int syslog_send(struct kmw_sink *s, const char *msg, size_t len)
 	}
 	if (s->socktype == SOCK_DGRAM) {
 		n = send(s->fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* the reader is busy: give it a moment, on the worker thread only */
+			struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+
+			if (poll(&p, 1, 20) == 1)
+				n = send(s->fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		}
 		if (n == (ssize_t)len)
 			return 0;
 		n = n < 0 ? -errno : -EMSGSIZE;
@@ -422,10 +430,14 @@ int sink_frame_syslog(struct kmw_buf *b, int rfc, int pri, int64_t sec, unsigned
 	struct tm tm;
 	char ts[40];
 
-	if (rfc == 3164) {
+	if (rfc == 3164 || rfc == 0) {
 		localtime_r(&t, &tm);
 		strftime(ts, sizeof(ts), "%b %e %H:%M:%S", &tm);
-		buf_printf(b, "<%d>%s %s %s[%d]: ", pri, ts, host, app, pid);
+		/* 0: the local socket's form, as libc's syslog(3) writes it: no host name */
+		if (rfc == 0)
+			buf_printf(b, "<%d>%s %s[%d]: ", pri, ts, app, pid);
+		else
+			buf_printf(b, "<%d>%s %s %s[%d]: ", pri, ts, host, app, pid);
 	} else {
 		gmtime_r(&t, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -447,7 +459,9 @@ static void frame(struct kmw_sink *s, const struct kmw_event *ev, const char *bo
 		buf_append(b, body, len);
 		buf_putc(b, '\n');
 	} else if (s->c.kind == KMW_SINK_SYSLOG) {
-		sink_frame_syslog(b, s->c.rfc, s->c.facility | severity_of(s, risk), ev->sec,
+		/* a local socket (/dev/log) takes what libc sends it; the network, RFC 5424 or 3164 */
+		sink_frame_syslog(b, s->addr.ss_family == AF_UNIX ? 0 : s->c.rfc,
+				  s->c.facility | severity_of(s, risk), ev->sec,
 				  ev->msec, s->host, s->c.app_name, s->pid, body, len);
 	} else {
 		char pri[4];
@@ -590,7 +604,12 @@ static void failed(struct kmw_sink *s, int rc)
 {
 	s->st.failures++;
 	s->st.last_error = rc;
-	/* 100 ms, doubling to 30 s */
+	/* a busy reader is soon free again: no backoff for it */
+	if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
+		s->next_retry_ms = now_ms() + 10;
+		return;
+	}
+	/* a broken one: 100 ms, doubling to 30 s */
 	s->backoff_ms = s->backoff_ms ? (s->backoff_ms * 2 > 30000 ? 30000 : s->backoff_ms * 2) : 100;
 	s->next_retry_ms = now_ms() + s->backoff_ms;
 }
@@ -664,6 +683,24 @@ int sink_reopen(struct kmw_sink *s)
 	if (!rc && s->qcount)
 		flush(s);
 	return rc;
+}
+
+uint64_t sink_drain(struct kmw_sink *s, unsigned int max_ms)
+{
+	uint64_t end = now_ms() + max_ms;
+
+	while (s->qcount && now_ms() < end) {
+		s->next_retry_ms = 0;
+		flush(s);
+		if (s->qcount)
+			usleep(20000);
+	}
+	return s->qcount;
+}
+
+bool sink_failing(const struct kmw_sink *s)
+{
+	return s->qcount > 0;
 }
 
 void sink_free(struct kmw_sink *s)
