@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pwd.h>
+#include <sys/prctl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -72,6 +74,7 @@ struct opts {
 	const char *syslog_app;
 	enum kmw_format syslog_format;
 	bool journald;
+	const char *user;
 };
 
 struct daemon {
@@ -142,6 +145,8 @@ static void usage(FILE *f)
 		"      --syslog-severity auto|NAME  auto: from risk.level (default)\n"
 		"      --syslog-format json|ecs|text  the message (default json)\n"
 		"      --journald           also send to journald, with KMODWATCH_* fields\n"
+		"      --user NAME          run as NAME once the audit sockets are open (the\n"
+		"                           output and store must be writable by NAME)\n"
 		"  -s, --source auto|multicast|unicast\n"
 		"                           auto: multicast beside a running auditd,\n"
 		"                           else become the audit daemon (default)\n"
@@ -198,6 +203,7 @@ static const struct option lopts[] = {
 	{ "syslog-app-name", required_argument, NULL, 1009 },
 	{ "syslog-format", required_argument, NULL, 1010 },
 	{ "journald", no_argument, NULL, 1011 },
+	{ "user", required_argument, NULL, 1012 },
 	{ "config", required_argument, NULL, 'C' },
 	{ "check-config", no_argument, NULL, 'K' },
 	{ "help", no_argument, NULL, 'h' },
@@ -262,6 +268,7 @@ static int apply_option(struct opts *o, int c, const char *name, const char *v, 
 			o->journald = b;
 		return 0;
 	case 1001: o->output_prefix = v; return 0;
+	case 1012: o->user = v; return 0;
 	case 1004: o->output_group = v; return 0;
 	case 1009: o->syslog_app = v; return 0;
 	case 1002: case 1003: {
@@ -494,6 +501,46 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		print_config(o);
 		exit(0);
 	}
+	return 0;
+}
+
+/*
+ * Keep only what the running daemon needs, in every set, the bounding set
+ * cleared: CAP_SYS_PTRACE (another user's /proc/PID/fd and memory) and
+ * CAP_DAC_READ_SEARCH (their module files) for enrichment; CAP_AUDIT_CONTROL
+ * to remove its rules, release the audit pid or restore the enabled flag at
+ * exit; CAP_AUDIT_READ beside auditd. Optionally switch to --user.
+ */
+static int drop_privileges(struct daemon *d)
+{
+	struct passwd *pw = NULL;
+	int rc;
+
+	if (d->o.user) {
+		pw = getpwnam(d->o.user);
+		if (!pw) {
+			log_msg(LOG_ERR, "no user '%s' for --user", d->o.user);
+			return -1;
+		}
+	}
+	capng_clear(CAPNG_SELECT_BOTH);
+	capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SYS_PTRACE,
+		      CAP_DAC_READ_SEARCH, -1);
+	if (!d->o.plugin && (d->rules.n || d->restore_enabled || d->src.own_pid))
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_AUDIT_CONTROL);
+	if (!d->o.plugin && d->src.mode == KMW_SRC_MULTICAST)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_AUDIT_READ);
+	if (pw)
+		rc = capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
+				     CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING);
+	else
+		rc = capng_apply(CAPNG_SELECT_BOTH);
+	if (rc) {
+		log_msg(LOG_ERR, "cannot drop privileges (libcap-ng error %d)", rc);
+		return -1;
+	}
+	/* and no way back up through a setuid program */
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	return 0;
 }
 
@@ -1208,15 +1255,21 @@ int main(int argc, char **argv)
 		goto out_free;
 	}
 	open_store(&d);
-	rc = evqueue_start(&d.evq, EVQUEUE_SLOTS, on_item, &d);
-	if (rc) {
-		log_msg(LOG_ERR, "cannot start the enrichment thread: %s", strerror(-rc));
-		goto out_free;
-	}
-	if (d.o.plugin ? setup_plugin(&d) : setup_audit(&d))
+	/* the privileged part: audit sockets, rules, the audit pid */
+	if (!d.o.plugin && setup_audit(&d))
 		goto out_audit;
 	/* the source is open: what happens meanwhile waits in its buffer */
 	backfill(&d);
+	/* before any thread: capabilities belong to each thread, new ones inherit */
+	if (drop_privileges(&d))
+		goto out_audit;
+	rc = evqueue_start(&d.evq, EVQUEUE_SLOTS, on_item, &d);
+	if (rc) {
+		log_msg(LOG_ERR, "cannot start the enrichment thread: %s", strerror(-rc));
+		goto out_audit;
+	}
+	if (d.o.plugin && setup_plugin(&d))
+		goto out_audit;
 	/* from now on only the worker touches the outputs, retries included */
 	evqueue_set_tick(&d.evq, on_tick, 200);
 	if (d.o.plugin) {

@@ -47,6 +47,7 @@ struct kmw_sink {
 	int fd;
 	bool stdout_fd;
 	/* file */
+	bool regular;
 	dev_t dev;
 	ino_t ino;
 	uint64_t size;
@@ -91,10 +92,12 @@ static int file_open(struct kmw_sink *s)
 	fd = open(s->c.target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	/* a regular file, or a device or pipe the operator chose (/dev/null, a fifo) */
+	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
 		close(fd);
 		return -EINVAL;
 	}
+	s->regular = S_ISREG(st.st_mode);
 	/* a failed chown keeps the default group: not worth failing the output for */
 	if (s->c.group != (gid_t)-1 && st.st_gid != s->c.group && st.st_size == 0 &&
 	    fchown(fd, (uid_t)-1, s->c.group) == 0)
@@ -149,11 +152,11 @@ static int file_send(struct kmw_sink *s, const char *msg, size_t len)
 			if ((rc = file_open(s)))
 				return rc;
 		}
-		if (s->c.rotate_bytes && s->size + len > s->c.rotate_bytes && s->size > 0 &&
+		if (s->regular && s->c.rotate_bytes && s->size + len > s->c.rotate_bytes && s->size > 0 &&
 		    (rc = file_rotate(s)))
 			return rc;
 	}
-	before = s->stdout_fd ? -1 : lseek(s->fd, 0, SEEK_END);
+	before = s->regular ? lseek(s->fd, 0, SEEK_END) : -1;
 	while (done < len) {
 		n = write(s->fd, msg + done, len - done);
 		if (n < 0 && errno == EINTR)
