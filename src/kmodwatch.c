@@ -145,6 +145,7 @@ static void store_status(const char *path)
 static int cmd_status(int argc, char **argv)
 {
 	const char *store = argc > 2 && !strncmp(argv[2], "--store=", 8) ? argv[2] + 8 : KMW_STORE_DEFAULT;
+	char store_buf[4096];
 
 	struct audit_status st;
 	int fd = open_audit(), rc, pid;
@@ -174,7 +175,8 @@ static int cmd_status(int argc, char **argv)
 		while (fgets(line, sizeof(line), f)) {
 			if (!strncmp(line, "store=", 6)) {
 				line[strcspn(line, "\n")] = '\0';
-				store = strcmp(line + 6, "none") ? strdup(line + 6) : NULL;
+				snprintf(store_buf, sizeof(store_buf), "%s", line + 6);
+				store = strcmp(store_buf, "none") ? store_buf : NULL;
 			}
 			if (strncmp(line, "pid=", 4))
 				printf("  %s%s", line, strchr(line, '\n') ? "" : "\n");
@@ -542,7 +544,8 @@ static int cmd_query(int argc, char **argv)
 			format_table_header(&q.out, &q.table);
 		else if (q.format == OUT_CSV)
 			format_csv_header(&q.out);
-		fwrite(q.out.data, 1, q.out.len, stdout);
+		if (q.out.len)
+			fwrite(q.out.data, 1, q.out.len, stdout);
 	}
 	if (logs) {
 		rc = query_logs(&q, argv + optind, argc - optind);

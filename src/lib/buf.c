@@ -49,6 +49,8 @@ int buf_append(struct kmw_buf *b, const void *p, size_t len)
 {
 	if (buf_reserve(b, len))
 		return -ENOMEM;
+	if (!len)
+		return 0;
 	memcpy(b->data + b->len, p, len);
 	b->len += len;
 	b->data[b->len] = '\0';
