@@ -53,6 +53,11 @@ void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev);
 void enrich_event(struct kmw_enricher *e, struct kmw_event *ev);
 
 /**
+ * enrich_set_risk - new risk levels, from the next event on.
+ */
+void enrich_set_risk(struct kmw_enricher *e, const struct kmw_risk_config *risk);
+
+/**
  * enrich_path_err_name - stable code for a path error ("process_gone", ...).
  */
 const char *enrich_path_err_name(enum kmw_path_err err);

@@ -18,6 +18,7 @@ enum kmw_item_kind {
 
 struct kmw_item {
 	enum kmw_item_kind kind;
+	void *ptr;		/* REOPEN: a new configuration to take, or NULL */
 	struct kmw_event ev;
 };
 
@@ -55,6 +56,11 @@ void evqueue_set_tick(struct kmw_evqueue *q, void (*tick)(void *arg), unsigned i
  * room when the queue is full: an event is never dropped.
  */
 void evqueue_push(struct kmw_evqueue *q, enum kmw_item_kind kind, const struct kmw_event *ev);
+
+/**
+ * evqueue_push_ptr - a control item carrying @ptr to the worker.
+ */
+void evqueue_push_ptr(struct kmw_evqueue *q, enum kmw_item_kind kind, void *ptr);
 
 /**
  * evqueue_stop - let the worker finish every item pushed, then join it.

@@ -75,6 +75,11 @@ struct opts {
 	enum kmw_format syslog_format;
 	bool journald;
 	const char *user;
+	/* strings of the configuration file, and an older configuration: freed at exit */
+	char *strs[128];
+	int nstrs;
+	struct opts *older;
+	struct opts *self;	/* the one embedded in struct daemon, not allocated */
 };
 
 struct daemon {
@@ -106,6 +111,8 @@ struct daemon {
 	struct kmw_lines *lines;
 	bool restore_enabled;	/* we enabled audit and turn it off again at exit */
 	uint64_t events;
+	int argc;
+	char **argv;
 };
 
 static bool use_syslog;
@@ -423,23 +430,53 @@ static int load_config(struct opts *o, const char *path, bool must_exist)
 		*p = '\0';
 		for (val++; *val == ' ' || *val == '\t'; val++)
 			;
-		for (p = key; *p; p++)
-			if (*p == '_')
-				*p = '-';
-		op = find_key(key);
+		{
+			char name[128];
+
+			snprintf(name, sizeof(name), "%s", key);
+			for (p = name; *p; p++)
+				if (*p == '_')
+					*p = '-';
+			op = find_key(name);
+		}
 		for (i = 0; op && i < sizeof(not_in_file) / sizeof(not_in_file[0]); i++)
-			if (!strcmp(key, not_in_file[i]))
+			if (!strcmp(op->name, not_in_file[i]))
 				op = NULL;
 		if (!op) {
 			fprintf(stderr, "%s: unknown key '%s'\n", where, key);
 			rc = -EINVAL;
 			continue;
 		}
-		if (apply_option(o, op->val, op->name, strdup(val), where))
+		if (o->nstrs == (int)(sizeof(o->strs) / sizeof(o->strs[0]))) {
+			fprintf(stderr, "%s: too many keys\n", where);
+			rc = -EINVAL;
+			break;
+		}
+		o->strs[o->nstrs] = strdup(val);
+		if (!o->strs[o->nstrs] ||
+		    apply_option(o, op->val, op->name, o->strs[o->nstrs++], where))
 			rc = -EINVAL;
 	}
 	fclose(f);
 	return rc;
+}
+
+/* The strings a configuration file gave, and every configuration it replaced. */
+static void free_opts(struct opts *o)
+{
+	struct opts *old;
+	int i;
+
+	while (o) {
+		for (i = 0; i < o->nstrs; i++)
+			free(o->strs[i]);
+		old = o->older;
+		o->nstrs = 0;
+		o->older = NULL;
+		if (o != o->self)
+			free(o);
+		o = old;
+	}
 }
 
 static void print_config(const struct opts *o)
@@ -766,6 +803,8 @@ static int open_sinks(struct daemon *d)
 	return 0;
 }
 
+static void apply_config(struct daemon *d, struct opts *n);
+
 /* Worker thread: hashes, files, /sys, risk; then format and write, in capture order. */
 static void on_item(struct kmw_item *it, void *arg)
 {
@@ -775,6 +814,11 @@ static void on_item(struct kmw_item *it, void *arg)
 
 	if (it->kind == KMW_ITEM_MAINTENANCE) {
 		apply_retention(d);
+		return;
+	}
+	if (it->kind == KMW_ITEM_REOPEN && it->ptr) {
+		/* the strings of a configuration stay for the life of the process */
+		apply_config(d, it->ptr);
 		return;
 	}
 	if (it->kind == KMW_ITEM_REOPEN) {
@@ -972,6 +1016,83 @@ static int open_signals(void)
 }
 
 /* Returns true when the daemon should stop. */
+/*
+ * SIGHUP: the configuration again, from the file and the same command line,
+ * into a fresh copy. Only a valid one is handed to the worker; else the old
+ * one stays and the error is logged. What needs a restart (source, rules,
+ * store, user) is kept as it is, and said so when it changed.
+ */
+static struct opts *reload_config(struct daemon *d)
+{
+	struct opts *n = malloc(sizeof(*n));
+	int rc;
+
+	if (!n)
+		return NULL;
+	optind = 1;
+	rc = parse_opts(d->argc, d->argv, n);
+	if (rc) {
+		log_msg(LOG_ERR, "configuration reload failed (exit code %d would be given); the "
+			"running configuration stays", rc);
+		n->self = NULL;
+		free_opts(n);
+		return NULL;
+	}
+	n->self = NULL;
+	if (n->source != d->o.source || n->no_rules != d->o.no_rules || strcmp(n->key, d->o.key) ||
+	    (n->store ? !d->o.store || strcmp(n->store, d->o.store) : d->o.store != NULL) ||
+	    n->plugin != d->o.plugin)
+		log_msg(LOG_WARNING, "configuration reload: source, rules, key, store and plugin "
+			"changes take effect at the next start");
+	return n;
+}
+
+/* Worker thread: take a reloaded configuration's outputs, risk levels and retention. */
+static void apply_config(struct daemon *d, struct opts *n)
+{
+	struct kmw_sink *old[8];
+	int nold = d->nsinks, i;
+
+	memcpy(old, d->sinks, sizeof(old));
+	d->nsinks = 0;
+	d->o.output = n->output;
+	d->o.format = n->format;
+	d->o.output_prefix = n->output_prefix;
+	d->o.rotate_mb = n->rotate_mb;
+	d->o.rotate_keep = n->rotate_keep;
+	d->o.output_group = n->output_group;
+	memcpy(d->o.syslog, n->syslog, sizeof(d->o.syslog));
+	d->o.nsyslog = n->nsyslog;
+	d->o.syslog_rfc = n->syslog_rfc;
+	d->o.syslog_facility = n->syslog_facility;
+	d->o.syslog_severity = n->syslog_severity;
+	d->o.syslog_app = n->syslog_app;
+	d->o.syslog_format = n->syslog_format;
+	d->o.journald = n->journald;
+	d->o.retention_days = n->retention_days;
+	d->o.retention_mb = n->retention_mb;
+	d->o.risk = n->risk;
+	enrich_set_risk(d->enricher, &n->risk);
+	/* its strings are in use from now on: keep it until exit */
+	n->older = d->o.older;
+	d->o.older = n;
+	if (open_sinks(d)) {
+		/* the new outputs cannot be had: keep the old ones */
+		for (i = 0; i < d->nsinks; i++)
+			sink_free(d->sinks[i]);
+		memcpy(d->sinks, old, sizeof(old));
+		d->nsinks = nold;
+		log_msg(LOG_ERR, "configuration reload: the new outputs cannot be opened; the old stay");
+		return;
+	}
+	for (i = 0; i < nold; i++) {
+		sink_drain(old[i], 1000);
+		sink_free(old[i]);
+	}
+	memset(d->sink_down, 0, sizeof(d->sink_down));
+	log_msg(LOG_INFO, "configuration reloaded: %d output(s)", d->nsinks);
+}
+
 static bool handle_signals(struct daemon *d)
 {
 	struct signalfd_siginfo si;
@@ -979,8 +1100,8 @@ static bool handle_signals(struct daemon *d)
 
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			/* the worker owns the output: it reopens between two events */
-			evqueue_push(&d->evq, KMW_ITEM_REOPEN, NULL);
+			/* the worker owns the outputs: it reopens, or swaps, between two events */
+			evqueue_push_ptr(&d->evq, KMW_ITEM_REOPEN, reload_config(d));
 		} else {
 			stop = true;
 		}
@@ -1197,13 +1318,20 @@ int main(int argc, char **argv)
 	int rc, i, status = 1;
 
 	d.src.fd = -1;
+	d.argc = argc;
+	d.argv = argv;
 	rc = parse_opts(argc, argv, &d.o);
-	if (rc)
+	d.o.self = &d.o;
+	if (rc) {
+		free_opts(&d.o);
 		return rc;
+	}
 	/* a plugin gets its records from auditd and touches no audit state */
 	rc = d.o.plugin ? 0 : check_privileges(&d.o);
-	if (rc)
+	if (rc) {
+		free_opts(&d.o);
 		return rc;
+	}
 
 	if (!strcmp(d.o.output, DEFAULT_OUTPUT) && mkdir("/var/log/kmodwatch", 0750) < 0 &&
 	    errno != EEXIST)
@@ -1327,5 +1455,6 @@ out_sink:
 	}
 	for (i = 0; i < 3; i++)
 		buf_free(&d.body[i]);
+	free_opts(&d.o);
 	return status;
 }

@@ -99,6 +99,42 @@ def loader_gone(live, c):
     c.eq("loader gone: exit 0", d.stop(), 0)
 
 
+def config_reload(live, c):
+    """SIGHUP: a valid new configuration is swapped in; an invalid one is refused, named by
+    file and line, and the running one stays."""
+    conf = os.path.join(live.tmp, "k.conf")
+    out1, out2 = os.path.join(live.tmp, "r1.json"), os.path.join(live.tmp, "r2.json")
+    open(conf, "w").write("output = %s\n" % out1)
+    d = live.daemon("--config", conf, output=out1)
+    m = Modcall(live)
+    m.call("delete kmw_reload_1 0")
+    d.wait_events(lambda e: e["process"]["pid"] == m.pid, 1)
+    # the command line's --output would win: this test's daemon has one, so use format
+    open(conf, "w").write("output = %s\nformat = ecs\n" % out2)
+    d.p.send_signal(signal.SIGHUP)
+    deadline = time.time() + 5
+    while time.time() < deadline and "configuration reloaded" not in d.stderr():
+        time.sleep(0.05)
+    c.true("reload: swapped in", "configuration reloaded" in d.stderr())
+    m.call("delete kmw_reload_2 0")
+    time.sleep(0.5)
+    lines = open(out1).read().splitlines()
+    c.true("reload: the new format applies", len(lines) >= 2 and '"ecs":{"version"' in lines[-1])
+    open(conf, "w").write("format = json\nbogus_key = 1\n")
+    d.p.send_signal(signal.SIGHUP)
+    deadline = time.time() + 5
+    while time.time() < deadline and "reload failed" not in d.stderr():
+        time.sleep(0.05)
+    c.true("reload: a bad file is refused, naming file and line",
+           "reload failed" in d.stderr() and "k.conf:2: unknown key 'bogus_key'" in d.stderr())
+    m.call("delete kmw_reload_3 0")
+    time.sleep(0.5)
+    lines = open(out1).read().splitlines()
+    c.true("reload: the running configuration stays (still ecs)", '"ecs":{"version"' in lines[-1])
+    m.close()
+    c.eq("reload: exit 0", d.stop(), 0)
+
+
 def no_rules_option(live, c):
     d = live.daemon("--no-rules")
     c.eq("--no-rules: no rule added", [r for r in audit_rules() if "key=kmodwatch" in r], [])
@@ -112,6 +148,7 @@ def main(live, c):
     existing_rules(live, c)
     text_and_sighup(live, c)
     loader_gone(live, c)
+    config_reload(live, c)
     no_rules_option(live, c)
 
 

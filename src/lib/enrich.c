@@ -72,6 +72,11 @@ void enrich_free(struct kmw_enricher *e)
 	free(e);
 }
 
+void enrich_set_risk(struct kmw_enricher *e, const struct kmw_risk_config *risk)
+{
+	e->risk = *risk;
+}
+
 void enrich_cache_stats(const struct kmw_enricher *e, uint64_t *hits, uint64_t *misses)
 {
 	modfile_cache_stats(e->analyzer, hits, misses);

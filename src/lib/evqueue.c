@@ -86,7 +86,8 @@ void evqueue_set_tick(struct kmw_evqueue *q, void (*tick)(void *arg), unsigned i
 	pthread_mutex_unlock(&q->lock);
 }
 
-void evqueue_push(struct kmw_evqueue *q, enum kmw_item_kind kind, const struct kmw_event *ev)
+static void push(struct kmw_evqueue *q, enum kmw_item_kind kind, const struct kmw_event *ev,
+		 void *ptr)
 {
 	struct kmw_item *it;
 
@@ -98,6 +99,7 @@ void evqueue_push(struct kmw_evqueue *q, enum kmw_item_kind kind, const struct k
 	it = &q->slots[(q->head + q->count) % q->nslots];
 	pthread_mutex_unlock(&q->lock);
 	it->kind = kind;
+	it->ptr = ptr;
 	if (ev) {
 		/* the strings live in the arena: copy only the part of it in use */
 		memcpy(&it->ev, ev, offsetof(struct kmw_event, arena) + ev->arena_len);
@@ -106,6 +108,16 @@ void evqueue_push(struct kmw_evqueue *q, enum kmw_item_kind kind, const struct k
 	q->count++;
 	pthread_cond_signal(&q->nonempty);
 	pthread_mutex_unlock(&q->lock);
+}
+
+void evqueue_push(struct kmw_evqueue *q, enum kmw_item_kind kind, const struct kmw_event *ev)
+{
+	push(q, kind, ev, NULL);
+}
+
+void evqueue_push_ptr(struct kmw_evqueue *q, enum kmw_item_kind kind, void *ptr)
+{
+	push(q, kind, NULL, ptr);
 }
 
 void evqueue_stop(struct kmw_evqueue *q)
