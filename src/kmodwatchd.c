@@ -431,7 +431,7 @@ static int load_config(struct opts *o, const char *path, bool must_exist)
 		for (val++; *val == ' ' || *val == '\t'; val++)
 			;
 		{
-			char name[128];
+			char name[1024];
 
 			snprintf(name, sizeof(name), "%s", key);
 			for (p = name; *p; p++)
