@@ -47,6 +47,11 @@ int rules_install(struct kmw_rules *r, int fd, const char *key, struct kmw_rules
 int rules_remove(struct kmw_rules *r);
 
 /**
+ * rules_forget - drop the record of the rules added (they are gone already).
+ */
+void rules_forget(struct kmw_rules *r);
+
+/**
  * rules_build - one "always,exit" rule for @arch ("b64", "b32") covering the
  * @n syscalls in @names, with key @key. Resets libaudit's builder state first.
  * Returns NULL with errno set.

@@ -44,8 +44,8 @@
 #define DEFAULT_OUTPUT "/var/log/kmodwatch/events.json"
 #define STATE_DIR "/run/kmodwatch"
 #define STATE_FILE STATE_DIR "/kmodwatchd.state"
-/* how often the state file's counters are refreshed */
-#define STATE_INTERVAL_S 10
+/* the timer of the capture thread: state file, rule check, stats, store maintenance */
+#define TICK_S 2
 /* events waiting for the slow enrichment at most; the capture thread waits beyond */
 #define EVQUEUE_SLOTS 64
 /* an event whose last record came this long ago is complete */
@@ -75,6 +75,8 @@ struct opts {
 	enum kmw_format syslog_format;
 	bool journald;
 	const char *user;
+	bool reinstall_rules;
+	unsigned int stats_interval;
 	/* strings of the configuration file, and an older configuration: freed at exit */
 	char *strs[128];
 	int nstrs;
@@ -111,6 +113,10 @@ struct daemon {
 	struct kmw_lines *lines;
 	bool restore_enabled;	/* we enabled audit and turn it off again at exit */
 	uint64_t events;
+	uint64_t enrich_gaveup;		/* events with a bound or a failure in enrichment */
+	bool have_serial, have_lost;
+	uint32_t last_serial, lost_start;
+	uint64_t serial_gaps, kernel_lost, rules_removed;
 	int argc;
 	char **argv;
 };
@@ -152,6 +158,10 @@ static void usage(FILE *f)
 		"      --syslog-severity auto|NAME  auto: from risk.level (default)\n"
 		"      --syslog-format json|ecs|text  the message (default json)\n"
 		"      --journald           also send to journald, with KMODWATCH_* fields\n"
+		"      --reinstall-rules    put kmodwatch's rules back when someone deletes them\n"
+		"                           (auditctl -D); without it, an alert only\n"
+		"      --stats-interval S   log what was lost, and where, every S seconds\n"
+		"                           (default 300, 0: never)\n"
 		"      --user NAME          run as NAME once the audit sockets are open (the\n"
 		"                           output and store must be writable by NAME)\n"
 		"  -s, --source auto|multicast|unicast\n"
@@ -211,6 +221,8 @@ static const struct option lopts[] = {
 	{ "syslog-format", required_argument, NULL, 1010 },
 	{ "journald", no_argument, NULL, 1011 },
 	{ "user", required_argument, NULL, 1012 },
+	{ "reinstall-rules", no_argument, NULL, 1013 },
+	{ "stats-interval", required_argument, NULL, 1014 },
 	{ "config", required_argument, NULL, 'C' },
 	{ "check-config", no_argument, NULL, 'K' },
 	{ "help", no_argument, NULL, 'h' },
@@ -229,6 +241,7 @@ static void set_defaults(struct opts *o)
 	o->format = KMW_FMT_JSON;
 	o->source = KMW_SRC_AUTO;
 	o->rotate_keep = 5;
+	o->stats_interval = 300;
 	o->syslog_rfc = 5424;
 	o->syslog_facility = LOG_DAEMON;
 	o->syslog_severity = -1;
@@ -260,7 +273,7 @@ static int apply_option(struct opts *o, int c, const char *name, const char *v, 
 	bool b;
 
 	switch (c) {
-	case 'f': case 'R': case 'P': case 1011:
+	case 'f': case 'R': case 'P': case 1011: case 1013:
 		if (parse_bool(v, &b)) {
 			forms = "yes or no";
 			break;
@@ -271,6 +284,8 @@ static int apply_option(struct opts *o, int c, const char *name, const char *v, 
 			o->no_rules = b;
 		else if (c == 'P')
 			o->plugin = b;
+		else if (c == 1013)
+			o->reinstall_rules = b;
 		else
 			o->journald = b;
 		return 0;
@@ -278,15 +293,17 @@ static int apply_option(struct opts *o, int c, const char *name, const char *v, 
 	case 1012: o->user = v; return 0;
 	case 1004: o->output_group = v; return 0;
 	case 1009: o->syslog_app = v; return 0;
-	case 1002: case 1003: {
+	case 1002: case 1003: case 1014: {
 		char *end;
 		unsigned long n = strtoul(v, &end, 10);
 
 		if (*v && !*end && n <= 100000) {
 			if (c == 1002)
 				o->rotate_mb = (unsigned int)n;
-			else
+			else if (c == 1003)
 				o->rotate_keep = (unsigned int)n;
+			else
+				o->stats_interval = (unsigned int)n;
 			return 0;
 		}
 		forms = "a number from 0 to 100000";
@@ -831,13 +848,46 @@ static void on_item(struct kmw_item *it, void *arg)
 		return;
 	}
 	enrich_finish(d->enricher, ev);
+	if (ev->nskipped)
+		d->enrich_gaveup++;
 	store_event(d, ev, boot_of(d, ev));
 	deliver(d, ev);
+}
+
+/*
+ * Serial numbers of audit events only grow (modulo 2^32): a jump means events
+ * the kernel never delivered. Events from several CPUs may come a little out
+ * of order, so a late one fills a gap counted before.
+ */
+static void track_serial(struct daemon *d, const char *msg, size_t len)
+{
+	const char *colon = memchr(msg, ':', len < 40 ? len : 40);
+	uint32_t serial, diff;
+
+	if (!colon || colon[1] < '0' || colon[1] > '9')
+		return;
+	serial = (uint32_t)strtoul(colon + 1, NULL, 10);
+	if (!d->have_serial) {
+		d->have_serial = true;
+		d->last_serial = serial;
+		return;
+	}
+	diff = serial - d->last_serial;	/* unsigned: a rollover is a small step forward */
+	if (diff == 0)
+		return;
+	if (diff < 0x80000000u) {
+		d->serial_gaps += diff - 1;
+		d->last_serial = serial;
+	} else if (d->serial_gaps && d->last_serial - serial < 4096) {
+		d->serial_gaps--;
+	}
 }
 
 static void on_record(int type, const char *msg, size_t len, void *arg)
 {
 	struct daemon *d = arg;
+
+	track_serial(d, msg, len);
 
 	if (d->record_log) {
 		const char *name = audit_msg_type_to_name(type);
@@ -964,14 +1014,17 @@ static void write_state(struct daemon *d)
 	}
 	fprintf(f, "pid=%d\nsource=%s\noutput=%s\nformat=%s\nstarted=%lld\nupdated=%lld\n"
 		"rules_added=%d\nrecords=%llu\nevents=%llu\nenobufs=%llu\noutput_failures=%llu\n"
-		"store=%s\nstored=%llu\nstore_failures=%llu\nrecovered=%llu\n",
+		"store=%s\nstored=%llu\nstore_failures=%llu\nrecovered=%llu\nkernel_lost=%llu\n"
+		"serial_gaps=%llu\nenrichment_gave_up=%llu\nrules_removed_by_others=%llu\n",
 		(int)getpid(), d->o.plugin ? "plugin" : source_mode_name(d->src.mode), d->o.output,
 		d->o.format == KMW_FMT_TEXT ? "text" : "json", (long long)d->started,
 		(long long)time(NULL), d->rules_added,
 		(unsigned long long)d->src.stats.records, (unsigned long long)d->events,
 		(unsigned long long)d->src.stats.enobufs, (unsigned long long)sinks_failed(d),
 		d->o.store ? d->o.store : "none", (unsigned long long)d->stored,
-		(unsigned long long)d->store_failures, (unsigned long long)d->recovered);
+		(unsigned long long)d->store_failures, (unsigned long long)d->recovered,
+		(unsigned long long)d->kernel_lost, (unsigned long long)d->serial_gaps,
+		(unsigned long long)d->enrich_gaveup, (unsigned long long)d->rules_removed);
 	for (i = 0; i < d->nsinks; i++) {
 		struct kmw_sink_stats st;
 
@@ -986,11 +1039,71 @@ static void write_state(struct daemon *d)
 	unlink(tmp);
 }
 
+/* The kernel's count of records it lost, since start (unicast: ours; beside auditd: global). */
+static void account_lost(struct daemon *d)
+{
+	struct audit_status st;
+
+	if (d->o.plugin || d->ctl < 0 || rules_status(d->ctl, &st))
+		return;
+	if (!d->have_lost) {
+		d->have_lost = true;
+		d->lost_start = st.lost;
+	}
+	d->kernel_lost = st.lost - d->lost_start;
+}
+
+/*
+ * An administrator deleted kmodwatch's rules (auditctl -D): say so at once,
+ * and put them back when configured to.
+ */
+static void check_rules(struct daemon *d)
+{
+	struct kmw_rules_report rep;
+	int n, rc;
+
+	if (d->o.plugin || d->ctl < 0 || !d->rules.n)
+		return;
+	n = rules_count_key(d->ctl, d->o.key);
+	if (n < 0 || n >= d->rules.n)
+		return;
+	d->rules_removed++;
+	log_msg(LOG_ALERT, "kmodwatch's audit rules were removed by someone else (%d of %d left): "
+		"module loads %s", n, d->rules.n, d->o.reinstall_rules ?
+		"were not seen meanwhile; putting the rules back" : "are not audited now");
+	if (!d->o.reinstall_rules) {
+		/* nothing of ours to remove at exit any more */
+		rules_forget(&d->rules);
+		return;
+	}
+	rules_forget(&d->rules);
+	rc = rules_install(&d->rules, d->ctl, d->o.key, &rep);
+	if (rc)
+		log_msg(LOG_ERR, "cannot put the rules back: %s", strerror(-rc));
+	else
+		log_msg(LOG_NOTICE, "rules put back: %d added", rep.added);
+}
+
+static void log_stats(struct daemon *d)
+{
+	struct kmw_queue_stats qs = { 0 };
+
+	if (d->queue)
+		qs = queue_stats(d->queue);
+	log_msg(LOG_INFO, "stats: %llu events, %llu records; lost: kernel %llu, ENOBUFS %llu, serial "
+		"gaps %llu, plugin queue %llu; enrichment gave up on %llu; not stored %llu; "
+		"outputs undelivered %llu", (unsigned long long)d->events,
+		(unsigned long long)d->src.stats.records, (unsigned long long)d->kernel_lost,
+		(unsigned long long)d->src.stats.enobufs, (unsigned long long)d->serial_gaps,
+		(unsigned long long)qs.dropped_lines, (unsigned long long)d->enrich_gaveup,
+		(unsigned long long)d->store_failures, (unsigned long long)sinks_failed(d));
+}
+
 static int open_timer(void)
 {
 	struct itimerspec its = {
-		.it_interval = { .tv_sec = STATE_INTERVAL_S },
-		.it_value = { .tv_sec = STATE_INTERVAL_S },
+		.it_interval = { .tv_sec = TICK_S },
+		.it_value = { .tv_sec = TICK_S },
 	};
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 
@@ -1176,8 +1289,13 @@ static int run(struct daemon *d)
 		if (pfd[1].revents && handle_signals(d))
 			break;
 		if (pfd[2].revents && read(d->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
+			d->ticks++;
+			check_rules(d);
+			account_lost(d);
 			write_state(d);
-			if (++d->ticks % 6 == 0)
+			if (d->o.stats_interval && d->ticks % ((d->o.stats_interval + TICK_S - 1) / TICK_S) == 0)
+				log_stats(d);
+			if (d->ticks % (60 / TICK_S) == 0)
 				evqueue_push(&d->evq, KMW_ITEM_MAINTENANCE, NULL);
 		}
 		if (pfd[0].revents) {

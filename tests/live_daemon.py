@@ -135,6 +135,31 @@ def config_reload(live, c):
     c.eq("reload: exit 0", d.stop(), 0)
 
 
+def rules_deleted(live, c):
+    """auditctl -D while it runs: an alert; with --reinstall-rules the rules come back."""
+    for reinstall in (True, False):
+        args = ["--stats-interval", "2"] + (["--reinstall-rules"] if reinstall else [])
+        d = live.daemon(*args)
+        sh("auditctl", "-D")
+        deadline = time.time() + 8
+        while time.time() < deadline and "were removed by someone else" not in d.stderr():
+            time.sleep(0.1)
+        what = "reinstall" if reinstall else "alert only"
+        c.true(what + ": alert", "were removed by someone else" in d.stderr())
+        time.sleep(0.5)
+        ours = [r for r in audit_rules() if "key=kmodwatch" in r]
+        c.eq(what + ": rules after", len(ours), 2 if reinstall else 0)
+        deadline = time.time() + 5
+        while time.time() < deadline and "stats:" not in d.stderr():
+            time.sleep(0.1)
+        c.true(what + ": periodic stats with the losses", "stats:" in d.stderr() and
+               "serial gaps" in d.stderr() and "lost: kernel" in d.stderr())
+        c.eq(what + ": exit 0", d.stop(), 0)
+        c.eq(what + ": nothing left", [r for r in audit_rules() if "key=kmodwatch" in r], [])
+        state_ok = "cannot remove the rules" not in d.stderr()
+        c.true(what + ": no error removing rules at exit", state_ok)
+
+
 def no_rules_option(live, c):
     d = live.daemon("--no-rules")
     c.eq("--no-rules: no rule added", [r for r in audit_rules() if "key=kmodwatch" in r], [])
@@ -149,6 +174,7 @@ def main(live, c):
     text_and_sighup(live, c)
     loader_gone(live, c)
     config_reload(live, c)
+    rules_deleted(live, c)
     no_rules_option(live, c)
 
 

@@ -393,3 +393,12 @@ int rules_remove(struct kmw_rules *r)
 	r->n = 0;
 	return ret;
 }
+
+void rules_forget(struct kmw_rules *r)
+{
+	while (r->n > 0) {
+		r->n--;
+		audit_rule_free_data(r->rule[r->n]);
+		r->rule[r->n] = NULL;
+	}
+}

@@ -53,6 +53,21 @@ static void size_rcvbuf(struct kmw_source *s)
 		s->rcvbuf = v;
 }
 
+/* Double the receive buffer after an overrun, up to 256 MiB. */
+static void grow_rcvbuf(struct kmw_source *s)
+{
+	int v = s->rcvbuf;
+	socklen_t l = sizeof(v);
+
+	if (v >= (256 << 20))
+		return;
+	v = v * 2 > (256 << 20) ? (256 << 20) : v * 2;
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	if (getsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &v, &l) == 0)
+		s->rcvbuf = v;
+}
+
 static int open_multicast(struct kmw_source *s)
 {
 	struct sockaddr_nl sa = {
@@ -140,7 +155,9 @@ int source_read(struct kmw_source *s, kmw_record_cb cb, void *arg)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
 			if (errno == ENOBUFS) {
+				/* records were lost: count them, and make room for the next burst */
 				s->stats.enobufs++;
+				grow_rcvbuf(s);
 				continue;
 			}
 			return -errno;
