@@ -260,7 +260,11 @@ static void handle_event(struct kmw_parser *p)
 	ev->historical = p->historical;
 
 	ts = auparse_get_timestamp(au);
-	if (ts) {
+	/* past the year 9999 or before 1970 is no audit time: unknown (0), and said so */
+	if (ts && (ts->sec < 0 || ts->sec > 253402300799LL)) {
+		event_skip(ev, "the record's timestamp is out of range");
+		ev->serial = ts->serial;
+	} else if (ts) {
 		ev->sec = ts->sec;
 		ev->msec = ts->milli;
 		ev->serial = ts->serial;
