@@ -104,7 +104,7 @@ class Live:
     def start_auditd(self, plugins=None):
         """A private auditd (its own configuration, log and plugins), as the audit daemon."""
         d = os.path.join(self.tmp, "auditd")
-        os.makedirs(os.path.join(d, "plugins.d"))
+        os.makedirs(os.path.join(d, "plugins.d"), exist_ok=True)
         for name, text in (plugins or {}).items():
             with open(os.path.join(d, "plugins.d", name), "w") as f:
                 f.write(text)
