@@ -15,6 +15,7 @@
  * Reads one command per line on stdin and answers one line on stdout:
  *   finit PATH FLAGS [PARAMS]   PATH may be @memfd, @badfd, or @deleted:FILE
  *   finit-close PATH FLAGS      the same, and close the fd right after the call
+ *   finit-hex PATHHEX FLAGS PARAMSHEX   path and parameters given in hex: any bytes
  *   init LEN [PARAMS]
  *   delete NAME FLAGS
  *   loginuid UID                write /proc/self/loginuid (needs root)
@@ -43,6 +44,20 @@ static int open_target(const char *path)
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
+/* "" for an empty string, else hex digits */
+static void unhex(const char *hex, char *out, size_t cap)
+{
+	size_t i, n = 0;
+	unsigned int v;
+
+	for (i = 0; hex[i] && hex[i + 1] && n + 1 < cap; i += 2) {
+		if (sscanf(hex + i, "%2x", &v) != 1)
+			break;
+		out[n++] = (char)v;
+	}
+	out[n] = '\0';
+}
+
 int main(void)
 {
 	char line[4096], a1[2048], a2[64], a3[1024];
@@ -53,7 +68,18 @@ int main(void)
 	while (fgets(line, sizeof(line), stdin)) {
 		a1[0] = a2[0] = a3[0] = '\0';
 		fd = -1;
-		if (sscanf(line, "finit-close %2047s %63s", a1, a2) == 2) {
+		if (sscanf(line, "finit-hex %2047s %63s %1023s", a1, a2, a3) == 3) {
+			char path[1100], params[600];
+
+			unhex(a1, path, sizeof(path));
+			unhex(a3, params, sizeof(params));
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				printf("error open: %s\n", strerror(errno));
+				continue;
+			}
+			ret = syscall(SYS_finit_module, fd, strdup(params), (unsigned int)strtoul(a2, NULL, 0));
+		} else if (sscanf(line, "finit-close %2047s %63s", a1, a2) == 2) {
 			fd = open_target(a1);
 			if (fd < 0) {
 				printf("error open %s: %s\n", a1, strerror(errno));
