@@ -79,7 +79,10 @@ def main(live, c):
     d_text.stop()
     srv.close()
 
-    # the live capture under valgrind
+    # the live capture under valgrind (not for a sanitizer build: the two do not mix)
+    if b"libasan" in subprocess.run(["ldd", kmwlive.DAEMON], capture_output=True).stdout:
+        kmwlive.log("valgrind part not run: this build runs under AddressSanitizer already")
+        return
     if not shutil.which("valgrind"):
         c.true("valgrind is installed (apt-get install valgrind)", False)
         return
