@@ -110,7 +110,8 @@ class Live:
                 f.write(text)
             os.chmod(os.path.join(d, "plugins.d", name), 0o640)
         with open(os.path.join(d, "auditd.conf"), "w") as f:
-            f.write(AUDITD_CONF.format(dir=d))
+            f.write(AUDITD_CONF.format(log=os.path.join(d, "audit.log"),
+                                       plugins=os.path.join(d, "plugins.d")))
         os.chmod(os.path.join(d, "auditd.conf"), 0o600)
         self.auditd_log = os.path.join(d, "audit.log")
         p = self.spawn(["auditd", "-n", "-c", d], stdout=subprocess.DEVNULL,
@@ -172,7 +173,7 @@ class Live:
 
 AUDITD_CONF = """local_events = yes
 write_logs = yes
-log_file = {dir}/audit.log
+log_file = {log}
 log_group = root
 log_format = ENRICHED
 flush = INCREMENTAL_ASYNC
@@ -197,7 +198,7 @@ distribute_network = no
 q_depth = 2000
 overflow_action = SYSLOG
 max_restarts = 10
-plugin_dir = {dir}/plugins.d
+plugin_dir = {plugins}
 end_of_event_timeout = 2
 """
 
@@ -277,6 +278,16 @@ class Modcall:
         self.p.wait(10)
 
 
+def wait_for(pred, timeout=15):
+    """Poll @pred until it holds or @timeout seconds pass; its last answer."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return pred()
+
+
 class Checks:
     """Collects failed assertions so that one run reports all of them."""
 
@@ -289,10 +300,28 @@ class Checks:
             self.passed += 1
         else:
             self.failed += 1
-            log("FAIL: %s: got %r, want %r" % (what, got, want))
+            log("FAIL: %s: got %.300r, want %.300r" % (what, got, want))
 
     def true(self, what, cond):
         self.eq(what, bool(cond), True)
+
+
+_default = None
+
+
+def check(what, got, want):
+    """For tests that need no Live: one shared Checks."""
+    global _default
+    if _default is None:
+        _default = Checks()
+    _default.eq(what, got, want)
+
+
+def summary():
+    """Print the counts of check(); the exit status for them."""
+    c = _default or Checks()
+    log("%d checks passed, %d failed" % (c.passed, c.failed))
+    return 1 if c.failed else 0
 
 
 def run(main, name):

@@ -8,18 +8,10 @@ import subprocess
 import time
 
 import kmwlive
-from kmwlive import Modcall, audit_rules, sh
+from kmwlive import Modcall, wait_for, audit_rules, sh
 
 CLI = os.path.join(kmwlive.BUILD, "src", "kmodwatch")
 
-
-def wait_for(pred, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def read_events(path):

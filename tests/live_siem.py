@@ -11,7 +11,7 @@ import subprocess
 import time
 
 import kmwlive
-from kmwlive import Modcall
+from kmwlive import Modcall, wait_for
 
 # ECS 8.11 field types for every ECS field the ecs format writes (from the ECS reference)
 ECS_FIELDS = {
@@ -71,14 +71,6 @@ def type_ok(t, v):
             return False
     return True
 
-
-def wait_for(pred, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
 
 
 def free_port():

@@ -16,16 +16,8 @@ SRC = os.environ.get("KMW_SRCDIR", os.getcwd())
 FACTS = os.path.join(BUILD, "tests", "modfacts")
 sys.path.insert(0, os.path.join(SRC, "tests", "kernel"))
 
-failed = passed = 0
-
-
-def check(what, got, want):
-    global failed, passed
-    if got == want:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: %s: got %.200r, want %.200r" % (what, got, want), flush=True)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kmwlive import check, summary  # noqa: E402
 
 
 def facts(*paths):
@@ -152,8 +144,7 @@ def main():
         del shoff
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d checks passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary()
 
 
 sys.exit(main())

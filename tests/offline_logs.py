@@ -18,16 +18,8 @@ CLI = os.path.join(BUILD, "src", "kmodwatch")
 GEN = os.environ.get("KMW_GEN_AUDIT_LOG",
                      os.path.join(SRC, "..", "shared", "bench", "gen-audit-log"))
 
-failed = passed = 0
-
-
-def check(what, got, want):
-    global failed, passed
-    if got == want:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: %s: got %.300r, want %.300r" % (what, got, want), flush=True)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kmwlive import check, summary  # noqa: E402
 
 
 def generate(tmp, name, *args):
@@ -118,8 +110,7 @@ def main():
         check("bad lines: exit status", r.returncode, 0)
     finally:
         subprocess.run(["rm", "-rf", tmp])
-    print("%d checks passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary()
 
 
 sys.exit(main())

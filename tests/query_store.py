@@ -19,16 +19,8 @@ CLI = os.path.join(BUILD, "src", "kmodwatch")
 GEN = os.environ.get("KMW_GEN_AUDIT_LOG", os.path.join(SRC, "..", "shared", "bench", "gen-audit-log"))
 ENV = dict(os.environ, TZ="UTC", NO_COLOR="1")
 
-failed = passed = 0
-
-
-def check(what, got, want):
-    global failed, passed
-    if got == want:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: %s: got %.300r, want %.300r" % (what, got, want), flush=True)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kmwlive import check, summary  # noqa: E402
 
 
 def cli(*args, stdin=None):
@@ -179,8 +171,7 @@ def run(tmp):
     check("migrated: schema version 3", con.execute("PRAGMA user_version").fetchone()[0], 3)
     check("migrated: rows kept", con.execute("SELECT count(*) FROM events").fetchone()[0], n)
     con.close()
-    print("%d checks passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return summary()
 
 
 sys.exit(main())

@@ -21,6 +21,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from kmwlive import AUDITD_CONF  # noqa: E402
+
 BUILD = os.environ.get("KMW_BUILDDIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
 SRC = os.environ.get("KMW_SRCDIR", BUILD)
 OUT = os.path.join(BUILD, "tests", "kernel", "out")
@@ -179,7 +182,7 @@ def build_initramfs(kdir, work):
     with open(os.path.join(root, "etc/group"), "w") as f:
         f.write("root:x:0:\ntester:x:1000:\n")
     with open(os.path.join(root, "etc/audit/auditd.conf"), "w") as f:
-        f.write(GUEST_AUDITD_CONF)
+        f.write(AUDITD_CONF.format(log="/var/log/audit/audit.log", plugins="/etc/audit/plugins.d"))
     os.chmod(os.path.join(root, "etc/audit/auditd.conf"), 0o600)
     # the kernel's own modules, and a modules.dep made by depmod
     mroot = os.path.join(root, "lib/modules", kver)
@@ -220,36 +223,6 @@ def build_initramfs(kdir, work):
     return cpio, kver
 
 
-GUEST_AUDITD_CONF = """local_events = yes
-write_logs = yes
-log_file = /var/log/audit/audit.log
-log_group = root
-log_format = ENRICHED
-flush = INCREMENTAL_ASYNC
-freq = 1
-max_log_file = 8
-num_logs = 2
-priority_boost = 0
-name_format = NONE
-max_log_file_action = ROTATE
-space_left = 2
-space_left_action = IGNORE
-admin_space_left = 1
-admin_space_left_action = IGNORE
-disk_full_action = IGNORE
-disk_error_action = IGNORE
-verify_email = no
-action_mail_acct = root
-use_libwrap = no
-tcp_client_max_idle = 0
-transport = TCP
-distribute_network = no
-q_depth = 2000
-overflow_action = IGNORE
-max_restarts = 10
-plugin_dir = /etc/audit/plugins.d
-end_of_event_timeout = 2
-"""
 
 
 def boot(kdir, cpio):
