@@ -78,4 +78,10 @@ void lines_finish(struct kmw_lines *l);
 const char *lines_check(const char *line, size_t len, const char **id, size_t *idlen,
 			const char **type, size_t *typelen, const char **body);
 
+/**
+ * lines_sort_rotated - order a rotated set of logs oldest first: audit.log.3
+ * (or .3.gz), audit.log.2, ..., audit.log; other names by name.
+ */
+void lines_sort_rotated(char **files, int n);
+
 #endif

@@ -365,41 +365,6 @@ static int feed_file(struct kmw_lines *l, const char *path, struct query *q)
 	return n < 0 ? -1 : 0;
 }
 
-/*
- * audit.log.3 is older than audit.log.2, and audit.log is the newest: sort a
- * rotated set (".gz" or not) oldest first, whatever order the shell gave.
- */
-static long rotation(const char *path, size_t *baselen)
-{
-	size_t len = strlen(path);
-	const char *p;
-	char *end;
-	long n;
-
-	if (len > 3 && !strcmp(path + len - 3, ".gz"))
-		len -= 3;
-	*baselen = len;
-	for (p = path + len; p > path && p[-1] >= '0' && p[-1] <= '9'; p--)
-		;
-	if (p == path + len || p == path || p[-1] != '.')
-		return 0;
-	n = strtol(p, &end, 10);
-	*baselen = (size_t)(p - 1 - path);
-	return n;
-}
-
-static int by_rotation(const void *a, const void *b)
-{
-	const char *pa = *(const char *const *)a, *pb = *(const char *const *)b;
-	size_t la, lb;
-	long ra = rotation(pa, &la), rb = rotation(pb, &lb);
-	int c = strncmp(pa, pb, la < lb ? la : lb);
-
-	if (c || la != lb)
-		return c ? c : (la < lb ? -1 : 1);
-	return ra == rb ? 0 : (ra > rb ? -1 : 1);
-}
-
 static int query_logs(struct query *q, char **files, int nfiles)
 {
 	static struct kmw_lines lines;
@@ -416,7 +381,7 @@ static int query_logs(struct query *q, char **files, int nfiles)
 	parse_set_names(p, KMW_NAMES_RECORD);
 	parse_set_historical(p, true);
 	lines_init(&lines, p, true, on_bad_line, NULL);
-	qsort(files, (size_t)nfiles, sizeof(char *), by_rotation);
+	lines_sort_rotated(files, nfiles);
 	for (i = 0; i < nfiles; i++)
 		if (strcmp(files[i], "-") && stat(files[i], &st) == 0)
 			q->bytes_total += (uint64_t)st.st_size;

@@ -52,37 +52,6 @@ static void on_event(struct kmw_event *ev, void *arg)
 	}
 }
 
-/* audit.log.N: larger N is older; audit.log itself is the newest */
-static int by_age(const void *a, const void *b)
-{
-	const char *pa = *(const char *const *)a, *pb = *(const char *const *)b;
-	char ba[4096], bb[4096], *da, *db;
-	long na = 0, nb = 0;
-	size_t la, lb;
-
-	snprintf(ba, sizeof(ba), "%s", pa);
-	snprintf(bb, sizeof(bb), "%s", pb);
-	la = strlen(ba);
-	lb = strlen(bb);
-	if (la > 3 && !strcmp(ba + la - 3, ".gz"))
-		ba[la - 3] = '\0';
-	if (lb > 3 && !strcmp(bb + lb - 3, ".gz"))
-		bb[lb - 3] = '\0';
-	da = strrchr(ba, '.');
-	db = strrchr(bb, '.');
-	if (da && da[1] >= '0' && da[1] <= '9' && !da[1 + strspn(da + 1, "0123456789")]) {
-		na = strtol(da + 1, NULL, 10);
-		*da = '\0';
-	}
-	if (db && db[1] >= '0' && db[1] <= '9' && !db[1 + strspn(db + 1, "0123456789")]) {
-		nb = strtol(db + 1, NULL, 10);
-		*db = '\0';
-	}
-	if (strcmp(ba, bb))
-		return strcmp(ba, bb);
-	return na == nb ? 0 : (na > nb ? -1 : 1);
-}
-
 int store_import(struct kmw_store *s, char **files, int nfiles, int64_t since_ms,
 		 const struct kmw_risk_config *risk, kmw_import_cb cb, void *arg,
 		 void (*bad)(uint64_t lineno, const char *why, const char *line, size_t len, void *arg),
@@ -105,7 +74,7 @@ int store_import(struct kmw_store *s, char **files, int nfiles, int64_t since_ms
 	parse_set_names(p, KMW_NAMES_RECORD);
 	parse_set_historical(p, true);
 	lines_init(lines, p, true, bad, NULL);
-	qsort(files, (size_t)nfiles, sizeof(char *), by_age);
+	lines_sort_rotated(files, nfiles);
 	for (i = 0; i < nfiles; i++) {
 		fd = strcmp(files[i], "-") ? open(files[i], O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
 		gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* lines.c - split audit text into records, reject what is not one, pass module events on */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/audit.h>
@@ -238,4 +240,40 @@ void lines_finish(struct kmw_lines *l)
 	l->carry_len = 0;
 	l->skipping = false;
 	parse_flush(l->parser);
+}
+
+/* audit.log.N: larger N is older; audit.log itself is the newest */
+static int by_age(const void *a, const void *b)
+{
+	const char *pa = *(const char *const *)a, *pb = *(const char *const *)b;
+	char ba[4096], bb[4096], *da, *db;
+	long na = 0, nb = 0;
+	size_t la, lb;
+
+	snprintf(ba, sizeof(ba), "%s", pa);
+	snprintf(bb, sizeof(bb), "%s", pb);
+	la = strlen(ba);
+	lb = strlen(bb);
+	if (la > 3 && !strcmp(ba + la - 3, ".gz"))
+		ba[la - 3] = '\0';
+	if (lb > 3 && !strcmp(bb + lb - 3, ".gz"))
+		bb[lb - 3] = '\0';
+	da = strrchr(ba, '.');
+	db = strrchr(bb, '.');
+	if (da && da[1] >= '0' && da[1] <= '9' && !da[1 + strspn(da + 1, "0123456789")]) {
+		na = strtol(da + 1, NULL, 10);
+		*da = '\0';
+	}
+	if (db && db[1] >= '0' && db[1] <= '9' && !db[1 + strspn(db + 1, "0123456789")]) {
+		nb = strtol(db + 1, NULL, 10);
+		*db = '\0';
+	}
+	if (strcmp(ba, bb))
+		return strcmp(ba, bb);
+	return na == nb ? 0 : (na > nb ? -1 : 1);
+}
+
+void lines_sort_rotated(char **files, int n)
+{
+	qsort(files, (size_t)n, sizeof(char *), by_age);
 }
