@@ -125,6 +125,8 @@ static void test_flags(void **state) { run_case("flags", 1 << 20, 18); }
 static void test_escapes(void **state) { run_case("escapes", 1 << 20, 1); }
 static void test_real_netlink(void **state) { run_case("real-6.1-netlink", 1 << 20, 14); }
 static void test_real_enriched(void **state) { run_case("real-6.1-auditd-enriched", 1 << 20, 14); }
+/* recorded from this machine's kernel (no module support: ENOSYS), b64 and b32 */
+static void test_host_netlink(void **state) { run_case("host-netlink", 1 << 20, 4); }
 
 int main(void)
 {
@@ -137,6 +139,7 @@ int main(void)
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_real_netlink),
 		cmocka_unit_test(test_real_enriched),
+		cmocka_unit_test(test_host_netlink),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
