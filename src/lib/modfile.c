@@ -187,7 +187,8 @@ static enum kmw_compression detect(const unsigned char *p, size_t len)
 /* Grow @out to hold at least @need bytes, within the image bound. */
 static int grow(unsigned char **out, size_t *cap, size_t need, uint64_t max)
 {
-	size_t ncap = *cap ? *cap : 1 << 20;
+	/* modules are small: start at 64 KiB, then double */
+	size_t ncap = *cap ? *cap : 64 << 10;
 	unsigned char *p;
 
 	if (need > max)
