@@ -67,9 +67,4 @@ const char *enrich_path_err_name(enum kmw_path_err err);
  */
 const char *enrich_file_src_name(enum kmw_file_src s);
 
-/**
- * enrich_cache_stats - hash cache hits and misses.
- */
-void enrich_cache_stats(const struct kmw_enricher *e, uint64_t *hits, uint64_t *misses);
-
 #endif

@@ -83,9 +83,5 @@ void modfile_analyse_buf(struct kmw_analyzer *a, const void *data, size_t len,
  */
 const char *modfile_compression_name(enum kmw_compression c);
 
-/**
- * modfile_cache_stats - hits and misses of the cache so far.
- */
-void modfile_cache_stats(const struct kmw_analyzer *a, uint64_t *hits, uint64_t *misses);
 
 #endif

@@ -23,13 +23,6 @@ enum kmw_names {
 /* Called once per module syscall event; @ev lives until the callback returns. */
 typedef void (*kmw_event_cb)(struct kmw_event *ev, void *arg);
 
-struct kmw_parse_stats {
-	uint64_t records;	/* records fed */
-	uint64_t events;	/* complete audit events seen by auparse */
-	uint64_t module_events;	/* of them, module syscalls turned into kmw_event */
-	uint64_t bad_events;	/* module events whose SYSCALL record was malformed */
-};
-
 /**
  * parse_new - a parser that calls @cb for every module syscall event.
  * @hostname: default node name when records carry no node= (may be NULL).
@@ -79,10 +72,5 @@ void parse_age(struct kmw_parser *p);
  * parse_flush - complete every pending event (end of input or shutdown).
  */
 void parse_flush(struct kmw_parser *p);
-
-/**
- * parse_stats - counters since parse_new.
- */
-const struct kmw_parse_stats *parse_stats(const struct kmw_parser *p);
 
 #endif

@@ -92,11 +92,6 @@ const char *sink_name(const struct kmw_sink *s);
 uint64_t sink_drain(struct kmw_sink *s, unsigned int max_ms);
 
 /**
- * sink_failing - whether messages wait for this sink now.
- */
-bool sink_failing(const struct kmw_sink *s);
-
-/**
  * sink_free - close @s; what still waits is counted as dropped.
  */
 void sink_free(struct kmw_sink *s);

@@ -77,11 +77,6 @@ void enrich_set_risk(struct kmw_enricher *e, const struct kmw_risk_config *risk)
 	e->risk = *risk;
 }
 
-void enrich_cache_stats(const struct kmw_enricher *e, uint64_t *hits, uint64_t *misses)
-{
-	modfile_cache_stats(e->analyzer, hits, misses);
-}
-
 const char *enrich_path_err_name(enum kmw_path_err err)
 {
 	switch (err) {

@@ -45,7 +45,7 @@ struct kmw_analyzer {
 	struct kmw_modfile_limits lim;
 	unsigned int ncache;
 	struct cache_entry *cache;
-	uint64_t tick, hits, misses;
+	uint64_t tick;
 };
 
 static const struct kmw_modfile_limits default_limits = {
@@ -79,12 +79,6 @@ void modfile_free(struct kmw_analyzer *a)
 		return;
 	free(a->cache);
 	free(a);
-}
-
-void modfile_cache_stats(const struct kmw_analyzer *a, uint64_t *hits, uint64_t *misses)
-{
-	*hits = a->hits;
-	*misses = a->misses;
 }
 
 const char *modfile_compression_name(enum kmw_compression c)
@@ -596,10 +590,8 @@ void modfile_analyse_fd(struct kmw_analyzer *a, int fd, struct kmw_modfacts *out
 		c->tick = ++a->tick;
 		*out = c->facts;
 		out->cached = true;
-		a->hits++;
 		return;
 	}
-	a->misses++;
 	raw = read_file(fd, a, deadline, &len, out);
 	if (!raw)
 		return;

@@ -25,7 +25,6 @@ struct kmw_parser {
 	char *hostname;
 	enum kmw_names names;
 	bool historical;
-	struct kmw_parse_stats stats;
 	struct kmw_event ev;	/* reused: one event at a time reaches the callback */
 	char line[KMW_LINE_MAX + 64];
 };
@@ -241,7 +240,6 @@ static void handle_event(struct kmw_parser *p)
 	const au_event_t *ts;
 	bool have_syscall = false;
 
-	p->stats.events++;
 	if (auparse_first_record(au) <= 0)
 		return;
 	/* the SYSCALL record leads its event in kernel order; look for it anywhere */
@@ -286,7 +284,6 @@ static void handle_event(struct kmw_parser *p)
 		}
 	} while (auparse_next_record(au) > 0);
 
-	p->stats.module_events++;
 	p->cb(ev, p->arg);
 }
 
@@ -342,11 +339,6 @@ void parse_free(struct kmw_parser *p)
 
 int parse_feed(struct kmw_parser *p, const char *data, size_t len)
 {
-	const char *q;
-
-	for (q = data; q < data + len; q++)
-		if (*q == '\n')
-			p->stats.records++;
 	if (auparse_feed(p->au, data, len))
 		return -EIO;
 	return 0;
@@ -390,9 +382,4 @@ void parse_age(struct kmw_parser *p)
 void parse_flush(struct kmw_parser *p)
 {
 	auparse_flush_feed(p->au);
-}
-
-const struct kmw_parse_stats *parse_stats(const struct kmw_parser *p)
-{
-	return &p->stats;
 }

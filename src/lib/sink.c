@@ -701,11 +701,6 @@ uint64_t sink_drain(struct kmw_sink *s, unsigned int max_ms)
 	return s->qcount;
 }
 
-bool sink_failing(const struct kmw_sink *s)
-{
-	return s->qcount > 0;
-}
-
 void sink_free(struct kmw_sink *s)
 {
 	if (!s)
