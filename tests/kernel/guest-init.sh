@@ -21,7 +21,9 @@ ONLY=$(sed -n 's/.*kmw\.only=\([^ ]*\).*/\1/p' /proc/cmdline)
 H=/run/helper.log
 
 want() { [ -z "$ONLY" ] || echo ",$ONLY," | grep -q ",$1,"; }
-helper() { /usr/bin/modcall | sed "s/^/$CUR /" >> $H; }
+# the helper holds its fds until EOF: keep its stdin open half a second past the commands,
+# so that the daemon's read of /proc/PID/fd is certain, not a race with the helper's exit
+helper() { { cat; sleep 0.5; } | /usr/bin/modcall | sed "s/^/$CUR /" >> $H; }
 scenario() {
 	want "$1" || return 0
 	CUR=$1
@@ -74,9 +76,12 @@ s_09() { printf 'loginuid 1000\nsetuid 1000\nfinit /mods/crc16.ko 0\n' | helper;
 s_10() { $INSMOD /mods/crc16.ko && $RMMOD crc16; }
 
 # 12: /sys/module facts and the loaded-versus-on-disk check: the genuine module with a
-# parameter, then a copy whose srcversion differs from the file the name resolves to
+# parameter, then a copy whose srcversion differs from the file the name resolves to.
+# The genuine load is made by the helper, which keeps its fd open a moment: the file
+# read through /proc is then certain (kmod's insmod exits at once, and whether the
+# daemon wins that race is s01's matter, not this scenario's).
 s_12() {
-	$INSMOD $M/net/ipv4/tcp_nv.ko nv_pad=5
+	echo "finit $M/net/ipv4/tcp_nv.ko 0 nv_pad=5" | helper
 	echo "srcversion=$(cat /sys/module/tcp_nv/srcversion)"
 	$RMMOD tcp_nv
 	$INSMOD /mods/tcp_nv-altered.ko

@@ -22,10 +22,13 @@ def check(c, run, evs):
     real_src = re.search(r"^srcversion=(\S+)", out, re.M).group(1)
     alt_src = re.search(r"altered_srcversion=(\S+)", out).group(1)
     genuine, altered = loads
-    kcheck.common(c, genuine, "genuine", "finit_module", True, exe="/usr/bin/kmod",
+    kcheck.common(c, genuine, "genuine", "finit_module", True, exe="/usr/bin/modcall",
                   module="tcp_nv")
     m = genuine["module"]
+    # the loader held its fd: the file is the one the kernel read, not an inference
     c.eq("file source", m["file_source"], "proc_fd")
+    c.eq("file exact", m["file_exact"], True)
+    c.eq("path", m["path"], "/lib/modules/%s/kernel/net/ipv4/tcp_nv.ko" % run.kver)
     c.true("sysfs read", m["sysfs"] is not None)
     if m["sysfs"]:
         c.eq("sysfs srcversion", m["sysfs"]["srcversion"], real_src)
@@ -33,6 +36,7 @@ def check(c, run, evs):
         c.eq("sysfs initstate", m["sysfs"]["initstate"], "live")
         c.true("sysfs coresize", (m["sysfs"]["coresize"] or 0) > 0)
     c.eq("param_values", m["param_values"], "nv_pad=5")
+    c.eq("param_values read from the loader", m["param_values_source"], "process_memory")
     c.eq("loaded matches disk", m["loaded_matches_disk"], True)
     c.eq("on-disk path from libkmod", m["ondisk_path"],
          "/lib/modules/%s/kernel/net/ipv4/tcp_nv.ko" % run.kver)
