@@ -22,8 +22,16 @@ struct kmw_item {
 	struct kmw_event ev;
 };
 
-/* Runs on the worker thread for every item, in the order they were pushed. */
-typedef void (*kmw_item_cb)(struct kmw_item *it, void *arg);
+/* The most events handed to the worker at once. */
+#define KMW_EVQUEUE_BATCH 32
+
+/*
+ * Runs on the worker thread with @n items, in the order they were pushed:
+ * one control item, or events that were waiting together (at most
+ * KMW_EVQUEUE_BATCH; one when the worker keeps up), so that work can be
+ * shared among them, such as a store commit.
+ */
+typedef void (*kmw_item_cb)(struct kmw_item **items, unsigned int n, void *arg);
 
 struct kmw_evqueue {
 	struct kmw_item *slots;
@@ -40,7 +48,7 @@ struct kmw_evqueue {
 };
 
 /**
- * evqueue_start - a worker thread that calls @cb for each item pushed, with
+ * evqueue_start - a worker thread that calls @cb for the items pushed, with
  * room for @nslots waiting items. Returns 0 or -errno.
  */
 int evqueue_start(struct kmw_evqueue *q, unsigned int nslots, kmw_item_cb cb, void *arg);

@@ -84,4 +84,11 @@ const char *lines_check(const char *line, size_t len, const char **id, size_t *i
  */
 void lines_sort_rotated(char **files, int n);
 
+/**
+ * lines_count_calls - the SYSCALL records of module syscalls among the lines in
+ * @data (@len bytes; a last line without newline counts too). @lines gets the
+ * number of lines. Used to say exactly what a dropped piece of input cost.
+ */
+uint64_t lines_count_calls(const char *data, size_t len, uint64_t *lines);
+
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* kmw_queue.h - a bounded queue between a reading thread and the event pipeline */
+/* kmw_queue.h - audit record lines from a reading thread to the pipeline, in a bounded queue */
 #ifndef KMW_QUEUE_H
 #define KMW_QUEUE_H
 
@@ -7,34 +7,59 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define KMW_QUEUE_CHUNK (256 * 1024)
 
 struct kmw_chunk {
+	struct kmw_chunk *next;
 	size_t len;
 	bool gap_before;	/* data was dropped just before this chunk */
 	bool gap_mid_line;	/* ... and the drop ended inside a line */
 	char data[KMW_QUEUE_CHUNK];
 };
 
+/**
+ * kmw_fill_fn - read what the input has into @buf (at most @cap bytes),
+ * waiting for the first byte. Returns the bytes read, 0 at the end of the
+ * input, or -errno. When @stop_fd becomes readable the queue is being
+ * finished: take what is there without waiting, and return 0 when nothing is
+ * left. A fill that ends every read on a line end (netlink records) spares
+ * the queue from carrying partial lines.
+ */
+typedef ssize_t (*kmw_fill_fn)(void *arg, char *buf, size_t cap, int stop_fd);
+
 struct kmw_queue_stats {
 	uint64_t bytes_in;
 	uint64_t dropped_bytes;		/* read but no room: lost */
-	uint64_t dropped_lines;		/* newlines among them: the records lost */
+	uint64_t dropped_lines;		/* the records lost */
+	uint64_t dropped_calls;		/* ... of them, SYSCALL records of module syscalls */
 	uint64_t overflows;		/* times the queue was full */
+	uint64_t kicks;			/* reads made while full, so the writer never drops */
+	uint64_t overdraft_chunks;	/* chunks queued beyond the size, by those reads */
+	unsigned int peak_chunks;	/* the most chunks queued at once */
 };
 
 /*
- * A reading thread takes bytes from @fd as fast as they come, so that the
- * writer (auditd) never waits on us; the pipeline takes whole chunks with
- * queue_pop. When every slot is full, what is read is dropped and counted,
- * and the next chunk says there was a gap.
+ * A reading thread takes the input as fast as it comes, so that the writer
+ * (the kernel, or auditd) never waits on us; the pipeline takes chunks with
+ * queue_peek. Chunks hold whole lines, are mapped when needed and unmapped
+ * when drained, so a burst costs memory only while it lasts. When
+ * @max_chunks are full the reader waits, and so does the writer, but it
+ * still reads a little every few milliseconds into an overdraft (a quarter of
+ * the size more), because the kernel drops records it cannot send for a tenth
+ * of a second. Only past the overdraft is what is read dropped, counted
+ * exactly (lines, and module syscalls among them), and the next chunk says
+ * there was a gap.
  */
 struct kmw_queue {
-	int fd;
+	kmw_fill_fn fill;
+	void *fill_arg;
 	int efd;		/* eventfd: readable when chunks wait or input ended */
-	unsigned int nslots, head, count;
-	struct kmw_chunk *slots;
+	int stop_efd;		/* eventfd: queue_finish asks the fill to end */
+	unsigned int max_chunks, overdraft, count, nspare;
+	struct kmw_chunk *head, *tail, *spare;
+	bool busy;		/* the pipeline holds the head chunk */
 	bool eof;
 	int read_error;
 	bool gap;
@@ -45,15 +70,24 @@ struct kmw_queue {
 	pthread_cond_t room;
 	pthread_t thread;
 	bool started;
+	size_t carry;		/* a partial line at the start of scratch */
 	char scratch[KMW_QUEUE_CHUNK];
 };
 
 /**
- * queue_start - start reading @fd into a queue of @nslots chunks. When @fd is
- * a regular file nobody waits on us, so the reader waits for room instead of
- * dropping. Returns 0 or -errno. q->efd is the fd to poll.
+ * queue_start - start a thread that reads with @fill(@arg) into a queue of at
+ * most @max_chunks chunks. With @block it waits for room instead of dropping
+ * (input nobody waits on, such as a file). Returns 0 or -errno; q->efd is the
+ * fd to poll.
  */
-int queue_start(struct kmw_queue *q, int fd, unsigned int nslots);
+int queue_start(struct kmw_queue *q, kmw_fill_fn fill, void *arg, unsigned int max_chunks,
+		bool block);
+
+/**
+ * queue_fill_fd - a kmw_fill_fn for a file descriptor: @arg is the fd, cast
+ * with (void *)(intptr_t). A regular file should be started with @block.
+ */
+ssize_t queue_fill_fd(void *arg, char *buf, size_t cap, int stop_fd);
 
 /**
  * queue_peek - the oldest chunk, in place, until queue_release. Returns 1
@@ -73,7 +107,13 @@ void queue_release(struct kmw_queue *q);
 struct kmw_queue_stats queue_stats(struct kmw_queue *q);
 
 /**
- * queue_stop - stop reading and free the slots. What was queued is lost:
+ * queue_finish - ask the fill to take what is left without waiting and then
+ * end the input: queue_peek returns -1 once that is drained.
+ */
+void queue_finish(struct kmw_queue *q);
+
+/**
+ * queue_stop - stop reading and free the chunks. What was queued is lost:
  * pop it first.
  */
 void queue_stop(struct kmw_queue *q);

@@ -5,7 +5,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <sys/types.h>
+
+#include "kmw_serials.h"
 
 enum kmw_source_mode {
 	KMW_SRC_AUTO,
@@ -17,19 +20,30 @@ struct kmw_source_stats {
 	uint64_t records;
 	uint64_t enobufs;	/* receive-queue overruns: records the kernel dropped for us */
 	uint64_t foreign;	/* messages not from the kernel, ignored */
+	uint64_t lost_events;	/* event serials that never came: lost on the way */
+	uint64_t late;		/* records that came after their serial was counted lost */
 };
+
+/* Called for every audit record on the reading thread; @msg is not NUL-terminated. */
+typedef void (*kmw_record_cb)(int type, const char *msg, size_t len, void *arg);
 
 struct kmw_source {
 	int fd;
 	enum kmw_source_mode mode;	/* the mode in effect: never AUTO after open */
 	bool own_pid;			/* we registered as the audit daemon */
 	int rcvbuf;			/* receive buffer granted, bytes */
+	int64_t since;			/* serials are tracked from the first record this new */
+	kmw_record_cb hook;		/* optional: each record as received */
+	void *hook_arg;
+	pthread_mutex_t lock;		/* stats and serials: the reader writes, others read */
 	struct kmw_source_stats stats;
+	struct kmw_serials serials;
+	uint32_t settle_mark;		/* serials below it are at least a tick old */
+	bool settle_valid;
+	size_t pending;			/* a record taken that did not fit the last fill */
+	int pending_type;
 	char buf[65536 + 4096];
 };
-
-/* Called for every audit record; @msg is the record text, not NUL-terminated. */
-typedef void (*kmw_record_cb)(int type, const char *msg, size_t len, void *arg);
 
 /**
  * source_mode_name - "auto", "multicast", "unicast".
@@ -50,11 +64,23 @@ int source_parse_mode(const char *name, enum kmw_source_mode *out);
 int source_open(struct kmw_source *s, enum kmw_source_mode mode, pid_t audit_pid);
 
 /**
- * source_read - read what is queued without blocking and call @cb per record.
- * Returns the number of records, 0 when nothing was queued, or -errno on a
- * fatal socket error. ENOBUFS is counted, not returned.
+ * source_fill - a kmw_fill_fn (see kmw_queue.h) for @arg, a struct kmw_source:
+ * the records waiting, as audit log lines ("type=NAME msg=audit(...): ...\n"),
+ * waiting for the first. Records are counted, their serials tracked, and
+ * s->hook called; ENOBUFS is counted, not returned. Runs on one thread only.
  */
-int source_read(struct kmw_source *s, kmw_record_cb cb, void *arg);
+ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd);
+
+/**
+ * source_tick - settle the serials older than the last tick: what has not come
+ * by now is lost. Call every few seconds; @all settles everything (at the end).
+ */
+void source_tick(struct kmw_source *s, bool all);
+
+/**
+ * source_stats - a copy of the counters.
+ */
+struct kmw_source_stats source_stats(struct kmw_source *s);
 
 /**
  * source_close - release the audit pid when held, and close.

@@ -55,6 +55,32 @@ int store_insert(struct kmw_store *s, const struct kmw_event *ev, const char *bo
 		 const char *json, size_t len);
 
 /**
+ * store_defer_checkpoints - from now on, copy the write-ahead log into the
+ * store only in store_checkpoint, not within the commit that fills it: a
+ * writer that must answer fast commits, answers, then checkpoints.
+ */
+void store_defer_checkpoints(struct kmw_store *s);
+
+/**
+ * store_checkpoint - copy the write-ahead log into the store once it has
+ * grown past SQLite's usual threshold. Returns 0 or -errno.
+ */
+int store_checkpoint(struct kmw_store *s);
+
+/**
+ * store_begin - start a transaction that store_commit ends: the inserts
+ * between them are written together (group commit), each still atomic by
+ * itself. Returns 0 or -errno.
+ */
+int store_begin(struct kmw_store *s);
+
+/**
+ * store_commit - commit what store_begin started. Returns 0, or -errno with
+ * the reason in store_error(): then none of it was stored.
+ */
+int store_commit(struct kmw_store *s);
+
+/**
  * store_newest - time of the newest stored event. Returns 0, or -ENOENT when empty.
  */
 int store_newest(struct kmw_store *s, int64_t *ms);

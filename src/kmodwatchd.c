@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -77,6 +78,8 @@ struct opts {
 	const char *user;
 	bool reinstall_rules;
 	unsigned int stats_interval;
+	unsigned int queue_mb;		/* records waiting for the pipeline, at most */
+	unsigned int priority_boost;	/* nice level taken off the reading thread */
 	/* strings of the configuration file, and an older configuration: freed at exit */
 	char *strs[128];
 	int nstrs;
@@ -109,14 +112,14 @@ struct daemon {
 	time_t started;
 	int rules_added;
 	FILE *record_log;	/* --record-log: every record as received, for debugging */
-	struct kmw_queue *queue;	/* --plugin: auditd's stream, read on its own thread */
+	struct kmw_queue *queue;	/* the records, read on a thread of their own */
 	struct kmw_lines *lines;
 	bool restore_enabled;	/* we enabled audit and turn it off again at exit */
 	uint64_t events;
 	uint64_t enrich_gaveup;		/* events with a bound or a failure in enrichment */
-	bool have_serial, have_lost;
-	uint32_t last_serial, lost_start;
-	uint64_t serial_gaps, kernel_lost, rules_removed;
+	bool have_lost;
+	uint32_t lost_start;
+	uint64_t kernel_lost, rules_removed;
 	int argc;
 	char **argv;
 };
@@ -162,6 +165,11 @@ static void usage(FILE *f)
 		"                           (auditctl -D); without it, an alert only\n"
 		"      --stats-interval S   log what was lost, and where, every S seconds\n"
 		"                           (default 300, 0: never)\n"
+		"      --queue-size MB      records read but not yet processed, at most (default\n"
+		"                           16); past it the kernel is made to wait, and past a\n"
+		"                           quarter more records are dropped, and counted\n"
+		"      --priority-boost N   run the thread that reads records N nice levels\n"
+		"                           higher (default 4, as auditd; 0: none)\n"
 		"      --user NAME          run as NAME once the audit sockets are open (the\n"
 		"                           output and store must be writable by NAME)\n"
 		"  -s, --source auto|multicast|unicast\n"
@@ -223,6 +231,8 @@ static const struct option lopts[] = {
 	{ "user", required_argument, NULL, 1012 },
 	{ "reinstall-rules", no_argument, NULL, 1013 },
 	{ "stats-interval", required_argument, NULL, 1014 },
+	{ "queue-size", required_argument, NULL, 1015 },
+	{ "priority-boost", required_argument, NULL, 1016 },
 	{ "config", required_argument, NULL, 'C' },
 	{ "check-config", no_argument, NULL, 'K' },
 	{ "help", no_argument, NULL, 'h' },
@@ -242,6 +252,8 @@ static void set_defaults(struct opts *o)
 	o->source = KMW_SRC_AUTO;
 	o->rotate_keep = 5;
 	o->stats_interval = 300;
+	o->queue_mb = 16;
+	o->priority_boost = 4;
 	o->syslog_rfc = 5424;
 	o->syslog_facility = LOG_DAEMON;
 	o->syslog_severity = -1;
@@ -307,6 +319,21 @@ static int apply_option(struct opts *o, int c, const char *name, const char *v, 
 			return 0;
 		}
 		forms = "a number from 0 to 100000";
+		break;
+	}
+	case 1015: case 1016: {
+		char *end;
+		unsigned long n = strtoul(v, &end, 10);
+
+		if (c == 1015 && *v && !*end && n >= 1 && n <= 4096) {
+			o->queue_mb = (unsigned int)n;
+			return 0;
+		}
+		if (c == 1016 && *v && !*end && n <= 20) {
+			o->priority_boost = (unsigned int)n;
+			return 0;
+		}
+		forms = c == 1015 ? "a number of megabytes from 1 to 4096" : "a number from 0 to 20";
 		break;
 	}
 	case 1005:
@@ -502,11 +529,12 @@ static void print_config(const struct opts *o)
 
 	printf("foreground = %s\nplugin = %s\noutput = %s\nformat = %s\nsource = %s\n"
 	       "no-rules = %s\nkey = %s\nstore = %s\nretention-days = %u\nretention-size = %u\n"
-	       "backfill-dir = %s\n",
+	       "backfill-dir = %s\nqueue-size = %u\npriority-boost = %u\nstats-interval = %u\n",
 	       o->foreground ? "yes" : "no", o->plugin ? "yes" : "no", o->output,
 	       o->format == KMW_FMT_TEXT ? "text" : "json", source_mode_name(o->source),
 	       o->no_rules ? "yes" : "no", o->key, o->store ? o->store : "none",
-	       o->retention_days, o->retention_mb, o->backfill_dir ? o->backfill_dir : "none");
+	       o->retention_days, o->retention_mb, o->backfill_dir ? o->backfill_dir : "none",
+	       o->queue_mb, o->priority_boost, o->stats_interval);
 	for (i = 0; i < KMW_R_COUNT; i++)
 		printf("risk = %s=%s\n", risk_reason_code((enum kmw_risk_reason)i),
 		       risk_level_name(o->risk.level[i]));
@@ -619,7 +647,7 @@ static int check_privileges(const struct opts *o)
 }
 
 /*
- * Every event goes to the store first, in its own transaction. A store that
+ * Every event goes to the store first (see on_items for the transaction). A store that
  * cannot take it (read-only, full, missing) costs the event nothing else: it
  * is counted and the outputs still get it. Returns 1 new, 0 duplicate, <0 error.
  */
@@ -822,15 +850,25 @@ static int open_sinks(struct daemon *d)
 
 static void apply_config(struct daemon *d, struct opts *n);
 
-/* Worker thread: hashes, files, /sys, risk; then format and write, in capture order. */
-static void on_item(struct kmw_item *it, void *arg)
+/*
+ * Worker thread: hashes, files, /sys, risk; then the store, then the outputs,
+ * in capture order. Events that waited together are committed together (one
+ * alone when the worker keeps up), and no output has an event before the
+ * store does.
+ */
+static void on_items(struct kmw_item **items, unsigned int n, void *arg)
 {
 	struct daemon *d = arg;
-	struct kmw_event *ev = &it->ev;
+	struct kmw_item *it = items[0];
+	uint64_t stored_before = d->stored;
+	bool group;
+	unsigned int k;
 	int rc, i;
 
 	if (it->kind == KMW_ITEM_MAINTENANCE) {
 		apply_retention(d);
+		if (d->store)
+			store_checkpoint(d->store);
 		return;
 	}
 	if (it->kind == KMW_ITEM_REOPEN && it->ptr) {
@@ -847,58 +885,38 @@ static void on_item(struct kmw_item *it, void *arg)
 		log_msg(LOG_INFO, "outputs reopened");
 		return;
 	}
-	enrich_finish(d->enricher, ev);
-	if (ev->nskipped)
-		d->enrich_gaveup++;
-	store_event(d, ev, boot_of(d, ev));
-	deliver(d, ev);
+	for (k = 0; k < n; k++) {
+		enrich_finish(d->enricher, &items[k]->ev);
+		if (items[k]->ev.nskipped)
+			d->enrich_gaveup++;
+	}
+	group = n > 1 && d->store && store_begin(d->store) == 0;
+	for (k = 0; k < n; k++)
+		store_event(d, &items[k]->ev, boot_of(d, &items[k]->ev));
+	if (group && (rc = store_commit(d->store)) < 0) {
+		d->store_failures += d->stored - stored_before;
+		d->stored = stored_before;
+		log_msg(LOG_ERR, "cannot store %u events: %s (%llu not stored; the outputs still get "
+			"them)", n, store_error(d->store), (unsigned long long)d->store_failures);
+	}
+	for (k = 0; k < n; k++)
+		deliver(d, &items[k]->ev);
+	/* the write-ahead log is copied into the store once the events are out */
+	if (d->store && store_checkpoint(d->store) < 0)
+		log_msg(LOG_ERR, "store checkpoint: %s", store_error(d->store));
 }
 
-/*
- * Serial numbers of audit events only grow (modulo 2^32): a jump means events
- * the kernel never delivered. Events from several CPUs may come a little out
- * of order, so a late one fills a gap counted before.
- */
-static void track_serial(struct daemon *d, const char *msg, size_t len)
-{
-	const char *colon = memchr(msg, ':', len < 40 ? len : 40);
-	uint32_t serial, diff;
-
-	if (!colon || colon[1] < '0' || colon[1] > '9')
-		return;
-	serial = (uint32_t)strtoul(colon + 1, NULL, 10);
-	if (!d->have_serial) {
-		d->have_serial = true;
-		d->last_serial = serial;
-		return;
-	}
-	diff = serial - d->last_serial;	/* unsigned: a rollover is a small step forward */
-	if (diff == 0)
-		return;
-	if (diff < 0x80000000u) {
-		d->serial_gaps += diff - 1;
-		d->last_serial = serial;
-	} else if (d->serial_gaps && d->last_serial - serial < 4096) {
-		d->serial_gaps--;
-	}
-}
-
-static void on_record(int type, const char *msg, size_t len, void *arg)
+/* --record-log: on the reading thread, every record as it came */
+static void log_record(int type, const char *msg, size_t len, void *arg)
 {
 	struct daemon *d = arg;
+	const char *name = audit_msg_type_to_name(type);
 
-	track_serial(d, msg, len);
-
-	if (d->record_log) {
-		const char *name = audit_msg_type_to_name(type);
-
-		if (name)
-			fprintf(d->record_log, "type=%s msg=%.*s\n", name, (int)len, msg);
-		else
-			fprintf(d->record_log, "type=UNKNOWN[%d] msg=%.*s\n", type, (int)len, msg);
-		fflush(d->record_log);
-	}
-	parse_feed_record(d->parser, type, msg, len);
+	if (name)
+		fprintf(d->record_log, "type=%s msg=%.*s\n", name, (int)len, msg);
+	else
+		fprintf(d->record_log, "type=UNKNOWN[%d] msg=%.*s\n", type, (int)len, msg);
+	fflush(d->record_log);
 }
 
 static int setup_audit(struct daemon *d)
@@ -954,6 +972,10 @@ static int setup_audit(struct daemon *d)
 			strerror(-rc));
 		return -1;
 	}
+	if (d->record_log) {
+		d->src.hook = log_record;
+		d->src.hook_arg = d;
+	}
 	return 0;
 }
 
@@ -977,6 +999,37 @@ static void teardown_audit(struct daemon *d)
 	d->ctl = -1;
 }
 
+/* the queue's size in chunks */
+static unsigned int queue_chunks(const struct daemon *d)
+{
+	return (unsigned int)(((uint64_t)d->o.queue_mb << 20) / KMW_QUEUE_CHUNK);
+}
+
+/* What came in and what was lost on the way in, from whichever source this is. */
+struct intake {
+	uint64_t records, enobufs, lost_events, late;
+	struct kmw_queue_stats q;
+};
+
+static struct intake intake(struct daemon *d)
+{
+	struct intake in = { 0 };
+
+	if (d->queue)
+		in.q = queue_stats(d->queue);
+	if (d->o.plugin) {
+		in.records = d->lines ? d->lines->stats.lines : 0;
+	} else if (d->src.fd >= 0) {
+		struct kmw_source_stats st = source_stats(&d->src);
+
+		in.records = st.records;
+		in.enobufs = st.enobufs;
+		in.lost_events = st.lost_events;
+		in.late = st.late;
+	}
+	return in;
+}
+
 /*
  * The state file tells `kmodwatch status` how the daemon runs: written whole
  * to a temporary name and renamed, so a reader never sees half of it.
@@ -997,6 +1050,7 @@ static uint64_t sinks_failed(struct daemon *d)
 
 static void write_state(struct daemon *d)
 {
+	struct intake in = intake(d);
 	char tmp[] = STATE_FILE ".XXXXXX";
 	FILE *f;
 	int fd, i;
@@ -1015,15 +1069,21 @@ static void write_state(struct daemon *d)
 	fprintf(f, "pid=%d\nsource=%s\noutput=%s\nformat=%s\nstarted=%lld\nupdated=%lld\n"
 		"rules_added=%d\nrecords=%llu\nevents=%llu\nenobufs=%llu\noutput_failures=%llu\n"
 		"store=%s\nstored=%llu\nstore_failures=%llu\nrecovered=%llu\nkernel_lost=%llu\n"
-		"serial_gaps=%llu\nenrichment_gave_up=%llu\nrules_removed_by_others=%llu\n",
+		"serial_gaps=%llu\nlate_records=%llu\nqueue_dropped_records=%llu\n"
+		"queue_dropped_calls=%llu\nqueue_peak_bytes=%llu\nqueue_limit_bytes=%llu\n"
+		"enrichment_gave_up=%llu\nrules_removed_by_others=%llu\n",
 		(int)getpid(), d->o.plugin ? "plugin" : source_mode_name(d->src.mode), d->o.output,
 		d->o.format == KMW_FMT_TEXT ? "text" : "json", (long long)d->started,
 		(long long)time(NULL), d->rules_added,
-		(unsigned long long)d->src.stats.records, (unsigned long long)d->events,
-		(unsigned long long)d->src.stats.enobufs, (unsigned long long)sinks_failed(d),
+		(unsigned long long)in.records, (unsigned long long)d->events,
+		(unsigned long long)in.enobufs, (unsigned long long)sinks_failed(d),
 		d->o.store ? d->o.store : "none", (unsigned long long)d->stored,
 		(unsigned long long)d->store_failures, (unsigned long long)d->recovered,
-		(unsigned long long)d->kernel_lost, (unsigned long long)d->serial_gaps,
+		(unsigned long long)d->kernel_lost, (unsigned long long)in.lost_events,
+		(unsigned long long)in.late, (unsigned long long)in.q.dropped_lines,
+		(unsigned long long)in.q.dropped_calls,
+		(unsigned long long)in.q.peak_chunks * KMW_QUEUE_CHUNK,
+		(unsigned long long)queue_chunks(d) * KMW_QUEUE_CHUNK,
 		(unsigned long long)d->enrich_gaveup, (unsigned long long)d->rules_removed);
 	for (i = 0; i < d->nsinks; i++) {
 		struct kmw_sink_stats st;
@@ -1086,16 +1146,15 @@ static void check_rules(struct daemon *d)
 
 static void log_stats(struct daemon *d)
 {
-	struct kmw_queue_stats qs = { 0 };
+	struct intake in = intake(d);
 
-	if (d->queue)
-		qs = queue_stats(d->queue);
-	log_msg(LOG_INFO, "stats: %llu events, %llu records; lost: kernel %llu, ENOBUFS %llu, serial "
-		"gaps %llu, plugin queue %llu; enrichment gave up on %llu; not stored %llu; "
-		"outputs undelivered %llu", (unsigned long long)d->events,
-		(unsigned long long)d->src.stats.records, (unsigned long long)d->kernel_lost,
-		(unsigned long long)d->src.stats.enobufs, (unsigned long long)d->serial_gaps,
-		(unsigned long long)qs.dropped_lines, (unsigned long long)d->enrich_gaveup,
+	log_msg(LOG_INFO, "stats: %llu events, %llu records; lost: kernel %llu records, %llu events "
+		"by serial, %llu ENOBUFS; queue overflow %llu records (%llu module calls); enrichment "
+		"gave up on %llu; not stored %llu; outputs undelivered %llu",
+		(unsigned long long)d->events, (unsigned long long)in.records,
+		(unsigned long long)d->kernel_lost, (unsigned long long)in.lost_events,
+		(unsigned long long)in.enobufs, (unsigned long long)in.q.dropped_lines,
+		(unsigned long long)in.q.dropped_calls, (unsigned long long)d->enrich_gaveup,
 		(unsigned long long)d->store_failures, (unsigned long long)sinks_failed(d));
 }
 
@@ -1241,14 +1300,6 @@ static int take_input(struct daemon *d)
 	struct kmw_chunk *c;
 	int rc, n = 0;
 
-	if (!d->o.plugin) {
-		rc = source_read(&d->src, on_record, d);
-		if (rc < 0) {
-			log_msg(LOG_ERR, "reading audit records: %s", strerror(-rc));
-			return -2;
-		}
-		return rc;
-	}
 	/* bounded, so that signals and timers get their turn in a flood */
 	while (n < 16 && (rc = queue_peek(d->queue, &c)) > 0) {
 		if (c->gap_before)
@@ -1258,13 +1309,20 @@ static int take_input(struct daemon *d)
 		n++;
 	}
 	/* the end of input wins: its wakeup was consumed by the last pop */
+	if (rc < 0 && !d->o.plugin) {
+		/* netlink has no end of its own: only queue_finish, or an error */
+		if (d->queue->read_error) {
+			log_msg(LOG_ERR, "reading audit records: %s", strerror(d->queue->read_error));
+			return -2;
+		}
+	}
 	return rc < 0 ? rc : n;
 }
 
 static int run(struct daemon *d)
 {
 	struct pollfd pfd[3] = {
-		{ .fd = d->o.plugin ? d->queue->efd : d->src.fd, .events = POLLIN },
+		{ .fd = d->queue->efd, .events = POLLIN },
 		{ .fd = d->sigfd, .events = POLLIN },
 		{ .fd = d->timerfd, .events = POLLIN },
 	};
@@ -1290,6 +1348,8 @@ static int run(struct daemon *d)
 			break;
 		if (pfd[2].revents && read(d->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 			d->ticks++;
+			if (!d->o.plugin)
+				source_tick(&d->src, false);
 			check_rules(d);
 			account_lost(d);
 			write_state(d);
@@ -1314,11 +1374,16 @@ static int run(struct daemon *d)
 	if (d->o.plugin) {
 		while (take_input(d) > 0)
 			;
-		lines_finish(d->lines);
 	} else {
-		source_read(&d->src, on_record, d);
+		/* the reader takes what the socket holds, then ends the input */
+		queue_finish(d->queue);
+		while ((rc = take_input(d)) >= 0)
+			if (!rc)
+				poll(pfd, 1, 100);
 	}
-	parse_flush(d->parser);
+	lines_finish(d->lines);
+	if (!d->o.plugin)
+		source_tick(&d->src, true);
 	return 0;
 }
 
@@ -1396,11 +1461,16 @@ static void open_store(struct daemon *d)
 		store_note_boot(d->store, d->boot_id, btime * 1000);
 }
 
-/* auditd's plugin stream: no rules, no netlink; a thread reads stdin into a bounded queue */
-#define PLUGIN_QUEUE_SLOTS 16
-
-static int setup_plugin(struct daemon *d)
+/*
+ * The records go into a queue on a thread that does nothing else, so the
+ * writer never waits on the pipeline: the kernel gives a full socket a tenth
+ * of a second, then moves the records aside and, unless audit=1 was on the
+ * kernel command line, drops them uncounted; auditd, writing to a plugin,
+ * blocks. The lines, netlink's or auditd's, are prefiltered to module events.
+ */
+static int setup_queue(struct daemon *d)
 {
+	struct stat st;
 	int rc;
 
 	d->queue = calloc(1, sizeof(*d->queue));
@@ -1410,9 +1480,14 @@ static int setup_plugin(struct daemon *d)
 		return -1;
 	}
 	lines_init(d->lines, d->parser, true, on_bad_line, d);
-	rc = queue_start(d->queue, STDIN_FILENO, PLUGIN_QUEUE_SLOTS);
+	if (d->o.plugin)
+		rc = queue_start(d->queue, queue_fill_fd, (void *)(intptr_t)STDIN_FILENO,
+				 queue_chunks(d), fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode));
+	else
+		rc = queue_start(d->queue, source_fill, &d->src, queue_chunks(d), false);
 	if (rc) {
-		log_msg(LOG_ERR, "cannot start reading stdin: %s", strerror(-rc));
+		log_msg(LOG_ERR, "cannot start reading %s: %s", d->o.plugin ? "stdin" : "audit records",
+			strerror(-rc));
 		free(d->queue);
 		d->queue = NULL;
 		return -1;
@@ -1420,20 +1495,44 @@ static int setup_plugin(struct daemon *d)
 	return 0;
 }
 
-static void teardown_plugin(struct daemon *d)
+static void teardown_queue(struct daemon *d)
 {
 	if (d->queue) {
 		queue_stop(d->queue);
 		free(d->queue);
+		d->queue = NULL;
 	}
 	free(d->lines);
+	d->lines = NULL;
+}
+
+/*
+ * The reading thread gets priority_boost nice levels more than the rest, as
+ * auditd does for itself: raised on this thread before the capabilities go,
+ * inherited by the reader, then given back here (which needs no privilege).
+ */
+static int boost_begin(struct daemon *d)
+{
+	int old;
+
+	errno = 0;
+	old = getpriority(PRIO_PROCESS, (id_t)gettid());
+	if (d->o.priority_boost && old != -1 &&
+	    setpriority(PRIO_PROCESS, (id_t)gettid(), old - (int)d->o.priority_boost) < 0)
+		log_msg(LOG_WARNING, "cannot raise the reader's priority: %s", strerror(errno));
+	return old == -1 && errno ? 0 : old;
+}
+
+static void boost_end(int old)
+{
+	setpriority(PRIO_PROCESS, (id_t)gettid(), old);
 }
 
 int main(int argc, char **argv)
 {
 	struct daemon d = { .ctl = -1, .sigfd = -1, .timerfd = -1 };
 	char host[256];
-	int rc, i, status = 1;
+	int rc, i, status = 1, nice_old;
 
 	d.src.fd = -1;
 	d.argc = argc;
@@ -1504,18 +1603,25 @@ int main(int argc, char **argv)
 	/* the privileged part: audit sockets, rules, the audit pid */
 	if (!d.o.plugin && setup_audit(&d))
 		goto out_audit;
-	/* the source is open: what happens meanwhile waits in its buffer */
-	backfill(&d);
+	nice_old = boost_begin(&d);
 	/* before any thread: capabilities belong to each thread, new ones inherit */
 	if (drop_privileges(&d))
 		goto out_audit;
-	rc = evqueue_start(&d.evq, EVQUEUE_SLOTS, on_item, &d);
+	/* the source is open, and from now on read into the queue while the rest starts */
+	rc = setup_queue(&d);
+	boost_end(nice_old);
+	if (rc)
+		goto out_audit;
+	backfill(&d);
+	/* the worker checkpoints once the events are out (on_items), not before */
+	if (d.store)
+		store_defer_checkpoints(d.store);
+	rc = evqueue_start(&d.evq, EVQUEUE_SLOTS, on_items, &d);
 	if (rc) {
 		log_msg(LOG_ERR, "cannot start the enrichment thread: %s", strerror(-rc));
 		goto out_audit;
 	}
-	if (d.o.plugin && setup_plugin(&d))
-		goto out_audit;
+
 	/* from now on only the worker touches the outputs, retries included */
 	evqueue_set_tick(&d.evq, on_tick, 200);
 	if (d.o.plugin) {
@@ -1532,26 +1638,23 @@ int main(int argc, char **argv)
 	/* every captured event is written before the rules go */
 	evqueue_stop(&d.evq);
 	unlink(STATE_FILE);
-	if (d.o.plugin) {
-		struct kmw_queue_stats qs = queue_stats(d.queue);
+	{
+		struct intake in = intake(&d);
 
-		log_msg(LOG_INFO, "stopping: %llu events, %llu lines, %llu bad lines, %llu records "
-			"lost to queue overflow, %llu output failures", (unsigned long long)d.events,
-			(unsigned long long)d.lines->stats.lines,
-			(unsigned long long)d.lines->stats.bad_lines,
-			(unsigned long long)qs.dropped_lines, (unsigned long long)sinks_failed(&d));
-	} else {
 		log_msg(LOG_INFO, "stopping: %llu events (%llu stored, %llu not stored), %llu records, "
-			"%llu ENOBUFS overruns, %llu output failures", (unsigned long long)d.events,
-			(unsigned long long)d.stored, (unsigned long long)d.store_failures,
-			(unsigned long long)d.src.stats.records,
-			(unsigned long long)d.src.stats.enobufs, (unsigned long long)sinks_failed(&d));
+			"%llu bad lines, %llu events lost by serial, %llu ENOBUFS overruns, %llu records "
+			"(%llu module calls) lost to queue overflow, %llu output failures",
+			(unsigned long long)d.events, (unsigned long long)d.stored,
+			(unsigned long long)d.store_failures, (unsigned long long)in.records,
+			(unsigned long long)d.lines->stats.bad_lines,
+			(unsigned long long)in.lost_events, (unsigned long long)in.enobufs,
+			(unsigned long long)in.q.dropped_lines, (unsigned long long)in.q.dropped_calls,
+			(unsigned long long)sinks_failed(&d));
 	}
 
 out_audit:
-	if (d.o.plugin)
-		teardown_plugin(&d);
-	else
+	teardown_queue(&d);
+	if (!d.o.plugin)
 		teardown_audit(&d);
 out_free:
 	evqueue_stop(&d.evq);

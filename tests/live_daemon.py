@@ -153,7 +153,8 @@ def rules_deleted(live, c):
         while time.time() < deadline and "stats:" not in d.stderr():
             time.sleep(0.1)
         c.true(what + ": periodic stats with the losses", "stats:" in d.stderr() and
-               "serial gaps" in d.stderr() and "lost: kernel" in d.stderr())
+               "events by serial" in d.stderr() and "lost: kernel" in d.stderr()
+               and "queue overflow" in d.stderr())
         c.eq(what + ": exit 0", d.stop(), 0)
         c.eq(what + ": nothing left", [r for r in audit_rules() if "key=kmodwatch" in r], [])
         state_ok = "cannot remove the rules" not in d.stderr()

@@ -11,7 +11,8 @@
 static void *worker(void *arg)
 {
 	struct kmw_evqueue *q = arg;
-	struct kmw_item *it;
+	struct kmw_item *batch[KMW_EVQUEUE_BATCH];
+	unsigned int n;
 	bool stop;
 
 	for (;;) {
@@ -33,15 +34,22 @@ static void *worker(void *arg)
 				pthread_mutex_lock(&q->lock);
 			}
 		}
-		it = &q->slots[q->head];
+		/* events waiting together go together; a control item goes alone */
+		batch[0] = &q->slots[q->head];
+		n = 1;
+		while (batch[0]->kind == KMW_ITEM_EVENT && n < q->count && n < KMW_EVQUEUE_BATCH &&
+		       q->slots[(q->head + n) % q->nslots].kind == KMW_ITEM_EVENT) {
+			batch[n] = &q->slots[(q->head + n) % q->nslots];
+			n++;
+		}
 		pthread_mutex_unlock(&q->lock);
-		/* the slot stays ours until released below: the pusher only fills free slots */
-		stop = it->kind == KMW_ITEM_STOP;
+		/* the slots stay ours until released below: the pusher only fills free slots */
+		stop = batch[0]->kind == KMW_ITEM_STOP;
 		if (!stop)
-			q->cb(it, q->arg);
+			q->cb(batch, n, q->arg);
 		pthread_mutex_lock(&q->lock);
-		q->head = (q->head + 1) % q->nslots;
-		q->count--;
+		q->head = (q->head + n) % q->nslots;
+		q->count -= n;
 		pthread_cond_signal(&q->nonfull);
 		pthread_mutex_unlock(&q->lock);
 		if (stop)

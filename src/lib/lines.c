@@ -96,6 +96,25 @@ static bool module_syscall(const char *body, const char *end)
 	return decode_syscall((uint32_t)arch, (int)nr) != KMW_SC_NONE;
 }
 
+uint64_t lines_count_calls(const char *data, size_t len, uint64_t *lines)
+{
+	const char *end = data + len, *nl, *id, *type, *body;
+	size_t idlen, typelen, n;
+	uint64_t calls = 0;
+
+	*lines = 0;
+	while (data < end) {
+		nl = memchr(data, '\n', (size_t)(end - data));
+		n = (size_t)((nl ? nl : end) - data);
+		(*lines)++;
+		if (n <= KMW_LINE_MAX && !lines_check(data, n, &id, &idlen, &type, &typelen, &body) &&
+		    typelen == 7 && !memcmp(type, "SYSCALL", 7) && module_syscall(body, data + n))
+			calls++;
+		data += n + 1;
+	}
+	return calls;
+}
+
 static int open_find(struct kmw_lines *l, const char *id, size_t len)
 {
 	unsigned int i;
@@ -147,6 +166,7 @@ static void take_line(struct kmw_lines *l, const char *line, size_t len)
 {
 	const char *id, *type, *body, *why;
 	size_t idlen, typelen;
+	bool closed = false;
 	int i;
 
 	l->stats.lines++;
@@ -171,14 +191,23 @@ static void take_line(struct kmw_lines *l, const char *line, size_t len)
 				return;
 			/* PROCTITLE ends a syscall event (EOE where there is one) */
 			if ((typelen == 9 && !memcmp(type, "PROCTITLE", 9)) ||
-			    (typelen == 3 && !memcmp(type, "EOE", 3)))
+			    (typelen == 3 && !memcmp(type, "EOE", 3))) {
 				open_del(l, (unsigned int)i);
+				closed = true;
+			}
 		}
 	}
 	l->stats.passed++;
 	/* auparse wants the newline; the byte after the line is ours to borrow only in
 	 * the carry buffer, so lines go through the parser's framing copy */
 	parse_feed_line(l->parser, line, len);
+	/*
+	 * The parser holds an event until a later record shows it complete, or
+	 * until it is flushed. With no other module event open, nothing it holds
+	 * can still grow: complete it now, not when the next one comes.
+	 */
+	if (closed && !l->nopen)
+		parse_flush(l->parser);
 }
 
 void lines_push(struct kmw_lines *l, const char *data, size_t len)

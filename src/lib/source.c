@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* source.c - read audit records from the kernel: multicast group or as the audit daemon */
 #include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <time.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -113,6 +116,12 @@ int source_open(struct kmw_source *s, enum kmw_source_mode mode, pid_t audit_pid
 	int rc;
 
 	memset(&s->stats, 0, sizeof(s->stats));
+	serials_init(&s->serials);
+	s->settle_mark = 0;
+	s->settle_valid = false;
+	s->pending = 0;
+	/* what the kernel held back before we came (its hold queue) is not ours to count */
+	s->since = (int64_t)time(NULL);
 	s->fd = -1;
 	s->own_pid = false;
 	if (mode == KMW_SRC_AUTO) {
@@ -132,40 +141,112 @@ int source_open(struct kmw_source *s, enum kmw_source_mode mode, pid_t audit_pid
 	if (rc)
 		return rc;
 	size_rcvbuf(s);
+	pthread_mutex_init(&s->lock, NULL);
 	return 0;
 }
 
-int source_read(struct kmw_source *s, kmw_record_cb cb, void *arg)
+/* Count a record and track its serial; serials from before @since are a backlog, not ours. */
+static void account(struct kmw_source *s, const char *msg, size_t len)
 {
-	struct sockaddr_nl from;
-	socklen_t fl;
-	struct nlmsghdr *nh;
-	ssize_t n;
-	size_t len;
-	int count = 0, loops;
+	uint32_t serial;
+	int64_t sec;
+	bool have = serials_of_record(msg, len, &serial, &sec);
 
-	/* bounded: give the caller's timers a chance during a flood */
-	for (loops = 0; loops < 256; loops++) {
+	pthread_mutex_lock(&s->lock);
+	s->stats.records++;
+	if (have && (s->serials.started || sec >= s->since))
+		serials_see(&s->serials, serial);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * One record as a log line. The kernel escapes what it takes from processes,
+ * except the text of user messages: a newline or NUL there must not end the line.
+ */
+static size_t format_line(char *out, int type, const char *msg, size_t len)
+{
+	const char *name = audit_msg_type_to_name(type);
+	size_t n, i;
+
+	while (len && (msg[len - 1] == '\0' || msg[len - 1] == '\n'))
+		len--;
+	if (name)
+		n = (size_t)sprintf(out, "type=%s msg=", name);
+	else
+		n = (size_t)sprintf(out, "type=UNKNOWN[%d] msg=", type);
+	memcpy(out + n, msg, len);
+	for (i = n; i < n + len; i++)
+		if (out[i] == '\n' || out[i] == '\0')
+			out[i] = ' ';
+	n += len;
+	out[n++] = '\n';
+	return n;
+}
+
+/* room a line needs beyond its record: "type=UNKNOWN[NNNNN] msg=" and the newline */
+#define LINE_EXTRA 32
+
+ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
+{
+	struct kmw_source *s = arg;
+	struct sockaddr_nl from;
+	struct nlmsghdr *nh = (struct nlmsghdr *)s->buf;
+	bool stopping = false;
+	size_t used = 0, len;
+	socklen_t fl;
+	ssize_t n;
+	int type;
+
+	for (;;) {
+		if (s->pending) {
+			/* taken last time, with no room left for it */
+			len = s->pending;
+			type = s->pending_type;
+			if (len + LINE_EXTRA > cap - used)
+				return (ssize_t)used;
+			s->pending = 0;
+			used += format_line(buf + used, type, (char *)NLMSG_DATA(nh), len);
+			continue;
+		}
+		if (!used && !stopping) {
+			struct pollfd p[2] = {
+				{ .fd = s->fd, .events = POLLIN },
+				{ .fd = stop_fd, .events = POLLIN },
+			};
+
+			if (poll(p, stop_fd >= 0 ? 2 : 1, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			stopping = p[1].revents != 0;
+		}
 		fl = sizeof(from);
-		n = recvfrom(s->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT,
-			     (struct sockaddr *)&from, &fl);
+		n = recvfrom(s->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if (used)
+					return (ssize_t)used;
+				if (stopping)
+					return 0;
+				continue;
+			}
 			if (errno == ENOBUFS) {
-				/* records were lost: count them, and make room for the next burst */
+				/* records were lost: the serials will say how many events */
+				pthread_mutex_lock(&s->lock);
 				s->stats.enobufs++;
+				pthread_mutex_unlock(&s->lock);
 				grow_rcvbuf(s);
 				continue;
 			}
-			return -errno;
+			return used ? (ssize_t)used : -errno;
 		}
-		if (n == 0)
-			break;
 		if (from.nl_pid != 0) {
+			pthread_mutex_lock(&s->lock);
 			s->stats.foreign++;
+			pthread_mutex_unlock(&s->lock);
 			continue;
 		}
 		/*
@@ -173,7 +254,6 @@ int source_read(struct kmw_source *s, kmw_record_cb cb, void *arg)
 		 * record to the payload length alone (a historical quirk that
 		 * libaudit follows), so NLMSG_OK/NEXT do not apply to records.
 		 */
-		nh = (struct nlmsghdr *)s->buf;
 		if ((size_t)n < NLMSG_HDRLEN)
 			continue;
 		/* 1000..1099 are control replies (status, rule lists), not records */
@@ -182,11 +262,39 @@ int source_read(struct kmw_source *s, kmw_record_cb cb, void *arg)
 		len = nh->nlmsg_len;
 		if (len > (size_t)n - NLMSG_HDRLEN)
 			len = (size_t)n - NLMSG_HDRLEN;
-		s->stats.records++;
-		count++;
-		cb(nh->nlmsg_type, NLMSG_DATA(nh), len, arg);
+		account(s, (char *)NLMSG_DATA(nh), len);
+		if (s->hook)
+			s->hook(nh->nlmsg_type, (char *)NLMSG_DATA(nh), len, s->hook_arg);
+		s->pending = len;
+		s->pending_type = nh->nlmsg_type;
 	}
-	return count;
+}
+
+void source_tick(struct kmw_source *s, bool all)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->serials.started) {
+		/* the first tick only sets the mark: nothing before it was seen long enough */
+		if (all || s->settle_valid)
+			serials_settle(&s->serials, all ? s->serials.top : s->settle_mark);
+		s->settle_mark = s->serials.top;
+		s->settle_valid = true;
+	}
+	s->stats.lost_events = s->serials.lost;
+	s->stats.late = s->serials.late;
+	pthread_mutex_unlock(&s->lock);
+}
+
+struct kmw_source_stats source_stats(struct kmw_source *s)
+{
+	struct kmw_source_stats st;
+
+	pthread_mutex_lock(&s->lock);
+	st = s->stats;
+	st.lost_events = s->serials.lost;
+	st.late = s->serials.late;
+	pthread_mutex_unlock(&s->lock);
+	return st;
 }
 
 void source_close(struct kmw_source *s)
@@ -198,4 +306,5 @@ void source_close(struct kmw_source *s)
 	close(s->fd);
 	s->fd = -1;
 	s->own_pid = false;
+	pthread_mutex_destroy(&s->lock);
 }

@@ -18,8 +18,13 @@
 struct kmw_store {
 	sqlite3 *db;
 	sqlite3_stmt *ins;
+	int wal_pages;		/* pages in the write-ahead log after the last commit */
+	bool deferred;		/* checkpoints wait for store_checkpoint */
 	char err[256];
 };
+
+/* SQLite's own threshold for an automatic checkpoint, in pages */
+#define CHECKPOINT_PAGES 1000
 
 /*
  * Version 1 was the first layout: the columns the first filters needed.
@@ -160,6 +165,18 @@ static int migrate(struct kmw_store *s)
 	return 0;
 }
 
+/* After each commit: what sqlite3_wal_autocheckpoint does, unless deferred. */
+static int note_wal(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct kmw_store *s = arg;
+
+	(void)name;
+	s->wal_pages = pages;
+	if (!s->deferred && pages >= CHECKPOINT_PAGES)
+		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
 static int make_parent(const char *path)
 {
 	char dir[4096], *slash;
@@ -214,6 +231,8 @@ struct kmw_store *store_open(const char *path, bool create, char *err, size_t er
 		snprintf(err, errlen, "%s: %s", path, s->err);
 		goto out_close;
 	}
+	/* the same checkpoints as SQLite's default, but through note_wal, to be deferrable */
+	sqlite3_wal_hook(s->db, note_wal, s);
 	if (sqlite3_prepare_v2(s->db, insert_sql, -1, &s->ins, NULL) != SQLITE_OK) {
 		set_err(s, "preparing");
 		snprintf(err, errlen, "%s: %s", path, s->err);
@@ -232,6 +251,7 @@ void store_close(struct kmw_store *s)
 {
 	if (!s)
 		return;
+
 	sqlite3_finalize(s->ins);
 	sqlite3_close(s->db);
 	free(s);
@@ -386,6 +406,51 @@ int store_insert(struct kmw_store *s, const struct kmw_event *ev, const char *bo
 		return errno_of_sqlite(rc);
 	}
 	return sqlite3_changes(s->db) ? 1 : 0;
+}
+
+void store_defer_checkpoints(struct kmw_store *s)
+{
+	s->deferred = true;
+}
+
+int store_checkpoint(struct kmw_store *s)
+{
+	int rc;
+
+	if (s->wal_pages < CHECKPOINT_PAGES)
+		return 0;
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		set_err(s, "checkpointing");
+		return errno_of_sqlite(rc);
+	}
+	s->wal_pages = 0;
+	return 0;
+}
+
+int store_begin(struct kmw_store *s)
+{
+	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		set_err(s, "starting a transaction");
+		return errno_of_sqlite(rc);
+	}
+	return 0;
+}
+
+int store_commit(struct kmw_store *s)
+{
+	int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		set_err(s, "committing");
+		/* a failed COMMIT may leave the transaction open: end it, storing nothing */
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return errno_of_sqlite(rc);
+	}
+	return 0;
 }
 
 static int one_int64(struct kmw_store *s, const char *sql, int64_t *out)

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_intake.c - what comes in and what is lost on the way: serials, the queue's overflow */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "kmw_lines.h"
+#include "kmw_queue.h"
+#include "kmw_serials.h"
+
+static void see_range(struct kmw_serials *t, uint32_t from, uint32_t to)
+{
+	uint32_t s;
+
+	for (s = from; s != to; s++)
+		serials_see(t, s);
+}
+
+static void serials_in_order(void **state)
+{
+	struct kmw_serials t;
+
+	(void)state;
+	serials_init(&t);
+	see_range(&t, 100, 200);
+	serials_settle(&t, t.top);
+	assert_int_equal(t.lost, 0);
+	assert_int_equal(t.late, 0);
+}
+
+static void serials_gaps_and_repeats(void **state)
+{
+	struct kmw_serials t;
+
+	(void)state;
+	serials_init(&t);
+	see_range(&t, 10, 20);
+	see_range(&t, 25, 30);		/* 20..24 never came */
+	serials_see(&t, 27);		/* a second record of an event: no change */
+	serials_see(&t, 40);		/* 30..39 never came */
+	serials_settle(&t, t.top);
+	assert_int_equal(t.lost, 5 + 10);
+	serials_see(&t, 22);		/* after settling: late, not a correction */
+	assert_int_equal(t.late, 1);
+	assert_int_equal(t.lost, 15);
+}
+
+static void serials_out_of_order(void **state)
+{
+	struct kmw_serials t;
+
+	(void)state;
+	serials_init(&t);
+	/* CPUs interleave: 5 comes after 6 and 7; records of 5 keep coming */
+	serials_see(&t, 4);
+	serials_see(&t, 6);
+	serials_see(&t, 7);
+	serials_see(&t, 5);
+	serials_see(&t, 5);
+	serials_see(&t, 8);
+	serials_settle(&t, t.top);
+	assert_int_equal(t.lost, 0);
+	assert_int_equal(t.late, 0);
+}
+
+static void serials_rollover(void **state)
+{
+	struct kmw_serials t;
+
+	(void)state;
+	serials_init(&t);
+	see_range(&t, UINT32_MAX - 5, 3);	/* ... 4294967295, 0, 1, 2 */
+	serials_see(&t, 5);			/* 3 and 4 never came */
+	serials_settle(&t, t.top);
+	assert_int_equal(t.lost, 2);
+	assert_int_equal(t.top, 6);
+}
+
+static void serials_far_jump(void **state)
+{
+	struct kmw_serials t;
+
+	(void)state;
+	serials_init(&t);
+	see_range(&t, 1000, 1010);
+	/* far past the window: all between is lost, counted without a walk */
+	serials_see(&t, 1010 + 3 * KMW_SERIAL_WINDOW);
+	serials_settle(&t, t.top);
+	assert_int_equal(t.lost, 3 * KMW_SERIAL_WINDOW);
+}
+
+static void serials_window_slides(void **state)
+{
+	struct kmw_serials t;
+
+	(void)state;
+	serials_init(&t);
+	serials_see(&t, 0);
+	see_range(&t, 2, KMW_SERIAL_WINDOW + 10);	/* 1 never came */
+	/* 1 fell out of the window: settled lost without an explicit settle */
+	assert_int_equal(t.lost, 1);
+	serials_settle(&t, t.top);
+	assert_int_equal(t.lost, 1);
+}
+
+static void serials_header(void **state)
+{
+	static const char ok[] = "audit(1795818230.329:4294967295): arch=c000003e";
+	static const char bad[] = "audit(1795818230.329:4294967296): x";
+	uint32_t serial;
+	int64_t sec;
+
+	(void)state;
+	assert_true(serials_of_record(ok, sizeof(ok) - 1, &serial, &sec));
+	assert_int_equal(serial, UINT32_MAX);
+	assert_int_equal(sec, 1795818230);
+	assert_false(serials_of_record(bad, sizeof(bad) - 1, &serial, &sec));
+	assert_false(serials_of_record("audit(1.2)", 10, &serial, &sec));
+	assert_false(serials_of_record("type=x", 6, &serial, &sec));
+}
+
+#define CALL "type=SYSCALL msg=audit(1795818230.329:%u): arch=c000003e syscall=313 " \
+	     "success=no exit=-38 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=2 comm=\"m\" key=\"k\"\n"
+#define EXEC "type=SYSCALL msg=audit(1795818230.329:%u): arch=c000003e syscall=59 " \
+	     "success=yes exit=0 a0=3 a1=0 a2=0 a3=0 items=2 ppid=1 pid=2 comm=\"sh\" key=\"k\"\n"
+#define TITLE "type=PROCTITLE msg=audit(1795818230.329:%u): proctitle=6D\n"
+
+static void count_calls(void **state)
+{
+	char buf[4096];
+	uint64_t lines;
+	int n;
+
+	(void)state;
+	n = snprintf(buf, sizeof(buf), CALL TITLE EXEC CALL "garbage\n" TITLE, 1, 1, 2, 3, 3);
+	assert_int_equal(lines_count_calls(buf, (size_t)n, &lines), 2);
+	assert_int_equal(lines, 6);
+	/* a last line without its newline counts too */
+	n = snprintf(buf, sizeof(buf), TITLE CALL, 1, 2);
+	assert_int_equal(lines_count_calls(buf, (size_t)n - 1, &lines), 1);
+	assert_int_equal(lines, 2);
+}
+
+/* A writer with @total events (a module call and its PROCTITLE each), that never waits. */
+struct writer {
+	unsigned int next, total;
+};
+
+static ssize_t fill_events(void *arg, char *buf, size_t cap, int stop_fd)
+{
+	struct writer *w = arg;
+	size_t used = 0;
+	int n;
+
+	(void)stop_fd;
+	while (w->next < w->total && cap - used > 512) {
+		n = snprintf(buf + used, cap - used, CALL TITLE, w->next, w->next);
+		used += (size_t)n;
+		w->next++;
+	}
+	return (ssize_t)used;
+}
+
+static void queue_counts_what_it_drops(void **state)
+{
+	struct kmw_queue *q = calloc(1, sizeof(*q));
+	struct writer w = { .total = 20000 };	/* about 4.6 MB of lines */
+	struct kmw_queue_stats st;
+	struct kmw_chunk *c;
+	uint64_t lines = 0, calls = 0, l;
+	int rc;
+
+	(void)state;
+	assert_non_null(q);
+	/* one chunk, and one of overdraft: nobody takes anything until the writer is done */
+	assert_int_equal(queue_start(q, fill_events, &w, 1, false), 0);
+	for (;;) {
+		bool done;
+
+		pthread_mutex_lock(&q->lock);
+		done = q->eof;
+		pthread_mutex_unlock(&q->lock);
+		if (done)
+			break;
+		usleep(10000);
+	}
+	st = queue_stats(q);
+	assert_true(st.overflows > 0);
+	assert_true(st.kicks > 0);
+	assert_int_equal(st.overdraft_chunks, 1);
+	assert_int_equal(st.peak_chunks, 2);
+	while ((rc = queue_peek(q, &c)) > 0) {
+		calls += lines_count_calls(c->data, c->len, &l);
+		lines += l;
+		queue_release(q);
+	}
+	assert_int_equal(rc, -1);
+	/* every line is either queued or counted as dropped, and so is every call */
+	assert_int_equal(lines + st.dropped_lines, 2 * w.total);
+	assert_int_equal(calls + st.dropped_calls, w.total);
+	assert_int_equal(st.dropped_calls * 2, st.dropped_lines);
+	queue_stop(q);
+	free(q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(serials_in_order),
+		cmocka_unit_test(serials_gaps_and_repeats),
+		cmocka_unit_test(serials_out_of_order),
+		cmocka_unit_test(serials_rollover),
+		cmocka_unit_test(serials_far_jump),
+		cmocka_unit_test(serials_window_slides),
+		cmocka_unit_test(serials_header),
+		cmocka_unit_test(count_calls),
+		cmocka_unit_test(queue_counts_what_it_drops),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
