@@ -35,8 +35,6 @@ struct kmw_queue_stats {
 	uint64_t dropped_lines;		/* the records lost */
 	uint64_t dropped_calls;		/* ... of them, SYSCALL records of module syscalls */
 	uint64_t overflows;		/* times the queue was full */
-	uint64_t kicks;			/* reads made while full, so the writer never drops */
-	uint64_t overdraft_chunks;	/* chunks queued beyond the size, by those reads */
 	unsigned int peak_chunks;	/* the most chunks queued at once */
 };
 
@@ -45,19 +43,21 @@ struct kmw_queue_stats {
  * (the kernel, or auditd) never waits on us; the pipeline takes chunks with
  * queue_peek. Chunks hold whole lines, are mapped when needed and unmapped
  * when drained, so a burst costs memory only while it lasts. When
- * @max_chunks are full the reader waits, and so does the writer, but it
- * still reads a little every few milliseconds into an overdraft (a quarter of
- * the size more), because the kernel drops records it cannot send for a tenth
- * of a second. Only past the overdraft is what is read dropped, counted
- * exactly (lines, and module syscalls among them), and the next chunk says
- * there was a gap.
+ * @max_chunks are full, what is read is dropped, counted exactly (lines, and
+ * module syscalls among them), and the next chunk says there was a gap.
+ *
+ * The reader never waits on the pipeline (unless told to, for a file): the
+ * kernel gives a full audit socket a tenth of a second per record and then
+ * drops it, uncounted unless audit=1 is on its command line; and a kernel
+ * whose backlog fills makes the audited processes wait, some of them (a
+ * wakeup it loses) for the whole backlog_wait_time, a minute by default.
  */
 struct kmw_queue {
 	kmw_fill_fn fill;
 	void *fill_arg;
 	int efd;		/* eventfd: readable when chunks wait or input ended */
 	int stop_efd;		/* eventfd: queue_finish asks the fill to end */
-	unsigned int max_chunks, overdraft, count, nspare;
+	unsigned int max_chunks, count, nspare;
 	struct kmw_chunk *head, *tail, *spare;
 	bool busy;		/* the pipeline holds the head chunk */
 	bool eof;
@@ -70,15 +70,15 @@ struct kmw_queue {
 	pthread_cond_t room;
 	pthread_t thread;
 	bool started;
-	size_t carry;		/* a partial line at the start of scratch */
-	char scratch[KMW_QUEUE_CHUNK];
+	struct kmw_chunk *cur;	/* the reader's: filled in place, then queued */
+	size_t carry;		/* a partial line at the start of cur */
 };
 
 /**
  * queue_start - start a thread that reads with @fill(@arg) into a queue of at
  * most @max_chunks chunks. With @block it waits for room instead of dropping
- * (input nobody waits on, such as a file). Returns 0 or -errno; q->efd is the
- * fd to poll.
+ * (input nobody waits on, such as a file), and a few chunks are enough.
+ * Returns 0 or -errno; q->efd is the fd to poll.
  */
 int queue_start(struct kmw_queue *q, kmw_fill_fn fill, void *arg, unsigned int max_chunks,
 		bool block);

@@ -166,8 +166,7 @@ static void usage(FILE *f)
 		"      --stats-interval S   log what was lost, and where, every S seconds\n"
 		"                           (default 300, 0: never)\n"
 		"      --queue-size MB      records read but not yet processed, at most (default\n"
-		"                           16); past it the kernel is made to wait, and past a\n"
-		"                           quarter more records are dropped, and counted\n"
+		"                           64); past it records are dropped, and counted\n"
 		"      --priority-boost N   run the thread that reads records N nice levels\n"
 		"                           higher (default 4, as auditd; 0: none)\n"
 		"      --user NAME          run as NAME once the audit sockets are open (the\n"
@@ -252,7 +251,7 @@ static void set_defaults(struct opts *o)
 	o->source = KMW_SRC_AUTO;
 	o->rotate_keep = 5;
 	o->stats_interval = 300;
-	o->queue_mb = 16;
+	o->queue_mb = 64;
 	o->priority_boost = 4;
 	o->syslog_rfc = 5424;
 	o->syslog_facility = LOG_DAEMON;

@@ -239,7 +239,8 @@ class Daemon:
         except FileNotFoundError:
             return []
         evs = []
-        for line in data.split(b"\n"):
+        # a line still being written has no newline yet: only whole lines count
+        for line in data.split(b"\n")[:-1]:
             if line:
                 evs.append(json.loads(line))
         return evs

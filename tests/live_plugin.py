@@ -18,7 +18,8 @@ def read_events(path):
     import json
     if not os.path.exists(path):
         return []
-    return [json.loads(l) for l in open(path, "rb").read().split(b"\n") if l]
+    # a line still being written has no newline yet: only whole lines count
+    return [json.loads(l) for l in open(path, "rb").read().split(b"\n")[:-1] if l]
 
 
 def under_auditd(live, c):

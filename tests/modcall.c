@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <grp.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -16,6 +17,8 @@
  *   finit PATH FLAGS [PARAMS]   PATH may be @memfd, @badfd, or @deleted:FILE
  *   finit-close PATH FLAGS      the same, and close the fd right after the call
  *   finit-hex PATHHEX FLAGS PARAMSHEX   path and parameters given in hex: any bytes
+ *   finit-loop PATH SECONDS     finit_module on one fd, as fast as it goes, for SECONDS:
+ *                               "done pid=P calls=N"
  *   init LEN [PARAMS]
  *   delete NAME FLAGS
  *   loginuid UID                write /proc/self/loginuid (needs root)
@@ -68,7 +71,26 @@ int main(void)
 	while (fgets(line, sizeof(line), stdin)) {
 		a1[0] = a2[0] = a3[0] = '\0';
 		fd = -1;
-		if (sscanf(line, "finit-hex %2047s %63s %1023s", a1, a2, a3) == 3) {
+		if (sscanf(line, "finit-loop %2047s %63s", a1, a2) == 2) {
+			struct timespec now, end;
+			long calls = 0;
+
+			fd = open(a1, O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				printf("error open %s: %s\n", a1, strerror(errno));
+				continue;
+			}
+			clock_gettime(CLOCK_MONOTONIC, &end);
+			end.tv_sec += atol(a2);
+			do {
+				syscall(SYS_finit_module, fd, "", 0);
+				calls++;
+				clock_gettime(CLOCK_MONOTONIC, &now);
+			} while (now.tv_sec < end.tv_sec ||
+				 (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
+			printf("done pid=%d calls=%ld\n", (int)getpid(), calls);
+			continue;
+		} else if (sscanf(line, "finit-hex %2047s %63s %1023s", a1, a2, a3) == 3) {
 			char path[1100], params[600];
 
 			unhex(a1, path, sizeof(path));

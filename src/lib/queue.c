@@ -8,26 +8,14 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kmw_lines.h"
 #include "kmw_queue.h"
 
-/* chunks kept mapped when drained: a steady trickle maps nothing */
-#define SPARE_CHUNKS 2
+/* chunks kept mapped when drained (2 MiB): a steady stream maps nothing */
+#define SPARE_CHUNKS 8
 
-/*
- * A full queue stops the reading, and a writer that cannot write waits: that
- * is how a flood slows down to what the pipeline takes. But the kernel waits
- * on a full socket only a tenth of a second per record (since Linux 5.16, and
- * in the stable kernels before it) and then drops it, uncounted unless audit=1
- * was on its command line. So a waiting reader still takes a little every
- * KICK_MS, into an overdraft beyond the queue's size, and drops (counting
- * exactly what) only when that is spent too.
- */
-#define KICK_MS 30
-#define KICK_BYTES (64 * 1024)
 
 static void wake(int efd)
 {
@@ -77,23 +65,12 @@ static void unlock(void *lock)
 }
 
 /* queue_stop may cancel the wait: the lock must not stay taken. Not inlined:
- * the cleanup handler's jump buffer would put publish's variables at risk. */
-static __attribute__((noinline)) void wait_room(struct kmw_queue *q, bool kick)
+ * the cleanup handler's jump buffer would put the caller's variables at risk. */
+static __attribute__((noinline)) void wait_room(struct kmw_queue *q)
 {
-	struct timespec ts;
-
 	pthread_cleanup_push(unlock, &q->lock);
-	if (kick) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += KICK_MS * 1000000L;
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
-		while (q->count >= q->max_chunks &&
-		       pthread_cond_timedwait(&q->room, &q->lock, &ts) != ETIMEDOUT)
-			;
-	} else {
+	while (q->count >= q->max_chunks)
 		pthread_cond_wait(&q->room, &q->lock);
-	}
 	pthread_cleanup_pop(0);
 }
 
@@ -110,69 +87,69 @@ static void drop(struct kmw_queue *q, const char *data, size_t n)
 	q->gap_mid_line = data[n - 1] != '\n';
 }
 
-/* Queue @n bytes of whole lines (or one piece of a line longer than a chunk). */
-static void publish(struct kmw_queue *q, const char *data, size_t n)
+/* reads this small go into the chunk waiting at the tail, when it has room */
+#define SMALL_READ (16 * 1024)
+
+/* A chunk to read into: a spare one, or a new mapping. */
+static struct kmw_chunk *take_chunk(struct kmw_queue *q)
 {
-	struct kmw_chunk *c = NULL, *fresh = NULL;
-	bool queued = false;
+	struct kmw_chunk *c;
 
 	pthread_mutex_lock(&q->lock);
-	for (;;) {
-		c = q->tail;
-		/* the tail takes more while the pipeline has not started on it */
-		if (c && !q->gap && !(c == q->head && q->busy) && c->len + n <= KMW_QUEUE_CHUNK) {
-			memcpy(c->data + c->len, data, n);
-			c->len += n;
-			queued = true;
-			break;
-		}
-		if (q->count < q->max_chunks + q->overdraft) {
-			c = q->spare;
-			if (c) {
-				q->spare = c->next;
-				q->nspare--;
-			} else if (fresh) {
-				c = fresh;
-				fresh = NULL;
-			} else {
-				/* map outside the lock, then look again */
-				pthread_mutex_unlock(&q->lock);
-				fresh = chunk_map();
-				pthread_mutex_lock(&q->lock);
-				if (fresh)
-					continue;
-			}
-		}
-		if (c && q->count < q->max_chunks + q->overdraft) {
-			if (q->count >= q->max_chunks)
-				q->stats.overdraft_chunks++;
-			memcpy(c->data, data, n);
-			c->len = n;
-			c->next = NULL;
-			c->gap_before = q->gap;
-			c->gap_mid_line = q->gap_mid_line;
-			q->gap = false;
-			if (q->tail)
-				q->tail->next = c;
-			else
-				q->head = c;
-			q->tail = c;
-			if (++q->count > q->stats.peak_chunks)
-				q->stats.peak_chunks = q->count;
-			queued = true;
-			break;
-		}
-		if (q->block) {
-			wait_room(q, false);
-			continue;
-		}
-		drop(q, data, n);
-		break;
+	c = q->spare;
+	if (c) {
+		q->spare = c->next;
+		q->nspare--;
 	}
 	pthread_mutex_unlock(&q->lock);
-	chunk_unmap(fresh);
+	while (!c) {
+		c = chunk_map();
+		if (!c)
+			usleep(10000);	/* no memory now: reading waits, the writer with it */
+	}
+	return c;
+}
+
+/*
+ * Queue the first @n bytes of q->cur (whole lines, or one piece of a line
+ * longer than a chunk). A small piece is copied into the tail while the
+ * pipeline has not started on it; otherwise q->cur itself is queued, and the
+ * reader gets another. Past the size, the piece is dropped. Returns true when
+ * q->cur was queued.
+ */
+static bool publish(struct kmw_queue *q, size_t n)
+{
+	struct kmw_chunk *c = q->cur, *t;
+	bool queued = false, moved = false;
+
+	pthread_mutex_lock(&q->lock);
+	t = q->tail;
+	if (n <= SMALL_READ && t && !q->gap && !(t == q->head && q->busy) &&
+	    t->len + n <= KMW_QUEUE_CHUNK) {
+		memcpy(t->data + t->len, c->data, n);
+		t->len += n;
+		queued = true;
+	} else if (q->count < q->max_chunks) {
+		c->len = n;
+		c->next = NULL;
+		c->gap_before = q->gap;
+		c->gap_mid_line = q->gap_mid_line;
+		q->gap = false;
+		if (t)
+			t->next = c;
+		else
+			q->head = c;
+		q->tail = c;
+		if (++q->count > q->stats.peak_chunks)
+			q->stats.peak_chunks = q->count;
+		queued = moved = true;
+	} else {
+		drop(q, c->data, n);
+	}
+	pthread_mutex_unlock(&q->lock);
 	if (queued)
 		wake(q->efd);
+	return moved;
 }
 
 /* The end of a run of whole lines in @buf, or 0 when there is none. */
@@ -183,36 +160,41 @@ static size_t whole_lines(const char *buf, size_t len)
 	return nl ? (size_t)(nl - buf) + 1 : 0;
 }
 
+/* The reader's chunk is taken, dropped or copied: what is left of it starts the next. */
+static void next_chunk(struct kmw_queue *q, bool moved, size_t cut, size_t total)
+{
+	struct kmw_chunk *old = q->cur;
+
+	if (moved) {
+		q->cur = take_chunk(q);
+		memcpy(q->cur->data, old->data + cut, total - cut);
+	} else {
+		memmove(old->data, old->data + cut, total - cut);
+	}
+	q->carry = total - cut;
+}
+
 static void *reader(void *arg)
 {
 	struct kmw_queue *q = arg;
-	size_t total, cut, cap;
+	size_t total, cut;
 	ssize_t n;
 
 	for (;;) {
-		/* full: the writer waits with us, but never long enough to drop */
-		cap = KMW_QUEUE_CHUNK - q->carry;
-		pthread_mutex_lock(&q->lock);
-		if (q->count >= q->max_chunks) {
-			if (q->block) {
-				while (q->count >= q->max_chunks)
-					wait_room(q, false);
-			} else {
-				wait_room(q, true);
-				if (q->count >= q->max_chunks) {
-					q->stats.kicks++;
-					cap = cap < KICK_BYTES ? cap : KICK_BYTES;
-				}
-			}
+		/* a file waits for room; a writer that must not wait never does */
+		if (q->block) {
+			pthread_mutex_lock(&q->lock);
+			wait_room(q);
+			pthread_mutex_unlock(&q->lock);
 		}
-		pthread_mutex_unlock(&q->lock);
-		n = q->fill(q->fill_arg, q->scratch + q->carry, cap, q->stop_efd);
+		n = q->fill(q->fill_arg, q->cur->data + q->carry, KMW_QUEUE_CHUNK - q->carry,
+			    q->stop_efd);
 		if (n == -EINTR)
 			continue;
 		if (n <= 0) {
 			/* a last line without its newline still goes through */
-			if (q->carry)
-				publish(q, q->scratch, q->carry);
+			if (q->carry && publish(q, q->carry))
+				q->cur = take_chunk(q);
 			q->carry = 0;
 			pthread_mutex_lock(&q->lock);
 			q->eof = true;
@@ -225,15 +207,15 @@ static void *reader(void *arg)
 		q->stats.bytes_in += (uint64_t)n;
 		pthread_mutex_unlock(&q->lock);
 		total = q->carry + (size_t)n;
-		cut = whole_lines(q->scratch + q->carry, (size_t)n);
+		cut = whole_lines(q->cur->data + q->carry, (size_t)n);
 		cut = cut ? q->carry + cut : 0;
 		/* a line longer than a chunk goes in pieces: the parser says it is too long */
 		if (!cut && total == KMW_QUEUE_CHUNK)
 			cut = total;
 		if (cut)
-			publish(q, q->scratch, cut);
-		memmove(q->scratch, q->scratch + cut, total - cut);
-		q->carry = total - cut;
+			next_chunk(q, publish(q, cut), cut, total);
+		else
+			q->carry = total;
 	}
 }
 
@@ -243,27 +225,28 @@ int queue_start(struct kmw_queue *q, kmw_fill_fn fill, void *arg, unsigned int m
 	sigset_t all, old;
 	int rc;
 
-	memset(q, 0, offsetof(struct kmw_queue, scratch));
+	memset(q, 0, sizeof(*q));
 	q->fill = fill;
 	q->fill_arg = arg;
 	q->block = block;
 	q->max_chunks = max_chunks ? max_chunks : 1;
+	/* a file waits for the pipeline: a deeper queue would only cost memory */
+	if (block && q->max_chunks > 4)
+		q->max_chunks = 4;
 	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	q->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (q->efd < 0 || q->stop_efd < 0) {
 		rc = -errno;
 		goto out_close;
 	}
-	/* a quarter more for the overdraft, at least one chunk */
-	q->overdraft = q->max_chunks / 4 ? q->max_chunks / 4 : 1;
 	pthread_mutex_init(&q->lock, NULL);
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&q->room, &ca);
-		pthread_condattr_destroy(&ca);
+	pthread_cond_init(&q->room, NULL);
+	q->cur = chunk_map();
+	if (!q->cur) {
+		rc = -ENOMEM;
+		pthread_cond_destroy(&q->room);
+		pthread_mutex_destroy(&q->lock);
+		goto out_close;
 	}
 	/* signals belong to the main thread's signalfd, never to the reader */
 	sigfillset(&all);
@@ -271,6 +254,8 @@ int queue_start(struct kmw_queue *q, kmw_fill_fn fill, void *arg, unsigned int m
 	rc = -pthread_create(&q->thread, NULL, reader, q);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
+		chunk_unmap(q->cur);
+		q->cur = NULL;
 		pthread_cond_destroy(&q->room);
 		pthread_mutex_destroy(&q->lock);
 		goto out_close;
@@ -374,7 +359,8 @@ void queue_stop(struct kmw_queue *q)
 	pthread_mutex_destroy(&q->lock);
 	unmap_list(q->head);
 	unmap_list(q->spare);
-	q->head = q->tail = q->spare = NULL;
+	chunk_unmap(q->cur);
+	q->head = q->tail = q->spare = q->cur = NULL;
 	q->count = q->nspare = 0;
 	q->started = false;
 }
