@@ -918,6 +918,37 @@ static void log_record(int type, const char *msg, size_t len, void *arg)
 	fflush(d->record_log);
 }
 
+/*
+ * A daemon killed with SIGKILL leaves its rules, and its state file: one
+ * whose pid is gone and that says it added rules. Those rules are not ours to
+ * keep for good (`kmodwatch rules install` makes such rules, and a daemon
+ * beside them adds none), so they go, and are made again, ours to remove.
+ */
+static void remove_stale_rules(struct daemon *d)
+{
+	char line[256], key[AUDIT_MAX_KEY_LEN + 2] = "";
+	int pid = 0, added = 0, n;
+	FILE *f = fopen(STATE_FILE, "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "pid=%d", &pid) == 1 || sscanf(line, "rules_added=%d", &added) == 1)
+			continue;
+		if (!strncmp(line, "rules_key=", 10))
+			snprintf(key, sizeof(key), "%.*s", (int)strcspn(line + 10, "\n"), line + 10);
+	}
+	fclose(f);
+	if (pid <= 0 || pid == getpid() || added <= 0 || strcmp(key, d->o.key) ||
+	    kill(pid, 0) == 0 || errno != ESRCH)
+		return;
+	n = rules_delete_key(d->ctl, d->o.key);
+	if (n > 0)
+		log_msg(LOG_NOTICE, "removed %d audit rule(s) with key %s that kmodwatchd pid %d "
+			"added and left when it was killed", n, d->o.key, pid);
+	unlink(STATE_FILE);
+}
+
 static int setup_audit(struct daemon *d)
 {
 	struct audit_status st;
@@ -949,6 +980,7 @@ static int setup_audit(struct daemon *d)
 			"running with the rules in place");
 
 	if (!d->o.no_rules) {
+		remove_stale_rules(d);
 		rc = rules_install(&d->rules, d->ctl, d->o.key, &rep);
 		d->rules_added = rep.added;
 		if (rc)
@@ -1066,14 +1098,14 @@ static void write_state(struct daemon *d)
 		return;
 	}
 	fprintf(f, "pid=%d\nsource=%s\noutput=%s\nformat=%s\nstarted=%lld\nupdated=%lld\n"
-		"rules_added=%d\nrecords=%llu\nevents=%llu\nenobufs=%llu\noutput_failures=%llu\n"
+		"rules_added=%d\nrules_key=%s\nrecords=%llu\nevents=%llu\nenobufs=%llu\noutput_failures=%llu\n"
 		"store=%s\nstored=%llu\nstore_failures=%llu\nrecovered=%llu\nkernel_lost=%llu\n"
 		"serial_gaps=%llu\nlate_records=%llu\nqueue_dropped_records=%llu\n"
 		"queue_dropped_calls=%llu\nqueue_peak_bytes=%llu\nqueue_limit_bytes=%llu\n"
 		"enrichment_gave_up=%llu\nrules_removed_by_others=%llu\n",
 		(int)getpid(), d->o.plugin ? "plugin" : source_mode_name(d->src.mode), d->o.output,
 		d->o.format == KMW_FMT_TEXT ? "text" : "json", (long long)d->started,
-		(long long)time(NULL), d->rules_added,
+		(long long)time(NULL), d->rules_added, d->o.key,
 		(unsigned long long)in.records, (unsigned long long)d->events,
 		(unsigned long long)in.enobufs, (unsigned long long)sinks_failed(d),
 		d->o.store ? d->o.store : "none", (unsigned long long)d->stored,

@@ -45,11 +45,17 @@ def kill_and_backfill(live, c):
     a.wait(60)
     b.wait(60)
     time.sleep(1.5)  # auditd writes its log in the background
+    c.eq("SIGKILL: its rules are left", len([r for r in kmwlive.audit_rules()
+                                             if "key=kmodwatch" in r]), 2)
     d2 = live.daemon("--store", db, "--backfill-dir", logdir)
     c.true("restart: the backfill recovered the gap", " recovered" in d2.stderr() and
            " 0 recovered" not in d2.stderr())
+    c.true("restart: the killed daemon's rules taken over",
+           "removed 2 audit rule(s) with key kmodwatch" in d2.stderr())
     time.sleep(0.5)
     d2.stop()
+    c.eq("restart: no rule left after it stops", [r for r in kmwlive.audit_rules()
+                                                  if "key=kmodwatch" in r], [])
     rows = stored_for(db, [a.pid, b.pid])
     keys = [(r[1], r[2]) for r in rows]
     c.eq("every module call stored", len(rows), 4000)
