@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <pthread.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "kmw_serials.h"
 
@@ -41,6 +42,8 @@ struct kmw_source {
 	uint32_t settle_mark;		/* serials below it are at least a tick old */
 	bool settle_valid;
 	size_t pending;			/* a record taken that did not fit the last fill */
+	bool stopping;			/* the queue asked the fill to end ... */
+	struct timespec stop_at;	/* ... at this time */
 	int pending_type;
 	char buf[65536 + 4096];
 };

@@ -120,6 +120,7 @@ int source_open(struct kmw_source *s, enum kmw_source_mode mode, pid_t audit_pid
 	s->settle_mark = 0;
 	s->settle_valid = false;
 	s->pending = 0;
+	s->stopping = false;
 	/* what the kernel held back before we came (its hold queue) is not ours to count */
 	s->since = (int64_t)time(NULL);
 	s->fd = -1;
@@ -183,6 +184,17 @@ static size_t format_line(char *out, int type, const char *msg, size_t len)
 	return n;
 }
 
+/* At the end, what the socket holds is taken, for half a second at most: the
+ * rules are still in place, and a flood would never let it be empty. */
+static bool past_stop(const struct kmw_source *s)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - s->stop_at.tv_sec) * 1000 +
+	       (now.tv_nsec - s->stop_at.tv_nsec) / 1000000 > 500;
+}
+
 /* room a line needs beyond its record: "type=UNKNOWN[NNNNN] msg=" and the newline */
 #define LINE_EXTRA 32
 
@@ -191,7 +203,6 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 	struct kmw_source *s = arg;
 	struct sockaddr_nl from;
 	struct nlmsghdr *nh = (struct nlmsghdr *)s->buf;
-	bool stopping = false;
 	size_t used = 0, len;
 	socklen_t fl;
 	ssize_t n;
@@ -208,7 +219,7 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 			used += format_line(buf + used, type, (char *)NLMSG_DATA(nh), len);
 			continue;
 		}
-		if (!used && !stopping) {
+		if (!used && !s->stopping) {
 			struct pollfd p[2] = {
 				{ .fd = s->fd, .events = POLLIN },
 				{ .fd = stop_fd, .events = POLLIN },
@@ -219,8 +230,13 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 					continue;
 				return -errno;
 			}
-			stopping = p[1].revents != 0;
+			if (p[1].revents) {
+				s->stopping = true;
+				clock_gettime(CLOCK_MONOTONIC, &s->stop_at);
+			}
 		}
+		if (s->stopping && !used && past_stop(s))
+			return 0;
 		fl = sizeof(from);
 		n = recvfrom(s->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
 		if (n < 0) {
@@ -229,7 +245,7 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
 				if (used)
 					return (ssize_t)used;
-				if (stopping)
+				if (s->stopping)
 					return 0;
 				continue;
 			}
