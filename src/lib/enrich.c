@@ -149,15 +149,18 @@ static void resolve_fd(struct kmw_enricher *e, struct kmw_event *ev)
 	snprintf(link, sizeof(link), "%s/%lld/fd/%d", e->proc, (long long)ev->pid, fd);
 	n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0) {
-		ev->path_errno = errno;
+		/* kept: access() and pid_reused() below may change errno */
+		int err = errno;
+
+		ev->path_errno = err;
 		snprintf(dir, sizeof(dir), "%s/%lld", e->proc, (long long)ev->pid);
-		if (errno == EACCES || errno == EPERM)
+		if (err == EACCES || err == EPERM)
 			ev->path_err = KMW_PATH_PERMISSION;
-		else if (access(dir, F_OK) != 0)
-			ev->path_err = KMW_PATH_PROCESS_GONE;
+		else if (access(dir, F_OK) != 0 || err == ESRCH)
+			ev->path_err = KMW_PATH_PROCESS_GONE;	/* gone, or on its way out */
 		else if (pid_reused(e, ev))
 			ev->path_err = KMW_PATH_PID_REUSED;
-		else if (errno == ENOENT)
+		else if (err == ENOENT)
 			ev->path_err = KMW_PATH_FD_CLOSED;
 		else
 			ev->path_err = KMW_PATH_ERROR;
