@@ -360,6 +360,9 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 	j_str(b, &f, "path", ev, &ev->mod_path);
 	j_cstr(b, &f, "path_source", ev->path_err == KMW_PATH_OK ? "proc_fd" : NULL);
 	j_cstr(b, &f, "path_error", enrich_path_err_name(ev->path_err));
+	/* an error none of the named reasons covers: at least which one */
+	if (ev->path_err == KMW_PATH_ERROR && ev->path_errno)
+		j_cstr(b, &f, "path_errno", decode_errno_name(ev->path_errno));
 	if (ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE) {
 		j_str(b, &f, "param_values", ev, &ev->params);
 		j_cstr(b, &f, "param_values_source", params_src_name(ev->params_src));
