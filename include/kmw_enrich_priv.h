@@ -17,6 +17,7 @@ struct kmw_enricher {
 	struct kmw_risk_config risk;
 	struct kmw_analyzer *analyzer;
 	struct kmw_kmod *kmod;	/* NULL when this kernel has no module directory */
+	int reused;		/* the loader's pid given to another process: -1 not looked yet */
 };
 
 #endif

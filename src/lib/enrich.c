@@ -126,9 +126,16 @@ static bool pid_started_after(struct kmw_enricher *e, int64_t pid, int64_t sec)
 	return e->btime + (long long)(start / (unsigned long long)e->hz) > sec + 1;
 }
 
+/*
+ * Looked up once per capture: a pid is handed out again only after the
+ * whole pid space has gone round, so within one capture (well under a
+ * millisecond) the first answer holds.
+ */
 static bool pid_reused(struct kmw_enricher *e, const struct kmw_event *ev)
 {
-	return pid_started_after(e, ev->pid, ev->sec);
+	if (e->reused < 0)
+		e->reused = pid_started_after(e, ev->pid, ev->sec);
+	return e->reused;
 }
 
 static void resolve_fd(struct kmw_enricher *e, struct kmw_event *ev)
@@ -366,8 +373,12 @@ static ssize_t proc_read(struct kmw_enricher *e, int64_t pid, const char *what, 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	while ((size_t)got < cap && (n = read(fd, buf + got, cap - (size_t)got)) > 0)
+	/* these files (cmdline, cgroup) come whole: a short read is their end */
+	while ((size_t)got < cap && (n = read(fd, buf + got, cap - (size_t)got)) > 0) {
 		got += n;
+		if ((size_t)n < cap - (size_t)(got - n))
+			break;
+	}
 	close(fd);
 	return got;
 }
@@ -488,8 +499,12 @@ static void process_context(struct kmw_enricher *e, struct kmw_event *ev)
 	n = proc_link(e, ev->pid, "cwd", buf, sizeof(buf));
 	if (n > 0)
 		event_set_str(ev, &ev->cwd, buf, (size_t)n);
-	/* the whole command line: PROCTITLE keeps only 128 bytes of it */
-	n = proc_read(e, ev->pid, "cmdline", buf, sizeof(buf));
+	/*
+	 * The whole command line, when the record's is missing or cut (the
+	 * kernel keeps 128 bytes of it); a whole one is the record's own, taken
+	 * at the call, and better than what /proc says later.
+	 */
+	n = ev->argc && !ev->argv_truncated ? 0 : proc_read(e, ev->pid, "cmdline", buf, sizeof(buf));
 	if (n > 0) {
 		ev->argc = 0;
 		ev->argv_truncated = (size_t)n == sizeof(buf);
@@ -530,6 +545,7 @@ void enrich_capture(struct kmw_enricher *e, struct kmw_event *ev)
 {
 	if (ev->historical)
 		return;
+	e->reused = -1;
 	if (ev->sc == KMW_SC_FINIT_MODULE)
 		resolve_fd(e, ev);
 	if (ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE)
