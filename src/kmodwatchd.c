@@ -94,6 +94,7 @@ struct daemon {
 	struct kmw_sink *sinks[8];
 	int nsinks;
 	struct kmw_buf body[3];		/* the event in each format, made once per event */
+	struct kmw_buf json[KMW_EVQUEUE_BATCH];	/* a batch's events in JSON: store and outputs */
 	enum kmw_format fmt[8];		/* the format of each sink */
 	bool sink_down[8];		/* a failure was logged; a recovery will be */
 	uint64_t sink_failures;
@@ -650,9 +651,9 @@ static int check_privileges(const struct opts *o)
  * cannot take it (read-only, full, missing) costs the event nothing else: it
  * is counted and the outputs still get it. Returns 1 new, 0 duplicate, <0 error.
  */
-static int store_event(struct daemon *d, const struct kmw_event *ev, const char *boot_id)
+static int store_event(struct daemon *d, const struct kmw_event *ev, const char *boot_id,
+		       const struct kmw_buf *json)
 {
-	struct kmw_buf json;
 	int rc;
 
 	if (!d->o.store)
@@ -662,14 +663,11 @@ static int store_event(struct daemon *d, const struct kmw_event *ev, const char 
 		d->store_failures++;
 		return -ENOENT;
 	}
-	buf_init(&json);
-	if (format_json(&json, ev)) {
-		buf_free(&json);
+	if (!json) {
 		d->store_failures++;
 		return -ENOMEM;
 	}
-	rc = store_insert(d->store, ev, boot_id, json.data, json.len);
-	buf_free(&json);
+	rc = store_insert(d->store, ev, boot_id, json->data, json->len);
 	if (rc < 0) {
 		d->store_failures++;
 		if (d->store_failures == 1 || d->store_failures % 1000 == 0)
@@ -725,23 +723,25 @@ static void on_event(struct kmw_event *ev, void *arg)
 }
 
 /*
- * To every output, in the format each wants, each format made once. A sink
- * that cannot take it now keeps it and retries; nothing here waits on it.
+ * To every output, in the format each wants, each format made once (the JSON
+ * may come made: @json, or NULL). A sink that cannot take it now keeps it and
+ * retries; nothing here waits on it.
  */
-static void deliver(struct daemon *d, const struct kmw_event *ev)
+static void deliver(struct daemon *d, const struct kmw_event *ev, const struct kmw_buf *json)
 {
 	bool made[3] = { false, false, false };
 	struct kmw_sink_stats st;
 	int i, rc;
 
 	d->events++;
+	made[KMW_FMT_JSON] = json != NULL;
 	for (i = 0; i < d->nsinks; i++) {
 		enum kmw_format f = d->fmt[i];
-		struct kmw_buf *b = &d->body[f];
+		const struct kmw_buf *b = f == KMW_FMT_JSON && json ? json : &d->body[f];
 
 		if (!made[f]) {
-			buf_reset(b);
-			if (format_event(b, f, ev)) {
+			buf_reset(&d->body[f]);
+			if (format_event(&d->body[f], f, ev)) {
 				log_msg(LOG_ERR, "out of memory formatting event %llu",
 					(unsigned long long)ev->serial);
 				continue;
@@ -860,7 +860,7 @@ static void on_items(struct kmw_item **items, unsigned int n, void *arg)
 	struct daemon *d = arg;
 	struct kmw_item *it = items[0];
 	uint64_t stored_before = d->stored;
-	bool group;
+	bool group, json, made[KMW_EVQUEUE_BATCH];
 	unsigned int k;
 	int rc, i;
 
@@ -890,8 +890,17 @@ static void on_items(struct kmw_item **items, unsigned int n, void *arg)
 			d->enrich_gaveup++;
 	}
 	group = n > 1 && d->store && store_begin(d->store) == 0;
-	for (k = 0; k < n; k++)
-		store_event(d, &items[k]->ev, boot_of(d, &items[k]->ev));
+	for (i = 0, json = d->store != NULL; i < d->nsinks && !json; i++)
+		json = d->fmt[i] == KMW_FMT_JSON;
+	for (k = 0; k < n; k++) {
+		/* one JSON for the store and the JSON outputs */
+		buf_reset(&d->json[k]);
+		made[k] = json && !format_json(&d->json[k], &items[k]->ev);
+		if (json && !made[k])
+			log_msg(LOG_ERR, "out of memory formatting event %llu",
+				(unsigned long long)items[k]->ev.serial);
+		store_event(d, &items[k]->ev, boot_of(d, &items[k]->ev), made[k] ? &d->json[k] : NULL);
+	}
 	if (group && (rc = store_commit(d->store)) < 0) {
 		d->store_failures += d->stored - stored_before;
 		d->stored = stored_before;
@@ -899,7 +908,7 @@ static void on_items(struct kmw_item **items, unsigned int n, void *arg)
 			"them)", n, store_error(d->store), (unsigned long long)d->store_failures);
 	}
 	for (k = 0; k < n; k++)
-		deliver(d, &items[k]->ev);
+		deliver(d, &items[k]->ev, made[k] ? &d->json[k] : NULL);
 	/* the write-ahead log is copied into the store once the events are out */
 	if (d->store && store_checkpoint(d->store) < 0)
 		log_msg(LOG_ERR, "store checkpoint: %s", store_error(d->store));
@@ -1426,7 +1435,7 @@ static void on_recovered(const struct kmw_event *ev, const char *json, size_t le
 	struct daemon *d = arg;
 
 	d->stored++;
-	deliver(d, ev);
+	deliver(d, ev, NULL);
 }
 
 static void backfill(struct daemon *d)
@@ -1586,6 +1595,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kmodwatchd: cannot create /var/log/kmodwatch: %s\n", strerror(errno));
 	for (i = 0; i < 3; i++)
 		buf_init(&d.body[i]);
+	for (i = 0; i < KMW_EVQUEUE_BATCH; i++)
+		buf_init(&d.json[i]);
 	if (open_sinks(&d)) {
 		status = 1;
 		goto out_sink;
@@ -1707,6 +1718,8 @@ out_sink:
 	}
 	for (i = 0; i < 3; i++)
 		buf_free(&d.body[i]);
+	for (i = 0; i < KMW_EVQUEUE_BATCH; i++)
+		buf_free(&d.json[i]);
 	free_opts(&d.o);
 	return status;
 }
