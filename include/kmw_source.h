@@ -23,6 +23,7 @@ struct kmw_source_stats {
 	uint64_t foreign;	/* messages not from the kernel, ignored */
 	uint64_t lost_events;	/* event serials that never came: lost on the way */
 	uint64_t late;		/* records that came after their serial was counted lost */
+	uint64_t too_long;	/* records longer than a queue chunk: skipped */
 };
 
 /* Called for every audit record on the reading thread; @msg is not NUL-terminated. */

@@ -1047,7 +1047,7 @@ static unsigned int queue_chunks(const struct daemon *d)
 
 /* What came in and what was lost on the way in, from whichever source this is. */
 struct intake {
-	uint64_t records, enobufs, lost_events, late;
+	uint64_t records, enobufs, lost_events, late, too_long;
 	struct kmw_queue_stats q;
 };
 
@@ -1066,6 +1066,7 @@ static struct intake intake(struct daemon *d)
 		in.enobufs = st.enobufs;
 		in.lost_events = st.lost_events;
 		in.late = st.late;
+		in.too_long = st.too_long;
 	}
 	return in;
 }
@@ -1109,7 +1110,7 @@ static void write_state(struct daemon *d)
 	fprintf(f, "pid=%d\nsource=%s\noutput=%s\nformat=%s\nstarted=%lld\nupdated=%lld\n"
 		"rules_added=%d\nrules_key=%s\nrecords=%llu\nevents=%llu\nenobufs=%llu\noutput_failures=%llu\n"
 		"store=%s\nstored=%llu\nstore_failures=%llu\nrecovered=%llu\nkernel_lost=%llu\n"
-		"serial_gaps=%llu\nlate_records=%llu\nqueue_dropped_records=%llu\n"
+		"serial_gaps=%llu\nlate_records=%llu\nrecords_too_long=%llu\nqueue_dropped_records=%llu\n"
 		"queue_dropped_calls=%llu\nqueue_peak_bytes=%llu\nqueue_limit_bytes=%llu\n"
 		"enrichment_gave_up=%llu\nrules_removed_by_others=%llu\n",
 		(int)getpid(), d->o.plugin ? "plugin" : source_mode_name(d->src.mode), d->o.output,
@@ -1120,7 +1121,8 @@ static void write_state(struct daemon *d)
 		d->o.store ? d->o.store : "none", (unsigned long long)d->stored,
 		(unsigned long long)d->store_failures, (unsigned long long)d->recovered,
 		(unsigned long long)d->kernel_lost, (unsigned long long)in.lost_events,
-		(unsigned long long)in.late, (unsigned long long)in.q.dropped_lines,
+		(unsigned long long)in.late, (unsigned long long)in.too_long,
+		(unsigned long long)in.q.dropped_lines,
 		(unsigned long long)in.q.dropped_calls,
 		(unsigned long long)in.q.peak_chunks * KMW_QUEUE_CHUNK,
 		(unsigned long long)queue_chunks(d) * KMW_QUEUE_CHUNK,

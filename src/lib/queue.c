@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* queue.c - read an input on a thread of its own into a bounded queue, counting what overflows */
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,6 @@
 
 /* chunks kept mapped when drained (2 MiB): a steady stream maps nothing */
 #define SPARE_CHUNKS 8
-
 
 static void wake(int efd)
 {
@@ -244,25 +242,24 @@ int queue_start(struct kmw_queue *q, kmw_fill_fn fill, void *arg, unsigned int m
 	q->cur = chunk_map();
 	if (!q->cur) {
 		rc = -ENOMEM;
-		pthread_cond_destroy(&q->room);
-		pthread_mutex_destroy(&q->lock);
-		goto out_close;
+		goto out_destroy;
 	}
 	/* signals belong to the main thread's signalfd, never to the reader */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = -pthread_create(&q->thread, NULL, reader, q);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		chunk_unmap(q->cur);
-		q->cur = NULL;
-		pthread_cond_destroy(&q->room);
-		pthread_mutex_destroy(&q->lock);
-		goto out_close;
-	}
+	if (rc)
+		goto out_unmap;
 	q->started = true;
 	return 0;
 
+out_unmap:
+	chunk_unmap(q->cur);
+	q->cur = NULL;
+out_destroy:
+	pthread_cond_destroy(&q->room);
+	pthread_mutex_destroy(&q->lock);
 out_close:
 	if (q->efd >= 0)
 		close(q->efd);

@@ -164,17 +164,21 @@ static void account(struct kmw_source *s, const char *msg, size_t len)
  * One record as a log line. The kernel escapes what it takes from processes,
  * except the text of user messages: a newline or NUL there must not end the line.
  */
-static size_t format_line(char *out, int type, const char *msg, size_t len)
+static size_t format_line(char *out, size_t cap, int type, const char *msg, size_t len)
 {
 	const char *name = audit_msg_type_to_name(type);
+	char head[64];
 	size_t n, i;
 
 	while (len && (msg[len - 1] == '\0' || msg[len - 1] == '\n'))
 		len--;
 	if (name)
-		n = (size_t)sprintf(out, "type=%s msg=", name);
+		n = (size_t)snprintf(head, sizeof(head), "type=%s msg=", name);
 	else
-		n = (size_t)sprintf(out, "type=UNKNOWN[%d] msg=", type);
+		n = (size_t)snprintf(head, sizeof(head), "type=UNKNOWN[%d] msg=", type);
+	if (n >= sizeof(head) || n + len + 1 > cap)
+		return 0;
+	memcpy(out, head, n);
 	memcpy(out + n, msg, len);
 	for (i = n; i < n + len; i++)
 		if (out[i] == '\n' || out[i] == '\0')
@@ -195,9 +199,6 @@ static bool past_stop(const struct kmw_source *s)
 	       (now.tv_nsec - s->stop_at.tv_nsec) / 1000000 > 500;
 }
 
-/* room a line needs beyond its record: "type=UNKNOWN[NNNNN] msg=" and the newline */
-#define LINE_EXTRA 32
-
 ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 {
 	struct kmw_source *s = arg;
@@ -213,10 +214,19 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 			/* taken last time, with no room left for it */
 			len = s->pending;
 			type = s->pending_type;
-			if (len + LINE_EXTRA > cap - used)
-				return (ssize_t)used;
+			n = (ssize_t)format_line(buf + used, cap - used, type, (char *)NLMSG_DATA(nh), len);
+			if (!n) {
+				if (used)
+					return (ssize_t)used;
+				/* longer than a whole chunk: no record is; count it, skip it */
+				s->pending = 0;
+				pthread_mutex_lock(&s->lock);
+				s->stats.too_long++;
+				pthread_mutex_unlock(&s->lock);
+				continue;
+			}
 			s->pending = 0;
-			used += format_line(buf + used, type, (char *)NLMSG_DATA(nh), len);
+			used += (size_t)n;
 			continue;
 		}
 		if (!used && !s->stopping) {
