@@ -63,7 +63,8 @@ void store_defer_checkpoints(struct kmw_store *s);
 
 /**
  * store_checkpoint - copy the write-ahead log into the store once it has
- * grown past SQLite's usual threshold. Returns 0 or -errno.
+ * grown past a quarter of SQLite's usual threshold (short pauses, often).
+ * Returns 0 or -errno.
  */
 int store_checkpoint(struct kmw_store *s);
 
