@@ -124,6 +124,8 @@ static void serials_header(void **state)
 	assert_false(serials_of_record(bad, sizeof(bad) - 1, &serial, &sec));
 	assert_false(serials_of_record("audit(1.2)", 10, &serial, &sec));
 	assert_false(serials_of_record("type=x", 6, &serial, &sec));
+	/* found by fuzz_records: seconds long enough to overflow */
+	assert_false(serials_of_record("audit(89766666666666666666.1:2): ", 33, &serial, &sec));
 }
 
 #define CALL "type=SYSCALL msg=audit(1795818230.329:%u): arch=c000003e syscall=313 " \

@@ -73,7 +73,8 @@ bool serials_of_record(const char *msg, size_t len, uint32_t *serial, int64_t *s
 	/* "audit(" SEC "." MS ":" SERIAL ")" */
 	if (end - p < 6 || memcmp(p, "audit(", 6))
 		return false;
-	for (p += 6; p < end && *p >= '0' && *p <= '9'; p++)
+	/* a time past year 33658 is no audit timestamp, and must not overflow */
+	for (p += 6; p < end && *p >= '0' && *p <= '9' && sv < 1000000000000LL; p++)
 		sv = sv * 10 + (*p - '0');
 	if (p >= end || *p != '.')
 		return false;

@@ -2,12 +2,14 @@
 /* fuzz_records.c - libFuzzer: audit record text -> lines -> auparse -> event -> every formatter */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kmw_buf.h"
 #include "kmw_filter.h"
 #include "kmw_format.h"
 #include "kmw_lines.h"
+#include "kmw_serials.h"
 #include "kmw_parse.h"
 #include "kmw_risk.h"
 #include "kmw_store.h"
@@ -55,5 +57,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lines_push(&lines, (const char *)data + half, size - half);
 	lines_finish(&lines);
 	parse_free(p);
+	/* what the queue counts when it drops this input */
+	{
+		uint64_t n;
+
+		lines_count_calls((const char *)data, size, &n);
+	}
+	/* the serial of every record header in it */
+	{
+		struct kmw_serials *t = calloc(1, sizeof(*t));
+		const char *q = (const char *)data, *end = q + size;
+		uint32_t serial;
+		int64_t sec;
+
+		while (t && (q = memmem(q, (size_t)(end - q), "audit(", 6))) {
+			if (serials_of_record(q, (size_t)(end - q), &serial, &sec))
+				serials_see(t, serial);
+			q++;
+		}
+		if (t)
+			serials_settle(t, t->top);
+		free(t);
+	}
 	return 0;
 }

@@ -16,7 +16,7 @@ set -e
 clang $cflags -o "$work/fuzz_records" "$top/tests/fuzz/fuzz_records.c" \
 	"$lib"/buf.c "$lib"/decode.c "$lib"/event.c "$lib"/format.c "$lib"/lines.c "$lib"/parse.c \
 	"$lib"/risk.c "$lib"/filter.c "$lib"/store.c "$lib"/enrich.c "$lib"/enrich_file.c \
-	"$lib"/modfile.c "$lib"/sysfs.c $libs
+	"$lib"/modfile.c "$lib"/sysfs.c "$lib"/serials.c $libs
 clang $cflags -o "$work/fuzz_modfile" "$top/tests/fuzz/fuzz_modfile.c" "$lib"/modfile.c $libs
 set +e
 
