@@ -63,7 +63,9 @@ read -r q_t q_m < <(measure query "$runs" /dev/null "$build/src/kmodwatch" query
 qcheck=$(python3 "$here/answer_key.py" "$dir/query.out" "$truth" | tail -n1)
 # LAUREL takes some 20 s: one run
 read -r la_t la_m < <(measure laurel 1 "$log" laurel --config "$dir/laurel.toml")
-read -r p_t p_m < <(measure plugin "$runs" "$log" "$build/src/kmodwatchd" --plugin --foreground --output "$dir/plugin.json")
+# LAUREL keeps no store, and the machine's own store and audit logs are none of the bench's
+read -r p_t p_m < <(measure plugin "$runs" "$log" "$build/src/kmodwatchd" --plugin --foreground \
+	--output "$dir/plugin.json" --store none --backfill-dir none)
 pcheck=$(python3 "$here/answer_key.py" "$dir/plugin.json" "$truth" | tail -n1)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
