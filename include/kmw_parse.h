@@ -58,12 +58,6 @@ int parse_feed(struct kmw_parser *p, const char *data, size_t len);
 int parse_feed_line(struct kmw_parser *p, const char *line, size_t len);
 
 /**
- * parse_feed_record - frame one netlink record (@type, payload @msg of @len
- * bytes) the way auditd writes it, and feed it. Returns 0 or -errno.
- */
-int parse_feed_record(struct kmw_parser *p, int type, const char *msg, size_t len);
-
-/**
  * parse_age - complete events that waited long enough for more records.
  */
 void parse_age(struct kmw_parser *p);

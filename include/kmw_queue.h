@@ -30,9 +30,7 @@ struct kmw_chunk {
 typedef ssize_t (*kmw_fill_fn)(void *arg, char *buf, size_t cap, int stop_fd);
 
 struct kmw_queue_stats {
-	uint64_t bytes_in;
-	uint64_t dropped_bytes;		/* read but no room: lost */
-	uint64_t dropped_lines;		/* the records lost */
+	uint64_t dropped_lines;		/* read but no room: the records lost */
 	uint64_t dropped_calls;		/* ... of them, SYSCALL records of module syscalls */
 	uint64_t overflows;		/* times the queue was full */
 	unsigned int peak_chunks;	/* the most chunks queued at once */

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -20,14 +21,10 @@ enum kmw_source_mode {
 struct kmw_source_stats {
 	uint64_t records;
 	uint64_t enobufs;	/* receive-queue overruns: records the kernel dropped for us */
-	uint64_t foreign;	/* messages not from the kernel, ignored */
 	uint64_t lost_events;	/* event serials that never came: lost on the way */
 	uint64_t late;		/* records that came after their serial was counted lost */
 	uint64_t too_long;	/* records longer than a queue chunk: skipped */
 };
-
-/* Called for every audit record on the reading thread; @msg is not NUL-terminated. */
-typedef void (*kmw_record_cb)(int type, const char *msg, size_t len, void *arg);
 
 struct kmw_source {
 	int fd;
@@ -35,8 +32,7 @@ struct kmw_source {
 	bool own_pid;			/* we registered as the audit daemon */
 	int rcvbuf;			/* receive buffer granted, bytes */
 	int64_t since;			/* serials are tracked from the first record this new */
-	kmw_record_cb hook;		/* optional: each record as received */
-	void *hook_arg;
+	FILE *record_log;		/* optional: every record's line is appended here too */
 	pthread_mutex_t lock;		/* stats and serials: the reader writes, others read */
 	struct kmw_source_stats stats;
 	struct kmw_serials serials;
@@ -71,7 +67,8 @@ int source_open(struct kmw_source *s, enum kmw_source_mode mode, pid_t audit_pid
  * source_fill - a kmw_fill_fn (see kmw_queue.h) for @arg, a struct kmw_source:
  * the records waiting, as audit log lines ("type=NAME msg=audit(...): ...\n"),
  * waiting for the first. Records are counted, their serials tracked, and
- * s->hook called; ENOBUFS is counted, not returned. Runs on one thread only.
+ * their lines also written to s->record_log when set; ENOBUFS is counted, not
+ * returned. Runs on one thread only.
  */
 ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd);
 

@@ -914,19 +914,6 @@ static void on_items(struct kmw_item **items, unsigned int n, void *arg)
 		log_msg(LOG_ERR, "store checkpoint: %s", store_error(d->store));
 }
 
-/* --record-log: on the reading thread, every record as it came */
-static void log_record(int type, const char *msg, size_t len, void *arg)
-{
-	struct daemon *d = arg;
-	const char *name = audit_msg_type_to_name(type);
-
-	if (name)
-		fprintf(d->record_log, "type=%s msg=%.*s\n", name, (int)len, msg);
-	else
-		fprintf(d->record_log, "type=UNKNOWN[%d] msg=%.*s\n", type, (int)len, msg);
-	fflush(d->record_log);
-}
-
 /*
  * A daemon killed with SIGKILL leaves its rules, and its state file: one
  * whose pid is gone and that says it added rules. Those rules are not ours to
@@ -1012,10 +999,8 @@ static int setup_audit(struct daemon *d)
 			strerror(-rc));
 		return -1;
 	}
-	if (d->record_log) {
-		d->src.hook = log_record;
-		d->src.hook_arg = d;
-	}
+	/* the reader writes it, the lines it makes of the records */
+	d->src.record_log = d->record_log;
 	return 0;
 }
 

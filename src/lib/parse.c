@@ -353,27 +353,6 @@ int parse_feed_line(struct kmw_parser *p, const char *line, size_t len)
 	return parse_feed(p, p->line, len + 1);
 }
 
-int parse_feed_record(struct kmw_parser *p, int type, const char *msg, size_t len)
-{
-	const char *tname = audit_msg_type_to_name(type);
-	int n;
-
-	/* the kernel's payload may end in NUL or newline; auparse wants one line */
-	while (len && (msg[len - 1] == '\0' || msg[len - 1] == '\n'))
-		len--;
-	if (len > MAX_AUDIT_MESSAGE_LENGTH)
-		len = MAX_AUDIT_MESSAGE_LENGTH;
-	if (tname)
-		n = snprintf(p->line, sizeof(p->line), "type=%s msg=%.*s\n", tname, (int)len, msg);
-	else
-		n = snprintf(p->line, sizeof(p->line), "type=UNKNOWN[%d] msg=%.*s\n", type, (int)len, msg);
-	if (n < 0)
-		return -EINVAL;
-	if ((size_t)n >= sizeof(p->line))
-		n = sizeof(p->line) - 1;
-	return parse_feed(p, p->line, (size_t)n);
-}
-
 void parse_age(struct kmw_parser *p)
 {
 	auparse_feed_age_events(p->au);

@@ -78,7 +78,6 @@ static void drop(struct kmw_queue *q, const char *data, size_t n)
 	uint64_t lines, calls = lines_count_calls(data, n, &lines);
 
 	q->stats.overflows++;
-	q->stats.dropped_bytes += n;
 	q->stats.dropped_lines += lines;
 	q->stats.dropped_calls += calls;
 	q->gap = true;
@@ -201,9 +200,6 @@ static void *reader(void *arg)
 			wake(q->efd);
 			return NULL;
 		}
-		pthread_mutex_lock(&q->lock);
-		q->stats.bytes_in += (uint64_t)n;
-		pthread_mutex_unlock(&q->lock);
 		total = q->carry + (size_t)n;
 		cut = whole_lines(q->cur->data + q->carry, (size_t)n);
 		cut = cut ? q->carry + cut : 0;

@@ -199,6 +199,14 @@ static bool past_stop(const struct kmw_source *s)
 	       (now.tv_nsec - s->stop_at.tv_nsec) / 1000000 > 500;
 }
 
+/* The lines made go to the queue; the record log gets them whole, now. */
+static ssize_t hand_over(struct kmw_source *s, size_t used)
+{
+	if (s->record_log)
+		fflush(s->record_log);
+	return (ssize_t)used;
+}
+
 ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 {
 	struct kmw_source *s = arg;
@@ -217,7 +225,7 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 			n = (ssize_t)format_line(buf + used, cap - used, type, (char *)NLMSG_DATA(nh), len);
 			if (!n) {
 				if (used)
-					return (ssize_t)used;
+					return hand_over(s, used);
 				/* longer than a whole chunk: no record is; count it, skip it */
 				s->pending = 0;
 				pthread_mutex_lock(&s->lock);
@@ -226,6 +234,8 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 				continue;
 			}
 			s->pending = 0;
+			if (s->record_log)
+				fwrite(buf + used, 1, (size_t)n, s->record_log);
 			used += (size_t)n;
 			continue;
 		}
@@ -254,7 +264,7 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
 				if (used)
-					return (ssize_t)used;
+					return hand_over(s, used);
 				if (s->stopping)
 					return 0;
 				continue;
@@ -267,14 +277,11 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 				grow_rcvbuf(s);
 				continue;
 			}
-			return used ? (ssize_t)used : -errno;
+			return used ? hand_over(s, used) : -errno;
 		}
-		if (from.nl_pid != 0) {
-			pthread_mutex_lock(&s->lock);
-			s->stats.foreign++;
-			pthread_mutex_unlock(&s->lock);
+		/* only the kernel's messages are records */
+		if (from.nl_pid != 0)
 			continue;
-		}
 		/*
 		 * The kernel sends one record per datagram, and sets nlmsg_len of a
 		 * record to the payload length alone (a historical quirk that
@@ -289,8 +296,6 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 		if (len > (size_t)n - NLMSG_HDRLEN)
 			len = (size_t)n - NLMSG_HDRLEN;
 		account(s, (char *)NLMSG_DATA(nh), len);
-		if (s->hook)
-			s->hook(nh->nlmsg_type, (char *)NLMSG_DATA(nh), len, s->hook_arg);
 		s->pending = len;
 		s->pending_type = nh->nlmsg_type;
 	}
@@ -306,8 +311,6 @@ void source_tick(struct kmw_source *s, bool all)
 		s->settle_mark = s->serials.top;
 		s->settle_valid = true;
 	}
-	s->stats.lost_events = s->serials.lost;
-	s->stats.late = s->serials.late;
 	pthread_mutex_unlock(&s->lock);
 }
 
