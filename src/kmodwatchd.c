@@ -274,6 +274,22 @@ static int parse_bool(const char *v, bool *out)
 	return 0;
 }
 
+/* The options that take a number: where it goes, and the values taken. */
+static const struct {
+	int c;
+	size_t field;
+	unsigned long min, max;
+	const char *forms;
+} numbers[] = {
+	{ 1002, offsetof(struct opts, rotate_mb), 0, 100000, "a number from 0 to 100000" },
+	{ 1003, offsetof(struct opts, rotate_keep), 0, 100000, "a number from 0 to 100000" },
+	{ 1014, offsetof(struct opts, stats_interval), 0, 100000, "a number from 0 to 100000" },
+	{ 1015, offsetof(struct opts, queue_mb), 1, 4096, "a number of megabytes from 1 to 4096" },
+	{ 1016, offsetof(struct opts, priority_boost), 0, 20, "a number from 0 to 20" },
+	{ 'a', offsetof(struct opts, retention_days), 0, 1000000, "a number from 0 to 1000000" },
+	{ 'z', offsetof(struct opts, retention_mb), 0, 1000000, "a number from 0 to 1000000" },
+};
+
 /*
  * Apply option @c with value @v. @where prefixes error messages ("kmodwatchd"
  * or "FILE:LINE"); @name is the long name, for them. Returns 0, or -EINVAL
@@ -282,8 +298,23 @@ static int parse_bool(const char *v, bool *out)
 static int apply_option(struct opts *o, int c, const char *name, const char *v, const char *where)
 {
 	const char *forms = NULL;
+	size_t i;
 	bool b;
 
+	for (i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+		char *end;
+		unsigned long n;
+
+		if (numbers[i].c != c)
+			continue;
+		n = strtoul(v, &end, 10);
+		if (*v && !*end && n >= numbers[i].min && n <= numbers[i].max) {
+			*(unsigned int *)((char *)o + numbers[i].field) = (unsigned int)n;
+			return 0;
+		}
+		forms = numbers[i].forms;
+		goto bad;
+	}
 	switch (c) {
 	case 'f': case 'R': case 'P': case 1011: case 1013:
 		if (parse_bool(v, &b)) {
@@ -305,37 +336,6 @@ static int apply_option(struct opts *o, int c, const char *name, const char *v, 
 	case 1012: o->user = v; return 0;
 	case 1004: o->output_group = v; return 0;
 	case 1009: o->syslog_app = v; return 0;
-	case 1002: case 1003: case 1014: {
-		char *end;
-		unsigned long n = strtoul(v, &end, 10);
-
-		if (*v && !*end && n <= 100000) {
-			if (c == 1002)
-				o->rotate_mb = (unsigned int)n;
-			else if (c == 1003)
-				o->rotate_keep = (unsigned int)n;
-			else
-				o->stats_interval = (unsigned int)n;
-			return 0;
-		}
-		forms = "a number from 0 to 100000";
-		break;
-	}
-	case 1015: case 1016: {
-		char *end;
-		unsigned long n = strtoul(v, &end, 10);
-
-		if (c == 1015 && *v && !*end && n >= 1 && n <= 4096) {
-			o->queue_mb = (unsigned int)n;
-			return 0;
-		}
-		if (c == 1016 && *v && !*end && n <= 20) {
-			o->priority_boost = (unsigned int)n;
-			return 0;
-		}
-		forms = c == 1015 ? "a number of megabytes from 1 to 4096" : "a number from 0 to 20";
-		break;
-	}
 	case 1005:
 		if ((!strncmp(v, "unix:", 5) || !strncmp(v, "udp:", 4) || !strncmp(v, "tcp:", 4)) &&
 		    o->nsyslog < 4) {
@@ -380,21 +380,6 @@ static int apply_option(struct opts *o, int c, const char *name, const char *v, 
 			return 0;
 		forms = "auto, multicast or unicast";
 		break;
-	case 'a':
-	case 'z': {
-		char *end;
-		unsigned long n = strtoul(v, &end, 10);
-
-		if (*v && !*end && n <= 1000000) {
-			if (c == 'a')
-				o->retention_days = (unsigned int)n;
-			else
-				o->retention_mb = (unsigned int)n;
-			return 0;
-		}
-		forms = "a number from 0 to 1000000";
-		break;
-	}
 	case 'r':
 		if (!risk_config_set(&o->risk, v))
 			return 0;
@@ -411,6 +396,7 @@ static int apply_option(struct opts *o, int c, const char *name, const char *v, 
 		forms = "nothing: not a known option";
 		break;
 	}
+bad:
 	fprintf(stderr, "%s: bad %s '%s': takes %s\n", where, name, v ? v : "", forms);
 	return -EINVAL;
 }
