@@ -114,6 +114,10 @@ class Live:
                                        plugins=os.path.join(d, "plugins.d")))
         os.chmod(os.path.join(d, "auditd.conf"), 0o600)
         self.auditd_log = os.path.join(d, "audit.log")
+        # as every auditd set-up does (-b 8192 in audit.rules): the kernel's default backlog
+        # of 64 fills in a flood, and a caller that then misses the kernel's wakeup sleeps
+        # the whole backlog_wait_time (60 s); close() puts the old limit back
+        sh("auditctl", "-b", "8192", check=False)
         p = self.spawn(["auditd", "-n", "-c", d], stdout=subprocess.DEVNULL,
                        stderr=open(os.path.join(d, "auditd.err"), "w"))
         deadline = time.time() + 10
@@ -162,6 +166,11 @@ class Live:
         if st.get("enabled") != self.before.get("enabled") and st.get("enabled") != 2:
             log("restore: enabled %s -> %s" % (st.get("enabled"), self.before.get("enabled")))
             sh("auditctl", "-e", str(self.before.get("enabled")), check=False)
+        st = audit_status()
+        if st.get("backlog_limit") != self.before.get("backlog_limit") and st.get("enabled") != 2:
+            log("restore: backlog_limit %s -> %s" % (st.get("backlog_limit"),
+                                                     self.before.get("backlog_limit")))
+            sh("auditctl", "-b", str(self.before.get("backlog_limit")), check=False)
         st = audit_status()
         if st.get("pid") != self.before.get("pid"):
             errors.append("audit pid is %s, was %s" % (st.get("pid"), self.before.get("pid")))
