@@ -21,6 +21,14 @@ MODCALL32 = os.path.join(BUILD, "tests", "modcall32")
 LOCK = "/run/lock/kmodwatch-live-tests.lock"
 
 
+def generator():
+    """The audit log generator the tests use (KMW_GEN_AUDIT_LOG, else shared/ beside the project)."""
+    gen = os.environ.get("KMW_GEN_AUDIT_LOG", os.path.join(SRC, "..", "shared", "bench", "gen-audit-log"))
+    if not os.path.exists(gen):
+        raise RuntimeError("the log generator is not at %s" % gen)
+    return gen
+
+
 def shutil_which(name):
     import shutil
     return shutil.which(name)

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test_intake.c - what comes in and what is lost on the way: serials, the queue's overflow */
 #include <setjmp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -210,6 +212,125 @@ static void queue_counts_what_it_drops(void **state)
 	free(q);
 }
 
+/*
+ * The reader's chunk is the pipeline's once published: it may be drained and
+ * unmapped at once, so what is left of a partial line must be copied out of
+ * it before. This test makes that moment certain. mmap is wrapped
+ * (-Wl,--wrap=mmap): when the reader maps a chunk for the eleventh time, ten
+ * chunks were published, and the pipeline now takes all of them, unmapping
+ * those past the spares, before the reader goes on. A reader that still
+ * reads the chunk it handed over dies here.
+ */
+void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned int maps;
+	bool armed, drain, drained;
+} hook = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false, false, false };
+
+void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	pthread_mutex_lock(&hook.lock);
+	if (hook.armed && len == sizeof(struct kmw_chunk) && ++hook.maps == 11) {
+		hook.drain = true;
+		pthread_cond_broadcast(&hook.cond);
+		while (!hook.drained)
+			pthread_cond_wait(&hook.cond, &hook.lock);
+	}
+	pthread_mutex_unlock(&hook.lock);
+	return __real_mmap(addr, len, prot, flags, fd, off);
+}
+
+/* A stream of numbered lines, read in whole chunks: every read ends inside a line. */
+struct stream {
+	char line[64];
+	size_t at, len;
+	unsigned int n, total;
+};
+
+static ssize_t fill_stream(void *arg, char *buf, size_t cap, int stop_fd)
+{
+	struct stream *s = arg;
+	size_t used = 0, k;
+
+	(void)stop_fd;
+	while (used < cap) {
+		if (s->at == s->len) {
+			if (s->n == s->total)
+				break;
+			s->len = (size_t)snprintf(s->line, sizeof(s->line),
+						  "type=PROCTITLE msg=audit(1.1:%u): proctitle=41\n", s->n++);
+			s->at = 0;
+		}
+		k = s->len - s->at < cap - used ? s->len - s->at : cap - used;
+		memcpy(buf + used, s->line + s->at, k);
+		s->at += k;
+		used += k;
+	}
+	return (ssize_t)used;
+}
+
+/* Check that the chunk holds the next lines, whole and in order. */
+static void take_lines(const struct kmw_chunk *c, unsigned int *expect)
+{
+	const char *p = c->data, *end = c->data + c->len, *nl;
+	unsigned int v;
+
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		assert_non_null(nl);
+		assert_int_equal(sscanf(p, "type=PROCTITLE msg=audit(1.1:%u):", &v), 1);
+		assert_int_equal(v, *expect);
+		(*expect)++;
+	}
+}
+
+static void queue_partial_line_after_handover(void **state)
+{
+	struct kmw_queue *q = calloc(1, sizeof(*q));
+	struct stream s = { .total = 100000 };	/* about 20 chunks */
+	struct kmw_chunk *c;
+	unsigned int expect = 0;
+	int rc;
+
+	(void)state;
+	assert_non_null(q);
+	pthread_mutex_lock(&hook.lock);
+	hook.armed = true;
+	pthread_mutex_unlock(&hook.lock);
+	assert_int_equal(queue_start(q, fill_stream, &s, 64, false), 0);
+	pthread_mutex_lock(&hook.lock);
+	while (!hook.drain)
+		pthread_cond_wait(&hook.cond, &hook.lock);
+	pthread_mutex_unlock(&hook.lock);
+	/* the reader waits in mmap: take every chunk it published */
+	while (queue_peek(q, &c) > 0) {
+		take_lines(c, &expect);
+		queue_release(q);
+	}
+	assert_true(expect > 0);
+	pthread_mutex_lock(&hook.lock);
+	hook.drained = true;
+	hook.armed = false;
+	pthread_cond_broadcast(&hook.cond);
+	pthread_mutex_unlock(&hook.lock);
+	while ((rc = queue_peek(q, &c)) >= 0) {
+		if (!rc) {
+			usleep(1000);
+			continue;
+		}
+		take_lines(c, &expect);
+		queue_release(q);
+	}
+	assert_int_equal(expect, s.total);
+	assert_int_equal(queue_stats(q).dropped_lines, 0);
+	queue_stop(q);
+	free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +343,7 @@ int main(void)
 		cmocka_unit_test(serials_header),
 		cmocka_unit_test(count_calls),
 		cmocka_unit_test(queue_counts_what_it_drops),
+		cmocka_unit_test(queue_partial_line_after_handover),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -157,18 +157,43 @@ static size_t whole_lines(const char *buf, size_t len)
 	return nl ? (size_t)(nl - buf) + 1 : 0;
 }
 
-/* The reader's chunk is taken, dropped or copied: what is left of it starts the next. */
-static void next_chunk(struct kmw_queue *q, bool moved, size_t cut, size_t total)
+/* A chunk the reader took and no longer needs goes back to the spares. */
+static void give_back(struct kmw_queue *q, struct kmw_chunk *c)
 {
-	struct kmw_chunk *old = q->cur;
-
-	if (moved) {
-		q->cur = take_chunk(q);
-		memcpy(q->cur->data, old->data + cut, total - cut);
-	} else {
-		memmove(old->data, old->data + cut, total - cut);
+	pthread_mutex_lock(&q->lock);
+	if (q->nspare < SPARE_CHUNKS) {
+		c->next = q->spare;
+		q->spare = c;
+		q->nspare++;
+		c = NULL;
 	}
-	q->carry = total - cut;
+	pthread_mutex_unlock(&q->lock);
+	chunk_unmap(c);
+}
+
+/*
+ * Queue the whole lines of the reader's chunk (its first @cut of @total
+ * bytes); the rest, a partial line, starts the next chunk. A chunk handed over
+ * is the pipeline's from that moment (it may be drained and unmapped before
+ * publish even returns), so the rest is copied out of it first.
+ */
+static void hand_over(struct kmw_queue *q, size_t cut, size_t total)
+{
+	struct kmw_chunk *old = q->cur, *next = NULL;
+	size_t rest = total - cut;
+
+	if (rest) {
+		next = take_chunk(q);
+		memcpy(next->data, old->data + cut, rest);
+	}
+	if (publish(q, cut)) {
+		q->cur = next ? next : take_chunk(q);
+	} else if (next) {
+		/* copied into the tail, or dropped: the old chunk is still ours, and spare */
+		q->cur = next;
+		give_back(q, old);
+	}
+	q->carry = rest;
 }
 
 static void *reader(void *arg)
@@ -207,7 +232,7 @@ static void *reader(void *arg)
 		if (!cut && total == KMW_QUEUE_CHUNK)
 			cut = total;
 		if (cut)
-			next_chunk(q, publish(q, cut), cut, total);
+			hand_over(q, cut, total);
 		else
 			q->carry = total;
 	}
