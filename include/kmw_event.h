@@ -43,6 +43,7 @@ enum kmw_path_err {
 	KMW_PATH_PERMISSION,
 	KMW_PATH_BAD_FD,
 	KMW_PATH_ERROR,
+	KMW_PATH_NOT_RECORDED,		/* read from a log: the fd's file is not in the records */
 };
 
 /* Where the module file (path and facts) came from, most trusted first. */
@@ -141,6 +142,10 @@ struct kmw_event {
 	uint32_t risk_reasons;		/* bit per enum kmw_risk_reason */
 	int risk_level;			/* enum kmw_risk_level */
 
+	/* what was odd in the records themselves (a field twice, ...): static strings */
+	unsigned int nnotes;
+	const char *notes[8];
+
 	/* enrichment that a bound or a failure cut short: static strings */
 	unsigned int nskipped;
 	const char *skipped[8];
@@ -179,6 +184,11 @@ int event_add_arg(struct kmw_event *ev, const char *p, size_t len);
  * event_skip - note that some enrichment was not done, and why (a static string).
  */
 void event_skip(struct kmw_event *ev, const char *what);
+
+/**
+ * event_note - note that the records of @ev were odd, and how (a static string); once each.
+ */
+void event_note(struct kmw_event *ev, const char *what);
 
 /**
  * event_release - close the fd and free the image an event may hold.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* kmw_lines.h - audit log text in chunks: lines checked, module events prefiltered, fed to parse */
+/* kmw_lines.h - audit log text in chunks: lines checked, the records of module events picked out */
 #ifndef KMW_LINES_H
 #define KMW_LINES_H
 
@@ -7,50 +7,115 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kmw_parse.h"
+/* The longest record line taken: auditd writes at most MAX_AUDIT_MESSAGE_LENGTH and a header. */
+#define KMW_LINE_MAX 16384
 
 /* Records of one event come within this many lines of its SYSCALL record. */
 #define KMW_OPEN_WINDOW 65536
-#define KMW_OPEN_MAX 256
+/* Module events open at once, at most; past it the oldest is completed. */
+#define KMW_OPEN_MAX 64
+/* An event id: node= (up to what libauparse reads of it) and "SEC.MS:SERIAL". */
+#define KMW_ID_MAX 400
+/* Records kept in case a SYSCALL record that comes after them is a module call's. */
+#define KMW_EARLY_MAX 8
+#define KMW_EARLY_LINE 4096
+/* Bad lines reported one by one; the rest are only counted. */
+#define KMW_BAD_SHOWN 20
 
 struct kmw_lines_stats {
 	uint64_t lines;
 	uint64_t bad_lines;	/* not an audit record: counted, reported, skipped */
-	uint64_t passed;	/* lines handed to the parser */
-	uint64_t evicted;	/* open module events dropped from the window before their end */
+	uint64_t passed;	/* records handed on */
+	uint64_t evicted;	/* open module events completed for want of room or time */
+	uint64_t early;		/* records that came before their SYSCALL record, kept */
 };
 
-/* Called once per bad line, with its number (from 1) and a short reason. */
-typedef void (*kmw_bad_line_cb)(uint64_t lineno, const char *reason, const char *line,
-				size_t len, void *arg);
+/*
+ * Where the records of module events go, in order: @record gets one record
+ * line (without its newline), and @settle is told when no module event is
+ * open any more, so that whatever completes events may complete them now.
+ * @abandon is told that the input was cut while the event @id
+ * ("SEC.MS:SERIAL", after "NODE " when there is a node) was open: it must not
+ * come out. Any of them may be NULL.
+ */
+struct kmw_lines_ops {
+	void (*record)(void *arg, const char *line, size_t len);
+	void (*settle)(void *arg);
+	void (*abandon)(void *arg, const char *id, size_t len);
+};
+
+/*
+ * Told of a line that is not an audit record: which input (a file name, or
+ * "stdin"), its number there (from 1) and why. The first KMW_BAD_SHOWN bad
+ * lines come one by one, then one more with the reason KMW_BAD_MORE; the rest
+ * are only counted.
+ */
+typedef void (*kmw_bad_line_fn)(void *arg, const char *input, uint64_t lineno, const char *why,
+				const char *line, size_t len);
+
+#define KMW_BAD_MORE "more bad lines follow: counted, not shown one by one"
 
 struct kmw_open_id {
-	char id[96];		/* node and "SEC.MS:SERIAL" of a module event */
-	uint8_t len;
-	uint64_t expires;	/* line number after which it is forgotten */
+	char id[KMW_ID_MAX];	/* node, a space, and "SEC.MS:SERIAL" of a module event */
+	uint16_t len;
+	uint16_t nodelen;	/* the node part of id, 0 without node= */
+	uint64_t expires;	/* line number after which it is completed */
+	char *held;		/* a PROCTITLE that came before the SYSCALL: fed at the end */
+	size_t heldlen;
+};
+
+/* A record whose event is not known yet to be a module call's. */
+struct kmw_early {
+	char id[KMW_ID_MAX];
+	uint16_t len;
+	bool proctitle;
+	uint64_t seq;		/* when it came */
+	const char *line;	/* into the text being pushed, or into buf */
+	size_t linelen;
+	bool owned;
+	char buf[KMW_EARLY_LINE];
 };
 
 struct kmw_lines {
-	struct kmw_parser *parser;
-	kmw_bad_line_cb bad;
+	struct kmw_lines_ops ops;
+	void *arg;
+	kmw_bad_line_fn bad;
 	void *bad_arg;
+	const char *input;	/* the name of what is read now */
 	bool prefilter;
 	struct kmw_lines_stats stats;
+	uint64_t lineno;	/* of the current input, for messages */
+	uint64_t seq;		/* lines of all inputs: the clock of the open events */
 	unsigned int nopen;
 	struct kmw_open_id open[KMW_OPEN_MAX];
+	unsigned int nearly, early_next;
+	struct kmw_early early[KMW_EARLY_MAX];
 	size_t carry_len;
 	bool skipping;		/* inside a line too long to keep: drop up to its end */
 	char carry[KMW_LINE_MAX];
+	char eoe[KMW_ID_MAX + 64];
 };
 
 /**
- * lines_init - feed @p through @l. With @prefilter, only the records of module
- * syscall events reach the parser: SYSCALL records are recognised by arch and
- * number, the other records by the event id of such a SYSCALL record. @bad is
- * called for every line that is not an audit record (may be NULL).
+ * lines_init - records go to @ops with @arg. With @prefilter only the records
+ * of module syscall events go on: SYSCALL records are recognised by arch and
+ * number, the other records by the event id (node included) of such a SYSCALL
+ * record, also when they come before it. An event that stays open past
+ * KMW_OPEN_WINDOW lines or KMW_OPEN_MAX open events is ended with an EOE
+ * record made for it, so that nothing downstream waits on it.
  */
-void lines_init(struct kmw_lines *l, struct kmw_parser *p, bool prefilter,
-		kmw_bad_line_cb bad, void *arg);
+void lines_init(struct kmw_lines *l, const struct kmw_lines_ops *ops, void *arg, bool prefilter);
+
+/**
+ * lines_set_bad - tell @bad (with @arg) of every line that is not an audit record.
+ */
+void lines_set_bad(struct kmw_lines *l, kmw_bad_line_fn bad, void *arg);
+
+/**
+ * lines_set_input - what is read from now on is @name ("stdin", a file), its
+ * lines numbered from 1. @name must live as long as it is read.
+ */
+void lines_set_input(struct kmw_lines *l, const char *name);
 
 /**
  * lines_push - take @len more bytes of log text, in any cut. Complete lines go
@@ -66,17 +131,23 @@ void lines_push(struct kmw_lines *l, const char *data, size_t len);
 void lines_drop_partial(struct kmw_lines *l, bool mid_line);
 
 /**
- * lines_finish - end of input: a last line without newline is taken, and the
- * parser is flushed.
+ * lines_end_input - one input (a file) ended: a last line without its newline
+ * was cut (auditd ends every record with one), and is a bad line, skipped.
+ * Events stay open: the next file of a rotated set may hold their rest.
  */
-void lines_finish(struct kmw_lines *l);
+void lines_end_input(struct kmw_lines *l);
 
 /**
- * lines_check - whether @line (without newline) is an audit record, and its
- * event id (node prefix included) in @id/@idlen. Returns NULL, or the reason it is not.
+ * lines_abandon - the input was cut: every open event is abandoned (see
+ * kmw_lines_ops), and forgotten.
  */
-const char *lines_check(const char *line, size_t len, const char **id, size_t *idlen,
-			const char **type, size_t *typelen, const char **body);
+void lines_abandon(struct kmw_lines *l);
+
+/**
+ * lines_finish - end of all input: lines_end_input, then every open event is
+ * ended and settled.
+ */
+void lines_finish(struct kmw_lines *l);
 
 /**
  * lines_sort_rotated - order a rotated set of logs oldest first: audit.log.3

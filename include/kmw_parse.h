@@ -8,11 +8,9 @@
 #include <stdint.h>
 
 #include "kmw_event.h"
+#include "kmw_lines.h"
 
 struct kmw_parser;
-
-/* The longest record line taken: auditd writes at most MAX_AUDIT_MESSAGE_LENGTH and a header. */
-#define KMW_LINE_MAX 16384
 
 /* Where user and group names come from. */
 enum kmw_names {
@@ -58,13 +56,19 @@ int parse_feed(struct kmw_parser *p, const char *data, size_t len);
 int parse_feed_line(struct kmw_parser *p, const char *line, size_t len);
 
 /**
- * parse_age - complete events that waited long enough for more records.
- */
-void parse_age(struct kmw_parser *p);
-
-/**
  * parse_flush - complete every pending event (end of input or shutdown).
  */
 void parse_flush(struct kmw_parser *p);
+
+/*
+ * The records lines.c picks out, into a parser: lines_init(l, &parse_lines_ops, parser, true).
+ */
+extern const struct kmw_lines_ops parse_lines_ops;
+
+/**
+ * parse_left_out - events left out because their input was cut while they
+ * were open (kmw_lines_ops.abandon).
+ */
+uint64_t parse_left_out(const struct kmw_parser *p);
 
 #endif

@@ -88,6 +88,7 @@ const char *enrich_path_err_name(enum kmw_path_err err)
 	case KMW_PATH_PERMISSION: return "permission_denied";
 	case KMW_PATH_BAD_FD: return "bad_fd";
 	case KMW_PATH_ERROR: return "error";
+	case KMW_PATH_NOT_RECORDED: return "not_in_records";
 	}
 	return "error";
 }

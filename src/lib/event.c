@@ -25,6 +25,17 @@ void event_skip(struct kmw_event *ev, const char *what)
 		ev->skipped[ev->nskipped++] = what;
 }
 
+void event_note(struct kmw_event *ev, const char *what)
+{
+	unsigned int i;
+
+	for (i = 0; i < ev->nnotes; i++)
+		if (ev->notes[i] == what)
+			return;
+	if (ev->nnotes < sizeof(ev->notes) / sizeof(ev->notes[0]))
+		ev->notes[ev->nnotes++] = what;
+}
+
 void event_release(struct kmw_event *ev)
 {
 	if (ev->file_fd >= 0)

@@ -315,6 +315,14 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 	}
 	buf_putc(b, ']');
 	j_str(b, &f, "node", ev, &ev->node);
+	j_key(b, &f, "parse_notes");
+	buf_putc(b, '[');
+	for (i = 0; i < ev->nnotes; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_json_str(b, ev->notes[i], strlen(ev->notes[i]));
+	}
+	buf_putc(b, ']');
 	buf_putc(b, '}');
 
 	buf_puts(b, ",\"syscall\":{");

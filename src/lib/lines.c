@@ -9,14 +9,28 @@
 #include "kmw_decode.h"
 #include "kmw_lines.h"
 
-void lines_init(struct kmw_lines *l, struct kmw_parser *p, bool prefilter,
-		kmw_bad_line_cb bad, void *arg)
+/* an early record older than this many lines belongs to no SYSCALL record that comes now */
+#define EARLY_LINES 64
+
+void lines_init(struct kmw_lines *l, const struct kmw_lines_ops *ops, void *arg, bool prefilter)
 {
 	memset(l, 0, offsetof(struct kmw_lines, carry));
-	l->parser = p;
+	if (ops)
+		l->ops = *ops;
+	l->arg = arg;
 	l->prefilter = prefilter;
+}
+
+void lines_set_bad(struct kmw_lines *l, kmw_bad_line_fn bad, void *arg)
+{
 	l->bad = bad;
 	l->bad_arg = arg;
+}
+
+void lines_set_input(struct kmw_lines *l, const char *name)
+{
+	l->input = name;
+	l->lineno = 0;
 }
 
 static bool digits(const char **p, const char *end)
@@ -28,47 +42,82 @@ static bool digits(const char **p, const char *end)
 	return *p > s;
 }
 
-const char *lines_check(const char *line, size_t len, const char **id, size_t *idlen,
-			const char **type, size_t *typelen, const char **body)
-{
-	const char *p = line, *end = line + len, *node = NULL, *q;
+/* One record line, taken apart. */
+struct rec {
+	const char *node;	/* the value of node=, or NULL */
+	size_t nodelen;
+	const char *type, *id, *body;
+	size_t typelen, idlen;
+};
 
+/* Whether @line (without newline) is an audit record. Returns NULL, or why it is not. */
+static const char *check(const char *line, size_t len, struct rec *r)
+{
+	const char *p = line, *end = line + len, *q;
+
+	r->node = NULL;
+	r->nodelen = 0;
 	if (memchr(line, '\0', len))
 		return "NUL byte in the line";
 	if (len >= 5 && !memcmp(p, "node=", 5)) {
-		node = p;
 		q = memchr(p, ' ', len);
 		if (!q)
 			return "node= without a record";
+		r->node = p + 5;
+		r->nodelen = (size_t)(q - r->node);
 		p = q + 1;
 	}
 	if (end - p < 5 || memcmp(p, "type=", 5))
 		return "no type= field: not an audit record";
 	p += 5;
-	*type = p;
+	r->type = p;
 	q = memchr(p, ' ', (size_t)(end - p));
 	if (!q)
 		return "truncated after type=";
-	*typelen = (size_t)(q - p);
+	r->typelen = (size_t)(q - p);
 	p = q + 1;
 	if (end - p < 10 || memcmp(p, "msg=audit(", 10))
 		return "no msg=audit( field";
 	p += 10;
-	q = p;
+	r->id = p;
 	if (!digits(&p, end) || p >= end || *p++ != '.' || !digits(&p, end) || p >= end ||
 	    *p++ != ':' || !digits(&p, end) || p >= end || *p != ')')
 		return "malformed event id in msg=audit(...)";
-	/* the id names the event: the node (if any) and SEC.MS:SERIAL */
-	*id = node ? node : q;
-	*idlen = (size_t)(p - *id);
+	r->idlen = (size_t)(p - r->id);
 	p++;
 	if (end - p < 1 || *p != ':')
 		return "truncated after the event id";
-	*body = p + 1;
+	r->body = p + 1;
 	return NULL;
 }
 
-/* arch=HEX syscall=NR right after the header of a SYSCALL record */
+static bool type_is(const struct rec *r, const char *t)
+{
+	size_t n = strlen(t);
+
+	return r->typelen == n && !memcmp(r->type, t, n);
+}
+
+/*
+ * The key of the event a record belongs to: its node (records of several
+ * hosts share one log) and "SEC.MS:SERIAL". Returns its length, 0 when it is
+ * too long to keep.
+ */
+static size_t make_key(const struct rec *r, char *key)
+{
+	size_t n = r->nodelen ? r->nodelen + 1 : 0;
+
+	if (n + r->idlen > KMW_ID_MAX)
+		return 0;
+	if (r->nodelen) {
+		memcpy(key, r->node, r->nodelen);
+		key[r->nodelen] = ' ';
+	}
+	memcpy(key + n, r->id, r->idlen);
+	return n + r->idlen;
+}
+
+/* arch=HEX ... syscall=NR of a SYSCALL record: the first value of each counts */
 static bool module_syscall(const char *body, const char *end)
 {
 	const char *p = body;
@@ -87,8 +136,12 @@ static bool module_syscall(const char *body, const char *end)
 			return false;
 		arch = arch << 4 | (uint64_t)v;
 	}
-	if (end - p < 9 || memcmp(p, " syscall=", 9))
-		return false;
+	/* the kernel writes syscall= right after arch=; anything else in between is odd, but looked past */
+	if (end - p < 9 || memcmp(p, " syscall=", 9)) {
+		p = memmem(p, (size_t)(end - p), " syscall=", 9);
+		if (!p)
+			return false;
+	}
 	for (p += 9; p < end && *p >= '0' && *p <= '9' && nr < 100000; p++)
 		nr = nr * 10 + (*p - '0');
 	if (arch > UINT32_MAX)
@@ -98,121 +151,244 @@ static bool module_syscall(const char *body, const char *end)
 
 uint64_t lines_count_calls(const char *data, size_t len, uint64_t *lines)
 {
-	const char *end = data + len, *nl, *id, *type, *body;
-	size_t idlen, typelen, n;
+	const char *end = data + len, *nl;
+	struct rec r;
 	uint64_t calls = 0;
+	size_t n;
 
 	*lines = 0;
 	while (data < end) {
 		nl = memchr(data, '\n', (size_t)(end - data));
 		n = (size_t)((nl ? nl : end) - data);
 		(*lines)++;
-		if (n <= KMW_LINE_MAX && !lines_check(data, n, &id, &idlen, &type, &typelen, &body) &&
-		    typelen == 7 && !memcmp(type, "SYSCALL", 7) && module_syscall(body, data + n))
+		if (n <= KMW_LINE_MAX && !check(data, n, &r) && type_is(&r, "SYSCALL") &&
+		    module_syscall(r.body, data + n))
 			calls++;
 		data += n + 1;
 	}
 	return calls;
 }
 
-static int open_find(struct kmw_lines *l, const char *id, size_t len)
+static void pass(struct kmw_lines *l, const char *line, size_t len)
+{
+	l->stats.passed++;
+	if (l->ops.record)
+		l->ops.record(l->arg, line, len);
+}
+
+static int open_find(struct kmw_lines *l, const char *key, size_t len)
 {
 	unsigned int i;
 
 	for (i = 0; i < l->nopen; i++)
-		if (l->open[i].len == len && !memcmp(l->open[i].id, id, len))
+		if (l->open[i].len == len && !memcmp(l->open[i].id, key, len))
 			return (int)i;
 	return -1;
 }
 
 static void open_del(struct kmw_lines *l, unsigned int i)
 {
+	free(l->open[i].held);
 	l->open[i] = l->open[--l->nopen];
 }
 
-static void open_add(struct kmw_lines *l, const char *id, size_t len)
+/*
+ * End open event @i: a PROCTITLE that came before its SYSCALL goes now, and
+ * then an EOE record made for it, so that the parser completes it rather than
+ * keep it (and scan it for every record) until the log's time moves on.
+ */
+static void open_end(struct kmw_lines *l, unsigned int i)
+{
+	struct kmw_open_id *o = &l->open[i];
+	int n;
+
+	if (o->held)
+		pass(l, o->held, o->heldlen);
+	if (o->nodelen)
+		n = snprintf(l->eoe, sizeof(l->eoe), "node=%.*s type=EOE msg=audit(%.*s): ",
+			     (int)o->nodelen, o->id, (int)(o->len - o->nodelen - 1), o->id + o->nodelen + 1);
+	else
+		n = snprintf(l->eoe, sizeof(l->eoe), "type=EOE msg=audit(%.*s): ", (int)o->len, o->id);
+	if (n > 0 && (size_t)n < sizeof(l->eoe))
+		pass(l, l->eoe, (size_t)n);
+	l->stats.evicted++;
+	open_del(l, i);
+}
+
+static struct kmw_open_id *open_add(struct kmw_lines *l, const char *key, size_t len,
+				    size_t nodelen)
 {
 	unsigned int i, oldest = 0;
+	struct kmw_open_id *o;
 
-	if (len > sizeof(l->open[0].id) || open_find(l, id, len) >= 0)
-		return;
-	/* forget what should have ended long ago; when full, the oldest goes */
+	/* what should have ended long ago is ended; when full, the oldest */
 	for (i = 0; i < l->nopen; i++)
-		if (l->open[i].expires < l->stats.lines) {
-			open_del(l, i--);
-			l->stats.evicted++;
-		}
+		if (l->open[i].expires < l->seq)
+			open_end(l, i--);
 	if (l->nopen == KMW_OPEN_MAX) {
 		for (i = 1; i < l->nopen; i++)
 			if (l->open[i].expires < l->open[oldest].expires)
 				oldest = i;
-		open_del(l, oldest);
-		l->stats.evicted++;
+		open_end(l, oldest);
 	}
-	memcpy(l->open[l->nopen].id, id, len);
-	l->open[l->nopen].len = (uint8_t)len;
-	l->open[l->nopen].expires = l->stats.lines + KMW_OPEN_WINDOW;
-	l->nopen++;
+	o = &l->open[l->nopen++];
+	memcpy(o->id, key, len);
+	o->len = (uint16_t)len;
+	o->nodelen = (uint16_t)nodelen;
+	o->expires = l->seq + KMW_OPEN_WINDOW;
+	o->held = NULL;
+	o->heldlen = 0;
+	return o;
+}
+
+static void early_own(struct kmw_early *e)
+{
+	if (e->owned || !e->line)
+		return;
+	if (e->linelen > sizeof(e->buf)) {
+		e->line = NULL;	/* too long to keep: it goes as if it had not come */
+		return;
+	}
+	memcpy(e->buf, e->line, e->linelen);
+	e->line = e->buf;
+	e->owned = true;
+}
+
+/* A record of an event not known to be a module call's: kept a while, in case its SYSCALL follows. */
+static void early_add(struct kmw_lines *l, const char *key, size_t klen, const struct rec *r,
+		      const char *line, size_t len, bool transient)
+{
+	struct kmw_early *e = &l->early[l->early_next];
+
+	l->early_next = (l->early_next + 1) % KMW_EARLY_MAX;
+	if (l->nearly < KMW_EARLY_MAX)
+		l->nearly++;
+	memcpy(e->id, key, klen);
+	e->len = (uint16_t)klen;
+	e->proctitle = type_is(r, "PROCTITLE");
+	e->seq = l->seq;
+	e->line = line;
+	e->linelen = len;
+	e->owned = false;
+	if (transient)
+		early_own(e);
+}
+
+/* The SYSCALL record of a module call came: its records that came before go after it. */
+static void early_take(struct kmw_lines *l, struct kmw_open_id *o)
+{
+	unsigned int k;
+
+	for (k = 0; k < l->nearly; k++) {
+		/* oldest first: the order they came in */
+		struct kmw_early *e = &l->early[(l->early_next + KMW_EARLY_MAX - l->nearly + k) %
+						KMW_EARLY_MAX];
+
+		if (!e->line || e->len != o->len || memcmp(e->id, o->id, o->len) ||
+		    e->seq + EARLY_LINES < l->seq)
+			continue;
+		l->stats.early++;
+		if (!e->proctitle) {
+			pass(l, e->line, e->linelen);
+		} else if (!o->held) {
+			/* a PROCTITLE ends its event: it goes last, when the event ends */
+			o->held = malloc(e->linelen);
+			if (o->held) {
+				memcpy(o->held, e->line, e->linelen);
+				o->heldlen = e->linelen;
+			}
+		}
+		e->line = NULL;
+	}
 }
 
 static void bad_line(struct kmw_lines *l, const char *why, const char *line, size_t len)
 {
 	l->stats.bad_lines++;
-	if (l->bad)
-		l->bad(l->stats.lines, why, line, len, l->bad_arg);
+	if (!l->bad)
+		return;
+	if (l->stats.bad_lines <= KMW_BAD_SHOWN)
+		l->bad(l->bad_arg, l->input ? l->input : "input", l->lineno, why, line, len);
+	else if (l->stats.bad_lines == KMW_BAD_SHOWN + 1)
+		l->bad(l->bad_arg, l->input ? l->input : "input", l->lineno, KMW_BAD_MORE, line, len);
 }
 
-static void take_line(struct kmw_lines *l, const char *line, size_t len)
+static void count_line(struct kmw_lines *l)
 {
-	const char *id, *type, *body, *why;
-	size_t idlen, typelen;
+	l->stats.lines++;
+	l->lineno++;
+	l->seq++;
+}
+
+/* One line. @transient: it lives in the carry buffer, which the next line overwrites. */
+static void take_line(struct kmw_lines *l, const char *line, size_t len, bool transient)
+{
+	char key[KMW_ID_MAX];
+	const char *why;
+	struct kmw_open_id *o;
+	struct rec r;
+	size_t klen;
 	bool closed = false;
 	int i;
 
-	l->stats.lines++;
+	count_line(l);
 	if (len && line[len - 1] == '\r')
 		len--;
 	if (!len)
 		return;
 	/* the same limit whether the line came whole in one chunk or was carried */
-	why = len > KMW_LINE_MAX ? "line too long" :
-	      lines_check(line, len, &id, &idlen, &type, &typelen, &body);
+	why = len > KMW_LINE_MAX ? "line too long" : check(line, len, &r);
 	if (why) {
 		bad_line(l, why, line, len);
 		return;
 	}
-	if (l->prefilter) {
-		if (typelen == 7 && !memcmp(type, "SYSCALL", 7)) {
-			if (!module_syscall(body, line + len))
-				return;
-			open_add(l, id, idlen);
-		} else {
-			if (!l->nopen || (i = open_find(l, id, idlen)) < 0)
-				return;
-			/* PROCTITLE ends a syscall event (EOE where there is one) */
-			if ((typelen == 9 && !memcmp(type, "PROCTITLE", 9)) ||
-			    (typelen == 3 && !memcmp(type, "EOE", 3))) {
-				open_del(l, (unsigned int)i);
-				closed = true;
-			}
-		}
+	if (!l->prefilter) {
+		pass(l, line, len);
+		return;
 	}
-	l->stats.passed++;
-	/* auparse wants the newline; the byte after the line is ours to borrow only in
-	 * the carry buffer, so lines go through the parser's framing copy */
-	parse_feed_line(l->parser, line, len);
+	klen = make_key(&r, key);
+	if (!klen)
+		return;		/* a node name past what libauparse reads: not an event it could keep */
+	if (type_is(&r, "SYSCALL")) {
+		if (!module_syscall(r.body, line + len))
+			return;
+		i = open_find(l, key, klen);
+		o = i >= 0 ? &l->open[i] : open_add(l, key, klen, r.nodelen);
+		pass(l, line, len);
+		if (l->nearly)
+			early_take(l, o);
+		return;
+	}
+	i = l->nopen ? open_find(l, key, klen) : -1;
+	if (i < 0) {
+		/* records the events of module calls need, in case their SYSCALL comes next */
+		if (type_is(&r, "PROCTITLE") || type_is(&r, "KERN_MODULE") ||
+		    type_is(&r, "INTEGRITY_RULE"))
+			early_add(l, key, klen, &r, line, len, transient);
+		return;
+	}
+	o = &l->open[i];
+	/* PROCTITLE ends a syscall event, EOE where there is one */
+	if (type_is(&r, "PROCTITLE") || type_is(&r, "EOE")) {
+		if (o->held && type_is(&r, "EOE"))
+			pass(l, o->held, o->heldlen);
+		open_del(l, (unsigned int)i);
+		closed = true;
+	}
+	pass(l, line, len);
 	/*
-	 * The parser holds an event until a later record shows it complete, or
-	 * until it is flushed. With no other module event open, nothing it holds
-	 * can still grow: complete it now, not when the next one comes.
+	 * Whatever completes events holds one until a later record shows it
+	 * complete. With no other module event open, nothing it holds can still
+	 * grow: complete it now, not when the next one comes.
 	 */
-	if (closed && !l->nopen)
-		parse_flush(l->parser);
+	if (closed && !l->nopen && l->ops.settle)
+		l->ops.settle(l->arg);
 }
 
 void lines_push(struct kmw_lines *l, const char *data, size_t len)
 {
 	const char *nl, *end = data + len;
+	unsigned int i;
 
 	while (data < end) {
 		nl = memchr(data, '\n', (size_t)(end - data));
@@ -220,17 +396,17 @@ void lines_push(struct kmw_lines *l, const char *data, size_t len)
 			size_t n = (size_t)(end - data);
 
 			if (l->skipping)
-				return;
+				break;
 			if (l->carry_len + n > sizeof(l->carry)) {
+				count_line(l);
 				bad_line(l, "line too long", l->carry, l->carry_len);
-				l->stats.lines++;
 				l->carry_len = 0;
 				l->skipping = true;
-				return;
+				break;
 			}
 			memcpy(l->carry + l->carry_len, data, n);
 			l->carry_len += n;
-			return;
+			break;
 		}
 		if (l->skipping) {
 			l->skipping = false;
@@ -238,37 +414,65 @@ void lines_push(struct kmw_lines *l, const char *data, size_t len)
 			size_t n = (size_t)(nl - data);
 
 			if (l->carry_len + n > sizeof(l->carry)) {
-				l->stats.lines++;
+				count_line(l);
 				bad_line(l, "line too long", l->carry, l->carry_len);
 			} else {
 				memcpy(l->carry + l->carry_len, data, n);
-				take_line(l, l->carry, l->carry_len + n);
+				take_line(l, l->carry, l->carry_len + n, true);
 			}
 		} else {
-			take_line(l, data, (size_t)(nl - data));
+			take_line(l, data, (size_t)(nl - data), false);
 		}
 		l->carry_len = 0;
 		data = nl + 1;
 	}
+	/* the text pushed is the caller's only until we return */
+	for (i = 0; i < l->nearly; i++)
+		early_own(&l->early[(l->early_next + KMW_EARLY_MAX - 1 - i) % KMW_EARLY_MAX]);
 }
 
 void lines_drop_partial(struct kmw_lines *l, bool mid_line)
 {
 	if (l->carry_len || l->skipping || mid_line) {
-		l->stats.lines++;
+		count_line(l);
 		bad_line(l, "line cut by lost input", l->carry, l->carry_len);
 	}
 	l->carry_len = 0;
 	l->skipping = mid_line;
 }
 
-void lines_finish(struct kmw_lines *l)
+void lines_end_input(struct kmw_lines *l)
 {
-	if (l->carry_len && !l->skipping)
-		take_line(l, l->carry, l->carry_len);
+	if (l->carry_len && !l->skipping) {
+		count_line(l);
+		bad_line(l, "cut: the last line has no newline (auditd ends every record with one)",
+			 l->carry, l->carry_len);
+	}
 	l->carry_len = 0;
 	l->skipping = false;
-	parse_flush(l->parser);
+}
+
+void lines_abandon(struct kmw_lines *l)
+{
+	while (l->nopen) {
+		if (l->ops.abandon)
+			l->ops.abandon(l->arg, l->open[0].id, l->open[0].len);
+		open_del(l, 0);
+	}
+	l->nearly = 0;
+}
+
+void lines_finish(struct kmw_lines *l)
+{
+	lines_end_input(l);
+	while (l->nopen) {
+		if (l->open[0].held)
+			pass(l, l->open[0].held, l->open[0].heldlen);
+		open_del(l, 0);
+	}
+	l->nearly = 0;
+	if (l->ops.settle)
+		l->ops.settle(l->arg);
 }
 
 /* audit.log.N: larger N is older; audit.log itself is the newest */

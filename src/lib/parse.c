@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* parse.c - libauparse feed mode: complete audit events to struct kmw_event */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,10 @@
 #include "kmw_decode.h"
 #include "kmw_parse.h"
 
+/* second 0, as libauparse is given it (see parse_feed_line) */
+#define SEC_ZERO 999999999999LL
+#define SEC_ZERO_TEXT "999999999999"
+
 /* the kernel caps PROCTITLE at this many bytes (MAX_PROCTITLE_AUDIT_LEN) */
 #define KERNEL_PROCTITLE_MAX 128
 
@@ -18,8 +23,21 @@
 #define AUDIT_KERN_MODULE 1330
 #endif
 
+/* An event whose input was cut while it was open: it must not come out. */
+struct cut_event {
+	int64_t sec;
+	unsigned long ms;
+	unsigned long long serial;
+	char node[256];
+};
+
+#define MAX_CUT 64
+
 struct kmw_parser {
 	auparse_state_t *au;
+	unsigned int ncut;
+	struct cut_event cut[MAX_CUT];
+	uint64_t left_out;
 	kmw_event_cb cb;
 	void *arg;
 	char *hostname;
@@ -97,77 +115,68 @@ static void set_name(struct kmw_parser *p, struct kmw_event *ev, struct kmw_str 
 		event_set_str(ev, s, name, strlen(name));
 }
 
-/* Fields of the SYSCALL record. Returns the module syscall, or KMW_SC_NONE. */
+/* The SYSCALL fields read; the bit of each says it was seen (the first value counts). */
+enum sc_field {
+	F_ARCH, F_SYSCALL, F_A0, F_A1, F_A2, F_A3, F_AUID, F_COMM, F_EXIT, F_EXE, F_EUID, F_GID,
+	F_PID, F_PPID, F_SUCCESS, F_SES, F_TTY, F_UID, F_COUNT,
+};
+
+static const struct {
+	const char *name;
+	const char *dup;	/* the note when it comes twice */
+} sc_fields[F_COUNT] = {
+	[F_ARCH] = { "arch", "SYSCALL record: arch= twice, the first kept" },
+	[F_SYSCALL] = { "syscall", "SYSCALL record: syscall= twice, the first kept" },
+	[F_A0] = { "a0", "SYSCALL record: a0= twice, the first kept" },
+	[F_A1] = { "a1", "SYSCALL record: a1= twice, the first kept" },
+	[F_A2] = { "a2", "SYSCALL record: a2= twice, the first kept" },
+	[F_A3] = { "a3", "SYSCALL record: a3= twice, the first kept" },
+	[F_AUID] = { "auid", "SYSCALL record: auid= twice, the first kept" },
+	[F_COMM] = { "comm", "SYSCALL record: comm= twice, the first kept" },
+	[F_EXIT] = { "exit", "SYSCALL record: exit= twice, the first kept" },
+	[F_EXE] = { "exe", "SYSCALL record: exe= twice, the first kept" },
+	[F_EUID] = { "euid", "SYSCALL record: euid= twice, the first kept" },
+	[F_GID] = { "gid", "SYSCALL record: gid= twice, the first kept" },
+	[F_PID] = { "pid", "SYSCALL record: pid= twice, the first kept" },
+	[F_PPID] = { "ppid", "SYSCALL record: ppid= twice, the first kept" },
+	[F_SUCCESS] = { "success", "SYSCALL record: success= twice, the first kept" },
+	[F_SES] = { "ses", "SYSCALL record: ses= twice, the first kept" },
+	[F_TTY] = { "tty", "SYSCALL record: tty= twice, the first kept" },
+	[F_UID] = { "uid", "SYSCALL record: uid= twice, the first kept" },
+};
+
+static int sc_field_of(const char *name)
+{
+	int i;
+
+	for (i = 0; i < F_COUNT; i++)
+		if (!strcmp(name, sc_fields[i].name))
+			return i;
+	return -1;
+}
+
+/*
+ * Fields of the SYSCALL record. A field that comes twice keeps its first
+ * value, as libauparse's lookups and ausearch do, and the event says so.
+ * Returns the module syscall, or KMW_SC_NONE.
+ */
 static enum kmw_syscall read_syscall(struct kmw_parser *p, struct kmw_event *ev)
 {
 	auparse_state_t *au = p->au;
 	uint64_t arch = 0;
 	int64_t nr = -1;
-	bool have_arch = false;
+	uint32_t seen = 0;
+	int f;
 
-	/* arch and syscall come first; decide before reading anything else */
 	if (auparse_first_field(au) <= 0)
 		return KMW_SC_NONE;
 	do {
 		const char *name = auparse_get_field_name(au);
 		const char *val = auparse_get_field_str(au);
 
-		if (!name || !val)
-			continue;
-		if (!strcmp(name, "arch")) {
-			have_arch = parse_hex(val, &arch) == 0;
-		} else if (!strcmp(name, "syscall")) {
-			if (parse_i64(val, &nr))
-				nr = -1;
-			break;
-		}
-	} while (auparse_next_field(au) > 0);
-	if (!have_arch || nr < 0 || nr > 0x7fffffff)
-		return KMW_SC_NONE;
-	ev->sc = decode_syscall((uint32_t)arch, (int)nr);
-	if (ev->sc == KMW_SC_NONE)
-		return KMW_SC_NONE;
-	ev->arch = (uint32_t)arch;
-	ev->sc_nr = (int)nr;
-
-	while (auparse_next_field(au) > 0) {
-		const char *name = auparse_get_field_name(au);
-		const char *val = auparse_get_field_str(au);
-
-		if (!name || !val)
-			continue;
-		switch (name[0]) {
-		case 'a':
-			if (name[1] >= '0' && name[1] <= '3' && !name[2])
-				parse_hex(val, &ev->a[name[1] - '0']);
-			else if (!strcmp(name, "auid")) {
-				parse_i64(val, &ev->auid);
-				set_name(p, ev, &ev->auid_name, ev->auid);
-			}
-			break;
-		case 'c':
-			if (!strcmp(name, "comm"))
-				set_untrusted(ev, &ev->comm, val);
-			break;
-		case 'e':
-			if (!strcmp(name, "exit")) {
-				ev->has_exit = parse_i64(val, &ev->exit) == 0;
-			} else if (!strcmp(name, "exe")) {
-				set_untrusted(ev, &ev->exe, val);
-			} else if (!strcmp(name, "euid")) {
-				parse_i64(val, &ev->euid);
-				set_name(p, ev, &ev->euid_name, ev->euid);
-			}
-			break;
-		case 'g':
-			if (!strcmp(name, "gid")) {
-				parse_i64(val, &ev->gid);
-				set_name(p, ev, &ev->gid_name, ev->gid);
-			}
-			break;
-		case 'k':
-			/* several matching rules give several key fields */
-			if (!strcmp(name, "key") && ev->nkeys < KMW_MAX_KEYS) {
+		if (!name || !val || (f = sc_field_of(name)) < 0) {
+			/* several matching rules give several key fields: all are kept */
+			if (name && val && !strcmp(name, "key") && ev->nkeys < KMW_MAX_KEYS) {
 				set_untrusted(ev, &ev->keys[ev->nkeys], val);
 				if (ev->keys[ev->nkeys].set) {
 					if (!ev->nkeys)
@@ -175,31 +184,75 @@ static enum kmw_syscall read_syscall(struct kmw_parser *p, struct kmw_event *ev)
 					ev->nkeys++;
 				}
 			}
+			continue;
+		}
+		if (seen & (1u << f)) {
+			event_note(ev, sc_fields[f].dup);
+			continue;
+		}
+		seen |= 1u << f;
+		switch (f) {
+		case F_ARCH:
+			if (parse_hex(val, &arch))
+				seen &= ~(1u << f);
 			break;
-		case 'p':
-			if (!strcmp(name, "pid"))
-				parse_i64(val, &ev->pid);
-			else if (!strcmp(name, "ppid"))
-				parse_i64(val, &ev->ppid);
+		case F_SYSCALL:
+			if (parse_i64(val, &nr))
+				nr = -1;
 			break;
-		case 's':
-			if (!strcmp(name, "success"))
-				ev->success = !strcmp(val, "yes");
-			else if (!strcmp(name, "ses"))
-				parse_i64(val, &ev->ses);
+		case F_A0: case F_A1: case F_A2: case F_A3:
+			parse_hex(val, &ev->a[f - F_A0]);
 			break;
-		case 't':
-			if (!strcmp(name, "tty") && strcmp(val, "(none)"))
+		case F_AUID:
+			parse_i64(val, &ev->auid);
+			set_name(p, ev, &ev->auid_name, ev->auid);
+			break;
+		case F_COMM:
+			set_untrusted(ev, &ev->comm, val);
+			break;
+		case F_EXIT:
+			ev->has_exit = parse_i64(val, &ev->exit) == 0;
+			break;
+		case F_EXE:
+			set_untrusted(ev, &ev->exe, val);
+			break;
+		case F_EUID:
+			parse_i64(val, &ev->euid);
+			set_name(p, ev, &ev->euid_name, ev->euid);
+			break;
+		case F_GID:
+			parse_i64(val, &ev->gid);
+			set_name(p, ev, &ev->gid_name, ev->gid);
+			break;
+		case F_PID:
+			parse_i64(val, &ev->pid);
+			break;
+		case F_PPID:
+			parse_i64(val, &ev->ppid);
+			break;
+		case F_SUCCESS:
+			ev->success = !strcmp(val, "yes");
+			break;
+		case F_SES:
+			parse_i64(val, &ev->ses);
+			break;
+		case F_TTY:
+			if (strcmp(val, "(none)"))
 				event_set_str(ev, &ev->tty, val, strlen(val));
 			break;
-		case 'u':
-			if (!strcmp(name, "uid")) {
-				parse_i64(val, &ev->uid);
-				set_name(p, ev, &ev->uid_name, ev->uid);
-			}
+		case F_UID:
+			parse_i64(val, &ev->uid);
+			set_name(p, ev, &ev->uid_name, ev->uid);
 			break;
 		}
-	}
+	} while (auparse_next_field(au) > 0);
+	if (!(seen & (1u << F_ARCH)) || nr < 0 || nr > 0x7fffffff)
+		return KMW_SC_NONE;
+	ev->sc = decode_syscall((uint32_t)arch, (int)nr);
+	if (ev->sc == KMW_SC_NONE)
+		return KMW_SC_NONE;
+	ev->arch = (uint32_t)arch;
+	ev->sc_nr = (int)nr;
 	return ev->sc;
 }
 
@@ -233,11 +286,30 @@ static void take_proctitle(struct kmw_event *ev, const char *val, size_t len)
 		ev->argv_truncated = true;
 }
 
+/* Whether the event of @ts was open where its input was cut; it is forgotten then. */
+static bool was_cut(struct kmw_parser *p, const au_event_t *ts)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->ncut; i++) {
+		struct cut_event *c = &p->cut[i];
+
+		if (c->sec == ts->sec && c->ms == ts->milli && c->serial == ts->serial &&
+		    !strcmp(c->node, ts->host ? ts->host : "")) {
+			*c = p->cut[--p->ncut];
+			p->left_out++;
+			return true;
+		}
+	}
+	return false;
+}
+
 static void handle_event(struct kmw_parser *p)
 {
 	auparse_state_t *au = p->au;
 	struct kmw_event *ev = &p->ev;
 	const au_event_t *ts;
+	au_event_t zero;
 	bool have_syscall = false;
 
 	if (auparse_first_record(au) <= 0)
@@ -256,8 +328,18 @@ static void handle_event(struct kmw_parser *p)
 	if (read_syscall(p, ev) == KMW_SC_NONE)
 		return;
 	ev->historical = p->historical;
+	/* a log holds no fd: the file of a finit_module is not in its records */
+	if (p->historical && ev->sc == KMW_SC_FINIT_MODULE)
+		ev->path_err = KMW_PATH_NOT_RECORDED;
 
 	ts = auparse_get_timestamp(au);
+	if (ts && ts->sec == SEC_ZERO) {
+		zero = *ts;
+		zero.sec = 0;
+		ts = &zero;
+	}
+	if (p->ncut && ts && was_cut(p, ts))
+		return;
 	/* past the year 9999 or before 1970 is no audit time: unknown (0), and said so */
 	if (ts && (ts->sec < 0 || ts->sec > 253402300799LL)) {
 		event_skip(ev, "the record's timestamp is out of range");
@@ -344,18 +426,80 @@ int parse_feed(struct kmw_parser *p, const char *data, size_t len)
 	return 0;
 }
 
+/*
+ * libauparse looks for the ':' of "SEC.MS:SERIAL" from the eleventh character
+ * on, and so loses an event whose seconds have fewer than ten digits; and it
+ * hides every field of an event at second 0 (its accessors take 0 for "no
+ * event"). ausearch shows such events (early boot: audit(0.940:100)). Zeros
+ * in front give it the same number; second 0 becomes SEC_ZERO, and back.
+ */
 int parse_feed_line(struct kmw_parser *p, const char *line, size_t len)
 {
-	if (len >= sizeof(p->line))
-		len = sizeof(p->line) - 1;
-	memcpy(p->line, line, len);
-	p->line[len] = '\n';
-	return parse_feed(p, p->line, len + 1);
+	const char *ts = memmem(line, len < 400 ? len : 400, "msg=audit(", 10);
+	size_t head = len, n = 0, zeros = 0, at;
+
+	if (len > KMW_LINE_MAX)
+		len = KMW_LINE_MAX;
+	if (ts) {
+		ts += 10;
+		head = (size_t)(ts - line);
+		while (head + n < len && line[head + n] >= '0' && line[head + n] <= '9')
+			zeros += line[head + n++] == '0';
+	}
+	memcpy(p->line, line, head);
+	at = head;
+	if (n && zeros == n) {
+		memcpy(p->line + at, SEC_ZERO_TEXT, sizeof(SEC_ZERO_TEXT) - 1);
+		at += sizeof(SEC_ZERO_TEXT) - 1;
+		head += n;
+	} else if (n && n < 10) {
+		memset(p->line + at, '0', 10 - n);
+		at += 10 - n;
+	}
+	memcpy(p->line + at, line + head, len - head);
+	at += len - head;
+	p->line[at] = '\n';
+	return parse_feed(p, p->line, at + 1);
 }
 
-void parse_age(struct kmw_parser *p)
+static void lines_record(void *arg, const char *line, size_t len)
 {
-	auparse_feed_age_events(p->au);
+	parse_feed_line(arg, line, len);
+}
+
+static void lines_settle(void *arg)
+{
+	parse_flush(arg);
+}
+
+/* "NODE SEC.MS:SERIAL" or "SEC.MS:SERIAL", as lines.c keys an event */
+static void lines_abandoned(void *arg, const char *id, size_t len)
+{
+	struct kmw_parser *p = arg;
+	struct cut_event *c;
+	char buf[KMW_ID_MAX + 1], *sp, *t;
+
+	if (p->ncut == MAX_CUT || len > KMW_ID_MAX)
+		return;
+	memcpy(buf, id, len);
+	buf[len] = '\0';
+	c = &p->cut[p->ncut];
+	sp = strrchr(buf, ' ');
+	snprintf(c->node, sizeof(c->node), "%.*s", sp ? (int)(sp - buf) : 0, buf);
+	t = sp ? sp + 1 : buf;
+	if (sscanf(t, "%" SCNd64 ".%lu:%llu", &c->sec, &c->ms, &c->serial) == 3)
+		p->ncut++;
+}
+
+const struct kmw_lines_ops parse_lines_ops = {
+	.record = lines_record,
+	.settle = lines_settle,
+	.abandon = lines_abandoned,
+};
+
+uint64_t parse_left_out(const struct kmw_parser *p)
+{
+	return p->left_out;
 }
 
 void parse_flush(struct kmw_parser *p)

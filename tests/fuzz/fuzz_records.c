@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p = parse_new(on_event, NULL, "fuzz");
 	if (!p)
 		return 0;
-	lines_init(&lines, p, data[0 % (size ? size : 1)] & 1, NULL, NULL);
+	lines_init(&lines, &parse_lines_ops, p, data[0 % (size ? size : 1)] & 1);
 	/* in two pieces: records cut across reads */
 	lines_push(&lines, (const char *)data, half);
 	lines_push(&lines, (const char *)data + half, size - half);
