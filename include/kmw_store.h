@@ -129,30 +129,6 @@ int store_note_boot(struct kmw_store *s, const char *boot_id, int64_t start_ms);
  */
 void store_boot_for(struct kmw_store *s, int64_t time_ms, char *out, size_t len);
 
-struct kmw_risk_config;
-
-struct kmw_import {
-	uint64_t seen;		/* module events at or after since_ms */
-	uint64_t added;		/* new to the store */
-	uint64_t failed;	/* could not be stored */
-	uint64_t bad_lines;
-};
-
-/* Called for each event that was new to the store, with its JSON. */
-typedef void (*kmw_import_cb)(const struct kmw_event *ev, const char *json, size_t len, void *arg);
-
-/**
- * store_import - read audit logs (plain or gzip, any order of a rotated set:
- * oldest first) and store their module events at or after @since_ms as
- * historical, each unique by boot, serial and time. @bad, when not NULL, is
- * told of every line that is not an audit record. Returns 0, or -errno when
- * a file could not be read (the others are still imported).
- */
-int store_import(struct kmw_store *s, char **files, int nfiles, int64_t since_ms,
-		 const struct kmw_risk_config *risk, kmw_import_cb cb, void *arg,
-		 void (*bad)(uint64_t lineno, const char *why, const char *line, size_t len, void *arg),
-		 struct kmw_import *out);
-
 /**
  * store_boot_id - this boot's id (/proc/sys/kernel/random/boot_id) into @out (37 bytes).
  */

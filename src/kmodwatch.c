@@ -13,13 +13,13 @@
 #include <unistd.h>
 
 #include <libaudit.h>
-#include <zlib.h>
-
 #include "kmw_buf.h"
 #include "kmw_decode.h"
 #include "kmw_filter.h"
 #include "kmw_format.h"
+#include "kmw_import.h"
 #include "kmw_lines.h"
+#include "kmw_logfile.h"
 #include "kmw_parse.h"
 #include "kmw_risk.h"
 #include "kmw_rules.h"
@@ -254,6 +254,7 @@ struct query {
 	bool progress;
 	time_t started;
 	uint64_t bytes_done, bytes_total;
+	uint64_t *file_base;	/* bytes of the files before each */
 	time_t last_progress;
 };
 
@@ -300,16 +301,24 @@ static void on_event(struct kmw_event *ev, void *arg)
 	if (!filter_match(&q->filter, ev))
 		return;
 	buf_init(&json);
-	format_json(&json, ev);
+	/* a count needs no JSON */
+	if (!q->count_only)
+		format_json(&json, ev);
 	store_row_from_event(ev, json.data, json.len, &row, scratch, sizeof(scratch));
 	emit_row(&row, q);
 	buf_free(&json);
 }
 
-static void on_bad_line(uint64_t lineno, const char *why, const char *line, size_t len, void *arg)
+static void on_bad_line(void *arg, const char *input, uint64_t lineno, const char *why,
+			const char *line, size_t len)
 {
-	fprintf(stderr, "kmodwatch: %s:%llu: %s, skipped\n", (const char *)arg,
-		(unsigned long long)lineno, why);
+	fprintf(stderr, "kmodwatch: %s:%llu: %s%s\n", input, (unsigned long long)lineno, why,
+		strcmp(why, KMW_BAD_MORE) ? ", skipped" : "");
+}
+
+static void on_file_error(void *arg, const char *msg)
+{
+	fprintf(stderr, "kmodwatch: %s\n", msg);
 }
 
 static void show_progress(struct query *q, bool last)
@@ -325,44 +334,13 @@ static void show_progress(struct query *q, bool last)
 			last ? "\n" : "");
 }
 
-/* Plain or gzip-compressed (rotated logs), told apart by zlib from the content. */
-static int feed_file(struct kmw_lines *l, const char *path, struct query *q)
+/* bytes of file @i read: the compressed bytes for gzip, which the sizes are made of */
+static void on_progress(void *arg, int i, uint64_t bytes)
 {
-	static char buf[1 << 20];
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
-	uint64_t base = q->bytes_done;
-	gzFile gz;
-	int n, err = 0;
+	struct query *q = arg;
 
-	if (fd < 0) {
-		fprintf(stderr, "kmodwatch: cannot open %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	gz = gzdopen(fd, "rb");
-	if (!gz) {
-		close(fd);
-		fprintf(stderr, "kmodwatch: cannot read %s: out of memory\n", path);
-		return -1;
-	}
-	gzbuffer(gz, 1 << 18);
-	l->bad_arg = (void *)path;
-	l->stats.lines = 0;
-	while ((n = gzread(gz, buf, sizeof(buf))) > 0) {
-		lines_push(l, buf, (size_t)n);
-		/* gzoffset counts the compressed bytes read: the size the total is made of */
-		q->bytes_done = base + (uint64_t)gzoffset(gz);
-		show_progress(q, false);
-	}
-	if (n < 0) {
-		const char *msg = gzerror(gz, &err);
-
-		fprintf(stderr, "kmodwatch: reading %s: %s\n", path,
-			err == Z_ERRNO ? strerror(errno) : msg);
-	}
-	/* a last line without newline belongs to this file, not the next */
-	lines_push(l, "\n", 1);
-	gzclose(gz);
-	return n < 0 ? -1 : 0;
+	q->bytes_done = q->file_base[i] + bytes;
+	show_progress(q, false);
 }
 
 static int query_logs(struct query *q, char **files, int nfiles)
@@ -370,36 +348,38 @@ static int query_logs(struct query *q, char **files, int nfiles)
 	static struct kmw_lines lines;
 	struct kmw_parser *p;
 	struct stat st;
-	int i, errors = 0;
+	int i, failed;
 
+	q->file_base = calloc((size_t)nfiles, sizeof(*q->file_base));
 	p = parse_new(on_event, q, NULL);
-	if (!p) {
+	if (!p || !q->file_base) {
 		fprintf(stderr, "kmodwatch: out of memory\n");
+		parse_free(p);
 		return -1;
 	}
 	/* the past: names only from what the records say, never this host's users */
 	parse_set_names(p, KMW_NAMES_RECORD);
 	parse_set_historical(p, true);
-	lines_init(&lines, p, true, on_bad_line, NULL);
+	lines_init(&lines, &parse_lines_ops, p, true);
+	lines_set_bad(&lines, on_bad_line, q);
 	lines_sort_rotated(files, nfiles);
-	for (i = 0; i < nfiles; i++)
+	for (i = 0; i < nfiles; i++) {
+		q->file_base[i] = q->bytes_total;
 		if (strcmp(files[i], "-") && stat(files[i], &st) == 0)
 			q->bytes_total += (uint64_t)st.st_size;
-	for (i = 0; i < nfiles; i++) {
-		uint64_t base = q->bytes_done;
-
-		if (feed_file(&lines, files[i], q))
-			errors++;
-		if (strcmp(files[i], "-") && stat(files[i], &st) == 0)
-			q->bytes_done = base + (uint64_t)st.st_size;
 	}
-	lines_finish(&lines);
+	failed = logfile_feed_set(&lines, files, nfiles, on_file_error, on_progress, q);
 	show_progress(q, true);
 	if (lines.stats.bad_lines)
 		fprintf(stderr, "kmodwatch: %llu bad line(s) skipped\n",
 			(unsigned long long)lines.stats.bad_lines);
+	if (parse_left_out(p))
+		fprintf(stderr, "kmodwatch: %llu event(s) left out: open where a file was cut\n",
+			(unsigned long long)parse_left_out(p));
 	parse_free(p);
-	return errors ? -1 : 0;
+	free(q->file_base);
+	q->file_base = NULL;
+	return failed ? -1 : 0;
 }
 
 static void summary(const struct query *q)
@@ -540,13 +520,6 @@ static int cmd_query(int argc, char **argv)
 	return q.matches ? EXIT_MATCH : EXIT_NOMATCH;
 }
 
-static void import_bad_line(uint64_t lineno, const char *why, const char *line, size_t len,
-			    void *arg)
-{
-	fprintf(stderr, "kmodwatch: %s:%llu: %s, skipped\n", (const char *)arg,
-		(unsigned long long)lineno, why);
-}
-
 /* kmodwatch import [--store PATH] FILE...: what backfill does at start, by hand */
 static int cmd_import(int argc, char **argv)
 {
@@ -555,9 +528,9 @@ static int cmd_import(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = KMW_STORE_DEFAULT;
-	struct kmw_risk_config risk;
+	struct kmw_import_opts o = { .bad = on_bad_line, .file_error = on_file_error };
+	struct kmw_import_result im;
 	struct kmw_store *st;
-	struct kmw_import im;
 	char err[512];
 	int c, rc;
 
@@ -578,16 +551,18 @@ static int cmd_import(int argc, char **argv)
 		fprintf(stderr, "kmodwatch: %s\n", err);
 		return EXIT_ERROR;
 	}
-	risk_config_default(&risk);
-	rc = store_import(st, argv + optind, argc - optind, 0, &risk, NULL, NULL, import_bad_line, &im);
+	rc = import_logs(st, argv + optind, argc - optind, &o, &im);
 	printf("%llu module events read, %llu new to %s, %llu already there, %llu not stored, "
 	       "%llu bad lines\n", (unsigned long long)im.seen, (unsigned long long)im.added, path,
 	       (unsigned long long)(im.seen - im.added - im.failed), (unsigned long long)im.failed,
 	       (unsigned long long)im.bad_lines);
+	if (im.left_out)
+		fprintf(stderr, "kmodwatch: %llu event(s) left out: open where a file was cut\n",
+			(unsigned long long)im.left_out);
 	if (im.failed)
 		fprintf(stderr, "kmodwatch: %s\n", store_error(st));
 	store_close(st);
-	return rc || im.failed ? EXIT_ERROR : 0;
+	return rc ? EXIT_ERROR : 0;
 }
 
 int main(int argc, char **argv)

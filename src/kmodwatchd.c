@@ -29,6 +29,7 @@
 #include "kmw_enrich.h"
 #include "kmw_evqueue.h"
 #include "kmw_format.h"
+#include "kmw_import.h"
 #include "kmw_lines.h"
 #include "kmw_parse.h"
 #include "kmw_queue.h"
@@ -1294,14 +1295,12 @@ static bool handle_signals(struct daemon *d)
 	return stop;
 }
 
-static void on_bad_line(uint64_t lineno, const char *why, const char *line, size_t len, void *arg)
+/* the first ones, one by one, then a count: hostile input must not flood the log */
+static void on_bad_line(void *arg, const char *input, uint64_t lineno, const char *why,
+			const char *line, size_t len)
 {
-	struct daemon *d = arg;
-
-	/* one line each for the first, then a count: hostile input must not flood the log */
-	if (d->lines->stats.bad_lines <= 10 || d->lines->stats.bad_lines % 10000 == 0)
-		log_msg(LOG_WARNING, "input line %llu: %s, skipped (%llu bad lines so far)",
-			(unsigned long long)lineno, why, (unsigned long long)d->lines->stats.bad_lines);
+	log_msg(LOG_WARNING, "%s line %llu: %s%s", input, (unsigned long long)lineno, why,
+		strcmp(why, KMW_BAD_MORE) ? ", skipped" : "");
 }
 
 /*
@@ -1413,7 +1412,9 @@ static void on_recovered(const struct kmw_event *ev, const char *json, size_t le
 
 static void backfill(struct daemon *d)
 {
-	struct kmw_import im;
+	struct kmw_import_opts io = { .risk = &d->o.risk, .added = on_recovered, .arg = d,
+				      .bad = on_bad_line };
+	struct kmw_import_result im;
 	char path[4096], *files[64];
 	struct dirent *de;
 	int64_t newest = 0;
@@ -1436,8 +1437,8 @@ static void backfill(struct daemon *d)
 	if (!n)
 		return;
 	/* a little before the newest stored event: the store drops what it has */
-	store_import(d->store, files, n, store_newest(d->store, &newest) == 0 ? newest - 2000 : 0,
-		     &d->o.risk, on_recovered, d, NULL, &im);
+	io.since_ms = store_newest(d->store, &newest) == 0 ? newest - 2000 : 0;
+	import_logs(d->store, files, n, &io, &im);
 	for (i = 0; i < n; i++)
 		free(files[i]);
 	d->recovered = im.added;
@@ -1492,7 +1493,9 @@ static int setup_queue(struct daemon *d)
 		log_msg(LOG_ERR, "out of memory");
 		return -1;
 	}
-	lines_init(d->lines, d->parser, true, on_bad_line, d);
+	lines_init(d->lines, &parse_lines_ops, d->parser, true);
+	lines_set_bad(d->lines, on_bad_line, d);
+	lines_set_input(d->lines, d->o.plugin ? "stdin" : "netlink");
 	if (d->o.plugin)
 		rc = queue_start(d->queue, queue_fill_fd, (void *)(intptr_t)STDIN_FILENO,
 				 queue_chunks(d), fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode));
