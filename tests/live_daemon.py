@@ -99,6 +99,27 @@ def loader_gone(live, c):
     c.eq("loader gone: exit 0", d.stop(), 0)
 
 
+def params_reused(live, c):
+    """The loader frees its parameter string before the daemon reads it, and the heap reuses
+    it: those bytes are not reported as what the kernel read (a modprobe run in the real
+    kernel once gave param_values '\\xf8\\xc9\\xdfb\\x05')."""
+    d = live.daemon()
+    m = Modcall(live)
+    m.call("finit /dev/null 0 kept=1")
+    m.call("finit-scribble /dev/null reused=1")
+    evs = sorted(d.wait_events(lambda e: e["process"]["pid"] == m.pid, 2),
+                 key=lambda e: e["audit"]["serial"])
+    m.close()
+    c.eq("params: two events", len(evs), 2)
+    if len(evs) == 2:
+        kept, gone = evs[0]["module"], evs[1]["module"]
+        c.eq("params: intact string read", (kept["param_values"], kept["param_values_source"]),
+             ("kept=1", "process_memory"))
+        c.eq("params: reused memory not reported", gone["param_values"], None)
+        c.eq("params: reused memory says why", gone.get("param_values_error"), "EILSEQ")
+    c.eq("params: exit 0", d.stop(), 0)
+
+
 def config_reload(live, c):
     """SIGHUP: a valid new configuration is swapped in; an invalid one is refused, named by
     file and line, and the running one stays."""
@@ -174,6 +195,7 @@ def main(live, c):
     existing_rules(live, c)
     text_and_sighup(live, c)
     loader_gone(live, c)
+    params_reused(live, c)
     config_reload(live, c)
     rules_deleted(live, c)
     no_rules_option(live, c)

@@ -17,6 +17,8 @@
  *   finit PATH FLAGS [PARAMS]   PATH may be @memfd, @badfd, or @deleted:FILE
  *   finit-close PATH FLAGS      the same, and close the fd right after the call
  *   finit-hex PATHHEX FLAGS PARAMSHEX   path and parameters given in hex: any bytes
+ *   finit-scribble PATH PARAMS  the call, then the parameter buffer is overwritten with
+ *                               heap-like bytes, as when a loader frees it and reuses it
  *   finit-loop PATH SECONDS     finit_module on one fd, as fast as it goes, for SECONDS:
  *                               "done pid=P calls=N"
  *   init LEN [PARAMS]
@@ -101,6 +103,20 @@ int main(void)
 				continue;
 			}
 			ret = syscall(SYS_finit_module, fd, strdup(params), (unsigned int)strtoul(a2, NULL, 0));
+		} else if (sscanf(line, "finit-scribble %2047s %1023s", a1, a3) == 2) {
+			char *params = strdup(a3);
+
+			fd = open_target(a1);
+			if (fd < 0 || !params) {
+				printf("error open %s: %s\n", a1, strerror(errno));
+				continue;
+			}
+			ret = syscall(SYS_finit_module, fd, params, 0u);
+			n = ret < 0 ? errno : 0;
+			/* what malloc leaves in a freed chunk: a pointer, then stale bytes */
+			memcpy(params, "\xf8\xc9\xdf\x62\x05\x00", 6);
+			printf("done pid=%d fd=%d ret=%ld errno=%d\n", (int)getpid(), fd, ret, n);
+			continue;
 		} else if (sscanf(line, "finit-close %2047s %63s", a1, a2) == 2) {
 			fd = open_target(a1);
 			if (fd < 0) {

@@ -260,6 +260,17 @@ static int read_params_mem(struct kmw_event *ev, uint64_t addr)
 		got += (size_t)r;
 	}
 	n = strnlen(buf, got);
+	/*
+	 * Parameters are text. Control bytes mean the loader freed the string
+	 * and the heap reused it before we looked: what it holds now is not
+	 * what the kernel read, so it is not reported as such.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+			return -EILSEQ;
+	}
 	event_set_str(ev, &ev->params, buf, n);
 	if (n == got && got == sizeof(buf))
 		ev->params.truncated = true;
