@@ -56,6 +56,11 @@ int main(int argc, char **argv)
 		ev.serial = (uint64_t)i + 1;
 		ev.sec = start + i * 31;
 		ev.msec = (unsigned int)(i % 1000);
+		/* finit_module: 1 in 50 compressed, 1 in 1000 forced; delete_module: O_NONBLOCK */
+		if (ev.sc == KMW_SC_FINIT_MODULE)
+			ev.a[2] = i % 1000 == 1 ? 3 : i % 50 == 0 ? 4 : 0;
+		else
+			ev.a[1] = 04000;
 		ev.success = rand() % 5 != 0;
 		ev.has_exit = true;
 		ev.exit = ev.success ? 0 : -17;

@@ -87,6 +87,30 @@ int store_commit(struct kmw_store *s);
 int store_newest(struct kmw_store *s, int64_t *ms);
 
 /**
+ * store_gap_note - the capture lost @lost events between @start_ms and
+ * @end_ms; kept until store_gap_close, so that a restart backfills from
+ * there. Returns 0 or -EIO.
+ */
+int store_gap_note(struct kmw_store *s, int64_t start_ms, int64_t end_ms, uint64_t lost);
+
+/**
+ * store_gap_oldest - where the oldest gap not yet backfilled starts.
+ * Returns 0, or -ENOENT when there is none.
+ */
+int store_gap_oldest(struct kmw_store *s, int64_t *start_ms);
+
+/**
+ * store_gaps_open - how many gaps wait for a backfill. Returns 0 or -errno.
+ */
+int store_gaps_open(struct kmw_store *s, int64_t *n);
+
+/**
+ * store_gap_close - a backfill covered every gap that ended by @upto_ms.
+ * Returns 0 or -EIO.
+ */
+int store_gap_close(struct kmw_store *s, int64_t upto_ms);
+
+/**
  * store_retention - delete up to @batch of the oldest events that are older
  * than @before_ms (0: no age limit) or that make the store pass @max_bytes
  * (0: no size limit). Returns the rows deleted, or -errno.

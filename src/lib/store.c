@@ -18,6 +18,7 @@
 struct kmw_store {
 	sqlite3 *db;
 	sqlite3_stmt *ins;
+	sqlite3_stmt *ins_flag;
 	int wal_pages;		/* pages in the write-ahead log after the last commit */
 	bool deferred;		/* checkpoints wait for store_checkpoint */
 	char err[256];
@@ -29,7 +30,9 @@ struct kmw_store {
 /*
  * Version 1 was the first layout: the columns the first filters needed.
  * Version 2 adds what every filter of `kmodwatch query` uses, and its indexes;
- * version 3 an index for the hash of decompressed images.
+ * version 3 an index for the hash of decompressed images; version 4 indexes
+ * --syscall and puts each flag of an event in a table of its own, for --flag,
+ * and keeps the capture's gaps.
  * Each step moves a store one version forward; a fresh store runs them all.
  */
 static const char *const migrations[] = {
@@ -93,6 +96,19 @@ static const char *const migrations[] = {
 	"CREATE INDEX boots_start ON boots (start_ms);",
 	/* 2 -> 3: --sha256 also looks at the decompressed image's hash */
 	"CREATE INDEX events_image_sha256 ON events (image_sha256);",
+	/* 3 -> 4: --syscall and --flag by index (they scanned every event) */
+	"CREATE INDEX events_syscall ON events (syscall, time_ms);"
+	"CREATE TABLE event_flags ("
+	" flag TEXT NOT NULL,"
+	" time_ms INTEGER NOT NULL,"
+	" event_id INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,"
+	" PRIMARY KEY (flag, time_ms, event_id)) WITHOUT ROWID;"
+	"CREATE INDEX event_flags_event ON event_flags (event_id);"
+	"INSERT INTO event_flags SELECT value, events.time_ms, events.id"
+	" FROM events, json_each(events.json, '$.args.flag_names');"
+	/* and the times when the capture lost records, until a backfill covers them */
+	"CREATE TABLE gaps (start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,"
+	" lost INTEGER NOT NULL);",
 };
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -102,6 +118,10 @@ static const char insert_sql[] =
 	" flag_names, risk, historical, node) VALUES"
 	" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
 	" ?21, ?22, ?23, ?24, ?25, ?26)";
+
+/* one row per flag name of the event just inserted */
+static const char insert_flag_sql[] =
+	"INSERT OR IGNORE INTO event_flags (flag, time_ms, event_id) VALUES (?1, ?2, ?3)";
 
 static void set_err(struct kmw_store *s, const char *what)
 {
@@ -233,7 +253,8 @@ struct kmw_store *store_open(const char *path, bool create, char *err, size_t er
 	}
 	/* the same checkpoints as SQLite's default, but through note_wal, to be deferrable */
 	sqlite3_wal_hook(s->db, note_wal, s);
-	if (sqlite3_prepare_v2(s->db, insert_sql, -1, &s->ins, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(s->db, insert_sql, -1, &s->ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, insert_flag_sql, -1, &s->ins_flag, NULL) != SQLITE_OK) {
 		set_err(s, "preparing");
 		snprintf(err, errlen, "%s: %s", path, s->err);
 		goto out_close;
@@ -253,6 +274,7 @@ void store_close(struct kmw_store *s)
 		return;
 
 	sqlite3_finalize(s->ins);
+	sqlite3_finalize(s->ins_flag);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -351,6 +373,30 @@ static void bind_id(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_null(st, i);
 }
 
+/* "|A|B|" as rows of event_flags; 1 when done, as store_insert returns */
+static int insert_flags(struct kmw_store *s, const char *names, int64_t time_ms, int64_t id)
+{
+	const char *p = names, *end;
+	int rc;
+
+	while (p && *p == '|' && (end = strchr(p + 1, '|'))) {
+		if (end > p + 1) {
+			sqlite3_reset(s->ins_flag);
+			sqlite3_bind_text(s->ins_flag, 1, p + 1, (int)(end - p - 1), SQLITE_TRANSIENT);
+			sqlite3_bind_int64(s->ins_flag, 2, time_ms);
+			sqlite3_bind_int64(s->ins_flag, 3, id);
+			rc = sqlite3_step(s->ins_flag);
+			if (rc != SQLITE_DONE) {
+				set_err(s, "storing the flags of an event");
+				sqlite3_reset(s->ins_flag);
+				return errno_of_sqlite(rc);
+			}
+		}
+		p = end;
+	}
+	return 1;
+}
+
 int store_insert(struct kmw_store *s, const struct kmw_event *ev, const char *boot_id,
 		 const char *json, size_t len)
 {
@@ -405,7 +451,9 @@ int store_insert(struct kmw_store *s, const struct kmw_event *ev, const char *bo
 		sqlite3_reset(st);
 		return errno_of_sqlite(rc);
 	}
-	return sqlite3_changes(s->db) ? 1 : 0;
+	if (!sqlite3_changes(s->db))
+		return 0;
+	return insert_flags(s, r.flag_names, r.time_ms, sqlite3_last_insert_rowid(s->db));
 }
 
 void store_defer_checkpoints(struct kmw_store *s)
@@ -481,6 +529,41 @@ int store_newest(struct kmw_store *s, int64_t *ms)
 	return one_int64(s, "SELECT max(time_ms) FROM events", ms);
 }
 
+int store_gap_note(struct kmw_store *s, int64_t start_ms, int64_t end_ms, uint64_t lost)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO gaps (start_ms, end_ms, lost) VALUES (%lld, %lld, %llu)",
+		 (long long)start_ms, (long long)end_ms, (unsigned long long)lost);
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		set_err(s, "noting a gap");
+		return -EIO;
+	}
+	return 0;
+}
+
+int store_gap_oldest(struct kmw_store *s, int64_t *start_ms)
+{
+	return one_int64(s, "SELECT min(start_ms) FROM gaps", start_ms);
+}
+
+int store_gaps_open(struct kmw_store *s, int64_t *n)
+{
+	return one_int64(s, "SELECT count(*) FROM gaps", n);
+}
+
+int store_gap_close(struct kmw_store *s, int64_t upto_ms)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "DELETE FROM gaps WHERE end_ms <= %lld", (long long)upto_ms);
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		set_err(s, "closing gaps");
+		return -EIO;
+	}
+	return 0;
+}
+
 int store_retention(struct kmw_store *s, int64_t before_ms, uint64_t max_bytes, unsigned int batch)
 {
 	int64_t pages = 0, psize = 0, freep = 0;
@@ -547,21 +630,23 @@ static int64_t col_id(sqlite3_stmt *st, int i)
 int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only,
 		void (*cb)(const struct kmw_row *row, void *arg), void *arg, uint64_t *count)
 {
-	char sql[2048], like[128];
-	const char *binds[16];
+	char sql[2048];
+	const char *binds[16], *glue = " WHERE ";
 	int64_t ints[16];
 	bool is_int[16];
 	int nb = 0, i, rc;
 	size_t n;
 	sqlite3_stmt *st;
 
-#define WHERE(cond) n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND %s", cond)
+	/* no condition, no WHERE: SQLite counts a whole table without reading it */
+#define WHERE(cond) (n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%s", glue, cond), \
+		     glue = " AND ")
 #define BIND_S(v) (binds[nb] = (v), is_int[nb] = false, nb++)
 #define BIND_I(v) (ints[nb] = (v), is_int[nb] = true, nb++)
-	n = (size_t)snprintf(sql, sizeof(sql), count_only ? "SELECT count(*) FROM events WHERE 1" :
+	n = (size_t)snprintf(sql, sizeof(sql), count_only ? "SELECT count(*) FROM events" :
 			     "SELECT time_ms, syscall, arch, success, exit, errno, module, path, sha256,"
 			     " exe, comm, user, key, risk, flag_names, node, pid, uid, auid, flags,"
-			     " historical, json FROM events WHERE 1");
+			     " historical, json FROM events");
 	if (f->has_since) { WHERE("time_ms >= ?"); BIND_I(f->since_ms); }
 	if (f->has_until) { WHERE("time_ms < ?"); BIND_I(f->until_ms); }
 	if (f->module) { WHERE("module = ?"); BIND_S(f->module); }
@@ -580,9 +665,8 @@ int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only
 	if (f->result < 0) WHERE("success = 0");
 	if (f->errno_name) { WHERE("errno = ?"); BIND_S(f->errno_name); }
 	if (f->flag) {
-		snprintf(like, sizeof(like), "%%|%s|%%", f->flag);
-		WHERE("flag_names LIKE ?");
-		BIND_S(like);
+		WHERE("id IN (SELECT event_id FROM event_flags WHERE flag = ?)");
+		BIND_S(f->flag);
 	}
 	if (f->syscall) { WHERE("syscall = ?"); BIND_S(f->syscall); }
 	if (f->key) {
