@@ -13,6 +13,7 @@ enum kmw_item_kind {
 	KMW_ITEM_EVENT,
 	KMW_ITEM_REOPEN,	/* reopen the outputs, in order with the events */
 	KMW_ITEM_MAINTENANCE,	/* store retention, between two events */
+	KMW_ITEM_BACKFILL,	/* records were lost: recover from auditd's log (ptr: the gap) */
 	KMW_ITEM_STOP,
 };
 

@@ -24,6 +24,9 @@ struct kmw_source_stats {
 	uint64_t lost_events;	/* event serials that never came: lost on the way */
 	uint64_t late;		/* records that came after their serial was counted lost */
 	uint64_t too_long;	/* records longer than a queue chunk: skipped */
+	uint64_t probes;	/* marker records sent after overruns (source_probe) */
+	int probe_errno;	/* why the last marker could not be sent, or 0 */
+	uint64_t dropped_records;	/* records the kernel dropped for us: its count (SO_MEMINFO) */
 };
 
 struct kmw_source {
@@ -42,6 +45,9 @@ struct kmw_source {
 	bool stopping;			/* the queue asked the fill to end ... */
 	struct timespec stop_at;	/* ... at this time */
 	int pending_type;
+	int64_t last_sec;		/* time of the newest record taken */
+	bool probe_due;			/* an overrun: send a marker once the queue is empty */
+	int64_t overrun_since;		/* an overrun not yet claimed: records from then on may be lost; 0 none */
 	char buf[65536 + 4096];
 };
 
@@ -77,6 +83,20 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd);
  * by now is lost. Call every few seconds; @all settles everything (at the end).
  */
 void source_tick(struct kmw_source *s, bool all);
+
+/**
+ * source_probe - have the kernel log a record of our own (AUDIT_USER, needs
+ * CAP_AUDIT_WRITE). source_fill sends one once the queue is empty after an
+ * overrun: its serial comes after every record lost, so the serials count
+ * the loss even when no other record follows. Returns 0 or -errno.
+ */
+int source_probe(struct kmw_source *s);
+
+/**
+ * source_overrun_take - whether an overrun happened since the last call, and
+ * if so, the time (epoch seconds) from which records may be missing.
+ */
+bool source_overrun_take(struct kmw_source *s, int64_t *since);
 
 /**
  * source_stats - a copy of the counters.

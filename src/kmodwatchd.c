@@ -122,6 +122,14 @@ struct daemon {
 	bool have_lost;
 	uint32_t lost_start;
 	uint64_t kernel_lost, rules_removed;
+	/* losses on the way in (main thread), then recovered by the worker */
+	uint64_t probed_enobufs;	/* overruns a probe record was sent for */
+	uint64_t lost_noted;		/* serial losses a gap was noted for */
+	bool probe_failed;
+	bool gap_open;			/* a gap not yet handed to the worker */
+	struct gap { int64_t from_ms, to_ms; uint64_t lost; } gap;
+	time_t gap_due;			/* auditd has logged the gap by then */
+	uint64_t gaps_backfilled;
 	int argc;
 	char **argv;
 };
@@ -599,6 +607,9 @@ static int drop_privileges(struct daemon *d)
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_AUDIT_CONTROL);
 	if (!d->o.plugin && d->src.mode == KMW_SRC_MULTICAST)
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_AUDIT_READ);
+	/* the marker record after an overrun (source_probe) */
+	if (!d->o.plugin)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_AUDIT_WRITE);
 	if (pw)
 		rc = capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
 				     CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING);
@@ -835,6 +846,8 @@ static int open_sinks(struct daemon *d)
 }
 
 static void apply_config(struct daemon *d, struct opts *n);
+static void recover_gap(struct daemon *d, const struct gap *g);
+static void watch_losses(struct daemon *d, bool stopping);
 
 /*
  * Worker thread: hashes, files, /sys, risk; then the store, then the outputs,
@@ -855,6 +868,11 @@ static void on_items(struct kmw_item **items, unsigned int n, void *arg)
 		apply_retention(d);
 		if (d->store)
 			store_checkpoint(d->store);
+		return;
+	}
+	if (it->kind == KMW_ITEM_BACKFILL) {
+		recover_gap(d, it->ptr);
+		free(it->ptr);
 		return;
 	}
 	if (it->kind == KMW_ITEM_REOPEN && it->ptr) {
@@ -1019,7 +1037,7 @@ static unsigned int queue_chunks(const struct daemon *d)
 
 /* What came in and what was lost on the way in, from whichever source this is. */
 struct intake {
-	uint64_t records, enobufs, lost_events, late, too_long;
+	uint64_t records, enobufs, dropped, lost_events, late, too_long;
 	struct kmw_queue_stats q;
 };
 
@@ -1036,6 +1054,7 @@ static struct intake intake(struct daemon *d)
 
 		in.records = st.records;
 		in.enobufs = st.enobufs;
+		in.dropped = st.dropped_records;
 		in.lost_events = st.lost_events;
 		in.late = st.late;
 		in.too_long = st.too_long;
@@ -1084,7 +1103,8 @@ static void write_state(struct daemon *d)
 		"store=%s\nstored=%llu\nstore_failures=%llu\nrecovered=%llu\nkernel_lost=%llu\n"
 		"serial_gaps=%llu\nlate_records=%llu\nrecords_too_long=%llu\nqueue_dropped_records=%llu\n"
 		"queue_dropped_calls=%llu\nqueue_peak_bytes=%llu\nqueue_limit_bytes=%llu\n"
-		"enrichment_gave_up=%llu\nrules_removed_by_others=%llu\n",
+		"enrichment_gave_up=%llu\nrules_removed_by_others=%llu\nsocket_dropped_records=%llu\n"
+		"gap_backfills=%llu\n",
 		(int)getpid(), d->o.plugin ? "plugin" : source_mode_name(d->src.mode), d->o.output,
 		d->o.format == KMW_FMT_TEXT ? "text" : "json", (long long)d->started,
 		(long long)time(NULL), d->rules_added, d->o.key,
@@ -1098,7 +1118,8 @@ static void write_state(struct daemon *d)
 		(unsigned long long)in.q.dropped_calls,
 		(unsigned long long)in.q.peak_chunks * KMW_QUEUE_CHUNK,
 		(unsigned long long)queue_chunks(d) * KMW_QUEUE_CHUNK,
-		(unsigned long long)d->enrich_gaveup, (unsigned long long)d->rules_removed);
+		(unsigned long long)d->enrich_gaveup, (unsigned long long)d->rules_removed,
+		(unsigned long long)in.dropped, (unsigned long long)d->gaps_backfilled);
 	for (i = 0; i < d->nsinks; i++) {
 		struct kmw_sink_stats st;
 
@@ -1364,6 +1385,8 @@ static int run(struct daemon *d)
 				source_tick(&d->src, false);
 			check_rules(d);
 			account_lost(d);
+			if (!d->o.plugin)
+				watch_losses(d, false);
 			write_state(d);
 			if (d->o.stats_interval && d->ticks % ((d->o.stats_interval + TICK_S - 1) / TICK_S) == 0)
 				log_stats(d);
@@ -1387,6 +1410,8 @@ static int run(struct daemon *d)
 		while (take_input(d) > 0)
 			;
 	} else {
+		/* a last overrun still gets its marker, which the reader takes below */
+		watch_losses(d, true);
 		/* the reader takes what the socket holds, then ends the input */
 		queue_finish(d->queue);
 		while ((rc = take_input(d)) >= 0)
@@ -1397,6 +1422,103 @@ static int run(struct daemon *d)
 	if (!d->o.plugin)
 		source_tick(&d->src, true);
 	return 0;
+}
+
+/* ---- losses on the way in: counted, marked, recovered from auditd's log ---- */
+
+/* auditd's log has a lost event within a few seconds; a gap starts this much before */
+#define GAP_MARGIN_MS 2000
+
+static void note_gap(struct daemon *d, int64_t from_ms, uint64_t lost, time_t now)
+{
+	if (!d->gap_open) {
+		d->gap.from_ms = from_ms;
+		d->gap.lost = 0;
+	}
+	if (from_ms < d->gap.from_ms)
+		d->gap.from_ms = from_ms;
+	d->gap.lost += lost;
+	d->gap.to_ms = (int64_t)now * 1000;
+	d->gap_open = true;
+	/* a loss is counted within two ticks of its overrun: recover after that */
+	d->gap_due = now + 2 * TICK_S + 1;
+}
+
+/*
+ * Main thread, each tick (and @stopping: once more before the reader ends).
+ * An overrun gets a marker record, whose serial makes the serials count what
+ * was lost even when nothing else comes; a loss opens a gap, which the
+ * worker backfills from auditd's log once auditd has written it.
+ */
+static void watch_losses(struct daemon *d, bool stopping)
+{
+	struct kmw_source_stats st = source_stats(&d->src);
+	time_t now = time(NULL);
+	int64_t since;
+
+	if (st.enobufs != d->probed_enobufs) {
+		if (!d->probed_enobufs)
+			log_msg(LOG_WARNING, "receive overrun: records were lost (%llu dropped by the "
+				"kernel); they are counted, and recovered from auditd's log",
+				(unsigned long long)st.dropped_records);
+		d->probed_enobufs = st.enobufs;
+	}
+	if (st.probe_errno && !d->probe_failed) {
+		d->probe_failed = true;
+		log_msg(LOG_WARNING, "cannot send the marker record after an overrun (%s): losses "
+			"are counted when the next record comes", strerror(st.probe_errno));
+	}
+	if (source_overrun_take(&d->src, &since))
+		note_gap(d, since * 1000 - GAP_MARGIN_MS, 0, now);
+	if (st.lost_events != d->lost_noted) {
+		/* settled a tick or two after they went missing */
+		note_gap(d, ((int64_t)now - 3 * TICK_S) * 1000 - GAP_MARGIN_MS,
+			 st.lost_events - d->lost_noted, now);
+		d->lost_noted = st.lost_events;
+	}
+	if (!d->gap_open || stopping || now < d->gap_due)
+		return;
+	struct gap *g = malloc(sizeof(*g));
+
+	if (!g)
+		return;	/* next tick */
+	*g = d->gap;
+	d->gap_open = false;
+	evqueue_push_ptr(&d->evq, KMW_ITEM_BACKFILL, g);
+}
+
+static int backfill(struct daemon *d, int64_t since_ms, const char *why);
+
+/* Worker: the gap is kept in the store until a backfill covers it. */
+static void recover_gap(struct daemon *d, const struct gap *g)
+{
+	if (!d->store) {
+		log_msg(LOG_WARNING, "records lost between %lld and %lld ms (%llu events by serial): "
+			"no store to complete", (long long)g->from_ms, (long long)g->to_ms,
+			(unsigned long long)g->lost);
+		return;
+	}
+	if (store_gap_note(d->store, g->from_ms, g->to_ms, g->lost) < 0)
+		log_msg(LOG_ERR, "store: %s", store_error(d->store));
+	if (backfill(d, g->from_ms, "after records were lost") == 0) {
+		d->gaps_backfilled++;
+		if (store_gap_close(d->store, g->to_ms) < 0)
+			log_msg(LOG_ERR, "store: %s", store_error(d->store));
+	}
+}
+
+/* At exit: a gap not yet backfilled waits in the store for the next start. */
+static void keep_gap(struct daemon *d)
+{
+	if (d->o.plugin || d->src.fd < 0)
+		return;
+	watch_losses(d, true);
+	if (!d->gap_open)
+		return;
+	d->gap_open = false;
+	if (d->store && store_gap_note(d->store, d->gap.from_ms, d->gap.to_ms, d->gap.lost) == 0)
+		log_msg(LOG_INFO, "records were lost before exit: the next start backfills from %lld ms",
+			(long long)d->gap.from_ms);
 }
 
 /* ---- backfill: the module events auditd logged while kmodwatchd was down ---- */
@@ -1410,22 +1532,26 @@ static void on_recovered(const struct kmw_event *ev, const char *json, size_t le
 	deliver(d, ev, NULL);
 }
 
-static void backfill(struct daemon *d)
+/*
+ * The module events of auditd's logs since @since_ms that the store lacks:
+ * stored, marked historical, and sent to the outputs. Returns 0 when the logs
+ * were read whole, -1 when there were none or one failed.
+ */
+static int backfill(struct daemon *d, int64_t since_ms, const char *why)
 {
 	struct kmw_import_opts io = { .risk = &d->o.risk, .added = on_recovered, .arg = d,
-				      .bad = on_bad_line };
+				      .bad = on_bad_line, .since_ms = since_ms };
 	struct kmw_import_result im;
 	char path[4096], *files[64];
 	struct dirent *de;
-	int64_t newest = 0;
 	int n = 0, i;
 	DIR *dir;
 
 	if (!d->store || !d->o.backfill_dir)
-		return;
+		return -1;
 	dir = opendir(d->o.backfill_dir);
 	if (!dir)
-		return;	/* auditd does not log here: nothing to recover */
+		return -1;	/* auditd does not log here: nothing to recover */
 	while ((de = readdir(dir)) && n < 64)
 		if (!strncmp(de->d_name, "audit.log", 9) && (!de->d_name[9] || de->d_name[9] == '.')) {
 			snprintf(path, sizeof(path), "%s/%s", d->o.backfill_dir, de->d_name);
@@ -1435,17 +1561,31 @@ static void backfill(struct daemon *d)
 		}
 	closedir(dir);
 	if (!n)
-		return;
-	/* a little before the newest stored event: the store drops what it has */
-	io.since_ms = store_newest(d->store, &newest) == 0 ? newest - 2000 : 0;
+		return -1;
 	import_logs(d->store, files, n, &io, &im);
 	for (i = 0; i < n; i++)
 		free(files[i]);
-	d->recovered = im.added;
+	d->recovered += im.added;
 	d->store_failures += im.failed;
-	log_msg(LOG_INFO, "backfill from %s: %llu module events since the newest stored, %llu "
-		"recovered (stored now, marked historical)", d->o.backfill_dir,
-		(unsigned long long)im.seen, (unsigned long long)im.added);
+	log_msg(LOG_INFO, "backfill from %s %s: %llu module events since %lld ms, %llu recovered "
+		"(stored now, marked historical)", d->o.backfill_dir, why,
+		(unsigned long long)im.seen, (long long)since_ms, (unsigned long long)im.added);
+	return im.files_failed ? -1 : 0;
+}
+
+/* At start: from a little before the newest stored event, or the oldest gap left open. */
+static void backfill_at_start(struct daemon *d)
+{
+	int64_t newest = 0, gap;
+	int64_t since;
+
+	if (!d->store)
+		return;
+	since = store_newest(d->store, &newest) == 0 ? newest - GAP_MARGIN_MS : 0;
+	if (store_gap_oldest(d->store, &gap) == 0 && gap < since)
+		since = gap;
+	if (backfill(d, since, "at start") == 0)
+		store_gap_close(d->store, (int64_t)time(NULL) * 1000);
 }
 
 static void open_store(struct daemon *d)
@@ -1630,7 +1770,7 @@ int main(int argc, char **argv)
 	boost_end(nice_old);
 	if (rc)
 		goto out_audit;
-	backfill(&d);
+	backfill_at_start(&d);
 	/* the worker checkpoints once the events are out (on_items), not before */
 	if (d.store)
 		store_defer_checkpoints(d.store);
@@ -1655,17 +1795,20 @@ int main(int argc, char **argv)
 	status = run(&d);
 	/* every captured event is written before the rules go */
 	evqueue_stop(&d.evq);
+	keep_gap(&d);
 	unlink(STATE_FILE);
 	{
 		struct intake in = intake(&d);
 
 		log_msg(LOG_INFO, "stopping: %llu events (%llu stored, %llu not stored), %llu records, "
-			"%llu bad lines, %llu events lost by serial, %llu ENOBUFS overruns, %llu records "
+			"%llu bad lines, %llu events lost by serial, %llu ENOBUFS overruns (%llu records "
+			"dropped), %llu events recovered from auditd's log, %llu records "
 			"(%llu module calls) lost to queue overflow, %llu output failures",
 			(unsigned long long)d.events, (unsigned long long)d.stored,
 			(unsigned long long)d.store_failures, (unsigned long long)in.records,
 			(unsigned long long)d.lines->stats.bad_lines,
 			(unsigned long long)in.lost_events, (unsigned long long)in.enobufs,
+			(unsigned long long)in.dropped, (unsigned long long)d.recovered,
 			(unsigned long long)in.q.dropped_lines, (unsigned long long)in.q.dropped_calls,
 			(unsigned long long)sinks_failed(&d));
 	}

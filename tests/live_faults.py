@@ -127,7 +127,8 @@ def flood_accounting(live, c):
     evs = [e for e in d.events() if e["process"]["pid"] in made]
     serials = [e["audit"]["serial"] for e in evs]
     err = d.stderr()
-    m = re.search(r"(\d+) events lost by serial, \d+ ENOBUFS overruns, (\d+) records "
+    m = re.search(r"(\d+) events lost by serial, \d+ ENOBUFS overruns \(\d+ records dropped\), "
+                  r"\d+ events recovered from auditd's log, (\d+) records "
                   r"\((\d+) module calls\) lost to queue overflow", err)
     c.true("flood: the stopping line says what was lost", m is not None)
     by_serial, dropped = (int(m.group(1)), int(m.group(3))) if m else (0, 0)

@@ -8,7 +8,7 @@ import time
 import kmwlive
 from kmwlive import Modcall
 
-CAP = {"dac_read_search": 2, "sys_ptrace": 19, "audit_control": 30, "audit_read": 37}
+CAP = {"dac_read_search": 2, "sys_ptrace": 19, "audit_write": 29, "audit_control": 30, "audit_read": 37}
 
 
 def mask(*names):
@@ -42,7 +42,7 @@ def main(live, c):
     if live.foreign_auditd:
         kmwlive.skip("another audit daemon runs; the unicast check needs the audit pid free")
     d = live.daemon("--source", "unicast")
-    check_mode(c, "unicast", d.p.pid, mask("audit_control", "sys_ptrace", "dac_read_search"))
+    check_mode(c, "unicast", d.p.pid, mask("audit_control", "audit_write", "sys_ptrace", "dac_read_search"))
     # still able to do its work: capture, enrichment, and rule removal at exit
     m = Modcall(live)
     m.call("finit /dev/null 0")
@@ -56,10 +56,10 @@ def main(live, c):
     live.start_auditd()
     d = live.daemon("--source", "multicast")
     check_mode(c, "multicast", d.p.pid,
-               mask("audit_control", "audit_read", "sys_ptrace", "dac_read_search"))
+               mask("audit_control", "audit_read", "audit_write", "sys_ptrace", "dac_read_search"))
     c.eq("multicast: exit 0", d.stop(), 0)
     d = live.daemon("--source", "multicast", "--no-rules")
-    check_mode(c, "multicast --no-rules", d.p.pid, mask("audit_read", "sys_ptrace", "dac_read_search"))
+    check_mode(c, "multicast --no-rules", d.p.pid, mask("audit_read", "audit_write", "sys_ptrace", "dac_read_search"))
     c.eq("multicast --no-rules: exit 0", d.stop(), 0)
     live.stop(live.auditd)
 

@@ -11,6 +11,7 @@
 
 #include <libaudit.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
 #include "kmw_source.h"
 
@@ -121,6 +122,9 @@ int source_open(struct kmw_source *s, enum kmw_source_mode mode, pid_t audit_pid
 	s->settle_valid = false;
 	s->pending = 0;
 	s->stopping = false;
+	s->last_sec = 0;
+	s->overrun_since = 0;
+	s->probe_due = false;
 	/* what the kernel held back before we came (its hold queue) is not ours to count */
 	s->since = (int64_t)time(NULL);
 	s->fd = -1;
@@ -157,6 +161,8 @@ static void account(struct kmw_source *s, const char *msg, size_t len)
 	s->stats.records++;
 	if (have && (s->serials.started || sec >= s->since))
 		serials_see(&s->serials, serial);
+	if (have && sec > s->last_sec)
+		s->last_sec = sec;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -263,6 +269,17 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				/*
+				 * After an overrun the kernel drops every record for us
+				 * until the queue is empty: now it is, and the marker
+				 * gets through.
+				 */
+				if (s->probe_due) {
+					s->probe_due = false;
+					source_probe(s);
+					if (s->stopping && !used)
+						poll(&(struct pollfd){ .fd = s->fd, .events = POLLIN }, 1, 100);
+				}
 				if (used)
 					return hand_over(s, used);
 				if (s->stopping)
@@ -273,6 +290,10 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 				/* records were lost: the serials will say how many events */
 				pthread_mutex_lock(&s->lock);
 				s->stats.enobufs++;
+				/* what is lost came after the newest record taken */
+				if (!s->overrun_since)
+					s->overrun_since = s->last_sec ? s->last_sec : (int64_t)time(NULL);
+				s->probe_due = true;
 				pthread_mutex_unlock(&s->lock);
 				grow_rcvbuf(s);
 				continue;
@@ -289,8 +310,11 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 		 */
 		if ((size_t)n < NLMSG_HDRLEN)
 			continue;
-		/* 1000..1099 are control replies (status, rule lists), not records */
-		if (nh->nlmsg_type < AUDIT_FIRST_USER_MSG)
+		/*
+		 * 1000..1099 are control replies (status, rule lists), not records,
+		 * except AUDIT_USER: the old user message, as our marker is sent
+		 */
+		if (nh->nlmsg_type < AUDIT_FIRST_USER_MSG && nh->nlmsg_type != AUDIT_USER)
 			continue;
 		len = nh->nlmsg_len;
 		if (len > (size_t)n - NLMSG_HDRLEN)
@@ -314,6 +338,50 @@ void source_tick(struct kmw_source *s, bool all)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* The kernel's own count of the records it could not queue for us (SO_MEMINFO). */
+static uint64_t dropped_records(const struct kmw_source *s)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t l = sizeof(mem);
+
+	if (s->fd < 0 || getsockopt(s->fd, SOL_SOCKET, SO_MEMINFO, mem, &l) < 0 ||
+	    l <= SK_MEMINFO_DROPS * sizeof(uint32_t))
+		return 0;
+	return mem[SK_MEMINFO_DROPS];
+}
+
+int source_probe(struct kmw_source *s)
+{
+	int rc;
+
+	if (s->fd < 0)
+		return -EBADF;
+	/* the kernel's acknowledgement is no record: source_fill skips it */
+	errno = 0;
+	rc = audit_log_user_message(s->fd, AUDIT_USER, "op=kmodwatch-overrun-marker", NULL, NULL,
+				    NULL, 1);
+	rc = rc > 0 ? 0 : errno ? -errno : -EIO;
+	pthread_mutex_lock(&s->lock);
+	if (rc)
+		s->stats.probe_errno = -rc;
+	else
+		s->stats.probes++;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+bool source_overrun_take(struct kmw_source *s, int64_t *since)
+{
+	bool open;
+
+	pthread_mutex_lock(&s->lock);
+	open = s->overrun_since != 0;
+	*since = s->overrun_since;
+	s->overrun_since = 0;
+	pthread_mutex_unlock(&s->lock);
+	return open;
+}
+
 struct kmw_source_stats source_stats(struct kmw_source *s)
 {
 	struct kmw_source_stats st;
@@ -321,6 +389,7 @@ struct kmw_source_stats source_stats(struct kmw_source *s)
 	pthread_mutex_lock(&s->lock);
 	st = s->stats;
 	st.lost_events = s->serials.lost;
+	st.dropped_records = dropped_records(s);
 	st.late = s->serials.late;
 	pthread_mutex_unlock(&s->lock);
 	return st;
