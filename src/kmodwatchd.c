@@ -117,6 +117,7 @@ struct daemon {
 	struct kmw_queue *queue;	/* the records, read on a thread of their own */
 	struct kmw_lines *lines;
 	bool restore_enabled;	/* we enabled audit and turn it off again at exit */
+	bool input_failed;	/* the input ended on a read error: exit 1 */
 	uint64_t events;
 	uint64_t enrich_gaveup;		/* events with a bound or a failure in enrichment */
 	bool have_lost;
@@ -1342,12 +1343,13 @@ static int take_input(struct daemon *d)
 		n++;
 	}
 	/* the end of input wins: its wakeup was consumed by the last pop */
-	if (rc < 0 && !d->o.plugin) {
-		/* netlink has no end of its own: only queue_finish, or an error */
-		if (d->queue->read_error) {
-			log_msg(LOG_ERR, "reading audit records: %s", strerror(d->queue->read_error));
+	if (rc < 0 && d->queue->read_error && !d->input_failed) {
+		d->input_failed = true;
+		log_msg(LOG_ERR, "reading %s: %s", d->o.plugin ? "stdin" : "audit records",
+			strerror(d->queue->read_error));
+		/* netlink has no end of its own: stop now; stdin's records so far are whole */
+		if (!d->o.plugin)
 			return -2;
-		}
 	}
 	return rc < 0 ? rc : n;
 }
@@ -1793,6 +1795,8 @@ int main(int argc, char **argv)
 
 	write_state(&d);
 	status = run(&d);
+	if (d.input_failed)
+		status = 1;
 	/* every captured event is written before the rules go */
 	evqueue_stop(&d.evq);
 	keep_gap(&d);

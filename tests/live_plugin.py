@@ -133,11 +133,26 @@ def through_a_pipe(live, c):
     c.eq("pipe: events + calls counted as dropped = calls in the log", unaccounted, 0)
 
 
+def stdin_error(live, c):
+    """A read error on stdin is no end of input: said, and exit 1 (the review saw exit 0)."""
+    out = os.path.join(live.tmp, "err.json")
+    d = os.open(live.tmp, os.O_RDONLY | os.O_DIRECTORY)   # read() fails with EISDIR
+    try:
+        r = subprocess.run([kmwlive.DAEMON, "--plugin", "--foreground", "--store", "none",
+                            "--backfill-dir", "none", "--output", out], stdin=d,
+                           capture_output=True, text=True, timeout=30)
+    finally:
+        os.close(d)
+    c.eq("stdin error: exit 1", r.returncode, 1)
+    c.true("stdin error: names the cause", "reading stdin: Is a directory" in r.stderr)
+
+
 def main(live, c):
     if live.foreign_auditd:
         kmwlive.skip("another audit daemon runs; this test starts its own auditd")
     alone(live, c)
     through_a_pipe(live, c)
+    stdin_error(live, c)
     under_auditd(live, c)
 
 
