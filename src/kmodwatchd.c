@@ -1068,16 +1068,19 @@ static struct intake intake(struct daemon *d)
  * to a temporary name and renamed, so a reader never sees half of it.
  */
 /* Undelivered messages of all outputs: dropped, and waiting now. */
-static uint64_t sinks_failed(struct daemon *d)
+static uint64_t sinks_failed(struct daemon *d, uint64_t *waiting)
 {
 	struct kmw_sink_stats st;
-	uint64_t n = 0;
+	uint64_t n = 0, w = 0;
 	int i;
 
 	for (i = 0; i < d->nsinks; i++) {
 		sink_stats(d->sinks[i], &st);
 		n += st.dropped + st.queued;
+		w += st.queued;
 	}
+	if (waiting)
+		*waiting = w;
 	return n;
 }
 
@@ -1110,7 +1113,7 @@ static void write_state(struct daemon *d)
 		d->o.format == KMW_FMT_TEXT ? "text" : "json", (long long)d->started,
 		(long long)time(NULL), d->rules_added, d->o.key,
 		(unsigned long long)in.records, (unsigned long long)d->events,
-		(unsigned long long)in.enobufs, (unsigned long long)sinks_failed(d),
+		(unsigned long long)in.enobufs, (unsigned long long)sinks_failed(d, NULL),
 		d->o.store ? d->o.store : "none", (unsigned long long)d->stored,
 		(unsigned long long)d->store_failures, (unsigned long long)d->recovered,
 		(unsigned long long)d->kernel_lost, (unsigned long long)in.lost_events,
@@ -1183,15 +1186,18 @@ static void check_rules(struct daemon *d)
 static void log_stats(struct daemon *d)
 {
 	struct intake in = intake(d);
+	uint64_t waiting, undelivered = sinks_failed(d, &waiting);
 
 	log_msg(LOG_INFO, "stats: %llu events, %llu records; lost: kernel %llu records, %llu events "
 		"by serial, %llu ENOBUFS; queue overflow %llu records (%llu module calls); enrichment "
-		"gave up on %llu; not stored %llu; outputs undelivered %llu",
+		"gave up on %llu; not stored %llu; outputs undelivered %llu (%llu of them waiting "
+		"for a retry)",
 		(unsigned long long)d->events, (unsigned long long)in.records,
 		(unsigned long long)d->kernel_lost, (unsigned long long)in.lost_events,
 		(unsigned long long)in.enobufs, (unsigned long long)in.q.dropped_lines,
 		(unsigned long long)in.q.dropped_calls, (unsigned long long)d->enrich_gaveup,
-		(unsigned long long)d->store_failures, (unsigned long long)sinks_failed(d));
+		(unsigned long long)d->store_failures, (unsigned long long)undelivered,
+		(unsigned long long)waiting);
 }
 
 static int open_timer(void)
@@ -1801,20 +1807,23 @@ int main(int argc, char **argv)
 	evqueue_stop(&d.evq);
 	keep_gap(&d);
 	unlink(STATE_FILE);
+	/* the outputs get their last try first, so that the line below is the final count */
+	for (i = 0; i < d.nsinks; i++)
+		sink_drain(d.sinks[i], 2000);
 	{
 		struct intake in = intake(&d);
 
 		log_msg(LOG_INFO, "stopping: %llu events (%llu stored, %llu not stored), %llu records, "
 			"%llu bad lines, %llu events lost by serial, %llu ENOBUFS overruns (%llu records "
 			"dropped), %llu events recovered from auditd's log, %llu records "
-			"(%llu module calls) lost to queue overflow, %llu output failures",
+			"(%llu module calls) lost to queue overflow, %llu outputs undelivered",
 			(unsigned long long)d.events, (unsigned long long)d.stored,
 			(unsigned long long)d.store_failures, (unsigned long long)in.records,
 			(unsigned long long)d.lines->stats.bad_lines,
 			(unsigned long long)in.lost_events, (unsigned long long)in.enobufs,
 			(unsigned long long)in.dropped, (unsigned long long)d.recovered,
 			(unsigned long long)in.q.dropped_lines, (unsigned long long)in.q.dropped_calls,
-			(unsigned long long)sinks_failed(&d));
+			(unsigned long long)sinks_failed(&d, NULL));
 	}
 
 out_audit:

@@ -5,6 +5,7 @@ repeated); file rotation by rename, copytruncate and size; a full disk; a plante
 ECS documents checked against the ECS field types."""
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -299,12 +300,34 @@ def ecs_test(live, c):
     c.eq("ecs: error.code", load["error"]["code"], "ENOSYS")
 
 
+def undelivered_test(live, c):
+    """A collector that never comes: the periodic stats line, the stopping line and the exit
+    message give the same count of undelivered events (the review saw them disagree)."""
+    port = free_port()
+    d = live.daemon("--syslog", "tcp:127.0.0.1:%d" % port, "--stats-interval", "2")
+    m = Modcall(live)
+    for i in range(5):
+        m.call("delete kmw_nowhere%d 0" % i)
+    m.close()
+    d.wait_events(lambda e: e["process"]["pid"] == m.pid, 5)
+    wait_for(lambda: re.search(r"outputs undelivered [1-9]", d.stderr()), 10)
+    d.stop()
+    err = d.stderr()
+    stats = [int(x) for x in re.findall(r"outputs undelivered (\d+)", err)]
+    final = re.search(r"(\d+) outputs undelivered", err)
+    left = re.search(r"(\d+) events could not be delivered before exit", err)
+    c.eq("undelivered: the last stats line", stats[-1:], [5])
+    c.eq("undelivered: the stopping line", int(final.group(1)) if final else None, 5)
+    c.eq("undelivered: the exit message", int(left.group(1)) if left else None, 5)
+
+
 def main(live, c):
     live.mounts = []
     if live.foreign_auditd:
         kmwlive.skip("another audit daemon runs; these tests need the audit pid free")
     try:
         symlink_test(live, c)
+        undelivered_test(live, c)
         ecs_test(live, c)
         rotation_test(live, c)
         disk_full_test(live, c)
