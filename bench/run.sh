@@ -58,7 +58,10 @@ execve-argv = [ "array" ]
 pid = true
 EOT
 
-read -r as_t as_m < <(measure ausearch "$runs" /dev/null ausearch -if "$log" -k module-load --format raw)
+# -k matches keys by substring: "module" finds module-load, module-unload and the rest
+read -r as_t as_m < <(measure ausearch "$runs" /dev/null ausearch -if "$log" -k module --format raw)
+as_n=$(grep -c '^type=SYSCALL' "$dir/ausearch.out" || true)
+truth_n=$(wc -l < "$truth")
 read -r q_t q_m < <(measure query "$runs" /dev/null "$build/src/kmodwatch" query --audit-log "$log" --format json)
 qcheck=$(python3 "$here/answer_key.py" "$dir/query.out" "$truth" | tail -n1)
 # LAUREL takes some 20 s: one run
@@ -75,7 +78,7 @@ Input: gen-audit-log --events 200000 --seed 7: $lines lines, $mb MB. $(nproc) co
 
 | command | time (median of $runs) | peak RSS | result |
 |---|---|---|---|
-| \`ausearch -if big.log -k module-load --format raw\` | $as_t s | $((as_m / 1024)) MB | |
+| \`ausearch -if big.log -k module --format raw\` | $as_t s | $((as_m / 1024)) MB | $as_n events, $truth_n in the answer key |
 | \`kmodwatch query --audit-log big.log --format json\` | $q_t s | $((q_m / 1024)) MB | $qcheck |
 | \`laurel --config C < big.log\` (0.5.1, one run) | $la_t s ($(lps "$la_t") lines/s) | $((la_m / 1024)) MB | |
 | \`kmodwatchd --plugin --output FILE < big.log\` | $p_t s ($(lps "$p_t") lines/s) | $((p_m / 1024)) MB | $pcheck |
@@ -112,6 +115,7 @@ if [ "${SKIP_STORE:-}" != 1 ]; then
 	echo "| query over $n stored events | time (hyperfine, mean) | matches |"
 	echo "|---|---|---|"
 	for q in "--module rare_module --format json" "--module veth --count" \
+		 "--syscall delete_module --count" "--flag MODULE_INIT_COMPRESSED_FILE --count" \
 		 "--since 2026-03-01 --until 2026-03-08 --count" "--sha256 00000000000000000000000000000000000000000000000000000000000001f --count" \
 		 "--count"; do
 		m=$("$build/src/kmodwatch" query --store "$db" $q | wc -l)
@@ -120,4 +124,29 @@ if [ "${SKIP_STORE:-}" != 1 ]; then
 		    python3 -c "import json; print('%.1f ms' % (json.load(open('$dir/h.json'))['results'][0]['mean'] * 1000))")
 		echo "| \`kmodwatch query $q\` | $t | $m |"
 	done
+fi
+
+# Records that once cost time: events without PROCTITLE, many to a millisecond (the parser
+# scanned a list per record), and `kmodwatch import` of many events (once one commit each)
+if [ "${SKIP_RECORDS:-}" != 1 ]; then
+	echo
+	echo "| case | kmodwatch | peak RSS | ausearch |"
+	echo "|---|---|---|---|"
+	for per in 10 100000; do
+		python3 "$here/noproctitle.py" 100000 "$per" > "$dir/np.log"
+		read -r k_t k_m < <(measure np 1 /dev/null "$build/src/kmodwatch" query --audit-log "$dir/np.log" --count)
+		k_n=$(cat "$dir/np.out")
+		a="(not run: minutes)"
+		if [ "$per" = 10 ]; then
+			read -r a_t _ < <(measure npa 1 /dev/null ausearch -if "$dir/np.log" -k module --format raw)
+			a="$a_t s"
+		fi
+		echo "| 100,000 events without PROCTITLE, $per per ms: \`query --count\` | $k_t s ($k_n) | $((k_m / 1024)) MB | $a |"
+	done
+	imp=$dir/import.log
+	[ -s "$imp" ] || python3 "$gen" --events 300000 --module-share 1 --seed 21 > "$imp"
+	rm -f "$dir/import.db" "$dir/import.db-wal" "$dir/import.db-shm"
+	/usr/bin/time -f "%e %M %O" -o "$dir/import.t" "$build/src/kmodwatch" import --store "$dir/import.db" "$imp" > "$dir/import.out" 2>&1
+	read -r i_t i_m i_o < "$dir/import.t"
+	echo "| \`kmodwatch import\` of 300,000 module events | $i_t s ($(awk -v t="$i_t" 'BEGIN { printf "%.0f", 300000 / t }') events/s), $(( i_o / 2048 )) MB written | $((i_m / 1024)) MB | |"
 fi
