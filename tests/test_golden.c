@@ -74,7 +74,8 @@ static void compare(const char *name, const char *ext, const struct kmw_buf *got
 	if (!want)
 		fail_msg("missing golden file %s (KMW_UPDATE_GOLDEN=1 writes it)", path);
 	if (len != got->len || memcmp(want, got->data, len)) {
-		snprintf(path, sizeof(path), "golden-%s.%s.actual", name, ext);
+		/* into the build tree, where make check runs: never the sources */
+		snprintf(path, sizeof(path), "tests/golden-%s.%s.actual", name, ext);
 		f = fopen(path, "wb");
 		if (f) {
 			fwrite(got->data, 1, got->len, f);
