@@ -18,6 +18,11 @@ enum kmw_format {
 int format_parse_name(const char *name, enum kmw_format *out);
 
 /**
+ * format_name - the reverse of format_parse_name.
+ */
+const char *format_name(enum kmw_format f);
+
+/**
  * format_json - append @ev as one JSON object and a newline to @b (schema in
  * doc/schema.md). Returns 0 or -ENOMEM.
  */

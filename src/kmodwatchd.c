@@ -527,7 +527,7 @@ static void print_config(const struct opts *o)
 	       "no-rules = %s\nkey = %s\nstore = %s\nretention-days = %u\nretention-size = %u\n"
 	       "backfill-dir = %s\nqueue-size = %u\npriority-boost = %u\nstats-interval = %u\n",
 	       o->foreground ? "yes" : "no", o->plugin ? "yes" : "no", o->output,
-	       o->format == KMW_FMT_TEXT ? "text" : "json", source_mode_name(o->source),
+	       format_name(o->format), source_mode_name(o->source),
 	       o->no_rules ? "yes" : "no", o->key, o->store ? o->store : "none",
 	       o->retention_days, o->retention_mb, o->backfill_dir ? o->backfill_dir : "none",
 	       o->queue_mb, o->priority_boost, o->stats_interval);
@@ -1110,7 +1110,7 @@ static void write_state(struct daemon *d)
 		"enrichment_gave_up=%llu\nrules_removed_by_others=%llu\nsocket_dropped_records=%llu\n"
 		"gap_backfills=%llu\n",
 		(int)getpid(), d->o.plugin ? "plugin" : source_mode_name(d->src.mode), d->o.output,
-		d->o.format == KMW_FMT_TEXT ? "text" : "json", (long long)d->started,
+		format_name(d->o.format), (long long)d->started,
 		(long long)time(NULL), d->rules_added, d->o.key,
 		(unsigned long long)in.records, (unsigned long long)d->events,
 		(unsigned long long)in.enobufs, (unsigned long long)sinks_failed(d, NULL),
@@ -1792,11 +1792,11 @@ int main(int argc, char **argv)
 	evqueue_set_tick(&d.evq, on_tick, 200);
 	if (d.o.plugin) {
 		log_msg(LOG_INFO, "ready: source plugin (stdin), output %s (%s)", d.o.output,
-			d.o.format == KMW_FMT_TEXT ? "text" : "json");
+			format_name(d.o.format));
 	} else {
 		log_msg(LOG_INFO, "ready: source %s, receive buffer %d bytes, output %s (%s)",
 			source_mode_name(d.src.mode), d.src.rcvbuf, d.o.output,
-			d.o.format == KMW_FMT_TEXT ? "text" : "json");
+			format_name(d.o.format));
 	}
 
 	write_state(&d);

@@ -271,6 +271,7 @@ def symlink_test(live, c):
 def ecs_test(live, c):
     out = os.path.join(live.tmp, "ecs.json")
     d = live.daemon("--format", "ecs", output=out)
+    c.true("ecs: the ready line names the format", "(ecs)" in d.stderr())
     m = Modcall(live)
     mod = os.path.join(live.tmp, "ecs.ko")
     open(mod, "wb").write(b"\x7fELF")

@@ -13,17 +13,25 @@
 #include "kmw_risk.h"
 #include "kmw_store.h"
 
+static const char *const format_names[] = {
+	[KMW_FMT_JSON] = "json",
+	[KMW_FMT_TEXT] = "text",
+	[KMW_FMT_ECS] = "ecs",
+};
+
 int format_parse_name(const char *name, enum kmw_format *out)
 {
-	if (!strcmp(name, "json"))
-		*out = KMW_FMT_JSON;
-	else if (!strcmp(name, "text"))
-		*out = KMW_FMT_TEXT;
-	else if (!strcmp(name, "ecs"))
-		*out = KMW_FMT_ECS;
-	else
-		return -EINVAL;
-	return 0;
+	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++)
+		if (!strcmp(name, format_names[i])) {
+			*out = (enum kmw_format)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *format_name(enum kmw_format f)
+{
+	return (unsigned int)f < sizeof(format_names) / sizeof(format_names[0]) ? format_names[f] : "?";
 }
 
 static void iso_time(char *out, size_t len, int64_t sec, unsigned int msec)
