@@ -157,6 +157,12 @@ struct kmw_event {
 };
 
 /**
+ * event_errno - the errno of a failed call (its exit of -1 .. -4095), else 0.
+ * The one place this is worked out: every stage asks here.
+ */
+int event_errno(const struct kmw_event *ev);
+
+/**
  * event_reset - make @ev an empty event (ids unset = -1, no strings).
  */
 void event_reset(struct kmw_event *ev);

@@ -88,6 +88,21 @@ struct opts {
 	struct opts *self;	/* the one embedded in struct daemon, not allocated */
 };
 
+/*
+ * The worker owns the outputs, the store and what they count. The main thread
+ * sees them only through this copy, which the worker publishes under
+ * view_lock after each step (publish_view): the one hand-off between the two,
+ * so that no thread reads what another may free (a reload swaps the outputs).
+ */
+struct worker_view {
+	uint64_t stored, store_failures, recovered, enrich_gaveup, gaps_backfilled;
+	const char *output;		/* the configuration's strings live until exit */
+	enum kmw_format format;
+	int nsinks;
+	char sink_name[8][128];
+	struct kmw_sink_stats sink[8];
+};
+
 struct daemon {
 	struct opts o;
 	struct kmw_parser *parser;
@@ -131,6 +146,8 @@ struct daemon {
 	struct gap { int64_t from_ms, to_ms; uint64_t lost; } gap;
 	time_t gap_due;			/* auditd has logged the gap by then */
 	uint64_t gaps_backfilled;
+	pthread_mutex_t view_lock;
+	struct worker_view view;	/* under view_lock */
 	int argc;
 	char **argv;
 };
@@ -761,6 +778,8 @@ static void deliver(struct daemon *d, const struct kmw_event *ev, const struct k
 }
 
 /* Worker thread, when idle: retry the outputs that wait. */
+static void publish_view(struct daemon *d);
+
 static void on_tick(void *arg)
 {
 	struct daemon *d = arg;
@@ -771,6 +790,7 @@ static void on_tick(void *arg)
 			d->sink_down[i] = false;
 			log_msg(LOG_INFO, "%s: delivering again; nothing waits", sink_name(d->sinks[i]));
 		}
+	publish_view(d);
 }
 
 static int add_sink(struct daemon *d, const struct kmw_sink_conf *c, enum kmw_format f)
@@ -856,7 +876,7 @@ static void watch_losses(struct daemon *d, bool stopping);
  * alone when the worker keeps up), and no output has an event before the
  * store does.
  */
-static void on_items(struct kmw_item **items, unsigned int n, void *arg)
+static void take_items(struct kmw_item **items, unsigned int n, void *arg)
 {
 	struct daemon *d = arg;
 	struct kmw_item *it = items[0];
@@ -918,6 +938,12 @@ static void on_items(struct kmw_item **items, unsigned int n, void *arg)
 	/* the write-ahead log is copied into the store once the events are out */
 	if (d->store && store_checkpoint(d->store) < 0)
 		log_msg(LOG_ERR, "store checkpoint: %s", store_error(d->store));
+}
+
+static void on_items(struct kmw_item **items, unsigned int n, void *arg)
+{
+	take_items(items, n, arg);
+	publish_view(arg);
 }
 
 /*
@@ -1067,17 +1093,47 @@ static struct intake intake(struct daemon *d)
  * The state file tells `kmodwatch status` how the daemon runs: written whole
  * to a temporary name and renamed, so a reader never sees half of it.
  */
-/* Undelivered messages of all outputs: dropped, and waiting now. */
-static uint64_t sinks_failed(struct daemon *d, uint64_t *waiting)
+/* Worker (or the main thread once the worker is gone): publish what it owns. */
+static void publish_view(struct daemon *d)
 {
-	struct kmw_sink_stats st;
+	int i;
+
+	pthread_mutex_lock(&d->view_lock);
+	d->view.stored = d->stored;
+	d->view.store_failures = d->store_failures;
+	d->view.recovered = d->recovered;
+	d->view.enrich_gaveup = d->enrich_gaveup;
+	d->view.gaps_backfilled = d->gaps_backfilled;
+	d->view.output = d->o.output;
+	d->view.format = d->o.format;
+	d->view.nsinks = d->nsinks;
+	for (i = 0; i < d->nsinks; i++) {
+		snprintf(d->view.sink_name[i], sizeof(d->view.sink_name[i]), "%s",
+			 sink_name(d->sinks[i]));
+		sink_stats(d->sinks[i], &d->view.sink[i]);
+	}
+	pthread_mutex_unlock(&d->view_lock);
+}
+
+static struct worker_view view_of(struct daemon *d)
+{
+	struct worker_view v;
+
+	pthread_mutex_lock(&d->view_lock);
+	v = d->view;
+	pthread_mutex_unlock(&d->view_lock);
+	return v;
+}
+
+/* Undelivered messages of all outputs: dropped, and waiting now. */
+static uint64_t sinks_failed(const struct worker_view *v, uint64_t *waiting)
+{
 	uint64_t n = 0, w = 0;
 	int i;
 
-	for (i = 0; i < d->nsinks; i++) {
-		sink_stats(d->sinks[i], &st);
-		n += st.dropped + st.queued;
-		w += st.queued;
+	for (i = 0; i < v->nsinks; i++) {
+		n += v->sink[i].dropped + v->sink[i].queued;
+		w += v->sink[i].queued;
 	}
 	if (waiting)
 		*waiting = w;
@@ -1087,6 +1143,7 @@ static uint64_t sinks_failed(struct daemon *d, uint64_t *waiting)
 static void write_state(struct daemon *d)
 {
 	struct intake in = intake(d);
+	struct worker_view v = view_of(d);
 	char tmp[] = STATE_FILE ".XXXXXX";
 	FILE *f;
 	int fd, i;
@@ -1109,30 +1166,26 @@ static void write_state(struct daemon *d)
 		"queue_dropped_calls=%llu\nqueue_peak_bytes=%llu\nqueue_limit_bytes=%llu\n"
 		"enrichment_gave_up=%llu\nrules_removed_by_others=%llu\nsocket_dropped_records=%llu\n"
 		"gap_backfills=%llu\n",
-		(int)getpid(), d->o.plugin ? "plugin" : source_mode_name(d->src.mode), d->o.output,
-		format_name(d->o.format), (long long)d->started,
+		(int)getpid(), d->o.plugin ? "plugin" : source_mode_name(d->src.mode), v.output,
+		format_name(v.format), (long long)d->started,
 		(long long)time(NULL), d->rules_added, d->o.key,
 		(unsigned long long)in.records, (unsigned long long)d->events,
-		(unsigned long long)in.enobufs, (unsigned long long)sinks_failed(d, NULL),
-		d->o.store ? d->o.store : "none", (unsigned long long)d->stored,
-		(unsigned long long)d->store_failures, (unsigned long long)d->recovered,
+		(unsigned long long)in.enobufs, (unsigned long long)sinks_failed(&v, NULL),
+		d->o.store ? d->o.store : "none", (unsigned long long)v.stored,
+		(unsigned long long)v.store_failures, (unsigned long long)v.recovered,
 		(unsigned long long)d->kernel_lost, (unsigned long long)in.lost_events,
 		(unsigned long long)in.late, (unsigned long long)in.too_long,
 		(unsigned long long)in.q.dropped_lines,
 		(unsigned long long)in.q.dropped_calls,
 		(unsigned long long)in.q.peak_chunks * KMW_QUEUE_CHUNK,
 		(unsigned long long)queue_chunks(d) * KMW_QUEUE_CHUNK,
-		(unsigned long long)d->enrich_gaveup, (unsigned long long)d->rules_removed,
-		(unsigned long long)in.dropped, (unsigned long long)d->gaps_backfilled);
-	for (i = 0; i < d->nsinks; i++) {
-		struct kmw_sink_stats st;
-
-		sink_stats(d->sinks[i], &st);
+		(unsigned long long)v.enrich_gaveup, (unsigned long long)d->rules_removed,
+		(unsigned long long)in.dropped, (unsigned long long)v.gaps_backfilled);
+	for (i = 0; i < v.nsinks; i++)
 		fprintf(f, "sink=%s delivered=%llu failures=%llu waiting=%llu dropped=%llu\n",
-			sink_name(d->sinks[i]), (unsigned long long)st.delivered,
-			(unsigned long long)st.failures, (unsigned long long)st.queued,
-			(unsigned long long)st.dropped);
-	}
+			v.sink_name[i], (unsigned long long)v.sink[i].delivered,
+			(unsigned long long)v.sink[i].failures, (unsigned long long)v.sink[i].queued,
+			(unsigned long long)v.sink[i].dropped);
 	if (fclose(f) == 0 && rename(tmp, STATE_FILE) == 0)
 		return;
 	unlink(tmp);
@@ -1186,7 +1239,8 @@ static void check_rules(struct daemon *d)
 static void log_stats(struct daemon *d)
 {
 	struct intake in = intake(d);
-	uint64_t waiting, undelivered = sinks_failed(d, &waiting);
+	struct worker_view v = view_of(d);
+	uint64_t waiting, undelivered = sinks_failed(&v, &waiting);
 
 	log_msg(LOG_INFO, "stats: %llu events, %llu records; lost: kernel %llu records, %llu events "
 		"by serial, %llu ENOBUFS; queue overflow %llu records (%llu module calls); enrichment "
@@ -1195,8 +1249,8 @@ static void log_stats(struct daemon *d)
 		(unsigned long long)d->events, (unsigned long long)in.records,
 		(unsigned long long)d->kernel_lost, (unsigned long long)in.lost_events,
 		(unsigned long long)in.enobufs, (unsigned long long)in.q.dropped_lines,
-		(unsigned long long)in.q.dropped_calls, (unsigned long long)d->enrich_gaveup,
-		(unsigned long long)d->store_failures, (unsigned long long)undelivered,
+		(unsigned long long)in.q.dropped_calls, (unsigned long long)v.enrich_gaveup,
+		(unsigned long long)v.store_failures, (unsigned long long)undelivered,
 		(unsigned long long)waiting);
 }
 
@@ -1694,7 +1748,8 @@ static void boost_end(int old)
 
 int main(int argc, char **argv)
 {
-	struct daemon d = { .ctl = -1, .sigfd = -1, .timerfd = -1 };
+	struct daemon d = { .ctl = -1, .sigfd = -1, .timerfd = -1,
+			    .view_lock = PTHREAD_MUTEX_INITIALIZER };
 	char host[256];
 	int rc, i, status = 1, nice_old;
 
@@ -1782,6 +1837,7 @@ int main(int argc, char **argv)
 	/* the worker checkpoints once the events are out (on_items), not before */
 	if (d.store)
 		store_defer_checkpoints(d.store);
+	publish_view(&d);
 	rc = evqueue_start(&d.evq, EVQUEUE_SLOTS, on_items, &d);
 	if (rc) {
 		log_msg(LOG_ERR, "cannot start the enrichment thread: %s", strerror(-rc));
@@ -1810,8 +1866,10 @@ int main(int argc, char **argv)
 	/* the outputs get their last try first, so that the line below is the final count */
 	for (i = 0; i < d.nsinks; i++)
 		sink_drain(d.sinks[i], 2000);
+	publish_view(&d);
 	{
 		struct intake in = intake(&d);
+		struct worker_view v = view_of(&d);
 
 		log_msg(LOG_INFO, "stopping: %llu events (%llu stored, %llu not stored), %llu records, "
 			"%llu bad lines, %llu events lost by serial, %llu ENOBUFS overruns (%llu records "
@@ -1823,7 +1881,7 @@ int main(int argc, char **argv)
 			(unsigned long long)in.lost_events, (unsigned long long)in.enobufs,
 			(unsigned long long)in.dropped, (unsigned long long)d.recovered,
 			(unsigned long long)in.q.dropped_lines, (unsigned long long)in.q.dropped_calls,
-			(unsigned long long)sinks_failed(&d, NULL));
+			(unsigned long long)sinks_failed(&v, NULL));
 	}
 
 out_audit:

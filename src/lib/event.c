@@ -7,6 +7,14 @@
 
 #include "kmw_event.h"
 
+int event_errno(const struct kmw_event *ev)
+{
+	/* the kernel returns -1 .. -4095 for errors; anything else is a value */
+	if (ev->success || !ev->has_exit || ev->exit >= 0 || ev->exit < -4095)
+		return 0;
+	return (int)-ev->exit;
+}
+
 void event_reset(struct kmw_event *ev)
 {
 	/* the arena is not cleared: strings are only read through their length */

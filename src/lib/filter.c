@@ -299,7 +299,7 @@ static bool str_glob(const struct kmw_event *ev, const struct kmw_str *s, const 
 bool filter_match(const struct kmw_filter *f, const struct kmw_event *ev)
 {
 	int64_t t = ev->sec * 1000 + ev->msec;
-	int err = !ev->success && ev->exit < 0 ? (int)-ev->exit : 0;
+	int err = event_errno(ev);
 
 	if ((f->has_since && t < f->since_ms) || (f->has_until && t >= f->until_ms))
 		return false;

@@ -289,19 +289,12 @@ static void j_risk(struct kmw_buf *b, const struct kmw_event *ev)
 	buf_puts(b, "],\"technique\":{\"id\":\"" KMW_MITRE_TECHNIQUE "\",\"name\":\"" KMW_MITRE_NAME "\"}}");
 }
 
-static int errno_of(const struct kmw_event *ev)
-{
-	if (ev->success || !ev->has_exit || ev->exit >= 0 || ev->exit < -4095)
-		return 0;
-	return (int)-ev->exit;
-}
-
 int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 {
 	char ts[48];
 	bool f;
 	unsigned int i;
-	int err = errno_of(ev);
+	int err = event_errno(ev);
 
 	buf_printf(b, "{\"schema_version\":%d,\"historical\":%s", KMW_SCHEMA_VERSION,
 		   ev->historical ? "true" : "false");
@@ -513,7 +506,7 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 	const char *names[8];
 	unsigned int n, i;
 	uint64_t unknown;
-	int err = errno_of(ev);
+	int err = event_errno(ev);
 	int farg = decode_flags_arg(ev->sc);
 
 	iso_time(ts, sizeof(ts), ev->sec, ev->msec);
@@ -626,7 +619,7 @@ int format_ecs(struct kmw_buf *b, const struct kmw_event *ev)
 	bool f = true, g, h;
 	char ts[48];
 	unsigned int i;
-	int err = errno_of(ev), lvl = ev->risk_level >= 0 && ev->risk_level <= 3 ? ev->risk_level : 0;
+	int err = event_errno(ev), lvl = ev->risk_level >= 0 && ev->risk_level <= 3 ? ev->risk_level : 0;
 	bool load = ev->sc != KMW_SC_DELETE_MODULE;
 	const struct kmw_str *path = ev->mod_path.set ? &ev->mod_path : &ev->file_path;
 

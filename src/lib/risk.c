@@ -118,7 +118,7 @@ void risk_assess(const struct kmw_risk_config *c, struct kmw_event *ev)
 {
 	bool load = ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE;
 	uint32_t r = 0;
-	int err = !ev->success && ev->exit < 0 ? (int)-ev->exit : 0;
+	int err = event_errno(ev);
 
 	if (ev->path_deleted)
 		r |= 1u << KMW_R_MEMFD_OR_DELETED;

@@ -21,6 +21,7 @@
 #endif
 
 #include "kmw_buf.h"
+#include "kmw_decode.h"
 #include "kmw_event.h"
 #include "kmw_risk.h"
 #include "kmw_sink.h"
@@ -469,15 +470,14 @@ static void frame(struct kmw_sink *s, const struct kmw_event *ev, const char *bo
 	} else {
 		char pri[4];
 		const char *sha = ev->have_facts ? ev->facts.sha256 : "";
-		int err = !ev->success && ev->exit < 0 ? (int)-ev->exit : 0;
+		int err = event_errno(ev);
 		const char *result = ev->success ? "success" : (err && strerrorname_np(err)) ?
 				     strerrorname_np(err) : "failure";
 
 		snprintf(pri, sizeof(pri), "%d", severity_of(s, risk));
 		buf_puts(b, pri);
 		buf_putc(b, '\0');
-		buf_puts(b, ev->sc == KMW_SC_FINIT_MODULE ? "finit_module" :
-			    ev->sc == KMW_SC_INIT_MODULE ? "init_module" : "delete_module");
+		buf_puts(b, decode_syscall_name(ev->sc));
 		buf_putc(b, '\0');
 		if (ev->mod_name.set)
 			buf_append(b, event_str(ev, &ev->mod_name), strnlen(event_str(ev, &ev->mod_name),

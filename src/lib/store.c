@@ -320,7 +320,7 @@ void store_row_from_event(const struct kmw_event *ev, const char *json, size_t l
 	unsigned int n = 0, i;
 	uint64_t unknown;
 	int arg = decode_flags_arg(ev->sc);
-	int err = !ev->success && ev->has_exit && ev->exit < 0 ? (int)-ev->exit : 0;
+	int err = event_errno(ev);
 
 	memset(row, 0, sizeof(*row));
 	row->time_ms = ev->sec * 1000 + ev->msec;
