@@ -77,10 +77,4 @@ int buf_text_str(struct kmw_buf *b, const char *p, size_t len);
  */
 int buf_display_str(struct kmw_buf *b, const char *p, size_t len);
 
-/**
- * utf8_seq_len - length of the valid UTF-8 sequence starting at @p (at most
- * @len bytes available), or 0 when the bytes there are not valid UTF-8.
- */
-size_t utf8_seq_len(const unsigned char *p, size_t len);
-
 #endif

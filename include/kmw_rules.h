@@ -52,14 +52,6 @@ int rules_remove(struct kmw_rules *r);
 void rules_forget(struct kmw_rules *r);
 
 /**
- * rules_build - one "always,exit" rule for @arch ("b64", "b32") covering the
- * @n syscalls in @names, with key @key. Resets libaudit's builder state first.
- * Returns NULL with errno set.
- */
-struct audit_rule_data *rules_build(const char *arch, const char *const *names, int n,
-				    const char *key);
-
-/**
  * rules_count_key - number of rules in the kernel whose key is @key, or -errno.
  */
 int rules_count_key(int fd, const char *key);

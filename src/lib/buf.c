@@ -84,7 +84,11 @@ int buf_printf(struct kmw_buf *b, const char *fmt, ...)
 	return 0;
 }
 
-size_t utf8_seq_len(const unsigned char *p, size_t len)
+/*
+ * utf8_seq_len - length of the valid UTF-8 sequence starting at @p (at most
+ * @len bytes available), or 0 when the bytes there are not valid UTF-8.
+ */
+static size_t utf8_seq_len(const unsigned char *p, size_t len)
 {
 	unsigned char c = p[0];
 	size_t n, i;

@@ -33,7 +33,12 @@ static void builder_reset(void)
 	_audit_filterfsadded = 0;
 }
 
-struct audit_rule_data *rules_build(const char *arch, const char *const *names, int n,
+/*
+ * rules_build - one "always,exit" rule for @arch ("b64", "b32") covering the
+ * @n syscalls in @names, with key @key. Resets libaudit's builder state first.
+ * Returns NULL with errno set.
+ */
+static struct audit_rule_data *rules_build(const char *arch, const char *const *names, int n,
 				    const char *key)
 {
 	struct audit_rule_data *rule;

@@ -427,7 +427,12 @@ static int severity_of(const struct kmw_sink *s, int risk)
 	return map[risk >= 0 && risk <= 3 ? risk : 0];
 }
 
-int sink_frame_syslog(struct kmw_buf *b, int rfc, int pri, int64_t sec, unsigned int msec,
+/*
+ * sink_frame_syslog - the syslog message for @body: "<PRI>1 TIME HOST APP PID MSGID - BODY"
+ * (@rfc 5424), "<PRI>Mmm dd hh:mm:ss HOST APP[PID]: BODY" (3164), or for a local
+ * socket (0) the same without HOST, as syslog(3) writes it. Pure.
+ */
+static int sink_frame_syslog(struct kmw_buf *b, int rfc, int pri, int64_t sec, unsigned int msec,
 		      const char *host, const char *app, int pid, const char *body, size_t len)
 {
 	time_t t = (time_t)sec;
