@@ -230,7 +230,16 @@ int filter_set(struct kmw_filter *f, const char *name, const char *value, time_t
 			return -EINVAL;
 		}
 	} else if (!strcmp(name, "errno")) {
-		if (strncmp(value, "E", 1)) {
+		/* the names events carry: an unknown one would match nothing, silently */
+		int e;
+
+		for (e = 1; e < 4096; e++) {
+			const char *n = decode_errno_name(e);
+
+			if (n && !strcmp(n, value))
+				break;
+		}
+		if (e == 4096) {
 			*why = "an errno name such as EPERM, ENOENT, EKEYREJECTED";
 			return -EINVAL;
 		}
