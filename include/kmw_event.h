@@ -50,6 +50,7 @@ enum kmw_path_err {
 enum kmw_file_src {
 	KMW_FILE_NONE = 0,
 	KMW_FILE_PROC_FD,	/* the loader's own fd: exact */
+	KMW_FILE_FD_PATH,	/* the path that fd named, opened once the fd was gone */
 	KMW_FILE_PROCESS_MEMORY,	/* init_module's image, read from the loader: racy */
 	KMW_FILE_KMOD_LOOKUP,	/* libkmod's file for the module name: inferred */
 	KMW_FILE_ARGV,		/* the insmod path on the command line: inferred */
@@ -98,6 +99,7 @@ struct kmw_event {
 
 	/* the file the facts below describe, and how sure that is */
 	enum kmw_file_src file_src;
+	bool file_exact;		/* the facts are of the very file the kernel read */
 	struct kmw_str file_path;	/* for KMOD_LOOKUP / ARGV: the inferred path */
 	int file_fd;			/* ours, opened at capture; -1 when none */
 	void *image;			/* init_module's image copied from the loader */

@@ -150,8 +150,10 @@ class Live:
                 p.wait()
         return p.returncode
 
-    def daemon(self, *args, output=None):
-        return Daemon(self, list(args), output)
+    def daemon(self, *args, output=None, ready_timeout=15):
+        """@ready_timeout: a backfill of big logs at start comes before ready (slower under
+        sanitizers)."""
+        return Daemon(self, list(args), output, ready_timeout)
 
     # -- restore -----------------------------------------------------------
     def close(self):
@@ -221,7 +223,7 @@ end_of_event_timeout = 2
 
 
 class Daemon:
-    def __init__(self, live, args, output):
+    def __init__(self, live, args, output, ready_timeout=15):
         self.live = live
         self.out = output or os.path.join(live.tmp, "events-%d.json" % len(live.procs))
         self.err = self.out + ".err"
@@ -233,7 +235,7 @@ class Daemon:
         cmd = [DAEMON, "--foreground", "--output", self.out] + args
         log("start: " + " ".join(cmd))
         self.p = live.spawn(cmd, stdout=subprocess.DEVNULL, stderr=open(self.err, "w"))
-        deadline = time.time() + 15
+        deadline = time.time() + ready_timeout
         while time.time() < deadline:
             text = self.stderr()
             m = re.search(r"ready: source (\w+)", text)
@@ -243,7 +245,7 @@ class Daemon:
             if self.p.poll() is not None:
                 raise RuntimeError("kmodwatchd exited %d before ready:\n%s" % (self.p.returncode, text))
             time.sleep(0.02)
-        raise RuntimeError("kmodwatchd not ready after 15 s:\n" + self.stderr())
+        raise RuntimeError("kmodwatchd not ready after %d s:\n%s" % (ready_timeout, self.stderr()))
 
     def stderr(self):
         with open(self.err) as f:

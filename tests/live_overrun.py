@@ -60,7 +60,8 @@ def main(live, c):
     db = os.path.join(live.tmp, "overrun.db")
 
     # 1. live: counted, then recovered while running
-    d = live.daemon("--source", "multicast", "--store", db, "--backfill-dir", logdir)
+    d = live.daemon("--source", "multicast", "--store", db, "--backfill-dir", logdir,
+                    ready_timeout=120)
     pid, calls = flood_while_stopped(live, d, 3)
     kmwlive.log("flood: %d calls in 3 s with the daemon stopped" % calls)
     c.true("live: the flood made calls", calls > 1000)
@@ -77,15 +78,17 @@ def main(live, c):
     c.true("live: losses counted by serial", lost > 0)
     m = re.search(r"(\d+) events recovered from auditd's log", err)
     rec = int(m.group(1)) if m else 0
-    # every module event lost came back; other events (not ours to store) may be lost too
-    c.true("live: recovered (%d) within lost (%d)" % (rec, lost), 0 < rec <= lost)
+    # the serials count events of which no record came; an event that lost some records is
+    # no module event to the capture either, and comes back from auditd's log all the same
+    c.true("live: events recovered (%d; %d lost by serial)" % (rec, lost), rec > 0)
     c.true("live: a backfill after the loss", "after records were lost" in err)
     con = sqlite3.connect(db)
     c.eq("live: no gap left open", con.execute("SELECT count(*) FROM gaps").fetchone()[0], 0)
     con.close()
 
     # 2. the daemon exits before it recovers: the gap waits in the store for the next start
-    d = live.daemon("--source", "multicast", "--store", db, "--backfill-dir", logdir)
+    d = live.daemon("--source", "multicast", "--store", db, "--backfill-dir", logdir,
+                    ready_timeout=120)
     pid, calls = flood_while_stopped(live, d, 3)
     c.eq("exit first: exit 0", d.stop(), 0)
     n_before = stored(db, pid)
@@ -96,7 +99,8 @@ def main(live, c):
     c.true("exit first: the gap is kept in the store", gaps > 0)
     wait_for(lambda: logged(live, pid) == calls, timeout=30)
     # the newest stored event is after the gap: only the kept gap leads the backfill there
-    d = live.daemon("--source", "multicast", "--store", db, "--backfill-dir", logdir)
+    d = live.daemon("--source", "multicast", "--store", db, "--backfill-dir", logdir,
+                    ready_timeout=120)
     c.eq("restart: the store is whole", stored(db, pid), calls)
     c.true("restart: backfilled from the gap", "at start" in d.stderr())
     c.eq("restart: exit 0", d.stop(), 0)

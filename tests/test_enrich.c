@@ -212,6 +212,49 @@ static void test_fd_closed(void **state)
 	assert_int_equal(ev.file_src, KMW_FILE_NONE);
 }
 
+/*
+ * The loader's fd named a path, then was gone before kmodwatchd could open it
+ * (the real-kernel CI saw the signed in-tree file reported for an unsigned
+ * one, by a lookup of the name): the file at that path, exact only when it is
+ * still the same inode.
+ */
+static void fd_gone_after_readlink(bool have_stat, bool same)
+{
+	char path[300];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/tmp/dummy.ko", root);
+	assert_int_equal(stat(path, &st), 0);
+	make_event(4242, 3);
+	ev.path_err = KMW_PATH_OK;
+	event_set_str(&ev, &ev.mod_path, path, strlen(path));
+	ev.have_stat = have_stat;
+	ev.dev = st.st_dev;
+	ev.ino = same ? st.st_ino : st.st_ino + 1;
+	ev.ctime = st.st_ctim.tv_sec;
+	enrich_finish(enr, &ev);
+}
+
+static void test_fd_path(void **state)
+{
+	char want[300];
+
+	snprintf(want, sizeof(want), "%s/tmp/dummy.ko", root);
+	fd_gone_after_readlink(true, true);
+	assert_int_equal(ev.file_src, KMW_FILE_FD_PATH);
+	assert_true(ev.file_exact);
+	assert_true(ev.have_facts);
+	assert_true(str_is(&ev.file_path, want));
+	/* no stat to compare with: the file at the path, not claimed exact */
+	fd_gone_after_readlink(false, false);
+	assert_int_equal(ev.file_src, KMW_FILE_FD_PATH);
+	assert_false(ev.file_exact);
+	/* another inode there by now: not the file the kernel read */
+	fd_gone_after_readlink(true, false);
+	assert_int_not_equal(ev.file_src, KMW_FILE_FD_PATH);
+	assert_false(ev.file_exact);
+}
+
 static void test_bad_fd(void **state)
 {
 	make_event(4242, 0xffffffffu);
@@ -262,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_live_loader),
 		cmocka_unit_test(test_memfd),
 		cmocka_unit_test(test_fd_closed),
+		cmocka_unit_test(test_fd_path),
 		cmocka_unit_test(test_bad_fd),
 		cmocka_unit_test(test_process_gone),
 		cmocka_unit_test(test_pid_reused),

@@ -202,8 +202,10 @@ static void resolve_fd(struct kmw_enricher *e, struct kmw_event *ev)
 		ev->mtime = st.st_mtim.tv_sec;
 		ev->ctime = st.st_ctim.tv_sec;
 	}
-	if (ev->file_fd >= 0)
+	if (ev->file_fd >= 0) {
 		ev->file_src = KMW_FILE_PROC_FD;
+		ev->file_exact = true;
+	}
 	/* a name may itself end in " (deleted)": trust the suffix only with no link left */
 	if ((size_t)n > sizeof(deleted_suffix) - 1 &&
 	    !strcmp(target + n - (sizeof(deleted_suffix) - 1), deleted_suffix) &&

@@ -15,6 +15,7 @@ const char *enrich_file_src_name(enum kmw_file_src s)
 {
 	switch (s) {
 	case KMW_FILE_PROC_FD: return "proc_fd";
+	case KMW_FILE_FD_PATH: return "fd_path";
 	case KMW_FILE_PROCESS_MEMORY: return "process_memory";
 	case KMW_FILE_KMOD_LOOKUP: return "kmod_lookup";
 	case KMW_FILE_ARGV: return "argv";
@@ -88,6 +89,40 @@ static int open_regular(const char *path)
 	return fd;
 }
 
+/*
+ * The loader's fd was gone before kmodwatchd could open it, but its path was
+ * read: the file at that path, exact when it is still the same inode, unchanged
+ * (dev, ino, ctime as seen through the fd). Returns false when there is none.
+ */
+static bool fd_path_file(struct kmw_enricher *e, struct kmw_event *ev)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	bool same;
+	int fd;
+
+	if (ev->path_err != KMW_PATH_OK || ev->path_deleted || !ev->mod_path.set)
+		return false;
+	cstr(ev, &ev->mod_path, path, sizeof(path));
+	fd = open_regular(path);
+	if (fd < 0)
+		return false;
+	same = ev->have_stat && fstat(fd, &st) == 0 && st.st_dev == ev->dev &&
+	       st.st_ino == ev->ino && st.st_ctim.tv_sec == ev->ctime;
+	if (ev->have_stat && !same) {
+		/* another file by now: not the one the kernel read */
+		close(fd);
+		return false;
+	}
+	ev->file_src = KMW_FILE_FD_PATH;
+	ev->file_exact = same;
+	event_set_str(ev, &ev->file_path, path, strlen(path));
+	modfile_analyse_fd(e->analyzer, fd, &ev->facts);
+	ev->have_facts = true;
+	close(fd);
+	return true;
+}
+
 /* The file a load is inferred to be from, when the loader's fd and memory were out of reach. */
 static void infer_file(struct kmw_enricher *e, struct kmw_event *ev)
 {
@@ -95,6 +130,8 @@ static void infer_file(struct kmw_enricher *e, struct kmw_event *ev)
 	bool is_path = false;
 	int fd;
 
+	if (fd_path_file(e, ev))
+		return;
 	path[0] = '\0';
 	if (ev->mod_name.set) {
 		cstr(ev, &ev->mod_name, name, sizeof(name));

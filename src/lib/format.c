@@ -394,7 +394,7 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 		}
 	}
 	j_cstr(b, &f, "file_source", enrich_file_src_name(ev->file_src));
-	j_bool(b, &f, "file_exact", ev->file_src == KMW_FILE_PROC_FD);
+	j_bool(b, &f, "file_exact", ev->file_exact);
 	j_str(b, &f, "file_path", ev, &ev->file_path);
 	j_facts(b, ev);
 	j_sysfs(b, ev);

@@ -150,8 +150,19 @@ int source_open(struct kmw_source *s, enum kmw_source_mode mode, pid_t audit_pid
 	return 0;
 }
 
+/* Our marker after an overrun (source_probe): from this process, with its op. */
+static bool is_marker(const struct kmw_source *s, int type, const char *msg, size_t len)
+{
+	char pid[32];
+
+	if (type != AUDIT_USER || !memmem(msg, len, "op=kmodwatch-overrun-marker", 27))
+		return false;
+	snprintf(pid, sizeof(pid), " pid=%d ", (int)getpid());
+	return memmem(msg, len, pid, strlen(pid)) != NULL;
+}
+
 /* Count a record and track its serial; serials from before @since are a backlog, not ours. */
-static void account(struct kmw_source *s, const char *msg, size_t len)
+static void account(struct kmw_source *s, int type, const char *msg, size_t len)
 {
 	uint32_t serial;
 	int64_t sec;
@@ -159,8 +170,15 @@ static void account(struct kmw_source *s, const char *msg, size_t len)
 
 	pthread_mutex_lock(&s->lock);
 	s->stats.records++;
-	if (have && (s->serials.started || sec >= s->since))
+	if (have && (s->serials.started || sec >= s->since)) {
 		serials_see(&s->serials, serial);
+		/*
+		 * Sent once the socket was drained after an overrun: what has not
+		 * come by now was dropped, and is counted now, not ticks later.
+		 */
+		if (is_marker(s, type, msg, len))
+			serials_settle(&s->serials, serial);
+	}
 	if (have && sec > s->last_sec)
 		s->last_sec = sec;
 	pthread_mutex_unlock(&s->lock);
@@ -319,7 +337,7 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 		len = nh->nlmsg_len;
 		if (len > (size_t)n - NLMSG_HDRLEN)
 			len = (size_t)n - NLMSG_HDRLEN;
-		account(s, (char *)NLMSG_DATA(nh), len);
+		account(s, nh->nlmsg_type, (char *)NLMSG_DATA(nh), len);
 		s->pending = len;
 		s->pending_type = nh->nlmsg_type;
 	}
