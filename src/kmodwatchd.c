@@ -95,7 +95,7 @@ struct opts {
  * so that no thread reads what another may free (a reload swaps the outputs).
  */
 struct worker_view {
-	uint64_t stored, store_failures, recovered, enrich_gaveup, gaps_backfilled;
+	uint64_t events, stored, store_failures, recovered, enrich_gaveup, gaps_backfilled;
 	const char *output;		/* the configuration's strings live until exit */
 	enum kmw_format format;
 	int nsinks;
@@ -1099,6 +1099,7 @@ static void publish_view(struct daemon *d)
 	int i;
 
 	pthread_mutex_lock(&d->view_lock);
+	d->view.events = d->events;
 	d->view.stored = d->stored;
 	d->view.store_failures = d->store_failures;
 	d->view.recovered = d->recovered;
@@ -1169,7 +1170,7 @@ static void write_state(struct daemon *d)
 		(int)getpid(), d->o.plugin ? "plugin" : source_mode_name(d->src.mode), v.output,
 		format_name(v.format), (long long)d->started,
 		(long long)time(NULL), d->rules_added, d->o.key,
-		(unsigned long long)in.records, (unsigned long long)d->events,
+		(unsigned long long)in.records, (unsigned long long)v.events,
 		(unsigned long long)in.enobufs, (unsigned long long)sinks_failed(&v, NULL),
 		d->o.store ? d->o.store : "none", (unsigned long long)v.stored,
 		(unsigned long long)v.store_failures, (unsigned long long)v.recovered,
@@ -1246,7 +1247,7 @@ static void log_stats(struct daemon *d)
 		"by serial, %llu ENOBUFS; queue overflow %llu records (%llu module calls); enrichment "
 		"gave up on %llu; not stored %llu; outputs undelivered %llu (%llu of them waiting "
 		"for a retry)",
-		(unsigned long long)d->events, (unsigned long long)in.records,
+		(unsigned long long)v.events, (unsigned long long)in.records,
 		(unsigned long long)d->kernel_lost, (unsigned long long)in.lost_events,
 		(unsigned long long)in.enobufs, (unsigned long long)in.q.dropped_lines,
 		(unsigned long long)in.q.dropped_calls, (unsigned long long)v.enrich_gaveup,
