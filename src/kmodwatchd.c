@@ -139,7 +139,7 @@ struct daemon {
 	uint32_t lost_start;
 	uint64_t kernel_lost, rules_removed;
 	/* losses on the way in (main thread), then recovered by the worker */
-	uint64_t probed_enobufs;	/* overruns a probe record was sent for */
+	uint64_t enobufs_seen;		/* overruns already logged (the reader sends their marker) */
 	uint64_t lost_noted;		/* serial losses a gap was noted for */
 	bool probe_failed;
 	bool gap_open;			/* a gap not yet handed to the worker */
@@ -1473,8 +1473,6 @@ static int run(struct daemon *d)
 		while (take_input(d) > 0)
 			;
 	} else {
-		/* a last overrun still gets its marker, which the reader takes below */
-		watch_losses(d, true);
 		/* the reader takes what the socket holds, then ends the input */
 		queue_finish(d->queue);
 		while ((rc = take_input(d)) >= 0)
@@ -1508,10 +1506,10 @@ static void note_gap(struct daemon *d, int64_t from_ms, uint64_t lost, time_t no
 }
 
 /*
- * Main thread, each tick (and @stopping: once more before the reader ends).
- * An overrun gets a marker record, whose serial makes the serials count what
- * was lost even when nothing else comes; a loss opens a gap, which the
- * worker backfills from auditd's log once auditd has written it.
+ * Main thread, each tick (and @stopping: once at exit, when no backfill is
+ * handed over). The reader sends a marker after an overrun, so the serials
+ * count what was lost even when nothing else comes; a loss opens a gap,
+ * which the worker backfills from auditd's log once auditd has written it.
  */
 static void watch_losses(struct daemon *d, bool stopping)
 {
@@ -1519,12 +1517,12 @@ static void watch_losses(struct daemon *d, bool stopping)
 	time_t now = time(NULL);
 	int64_t since;
 
-	if (st.enobufs != d->probed_enobufs) {
-		if (!d->probed_enobufs)
+	if (st.enobufs != d->enobufs_seen) {
+		if (!d->enobufs_seen)
 			log_msg(LOG_WARNING, "receive overrun: records were lost (%llu dropped by the "
 				"kernel); they are counted, and recovered from auditd's log",
 				(unsigned long long)st.dropped_records);
-		d->probed_enobufs = st.enobufs;
+		d->enobufs_seen = st.enobufs;
 	}
 	if (st.probe_errno && !d->probe_failed) {
 		d->probe_failed = true;
