@@ -133,12 +133,15 @@ static void infer_file(struct kmw_enricher *e, struct kmw_event *ev)
 	if (fd_path_file(e, ev))
 		return;
 	path[0] = '\0';
-	if (ev->mod_name.set) {
+	/* insmod FILE names the file it opened: that before a lookup of the module's name */
+	if (!argv_module(ev, arg, sizeof(arg), &is_path))
+		arg[0] = '\0';
+	if (ev->mod_name.set && !(arg[0] && is_path)) {
 		cstr(ev, &ev->mod_name, name, sizeof(name));
 		if (kmodlookup_path(e->kmod, name, path, sizeof(path)) == 0)
 			ev->file_src = KMW_FILE_KMOD_LOOKUP;
 	}
-	if (!path[0] && argv_module(ev, arg, sizeof(arg), &is_path)) {
+	if (!path[0] && arg[0]) {
 		if (!is_path) {
 			if (kmodlookup_path(e->kmod, arg, path, sizeof(path)) == 0)
 				ev->file_src = KMW_FILE_KMOD_LOOKUP;

@@ -17,7 +17,7 @@ def check(c, run, evs):
         c.eq("sysfs taint", (m["sysfs"] or {}).get("taint"), "E")
     else:
         c.true("no file facts: the loader was gone, and the event says why",
-               m["file_source"] in ("kmod_lookup", None))
+               m["file_source"] in ("argv", "kmod_lookup", None))
 
 
 kcheck.main("03", check)
