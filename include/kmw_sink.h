@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* kmw_sink.h - outputs: JSON-lines files, syslog (RFC 5424/3164 over unix, UDP, TCP), journald.
- * Each keeps what it could not deliver in a bounded queue and retries with backoff. */
+/* kmw_sink.h - outputs: JSON-lines files, syslog (RFC 5424/3164 over unix, UDP, TCP), journald,
+ * and a memory sink for the tests. Each keeps what it could not deliver in a bounded queue and
+ * retries with backoff. One file per kind (src/lib/sink_*.c); sink.c holds what they share. */
 #ifndef KMW_SINK_H
 #define KMW_SINK_H
 
@@ -15,6 +16,7 @@ enum kmw_sink_kind {
 	KMW_SINK_FILE,		/* a file, or "-" for stdout */
 	KMW_SINK_SYSLOG,
 	KMW_SINK_JOURNAL,
+	KMW_SINK_MEMORY,	/* kept in memory, for the tests (sink_memory_*) */
 };
 
 struct kmw_sink_conf {
@@ -51,12 +53,11 @@ struct kmw_sink *sink_new(const struct kmw_sink_conf *c);
 
 /**
  * sink_emit - send one event (@body: the formatted event, one line, without
- * newline; @risk_level for the syslog severity). A message is written whole
- * or not at all, once. What cannot go now waits in the queue.
+ * newline; the event's risk level gives the syslog severity). A message is
+ * written whole or not at all, once. What cannot go now waits in the queue.
  * Returns 0 when delivered now, 1 when queued, -ENOBUFS when dropped.
  */
-int sink_emit(struct kmw_sink *s, const struct kmw_event *ev, const char *body, size_t len,
-	      int risk_level);
+int sink_emit(struct kmw_sink *s, const struct kmw_event *ev, const char *body, size_t len);
 
 /**
  * sink_tick - retry what waits, when its backoff has passed. Cheap when
@@ -95,6 +96,28 @@ uint64_t sink_drain(struct kmw_sink *s, unsigned int max_ms);
  * sink_free - close @s; what still waits is counted as dropped.
  */
 void sink_free(struct kmw_sink *s);
+
+/**
+ * sink_kind_name - "file", "syslog", "journald", "memory"; NULL for no such kind.
+ */
+const char *sink_kind_name(enum kmw_sink_kind kind);
+
+/**
+ * sink_memory_fail - make the next @count sends (and opens) of memory sink @s
+ * fail with @err (-errno); @count -1: all of them, 0: none. No effect on other kinds.
+ */
+void sink_memory_fail(struct kmw_sink *s, int err, long count);
+
+/**
+ * sink_memory_count - how many messages memory sink @s holds (0 for other kinds).
+ */
+size_t sink_memory_count(const struct kmw_sink *s);
+
+/**
+ * sink_memory_message - the @i-th message memory sink @s took, as framed
+ * ("<SEVERITY>" then the body), NUL-ended; its length in @len. NULL past the end.
+ */
+const char *sink_memory_message(const struct kmw_sink *s, size_t i, size_t *len);
 
 /**
  * sink_parse_facility - "daemon", "local0" ... to LOG_* (shifted). Returns 0 or -EINVAL.

@@ -765,7 +765,7 @@ static void deliver(struct daemon *d, const struct kmw_event *ev, const struct k
 			made[f] = true;
 		}
 		/* the sink frames it: without our newline */
-		rc = sink_emit(d->sinks[i], ev, b->data, b->len ? b->len - 1 : 0, ev->risk_level);
+		rc = sink_emit(d->sinks[i], ev, b->data, b->len ? b->len - 1 : 0);
 		sink_stats(d->sinks[i], &st);
 		if (rc == -ENOBUFS && (st.dropped == 1 || st.dropped % 1000 == 0))
 			log_msg(LOG_ERR, "%s: queue full, %llu events dropped so far (the store has them)",

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* sink_journald.c - the journald sink: one journal entry per event, with the event's main
+ * facts as KMODWATCH_* fields beside the whole JSON */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-journal.h>
+#endif
+
+#include "kmw_decode.h"
+#include "kmw_risk.h"
+#include "kmw_sink_priv.h"
+
+/* the fields, in the order the frame puts them, each ended by a NUL; the JSON last */
+enum { J_PRIORITY, J_SYSCALL, J_MODULE, J_SHA256, J_RESULT, J_EXE, J_RISK, J_JSON, J_FIELDS };
+
+static int journal_init(struct kmw_sink *s)
+{
+#ifdef HAVE_LIBSYSTEMD
+	snprintf(s->name, sizeof(s->name), "journald");
+	return 0;
+#else
+	(void)s;
+	return -ENOTSUP;
+#endif
+}
+
+static int journal_open(struct kmw_sink *s)
+{
+	(void)s;
+	return 0;
+}
+
+static void journal_close(struct kmw_sink *s)
+{
+	(void)s;
+}
+
+static void put_field(struct kmw_buf *b, const struct kmw_event *ev, const struct kmw_str *f)
+{
+	if (f->set) {
+		const char *v = event_str(ev, f);
+
+		buf_append(b, v, strnlen(v, f->len));
+	}
+	buf_putc(b, '\0');
+}
+
+static void journal_frame(struct kmw_sink *s, struct kmw_buf *b, const struct kmw_event *ev,
+			  const char *body, size_t len, int severity)
+{
+	int err = event_errno(ev);
+	const char *result = ev->success ? "success" : (err && strerrorname_np(err)) ?
+			     strerrorname_np(err) : "failure";
+
+	(void)s;
+	buf_printf(b, "%d", severity);
+	buf_putc(b, '\0');
+	buf_puts(b, decode_syscall_name(ev->sc));
+	buf_putc(b, '\0');
+	put_field(b, ev, &ev->mod_name);
+	buf_puts(b, ev->have_facts ? ev->facts.sha256 : "");
+	buf_putc(b, '\0');
+	buf_puts(b, result);
+	buf_putc(b, '\0');
+	put_field(b, ev, &ev->exe);
+	buf_puts(b, risk_level_name((enum kmw_risk_level)ev->risk_level));
+	buf_putc(b, '\0');
+	buf_append(b, body, len);
+}
+
+static int journal_send(struct kmw_sink *s, const char *msg, size_t len)
+{
+#ifdef HAVE_LIBSYSTEMD
+	const char *f[J_FIELDS];
+	const char *p = msg, *end = msg + len;
+	int i, rc;
+
+	for (i = 0; i < J_FIELDS; i++) {
+		f[i] = p;
+		p = memchr(p, '\0', (size_t)(end - p));
+		if (!p && i < J_JSON)
+			return -EINVAL;
+		p = p ? p + 1 : end;
+	}
+	rc = sd_journal_send("MESSAGE=kmodwatch: %s %s %s by %s (risk %s)", f[J_SYSCALL],
+			     f[J_MODULE][0] ? f[J_MODULE] : "-", f[J_RESULT],
+			     f[J_EXE][0] ? f[J_EXE] : "-", f[J_RISK],
+			     "PRIORITY=%s", f[J_PRIORITY], "SYSLOG_IDENTIFIER=%s", s->c.app_name,
+			     "KMODWATCH_SYSCALL=%s", f[J_SYSCALL], "KMODWATCH_MODULE=%s", f[J_MODULE],
+			     "KMODWATCH_SHA256=%s", f[J_SHA256], "KMODWATCH_RESULT=%s", f[J_RESULT],
+			     "KMODWATCH_EXE=%s", f[J_EXE], "KMODWATCH_RISK=%s", f[J_RISK],
+			     "KMODWATCH_JSON=%s", f[J_JSON], NULL);
+	return rc < 0 ? rc : 0;
+#else
+	(void)s;
+	(void)msg;
+	(void)len;
+	return -ENOTSUP;
+#endif
+}
+
+static void journal_fini(struct kmw_sink *s)
+{
+	(void)s;
+}
+
+const struct sink_ops sink_journald_ops = {
+	.kind = "journald",
+	.init = journal_init,
+	.open = journal_open,
+	.frame = journal_frame,
+	.send = journal_send,
+	.close = journal_close,
+	.fini = journal_fini,
+};

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* sink_syslog.c - the syslog sink: RFC 5424 or 3164 over a unix socket, UDP, or TCP with
+ * octet-counting framing (RFC 6587); reconnects, never tears or repeats a message */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kmw_sink_priv.h"
+
+struct syslog_sink {
+	int fd;
+	int socktype;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	size_t sent_of_head;	/* TCP: bytes of the head message already on the wire */
+	char host[256];
+	int pid;
+};
+
+static const struct { const char *name; int v; } facilities[] = {
+	{ "kern", LOG_KERN }, { "user", LOG_USER }, { "daemon", LOG_DAEMON }, { "auth", LOG_AUTH },
+	{ "authpriv", LOG_AUTHPRIV }, { "syslog", LOG_SYSLOG }, { "security", LOG_AUTH },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+
+static const char *const severities[] = {
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+};
+
+int sink_parse_facility(const char *name, int *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (!strcmp(name, facilities[i].name)) {
+			*out = facilities[i].v;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int sink_parse_severity(const char *name, int *out)
+{
+	int i;
+
+	if (!strcmp(name, "auto")) {
+		*out = -1;
+		return 0;
+	}
+	for (i = 0; i < 8; i++)
+		if (!strcmp(name, severities[i])) {
+			*out = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* unix:PATH, udp:HOST:PORT, tcp:HOST:PORT, tcp:[V6]:PORT */
+static int parse_target(struct syslog_sink *y, const char *t)
+{
+	char host[256], *colon;
+	struct addrinfo hints = { 0 }, *ai;
+	bool tcp;
+
+	if (!strncmp(t, "unix:", 5)) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&y->addr;
+
+		if (strlen(t + 5) >= sizeof(un->sun_path))
+			return -ENAMETOOLONG;
+		un->sun_family = AF_UNIX;
+		strcpy(un->sun_path, t + 5);
+		y->addrlen = sizeof(*un);
+		y->socktype = SOCK_DGRAM;
+		return 0;
+	}
+	tcp = !strncmp(t, "tcp:", 4);
+	if (!tcp && strncmp(t, "udp:", 4))
+		return -EINVAL;
+	snprintf(host, sizeof(host), "%s", t + 4);
+	colon = strrchr(host, ':');
+	if (!colon)
+		return -EINVAL;
+	*colon = '\0';
+	if (host[0] == '[' && colon[-1] == ']') {
+		colon[-1] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
+	hints.ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if (getaddrinfo(host, colon + 1, &hints, &ai) || !ai)
+		return -EINVAL;
+	memcpy(&y->addr, ai->ai_addr, ai->ai_addrlen);
+	y->addrlen = ai->ai_addrlen;
+	y->socktype = hints.ai_socktype;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static int syslog_init(struct kmw_sink *s)
+{
+	struct syslog_sink *y;
+	int rc;
+
+	if (!s->c.target)
+		return -EINVAL;
+	if (!s->c.rfc)
+		s->c.rfc = 5424;
+	if (!s->c.facility)
+		s->c.facility = LOG_DAEMON;
+	if (s->c.rfc != 5424 && s->c.rfc != 3164)
+		return -EINVAL;
+	y = calloc(1, sizeof(*y));
+	if (!y)
+		return -ENOMEM;
+	y->fd = -1;
+	y->pid = (int)getpid();
+	if (gethostname(y->host, sizeof(y->host) - 1) < 0 || !y->host[0])
+		snprintf(y->host, sizeof(y->host), "-");
+	rc = parse_target(y, s->c.target);
+	if (rc) {
+		free(y);
+		return rc;
+	}
+	snprintf(s->name, sizeof(s->name), "syslog:%s", s->c.target);
+	s->priv = y;
+	return 0;
+}
+
+static int syslog_open(struct kmw_sink *s)
+{
+	struct syslog_sink *y = s->priv;
+	int fd = socket(y->addr.ss_family, y->socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -errno;
+	/* /dev/log may be a stream socket on some systems */
+	if (connect(fd, (struct sockaddr *)&y->addr, y->addrlen) < 0) {
+		int err = errno;
+
+		if (err == EPROTOTYPE && y->addr.ss_family == AF_UNIX && y->socktype == SOCK_DGRAM) {
+			close(fd);
+			y->socktype = SOCK_STREAM;
+			return syslog_open(s);
+		}
+		if (err != EINPROGRESS) {
+			close(fd);
+			return -err;
+		}
+	}
+	y->fd = fd;
+	y->sent_of_head = 0;
+	return 0;
+}
+
+static void syslog_close(struct kmw_sink *s)
+{
+	struct syslog_sink *y = s->priv;
+
+	if (y->fd >= 0)
+		close(y->fd);
+	y->fd = -1;
+}
+
+static bool syslog_is_open(const struct kmw_sink *s)
+{
+	return ((const struct syslog_sink *)s->priv)->fd >= 0;
+}
+
+/*
+ * The syslog message for @body: "<PRI>1 TIME HOST APP PID MSGID - BODY" (RFC 5424),
+ * "<PRI>Mmm dd hh:mm:ss HOST APP[PID]: BODY" (3164), or for a local socket the same
+ * without HOST, as syslog(3) writes it.
+ */
+static void syslog_frame(struct kmw_sink *s, struct kmw_buf *b, const struct kmw_event *ev,
+			 const char *body, size_t len, int severity)
+{
+	struct syslog_sink *y = s->priv;
+	int pri = s->c.facility | severity;
+	time_t t = (time_t)ev->sec;
+	struct tm tm;
+	char ts[40];
+
+	if (y->addr.ss_family == AF_UNIX || s->c.rfc == 3164) {
+		localtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%b %e %H:%M:%S", &tm);
+		if (y->addr.ss_family == AF_UNIX)
+			buf_printf(b, "<%d>%s %s[%d]: ", pri, ts, s->c.app_name, y->pid);
+		else
+			buf_printf(b, "<%d>%s %s %s[%d]: ", pri, ts, y->host, s->c.app_name, y->pid);
+	} else {
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		buf_printf(b, "<%d>1 %s.%03uZ %s %s %d module - ", pri, ts, ev->msec % 1000, y->host,
+			   s->c.app_name, y->pid);
+	}
+	buf_append(b, body, len);
+}
+
+/* The collector went away: its end closed the stream (it sends FIN when it dies). */
+static bool peer_closed(int fd)
+{
+	char c;
+	ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTCONN);
+}
+
+static int send_datagram(struct kmw_sink *s, const char *msg, size_t len)
+{
+	struct syslog_sink *y = s->priv;
+	ssize_t n = send(y->fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		/* the reader is busy: give it a moment, on the worker thread only */
+		struct pollfd p = { .fd = y->fd, .events = POLLOUT };
+
+		if (poll(&p, 1, 20) == 1)
+			n = send(y->fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	if (n == (ssize_t)len)
+		return 0;
+	n = n < 0 ? -errno : -EMSGSIZE;
+	if (n != -EAGAIN)
+		syslog_close(s);
+	return (int)n;
+}
+
+/*
+ * TCP, octet-counting framing (RFC 6587): "LEN SP MSG". A message may go out in
+ * pieces; what went is remembered, so nothing is sent twice and the stream is
+ * never torn.
+ */
+static int send_stream(struct kmw_sink *s, const char *msg, size_t len)
+{
+	struct syslog_sink *y = s->priv;
+	char hdr[24];
+	int hl = snprintf(hdr, sizeof(hdr), "%zu ", len);
+	ssize_t n;
+
+	while (y->sent_of_head < (size_t)hl + len) {
+		const char *p;
+		size_t left;
+
+		if (y->sent_of_head < (size_t)hl) {
+			p = hdr + y->sent_of_head;
+			left = (size_t)hl - y->sent_of_head;
+		} else {
+			p = msg + (y->sent_of_head - (size_t)hl);
+			left = len - (y->sent_of_head - (size_t)hl);
+		}
+		n = send(y->fd, p, left, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			int err = errno;
+			bool partial = y->sent_of_head != 0;
+
+			if (err == EINTR)
+				continue;
+			if (err == EAGAIN || err == EWOULDBLOCK || err == ENOTCONN)
+				return -EAGAIN;
+			/* the connection broke: a partial message cannot be finished */
+			if (partial)
+				s->st.dropped++;
+			syslog_close(s);
+			return partial ? 0 : -err;
+		}
+		y->sent_of_head += (size_t)n;
+	}
+	y->sent_of_head = 0;
+	return 0;
+}
+
+static int syslog_send(struct kmw_sink *s, const char *msg, size_t len)
+{
+	struct syslog_sink *y = s->priv;
+
+	/*
+	 * Writing into a stream whose reader is gone would "succeed" once and lose
+	 * the message: look first, and reconnect between two messages.
+	 */
+	if (y->fd >= 0 && y->socktype == SOCK_STREAM && !y->sent_of_head && peer_closed(y->fd))
+		syslog_close(s);
+	if (y->fd < 0) {
+		int rc = syslog_open(s);
+
+		if (rc)
+			return rc;
+	}
+	return y->socktype == SOCK_DGRAM ? send_datagram(s, msg, len) : send_stream(s, msg, len);
+}
+
+static void syslog_fini(struct kmw_sink *s)
+{
+	free(s->priv);
+	s->priv = NULL;
+}
+
+const struct sink_ops sink_syslog_ops = {
+	.kind = "syslog",
+	.init = syslog_init,
+	.open = syslog_open,
+	.frame = syslog_frame,
+	.send = syslog_send,
+	.is_open = syslog_is_open,
+	.close = syslog_close,
+	.fini = syslog_fini,
+};
