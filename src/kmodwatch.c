@@ -23,13 +23,13 @@
 #include "kmw_parse.h"
 #include "kmw_risk.h"
 #include "kmw_rules.h"
+#include "kmw_state.h"
 #include "kmw_store.h"
 
 #define EXIT_MATCH 0
 #define EXIT_NOMATCH 1
 #define EXIT_ERROR 2
 #define EXIT_NOPRIV 4
-#define STATE_FILE "/run/kmodwatch/kmodwatchd.state"
 
 static void usage(FILE *f)
 {
@@ -121,6 +121,7 @@ static void store_status(const char *path)
 	struct kmw_store_info info;
 	struct kmw_store *st;
 	char err[512], a[32], b[32];
+	int64_t gaps, gap_ms;
 	time_t t;
 
 	st = store_open(path, false, err, sizeof(err));
@@ -129,6 +130,13 @@ static void store_status(const char *path)
 		return;
 	}
 	store_info(st, path, &info);
+	/* a capture loss not yet recovered from auditd's logs: the next start backfills it */
+	if (!store_gaps_open(st, &gaps) && gaps > 0 && !store_gap_oldest(st, &gap_ms)) {
+		t = (time_t)(gap_ms / 1000);
+		strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S", localtime(&t));
+		printf("store: %lld capture gap(s) not yet backfilled, the oldest from %s\n",
+		       (long long)gaps, a);
+	}
 	store_close(st);
 	if (!info.events) {
 		printf("store: %s, empty, %.1f MB, schema %d\n", path, info.bytes / 1e6, info.version);
@@ -149,8 +157,7 @@ static int cmd_status(int argc, char **argv)
 
 	struct audit_status st;
 	int fd = open_audit(), rc, pid;
-	char line[512];
-	FILE *f;
+	struct kmw_state state;
 
 	rc = rules_status(fd, &st);
 	if (rc) {
@@ -170,18 +177,10 @@ static int cmd_status(int argc, char **argv)
 		return 0;
 	}
 	printf("kmodwatchd: running, pid %d\n", pid);
-	f = fopen(STATE_FILE, "re");
-	if (f) {
-		while (fgets(line, sizeof(line), f)) {
-			if (!strncmp(line, "store=", 6)) {
-				line[strcspn(line, "\n")] = '\0';
-				snprintf(store_buf, sizeof(store_buf), "%s", line + 6);
-				store = strcmp(store_buf, "none") ? store_buf : NULL;
-			}
-			if (strncmp(line, "pid=", 4))
-				printf("  %s%s", line, strchr(line, '\n') ? "" : "\n");
-		}
-		fclose(f);
+	if (!state_read(KMW_STATE_FILE, &state)) {
+		state_print(stdout, &state, "  ", false);
+		snprintf(store_buf, sizeof(store_buf), "%s", state.store);
+		store = strcmp(store_buf, "none") ? store_buf : NULL;
 	}
 	if (store)
 		store_status(store);

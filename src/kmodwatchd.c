@@ -37,6 +37,7 @@
 #include "kmw_rules.h"
 #include "kmw_sink.h"
 #include "kmw_source.h"
+#include "kmw_state.h"
 #include "kmw_store.h"
 
 #define EXIT_USAGE 2
@@ -44,8 +45,6 @@
 #define EXIT_CONFIG 6
 #define DEFAULT_CONFIG "/etc/kmodwatch/kmodwatchd.conf"
 #define DEFAULT_OUTPUT "/var/log/kmodwatch/events.json"
-#define STATE_DIR "/run/kmodwatch"
-#define STATE_FILE STATE_DIR "/kmodwatchd.state"
 /* the timer of the capture thread: state file, rule check, stats, store maintenance */
 #define TICK_S 2
 /* events waiting for the slow enrichment at most; the capture thread waits beyond */
@@ -954,27 +953,19 @@ static void on_items(struct kmw_item **items, unsigned int n, void *arg)
  */
 static void remove_stale_rules(struct daemon *d)
 {
-	char line[256], key[AUDIT_MAX_KEY_LEN + 2] = "";
-	int pid = 0, added = 0, n;
-	FILE *f = fopen(STATE_FILE, "re");
+	struct kmw_state st;
+	int n;
 
-	if (!f)
+	if (state_read(KMW_STATE_FILE, &st))
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "pid=%d", &pid) == 1 || sscanf(line, "rules_added=%d", &added) == 1)
-			continue;
-		if (!strncmp(line, "rules_key=", 10))
-			snprintf(key, sizeof(key), "%.*s", (int)strcspn(line + 10, "\n"), line + 10);
-	}
-	fclose(f);
-	if (pid <= 0 || pid == getpid() || added <= 0 || strcmp(key, d->o.key) ||
-	    kill(pid, 0) == 0 || errno != ESRCH)
+	if (st.pid <= 0 || st.pid == getpid() || st.rules_added <= 0 || strcmp(st.rules_key, d->o.key) ||
+	    kill((pid_t)st.pid, 0) == 0 || errno != ESRCH)
 		return;
 	n = rules_delete_key(d->ctl, d->o.key);
 	if (n > 0)
-		log_msg(LOG_NOTICE, "removed %d audit rule(s) with key %s that kmodwatchd pid %d "
-			"added and left when it was killed", n, d->o.key, pid);
-	unlink(STATE_FILE);
+		log_msg(LOG_NOTICE, "removed %d audit rule(s) with key %s that kmodwatchd pid %lld "
+			"added and left when it was killed", n, d->o.key, (long long)st.pid);
+	unlink(KMW_STATE_FILE);
 }
 
 static int setup_audit(struct daemon *d)
@@ -1145,51 +1136,37 @@ static void write_state(struct daemon *d)
 {
 	struct intake in = intake(d);
 	struct worker_view v = view_of(d);
-	char tmp[] = STATE_FILE ".XXXXXX";
-	FILE *f;
-	int fd, i;
+	struct kmw_state st = {
+		.pid = getpid(), .started = d->started, .updated = time(NULL),
+		.rules_added = d->rules_added, .records = in.records, .events = v.events,
+		.enobufs = in.enobufs, .output_failures = sinks_failed(&v, NULL), .stored = v.stored,
+		.store_failures = v.store_failures, .recovered = v.recovered,
+		.kernel_lost = d->kernel_lost, .serial_gaps = in.lost_events, .late_records = in.late,
+		.records_too_long = in.too_long, .queue_dropped_records = in.q.dropped_lines,
+		.queue_dropped_calls = in.q.dropped_calls,
+		.queue_peak_bytes = in.q.peak_chunks * KMW_QUEUE_CHUNK,
+		.queue_limit_bytes = (uint64_t)queue_chunks(d) * KMW_QUEUE_CHUNK,
+		.enrichment_gave_up = v.enrich_gaveup, .rules_removed_by_others = d->rules_removed,
+		.socket_dropped_records = in.dropped, .gap_backfills = v.gaps_backfilled,
+		.nsinks = v.nsinks,
+	};
+	int i;
 
-	if (mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST)
-		return;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-		return;
+	snprintf(st.source, sizeof(st.source), "%s",
+		 d->o.plugin ? "plugin" : source_mode_name(d->src.mode));
+	snprintf(st.output, sizeof(st.output), "%s", v.output);
+	snprintf(st.format, sizeof(st.format), "%s", format_name(v.format));
+	snprintf(st.rules_key, sizeof(st.rules_key), "%s", d->o.key);
+	snprintf(st.store, sizeof(st.store), "%s", d->o.store ? d->o.store : "none");
+	for (i = 0; i < v.nsinks && i < KMW_STATE_SINKS; i++) {
+		snprintf(st.sink[i].name, sizeof(st.sink[i].name), "%s", v.sink_name[i]);
+		st.sink[i].delivered = v.sink[i].delivered;
+		st.sink[i].failures = v.sink[i].failures;
+		st.sink[i].waiting = v.sink[i].queued;
+		st.sink[i].dropped = v.sink[i].dropped;
 	}
-	fprintf(f, "pid=%d\nsource=%s\noutput=%s\nformat=%s\nstarted=%lld\nupdated=%lld\n"
-		"rules_added=%d\nrules_key=%s\nrecords=%llu\nevents=%llu\nenobufs=%llu\noutput_failures=%llu\n"
-		"store=%s\nstored=%llu\nstore_failures=%llu\nrecovered=%llu\nkernel_lost=%llu\n"
-		"serial_gaps=%llu\nlate_records=%llu\nrecords_too_long=%llu\nqueue_dropped_records=%llu\n"
-		"queue_dropped_calls=%llu\nqueue_peak_bytes=%llu\nqueue_limit_bytes=%llu\n"
-		"enrichment_gave_up=%llu\nrules_removed_by_others=%llu\nsocket_dropped_records=%llu\n"
-		"gap_backfills=%llu\n",
-		(int)getpid(), d->o.plugin ? "plugin" : source_mode_name(d->src.mode), v.output,
-		format_name(v.format), (long long)d->started,
-		(long long)time(NULL), d->rules_added, d->o.key,
-		(unsigned long long)in.records, (unsigned long long)v.events,
-		(unsigned long long)in.enobufs, (unsigned long long)sinks_failed(&v, NULL),
-		d->o.store ? d->o.store : "none", (unsigned long long)v.stored,
-		(unsigned long long)v.store_failures, (unsigned long long)v.recovered,
-		(unsigned long long)d->kernel_lost, (unsigned long long)in.lost_events,
-		(unsigned long long)in.late, (unsigned long long)in.too_long,
-		(unsigned long long)in.q.dropped_lines,
-		(unsigned long long)in.q.dropped_calls,
-		(unsigned long long)in.q.peak_chunks * KMW_QUEUE_CHUNK,
-		(unsigned long long)queue_chunks(d) * KMW_QUEUE_CHUNK,
-		(unsigned long long)v.enrich_gaveup, (unsigned long long)d->rules_removed,
-		(unsigned long long)in.dropped, (unsigned long long)v.gaps_backfilled);
-	for (i = 0; i < v.nsinks; i++)
-		fprintf(f, "sink=%s delivered=%llu failures=%llu waiting=%llu dropped=%llu\n",
-			v.sink_name[i], (unsigned long long)v.sink[i].delivered,
-			(unsigned long long)v.sink[i].failures, (unsigned long long)v.sink[i].queued,
-			(unsigned long long)v.sink[i].dropped);
-	if (fclose(f) == 0 && rename(tmp, STATE_FILE) == 0)
-		return;
-	unlink(tmp);
+	/* a state file that cannot be written costs nothing but the status */
+	(void)state_write(KMW_STATE_FILE, &st);
 }
 
 /* The kernel's count of records it lost, since start (unicast: ours; beside auditd: global). */
@@ -1861,7 +1838,7 @@ int main(int argc, char **argv)
 	/* every captured event is written before the rules go */
 	evqueue_stop(&d.evq);
 	keep_gap(&d);
-	unlink(STATE_FILE);
+	unlink(KMW_STATE_FILE);
 	/* the outputs get their last try first, so that the line below is the final count */
 	for (i = 0; i < d.nsinks; i++)
 		sink_drain(d.sinks[i], 2000);

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import sqlite3
+import subprocess
 import time
 
 import kmwlive
@@ -97,6 +98,10 @@ def main(live, c):
     con.close()
     c.true("exit first: some events missing (%d of %d)" % (n_before, calls), n_before < calls)
     c.true("exit first: the gap is kept in the store", gaps > 0)
+    st = subprocess.run([os.path.join(kmwlive.BUILD, "src", "kmodwatch"), "status",
+                         "--store=" + db], capture_output=True, text=True)
+    c.true("exit first: kmodwatch status shows the gap",
+           "capture gap(s) not yet backfilled" in st.stdout)
     wait_for(lambda: logged(live, pid) == calls, timeout=30)
     # the newest stored event is after the gap: only the kept gap leads the backfill there
     d = live.daemon("--source", "multicast", "--store", db, "--backfill-dir", logdir,

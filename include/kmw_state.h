@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kmw_state.h - the running daemon's state file: what it reads from, where it writes, and
+ * every count of what it took in, lost and delivered. kmodwatchd writes it, `kmodwatch
+ * status` reads it; one table of keys serves both. */
+#ifndef KMW_STATE_H
+#define KMW_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define KMW_STATE_DIR "/run/kmodwatch"
+#define KMW_STATE_FILE KMW_STATE_DIR "/kmodwatchd.state"
+#define KMW_STATE_SINKS 8
+
+struct kmw_state_sink {
+	char name[128];
+	uint64_t delivered, failures, waiting, dropped;
+};
+
+struct kmw_state {
+	int64_t pid, started, updated, rules_added;
+	char source[16], output[1024], format[8], store[1024], rules_key[260];
+	uint64_t records, events, enobufs, output_failures, stored, store_failures, recovered;
+	uint64_t kernel_lost, serial_gaps, late_records, records_too_long;
+	uint64_t queue_dropped_records, queue_dropped_calls, queue_peak_bytes, queue_limit_bytes;
+	uint64_t enrichment_gave_up, rules_removed_by_others, socket_dropped_records, gap_backfills;
+	int nsinks;
+	struct kmw_state_sink sink[KMW_STATE_SINKS];
+};
+
+/**
+ * state_write - write @st to @path, atomically (a new file renamed over the old),
+ * creating its directory. Returns 0 or -errno.
+ */
+int state_write(const char *path, const struct kmw_state *st);
+
+/**
+ * state_read - read @path into @st (zeroed first). Keys it does not know are
+ * skipped, so an older reader takes a newer file. Returns 0 or -errno.
+ */
+int state_read(const char *path, struct kmw_state *st);
+
+/**
+ * state_print - @st as "key=value" lines, each after @indent, into @f; "pid" left
+ * out when @with_pid is false.
+ */
+void state_print(FILE *f, const struct kmw_state *st, const char *indent, bool with_pid);
+
+#endif

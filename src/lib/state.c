@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* state.c - the daemon's state file, written by kmodwatchd and read by kmodwatch status */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kmw_state.h"
+
+enum kind { K_I64, K_U64, K_STR };
+
+#define I64(n) { #n, K_I64, offsetof(struct kmw_state, n), 0 }
+#define U64(n) { #n, K_U64, offsetof(struct kmw_state, n), 0 }
+#define STR(n) { #n, K_STR, offsetof(struct kmw_state, n), sizeof(((struct kmw_state *)0)->n) }
+
+/* the keys, in the order they are written */
+static const struct key {
+	const char *name;
+	enum kind kind;
+	size_t off, size;
+} keys[] = {
+	I64(pid), STR(source), STR(output), STR(format), I64(started), I64(updated),
+	I64(rules_added), STR(rules_key), U64(records), U64(events), U64(enobufs),
+	U64(output_failures), STR(store), U64(stored), U64(store_failures), U64(recovered),
+	U64(kernel_lost), U64(serial_gaps), U64(late_records), U64(records_too_long),
+	U64(queue_dropped_records), U64(queue_dropped_calls), U64(queue_peak_bytes),
+	U64(queue_limit_bytes), U64(enrichment_gave_up), U64(rules_removed_by_others),
+	U64(socket_dropped_records), U64(gap_backfills),
+};
+
+static void print_key(FILE *f, const struct kmw_state *st, const struct key *k)
+{
+	const char *p = (const char *)st + k->off;
+
+	if (k->kind == K_I64)
+		fprintf(f, "%s=%" PRId64 "\n", k->name, *(const int64_t *)(const void *)p);
+	else if (k->kind == K_U64)
+		fprintf(f, "%s=%" PRIu64 "\n", k->name, *(const uint64_t *)(const void *)p);
+	else
+		fprintf(f, "%s=%s\n", k->name, p);
+}
+
+void state_print(FILE *f, const struct kmw_state *st, const char *indent, bool with_pid)
+{
+	size_t i;
+	int j;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!with_pid && !strcmp(keys[i].name, "pid"))
+			continue;
+		fputs(indent, f);
+		print_key(f, st, &keys[i]);
+	}
+	for (j = 0; j < st->nsinks && j < KMW_STATE_SINKS; j++)
+		fprintf(f, "%ssink=%s delivered=%" PRIu64 " failures=%" PRIu64 " waiting=%" PRIu64
+			" dropped=%" PRIu64 "\n", indent, st->sink[j].name, st->sink[j].delivered,
+			st->sink[j].failures, st->sink[j].waiting, st->sink[j].dropped);
+}
+
+int state_write(const char *path, const struct kmw_state *st)
+{
+	char tmp[4096], dir[4096], *slash;
+	FILE *f;
+	int fd, err;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = errno;
+		close(fd);
+		unlink(tmp);
+		return -err;
+	}
+	state_print(f, st, "", true);
+	if (fclose(f) == 0 && rename(tmp, path) == 0)
+		return 0;
+	err = errno;
+	unlink(tmp);
+	return -err;
+}
+
+/* "sink=NAME delivered=N failures=N waiting=N dropped=N" */
+static void read_sink(struct kmw_state *st, char *v)
+{
+	struct kmw_state_sink *s;
+	char *sp;
+
+	if (st->nsinks == KMW_STATE_SINKS)
+		return;
+	s = &st->sink[st->nsinks++];
+	sp = strchr(v, ' ');
+	if (sp)
+		*sp++ = '\0';
+	snprintf(s->name, sizeof(s->name), "%s", v);
+	while (sp && *sp) {
+		char *eq = strchr(sp, '='), *next = strchr(sp, ' ');
+		uint64_t n;
+
+		if (next)
+			*next++ = '\0';
+		if (eq) {
+			*eq = '\0';
+			n = strtoull(eq + 1, NULL, 10);
+			if (!strcmp(sp, "delivered"))
+				s->delivered = n;
+			else if (!strcmp(sp, "failures"))
+				s->failures = n;
+			else if (!strcmp(sp, "waiting"))
+				s->waiting = n;
+			else if (!strcmp(sp, "dropped"))
+				s->dropped = n;
+		}
+		sp = next;
+	}
+}
+
+int state_read(const char *path, struct kmw_state *st)
+{
+	char line[4200], *eq;
+	size_t i;
+	FILE *f = fopen(path, "re");
+
+	memset(st, 0, sizeof(*st));
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		*eq++ = '\0';
+		if (!strcmp(line, "sink")) {
+			read_sink(st, eq);
+			continue;
+		}
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			char *p = (char *)st + keys[i].off;
+
+			if (strcmp(line, keys[i].name))
+				continue;
+			if (keys[i].kind == K_I64)
+				*(int64_t *)(void *)p = strtoll(eq, NULL, 10);
+			else if (keys[i].kind == K_U64)
+				*(uint64_t *)(void *)p = strtoull(eq, NULL, 10);
+			else
+				snprintf(p, keys[i].size, "%s", eq);
+			break;
+		}
+	}
+	fclose(f);
+	return 0;
+}
