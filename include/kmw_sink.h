@@ -129,4 +129,14 @@ int sink_parse_facility(const char *name, int *out);
  */
 int sink_parse_severity(const char *name, int *out);
 
+/**
+ * sink_facility_name - the name sink_parse_facility takes for @facility; "?" for none.
+ */
+const char *sink_facility_name(int facility);
+
+/**
+ * sink_severity_name - "auto" for -1, else the name of LOG_* level @severity; "?" for none.
+ */
+const char *sink_severity_name(int severity);
+
 #endif

@@ -14,6 +14,7 @@
 
 #include <libaudit.h>
 #include "kmw_buf.h"
+#include "kmw_config.h"
 #include "kmw_decode.h"
 #include "kmw_filter.h"
 #include "kmw_format.h"
@@ -31,10 +32,20 @@
 #define EXIT_ERROR 2
 #define EXIT_NOPRIV 4
 
+#define EXIT_CONFIG 6
+
+/* kmodwatchd's configuration: the defaults of the store, the key and the risk levels */
+static struct kmw_config conf;
+
+static const char *store_default(void)
+{
+	return conf.store ? conf.store : KMW_STORE_DEFAULT;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: kmodwatch COMMAND [OPTION]...\n\n"
+		"Usage: kmodwatch [--config=FILE] COMMAND [OPTION]...\n\n"
 		"  status [--store=PATH]        audit state, module rules, the daemon, the store\n"
 		"  rules list                   the kernel's rules for module syscalls\n"
 		"  rules install [--key KEY]    add kmodwatch's rules where missing (they stay)\n"
@@ -50,7 +61,10 @@ static void usage(FILE *f)
 		"        'N minutes|hours|days ago'\n\n"
 		"  import [--store PATH] FILE|-...  store the module events of audit logs\n"
 		"                               (each once, marked historical)\n\n"
-		"Exit status: 0 success or matches, 1 no match, 2 error, 4 no privilege.\n");
+		"The store, the rule key and the risk levels are kmodwatchd's, from its\n"
+		"configuration file (" KMW_CONFIG_FILE ", or --config=FILE).\n\n"
+		"Exit status: 0 success or matches, 1 no match, 2 error, 4 no privilege,\n"
+		"6 bad configuration file.\n");
 }
 
 static int open_audit(void)
@@ -152,7 +166,7 @@ static void store_status(const char *path)
 
 static int cmd_status(int argc, char **argv)
 {
-	const char *store = argc > 2 && !strncmp(argv[2], "--store=", 8) ? argv[2] + 8 : KMW_STORE_DEFAULT;
+	const char *store = argc > 2 && !strncmp(argv[2], "--store=", 8) ? argv[2] + 8 : store_default();
 	char store_buf[4096];
 
 	struct audit_status st;
@@ -193,7 +207,7 @@ static int cmd_rules(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *key = KMW_DEFAULT_KEY, *what;
+	const char *key = conf.key, *what;
 	struct kmw_rules r = { 0 };
 	struct kmw_rules_report rep;
 	int c, fd, rc;
@@ -427,7 +441,7 @@ static int cmd_query(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct query q;
-	const char *store_path = KMW_STORE_DEFAULT, *why;
+	const char *store_path = store_default(), *why;
 	bool logs = false;
 	int c, idx, rc = 0;
 	time_t now = time(NULL);
@@ -435,7 +449,7 @@ static int cmd_query(int argc, char **argv)
 
 	memset(&q, 0, sizeof(q));
 	filter_init(&q.filter);
-	risk_config_default(&q.risk);
+	q.risk = conf.risk;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "F:c", lopts, &idx)) != -1) {
 		switch (c) {
@@ -526,7 +540,7 @@ static int cmd_import(int argc, char **argv)
 		{ "store", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = KMW_STORE_DEFAULT;
+	const char *path = store_default();
 	struct kmw_import_opts o = { .bad = on_bad_line, .file_error = on_file_error };
 	struct kmw_import_result im;
 	struct kmw_store *st;
@@ -564,7 +578,7 @@ static int cmd_import(int argc, char **argv)
 	return rc ? EXIT_ERROR : 0;
 }
 
-int main(int argc, char **argv)
+static int command(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -589,4 +603,33 @@ int main(int argc, char **argv)
 	fprintf(stderr, "kmodwatch: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = NULL;
+	struct kmw_buf err;
+	int rc;
+
+	if (argc > 1 && !strncmp(argv[1], "--config=", 9)) {
+		config = argv[1] + 9;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	config_defaults(&conf);
+	buf_init(&err);
+	if (config_load(&conf, config ? config : KMW_CONFIG_FILE, config != NULL, &err)) {
+		char *line, *save = NULL;
+
+		buf_putc(&err, '\0');
+		for (line = strtok_r(err.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			fprintf(stderr, "kmodwatch: %s\n", line);
+		buf_free(&err);
+		return EXIT_CONFIG;
+	}
+	buf_free(&err);
+	rc = command(argc, argv);
+	config_free(&conf);
+	return rc;
 }

@@ -26,6 +26,7 @@
 #include <libaudit.h>
 
 #include "kmw_buf.h"
+#include "kmw_config.h"
 #include "kmw_enrich.h"
 #include "kmw_evqueue.h"
 #include "kmw_format.h"
@@ -43,49 +44,12 @@
 #define EXIT_USAGE 2
 #define EXIT_NOPRIV 4
 #define EXIT_CONFIG 6
-#define DEFAULT_CONFIG "/etc/kmodwatch/kmodwatchd.conf"
-#define DEFAULT_OUTPUT "/var/log/kmodwatch/events.json"
 /* the timer of the capture thread: state file, rule check, stats, store maintenance */
 #define TICK_S 2
 /* events waiting for the slow enrichment at most; the capture thread waits beyond */
 #define EVQUEUE_SLOTS 64
 /* an event whose last record came this long ago is complete */
 #define IDLE_MS 50
-
-struct opts {
-	bool foreground;
-	const char *output;
-	enum kmw_format format;
-	enum kmw_source_mode source;
-	bool no_rules;
-	const char *key;
-	const char *record_log;
-	bool plugin;
-	struct kmw_risk_config risk;
-	const char *store;		/* NULL: none */
-	unsigned int retention_days;
-	unsigned int retention_mb;
-	const char *backfill_dir;	/* NULL: none */
-	const char *output_prefix;
-	unsigned int rotate_mb, rotate_keep;
-	const char *output_group;
-	const char *syslog[4];
-	int nsyslog;
-	int syslog_rfc, syslog_facility, syslog_severity;
-	const char *syslog_app;
-	enum kmw_format syslog_format;
-	bool journald;
-	const char *user;
-	bool reinstall_rules;
-	unsigned int stats_interval;
-	unsigned int queue_mb;		/* records waiting for the pipeline, at most */
-	unsigned int priority_boost;	/* nice level taken off the reading thread */
-	/* strings of the configuration file, and an older configuration: freed at exit */
-	char *strs[128];
-	int nstrs;
-	struct opts *older;
-	struct opts *self;	/* the one embedded in struct daemon, not allocated */
-};
 
 /*
  * The worker owns the outputs, the store and what they count. The main thread
@@ -103,7 +67,7 @@ struct worker_view {
 };
 
 struct daemon {
-	struct opts o;
+	struct kmw_config o;
 	struct kmw_parser *parser;
 	struct kmw_enricher *enricher;
 	struct kmw_sink *sinks[8];
@@ -171,431 +135,100 @@ static void log_msg(int prio, const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: kmodwatchd [OPTION]...\n"
-		"Watch kernel-module loads and unloads through the audit subsystem.\n\n"
-		"  -f, --foreground         stay in the foreground, log to stderr\n"
-		"  -o, --output FILE|-      where events go (default: stdout in the\n"
-		"                           foreground, else " DEFAULT_OUTPUT ")\n"
-		"  -F, --format json|ecs|text  event format of --output (default json)\n"
-		"      --output-prefix STR  put STR before each line (\"@cee: \" for rsyslog)\n"
-		"      --output-rotate-size MB  rotate --output past MB megabytes (0: never)\n"
-		"      --output-rotate-keep N   generations kept, FILE.1 ... FILE.N (default 5)\n"
-		"      --output-group NAME  group of a new output file (mode 0640)\n"
-		"      --syslog DEST        also send to syslog: unix:/dev/log, udp:HOST:PORT,\n"
-		"                           tcp:HOST:PORT (octet-counted); repeatable\n"
-		"      --syslog-rfc 5424|3164, --syslog-facility NAME, --syslog-app-name NAME\n"
-		"      --syslog-severity auto|NAME  auto: from risk.level (default)\n"
-		"      --syslog-format json|ecs|text  the message (default json)\n"
-		"      --journald           also send to journald, with KMODWATCH_* fields\n"
-		"      --reinstall-rules    put kmodwatch's rules back when someone deletes them\n"
-		"                           (auditctl -D); without it, an alert only\n"
-		"      --stats-interval S   log what was lost, and where, every S seconds\n"
-		"                           (default 300, 0: never)\n"
-		"      --queue-size MB      records read but not yet processed, at most (default\n"
-		"                           64); past it records are dropped, and counted\n"
-		"      --priority-boost N   run the thread that reads records N nice levels\n"
-		"                           higher (default 4, as auditd; 0: none)\n"
-		"      --user NAME          run as NAME once the audit sockets are open (the\n"
-		"                           output and store must be writable by NAME)\n"
-		"  -s, --source auto|multicast|unicast\n"
-		"                           auto: multicast beside a running auditd,\n"
-		"                           else become the audit daemon (default)\n"
-		"      --no-rules           install no audit rules; use those in place\n"
-		"  -k, --key KEY            key of the rules it installs (default " KMW_DEFAULT_KEY ")\n"
-		"      --record-log FILE    also append every audit record received to FILE\n"
-		"      --risk CODE=LEVEL    level of a risk reason: info, low, medium, high, off\n"
-		"                           (repeatable; codes in doc/schema.md)\n"
-		"      --store PATH|none    the event store (default " KMW_STORE_DEFAULT ")\n"
-		"      --retention-days N   delete stored events older than N days (default 365,\n"
-		"                           0: keep)\n"
-		"      --retention-size MB  keep the store under MB megabytes (default 1024, 0: no limit)\n"
-		"      --backfill-dir DIR|none  at start, store the module events of auditd's logs\n"
-		"                           in DIR newer than the newest stored (default /var/log/audit)\n"
-		"      --config FILE        read options from FILE (default " DEFAULT_CONFIG ",\n"
-		"                           when it exists); the command line wins\n"
-		"      --check-config       print the effective configuration and exit\n"
-		"      --plugin             run as an auditd plugin: records on stdin\n"
-		"                           (format = string), no rules, no netlink\n"
-		"  -h, --help               this text\n"
-		"  -V, --version            version\n\n"
-		"Exit status: 0 stopped by a signal, 1 runtime error, 2 bad usage,\n"
+	fprintf(f, "Usage: kmodwatchd [OPTION]...\n"
+		"Watch kernel-module loads and unloads through the audit subsystem.\n\n");
+	config_usage(f);
+	fprintf(f, "\nExit status: 0 stopped by a signal, 1 runtime error, 2 bad usage,\n"
 		"4 missing privileges, 6 bad configuration file.\n");
 }
 
-
-/*
- * One table for the command line and the configuration file: a key of the
- * file is a long option without its dashes, so both take the same values
- * through apply_option, and the defaults live in set_defaults alone.
- */
-static const struct option lopts[] = {
-	{ "foreground", no_argument, NULL, 'f' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "format", required_argument, NULL, 'F' },
-	{ "source", required_argument, NULL, 's' },
-	{ "no-rules", no_argument, NULL, 'R' },
-	{ "key", required_argument, NULL, 'k' },
-	{ "record-log", required_argument, NULL, 'L' },
-	{ "plugin", no_argument, NULL, 'P' },
-	{ "risk", required_argument, NULL, 'r' },
-	{ "store", required_argument, NULL, 'D' },
-	{ "retention-days", required_argument, NULL, 'a' },
-	{ "retention-size", required_argument, NULL, 'z' },
-	{ "backfill-dir", required_argument, NULL, 'b' },
-	{ "output-prefix", required_argument, NULL, 1001 },
-	{ "output-rotate-size", required_argument, NULL, 1002 },
-	{ "output-rotate-keep", required_argument, NULL, 1003 },
-	{ "output-group", required_argument, NULL, 1004 },
-	{ "syslog", required_argument, NULL, 1005 },
-	{ "syslog-rfc", required_argument, NULL, 1006 },
-	{ "syslog-facility", required_argument, NULL, 1007 },
-	{ "syslog-severity", required_argument, NULL, 1008 },
-	{ "syslog-app-name", required_argument, NULL, 1009 },
-	{ "syslog-format", required_argument, NULL, 1010 },
-	{ "journald", no_argument, NULL, 1011 },
-	{ "user", required_argument, NULL, 1012 },
-	{ "reinstall-rules", no_argument, NULL, 1013 },
-	{ "stats-interval", required_argument, NULL, 1014 },
-	{ "queue-size", required_argument, NULL, 1015 },
-	{ "priority-boost", required_argument, NULL, 1016 },
-	{ "config", required_argument, NULL, 'C' },
-	{ "check-config", no_argument, NULL, 'K' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static void set_defaults(struct opts *o)
+/* what config_load or config_set found wrong, one message a line */
+static void log_errors(struct kmw_buf *err)
 {
-	memset(o, 0, sizeof(*o));
-	o->key = KMW_DEFAULT_KEY;
-	o->store = KMW_STORE_DEFAULT;
-	o->retention_days = 365;
-	o->retention_mb = 1024;
-	o->backfill_dir = "/var/log/audit";
-	o->format = KMW_FMT_JSON;
-	o->source = KMW_SRC_AUTO;
-	o->rotate_keep = 5;
-	o->stats_interval = 300;
-	o->queue_mb = 64;
-	o->priority_boost = 4;
-	o->syslog_rfc = 5424;
-	o->syslog_facility = LOG_DAEMON;
-	o->syslog_severity = -1;
-	o->syslog_app = "kmodwatch";
-	o->syslog_format = KMW_FMT_JSON;
-	risk_config_default(&o->risk);
-}
+	char *line, *save = NULL;
 
-/* Yes/no for a switch given in the configuration file; always yes on the command line. */
-static int parse_bool(const char *v, bool *out)
-{
-	if (!v || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
-		*out = true;
-	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
-		*out = false;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-/* The options that take a number: where it goes, and the values taken. */
-static const struct {
-	int c;
-	size_t field;
-	unsigned long min, max;
-	const char *forms;
-} numbers[] = {
-	{ 1002, offsetof(struct opts, rotate_mb), 0, 100000, "a number from 0 to 100000" },
-	{ 1003, offsetof(struct opts, rotate_keep), 0, 100000, "a number from 0 to 100000" },
-	{ 1014, offsetof(struct opts, stats_interval), 0, 100000, "a number from 0 to 100000" },
-	{ 1015, offsetof(struct opts, queue_mb), 1, 4096, "a number of megabytes from 1 to 4096" },
-	{ 1016, offsetof(struct opts, priority_boost), 0, 20, "a number from 0 to 20" },
-	{ 'a', offsetof(struct opts, retention_days), 0, 1000000, "a number from 0 to 1000000" },
-	{ 'z', offsetof(struct opts, retention_mb), 0, 1000000, "a number from 0 to 1000000" },
-};
-
-/*
- * Apply option @c with value @v. @where prefixes error messages ("kmodwatchd"
- * or "FILE:LINE"); @name is the long name, for them. Returns 0, or -EINVAL
- * after saying what is wrong and which values are taken.
- */
-static int apply_option(struct opts *o, int c, const char *name, const char *v, const char *where)
-{
-	const char *forms = NULL;
-	size_t i;
-	bool b;
-
-	for (i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
-		char *end;
-		unsigned long n;
-
-		if (numbers[i].c != c)
-			continue;
-		n = strtoul(v, &end, 10);
-		if (*v && !*end && n >= numbers[i].min && n <= numbers[i].max) {
-			*(unsigned int *)((char *)o + numbers[i].field) = (unsigned int)n;
-			return 0;
-		}
-		forms = numbers[i].forms;
-		goto bad;
-	}
-	switch (c) {
-	case 'f': case 'R': case 'P': case 1011: case 1013:
-		if (parse_bool(v, &b)) {
-			forms = "yes or no";
-			break;
-		}
-		if (c == 'f')
-			o->foreground = b;
-		else if (c == 'R')
-			o->no_rules = b;
-		else if (c == 'P')
-			o->plugin = b;
-		else if (c == 1013)
-			o->reinstall_rules = b;
-		else
-			o->journald = b;
-		return 0;
-	case 1001: o->output_prefix = v; return 0;
-	case 1012: o->user = v; return 0;
-	case 1004: o->output_group = v; return 0;
-	case 1009: o->syslog_app = v; return 0;
-	case 1005:
-		if ((!strncmp(v, "unix:", 5) || !strncmp(v, "udp:", 4) || !strncmp(v, "tcp:", 4)) &&
-		    o->nsyslog < 4) {
-			o->syslog[o->nsyslog++] = v;
-			return 0;
-		}
-		forms = "unix:PATH, udp:HOST:PORT or tcp:HOST:PORT, four at most";
-		break;
-	case 1006:
-		if (!strcmp(v, "5424") || !strcmp(v, "3164")) {
-			o->syslog_rfc = atoi(v);
-			return 0;
-		}
-		forms = "5424 or 3164";
-		break;
-	case 1007:
-		if (!sink_parse_facility(v, &o->syslog_facility))
-			return 0;
-		forms = "kern, user, daemon, auth, authpriv, syslog, security, local0 ... local7";
-		break;
-	case 1008:
-		if (!sink_parse_severity(v, &o->syslog_severity))
-			return 0;
-		forms = "auto (from risk.level), emerg, alert, crit, err, warning, notice, info, debug";
-		break;
-	case 1010:
-		if (!format_parse_name(v, &o->syslog_format))
-			return 0;
-		forms = "json, ecs or text";
-		break;
-	case 'o': o->output = v; return 0;
-	case 'L': o->record_log = v; return 0;
-	case 'D': o->store = strcmp(v, "none") ? v : NULL; return 0;
-	case 'b': o->backfill_dir = strcmp(v, "none") ? v : NULL; return 0;
-	case 'F':
-		if (!format_parse_name(v, &o->format))
-			return 0;
-		forms = "json, ecs or text";
-		break;
-	case 's':
-		if (!source_parse_mode(v, &o->source))
-			return 0;
-		forms = "auto, multicast or unicast";
-		break;
-	case 'r':
-		if (!risk_config_set(&o->risk, v))
-			return 0;
-		forms = "CODE=LEVEL, LEVEL one of info, low, medium, high, off (codes in doc/schema.md)";
-		break;
-	case 'k':
-		if (*v && strlen(v) <= AUDIT_MAX_KEY_LEN) {
-			o->key = v;
-			return 0;
-		}
-		forms = "1 to 256 bytes";
-		break;
-	default:
-		forms = "nothing: not a known option";
-		break;
-	}
-bad:
-	fprintf(stderr, "%s: bad %s '%s': takes %s\n", where, name, v ? v : "", forms);
-	return -EINVAL;
-}
-
-static const struct option *find_key(const char *key)
-{
-	const struct option *op;
-
-	for (op = lopts; op->name; op++)
-		if (!strcmp(op->name, key))
-			return op;
-	return NULL;
+	if (!err->len)
+		return;
+	buf_putc(err, '\0');
+	for (line = strtok_r(err->data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		log_msg(LOG_ERR, "%s", line);
+	buf_reset(err);
 }
 
 /*
- * "key = value" lines, '#' comments. A key the table does not know, or a
- * value it does not take, is an error naming the file and the line. Values
- * stay allocated for the life of the process.
+ * The configuration file first, whatever the place of --config among the
+ * options, then the command line, which wins. One table (config.c) serves both.
  */
-static int load_config(struct opts *o, const char *path, bool must_exist)
+static int parse_opts(int argc, char **argv, struct kmw_config *o)
 {
-	static const char *const not_in_file[] = { "config", "check-config", "help", "version" };
-	char line[1024], where[4200], *key, *val, *end, *p;
-	const struct option *op;
-	unsigned int lineno = 0;
-	size_t i;
-	int rc = 0;
-	FILE *f = fopen(path, "re");
-
-	if (!f) {
-		if (!must_exist && errno == ENOENT)
-			return 0;
-		fprintf(stderr, "kmodwatchd: cannot read %s: %s\n", path, strerror(errno));
-		return -EINVAL;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		lineno++;
-		snprintf(where, sizeof(where), "%s:%u", path, lineno);
-		if (!strchr(line, '\n') && !feof(f)) {
-			fprintf(stderr, "%s: line too long\n", where);
-			rc = -EINVAL;
-			break;
-		}
-		p = strchr(line, '#');
-		if (p)
-			*p = '\0';
-		for (key = line; *key == ' ' || *key == '\t'; key++)
-			;
-		for (end = key + strlen(key); end > key && strchr(" \t\r\n", end[-1]); end--)
-			*(end - 1) = '\0';
-		if (!*key)
-			continue;
-		val = strchr(key, '=');
-		if (!val) {
-			fprintf(stderr, "%s: expected 'key = value'\n", where);
-			rc = -EINVAL;
-			continue;
-		}
-		for (p = val; p > key && (p[-1] == ' ' || p[-1] == '\t'); p--)
-			;
-		*p = '\0';
-		for (val++; *val == ' ' || *val == '\t'; val++)
-			;
-		{
-			char name[1024];
-
-			snprintf(name, sizeof(name), "%s", key);
-			for (p = name; *p; p++)
-				if (*p == '_')
-					*p = '-';
-			op = find_key(name);
-		}
-		for (i = 0; op && i < sizeof(not_in_file) / sizeof(not_in_file[0]); i++)
-			if (!strcmp(op->name, not_in_file[i]))
-				op = NULL;
-		if (!op) {
-			fprintf(stderr, "%s: unknown key '%s'\n", where, key);
-			rc = -EINVAL;
-			continue;
-		}
-		if (o->nstrs == (int)(sizeof(o->strs) / sizeof(o->strs[0]))) {
-			fprintf(stderr, "%s: too many keys\n", where);
-			rc = -EINVAL;
-			break;
-		}
-		o->strs[o->nstrs] = strdup(val);
-		if (!o->strs[o->nstrs] ||
-		    apply_option(o, op->val, op->name, o->strs[o->nstrs++], where))
-			rc = -EINVAL;
-	}
-	fclose(f);
-	return rc;
-}
-
-/* The strings a configuration file gave, and every configuration it replaced. */
-static void free_opts(struct opts *o)
-{
-	struct opts *old;
-	int i;
-
-	while (o) {
-		for (i = 0; i < o->nstrs; i++)
-			free(o->strs[i]);
-		old = o->older;
-		o->nstrs = 0;
-		o->older = NULL;
-		if (o != o->self)
-			free(o);
-		o = old;
-	}
-}
-
-static void print_config(const struct opts *o)
-{
-	int i;
-
-	printf("foreground = %s\nplugin = %s\noutput = %s\nformat = %s\nsource = %s\n"
-	       "no-rules = %s\nkey = %s\nstore = %s\nretention-days = %u\nretention-size = %u\n"
-	       "backfill-dir = %s\nqueue-size = %u\npriority-boost = %u\nstats-interval = %u\n",
-	       o->foreground ? "yes" : "no", o->plugin ? "yes" : "no", o->output,
-	       format_name(o->format), source_mode_name(o->source),
-	       o->no_rules ? "yes" : "no", o->key, o->store ? o->store : "none",
-	       o->retention_days, o->retention_mb, o->backfill_dir ? o->backfill_dir : "none",
-	       o->queue_mb, o->priority_boost, o->stats_interval);
-	for (i = 0; i < KMW_R_COUNT; i++)
-		printf("risk = %s=%s\n", risk_reason_code((enum kmw_risk_reason)i),
-		       risk_level_name(o->risk.level[i]));
-}
-
-static int parse_opts(int argc, char **argv, struct opts *o)
-{
+	struct option lopts[64];
+	char shorts[64], *sp = shorts;
+	const struct kmw_config_key *keys;
 	const char *config = NULL;
+	struct kmw_buf err;
 	bool check = false;
-	int c, idx, i;
+	size_t n, i;
+	int c, rc = 0;
 
-	set_defaults(o);
-	/* the file first, whatever its place among the options: the command line wins */
-	for (i = 1; i < argc; i++) {
-		if (!strncmp(argv[i], "--config=", 9))
-			config = argv[i] + 9;
-		else if (!strcmp(argv[i], "--config") && i + 1 < argc)
-			config = argv[i + 1];
-	}
-	if (load_config(o, config ? config : DEFAULT_CONFIG, config != NULL))
-		return EXIT_CONFIG;
-	while ((c = getopt_long(argc, argv, "fo:F:s:k:hV", lopts, &idx)) != -1) {
-		switch (c) {
-		case 'h': usage(stdout); exit(0);
-		case 'V': printf("kmodwatchd %s\n", PACKAGE_VERSION); exit(0);
-		case 'C': break;
-		case 'K': check = true; break;
-		case '?': usage(stderr); return EXIT_USAGE;
-		default: {
-			const struct option *op;
-
-			for (op = lopts; op->name && op->val != c; op++)
-				;
-			if (apply_option(o, c, op->name ? op->name : "option", optarg, "kmodwatchd"))
-				return EXIT_USAGE;
+	keys = config_keys(&n);
+	for (i = 0; i < n && i < 63; i++) {
+		lopts[i] = (struct option){ keys[i].name, keys[i].arg ? required_argument : no_argument,
+					    NULL, 1000 + (int)i };
+		if (keys[i].short_name) {
+			*sp++ = (char)keys[i].short_name;
+			if (keys[i].arg)
+				*sp++ = ':';
 		}
+	}
+	memset(&lopts[i], 0, sizeof(lopts[i]));
+	*sp = '\0';
+	config_defaults(o);
+	for (c = 1; c < argc; c++) {
+		if (!strncmp(argv[c], "--config=", 9))
+			config = argv[c] + 9;
+		else if (!strcmp(argv[c], "--config") && c + 1 < argc)
+			config = argv[c + 1];
+	}
+	buf_init(&err);
+	if (config_load(o, config ? config : KMW_CONFIG_FILE, config != NULL, &err)) {
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
+		if (c == '?') {
+			usage(stderr);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		for (i = 0; i < n && (c >= 1000 ? i != (size_t)(c - 1000) : keys[i].short_name != c); i++)
+			;
+		switch (keys[i].action) {
+		case KMW_ACT_HELP: usage(stdout); exit(0);
+		case KMW_ACT_VERSION: printf("kmodwatchd %s\n", PACKAGE_VERSION); exit(0);
+		case KMW_ACT_CONFIG: break;
+		case KMW_ACT_CHECK: check = true; break;
+		case KMW_ACT_NONE:
+			if (config_set(o, i, optarg, NULL, &err)) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "kmodwatchd: unexpected argument '%s'\n", argv[optind]);
-		return EXIT_USAGE;
+		buf_printf(&err, "unexpected argument '%s'\n", argv[optind]);
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (!o->output)
-		o->output = o->foreground && !o->plugin ? "-" : DEFAULT_OUTPUT;
+		o->output = o->foreground && !o->plugin ? "-" : KMW_OUTPUT_DEFAULT;
 	if (check) {
-		print_config(o);
+		config_print(stdout, o);
 		exit(0);
 	}
-	return 0;
+out:
+	log_errors(&err);
+	buf_free(&err);
+	return rc;
 }
 
 /*
@@ -642,7 +275,7 @@ static int drop_privileges(struct daemon *d)
 }
 
 /* Which capability this configuration cannot do without. */
-static int check_privileges(const struct opts *o)
+static int check_privileges(const struct kmw_config *o)
 {
 	bool need_control = !o->no_rules || o->source != KMW_SRC_MULTICAST;
 
@@ -865,7 +498,7 @@ static int open_sinks(struct daemon *d)
 	return 0;
 }
 
-static void apply_config(struct daemon *d, struct opts *n);
+static void apply_config(struct daemon *d, struct kmw_config *n);
 static void recover_gap(struct daemon *d, const struct gap *g);
 static void watch_losses(struct daemon *d, bool stopping);
 
@@ -1268,9 +901,9 @@ static int open_signals(void)
  * one stays and the error is logged. What needs a restart (source, rules,
  * store, user) is kept as it is, and said so when it changed.
  */
-static struct opts *reload_config(struct daemon *d)
+static struct kmw_config *reload_config(struct daemon *d)
 {
-	struct opts *n = malloc(sizeof(*n));
+	struct kmw_config *n = malloc(sizeof(*n));
 	int rc;
 
 	if (!n)
@@ -1280,11 +913,10 @@ static struct opts *reload_config(struct daemon *d)
 	if (rc) {
 		log_msg(LOG_ERR, "configuration reload failed (exit code %d would be given); the "
 			"running configuration stays", rc);
-		n->self = NULL;
-		free_opts(n);
+		config_free(n);
+		free(n);
 		return NULL;
 	}
-	n->self = NULL;
 	if (n->source != d->o.source || n->no_rules != d->o.no_rules || strcmp(n->key, d->o.key) ||
 	    (n->store ? !d->o.store || strcmp(n->store, d->o.store) : d->o.store != NULL) ||
 	    n->plugin != d->o.plugin)
@@ -1294,7 +926,7 @@ static struct opts *reload_config(struct daemon *d)
 }
 
 /* Worker thread: take a reloaded configuration's outputs, risk levels and retention. */
-static void apply_config(struct daemon *d, struct opts *n)
+static void apply_config(struct daemon *d, struct kmw_config *n)
 {
 	struct kmw_sink *old[8];
 	int nold = d->nsinks, i;
@@ -1733,19 +1365,18 @@ int main(int argc, char **argv)
 	d.argc = argc;
 	d.argv = argv;
 	rc = parse_opts(argc, argv, &d.o);
-	d.o.self = &d.o;
 	if (rc) {
-		free_opts(&d.o);
+		config_free(&d.o);
 		return rc;
 	}
 	/* a plugin gets its records from auditd and touches no audit state */
 	rc = d.o.plugin ? 0 : check_privileges(&d.o);
 	if (rc) {
-		free_opts(&d.o);
+		config_free(&d.o);
 		return rc;
 	}
 
-	if (!strcmp(d.o.output, DEFAULT_OUTPUT) && mkdir("/var/log/kmodwatch", 0750) < 0 &&
+	if (!strcmp(d.o.output, KMW_OUTPUT_DEFAULT) && mkdir("/var/log/kmodwatch", 0750) < 0 &&
 	    errno != EEXIST)
 		fprintf(stderr, "kmodwatchd: cannot create /var/log/kmodwatch: %s\n", strerror(errno));
 	for (i = 0; i < 3; i++)
@@ -1886,6 +1517,6 @@ out_sink:
 		buf_free(&d.body[i]);
 	for (i = 0; i < KMW_EVQUEUE_BATCH; i++)
 		buf_free(&d.json[i]);
-	free_opts(&d.o);
+	config_free(&d.o);
 	return status;
 }

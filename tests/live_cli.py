@@ -53,5 +53,23 @@ def main(live, c):
     c.eq("query: exit 2 on a missing file", r.returncode, 2)
     c.true("query: names the file", "/nonexistent" in r.stderr)
 
+    # the daemon's configuration file gives the CLI its store, key and risk levels
+    conf = os.path.join(live.tmp, "kmodwatchd.conf")
+    with open(conf, "w") as f:
+        f.write("store = %s\nkey = clikey\nrisk = unsigned=high\n" % os.path.join(live.tmp, "no.db"))
+    r = cli("--config=" + conf, "query")
+    c.true("config: query uses its store", "no store at %s" % os.path.join(live.tmp, "no.db")
+           in r.stderr)
+    r = cli("--config=" + conf, "rules", "install")
+    c.eq("config: rules install uses its key",
+         len([x for x in audit_rules() if "key=clikey" in x]), 2)
+    r = cli("--config=" + conf, "rules", "remove")
+    c.eq("config: rules remove uses its key", [x for x in audit_rules() if "key=clikey" in x], [])
+    with open(conf, "a") as f:
+        f.write("bogus = 1\n")
+    r = cli("--config=" + conf, "status")
+    c.eq("config: a bad file is exit 6", r.returncode, 6)
+    c.true("config: the line is named", "%s:4: unknown key 'bogus'" % conf in r.stderr)
+
 
 kmwlive.run(main, "cli")

@@ -66,6 +66,21 @@ int sink_parse_severity(const char *name, int *out)
 	return -EINVAL;
 }
 
+const char *sink_facility_name(int facility)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (facilities[i].v == facility)
+			return facilities[i].name;
+	return "?";
+}
+
+const char *sink_severity_name(int severity)
+{
+	return severity < 0 ? "auto" : severity < 8 ? severities[severity] : "?";
+}
+
 /* unix:PATH, udp:HOST:PORT, tcp:HOST:PORT, tcp:[V6]:PORT */
 static int parse_target(struct syslog_sink *y, const char *t)
 {

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kmw_config.h - kmodwatchd's options: one keyword table for the command line, the
+ * configuration file (a key is a long option without its dashes), --check-config and
+ * --help; the CLI reads the same file for the store and the rule key. */
+#ifndef KMW_CONFIG_H
+#define KMW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "kmw_buf.h"
+#include "kmw_format.h"
+#include "kmw_risk.h"
+#include "kmw_source.h"
+
+#define KMW_CONFIG_FILE "/etc/kmodwatch/kmodwatchd.conf"
+#define KMW_OUTPUT_DEFAULT "/var/log/kmodwatch/events.json"
+#define KMW_CONFIG_SYSLOG_MAX 4
+
+struct kmw_config {
+	bool foreground;
+	const char *output;		/* NULL until the daemon settles it (stdout or the log) */
+	enum kmw_format format;
+	enum kmw_source_mode source;
+	bool no_rules;
+	const char *key;
+	const char *record_log;
+	bool plugin;
+	struct kmw_risk_config risk;
+	const char *store;		/* NULL: none */
+	unsigned int retention_days;
+	unsigned int retention_mb;
+	const char *backfill_dir;	/* NULL: none */
+	const char *output_prefix;
+	unsigned int rotate_mb, rotate_keep;
+	const char *output_group;
+	const char *syslog[KMW_CONFIG_SYSLOG_MAX];
+	int nsyslog;
+	int syslog_rfc, syslog_facility, syslog_severity;
+	const char *syslog_app;
+	enum kmw_format syslog_format;
+	bool journald;
+	const char *user;
+	bool reinstall_rules;
+	unsigned int stats_interval;
+	unsigned int queue_mb;		/* records waiting for the pipeline, at most */
+	unsigned int priority_boost;	/* nice level taken off the reading thread */
+	/* the values read from files, and a configuration this one replaced (a reload):
+	 * the strings stay valid until config_free */
+	char *strs[128];
+	int nstrs;
+	struct kmw_config *older;
+};
+
+/* what a key is for, beside setting an option */
+enum kmw_config_action {
+	KMW_ACT_NONE,		/* an option, in the file and on the command line */
+	KMW_ACT_CONFIG,		/* --config FILE */
+	KMW_ACT_CHECK,		/* --check-config */
+	KMW_ACT_HELP,
+	KMW_ACT_VERSION,
+};
+
+struct kmw_config_key {
+	const char *name;	/* the long option, and the key of the file */
+	int short_name;		/* 0: none */
+	const char *arg;	/* the value's form in --help; NULL: a switch */
+	const char *help;	/* lines after the first start with '\n' */
+	enum kmw_config_action action;
+	/* for config.c: how the value is read and where it goes */
+	int type;
+	size_t off;
+	unsigned long min, max;
+};
+
+/**
+ * config_keys - the keyword table, in the order of --help; its length in @n.
+ */
+const struct kmw_config_key *config_keys(size_t *n);
+
+/**
+ * config_defaults - @c with every default.
+ */
+void config_defaults(struct kmw_config *c);
+
+/**
+ * config_set - set key @k (an index of config_keys) to @v (NULL for a switch given
+ * on the command line: yes). @v must outlive @c. @where starts the message that a bad
+ * value appends to @err ("FILE:LINE", or NULL). Returns 0 or -EINVAL.
+ */
+int config_set(struct kmw_config *c, size_t k, const char *v, const char *where,
+	       struct kmw_buf *err);
+
+/**
+ * config_load - read "key = value" lines ('#' comments, '_' or '-' in keys) of @path
+ * into @c. An unknown key or a value not taken is an error naming the file and line,
+ * one line each into @err; every line is read. A missing file is no error unless
+ * @must_exist. Returns 0, -ENOENT/-EACCES and the like, or -EINVAL.
+ */
+int config_load(struct kmw_config *c, const char *path, bool must_exist, struct kmw_buf *err);
+
+/**
+ * config_print - every option of @c as the lines of a configuration file that
+ * config_load reads back to the same; an option without a value as a comment.
+ */
+void config_print(FILE *f, const struct kmw_config *c);
+
+/**
+ * config_usage - the options of the table, for --help.
+ */
+void config_usage(FILE *f);
+
+/**
+ * config_free - the strings read from files, and every configuration @c replaced
+ * (those allocated with malloc). @c itself stays.
+ */
+void config_free(struct kmw_config *c);
+
+#endif

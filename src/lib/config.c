@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* config.c - kmodwatchd's options: the keyword table, the configuration file, the defaults,
+ * --check-config and --help, for the daemon and the CLI alike */
+#include <errno.h>
+#include <libaudit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "kmw_config.h"
+#include "kmw_rules.h"
+#include "kmw_sink.h"
+#include "kmw_store.h"
+
+enum type {
+	T_ACTION, T_SWITCH, T_UINT, T_STR, T_STR_NONE, T_FORMAT, T_SOURCE, T_SYSLOG, T_RFC,
+	T_FACILITY, T_SEVERITY, T_RISK, T_KEY,
+};
+
+#define OFF(f) offsetof(struct kmw_config, f)
+#define NUM(f, lo, hi) T_UINT, OFF(f), lo, hi
+
+static const struct kmw_config_key keys[] = {
+	{ "foreground", 'f', NULL, "stay in the foreground, log to stderr", 0, T_SWITCH,
+	  OFF(foreground), 0, 0 },
+	{ "output", 'o', "FILE|-", "where events go (default: stdout in the\n"
+	  "foreground, else " KMW_OUTPUT_DEFAULT ")", 0, T_STR, OFF(output), 0, 0 },
+	{ "format", 'F', "json|ecs|text", "event format of --output (default json)", 0, T_FORMAT,
+	  OFF(format), 0, 0 },
+	{ "output-prefix", 0, "STR", "put STR before each line (\"@cee: \" for rsyslog)", 0, T_STR,
+	  OFF(output_prefix), 0, 0 },
+	{ "output-rotate-size", 0, "MB", "rotate --output past MB megabytes (0: never)", 0,
+	  NUM(rotate_mb, 0, 100000) },
+	{ "output-rotate-keep", 0, "N", "generations kept, FILE.1 ... FILE.N (default 5)", 0,
+	  NUM(rotate_keep, 0, 100000) },
+	{ "output-group", 0, "NAME", "group of a new output file (mode 0640)", 0, T_STR,
+	  OFF(output_group), 0, 0 },
+	{ "syslog", 0, "DEST", "also send to syslog: unix:/dev/log, udp:HOST:PORT,\n"
+	  "tcp:HOST:PORT (octet-counted); repeatable, four at most", 0, T_SYSLOG, OFF(syslog), 0, 0 },
+	{ "syslog-rfc", 0, "5424|3164", "the syslog header (default 5424)", 0, T_RFC,
+	  OFF(syslog_rfc), 0, 0 },
+	{ "syslog-facility", 0, "NAME", "daemon (default), local0 ... local7, auth ...", 0,
+	  T_FACILITY, OFF(syslog_facility), 0, 0 },
+	{ "syslog-severity", 0, "auto|NAME", "auto: from risk.level (default)", 0, T_SEVERITY,
+	  OFF(syslog_severity), 0, 0 },
+	{ "syslog-app-name", 0, "NAME", "APP-NAME or TAG of syslog messages (default kmodwatch)", 0,
+	  T_STR, OFF(syslog_app), 0, 0 },
+	{ "syslog-format", 0, "json|ecs|text", "the syslog message (default json)", 0, T_FORMAT,
+	  OFF(syslog_format), 0, 0 },
+	{ "journald", 0, NULL, "also send to journald, with KMODWATCH_* fields", 0, T_SWITCH,
+	  OFF(journald), 0, 0 },
+	{ "reinstall-rules", 0, NULL, "put kmodwatch's rules back when someone deletes them\n"
+	  "(auditctl -D); without it, an alert only", 0, T_SWITCH, OFF(reinstall_rules), 0, 0 },
+	{ "stats-interval", 0, "S", "log what was lost, and where, every S seconds\n"
+	  "(default 300, 0: never)", 0, NUM(stats_interval, 0, 100000) },
+	{ "queue-size", 0, "MB", "records read but not yet processed, at most (default\n"
+	  "64); past it records are dropped, and counted", 0, NUM(queue_mb, 1, 4096) },
+	{ "priority-boost", 0, "N", "run the thread that reads records N nice levels\n"
+	  "higher (default 4, as auditd; 0: none)", 0, NUM(priority_boost, 0, 20) },
+	{ "user", 0, "NAME", "run as NAME once the audit sockets are open (the\n"
+	  "output and store must be writable by NAME)", 0, T_STR, OFF(user), 0, 0 },
+	{ "source", 's', "auto|multicast|unicast", "auto: multicast beside a running auditd,\n"
+	  "else become the audit daemon (default)", 0, T_SOURCE, OFF(source), 0, 0 },
+	{ "no-rules", 0, NULL, "install no audit rules; use those in place", 0, T_SWITCH,
+	  OFF(no_rules), 0, 0 },
+	{ "key", 'k', "KEY", "key of the rules it installs (default " KMW_DEFAULT_KEY ")", 0, T_KEY,
+	  OFF(key), 0, 0 },
+	{ "record-log", 0, "FILE", "also append every audit record received to FILE", 0, T_STR,
+	  OFF(record_log), 0, 0 },
+	{ "risk", 0, "CODE=LEVEL", "level of a risk reason: info, low, medium, high, off\n"
+	  "(repeatable; codes in doc/schema.md)", 0, T_RISK, OFF(risk), 0, 0 },
+	{ "store", 0, "PATH|none", "the event store (default " KMW_STORE_DEFAULT ")", 0, T_STR_NONE,
+	  OFF(store), 0, 0 },
+	{ "retention-days", 0, "N", "delete stored events older than N days (default 365,\n"
+	  "0: keep)", 0, NUM(retention_days, 0, 1000000) },
+	{ "retention-size", 0, "MB", "keep the store under MB megabytes (default 1024, 0: no\n"
+	  "limit)", 0, NUM(retention_mb, 0, 1000000) },
+	{ "backfill-dir", 0, "DIR|none", "at start, store the module events of auditd's logs\n"
+	  "in DIR newer than the newest stored (default /var/log/audit)", 0, T_STR_NONE,
+	  OFF(backfill_dir), 0, 0 },
+	{ "plugin", 0, NULL, "run as an auditd plugin: records on stdin\n"
+	  "(format = string), no rules, no netlink", 0, T_SWITCH, OFF(plugin), 0, 0 },
+	{ "config", 0, "FILE", "read options from FILE (default " KMW_CONFIG_FILE ",\n"
+	  "when it exists); the command line wins", KMW_ACT_CONFIG, T_ACTION, 0, 0, 0 },
+	{ "check-config", 0, NULL, "print the effective configuration and exit", KMW_ACT_CHECK,
+	  T_ACTION, 0, 0, 0 },
+	{ "help", 'h', NULL, "this text", KMW_ACT_HELP, T_ACTION, 0, 0, 0 },
+	{ "version", 'V', NULL, "version", KMW_ACT_VERSION, T_ACTION, 0, 0, 0 },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+const struct kmw_config_key *config_keys(size_t *n)
+{
+	*n = NKEYS;
+	return keys;
+}
+
+void config_defaults(struct kmw_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->key = KMW_DEFAULT_KEY;
+	c->store = KMW_STORE_DEFAULT;
+	c->retention_days = 365;
+	c->retention_mb = 1024;
+	c->backfill_dir = "/var/log/audit";
+	c->format = KMW_FMT_JSON;
+	c->source = KMW_SRC_AUTO;
+	c->rotate_keep = 5;
+	c->stats_interval = 300;
+	c->queue_mb = 64;
+	c->priority_boost = 4;
+	c->syslog_rfc = 5424;
+	c->syslog_facility = LOG_DAEMON;
+	c->syslog_severity = -1;
+	c->syslog_app = "kmodwatch";
+	c->syslog_format = KMW_FMT_JSON;
+	risk_config_default(&c->risk);
+}
+
+/* Yes/no for a switch given in the configuration file; always yes on the command line. */
+static int parse_bool(const char *v, bool *out)
+{
+	if (!v || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* the values a key takes, for the message about one it does not */
+static const char *forms_of(const struct kmw_config_key *k, char *tmp, size_t size)
+{
+	switch (k->type) {
+	case T_SWITCH: return "yes or no";
+	case T_UINT:
+		snprintf(tmp, size, "a number from %lu to %lu", k->min, k->max);
+		return tmp;
+	case T_FORMAT: return "json, ecs or text";
+	case T_SOURCE: return "auto, multicast or unicast";
+	case T_SYSLOG: return "unix:PATH, udp:HOST:PORT or tcp:HOST:PORT, four at most";
+	case T_RFC: return "5424 or 3164";
+	case T_FACILITY:
+		return "kern, user, daemon, auth, authpriv, syslog, security, local0 ... local7";
+	case T_SEVERITY:
+		return "auto (from risk.level), emerg, alert, crit, err, warning, notice, info, debug";
+	case T_RISK:
+		return "CODE=LEVEL, LEVEL one of info, low, medium, high, off (codes in doc/schema.md)";
+	case T_KEY: return "1 to 256 bytes";
+	default: return "nothing: not an option of the file";
+	}
+}
+
+int config_set(struct kmw_config *c, size_t k, const char *v, const char *where,
+	       struct kmw_buf *err)
+{
+	const struct kmw_config_key *key;
+	void *field;
+	char tmp[64];
+
+	if (k >= NKEYS)
+		return -EINVAL;
+	key = &keys[k];
+	field = (char *)c + key->off;
+	if (key->type != T_SWITCH && !v)
+		goto bad;
+	switch (key->type) {
+	case T_SWITCH:
+		if (!parse_bool(v, (bool *)field))
+			return 0;
+		break;
+	case T_UINT: {
+		char *end;
+		unsigned long n = strtoul(v, &end, 10);
+
+		if (*v && *v != '-' && !*end && n >= key->min && n <= key->max) {
+			*(unsigned int *)field = (unsigned int)n;
+			return 0;
+		}
+		break;
+	}
+	case T_STR:
+		*(const char **)field = v;
+		return 0;
+	case T_STR_NONE:
+		*(const char **)field = strcmp(v, "none") ? v : NULL;
+		return 0;
+	case T_FORMAT:
+		if (!format_parse_name(v, (enum kmw_format *)field))
+			return 0;
+		break;
+	case T_SOURCE:
+		if (!source_parse_mode(v, (enum kmw_source_mode *)field))
+			return 0;
+		break;
+	case T_SYSLOG:
+		if ((!strncmp(v, "unix:", 5) || !strncmp(v, "udp:", 4) || !strncmp(v, "tcp:", 4)) &&
+		    c->nsyslog < KMW_CONFIG_SYSLOG_MAX) {
+			c->syslog[c->nsyslog++] = v;
+			return 0;
+		}
+		break;
+	case T_RFC:
+		if (!strcmp(v, "5424") || !strcmp(v, "3164")) {
+			*(int *)field = atoi(v);
+			return 0;
+		}
+		break;
+	case T_FACILITY:
+		if (!sink_parse_facility(v, (int *)field))
+			return 0;
+		break;
+	case T_SEVERITY:
+		if (!sink_parse_severity(v, (int *)field))
+			return 0;
+		break;
+	case T_RISK:
+		if (!risk_config_set(&c->risk, v))
+			return 0;
+		break;
+	case T_KEY:
+		if (*v && strlen(v) <= AUDIT_MAX_KEY_LEN) {
+			*(const char **)field = v;
+			return 0;
+		}
+		break;
+	default:
+		break;
+	}
+bad:
+	if (err) {
+		buf_printf(err, "%s%sbad %s '%s': takes %s\n", where ? where : "", where ? ": " : "",
+			   key->name, v ? v : "", forms_of(key, tmp, sizeof(tmp)));
+	}
+	return -EINVAL;
+}
+
+/* the key of a file line: '_' and '-' alike; NULL for one the file cannot set */
+static int find_key(const char *name)
+{
+	char norm[128], *p;
+	size_t i;
+
+	if (strlen(name) >= sizeof(norm))
+		return -1;
+	snprintf(norm, sizeof(norm), "%s", name);
+	for (p = norm; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	for (i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].name, norm))
+			return keys[i].action == KMW_ACT_NONE ? (int)i : -1;
+	return -1;
+}
+
+/* trim blanks around @s, in place */
+static char *trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (end = s + strlen(s); end > s && strchr(" \t\r\n", end[-1]); end--)
+		end[-1] = '\0';
+	return s;
+}
+
+int config_load(struct kmw_config *c, const char *path, bool must_exist, struct kmw_buf *err)
+{
+	char line[1024], where[4200], *key, *val, *p;
+	unsigned int lineno = 0;
+	int rc = 0, k;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		rc = -errno;
+		if (!must_exist && rc == -ENOENT)
+			return 0;
+		buf_printf(err, "cannot read %s: %s\n", path, strerror(-rc));
+		return rc;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%u", path, lineno);
+		if (!strchr(line, '\n') && !feof(f)) {
+			buf_printf(err, "%s: line too long\n", where);
+			rc = -EINVAL;
+			break;
+		}
+		p = strchr(line, '#');
+		if (p)
+			*p = '\0';
+		key = trim(line);
+		if (!*key)
+			continue;
+		val = strchr(key, '=');
+		if (!val) {
+			buf_printf(err, "%s: expected 'key = value'\n", where);
+			rc = -EINVAL;
+			continue;
+		}
+		*val++ = '\0';
+		key = trim(key);
+		val = trim(val);
+		k = find_key(key);
+		if (k < 0) {
+			buf_printf(err, "%s: unknown key '%s'\n", where, key);
+			rc = -EINVAL;
+			continue;
+		}
+		if (c->nstrs == (int)(sizeof(c->strs) / sizeof(c->strs[0]))) {
+			buf_printf(err, "%s: too many keys\n", where);
+			rc = -EINVAL;
+			break;
+		}
+		c->strs[c->nstrs] = strdup(val);
+		if (!c->strs[c->nstrs]) {
+			buf_printf(err, "%s: out of memory\n", where);
+			rc = -ENOMEM;
+			break;
+		}
+		if (config_set(c, (size_t)k, c->strs[c->nstrs++], where, err))
+			rc = -EINVAL;
+	}
+	fclose(f);
+	return rc;
+}
+
+static void print_key(FILE *f, const struct kmw_config *c, const struct kmw_config_key *k)
+{
+	const void *field = (const char *)c + k->off;
+	const char *s;
+	int i;
+
+	switch (k->type) {
+	case T_SWITCH:
+		fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "yes" : "no");
+		break;
+	case T_UINT:
+		fprintf(f, "%s = %u\n", k->name, *(const unsigned int *)field);
+		break;
+	case T_STR:
+	case T_KEY:
+		s = *(const char *const *)field;
+		fprintf(f, "%s%s = %s\n", s ? "" : "# ", k->name, s ? s : "(not set)");
+		break;
+	case T_STR_NONE:
+		s = *(const char *const *)field;
+		fprintf(f, "%s = %s\n", k->name, s ? s : "none");
+		break;
+	case T_FORMAT:
+		fprintf(f, "%s = %s\n", k->name, format_name(*(const enum kmw_format *)field));
+		break;
+	case T_SOURCE:
+		fprintf(f, "%s = %s\n", k->name, source_mode_name(*(const enum kmw_source_mode *)field));
+		break;
+	case T_SYSLOG:
+		if (!c->nsyslog)
+			fprintf(f, "# %s = (none)\n", k->name);
+		for (i = 0; i < c->nsyslog; i++)
+			fprintf(f, "%s = %s\n", k->name, c->syslog[i]);
+		break;
+	case T_RFC:
+		fprintf(f, "%s = %d\n", k->name, *(const int *)field);
+		break;
+	case T_FACILITY:
+		fprintf(f, "%s = %s\n", k->name, sink_facility_name(*(const int *)field));
+		break;
+	case T_SEVERITY:
+		fprintf(f, "%s = %s\n", k->name, sink_severity_name(*(const int *)field));
+		break;
+	case T_RISK:
+		for (i = 0; i < KMW_R_COUNT; i++)
+			fprintf(f, "%s = %s=%s\n", k->name, risk_reason_code((enum kmw_risk_reason)i),
+				risk_level_name(c->risk.level[i]));
+		break;
+	default:
+		break;
+	}
+}
+
+void config_print(FILE *f, const struct kmw_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		print_key(f, c, &keys[i]);
+}
+
+void config_usage(FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct kmw_config_key *k = &keys[i];
+		const char *h = k->help, *nl;
+		char head[64];
+		int n;
+
+		if (k->short_name)
+			n = snprintf(head, sizeof(head), "  -%c, --%s%s%s", k->short_name, k->name,
+				     k->arg ? " " : "", k->arg ? k->arg : "");
+		else
+			n = snprintf(head, sizeof(head), "      --%s%s%s", k->name, k->arg ? " " : "",
+				     k->arg ? k->arg : "");
+		if (n < 27)
+			fprintf(f, "%-27s", head);
+		else
+			fprintf(f, "%s\n%27s", head, "");
+		while ((nl = strchr(h, '\n'))) {
+			fprintf(f, "%.*s\n%27s", (int)(nl - h), h, "");
+			h = nl + 1;
+		}
+		fprintf(f, "%s\n", h);
+	}
+}
+
+void config_free(struct kmw_config *c)
+{
+	struct kmw_config *o = c, *older;
+	int i;
+
+	while (o) {
+		for (i = 0; i < o->nstrs; i++)
+			free(o->strs[i]);
+		o->nstrs = 0;
+		older = o->older;
+		o->older = NULL;
+		if (o != c)
+			free(o);
+		o = older;
+	}
+}
