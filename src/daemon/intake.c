@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* intake.c - the records on their way in: the reading thread and its queue, lines into
+ * events, and what is lost on the way (counted, marked as a gap for the worker). Main thread. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "kmw_import.h"
+#include "kmodwatchd.h"
+
+/* Capture thread: what vanishes with the loader is taken now, the rest goes to the worker. */
+void intake_on_event(struct kmw_event *ev, void *arg)
+{
+	struct daemon *d = arg;
+
+	enrich_capture(d->enricher, ev);
+	evqueue_push(&d->evq, KMW_ITEM_EVENT, ev);
+}
+
+/* the queue's size in chunks */
+static unsigned int queue_chunks(const struct daemon *d)
+{
+	return (unsigned int)(((uint64_t)d->o.queue_mb << 20) / KMW_QUEUE_CHUNK);
+}
+
+struct intake intake_counts(struct daemon *d)
+{
+	struct intake in = { 0 };
+
+	if (d->queue)
+		in.q = queue_stats(d->queue);
+	in.queue_limit = (uint64_t)queue_chunks(d) * KMW_QUEUE_CHUNK;
+	if (d->o.plugin) {
+		in.records = d->lines ? d->lines->stats.lines : 0;
+	} else if (d->src.fd >= 0) {
+		struct kmw_source_stats st = source_stats(&d->src);
+
+		in.records = st.records;
+		in.enobufs = st.enobufs;
+		in.dropped = st.dropped_records;
+		in.lost_events = st.lost_events;
+		in.late = st.late;
+		in.too_long = st.too_long;
+	}
+	return in;
+}
+
+/* the first ones, one by one, then a count: hostile input must not flood the log */
+void intake_bad_line(void *arg, const char *input, uint64_t lineno, const char *why,
+			const char *line, size_t len)
+{
+	log_msg(LOG_WARNING, "%s line %llu: %s%s", input, (unsigned long long)lineno, why,
+		strcmp(why, KMW_BAD_MORE) ? ", skipped" : "");
+}
+
+/*
+ * Take what the input has now. Returns the number of records or chunks taken,
+ * -1 at the end of the plugin's input, or -2 on a fatal error.
+ */
+int intake_take(struct daemon *d)
+{
+	struct kmw_chunk *c;
+	int rc, n = 0;
+
+	/* bounded, so that signals and timers get their turn in a flood */
+	while (n < 16 && (rc = queue_peek(d->queue, &c)) > 0) {
+		if (c->gap_before)
+			lines_drop_partial(d->lines, c->gap_mid_line);
+		lines_push(d->lines, c->data, c->len);
+		queue_release(d->queue);
+		n++;
+	}
+	/* the end of input wins: its wakeup was consumed by the last pop */
+	if (rc < 0 && d->queue->read_error && !d->input_failed) {
+		d->input_failed = true;
+		log_msg(LOG_ERR, "reading %s: %s", d->o.plugin ? "stdin" : "audit records",
+			strerror(d->queue->read_error));
+		/* netlink has no end of its own: stop now; stdin's records so far are whole */
+		if (!d->o.plugin)
+			return -2;
+	}
+	return rc < 0 ? rc : n;
+}
+
+static void note_gap(struct daemon *d, int64_t from_ms, uint64_t lost, time_t now)
+{
+	if (!d->gap_open) {
+		d->gap.from_ms = from_ms;
+		d->gap.lost = 0;
+	}
+	if (from_ms < d->gap.from_ms)
+		d->gap.from_ms = from_ms;
+	d->gap.lost += lost;
+	d->gap.to_ms = (int64_t)now * 1000;
+	d->gap_open = true;
+	/* a loss is counted within two ticks of its overrun: recover after that */
+	d->gap_due = now + 2 * TICK_S + 1;
+}
+
+/*
+ * Main thread, each tick (and @stopping: once at exit, when no backfill is
+ * handed over). The reader sends a marker after an overrun, so the serials
+ * count what was lost even when nothing else comes; a loss opens a gap,
+ * which the worker backfills from auditd's log once auditd has written it.
+ */
+void intake_watch_losses(struct daemon *d, bool stopping)
+{
+	struct kmw_source_stats st = source_stats(&d->src);
+	time_t now = time(NULL);
+	int64_t since;
+
+	if (st.enobufs != d->enobufs_seen) {
+		if (!d->enobufs_seen)
+			log_msg(LOG_WARNING, "receive overrun: records were lost (%llu dropped by the "
+				"kernel); they are counted, and recovered from auditd's log",
+				(unsigned long long)st.dropped_records);
+		d->enobufs_seen = st.enobufs;
+	}
+	if (st.probe_errno && !d->probe_failed) {
+		d->probe_failed = true;
+		log_msg(LOG_WARNING, "cannot send the marker record after an overrun (%s): losses "
+			"are counted when the next record comes", strerror(st.probe_errno));
+	}
+	if (source_overrun_take(&d->src, &since))
+		note_gap(d, since * 1000 - GAP_MARGIN_MS, 0, now);
+	if (st.lost_events != d->lost_noted) {
+		/* settled a tick or two after they went missing */
+		note_gap(d, ((int64_t)now - 3 * TICK_S) * 1000 - GAP_MARGIN_MS,
+			 st.lost_events - d->lost_noted, now);
+		d->lost_noted = st.lost_events;
+	}
+	if (!d->gap_open || stopping || now < d->gap_due)
+		return;
+	struct gap *g = malloc(sizeof(*g));
+
+	if (!g)
+		return;	/* next tick */
+	*g = d->gap;
+	d->gap_open = false;
+	evqueue_push_ptr(&d->evq, KMW_ITEM_BACKFILL, g);
+}
+
+/* At exit: a gap not yet backfilled waits in the store for the next start. */
+void intake_keep_gap(struct daemon *d)
+{
+	if (d->o.plugin || d->src.fd < 0)
+		return;
+	intake_watch_losses(d, true);
+	if (!d->gap_open)
+		return;
+	d->gap_open = false;
+	if (d->store && store_gap_note(d->store, d->gap.from_ms, d->gap.to_ms, d->gap.lost) == 0)
+		log_msg(LOG_INFO, "records were lost before exit: the next start backfills from %lld ms",
+			(long long)d->gap.from_ms);
+}
+
+/*
+ * The records go into a queue on a thread that does nothing else, so the
+ * writer never waits on the pipeline: the kernel gives a full socket a tenth
+ * of a second, then moves the records aside and, unless audit=1 was on the
+ * kernel command line, drops them uncounted; auditd, writing to a plugin,
+ * blocks. The lines, netlink's or auditd's, are prefiltered to module events.
+ */
+int intake_setup(struct daemon *d)
+{
+	struct stat st;
+	int rc;
+
+	d->queue = calloc(1, sizeof(*d->queue));
+	d->lines = calloc(1, sizeof(*d->lines));
+	if (!d->queue || !d->lines) {
+		log_msg(LOG_ERR, "out of memory");
+		return -1;
+	}
+	lines_init(d->lines, &parse_lines_ops, d->parser, true);
+	lines_set_bad(d->lines, intake_bad_line, d);
+	lines_set_input(d->lines, d->o.plugin ? "stdin" : "netlink");
+	if (d->o.plugin)
+		rc = queue_start(d->queue, queue_fill_fd, (void *)(intptr_t)STDIN_FILENO,
+				 queue_chunks(d), fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode));
+	else
+		rc = queue_start(d->queue, source_fill, &d->src, queue_chunks(d), false);
+	if (rc) {
+		log_msg(LOG_ERR, "cannot start reading %s: %s", d->o.plugin ? "stdin" : "audit records",
+			strerror(-rc));
+		free(d->queue);
+		d->queue = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void intake_teardown(struct daemon *d)
+{
+	if (d->queue) {
+		queue_stop(d->queue);
+		free(d->queue);
+		d->queue = NULL;
+	}
+	free(d->lines);
+	d->lines = NULL;
+}
+
+/*
+ * The reading thread gets priority_boost nice levels more than the rest, as
+ * auditd does for itself: raised on this thread before the capabilities go,
+ * inherited by the reader, then given back here (which needs no privilege).
+ */
+int intake_boost_begin(struct daemon *d)
+{
+	int old;
+
+	errno = 0;
+	old = getpriority(PRIO_PROCESS, (id_t)gettid());
+	if (d->o.priority_boost && old != -1 &&
+	    setpriority(PRIO_PROCESS, (id_t)gettid(), old - (int)d->o.priority_boost) < 0)
+		log_msg(LOG_WARNING, "cannot raise the reader's priority: %s", strerror(errno));
+	return old == -1 && errno ? 0 : old;
+}
+
+void intake_boost_end(int old)
+{
+	setpriority(PRIO_PROCESS, (id_t)gettid(), old);
+}

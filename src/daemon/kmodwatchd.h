@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kmodwatchd.h - the daemon's own modules and what they share: its context, and the one
+ * hand-off from the worker thread to the main thread (struct worker_view) */
+#ifndef KMODWATCHD_H
+#define KMODWATCHD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "kmw_buf.h"
+#include "kmw_config.h"
+#include "kmw_enrich.h"
+#include "kmw_evqueue.h"
+#include "kmw_lines.h"
+#include "kmw_parse.h"
+#include "kmw_queue.h"
+#include "kmw_rules.h"
+#include "kmw_sink.h"
+#include "kmw_source.h"
+#include "kmw_store.h"
+
+#define EXIT_USAGE 2
+#define EXIT_NOPRIV 4
+#define EXIT_CONFIG 6
+/* the timer of the main thread: state file, rule check, stats, store maintenance */
+#define TICK_S 2
+/* events waiting for the slow enrichment at most; the capture thread waits beyond */
+#define EVQUEUE_SLOTS 64
+/* quiet this long: no record of a pending event is still coming */
+#define IDLE_MS 50
+/* auditd's log has a lost event within a few seconds; a gap starts this much before */
+#define GAP_MARGIN_MS 2000
+#define MAX_SINKS 8
+
+/* What the worker counts. */
+struct worker_counts {
+	uint64_t events;		/* delivered to the outputs */
+	uint64_t stored, store_failures;
+	uint64_t recovered;		/* backfilled from auditd's logs */
+	uint64_t enrich_gaveup;		/* events with a bound or a failure in enrichment */
+	uint64_t gaps_backfilled;
+};
+
+/*
+ * The worker owns the outputs, the store and what they count. The main thread
+ * sees them only through this copy, which the worker publishes under
+ * view_lock after each step (pipeline_publish): the one hand-off between the
+ * two, so that no thread reads what another may free (a reload swaps the outputs).
+ */
+struct worker_view {
+	struct worker_counts c;
+	const char *output;		/* the configuration's strings live until exit */
+	enum kmw_format format;
+	int nsinks;
+	char sink_name[MAX_SINKS][128];
+	struct kmw_sink_stats sink[MAX_SINKS];
+};
+
+/* records lost on the way in, to be recovered from auditd's log */
+struct gap {
+	int64_t from_ms, to_ms;
+	uint64_t lost;
+};
+
+/* What came in and what was lost on the way in, from whichever source this is. */
+struct intake {
+	uint64_t records, enobufs, dropped, lost_events, late, too_long;
+	struct kmw_queue_stats q;
+	uint64_t queue_limit;		/* bytes */
+};
+
+struct daemon {
+	struct kmw_config o;
+	int argc;
+	char **argv;
+	time_t started;
+	int sigfd;
+	int timerfd;			/* refreshes the state file */
+	unsigned int ticks;
+
+	/* main thread: audit control, the records on their way in (control.c, intake.c) */
+	int ctl;			/* libaudit control socket */
+	struct kmw_rules rules;
+	int rules_added;
+	uint64_t rules_removed;
+	bool restore_enabled;		/* we enabled audit and turn it off again at exit */
+	struct kmw_source src;
+	FILE *record_log;		/* --record-log: every record as received, for debugging */
+	struct kmw_queue *queue;	/* the records, read on a thread of their own */
+	struct kmw_lines *lines;
+	struct kmw_parser *parser;
+	bool input_failed;		/* the input ended on a read error: exit 1 */
+	bool have_lost;
+	uint32_t lost_start;
+	uint64_t kernel_lost;
+	uint64_t enobufs_seen;		/* overruns already logged (the reader sends their marker) */
+	uint64_t lost_noted;		/* serial losses a gap was noted for */
+	bool probe_failed;
+	bool gap_open;			/* a gap not yet handed to the worker */
+	struct gap gap;
+	time_t gap_due;			/* auditd has logged the gap by then */
+
+	/* the hand-off: capture -> worker, and the worker's published view */
+	struct kmw_evqueue evq;
+	pthread_mutex_t view_lock;
+	struct worker_view view;	/* under view_lock */
+
+	/* the worker thread (pipeline.c) */
+	struct kmw_enricher *enricher;
+	struct kmw_sink *sinks[MAX_SINKS];
+	enum kmw_format fmt[MAX_SINKS];	/* the format of each sink */
+	bool sink_down[MAX_SINKS];	/* a failure was logged; a recovery will be */
+	int nsinks;
+	struct kmw_buf body[3];		/* the event in each format, made once per event */
+	struct kmw_buf json[KMW_EVQUEUE_BATCH];	/* a batch's events in JSON: store and outputs */
+	struct kmw_store *store;
+	char boot_id[40];
+	int64_t boot_start_ms;
+	char boot_scratch[64];
+	struct worker_counts wc;
+};
+
+/* kmodwatchd.c */
+void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* control.c: audit state, rules and privileges (main thread) */
+int control_check_privileges(const struct kmw_config *o);
+int control_setup(struct daemon *d);
+int control_drop_privileges(struct daemon *d);
+void control_check_rules(struct daemon *d);
+void control_account_lost(struct daemon *d);
+void control_teardown(struct daemon *d);
+
+/* intake.c: records from netlink or stdin into events, and what is lost on the way */
+int intake_setup(struct daemon *d);
+int intake_take(struct daemon *d);
+struct intake intake_counts(struct daemon *d);
+void intake_watch_losses(struct daemon *d, bool stopping);
+void intake_keep_gap(struct daemon *d);
+void intake_on_event(struct kmw_event *ev, void *arg);
+void intake_bad_line(void *arg, const char *input, uint64_t lineno, const char *why,
+		     const char *line, size_t len);
+int intake_boost_begin(struct daemon *d);
+void intake_boost_end(int old);
+void intake_teardown(struct daemon *d);
+
+/* pipeline.c: the worker, the store, retention, the outputs */
+void pipeline_init(struct daemon *d);
+int pipeline_open_sinks(struct daemon *d);
+void pipeline_open_store(struct daemon *d);
+void pipeline_backfill_at_start(struct daemon *d);
+int pipeline_start(struct daemon *d);
+void pipeline_publish(struct daemon *d);
+struct worker_view pipeline_view(struct daemon *d);
+uint64_t pipeline_undelivered(const struct worker_view *v, uint64_t *waiting);
+void pipeline_fini(struct daemon *d);
+
+/* report.c: the state file, the stats line, the stopping line */
+void report_state(struct daemon *d);
+void report_stats(struct daemon *d);
+void report_stop(struct daemon *d);
+
+#endif

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* report.c - what the daemon tells: the state file for `kmodwatch status`, the periodic
+ * stats line, the stopping line. Main thread, from the worker's published view. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "kmw_format.h"
+#include "kmw_state.h"
+#include "kmodwatchd.h"
+
+void report_state(struct daemon *d)
+{
+	struct intake in = intake_counts(d);
+	struct worker_view v = pipeline_view(d);
+	struct kmw_state st = {
+		.pid = getpid(), .started = d->started, .updated = time(NULL),
+		.rules_added = d->rules_added, .records = in.records, .events = v.c.events,
+		.enobufs = in.enobufs, .output_failures = pipeline_undelivered(&v, NULL), .stored = v.c.stored,
+		.store_failures = v.c.store_failures, .recovered = v.c.recovered,
+		.kernel_lost = d->kernel_lost, .serial_gaps = in.lost_events, .late_records = in.late,
+		.records_too_long = in.too_long, .queue_dropped_records = in.q.dropped_lines,
+		.queue_dropped_calls = in.q.dropped_calls,
+		.queue_peak_bytes = in.q.peak_chunks * KMW_QUEUE_CHUNK,
+		.queue_limit_bytes = in.queue_limit,
+		.enrichment_gave_up = v.c.enrich_gaveup, .rules_removed_by_others = d->rules_removed,
+		.socket_dropped_records = in.dropped, .gap_backfills = v.c.gaps_backfilled,
+		.nsinks = v.nsinks,
+	};
+	int i;
+
+	snprintf(st.source, sizeof(st.source), "%s",
+		 d->o.plugin ? "plugin" : source_mode_name(d->src.mode));
+	snprintf(st.output, sizeof(st.output), "%s", v.output);
+	snprintf(st.format, sizeof(st.format), "%s", format_name(v.format));
+	snprintf(st.rules_key, sizeof(st.rules_key), "%s", d->o.key);
+	snprintf(st.store, sizeof(st.store), "%s", d->o.store ? d->o.store : "none");
+	for (i = 0; i < v.nsinks && i < KMW_STATE_SINKS; i++) {
+		snprintf(st.sink[i].name, sizeof(st.sink[i].name), "%s", v.sink_name[i]);
+		st.sink[i].delivered = v.sink[i].delivered;
+		st.sink[i].failures = v.sink[i].failures;
+		st.sink[i].waiting = v.sink[i].queued;
+		st.sink[i].dropped = v.sink[i].dropped;
+	}
+	/* a state file that cannot be written costs nothing but the status */
+	(void)state_write(KMW_STATE_FILE, &st);
+}
+
+void report_stats(struct daemon *d)
+{
+	struct intake in = intake_counts(d);
+	struct worker_view v = pipeline_view(d);
+	uint64_t waiting, undelivered = pipeline_undelivered(&v, &waiting);
+
+	log_msg(LOG_INFO, "stats: %llu events, %llu records; lost: kernel %llu records, %llu events "
+		"by serial, %llu ENOBUFS; queue overflow %llu records (%llu module calls); enrichment "
+		"gave up on %llu; not stored %llu; outputs undelivered %llu (%llu of them waiting "
+		"for a retry)",
+		(unsigned long long)v.c.events, (unsigned long long)in.records,
+		(unsigned long long)d->kernel_lost, (unsigned long long)in.lost_events,
+		(unsigned long long)in.enobufs, (unsigned long long)in.q.dropped_lines,
+		(unsigned long long)in.q.dropped_calls, (unsigned long long)v.c.enrich_gaveup,
+		(unsigned long long)v.c.store_failures, (unsigned long long)undelivered,
+		(unsigned long long)waiting);
+}
+
+void report_stop(struct daemon *d)
+{
+	struct intake in = intake_counts(d);
+	struct worker_view v = pipeline_view(d);
+
+	log_msg(LOG_INFO, "stopping: %llu events (%llu stored, %llu not stored), %llu records, "
+		"%llu bad lines, %llu events lost by serial, %llu ENOBUFS overruns (%llu records "
+		"dropped), %llu events recovered from auditd's log, %llu records "
+		"(%llu module calls) lost to queue overflow, %llu outputs undelivered",
+		(unsigned long long)v.c.events, (unsigned long long)v.c.stored,
+		(unsigned long long)v.c.store_failures, (unsigned long long)in.records,
+		(unsigned long long)(d->lines ? d->lines->stats.bad_lines : 0),
+		(unsigned long long)in.lost_events, (unsigned long long)in.enobufs,
+		(unsigned long long)in.dropped, (unsigned long long)v.c.recovered,
+		(unsigned long long)in.q.dropped_lines, (unsigned long long)in.q.dropped_calls,
+		(unsigned long long)pipeline_undelivered(&v, NULL));
+}
