@@ -16,7 +16,7 @@
 #include "kmw_risk.h"
 
 struct out {
-	struct kmw_buf json, text;
+	struct kmw_buf json, text, ecs;
 	unsigned int events;
 };
 
@@ -29,6 +29,7 @@ static void on_event(struct kmw_event *ev, void *arg)
 	risk_assess(&rc, ev);
 	assert_int_equal(format_json(&o->json, ev), 0);
 	assert_int_equal(format_text(&o->text, ev), 0);
+	assert_int_equal(format_ecs(&o->ecs, ev), 0);
 	o->events++;
 }
 
@@ -103,6 +104,7 @@ static void run_case(const char *name, size_t chunk, unsigned int want_events)
 		fail_msg("cannot read %s", path);
 	buf_init(&o.json);
 	buf_init(&o.text);
+	buf_init(&o.ecs);
 	p = parse_new(on_event, &o, "testhost");
 	assert_non_null(p);
 	parse_set_names(p, KMW_NAMES_RECORD);
@@ -112,9 +114,11 @@ static void run_case(const char *name, size_t chunk, unsigned int want_events)
 	assert_int_equal(o.events, want_events);
 	compare(name, "json", &o.json);
 	compare(name, "txt", &o.text);
+	compare(name, "ecs.json", &o.ecs);
 	parse_free(p);
 	buf_free(&o.json);
 	buf_free(&o.text);
+	buf_free(&o.ecs);
 	free(data);
 }
 
@@ -126,6 +130,154 @@ static void test_flags(void **state) { run_case("flags", 1 << 20, 18); }
 static void test_escapes(void **state) { run_case("escapes", 1 << 20, 1); }
 static void test_real_netlink(void **state) { run_case("real-6.1-netlink", 1 << 20, 14); }
 static void test_real_enriched(void **state) { run_case("real-6.1-auditd-enriched", 1 << 20, 14); }
+/*
+ * Every field the enrichment can fill, each branch of the formats: a success
+ * with facts, sysfs, stat, parent and container; a failure with what could not
+ * be learned and why; an unload.
+ */
+static void fill_full(struct kmw_event *ev, int variant)
+{
+	static const char *const argv[] = { "insmod", "/tmp/evil.ko", "x=1" };
+	static const char *const pargv[] = { "bash", "-c", "insmod /tmp/evil.ko x=1" };
+	struct kmw_modfacts *m = &ev->facts;
+	unsigned int i;
+
+	event_reset(ev);
+	ev->serial = 4242 + (uint64_t)variant;
+	ev->sec = 1790000000 + variant;
+	ev->msec = 7;
+	event_set_str(ev, &ev->key, "kmodwatch", 9);
+	ev->keys[0] = ev->key;
+	ev->nkeys = 1;
+	event_set_str(ev, &ev->node, "web-01", 6);
+	ev->sc = variant == 2 ? KMW_SC_DELETE_MODULE : KMW_SC_FINIT_MODULE;
+	ev->sc_nr = variant == 2 ? 176 : 313;
+	ev->arch = 0xc000003e;
+	ev->success = variant != 1;
+	ev->has_exit = true;
+	ev->exit = variant == 1 ? -129 : 0;
+	ev->a[0] = 3;
+	ev->a[1] = variant == 2 ? 0x800 : 0x5612345;
+	ev->a[2] = variant == 0 ? 0x3 : 0x10;
+	event_set_str(ev, &ev->mod_name, "evil", 4);
+	ev->pid = 1234;
+	ev->ppid = 1200;
+	ev->uid = ev->euid = ev->gid = 0;
+	ev->auid = 1000;
+	ev->ses = 3;
+	event_set_str(ev, &ev->uid_name, "root", 4);
+	event_set_str(ev, &ev->euid_name, "root", 4);
+	event_set_str(ev, &ev->gid_name, "root", 4);
+	event_set_str(ev, &ev->auid_name, "alice", 5);
+	event_set_str(ev, &ev->tty, "pts0", 4);
+	event_set_str(ev, &ev->comm, "insmod", 6);
+	event_set_str(ev, &ev->exe, "/usr/bin/kmod", 13);
+	for (i = 0; i < 3; i++)
+		event_set_str(ev, &ev->argv[i], argv[i], strlen(argv[i]));
+	ev->argc = 3;
+	ev->proc_read = variant == 0;
+	ev->proc_error = variant == 0 ? NULL : "process_gone";
+	ev->cmdline_from_proc = variant == 0;
+	event_set_str(ev, &ev->cwd, "/root", 5);
+	event_set_str(ev, &ev->proc_exe, "/usr/bin/kmod", 13);
+	if (variant == 0) {
+		ev->parent_read = true;
+		ev->parent_pid = 1200;
+		event_set_str(ev, &ev->parent_exe, "/usr/bin/bash", 13);
+		for (i = 0; i < 3; i++)
+			event_set_str(ev, &ev->parent_argv[i], pargv[i], strlen(pargv[i]));
+		ev->parent_argc = 3;
+		event_set_str(ev, &ev->container_id, "0123456789ab", 12);
+		event_set_str(ev, &ev->container_runtime, "docker", 6);
+		event_set_str(ev, &ev->unit, "sshd.service", 12);
+	}
+	if (variant == 2)
+		return;
+	event_set_str(ev, &ev->params, "x=1", 3);
+	ev->params_src = variant == 0 ? KMW_PARAMS_PROC_MEM : KMW_PARAMS_ARGV;
+	ev->params_errno = variant == 0 ? 0 : 3;
+	if (variant == 1) {
+		ev->path_err = KMW_PATH_ERROR;
+		ev->path_errno = 13;
+		ev->file_src = KMW_FILE_ARGV;
+		event_set_str(ev, &ev->file_path, "/tmp/evil.ko", 12);
+		ev->have_facts = true;
+		m->error = "not an ELF file";
+		ev->nskipped = 1;
+		ev->skipped[0] = "hash: time";
+		ev->nnotes = 1;
+		ev->notes[0] = "field exe given twice";
+		return;
+	}
+	event_set_str(ev, &ev->mod_path, "/tmp/evil.ko", 12);
+	ev->path_err = KMW_PATH_OK;
+	ev->have_stat = true;
+	ev->dev = 2049;
+	ev->ino = 131;
+	ev->size = 5000;
+	ev->mode = 0100644;
+	ev->fuid = 1000;
+	ev->fgid = 1000;
+	ev->mtime = 1789990000;
+	ev->ctime = 1789990001;
+	ev->file_src = KMW_FILE_PROC_FD;
+	ev->file_exact = true;
+	ev->writable_dir = true;
+	ev->have_facts = true;
+	m->analysed = true;
+	m->size = 5000;
+	snprintf(m->sha256, sizeof(m->sha256), "%064x", 0xabc);
+	m->compression = KMW_COMP_XZ;
+	m->image_size = 12000;
+	snprintf(m->image_sha256, sizeof(m->image_sha256), "%064x", 0xdef);
+	m->has_modinfo = true;
+	snprintf(m->mi_name, sizeof(m->mi_name), "evil");
+	snprintf(m->mi_vermagic, sizeof(m->mi_vermagic), "6.1.0-27-amd64 SMP mod_unload");
+	snprintf(m->mi_license, sizeof(m->mi_license), "GPL");
+	snprintf(m->mi_srcversion, sizeof(m->mi_srcversion), "ABCDEF0123456789ABCDEF0");
+	snprintf(m->mi_description, sizeof(m->mi_description), "a \"quoted\" test\tmodule");
+	m->sig_present = true;
+	snprintf(m->sig_id_type, sizeof(m->sig_id_type), "PKCS#7");
+	snprintf(m->sig_signer, sizeof(m->sig_signer), "Build time autogenerated kernel key");
+	snprintf(m->sig_key_id, sizeof(m->sig_key_id), "AB:CD:EF");
+	snprintf(m->sig_hash, sizeof(m->sig_hash), "sha256");
+	ev->have_sysfs = true;
+	ev->sysfs.present = true;
+	snprintf(ev->sysfs.srcversion, sizeof(ev->sysfs.srcversion), "ABCDEF0123456789ABCDEF0");
+	snprintf(ev->sysfs.taint, sizeof(ev->sysfs.taint), "OE");
+	snprintf(ev->sysfs.initstate, sizeof(ev->sysfs.initstate), "live");
+	ev->sysfs.refcnt = 0;
+	ev->sysfs.coresize = 16384;
+	ev->sysfs.nparams = 1;
+	snprintf(ev->sysfs.params[0].name, sizeof(ev->sysfs.params[0].name), "x");
+	snprintf(ev->sysfs.params[0].value, sizeof(ev->sysfs.params[0].value), "1");
+	event_set_str(ev, &ev->ondisk_path, "/lib/modules/6.1.0-27-amd64/extra/evil.ko", 42);
+	snprintf(ev->ondisk_srcversion, sizeof(ev->ondisk_srcversion), "0000");
+	ev->loaded_matches_disk = 0;
+}
+
+static void test_full(void **state)
+{
+	static struct kmw_event ev;
+	struct out o = { .events = 0 };
+	int v;
+
+	(void)state;
+	buf_init(&o.json);
+	buf_init(&o.text);
+	buf_init(&o.ecs);
+	for (v = 0; v < 3; v++) {
+		fill_full(&ev, v);
+		on_event(&ev, &o);
+	}
+	compare("synthetic-full", "json", &o.json);
+	compare("synthetic-full", "txt", &o.text);
+	compare("synthetic-full", "ecs.json", &o.ecs);
+	buf_free(&o.json);
+	buf_free(&o.text);
+	buf_free(&o.ecs);
+}
+
 /* recorded from this machine's kernel (no module support: ENOSYS), b64 and b32 */
 static void test_host_netlink(void **state) { run_case("host-netlink", 1 << 20, 4); }
 
@@ -141,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_real_netlink),
 		cmocka_unit_test(test_real_enriched),
 		cmocka_unit_test(test_host_netlink),
+		cmocka_unit_test(test_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
