@@ -57,14 +57,4 @@ void enrich_event(struct kmw_enricher *e, struct kmw_event *ev);
  */
 void enrich_set_risk(struct kmw_enricher *e, const struct kmw_risk_config *risk);
 
-/**
- * enrich_path_err_name - stable code for a path error ("process_gone", ...).
- */
-const char *enrich_path_err_name(enum kmw_path_err err);
-
-/**
- * enrich_file_src_name - "proc_fd", "process_memory", "kmod_lookup", "argv", or NULL.
- */
-const char *enrich_file_src_name(enum kmw_file_src s);
-
 #endif

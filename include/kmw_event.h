@@ -8,15 +8,67 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "kmw_modfile.h"
-#include "kmw_sysfs.h"
-
 #define KMW_SCHEMA_VERSION 1
 
 /* Bytes of all strings of one event together; longer input is cut and marked. */
 #define KMW_ARENA_SIZE 32768
 #define KMW_MAX_ARGV 128
 #define KMW_MAX_KEYS 8
+
+/* What the bytes of a module file say (modfile.c fills it). */
+#define KMW_MI_LEN 256
+
+enum kmw_compression {
+	KMW_COMP_NONE = 0,
+	KMW_COMP_XZ,
+	KMW_COMP_ZSTD,
+	KMW_COMP_GZIP,
+};
+
+/* Facts of one module image, in fixed-size fields: they live in the cache too. */
+struct kmw_modfacts {
+	bool analysed;
+	const char *error;		/* why the analysis stopped (static string) */
+	const char *limit;		/* "size" or "time" when a bound cut the work short */
+	bool cached;			/* taken from the cache, not computed for this event */
+	uint64_t size;			/* bytes hashed (the file as the kernel read it) */
+	char sha256[65];
+	enum kmw_compression compression;
+	uint64_t image_size;		/* the ELF image, after decompression */
+	char image_sha256[65];		/* of the decompressed image; "" when not compressed */
+
+	bool has_modinfo;
+	const char *modinfo_error;
+	char mi_name[KMW_MI_LEN], mi_vermagic[KMW_MI_LEN], mi_license[KMW_MI_LEN];
+	char mi_srcversion[KMW_MI_LEN], mi_depends[KMW_MI_LEN], mi_intree[8], mi_retpoline[8];
+	char mi_version[KMW_MI_LEN], mi_description[KMW_MI_LEN], mi_author[KMW_MI_LEN];
+	bool mi_truncated;		/* a value was longer than KMW_MI_LEN - 1 */
+
+	bool sig_present;
+	const char *sig_error;
+	char sig_id_type[16];		/* PKCS#7, ... */
+	char sig_signer[KMW_MI_LEN];
+	char sig_key_id[KMW_MI_LEN];	/* hex with colons, as modinfo shows it */
+	char sig_hash[32];
+};
+
+/* What the running kernel says of a loaded module (sysfs.c fills it). */
+#define KMW_SYSFS_PARAMS 32
+
+struct kmw_sysfs {
+	bool present;			/* /sys/module/NAME exists */
+	char srcversion[64];
+	char taint[32];
+	char initstate[16];
+	int64_t refcnt;			/* -1 when unknown */
+	int64_t coresize;		/* -1 when unknown */
+	unsigned int nparams;
+	bool params_truncated;		/* more parameters, or values cut */
+	struct {
+		char name[64];
+		char value[192];
+	} params[KMW_SYSFS_PARAMS];
+};
 
 /* A string held in the event's arena: untrusted bytes, may hold NUL. */
 struct kmw_str {
@@ -163,6 +215,21 @@ struct kmw_event {
  * The one place this is worked out: every stage asks here.
  */
 int event_errno(const struct kmw_event *ev);
+
+/**
+ * event_path_err_name - stable code for a path error ("process_gone", ...); NULL for none.
+ */
+const char *event_path_err_name(enum kmw_path_err err);
+
+/**
+ * event_file_src_name - "proc_fd", "fd_path", "process_memory", "kmod_lookup", "argv", or NULL.
+ */
+const char *event_file_src_name(enum kmw_file_src s);
+
+/**
+ * event_compression_name - "xz", "zstd", "gzip", or NULL.
+ */
+const char *event_compression_name(enum kmw_compression c);
 
 /**
  * event_reset - make @ev an empty event (ids unset = -1, no strings).

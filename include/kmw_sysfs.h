@@ -8,22 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KMW_SYSFS_PARAMS 32
-
-struct kmw_sysfs {
-	bool present;			/* /sys/module/NAME exists */
-	char srcversion[64];
-	char taint[32];
-	char initstate[16];
-	int64_t refcnt;			/* -1 when unknown */
-	int64_t coresize;		/* -1 when unknown */
-	unsigned int nparams;
-	bool params_truncated;		/* more parameters, or values cut */
-	struct {
-		char name[64];
-		char value[192];
-	} params[KMW_SYSFS_PARAMS];
-};
+#include "kmw_event.h"
 
 /**
  * sysfs_read_module - read /sys/module/@name under @sysroot ("/sys", or a fake

@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 		buf_printf(&b, "\"cached\":%s,\"size\":%llu,", f.cached ? "true" : "false",
 			   (unsigned long long)f.size);
 		field(&b, "sha256", f.sha256, false);
-		field(&b, "compression", modfile_compression_name(f.compression), false);
+		field(&b, "compression", event_compression_name(f.compression), false);
 		buf_printf(&b, "\"image_size\":%llu,", (unsigned long long)f.image_size);
 		field(&b, "image_sha256", f.image_sha256[0] ? f.image_sha256 : NULL, false);
 		field(&b, "modinfo_error", f.modinfo_error, false);

@@ -77,22 +77,6 @@ void enrich_set_risk(struct kmw_enricher *e, const struct kmw_risk_config *risk)
 	e->risk = *risk;
 }
 
-const char *enrich_path_err_name(enum kmw_path_err err)
-{
-	switch (err) {
-	case KMW_PATH_OK: return NULL;
-	case KMW_PATH_NOT_TRIED: return "not_applicable";
-	case KMW_PATH_PROCESS_GONE: return "process_gone";
-	case KMW_PATH_PID_REUSED: return "pid_reused";
-	case KMW_PATH_FD_CLOSED: return "fd_closed";
-	case KMW_PATH_PERMISSION: return "permission_denied";
-	case KMW_PATH_BAD_FD: return "bad_fd";
-	case KMW_PATH_ERROR: return "error";
-	case KMW_PATH_NOT_RECORDED: return "not_in_records";
-	}
-	return "error";
-}
-
 /*
  * The process that holds this pid now started after the event: the loader
  * died and its pid was given to another process, whose fds are not ours.

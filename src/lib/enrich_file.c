@@ -11,18 +11,6 @@
 
 #include "kmw_enrich_priv.h"
 
-const char *enrich_file_src_name(enum kmw_file_src s)
-{
-	switch (s) {
-	case KMW_FILE_PROC_FD: return "proc_fd";
-	case KMW_FILE_FD_PATH: return "fd_path";
-	case KMW_FILE_PROCESS_MEMORY: return "process_memory";
-	case KMW_FILE_KMOD_LOOKUP: return "kmod_lookup";
-	case KMW_FILE_ARGV: return "argv";
-	default: return NULL;
-	}
-}
-
 static bool str_eq(const struct kmw_event *ev, const struct kmw_str *s, const char *lit)
 {
 	return s->set && s->len == strlen(lit) && !memcmp(event_str(ev, s), lit, s->len);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* event.c - reset and string storage of struct kmw_event */
+/* event.c - struct kmw_event: reset, string storage, and the names of its enums */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,4 +85,42 @@ int event_add_arg(struct kmw_event *ev, const char *p, size_t len)
 		return -ENOSPC;
 	}
 	return 0;
+}
+
+const char *event_path_err_name(enum kmw_path_err err)
+{
+	switch (err) {
+	case KMW_PATH_OK: return NULL;
+	case KMW_PATH_NOT_TRIED: return "not_applicable";
+	case KMW_PATH_PROCESS_GONE: return "process_gone";
+	case KMW_PATH_PID_REUSED: return "pid_reused";
+	case KMW_PATH_FD_CLOSED: return "fd_closed";
+	case KMW_PATH_PERMISSION: return "permission_denied";
+	case KMW_PATH_BAD_FD: return "bad_fd";
+	case KMW_PATH_ERROR: return "error";
+	case KMW_PATH_NOT_RECORDED: return "not_in_records";
+	}
+	return "error";
+}
+
+const char *event_file_src_name(enum kmw_file_src s)
+{
+	switch (s) {
+	case KMW_FILE_PROC_FD: return "proc_fd";
+	case KMW_FILE_FD_PATH: return "fd_path";
+	case KMW_FILE_PROCESS_MEMORY: return "process_memory";
+	case KMW_FILE_KMOD_LOOKUP: return "kmod_lookup";
+	case KMW_FILE_ARGV: return "argv";
+	default: return NULL;
+	}
+}
+
+const char *event_compression_name(enum kmw_compression c)
+{
+	switch (c) {
+	case KMW_COMP_XZ: return "xz";
+	case KMW_COMP_ZSTD: return "zstd";
+	case KMW_COMP_GZIP: return "gzip";
+	default: return NULL;
+	}
 }

@@ -192,7 +192,7 @@ static void j_facts(struct kmw_buf *b, const struct kmw_event *ev)
 		f = true;
 		j_fix(b, &f, "sha256", m->sha256);
 		j_uint(b, &f, "size", m->size);
-		j_cstr(b, &f, "compression", modfile_compression_name(m->compression));
+		j_cstr(b, &f, "compression", event_compression_name(m->compression));
 		j_fix(b, &f, "image_sha256", m->image_sha256);
 		j_uint(b, &f, "image_size", m->image_size);
 		j_bool(b, &f, "cached", m->cached);
@@ -368,7 +368,7 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 	j_cstr(b, &f, "name_source", ev->mod_name.set ? "kern_module" : NULL);
 	j_str(b, &f, "path", ev, &ev->mod_path);
 	j_cstr(b, &f, "path_source", ev->path_err == KMW_PATH_OK ? "proc_fd" : NULL);
-	j_cstr(b, &f, "path_error", enrich_path_err_name(ev->path_err));
+	j_cstr(b, &f, "path_error", event_path_err_name(ev->path_err));
 	/* an error none of the named reasons covers: at least which one */
 	if (ev->path_err == KMW_PATH_ERROR && ev->path_errno)
 		j_cstr(b, &f, "path_errno", decode_errno_name(ev->path_errno));
@@ -393,7 +393,7 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 			j_time(b, &f, "ctime", ev->ctime);
 		}
 	}
-	j_cstr(b, &f, "file_source", enrich_file_src_name(ev->file_src));
+	j_cstr(b, &f, "file_source", event_file_src_name(ev->file_src));
 	j_bool(b, &f, "file_exact", ev->file_exact);
 	j_str(b, &f, "file_path", ev, &ev->file_path);
 	j_facts(b, ev);
@@ -527,7 +527,7 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 		if (ev->path_deleted)
 			buf_puts(b, "(deleted)");
 		if (ev->path_err != KMW_PATH_OK)
-			buf_printf(b, "(%s)", enrich_path_err_name(ev->path_err));
+			buf_printf(b, "(%s)", event_path_err_name(ev->path_err));
 	} else if (ev->sc == KMW_SC_INIT_MODULE) {
 		buf_printf(b, " len=%" PRIu64, ev->a[1]);
 	}
@@ -773,8 +773,8 @@ int format_ecs(struct kmw_buf *b, const struct kmw_event *ev)
 		if (arg >= 0)
 			j_flags(b, &g, ev);
 	}
-	j_cstr(b, &g, "file_source", enrich_file_src_name(ev->file_src));
-	j_cstr(b, &g, "path_error", enrich_path_err_name(ev->path_err));
+	j_cstr(b, &g, "file_source", event_file_src_name(ev->file_src));
+	j_cstr(b, &g, "path_error", event_path_err_name(ev->path_err));
 	if (ev->have_facts && ev->facts.analysed) {
 		j_fix(b, &g, "srcversion", ev->facts.mi_srcversion);
 		j_fix(b, &g, "vermagic", ev->facts.mi_vermagic);

@@ -81,16 +81,6 @@ void modfile_free(struct kmw_analyzer *a)
 	free(a);
 }
 
-const char *modfile_compression_name(enum kmw_compression c)
-{
-	switch (c) {
-	case KMW_COMP_XZ: return "xz";
-	case KMW_COMP_ZSTD: return "zstd";
-	case KMW_COMP_GZIP: return "gzip";
-	default: return NULL;
-	}
-}
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
