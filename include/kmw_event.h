@@ -227,6 +227,11 @@ const char *event_path_err_name(enum kmw_path_err err);
 const char *event_file_src_name(enum kmw_file_src s);
 
 /**
+ * event_params_src_name - "process_memory", "argv", or NULL.
+ */
+const char *event_params_src_name(enum kmw_params_src s);
+
+/**
  * event_compression_name - "xz", "zstd", "gzip", or NULL.
  */
 const char *event_compression_name(enum kmw_compression c);

@@ -45,7 +45,7 @@ int format_ecs(struct kmw_buf *b, const struct kmw_event *ev);
  */
 int format_event(struct kmw_buf *b, enum kmw_format fmt, const struct kmw_event *ev);
 
-struct kmw_row;
+#include "kmw_row.h"
 
 /* Columns of the text table of `kmodwatch query`. */
 struct kmw_table {

@@ -9,20 +9,10 @@
 
 #include "kmw_event.h"
 #include "kmw_filter.h"
+#include "kmw_row.h"
 
 #define KMW_STORE_DEFAULT "/var/lib/kmodwatch/events.db"
 #define KMW_STORE_VERSION 3
-
-/* One event as the query outputs see it, from the store or from a log. */
-struct kmw_row {
-	int64_t time_ms;
-	const char *syscall, *arch, *errno_name, *module, *path, *sha256, *exe, *comm;
-	const char *user, *key, *risk, *flag_names, *node;
-	bool success, historical;
-	int64_t pid, uid, auid, exit, flags;
-	const char *json;	/* the whole event in the native schema, one line */
-	size_t json_len;
-};
 
 struct kmw_store_info {
 	uint64_t events;

@@ -64,6 +64,12 @@ int buf_puts(struct kmw_buf *b, const char *s)
 
 int buf_putc(struct kmw_buf *b, char c)
 {
+	/* the common case, room for it: no call */
+	if (b->len + 2 <= b->cap && !b->oom) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	return buf_append(b, &c, 1);
 }
 

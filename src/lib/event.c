@@ -124,3 +124,12 @@ const char *event_compression_name(enum kmw_compression c)
 	default: return NULL;
 	}
 }
+
+const char *event_params_src_name(enum kmw_params_src s)
+{
+	switch (s) {
+	case KMW_PARAMS_PROC_MEM: return "process_memory";
+	case KMW_PARAMS_ARGV: return "argv";
+	default: return NULL;
+	}
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kmw_format_priv.h - what the formats (format_*.c) share: the facts of an event as each of
+ * them writes it, computed in one place */
+#ifndef KMW_FORMAT_PRIV_H
+#define KMW_FORMAT_PRIV_H
+
+#include "kmw_event.h"
+#include "kmw_json.h"
+
+/* ISO 8601 in UTC with milliseconds: 2026-09-21T14:13:20.007Z */
+void fmt_iso_time(char *out, size_t len, int64_t sec, unsigned int msec);
+
+/* a file time (stat has seconds here): 2026-09-21T14:13:20Z */
+void fmt_stat_time(struct kmw_json *w, const char *key, int64_t sec);
+
+/* a string of the event; null when not set */
+void fmt_ev_str(struct kmw_json *w, const char *key, const struct kmw_event *ev,
+		const struct kmw_str *s);
+
+/* an array of the event's strings */
+void fmt_argv(struct kmw_json *w, const char *key, const struct kmw_event *ev,
+	      const struct kmw_str *argv, unsigned int argc);
+
+/* "flags", "flag_names" and "unknown_flags" of the flags argument */
+void fmt_flags(struct kmw_json *w, const struct kmw_event *ev);
+
+/* the syscall's exit, or null when the record had none */
+void fmt_exit(struct kmw_json *w, const char *key, const struct kmw_event *ev);
+
+/* permission bits as "0644" */
+void fmt_mode(struct kmw_json *w, const char *key, uint32_t mode);
+
+#endif

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* format_ecs.c - an event in the Elastic Common Schema 8.11 (doc/ecs.md): ECS fields where ECS
+ * has them, the rest under "kmodwatch" */
+#include <errno.h>
+#include <string.h>
+
+#include "kmw_decode.h"
+#include "kmw_format.h"
+#include "kmw_format_priv.h"
+#include "kmw_risk.h"
+
+/* the last part of a path */
+static void basename_of(struct kmw_json *w, const char *key, const struct kmw_event *ev,
+			const struct kmw_str *s)
+{
+	const char *p = event_str(ev, s), *slash = memrchr(p, '/', s->len);
+
+	json_str(w, key, slash ? slash + 1 : p, slash ? s->len - (size_t)(slash + 1 - p) : s->len);
+}
+
+static void event_part(struct kmw_json *w, const struct kmw_event *ev, bool load, int lvl)
+{
+	static const char *const risk_score[] = { "0.0", "25.0", "50.0", "75.0" };
+	int err = event_errno(ev);
+
+	json_object(w, "event");
+	json_cstr(w, "kind", "event");
+	json_array(w, "category");
+	json_cstr(w, NULL, "driver");
+	json_close(w);
+	json_array(w, "type");
+	json_cstr(w, NULL, load ? "start" : "end");
+	json_close(w);
+	json_cstr(w, "action", load ? "loaded-kernel-module" : "unloaded-kernel-module");
+	json_cstr(w, "outcome", ev->success ? "success" : "failure");
+	json_cstr(w, "module", "kmodwatch");
+	json_cstr(w, "dataset", "kmodwatch.module");
+	json_id(w, "id", (int64_t)ev->serial, true);
+	json_int(w, "severity", lvl);
+	json_raw(w, "risk_score", risk_score[lvl]);
+	json_close(w);
+	if (err) {
+		json_object(w, "error");
+		json_cstr(w, "code", decode_errno_name(err));
+		json_cstr(w, "message", strerror(err));
+		json_close(w);
+	}
+}
+
+static void actor_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	json_object(w, "host");
+	fmt_ev_str(w, "name", ev, &ev->node);
+	fmt_ev_str(w, "hostname", ev, &ev->node);
+	json_close(w);
+
+	json_object(w, "process");
+	json_id(w, "pid", ev->pid, false);
+	fmt_ev_str(w, "name", ev, &ev->comm);
+	fmt_ev_str(w, "executable", ev, &ev->exe);
+	fmt_argv(w, "args", ev, ev->argv, ev->argc);
+	json_int(w, "args_count", ev->argc);
+	if (ev->cwd.set)
+		fmt_ev_str(w, "working_directory", ev, &ev->cwd);
+	json_object(w, "parent");
+	json_id(w, "pid", ev->ppid, false);
+	if (ev->parent_read) {
+		fmt_ev_str(w, "executable", ev, &ev->parent_exe);
+		fmt_argv(w, "args", ev, ev->parent_argv, ev->parent_argc);
+	}
+	json_close(w);
+	json_close(w);
+
+	json_object(w, "user");
+	json_id(w, "id", ev->uid, true);
+	fmt_ev_str(w, "name", ev, &ev->uid_name);
+	json_object(w, "effective");
+	json_id(w, "id", ev->euid, true);
+	fmt_ev_str(w, "name", ev, &ev->euid_name);
+	json_close(w);
+	json_close(w);
+
+	json_object(w, "group");
+	json_id(w, "id", ev->gid, true);
+	fmt_ev_str(w, "name", ev, &ev->gid_name);
+	json_close(w);
+}
+
+static void file_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	const struct kmw_str *path = ev->mod_path.set ? &ev->mod_path : &ev->file_path;
+	const struct kmw_modfacts *m = &ev->facts;
+	bool analysed = ev->have_facts && m->analysed;
+
+	if (!path->set && !analysed)
+		return;
+	json_object(w, "file");
+	if (path->set) {
+		fmt_ev_str(w, "path", ev, path);
+		basename_of(w, "name", ev, path);
+	}
+	if (ev->have_stat) {
+		json_id(w, "inode", (int64_t)ev->ino, true);
+		json_id(w, "device", (int64_t)ev->dev, true);
+		json_uint(w, "size", ev->size);
+		fmt_mode(w, "mode", ev->mode);
+		json_id(w, "uid", ev->fuid, true);
+		json_id(w, "gid", ev->fgid, true);
+		fmt_stat_time(w, "mtime", ev->mtime);
+		fmt_stat_time(w, "ctime", ev->ctime);
+	}
+	if (ev->have_facts && m->sha256[0]) {
+		json_object(w, "hash");
+		json_cstr(w, "sha256", m->sha256);
+		json_close(w);
+	}
+	if (analysed) {
+		json_object(w, "code_signature");
+		json_bool(w, "exists", m->sig_present);
+		if (m->sig_signer[0])
+			json_fix(w, "subject_name", m->sig_signer);
+		json_close(w);
+	}
+	json_close(w);
+}
+
+static void threat_part(struct kmw_json *w)
+{
+	json_object(w, "threat");
+	json_cstr(w, "framework", "MITRE ATT&CK");
+	json_object(w, "technique");
+	json_array(w, "id");
+	json_cstr(w, NULL, KMW_MITRE_TECHNIQUE);
+	json_close(w);
+	json_array(w, "name");
+	json_cstr(w, NULL, KMW_MITRE_NAME);
+	json_close(w);
+	json_close(w);
+	json_object(w, "tactic");
+	json_array(w, "id");
+	json_cstr(w, NULL, "TA0003");
+	json_cstr(w, NULL, "TA0004");
+	json_close(w);
+	json_array(w, "name");
+	json_cstr(w, NULL, "Persistence");
+	json_cstr(w, NULL, "Privilege Escalation");
+	json_close(w);
+	json_close(w);
+	json_close(w);
+}
+
+/* what ECS has no field for: the native facts, under our own name */
+static void native_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	unsigned int i;
+
+	json_object(w, "kmodwatch");
+	json_cstr(w, "syscall", decode_syscall_name(ev->sc));
+	json_cstr(w, "arch", decode_arch_name(ev->arch));
+	fmt_exit(w, "exit", ev);
+	fmt_ev_str(w, "module", ev, &ev->mod_name);
+	fmt_ev_str(w, "param_values", ev, &ev->params);
+	json_id(w, "auid", ev->auid, false);
+	fmt_ev_str(w, "auser", ev, &ev->auid_name);
+	fmt_ev_str(w, "key", ev, &ev->key);
+	json_uint(w, "serial", ev->serial);
+	json_bool(w, "historical", ev->historical);
+	json_cstr(w, "risk_level", risk_level_name((enum kmw_risk_level)ev->risk_level));
+	json_array(w, "risk_reasons");
+	for (i = 0; i < KMW_R_COUNT; i++)
+		if (ev->risk_reasons & (1u << i))
+			json_cstr(w, NULL, risk_reason_code((enum kmw_risk_reason)i));
+	json_close(w);
+	if (decode_flags_arg(ev->sc) >= 0)
+		fmt_flags(w, ev);
+	json_cstr(w, "file_source", event_file_src_name(ev->file_src));
+	json_cstr(w, "path_error", event_path_err_name(ev->path_err));
+	if (ev->have_facts && ev->facts.analysed) {
+		json_fix(w, "srcversion", ev->facts.mi_srcversion);
+		json_fix(w, "vermagic", ev->facts.mi_vermagic);
+		json_fix(w, "signature_key_id", ev->facts.sig_key_id);
+	}
+	if (ev->have_sysfs)
+		json_cstr(w, "taint", ev->sysfs.taint);
+	json_tristate(w, "loaded_matches_disk", ev->loaded_matches_disk);
+	json_close(w);
+}
+
+int format_ecs(struct kmw_buf *b, const struct kmw_event *ev)
+{
+	int lvl = ev->risk_level >= 0 && ev->risk_level <= 3 ? ev->risk_level : 0;
+	bool load = ev->sc != KMW_SC_DELETE_MODULE;
+	struct kmw_json w;
+	char ts[48];
+
+	json_start(&w, b);
+	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
+	json_cstr(&w, "@timestamp", ts);
+	json_cstr(&w, "message", load ? "kernel module load" : "kernel module unload");
+	json_object(&w, "ecs");
+	json_cstr(&w, "version", "8.11.0");
+	json_close(&w);
+	event_part(&w, ev, load, lvl);
+	actor_part(&w, ev);
+	file_part(&w, ev);
+	if (ev->container_id.set) {
+		json_object(&w, "container");
+		fmt_ev_str(&w, "id", ev, &ev->container_id);
+		fmt_ev_str(&w, "runtime", ev, &ev->container_runtime);
+		json_close(&w);
+	}
+	threat_part(&w);
+	native_part(&w, ev);
+	json_close(&w);
+	buf_putc(b, '\n');
+	return b->oom ? -ENOMEM : 0;
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* format_json.c - an event as one line of kmodwatch's own JSON (doc/schema.md) */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kmw_decode.h"
+#include "kmw_format.h"
+#include "kmw_format_priv.h"
+#include "kmw_risk.h"
+
+static void audit_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	char ts[48], epoch[32];
+	unsigned int i;
+
+	json_object(w, "audit");
+	json_uint(w, "serial", ev->serial);
+	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
+	json_cstr(w, "timestamp", ts);
+	snprintf(epoch, sizeof(epoch), "%" PRId64 ".%03u", ev->sec, ev->msec % 1000);
+	json_raw(w, "epoch", epoch);
+	fmt_ev_str(w, "key", ev, &ev->key);
+	fmt_argv(w, "keys", ev, ev->keys, ev->nkeys);
+	fmt_ev_str(w, "node", ev, &ev->node);
+	json_array(w, "parse_notes");
+	for (i = 0; i < ev->nnotes; i++)
+		json_cstr(w, NULL, ev->notes[i]);
+	json_close(w);
+	json_close(w);
+}
+
+static void syscall_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	int err = event_errno(ev);
+
+	json_object(w, "syscall");
+	json_cstr(w, "name", decode_syscall_name(ev->sc));
+	json_int(w, "nr", ev->sc_nr);
+	json_cstr(w, "arch", decode_arch_name(ev->arch));
+	json_bool(w, "success", ev->success);
+	fmt_exit(w, "exit", ev);
+	json_cstr(w, "errno", err ? decode_errno_name(err) : NULL);
+	json_close(w);
+
+	json_object(w, "args");
+	switch (ev->sc) {
+	case KMW_SC_FINIT_MODULE:
+		json_int(w, "fd", (int32_t)ev->a[0]);
+		json_hex(w, "param_values_ptr", ev->a[1]);
+		fmt_flags(w, ev);
+		break;
+	case KMW_SC_INIT_MODULE:
+		json_hex(w, "module_image_ptr", ev->a[0]);
+		json_uint(w, "len", ev->a[1]);
+		json_hex(w, "param_values_ptr", ev->a[2]);
+		break;
+	case KMW_SC_DELETE_MODULE:
+		json_hex(w, "name_ptr", ev->a[0]);
+		fmt_flags(w, ev);
+		break;
+	default:
+		break;
+	}
+	json_close(w);
+}
+
+/* What the bytes of the module file say: hashes, .modinfo, signature. */
+static void facts_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	const struct kmw_modfacts *m = &ev->facts;
+	bool analysed = ev->have_facts && m->analysed;
+
+	if (!ev->have_facts) {
+		json_null(w, "hash");
+	} else {
+		json_object(w, "hash");
+		json_fix(w, "sha256", analysed ? m->sha256 : NULL);
+		if (analysed) {
+			json_uint(w, "size", m->size);
+			json_cstr(w, "compression", event_compression_name(m->compression));
+			json_fix(w, "image_sha256", m->image_sha256);
+			json_uint(w, "image_size", m->image_size);
+			json_bool(w, "cached", m->cached);
+		}
+		json_cstr(w, "error", m->error);
+		json_cstr(w, "limit", m->limit);
+		json_close(w);
+	}
+	if (!analysed) {
+		json_null(w, "modinfo");
+		json_null(w, "signature");
+		return;
+	}
+	json_object(w, "modinfo");
+	json_fix(w, "name", m->mi_name);
+	json_fix(w, "vermagic", m->mi_vermagic);
+	json_fix(w, "license", m->mi_license);
+	json_fix(w, "srcversion", m->mi_srcversion);
+	json_cstr(w, "depends", m->has_modinfo ? m->mi_depends : NULL);
+	json_fix(w, "intree", m->mi_intree);
+	json_fix(w, "retpoline", m->mi_retpoline);
+	json_fix(w, "version", m->mi_version);
+	json_fix(w, "description", m->mi_description);
+	json_fix(w, "author", m->mi_author);
+	json_bool(w, "truncated", m->mi_truncated);
+	json_cstr(w, "error", m->modinfo_error);
+	json_close(w);
+	json_object(w, "signature");
+	json_bool(w, "present", m->sig_present);
+	json_fix(w, "id_type", m->sig_id_type);
+	json_fix(w, "signer", m->sig_signer);
+	json_fix(w, "key_id", m->sig_key_id);
+	json_fix(w, "hash_algo", m->sig_hash);
+	json_cstr(w, "error", m->sig_error);
+	json_close(w);
+}
+
+static void sysfs_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	const struct kmw_sysfs *s = &ev->sysfs;
+	unsigned int i;
+
+	if (!ev->have_sysfs) {
+		json_null(w, "sysfs");
+		return;
+	}
+	json_object(w, "sysfs");
+	json_fix(w, "srcversion", s->srcversion);
+	json_cstr(w, "taint", s->taint);
+	json_fix(w, "initstate", s->initstate);
+	json_id(w, "refcnt", s->refcnt, false);
+	json_id(w, "coresize", s->coresize, false);
+	json_object(w, "parameters");
+	for (i = 0; i < s->nparams; i++)
+		json_pair(w, s->params[i].name, s->params[i].value);
+	json_close(w);
+	json_bool(w, "parameters_truncated", s->params_truncated);
+	json_close(w);
+}
+
+static void module_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	json_object(w, "module");
+	fmt_ev_str(w, "name", ev, &ev->mod_name);
+	json_cstr(w, "name_source", ev->mod_name.set ? "kern_module" : NULL);
+	fmt_ev_str(w, "path", ev, &ev->mod_path);
+	json_cstr(w, "path_source", ev->path_err == KMW_PATH_OK ? "proc_fd" : NULL);
+	json_cstr(w, "path_error", event_path_err_name(ev->path_err));
+	/* an error none of the named reasons covers: at least which one */
+	if (ev->path_err == KMW_PATH_ERROR && ev->path_errno)
+		json_cstr(w, "path_errno", decode_errno_name(ev->path_errno));
+	if (ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE) {
+		fmt_ev_str(w, "param_values", ev, &ev->params);
+		json_cstr(w, "param_values_source", event_params_src_name(ev->params_src));
+		if (ev->params_errno && ev->params_src != KMW_PARAMS_PROC_MEM)
+			json_cstr(w, "param_values_error", decode_errno_name(ev->params_errno));
+	}
+	if (ev->path_err == KMW_PATH_OK) {
+		json_bool(w, "path_deleted", ev->path_deleted);
+		json_bool(w, "path_replaced", ev->path_replaced);
+		if (ev->have_stat) {
+			json_uint(w, "dev", ev->dev);
+			json_uint(w, "inode", ev->ino);
+			json_uint(w, "size", ev->size);
+			fmt_mode(w, "mode", ev->mode);
+			json_uint(w, "uid", ev->fuid);
+			json_uint(w, "gid", ev->fgid);
+			fmt_stat_time(w, "mtime", ev->mtime);
+			fmt_stat_time(w, "ctime", ev->ctime);
+		}
+	}
+	json_cstr(w, "file_source", event_file_src_name(ev->file_src));
+	json_bool(w, "file_exact", ev->file_exact);
+	fmt_ev_str(w, "file_path", ev, &ev->file_path);
+	facts_part(w, ev);
+	sysfs_part(w, ev);
+	fmt_ev_str(w, "ondisk_path", ev, &ev->ondisk_path);
+	json_fix(w, "ondisk_srcversion", ev->ondisk_srcversion);
+	json_tristate(w, "loaded_matches_disk", ev->loaded_matches_disk);
+	json_close(w);
+}
+
+static void process_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	json_object(w, "process");
+	json_id(w, "pid", ev->pid, false);
+	json_id(w, "ppid", ev->ppid, false);
+	json_id(w, "uid", ev->uid, false);
+	fmt_ev_str(w, "user", ev, &ev->uid_name);
+	json_id(w, "euid", ev->euid, false);
+	fmt_ev_str(w, "euser", ev, &ev->euid_name);
+	json_id(w, "gid", ev->gid, false);
+	fmt_ev_str(w, "group", ev, &ev->gid_name);
+	json_id(w, "auid", ev->auid, false);
+	fmt_ev_str(w, "auser", ev, &ev->auid_name);
+	json_id(w, "ses", ev->ses, false);
+	fmt_ev_str(w, "tty", ev, &ev->tty);
+	fmt_ev_str(w, "comm", ev, &ev->comm);
+	fmt_ev_str(w, "exe", ev, &ev->exe);
+	fmt_argv(w, "cmdline", ev, ev->argv, ev->argc);
+	json_bool(w, "cmdline_truncated", ev->argv_truncated);
+	json_cstr(w, "cmdline_source", ev->cmdline_from_proc ? "proc" : ev->argc ? "proctitle" : NULL);
+	json_cstr(w, "context_source", ev->proc_read ? "proc" : "audit_record");
+	json_cstr(w, "context_error", ev->proc_error);
+	fmt_ev_str(w, "proc_exe", ev, &ev->proc_exe);
+	fmt_ev_str(w, "cwd", ev, &ev->cwd);
+	if (ev->parent_read) {
+		json_object(w, "parent");
+		json_id(w, "pid", ev->parent_pid, false);
+		fmt_ev_str(w, "exe", ev, &ev->parent_exe);
+		fmt_argv(w, "cmdline", ev, ev->parent_argv, ev->parent_argc);
+		json_close(w);
+	} else {
+		json_null(w, "parent");
+	}
+	if (ev->container_id.set) {
+		json_object(w, "container");
+		fmt_ev_str(w, "id", ev, &ev->container_id);
+		fmt_ev_str(w, "runtime", ev, &ev->container_runtime);
+		json_close(w);
+	} else {
+		json_null(w, "container");
+	}
+	fmt_ev_str(w, "systemd_unit", ev, &ev->unit);
+	json_close(w);
+}
+
+static void risk_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	unsigned int i;
+
+	json_object(w, "risk");
+	json_cstr(w, "level", risk_level_name((enum kmw_risk_level)ev->risk_level));
+	json_array(w, "reasons");
+	for (i = 0; i < KMW_R_COUNT; i++) {
+		if (!(ev->risk_reasons & (1u << i)))
+			continue;
+		json_object(w, NULL);
+		json_cstr(w, "code", risk_reason_code((enum kmw_risk_reason)i));
+		json_cstr(w, "text", risk_reason_text((enum kmw_risk_reason)i));
+		json_close(w);
+	}
+	json_close(w);
+	json_object(w, "technique");
+	json_cstr(w, "id", KMW_MITRE_TECHNIQUE);
+	json_cstr(w, "name", KMW_MITRE_NAME);
+	json_close(w);
+	json_close(w);
+}
+
+int format_json(struct kmw_buf *b, const struct kmw_event *ev)
+{
+	struct kmw_json w;
+	unsigned int i;
+
+	json_start(&w, b);
+	json_int(&w, "schema_version", KMW_SCHEMA_VERSION);
+	json_bool(&w, "historical", ev->historical);
+	audit_part(&w, ev);
+	syscall_part(&w, ev);
+	module_part(&w, ev);
+	process_part(&w, ev);
+	risk_part(&w, ev);
+	json_object(&w, "enrichment");
+	json_array(&w, "skipped");
+	for (i = 0; i < ev->nskipped; i++)
+		json_cstr(&w, NULL, ev->skipped[i]);
+	json_close(&w);
+	json_close(&w);
+	if (ev->arena_full)
+		json_bool(&w, "truncated", true);
+	json_close(&w);
+	buf_putc(b, '\n');
+	return b->oom ? -ENOMEM : 0;
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* format_text.c - the human formats: an event on one line, and the table and CSV of
+ * `kmodwatch query` */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "kmw_decode.h"
+#include "kmw_format.h"
+#include "kmw_format_priv.h"
+#include "kmw_risk.h"
+
+static void t_str(struct kmw_buf *b, const char *key, const struct kmw_event *ev,
+		  const struct kmw_str *s)
+{
+	buf_printf(b, " %s=", key);
+	if (s->set)
+		buf_text_str(b, event_str(ev, s), s->len);
+	else
+		buf_putc(b, '-');
+}
+
+static void t_id(struct kmw_buf *b, const char *key, int64_t id,
+		 const struct kmw_event *ev, const struct kmw_str *name)
+{
+	buf_printf(b, " %s=", key);
+	if (id < 0)
+		buf_putc(b, '-');
+	else
+		buf_printf(b, "%" PRId64, id);
+	if (name && name->set) {
+		buf_putc(b, '(');
+		buf_text_str(b, event_str(ev, name), name->len);
+		buf_putc(b, ')');
+	}
+}
+
+int format_text(struct kmw_buf *b, const struct kmw_event *ev)
+{
+	char ts[48];
+	const char *names[8];
+	unsigned int n, i;
+	uint64_t unknown;
+	int err = event_errno(ev);
+	int farg = decode_flags_arg(ev->sc);
+
+	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
+	buf_printf(b, "%s %s(%s) %s", ts, decode_syscall_name(ev->sc),
+		   decode_arch_name(ev->arch) ?: "?", ev->success ? "ok" : "failed");
+	if (err) {
+		const char *en = decode_errno_name(err);
+
+		if (en)
+			buf_printf(b, " %s", en);
+		else
+			buf_printf(b, " errno=%d", err);
+	}
+	t_str(b, "module", ev, &ev->mod_name);
+	if (ev->sc == KMW_SC_FINIT_MODULE) {
+		buf_printf(b, " fd=%d", (int32_t)ev->a[0]);
+		t_str(b, "path", ev, &ev->mod_path);
+		if (ev->path_deleted)
+			buf_puts(b, "(deleted)");
+		if (ev->path_err != KMW_PATH_OK)
+			buf_printf(b, "(%s)", event_path_err_name(ev->path_err));
+	} else if (ev->sc == KMW_SC_INIT_MODULE) {
+		buf_printf(b, " len=%" PRIu64, ev->a[1]);
+	}
+	if (ev->params.set && ev->params.len) {
+		buf_puts(b, " params=\"");
+		buf_text_str(b, event_str(ev, &ev->params), ev->params.len);
+		buf_printf(b, "\"(%s)", event_params_src_name(ev->params_src));
+	}
+	if (farg >= 0) {
+		decode_flags(ev->sc, ev->a[farg], names, 8, &n, &unknown);
+		buf_printf(b, " flags=0x%" PRIx64, ev->a[farg]);
+		for (i = 0; i < n; i++)
+			buf_printf(b, "%c%s", i ? '|' : '<', names[i]);
+		if (unknown)
+			buf_printf(b, "%c0x%" PRIx64, n ? '|' : '<', unknown);
+		if (n || unknown)
+			buf_putc(b, '>');
+	}
+	t_id(b, "pid", ev->pid, ev, NULL);
+	t_id(b, "ppid", ev->ppid, ev, NULL);
+	t_id(b, "uid", ev->uid, ev, &ev->uid_name);
+	t_id(b, "auid", ev->auid, ev, &ev->auid_name);
+	t_str(b, "comm", ev, &ev->comm);
+	t_str(b, "exe", ev, &ev->exe);
+	buf_puts(b, " cmdline=\"");
+	for (i = 0; i < ev->argc; i++) {
+		if (i)
+			buf_putc(b, ' ');
+		buf_text_str(b, event_str(ev, &ev->argv[i]), ev->argv[i].len);
+	}
+	buf_putc(b, '"');
+	if (ev->have_facts && ev->facts.sha256[0])
+		buf_printf(b, " sha256=%s", ev->facts.sha256);
+	if (ev->have_facts && ev->facts.analysed)
+		buf_printf(b, " signed=%s", ev->facts.sig_present ? "yes" : "no");
+	buf_printf(b, " risk=%s", risk_level_name((enum kmw_risk_level)ev->risk_level));
+	for (i = 0, n = 0; i < KMW_R_COUNT; i++)
+		if (ev->risk_reasons & (1u << i))
+			buf_printf(b, "%c%s", n++ ? ',' : '(', risk_reason_code((enum kmw_risk_reason)i));
+	if (n)
+		buf_putc(b, ')');
+	t_str(b, "key", ev, &ev->key);
+	t_str(b, "node", ev, &ev->node);
+	buf_printf(b, " serial=%" PRIu64 "%s\n", ev->serial, ev->historical ? " historical" : "");
+	return b->oom ? -ENOMEM : 0;
+}
+
+/* Column widths of the table; PATH takes what is left of the terminal. */
+enum { W_TIME = 19, W_SYSCALL = 13, W_RESULT = 12, W_MODULE = 18, W_USER = 10, W_RISK = 6,
+       W_EXE = 24 };
+
+/*
+ * One column: padded to @width; cut to it with an ellipsis only when @cut
+ * (on a terminal), so that piped output keeps every byte.
+ */
+static void cell(struct kmw_buf *b, const char *s, int width, bool cut, bool last)
+{
+	struct kmw_buf t;
+	size_t shown, i;
+
+	buf_init(&t);
+	if (!s || !*s)
+		s = "-";
+	buf_display_str(&t, s, strlen(s));
+	if (cut && width > 0 && t.len > (size_t)width) {
+		/* cut on a character boundary, then mark it */
+		size_t at = (size_t)width - 1;
+
+		while (at > 0 && ((unsigned char)t.data[at] & 0xc0) == 0x80)
+			at--;
+		buf_append(b, t.data, at);
+		buf_puts(b, "\xe2\x80\xa6");	/* U+2026, an ellipsis */
+		shown = (size_t)width;
+	} else {
+		buf_append(b, t.data ? t.data : "", t.len);
+		/* count characters, not bytes, for the padding */
+		for (i = 0, shown = 0; i < t.len; i++)
+			shown += ((unsigned char)t.data[i] & 0xc0) != 0x80;
+	}
+	buf_free(&t);
+	if (last)
+		return;
+	/* at least one space, even after a value wider than its column */
+	do
+		buf_putc(b, ' ');
+	while (++shown <= (size_t)width);
+}
+
+static void local_time(char *out, size_t len, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(out, len, "?");
+}
+
+int format_table_header(struct kmw_buf *b, const struct kmw_table *t)
+{
+	cell(b, "TIME", W_TIME, false, false);
+	cell(b, "SYSCALL", W_SYSCALL, false, false);
+	cell(b, "RESULT", W_RESULT, false, false);
+	cell(b, "MODULE", W_MODULE, false, false);
+	cell(b, "USER", W_USER, false, false);
+	cell(b, "RISK", W_RISK, false, false);
+	cell(b, "EXE", W_EXE, false, false);
+	cell(b, "PATH", 0, false, true);
+	buf_putc(b, '\n');
+	return b->oom ? -ENOMEM : 0;
+}
+
+int format_table_row(struct kmw_buf *b, const struct kmw_table *t, const struct kmw_row *r)
+{
+	char ts[32], user[32];
+	int used = W_TIME + W_SYSCALL + W_RESULT + W_MODULE + W_USER + W_RISK + W_EXE + 7;
+	int pathw = t->width ? (t->width - used > 10 ? t->width - used : 10) : 0;
+	const char *colour = NULL;
+
+	bool cut = t->width > 0;
+
+	local_time(ts, sizeof(ts), r->time_ms);
+	cell(b, ts, W_TIME, false, false);
+	cell(b, r->syscall, W_SYSCALL, false, false);
+	if (t->colour && !r->success)
+		buf_puts(b, "\033[31m");
+	cell(b, r->success ? "ok" : r->errno_name ? r->errno_name : "failed", W_RESULT, false, false);
+	if (t->colour && !r->success)
+		buf_puts(b, "\033[0m");
+	cell(b, r->module, W_MODULE, cut, false);
+	if (r->user)
+		snprintf(user, sizeof(user), "%s", r->user);
+	else if (r->uid >= 0)
+		snprintf(user, sizeof(user), "%lld", (long long)r->uid);
+	else
+		snprintf(user, sizeof(user), "-");
+	cell(b, user, W_USER, cut, false);
+	if (t->colour && r->risk && !strcmp(r->risk, "high"))
+		colour = "\033[1;31m";
+	else if (t->colour && r->risk && !strcmp(r->risk, "medium"))
+		colour = "\033[33m";
+	if (colour)
+		buf_puts(b, colour);
+	cell(b, r->risk, W_RISK, false, false);
+	if (colour)
+		buf_puts(b, "\033[0m");
+	cell(b, r->exe, W_EXE, cut, false);
+	cell(b, r->path, pathw, cut, true);
+	buf_putc(b, '\n');
+	return b->oom ? -ENOMEM : 0;
+}
+
+static void csv_cell(struct kmw_buf *b, const char *s, bool last)
+{
+	const char *p;
+
+	if (s) {
+		bool formula = s[0] && strchr("=+-@", s[0]);
+		bool quote = strpbrk(s, ",\"\r\n") || formula;
+
+		if (quote)
+			buf_putc(b, '"');
+		/* a leading =, +, - or @ would run as a formula in a spreadsheet */
+		if (formula)
+			buf_putc(b, '\'');
+		for (p = s; *p; p++) {
+			if (*p == '"')
+				buf_putc(b, '"');
+			buf_putc(b, *p);
+		}
+		if (quote)
+			buf_putc(b, '"');
+	}
+	buf_putc(b, last ? '\n' : ',');
+}
+
+static void csv_num(struct kmw_buf *b, int64_t v, bool present)
+{
+	if (present)
+		buf_printf(b, "%lld", (long long)v);
+	buf_putc(b, ',');
+}
+
+int format_csv_header(struct kmw_buf *b)
+{
+	buf_puts(b, "time,syscall,arch,success,exit,errno,flags,flag_names,module,path,sha256,exe,comm,"
+		 "pid,uid,user,auid,key,risk,historical,node\n");
+	return b->oom ? -ENOMEM : 0;
+}
+
+int format_csv_row(struct kmw_buf *b, const struct kmw_row *r)
+{
+	char ts[48], flags[256];
+	size_t n;
+
+	fmt_iso_time(ts, sizeof(ts), r->time_ms / 1000, (unsigned int)(r->time_ms % 1000));
+	csv_cell(b, ts, false);
+	csv_cell(b, r->syscall, false);
+	csv_cell(b, r->arch, false);
+	csv_cell(b, r->success ? "true" : "false", false);
+	csv_num(b, r->exit, true);
+	csv_cell(b, r->errno_name, false);
+	csv_num(b, r->flags, r->flags >= 0);
+	/* stored as |A|B|: a plain A|B here */
+	snprintf(flags, sizeof(flags), "%s", r->flag_names ? r->flag_names + (r->flag_names[0] == '|') : "");
+	n = strlen(flags);
+	if (n && flags[n - 1] == '|')
+		flags[n - 1] = '\0';
+	csv_cell(b, flags, false);
+	csv_cell(b, r->module, false);
+	csv_cell(b, r->path, false);
+	csv_cell(b, r->sha256, false);
+	csv_cell(b, r->exe, false);
+	csv_cell(b, r->comm, false);
+	csv_num(b, r->pid, r->pid >= 0);
+	csv_num(b, r->uid, r->uid >= 0);
+	csv_cell(b, r->user, false);
+	csv_num(b, r->auid, r->auid >= 0);
+	csv_cell(b, r->key, false);
+	csv_cell(b, r->risk, false);
+	csv_cell(b, r->historical ? "true" : "false", false);
+	csv_cell(b, r->node, true);
+	return b->oom ? -ENOMEM : 0;
+}
