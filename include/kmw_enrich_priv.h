@@ -6,6 +6,7 @@
 #include <limits.h>
 
 #include "kmw_enrich.h"
+#include "kmw_kmodlookup.h"
 #include "kmw_sysfs.h"
 
 struct kmw_enricher {
