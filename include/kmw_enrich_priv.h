@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* kmw_enrich_priv.h - the enricher's state, shared by its two stages (enrich.c, enrich_file.c) */
+/* kmw_enrich_priv.h - the enricher's state, shared by its two stages (enrich_capture.c, enrich_finish.c) */
 #ifndef KMW_ENRICH_PRIV_H
 #define KMW_ENRICH_PRIV_H
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* enrich_file.c - the slow stage: module file facts, /sys/module, the file on disk, risk */
+/* enrich_finish.c - the slow stage, on the worker: module file facts, /sys/module, the file on disk, risk */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

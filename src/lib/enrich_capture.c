@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* enrich.c - the capture stage: what /proc tells while the loader lives (fd, memory, context) */
+/* enrich_capture.c - enrichment at capture, on the main thread: what vanishes with the
+ * loader (its fd, its memory, its /proc), read before it exits */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
