@@ -461,7 +461,7 @@ static void syslog_tcp_reconnect(void **state)
 	close(lfd);
 	sleep_ms(50);
 	for (i = 2; i <= 4; i++) {
-		char body[16];
+		char body[32];
 
 		snprintf(body, sizeof(body), "{\"n\":%d}", i);
 		sink_emit(s, event(0), body, strlen(body));
