@@ -12,8 +12,8 @@ def main(live, c):
                      % live.foreign_auditd)
     why = kmwlive.can_run_32()
     if why:
-        kmwlive.skip(why + ": the b32 rule is installed and checked by live_unicast.py, "
-                     "its events cannot be made here")
+        kmwlive.skip(why + ": here live_unicast.py checks the b32 rule is installed, and "
+                     "tests/kernel/s13_b32.py makes b32 calls in the VM")
     d = live.daemon("--source", "auto")
     mod = os.path.join(live.tmp, "dummy.ko")
     with open(mod, "wb") as f:

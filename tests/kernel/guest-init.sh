@@ -75,6 +75,14 @@ s_09() { printf 'loginuid 1000\nsetuid 1000\nfinit /mods/crc16.ko 0\n' | helper;
 # 10: beside a running auditd, kmodwatchd reads the multicast group
 s_10() { $INSMOD /mods/crc16.ko && $RMMOD crc16; }
 
+# 13: the b32 rule: a 32-bit program loads and unloads a module (a real success through
+# the compat syscalls, which a host without 32-bit support cannot make)
+s_13() {
+	[ -x /usr/bin/modcall32 ] || { echo "no modcall32"; return 0; }
+	printf 'finit /mods/crc16.ko 0\ndelete crc16 0\n' | { cat; sleep 0.5; } | /usr/bin/modcall32 |
+		sed "s/^/$CUR /" >> $H
+}
+
 # 12: /sys/module facts and the loaded-versus-on-disk check: the genuine module with a
 # parameter, then a copy whose srcversion differs from the file the name resolves to.
 # The genuine load is made by the helper, which keeps its fd open a moment: the file
@@ -91,7 +99,7 @@ s_12() {
 
 echo "== kmodwatch test guest: kernel $KVER"
 start_daemon unicast
-for s in 01 02 03 04 05 06 07 08 09 12; do scenario $s; done
+for s in 01 02 03 04 05 06 07 08 09 12 13; do scenario $s; done
 stop_daemon unicast
 
 if want 10; then

@@ -95,10 +95,11 @@ def main(nn, check):
     sys.exit(1 if c.failed else 0)
 
 
-def common(c, e, what, name, ok, errno=None, exe=None, module=None, key="kmodwatch"):
+def common(c, e, what, name, ok, errno=None, exe=None, module=None, key="kmodwatch",
+           arch="x86_64"):
     """The fields every scenario looks at."""
     c.eq(what + ": syscall.name", e["syscall"]["name"], name)
-    c.eq(what + ": syscall.arch", e["syscall"]["arch"], "x86_64")
+    c.eq(what + ": syscall.arch", e["syscall"]["arch"], arch)
     c.eq(what + ": syscall.success", e["syscall"]["success"], ok)
     c.eq(what + ": syscall.errno", e["syscall"]["errno"], errno)
     if ok:

@@ -171,6 +171,10 @@ def build_initramfs(kdir, work):
         copy_exe(which(exe), root, "/sbin/" + exe)
     copy_exe(os.path.join(BUILD, "src", "kmodwatchd"), root, "/usr/sbin/kmodwatchd")
     copy_exe(os.path.join(BUILD, "tests", "modcall"), root, "/usr/bin/modcall")
+    # the 32-bit helper, static: the guest has no 32-bit libc (s13 says so when it is missing)
+    m32 = os.path.join(BUILD, "tests", "modcall32-static")
+    if os.path.exists(m32):
+        shutil.copy2(m32, os.path.join(root, "usr/bin/modcall32"))
     # the dynamic loader itself
     for ld in glob.glob("/lib64/ld-linux-x86-64.so.2"):
         os.makedirs(root + "/lib64", exist_ok=True)
