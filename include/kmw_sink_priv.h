@@ -33,7 +33,7 @@ struct sink_ops {
 	/* whether the kind is connected now (NULL: always); when not, the tick reconnects */
 	bool (*is_open)(const struct kmw_sink *s);
 	void (*close)(struct kmw_sink *s);
-	/* free ->priv (after close) */
+	/* free what ->priv holds (after close; NULL: nothing); sink.c frees ->priv itself */
 	void (*fini)(struct kmw_sink *s);
 };
 

@@ -617,6 +617,10 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
+	/* help and version need no configuration, even a broken one */
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+			 !strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")))
+		return command(argc, argv);
 	config_defaults(&conf);
 	buf_init(&err);
 	if (config_load(&conf, config ? config : KMW_CONFIG_FILE, config != NULL, &err)) {

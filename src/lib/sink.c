@@ -242,7 +242,9 @@ void sink_free(struct kmw_sink *s)
 	}
 	free(s->q);
 	s->ops->close(s);
-	s->ops->fini(s);
+	if (s->ops->fini)
+		s->ops->fini(s);
+	free(s->priv);
 	buf_free(&s->frame);
 	free(s);
 }

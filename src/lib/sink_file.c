@@ -148,12 +148,6 @@ static int file_send(struct kmw_sink *s, const char *msg, size_t len)
 	return 0;
 }
 
-static void file_fini(struct kmw_sink *s)
-{
-	free(s->priv);
-	s->priv = NULL;
-}
-
 const struct sink_ops sink_file_ops = {
 	.kind = "file",
 	.init = file_init,
@@ -161,5 +155,4 @@ const struct sink_ops sink_file_ops = {
 	.frame = file_frame,
 	.send = file_send,
 	.close = file_close,
-	.fini = file_fini,
 };

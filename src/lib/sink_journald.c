@@ -102,11 +102,6 @@ static int journal_send(struct kmw_sink *s, const char *msg, size_t len)
 #endif
 }
 
-static void journal_fini(struct kmw_sink *s)
-{
-	(void)s;
-}
-
 const struct sink_ops sink_journald_ops = {
 	.kind = "journald",
 	.init = journal_init,
@@ -114,5 +109,4 @@ const struct sink_ops sink_journald_ops = {
 	.frame = journal_frame,
 	.send = journal_send,
 	.close = journal_close,
-	.fini = journal_fini,
 };

@@ -96,8 +96,6 @@ static void memory_fini(struct kmw_sink *s)
 		free(m->msg[i]);
 	free(m->msg);
 	free(m->len);
-	free(m);
-	s->priv = NULL;
 }
 
 void sink_memory_fail(struct kmw_sink *s, int err, long count)

@@ -314,12 +314,6 @@ static int syslog_send(struct kmw_sink *s, const char *msg, size_t len)
 	return y->socktype == SOCK_DGRAM ? send_datagram(s, msg, len) : send_stream(s, msg, len);
 }
 
-static void syslog_fini(struct kmw_sink *s)
-{
-	free(s->priv);
-	s->priv = NULL;
-}
-
 const struct sink_ops sink_syslog_ops = {
 	.kind = "syslog",
 	.init = syslog_init,
@@ -328,5 +322,4 @@ const struct sink_ops sink_syslog_ops = {
 	.send = syslog_send,
 	.is_open = syslog_is_open,
 	.close = syslog_close,
-	.fini = syslog_fini,
 };
