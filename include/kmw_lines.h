@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kmw_event.h"
+
 /* The longest record line taken: auditd writes at most MAX_AUDIT_MESSAGE_LENGTH and a header. */
 #define KMW_LINE_MAX 16384
 
@@ -21,6 +23,40 @@
 #define KMW_EARLY_LINE 4096
 /* Bad lines reported one by one; the rest are only counted. */
 #define KMW_BAD_SHOWN 20
+
+/* One record line, taken apart by lines_parse_record: pointers into the line. */
+struct kmw_rec {
+	const char *node;	/* the value of node=, or NULL */
+	size_t nodelen;
+	const char *type, *id, *body;	/* id: "SEC.MS:SERIAL"; body: after "): " */
+	size_t typelen, idlen;
+};
+
+/**
+ * lines_parse_record - whether @line (@len bytes, without newline) is an
+ * audit record: [node=NODE ]type=TYPE msg=audit(SEC.MS:SERIAL): BODY.
+ * Returns NULL and fills @r, or why it is not one (a static string).
+ */
+const char *lines_parse_record(const char *line, size_t len, struct kmw_rec *r);
+
+/**
+ * lines_rec_is - whether the record's type is @type ("SYSCALL", "EOE", ...).
+ */
+bool lines_rec_is(const struct kmw_rec *r, const char *type);
+
+/**
+ * lines_rec_key - the key of the event the record belongs to, into @key
+ * (KMW_ID_MAX bytes): its node (records of several hosts share one log), a
+ * space, and "SEC.MS:SERIAL". Returns its length, 0 when too long to keep.
+ */
+size_t lines_rec_key(const struct kmw_rec *r, char *key);
+
+/**
+ * lines_syscall_of - the module syscall a SYSCALL record's body (@body up to
+ * @end) names by arch= and syscall= (the first value of each), and its arch
+ * in @arch when not NULL. Returns KMW_SC_NONE for every other syscall.
+ */
+enum kmw_syscall lines_syscall_of(const char *body, const char *end, uint32_t *arch);
 
 struct kmw_lines_stats {
 	uint64_t lines;

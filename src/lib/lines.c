@@ -42,16 +42,7 @@ static bool digits(const char **p, const char *end)
 	return *p > s;
 }
 
-/* One record line, taken apart. */
-struct rec {
-	const char *node;	/* the value of node=, or NULL */
-	size_t nodelen;
-	const char *type, *id, *body;
-	size_t typelen, idlen;
-};
-
-/* Whether @line (without newline) is an audit record. Returns NULL, or why it is not. */
-static const char *check(const char *line, size_t len, struct rec *r)
+const char *lines_parse_record(const char *line, size_t len, struct kmw_rec *r)
 {
 	const char *p = line, *end = line + len, *q;
 
@@ -91,19 +82,14 @@ static const char *check(const char *line, size_t len, struct rec *r)
 	return NULL;
 }
 
-static bool type_is(const struct rec *r, const char *t)
+bool lines_rec_is(const struct kmw_rec *r, const char *t)
 {
 	size_t n = strlen(t);
 
 	return r->typelen == n && !memcmp(r->type, t, n);
 }
 
-/*
- * The key of the event a record belongs to: its node (records of several
- * hosts share one log) and "SEC.MS:SERIAL". Returns its length, 0 when it is
- * too long to keep.
- */
-static size_t make_key(const struct rec *r, char *key)
+size_t lines_rec_key(const struct kmw_rec *r, char *key)
 {
 	size_t n = r->nodelen ? r->nodelen + 1 : 0;
 
@@ -117,8 +103,7 @@ static size_t make_key(const struct rec *r, char *key)
 	return n + r->idlen;
 }
 
-/* arch=HEX ... syscall=NR of a SYSCALL record: the first value of each counts */
-static bool module_syscall(const char *body, const char *end)
+enum kmw_syscall lines_syscall_of(const char *body, const char *end, uint32_t *arch_out)
 {
 	const char *p = body;
 	uint64_t arch = 0;
@@ -127,32 +112,39 @@ static bool module_syscall(const char *body, const char *end)
 	while (p < end && *p == ' ')
 		p++;
 	if (end - p < 5 || memcmp(p, "arch=", 5))
-		return false;
+		return KMW_SC_NONE;
 	for (p += 5; p < end && *p != ' '; p++) {
 		int v = (*p >= '0' && *p <= '9') ? *p - '0' :
 			(*p >= 'a' && *p <= 'f') ? *p - 'a' + 10 :
 			(*p >= 'A' && *p <= 'F') ? *p - 'A' + 10 : -1;
 		if (v < 0 || arch >> 60)
-			return false;
+			return KMW_SC_NONE;
 		arch = arch << 4 | (uint64_t)v;
 	}
 	/* the kernel writes syscall= right after arch=; anything else in between is odd, but looked past */
 	if (end - p < 9 || memcmp(p, " syscall=", 9)) {
 		p = memmem(p, (size_t)(end - p), " syscall=", 9);
 		if (!p)
-			return false;
+			return KMW_SC_NONE;
 	}
 	for (p += 9; p < end && *p >= '0' && *p <= '9' && nr < 100000; p++)
 		nr = nr * 10 + (*p - '0');
 	if (arch > UINT32_MAX)
-		return false;
-	return decode_syscall((uint32_t)arch, (int)nr) != KMW_SC_NONE;
+		return KMW_SC_NONE;
+	if (arch_out)
+		*arch_out = (uint32_t)arch;
+	return decode_syscall((uint32_t)arch, (int)nr);
+}
+
+static bool module_syscall(const char *body, const char *end)
+{
+	return lines_syscall_of(body, end, NULL) != KMW_SC_NONE;
 }
 
 uint64_t lines_count_calls(const char *data, size_t len, uint64_t *lines)
 {
 	const char *end = data + len, *nl;
-	struct rec r;
+	struct kmw_rec r;
 	uint64_t calls = 0;
 	size_t n;
 
@@ -161,7 +153,7 @@ uint64_t lines_count_calls(const char *data, size_t len, uint64_t *lines)
 		nl = memchr(data, '\n', (size_t)(end - data));
 		n = (size_t)((nl ? nl : end) - data);
 		(*lines)++;
-		if (n <= KMW_LINE_MAX && !check(data, n, &r) && type_is(&r, "SYSCALL") &&
+		if (n <= KMW_LINE_MAX && !lines_parse_record(data, n, &r) && lines_rec_is(&r, "SYSCALL") &&
 		    module_syscall(r.body, data + n))
 			calls++;
 		data += n + 1;
@@ -255,7 +247,7 @@ static void early_own(struct kmw_early *e)
 }
 
 /* A record of an event not known to be a module call's: kept a while, in case its SYSCALL follows. */
-static void early_add(struct kmw_lines *l, const char *key, size_t klen, const struct rec *r,
+static void early_add(struct kmw_lines *l, const char *key, size_t klen, const struct kmw_rec *r,
 		      const char *line, size_t len, bool transient)
 {
 	struct kmw_early *e = &l->early[l->early_next];
@@ -265,7 +257,7 @@ static void early_add(struct kmw_lines *l, const char *key, size_t klen, const s
 		l->nearly++;
 	memcpy(e->id, key, klen);
 	e->len = (uint16_t)klen;
-	e->proctitle = type_is(r, "PROCTITLE");
+	e->proctitle = lines_rec_is(r, "PROCTITLE");
 	e->seq = l->seq;
 	e->line = line;
 	e->linelen = len;
@@ -326,7 +318,7 @@ static void take_line(struct kmw_lines *l, const char *line, size_t len, bool tr
 	char key[KMW_ID_MAX];
 	const char *why;
 	struct kmw_open_id *o;
-	struct rec r;
+	struct kmw_rec r;
 	size_t klen;
 	bool closed = false;
 	int i;
@@ -337,7 +329,7 @@ static void take_line(struct kmw_lines *l, const char *line, size_t len, bool tr
 	if (!len)
 		return;
 	/* the same limit whether the line came whole in one chunk or was carried */
-	why = len > KMW_LINE_MAX ? "line too long" : check(line, len, &r);
+	why = len > KMW_LINE_MAX ? "line too long" : lines_parse_record(line, len, &r);
 	if (why) {
 		bad_line(l, why, line, len);
 		return;
@@ -346,10 +338,10 @@ static void take_line(struct kmw_lines *l, const char *line, size_t len, bool tr
 		pass(l, line, len);
 		return;
 	}
-	klen = make_key(&r, key);
+	klen = lines_rec_key(&r, key);
 	if (!klen)
 		return;		/* a node name past what libauparse reads: not an event it could keep */
-	if (type_is(&r, "SYSCALL")) {
+	if (lines_rec_is(&r, "SYSCALL")) {
 		if (!module_syscall(r.body, line + len))
 			return;
 		i = open_find(l, key, klen);
@@ -362,15 +354,15 @@ static void take_line(struct kmw_lines *l, const char *line, size_t len, bool tr
 	i = l->nopen ? open_find(l, key, klen) : -1;
 	if (i < 0) {
 		/* records the events of module calls need, in case their SYSCALL comes next */
-		if (type_is(&r, "PROCTITLE") || type_is(&r, "KERN_MODULE") ||
-		    type_is(&r, "INTEGRITY_RULE"))
+		if (lines_rec_is(&r, "PROCTITLE") || lines_rec_is(&r, "KERN_MODULE") ||
+		    lines_rec_is(&r, "INTEGRITY_RULE"))
 			early_add(l, key, klen, &r, line, len, transient);
 		return;
 	}
 	o = &l->open[i];
 	/* PROCTITLE ends a syscall event, EOE where there is one */
-	if (type_is(&r, "PROCTITLE") || type_is(&r, "EOE")) {
-		if (o->held && type_is(&r, "EOE"))
+	if (lines_rec_is(&r, "PROCTITLE") || lines_rec_is(&r, "EOE")) {
+		if (o->held && lines_rec_is(&r, "EOE"))
 			pass(l, o->held, o->heldlen);
 		open_del(l, (unsigned int)i);
 		closed = true;
