@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "kmw_triage.h"
+
 #define KMW_QUEUE_CHUNK (256 * 1024)
 
 struct kmw_chunk {
@@ -16,6 +18,7 @@ struct kmw_chunk {
 	size_t len;
 	bool gap_before;	/* data was dropped just before this chunk */
 	bool gap_mid_line;	/* ... and the drop ended inside a line */
+	unsigned int shed;	/* sheddable module calls it holds one by one (triage) */
 	char data[KMW_QUEUE_CHUNK];
 };
 
@@ -63,6 +66,8 @@ struct kmw_queue {
 	bool gap;
 	bool gap_mid_line;
 	bool block;		/* a file: wait for room instead of dropping */
+	struct kmw_triage *triage;	/* sorts what is read before it is queued, or NULL */
+	unsigned int inflight;	/* sheddable calls queued one by one (chunks' shed) */
 	struct kmw_queue_stats stats;
 	pthread_mutex_t lock;
 	pthread_cond_t room;
@@ -75,11 +80,13 @@ struct kmw_queue {
 /**
  * queue_start - start a thread that reads with @fill(@arg) into a queue of at
  * most @max_chunks chunks. With @block it waits for room instead of dropping
- * (input nobody waits on, such as a file), and a few chunks are enough.
- * Returns 0 or -errno; q->efd is the fd to poll.
+ * (input nobody waits on, such as a file), and a few chunks are enough. With
+ * @triage (or NULL) the reader sorts the lines before they are queued (see
+ * kmw_triage.h): under pressure a flood is summarised, not dropped, and what
+ * must not be shed keeps the room. Returns 0 or -errno; q->efd is the fd to poll.
  */
 int queue_start(struct kmw_queue *q, kmw_fill_fn fill, void *arg, unsigned int max_chunks,
-		bool block);
+		bool block, struct kmw_triage *triage);
 
 /**
  * queue_fill_fd - a kmw_fill_fn for a file descriptor: @arg is the fd, cast

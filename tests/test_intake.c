@@ -184,7 +184,7 @@ static void queue_counts_what_it_drops(void **state)
 	(void)state;
 	assert_non_null(q);
 	/* one chunk: nobody takes anything until the writer is done */
-	assert_int_equal(queue_start(q, fill_events, &w, 1, false), 0);
+	assert_int_equal(queue_start(q, fill_events, &w, 1, false, NULL), 0);
 	for (;;) {
 		bool done;
 
@@ -301,7 +301,7 @@ static void queue_partial_line_after_handover(void **state)
 	pthread_mutex_lock(&hook.lock);
 	hook.armed = true;
 	pthread_mutex_unlock(&hook.lock);
-	assert_int_equal(queue_start(q, fill_stream, &s, 64, false), 0);
+	assert_int_equal(queue_start(q, fill_stream, &s, 64, false, NULL), 0);
 	pthread_mutex_lock(&hook.lock);
 	while (!hook.drain)
 		pthread_cond_wait(&hook.cond, &hook.lock);

@@ -107,30 +107,42 @@ static struct kmw_chunk *take_chunk(struct kmw_queue *q)
 	return c;
 }
 
+/* Whether a small piece of @n bytes goes into the chunk waiting at the tail. Under q->lock. */
+static bool fits_tail(const struct kmw_queue *q, size_t n)
+{
+	const struct kmw_chunk *t = q->tail;
+
+	return n <= SMALL_READ && t && !q->gap && !(t == q->head && q->busy) &&
+	       t->len + n <= KMW_QUEUE_CHUNK;
+}
+
 /*
  * Queue the first @n bytes of q->cur (whole lines, or one piece of a line
- * longer than a chunk). A small piece is copied into the tail while the
- * pipeline has not started on it; otherwise q->cur itself is queued, and the
- * reader gets another. Past the size, the piece is dropped. Returns true when
- * q->cur was queued.
+ * longer than a chunk), holding @shed sheddable calls. A small piece is copied
+ * into the tail while the pipeline has not started on it; otherwise q->cur
+ * itself is queued, and the reader gets another. Past the size, the piece is
+ * dropped. Returns true when q->cur was queued.
  */
-static bool publish(struct kmw_queue *q, size_t n)
+static bool publish(struct kmw_queue *q, size_t n, unsigned int shed)
 {
 	struct kmw_chunk *c = q->cur, *t;
 	bool queued = false, moved = false;
 
 	pthread_mutex_lock(&q->lock);
 	t = q->tail;
-	if (n <= SMALL_READ && t && !q->gap && !(t == q->head && q->busy) &&
-	    t->len + n <= KMW_QUEUE_CHUNK) {
+	if (fits_tail(q, n)) {
 		memcpy(t->data + t->len, c->data, n);
 		t->len += n;
+		t->shed += shed;
+		q->inflight += shed;
 		queued = true;
 	} else if (q->count < q->max_chunks) {
 		c->len = n;
 		c->next = NULL;
 		c->gap_before = q->gap;
 		c->gap_mid_line = q->gap_mid_line;
+		c->shed = shed;
+		q->inflight += shed;
 		q->gap = false;
 		if (t)
 			t->next = c;
@@ -147,6 +159,27 @@ static bool publish(struct kmw_queue *q, size_t n)
 	if (queued)
 		wake(q->efd);
 	return moved;
+}
+
+/*
+ * Sort the first @n bytes of q->cur (whole lines) before they are queued:
+ * what the queue has room for now decides. Returns the bytes left.
+ */
+static size_t sort(struct kmw_queue *q, size_t n, unsigned int *shed)
+{
+	struct kmw_triage_pass p = { 0 };
+	unsigned int keep;
+
+	pthread_mutex_lock(&q->lock);
+	p.inflight = q->inflight;
+	p.room = q->count < q->max_chunks || fits_tail(q, n);
+	/* the last quarter of the queue is for the records of module events */
+	keep = q->max_chunks / 4 ? q->max_chunks / 4 : 1;
+	p.squeeze = q->count + keep >= q->max_chunks;
+	pthread_mutex_unlock(&q->lock);
+	n = triage_filter(q->triage, q->cur->data, n, &p);
+	*shed = p.kept;
+	return n;
 }
 
 /* The end of a run of whole lines in @buf, or 0 when there is none. */
@@ -180,13 +213,16 @@ static void give_back(struct kmw_queue *q, struct kmw_chunk *c)
 static void hand_over(struct kmw_queue *q, size_t cut, size_t total)
 {
 	struct kmw_chunk *old = q->cur, *next = NULL;
-	size_t rest = total - cut;
+	size_t rest = total - cut, n = cut;
+	unsigned int shed = 0;
 
 	if (rest) {
 		next = take_chunk(q);
 		memcpy(next->data, old->data + cut, rest);
 	}
-	if (publish(q, cut)) {
+	if (q->triage)
+		n = sort(q, cut, &shed);
+	if (publish(q, n, shed)) {
 		q->cur = next ? next : take_chunk(q);
 	} else if (next) {
 		/* copied into the tail, or dropped: the old chunk is still ours, and spare */
@@ -215,7 +251,7 @@ static void *reader(void *arg)
 			continue;
 		if (n <= 0) {
 			/* a last line without its newline still goes through */
-			if (q->carry && publish(q, q->carry))
+			if (q->carry && publish(q, q->carry, 0))
 				q->cur = take_chunk(q);
 			q->carry = 0;
 			pthread_mutex_lock(&q->lock);
@@ -239,7 +275,7 @@ static void *reader(void *arg)
 }
 
 int queue_start(struct kmw_queue *q, kmw_fill_fn fill, void *arg, unsigned int max_chunks,
-		bool block)
+		bool block, struct kmw_triage *triage)
 {
 	sigset_t all, old;
 	int rc;
@@ -248,6 +284,8 @@ int queue_start(struct kmw_queue *q, kmw_fill_fn fill, void *arg, unsigned int m
 	q->fill = fill;
 	q->fill_arg = arg;
 	q->block = block;
+	/* a file nobody waits on is read as fast as it is taken: there is no flood to sort */
+	q->triage = block ? NULL : triage;
 	q->max_chunks = max_chunks ? max_chunks : 1;
 	/* a file waits for the pipeline: a deeper queue would only cost memory */
 	if (block && q->max_chunks > 4)
@@ -322,6 +360,8 @@ void queue_release(struct kmw_queue *q)
 		if (!q->head)
 			q->tail = NULL;
 		q->count--;
+		q->inflight -= c->shed;
+		c->shed = 0;
 		if (q->nspare < SPARE_CHUNKS) {
 			c->next = q->spare;
 			q->spare = c;
