@@ -70,6 +70,23 @@ struct kmw_sysfs {
 	} params[KMW_SYSFS_PARAMS];
 };
 
+/* What a line of output is: a module syscall, a summary of many, a finding. */
+enum kmw_kind {
+	KMW_KIND_SYSCALL = 0,
+	KMW_KIND_SUMMARY,	/* failed calls of one user, counted (kmw_summary.h) */
+	KMW_KIND_COUNT,
+};
+
+/* What a summary adds to the fields it shares with a syscall event. */
+struct kmw_summary_facts {
+	uint64_t count;			/* calls it stands for */
+	int64_t last_ms;		/* the last one's time (the first's is the event's) */
+	uint64_t last_serial;
+	unsigned int interval_s;
+	bool exe_merged;		/* the user's executables were too many to tell apart */
+	bool overflow;			/* the summary table was full: keys counted together */
+};
+
 /* A string held in the event's arena: untrusted bytes, may hold NUL. */
 struct kmw_str {
 	uint32_t off;
@@ -118,6 +135,9 @@ enum kmw_params_src {
 };
 
 struct kmw_event {
+	enum kmw_kind kind;
+	struct kmw_summary_facts summary;	/* KMW_KIND_SUMMARY */
+
 	/* audit */
 	bool historical;	/* read from a log: the pid belongs to someone else now */
 	uint64_t serial;
@@ -215,6 +235,13 @@ struct kmw_event {
  * The one place this is worked out: every stage asks here.
  */
 int event_errno(const struct kmw_event *ev);
+
+/**
+ * event_kind_name - "syscall", "summary"; event_kind_parse is the reverse
+ * (returns 0 or -EINVAL).
+ */
+const char *event_kind_name(enum kmw_kind k);
+int event_kind_parse(const char *name, enum kmw_kind *out);
 
 /**
  * event_path_err_name - stable code for a path error ("process_gone", ...); NULL for none.

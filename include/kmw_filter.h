@@ -25,6 +25,8 @@ struct kmw_filter {
 	const char *syscall;
 	const char *key;
 	int risk;			/* minimum risk level, -1 for any */
+	bool has_kind;
+	enum kmw_kind kind;		/* syscall, summary */
 };
 
 /**
@@ -43,7 +45,7 @@ int filter_parse_time(const char *s, time_t now, int64_t *ms);
 /**
  * filter_set - set option @name (the long option without dashes: since,
  * until, module, path, sha256, uid, user, auid, exe, result, errno, flag,
- * syscall, key, risk) from @value. On -EINVAL, @why says which forms are taken.
+ * syscall, key, risk, kind) from @value. On -EINVAL, @why says which forms are taken.
  */
 int filter_set(struct kmw_filter *f, const char *name, const char *value, time_t now,
 	       const char **why);

@@ -28,11 +28,14 @@ enum kmw_risk_reason {
 	KMW_R_IN_CONTAINER,
 	KMW_R_REFUSED,
 	KMW_R_UNKNOWN_FLAGS,
+	KMW_R_FLOOD,
 	KMW_R_COUNT,
 };
 
 #define KMW_MITRE_TECHNIQUE "T1547.006"
 #define KMW_MITRE_NAME "Boot or Logon Autostart Execution: Kernel Modules and Extensions"
+#define KMW_MITRE_FLOOD "T1562"
+#define KMW_MITRE_FLOOD_NAME "Impair Defenses"
 
 struct kmw_risk_config {
 	enum kmw_risk_level level[KMW_R_COUNT];
@@ -54,6 +57,12 @@ int risk_config_set(struct kmw_risk_config *c, const char *assignment);
  */
 const char *risk_reason_code(enum kmw_risk_reason r);
 const char *risk_reason_text(enum kmw_risk_reason r);
+
+/**
+ * risk_technique - the MITRE ATT&CK technique an event of @ev's kind is
+ * about, its id and (in @name) its name.
+ */
+const char *risk_technique(const struct kmw_event *ev, const char **name);
 
 /**
  * risk_level_name - "info", "low", "medium", "high".

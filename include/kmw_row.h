@@ -13,6 +13,8 @@ struct kmw_row {
 	int64_t time_ms;
 	const char *syscall, *arch, *errno_name, *module, *path, *sha256, *exe, *comm;
 	const char *user, *key, *risk, *flag_names, *node;
+	const char *kind;	/* "syscall", "summary" */
+	int64_t count;		/* calls it stands for: 1, or a summary's count */
 	bool success, historical;
 	int64_t pid, uid, auid, exit, flags;
 	const char *json;	/* the whole event in the native schema, one line */

@@ -25,6 +25,10 @@ struct kmw_state {
 	uint64_t kernel_lost, serial_gaps, late_records, records_too_long;
 	uint64_t queue_dropped_records, queue_dropped_calls, queue_peak_bytes, queue_limit_bytes;
 	uint64_t enrichment_gave_up, rules_removed_by_others, socket_dropped_records, gap_backfills;
+	/* the module calls read, and where each went: one event, a summary, or dropped */
+	uint64_t module_calls, protected_calls, unreadable_calls, calls_one_by_one, calls_summarised;
+	uint64_t summaries, noise_records_dropped;
+	uint64_t backlog_max, backlog_limit, backlog_wait_time_ms;
 	int nsinks;
 	struct kmw_state_sink sink[KMW_STATE_SINKS];
 };

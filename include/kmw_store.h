@@ -12,7 +12,7 @@
 #include "kmw_row.h"
 
 #define KMW_STORE_DEFAULT "/var/lib/kmodwatch/events.db"
-#define KMW_STORE_VERSION 3
+#define KMW_STORE_VERSION 5
 
 struct kmw_store_info {
 	uint64_t events;

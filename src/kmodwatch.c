@@ -57,6 +57,7 @@ static void usage(FILE *f)
 		"     FILTER: --since T --until T --module NAME --path GLOB --sha256 HEX\n"
 		"             --uid N --user NAME --auid N --exe PATH --result success|failure\n"
 		"             --errno NAME --flag NAME --syscall NAME --key KEY --risk LEVEL\n"
+		"             --kind syscall|summary\n"
 		"     T: ISO 8601, epoch seconds, now, today, yesterday, this-week, recent,\n"
 		"        'N minutes|hours|days ago'\n\n"
 		"  import [--store PATH] FILE|-...  store the module events of audit logs\n"
@@ -261,7 +262,7 @@ struct query {
 	bool count_only;
 	struct kmw_table table;
 	struct kmw_buf out;
-	uint64_t matches, loads, unloads, failed;
+	uint64_t matches, loads, unloads, failed, summaries, summarised;
 	int64_t first_ms, last_ms;
 	/* progress over raw logs */
 	bool progress;
@@ -280,11 +281,15 @@ static void emit_row(const struct kmw_row *r, void *arg)
 		q->first_ms = r->time_ms;
 	if (r->time_ms > q->last_ms)
 		q->last_ms = r->time_ms;
-	if (r->syscall && !strcmp(r->syscall, "delete_module"))
+	if (r->kind && !strcmp(r->kind, "summary")) {
+		q->summaries++;
+		q->summarised += (uint64_t)r->count;
+	} else if (r->syscall && !strcmp(r->syscall, "delete_module")) {
 		q->unloads++;
-	else
+	} else {
 		q->loads++;
-	if (!r->success)
+	}
+	if (!r->success && !(r->kind && !strcmp(r->kind, "summary")))
 		q->failed++;
 	if (q->count_only)
 		return;
@@ -411,9 +416,13 @@ static void summary(const struct query *q)
 	t = (time_t)(q->last_ms / 1000);
 	localtime_r(&t, &tm);
 	strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm);
-	printf("%llu event(s): %llu load(s), %llu unload(s), %llu failed; %s to %s\n",
-	       (unsigned long long)q->matches, (unsigned long long)q->loads,
-	       (unsigned long long)q->unloads, (unsigned long long)q->failed, a, b);
+	printf("%llu event(s): %llu load(s), %llu unload(s), %llu failed",
+	       (unsigned long long)(q->matches - q->summaries), (unsigned long long)q->loads,
+	       (unsigned long long)q->unloads, (unsigned long long)q->failed);
+	if (q->summaries)
+		printf("; %llu summary line(s) of %llu failed call(s)", (unsigned long long)q->summaries,
+		       (unsigned long long)q->summarised);
+	printf("; %s to %s\n", a, b);
 }
 
 static int cmd_query(int argc, char **argv)
@@ -438,6 +447,7 @@ static int cmd_query(int argc, char **argv)
 		{ "syscall", required_argument, NULL, 1 },
 		{ "key", required_argument, NULL, 1 },
 		{ "risk", required_argument, NULL, 1 },
+		{ "kind", required_argument, NULL, 1 },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct query q;

@@ -136,11 +136,11 @@ out:
 	return rc;
 }
 
-static int open_timer(void)
+static int open_timer(long ms)
 {
 	struct itimerspec its = {
-		.it_interval = { .tv_sec = TICK_S },
-		.it_value = { .tv_sec = TICK_S },
+		.it_interval = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 },
+		.it_value = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 },
 	};
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 
@@ -213,17 +213,18 @@ static bool handle_signals(struct daemon *d)
 
 static int run(struct daemon *d)
 {
-	struct pollfd pfd[3] = {
+	struct pollfd pfd[4] = {
 		{ .fd = d->queue->efd, .events = POLLIN },
 		{ .fd = d->sigfd, .events = POLLIN },
 		{ .fd = d->timerfd, .events = POLLIN },
+		{ .fd = d->o.plugin ? -1 : d->samplefd, .events = POLLIN },
 	};
 	uint64_t ticks;
 	bool pending = false;
 	int n, rc;
 
 	for (;;) {
-		n = poll(pfd, 3, pending ? IDLE_MS : -1);
+		n = poll(pfd, 4, pending ? IDLE_MS : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -238,12 +239,15 @@ static int run(struct daemon *d)
 		}
 		if (pfd[1].revents && handle_signals(d))
 			break;
+		if (pfd[3].revents && read(d->samplefd, &ticks, sizeof(ticks)) == sizeof(ticks))
+			control_sample_backlog(d);
 		if (pfd[2].revents && read(d->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 			d->ticks++;
 			if (!d->o.plugin)
 				source_tick(&d->src, false);
 			control_check_rules(d);
 			control_account_lost(d);
+			intake_summaries(d, false);
 			if (!d->o.plugin)
 				intake_watch_losses(d, false);
 			report_state(d);
@@ -276,6 +280,8 @@ static int run(struct daemon *d)
 				poll(pfd, 1, 100);
 	}
 	lines_finish(d->lines);
+	/* what was counted and not yet said: every summary, whatever its interval */
+	intake_summaries(d, true);
 	if (!d->o.plugin)
 		source_tick(&d->src, true);
 	return 0;
@@ -288,10 +294,9 @@ static int run(struct daemon *d)
  */
 int main(int argc, char **argv)
 {
-	struct daemon d = { .ctl = -1, .sigfd = -1, .timerfd = -1,
+	struct daemon d = { .ctl = -1, .sigfd = -1, .timerfd = -1, .samplefd = -1,
 			    .view_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct kmw_enrich_opts eo = { .cache_entries = 256, .risk = &d.o.risk };
-	char host[256];
 	int rc, status = 1, nice_old;
 
 	d.src.fd = -1;
@@ -324,17 +329,18 @@ int main(int argc, char **argv)
 		use_syslog = true;
 		openlog("kmodwatchd", LOG_PID, LOG_DAEMON);
 	}
-	if (gethostname(host, sizeof(host)) < 0)
-		host[0] = '\0';
-	host[sizeof(host) - 1] = '\0';
+	if (gethostname(d.host, sizeof(d.host)) < 0)
+		d.host[0] = '\0';
+	d.host[sizeof(d.host) - 1] = '\0';
 	d.started = time(NULL);
 	d.sigfd = open_signals();
-	d.timerfd = open_timer();
-	if (d.sigfd < 0 || d.timerfd < 0) {
+	d.timerfd = open_timer(TICK_S * 1000);
+	d.samplefd = open_timer(TICK_SAMPLE_MS);
+	if (d.sigfd < 0 || d.timerfd < 0 || d.samplefd < 0) {
 		log_msg(LOG_ERR, "cannot set up signals: %s", strerror(errno));
 		goto out_free;
 	}
-	d.parser = parse_new(intake_on_event, &d, host[0] ? host : NULL);
+	d.parser = parse_new(intake_on_event, &d, d.host[0] ? d.host : NULL);
 	d.enricher = enrich_new(&eo);
 	if (!d.parser || !d.enricher) {
 		log_msg(LOG_ERR, "out of memory");
@@ -385,6 +391,7 @@ out_free:
 	enrich_free(d.enricher);
 	close(d.sigfd);
 	close(d.timerfd);
+	close(d.samplefd);
 out_sink:
 	if (d.record_log)
 		fclose(d.record_log);

@@ -67,7 +67,7 @@ def main(live, c):
     kmwlive.log("flood: %d calls in 3 s with the daemon stopped" % calls)
     c.true("live: the flood made calls", calls > 1000)
     c.true("live: auditd logged them all",
-           wait_for(lambda: logged(live, pid) == calls, timeout=30))
+           wait_for(lambda: logged(live, pid) == calls, timeout=90))
     whole = wait_for(lambda: stored(db, pid) == calls, timeout=40)
     c.true("live: the store is made whole from auditd's log (%d of %d)" %
            (stored(db, pid), calls), whole)

@@ -14,6 +14,8 @@
 #include "kmw_format.h"
 #include "kmw_parse.h"
 #include "kmw_risk.h"
+#include "kmw_summary.h"
+#include "kmw_triage.h"
 
 struct out {
 	struct kmw_buf json, text, ecs;
@@ -278,6 +280,84 @@ static void test_full(void **state)
 	buf_free(&o.ecs);
 }
 
+/* One SYSCALL record body, as triage reads it, counted into @t at @ms. */
+static void add_call(struct kmw_summary_table *t, const char *body, int64_t ms, uint64_t serial)
+{
+	struct kmw_call c;
+
+	assert_int_equal(triage_classify(body, body + strlen(body), &c), KMW_CLASS_SHEDDABLE);
+	c.time_ms = ms;
+	c.serial = serial;
+	summary_add(t, &c);
+}
+
+struct summaries {
+	const struct kmw_summary_table *t;
+	struct out *o;
+};
+
+static bool on_summary(struct kmw_summary_entry *e, void *arg)
+{
+	static struct kmw_event ev;
+	struct summaries *s = arg;
+
+	summary_to_event(s->t, e, "web-01", &ev);
+	if (ev.uid == 65534)
+		event_set_str(&ev, &ev.uid_name, "nobody", 6);
+	on_event(&ev, s->o);
+	return true;
+}
+
+/* Summaries in every format: a hex exe of nobody's, a quoted one on i386, and the overflow. */
+static void test_summary(void **state)
+{
+	static struct kmw_summary_table t;
+	struct out o = { .events = 0 };
+	struct summaries s = { &t, &o };
+	struct kmw_call c;
+	const char *b64 = "arch=c000003e syscall=313 success=no exit=-1 a0=3 a1=4a2 a2=0 a3=0 "
+		"items=0 ppid=1 pid=900 auid=1000 uid=65534 gid=65534 euid=65534 suid=65534 "
+		"fsuid=65534 egid=65534 sgid=65534 fsgid=65534 tty=(none) ses=3 comm=\"x y\" "
+		"exe=2F746D702F782079 key=\"kmodwatch\"";
+	const char *b32 = "arch=40000003 syscall=129 success=no exit=-1 a0=8 a1=0 a2=0 a3=0 "
+		"items=0 ppid=1 pid=901 auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 "
+		"fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=3 comm=\"rmmod\" "
+		"exe=\"/usr/bin/kmod\" key=\"kmodwatch\"";
+	int64_t t0 = 1795800010000LL;
+	int i;
+
+	(void)state;
+	buf_init(&o.json);
+	buf_init(&o.text);
+	buf_init(&o.ecs);
+	assert_int_equal(summary_init(&t, 10), 0);
+	for (i = 0; i < 1000; i++)
+		add_call(&t, b64, t0 + i, 5000 + (uint64_t)i);
+	add_call(&t, b32, t0 + 500, 4000);
+	/* a table full of keys counts the rest together */
+	t.overflow.count = 0;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(summary_take(&t, t0 + 60000, true, on_summary, &s), 2);
+	t.n = KMW_SUMMARY_MAX;	/* as if full: what comes goes to the overflow entry */
+	assert_int_equal(triage_classify(b64, b64 + strlen(b64), &c), KMW_CLASS_SHEDDABLE);
+	c.time_ms = t0 + 20000;
+	c.serial = 7000;
+	summary_add(&t, &c);
+	c.uid = 1000;
+	c.time_ms = t0 + 21000;
+	c.serial = 7001;
+	summary_add(&t, &c);
+	t.n = 0;
+	assert_int_equal(summary_take(&t, t0 + 60000, true, on_summary, &s), 1);
+	summary_fini(&t);
+	compare("synthetic-summary", "json", &o.json);
+	compare("synthetic-summary", "txt", &o.text);
+	compare("synthetic-summary", "ecs.json", &o.ecs);
+	buf_free(&o.json);
+	buf_free(&o.text);
+	buf_free(&o.ecs);
+}
+
 /* recorded from this machine's kernel (no module support: ENOSYS), b64 and b32 */
 static void test_host_netlink(void **state) { run_case("host-netlink", 1 << 20, 4); }
 
@@ -294,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_real_enriched),
 		cmocka_unit_test(test_host_netlink),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_summary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

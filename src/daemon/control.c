@@ -183,18 +183,53 @@ void control_teardown(struct daemon *d)
 	d->ctl = -1;
 }
 
-/* The kernel's count of records it lost, since start (unicast: ours; beside auditd: global). */
+/*
+ * The kernel's audit status: its backlog (the most seen is kept), and its count of records
+ * it lost, since start (unicast: ours; beside auditd: global). Returns 0 or -errno.
+ */
+static int sample(struct daemon *d, struct audit_status *st)
+{
+	int rc;
+
+	if (d->o.plugin || d->ctl < 0)
+		return -EBADF;
+	rc = rules_status(d->ctl, st);
+	if (rc)
+		return rc;
+	if (st->backlog > d->backlog_max)
+		d->backlog_max = st->backlog;
+	d->backlog_limit = st->backlog_limit;
+	d->backlog_wait_ms = st->backlog_wait_time;
+	if (!d->have_lost) {
+		d->have_lost = true;
+		d->lost_start = d->lost_reported = st->lost;
+	}
+	d->kernel_lost = st->lost - d->lost_start;
+	return 0;
+}
+
+/* Every tick: a record the kernel lost is said at once, with how many since the last. */
 void control_account_lost(struct daemon *d)
 {
 	struct audit_status st;
 
-	if (d->o.plugin || d->ctl < 0 || rules_status(d->ctl, &st))
+	if (sample(d, &st))
 		return;
-	if (!d->have_lost) {
-		d->have_lost = true;
-		d->lost_start = st.lost;
+	if (st.lost != d->lost_reported) {
+		log_msg(LOG_WARNING, "the kernel lost %u audit records since the last look (%llu since "
+			"start; backlog %u of %u, the most seen %u): they were dropped before any reader "
+			"had them", st.lost - d->lost_reported, (unsigned long long)d->kernel_lost,
+			st.backlog, st.backlog_limit, d->backlog_max);
+		d->lost_reported = st.lost;
 	}
-	d->kernel_lost = st.lost - d->lost_start;
+}
+
+/* Often (TICK_SAMPLE_MS): the backlog's high-water mark is only as good as its samples. */
+void control_sample_backlog(struct daemon *d)
+{
+	struct audit_status st;
+
+	sample(d, &st);
 }
 
 /*

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kmw_import.h"
@@ -23,6 +24,22 @@ void intake_on_event(struct kmw_event *ev, void *arg)
 	evqueue_push(&d->evq, KMW_ITEM_EVENT, ev);
 }
 
+/* Main thread: a summary the reader finished counting goes to the worker like an event. */
+static void push_summary(const struct kmw_summary_entry *e, void *arg)
+{
+	struct daemon *d = arg;
+
+	summary_to_event(&d->triage->sum, e, d->host[0] ? d->host : NULL, d->summary_ev);
+	evqueue_push(&d->evq, KMW_ITEM_EVENT, d->summary_ev);
+}
+
+/* Every tick, and @all at the end: the summaries whose interval is over. */
+void intake_summaries(struct daemon *d, bool all)
+{
+	if (d->triage)
+		triage_take(d->triage, (int64_t)time(NULL) * 1000, all, push_summary, d);
+}
+
 /* the queue's size in chunks */
 static unsigned int queue_chunks(const struct daemon *d)
 {
@@ -35,6 +52,8 @@ struct intake intake_counts(struct daemon *d)
 
 	if (d->queue)
 		in.q = queue_stats(d->queue);
+	if (d->triage)
+		in.t = triage_stats(d->triage);
 	in.queue_limit = (uint64_t)queue_chunks(d) * KMW_QUEUE_CHUNK;
 	if (d->o.plugin) {
 		in.records = d->lines ? d->lines->stats.lines : 0;
@@ -169,12 +188,18 @@ void intake_keep_gap(struct daemon *d)
  */
 int intake_setup(struct daemon *d)
 {
+	struct kmw_triage_opts to = {
+		.budget = d->o.flood_budget, .interval_s = d->o.summary_interval,
+		.max_inflight = KMW_TRIAGE_INFLIGHT,
+	};
 	struct stat st;
 	int rc;
 
 	d->queue = calloc(1, sizeof(*d->queue));
 	d->lines = calloc(1, sizeof(*d->lines));
-	if (!d->queue || !d->lines) {
+	d->summary_ev = malloc(sizeof(*d->summary_ev));
+	d->triage = triage_new(&to);
+	if (!d->queue || !d->lines || !d->summary_ev || !d->triage) {
 		log_msg(LOG_ERR, "out of memory");
 		return -1;
 	}
@@ -183,9 +208,10 @@ int intake_setup(struct daemon *d)
 	lines_set_input(d->lines, d->o.plugin ? "stdin" : "netlink");
 	if (d->o.plugin)
 		rc = queue_start(d->queue, queue_fill_fd, (void *)(intptr_t)STDIN_FILENO,
-				 queue_chunks(d), fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode));
+				 queue_chunks(d), fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode),
+				 d->triage);
 	else
-		rc = queue_start(d->queue, source_fill, &d->src, queue_chunks(d), false);
+		rc = queue_start(d->queue, source_fill, &d->src, queue_chunks(d), false, d->triage);
 	if (rc) {
 		log_msg(LOG_ERR, "cannot start reading %s: %s", d->o.plugin ? "stdin" : "audit records",
 			strerror(-rc));
@@ -205,6 +231,10 @@ void intake_teardown(struct daemon *d)
 	}
 	free(d->lines);
 	d->lines = NULL;
+	triage_free(d->triage);
+	d->triage = NULL;
+	free(d->summary_ev);
+	d->summary_ev = NULL;
 }
 
 /*

@@ -21,12 +21,15 @@
 #include "kmw_sink.h"
 #include "kmw_source.h"
 #include "kmw_store.h"
+#include "kmw_triage.h"
 
 #define EXIT_USAGE 2
 #define EXIT_NOPRIV 4
 #define EXIT_CONFIG 6
 /* the timer of the main thread: state file, rule check, stats, store maintenance */
 #define TICK_S 2
+/* the kernel's audit backlog is sampled this often, for its high-water mark */
+#define TICK_SAMPLE_MS 100
 /* events waiting for the slow enrichment at most; the capture thread waits beyond */
 #define EVQUEUE_SLOTS 64
 /* quiet this long: no record of a pending event is still coming */
@@ -37,7 +40,8 @@
 
 /* What the worker counts. */
 struct worker_counts {
-	uint64_t events;		/* delivered to the outputs */
+	uint64_t events;		/* syscall events delivered to the outputs */
+	uint64_t summaries;		/* summary lines delivered */
 	uint64_t stored, store_failures;
 	uint64_t recovered;		/* backfilled from auditd's logs */
 	uint64_t enrich_gaveup;		/* events with a bound or a failure in enrichment */
@@ -69,6 +73,7 @@ struct gap {
 struct intake {
 	uint64_t records, enobufs, dropped, lost_events, late, too_long;
 	struct kmw_queue_stats q;
+	struct kmw_triage_stats t;
 	uint64_t queue_limit;		/* bytes */
 };
 
@@ -79,6 +84,7 @@ struct daemon {
 	time_t started;
 	int sigfd;
 	int timerfd;			/* refreshes the state file */
+	int samplefd;			/* samples the kernel's backlog */
 	unsigned int ticks;
 
 	/* main thread: audit control, the records on their way in (control.c, intake.c) */
@@ -90,12 +96,18 @@ struct daemon {
 	struct kmw_source src;
 	FILE *record_log;		/* --record-log: every record as received, for debugging */
 	struct kmw_queue *queue;	/* the records, read on a thread of their own */
+	struct kmw_triage *triage;	/* ... sorted there: a flood is summarised */
+	struct kmw_event *summary_ev;	/* a summary on its way to the worker */
+	char host[256];
 	struct kmw_lines *lines;
 	struct kmw_parser *parser;
 	bool input_failed;		/* the input ended on a read error: exit 1 */
 	bool have_lost;
 	uint32_t lost_start;
 	uint64_t kernel_lost;
+	uint32_t lost_reported;		/* kernel lost count last logged */
+	uint32_t backlog_max;		/* the kernel's audit backlog, the most seen */
+	uint32_t backlog_limit, backlog_wait_ms;
 	uint64_t enobufs_seen;		/* overruns already logged (the reader sends their marker) */
 	uint64_t lost_noted;		/* serial losses a gap was noted for */
 	bool probe_failed;
@@ -132,6 +144,7 @@ int control_setup(struct daemon *d);
 int control_drop_privileges(struct daemon *d);
 void control_check_rules(struct daemon *d);
 void control_account_lost(struct daemon *d);
+void control_sample_backlog(struct daemon *d);
 void control_teardown(struct daemon *d);
 
 /* intake.c: records from netlink or stdin into events, and what is lost on the way */
@@ -141,6 +154,7 @@ struct intake intake_counts(struct daemon *d);
 void intake_watch_losses(struct daemon *d, bool stopping);
 void intake_keep_gap(struct daemon *d);
 void intake_on_event(struct kmw_event *ev, void *arg);
+void intake_summaries(struct daemon *d, bool all);
 void intake_bad_line(void *arg, const char *input, uint64_t lineno, const char *why,
 		     const char *line, size_t len);
 int intake_boost_begin(struct daemon *d);

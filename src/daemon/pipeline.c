@@ -93,7 +93,10 @@ static void deliver(struct daemon *d, const struct kmw_event *ev, const struct k
 	struct kmw_sink_stats st;
 	int i, rc;
 
-	d->wc.events++;
+	if (ev->kind == KMW_KIND_SUMMARY)
+		d->wc.summaries++;
+	else
+		d->wc.events++;
 	made[KMW_FMT_JSON] = json != NULL;
 	for (i = 0; i < d->nsinks; i++) {
 		enum kmw_format f = d->fmt[i];

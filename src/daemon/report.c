@@ -27,7 +27,12 @@ void report_state(struct daemon *d)
 		.queue_limit_bytes = in.queue_limit,
 		.enrichment_gave_up = v.c.enrich_gaveup, .rules_removed_by_others = d->rules_removed,
 		.socket_dropped_records = in.dropped, .gap_backfills = v.c.gaps_backfilled,
-		.nsinks = v.nsinks,
+		.nsinks = v.nsinks, .module_calls = in.t.calls, .protected_calls = in.t.protected_calls,
+		.unreadable_calls = in.t.unreadable,
+		.calls_one_by_one = in.t.protected_calls + in.t.shed_kept,
+		.calls_summarised = in.t.summarised, .summaries = v.c.summaries,
+		.noise_records_dropped = in.t.noise_dropped, .backlog_max = d->backlog_max,
+		.backlog_limit = d->backlog_limit, .backlog_wait_time_ms = d->backlog_wait_ms,
 	};
 	int i;
 
@@ -48,38 +53,60 @@ void report_state(struct daemon *d)
 	(void)state_write(KMW_STATE_FILE, &st);
 }
 
+/* Where the module calls read went: one event each, a summary, or dropped by the queue. */
+static void calls_line(struct kmw_buf *b, const struct intake *in, const struct worker_view *v)
+{
+	buf_printf(b, "%llu module calls read: %llu events one by one (%llu protected), %llu "
+		   "summarised in %llu summaries, %llu dropped by the queue",
+		   (unsigned long long)in->t.calls,
+		   (unsigned long long)(in->t.protected_calls + in->t.shed_kept),
+		   (unsigned long long)in->t.protected_calls, (unsigned long long)in->t.summarised,
+		   (unsigned long long)v->c.summaries, (unsigned long long)in->q.dropped_calls);
+}
+
 void report_stats(struct daemon *d)
 {
 	struct intake in = intake_counts(d);
 	struct worker_view v = pipeline_view(d);
 	uint64_t waiting, undelivered = pipeline_undelivered(&v, &waiting);
+	struct kmw_buf calls;
 
-	log_msg(LOG_INFO, "stats: %llu events, %llu records; lost: kernel %llu records, %llu events "
-		"by serial, %llu ENOBUFS; queue overflow %llu records (%llu module calls); enrichment "
-		"gave up on %llu; not stored %llu; outputs undelivered %llu (%llu of them waiting "
-		"for a retry)",
-		(unsigned long long)v.c.events, (unsigned long long)in.records,
-		(unsigned long long)d->kernel_lost, (unsigned long long)in.lost_events,
-		(unsigned long long)in.enobufs, (unsigned long long)in.q.dropped_lines,
-		(unsigned long long)in.q.dropped_calls, (unsigned long long)v.c.enrich_gaveup,
-		(unsigned long long)v.c.store_failures, (unsigned long long)undelivered,
-		(unsigned long long)waiting);
+	buf_init(&calls);
+	calls_line(&calls, &in, &v);
+	log_msg(LOG_INFO, "stats: %llu events, %llu records; %.*s; lost: kernel %llu records "
+		"(backlog at most %u of %u), %llu events by serial, %llu ENOBUFS; queue overflow %llu "
+		"records (%llu module calls); enrichment gave up on %llu; not stored %llu; outputs "
+		"undelivered %llu (%llu of them waiting for a retry)",
+		(unsigned long long)v.c.events, (unsigned long long)in.records, (int)calls.len,
+		calls.data ? calls.data : "", (unsigned long long)d->kernel_lost, d->backlog_max,
+		d->backlog_limit, (unsigned long long)in.lost_events, (unsigned long long)in.enobufs,
+		(unsigned long long)in.q.dropped_lines, (unsigned long long)in.q.dropped_calls,
+		(unsigned long long)v.c.enrich_gaveup, (unsigned long long)v.c.store_failures,
+		(unsigned long long)undelivered, (unsigned long long)waiting);
+	buf_free(&calls);
 }
 
 void report_stop(struct daemon *d)
 {
 	struct intake in = intake_counts(d);
 	struct worker_view v = pipeline_view(d);
+	struct kmw_buf calls;
 
-	log_msg(LOG_INFO, "stopping: %llu events (%llu stored, %llu not stored), %llu records, "
-		"%llu bad lines, %llu events lost by serial, %llu ENOBUFS overruns (%llu records "
+	buf_init(&calls);
+	calls_line(&calls, &in, &v);
+	log_msg(LOG_INFO, "stopping: %llu events (%llu stored, %llu not stored), %llu summaries, "
+		"%llu records, %llu bad lines; %.*s; %llu records lost by the kernel (backlog at most "
+		"%u of %u), %llu events lost by serial, %llu ENOBUFS overruns (%llu records "
 		"dropped), %llu events recovered from auditd's log, %llu records "
 		"(%llu module calls) lost to queue overflow, %llu outputs undelivered",
 		(unsigned long long)v.c.events, (unsigned long long)v.c.stored,
-		(unsigned long long)v.c.store_failures, (unsigned long long)in.records,
-		(unsigned long long)(d->lines ? d->lines->stats.bad_lines : 0),
-		(unsigned long long)in.lost_events, (unsigned long long)in.enobufs,
+		(unsigned long long)v.c.store_failures, (unsigned long long)v.c.summaries,
+		(unsigned long long)in.records,
+		(unsigned long long)(d->lines ? d->lines->stats.bad_lines : 0), (int)calls.len,
+		calls.data ? calls.data : "", (unsigned long long)d->kernel_lost, d->backlog_max,
+		d->backlog_limit, (unsigned long long)in.lost_events, (unsigned long long)in.enobufs,
 		(unsigned long long)in.dropped, (unsigned long long)v.c.recovered,
 		(unsigned long long)in.q.dropped_lines, (unsigned long long)in.q.dropped_calls,
 		(unsigned long long)pipeline_undelivered(&v, NULL));
+	buf_free(&calls);
 }

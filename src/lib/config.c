@@ -12,6 +12,7 @@
 #include "kmw_rules.h"
 #include "kmw_sink.h"
 #include "kmw_store.h"
+#include "kmw_triage.h"
 
 enum type {
 	T_ACTION, T_SWITCH, T_UINT, T_STR, T_STR_NONE, T_FORMAT, T_SOURCE, T_SYSLOG, T_RFC,
@@ -56,6 +57,12 @@ static const struct kmw_config_key keys[] = {
 	  "(default 300, 0: never)", 0, NUM(stats_interval, 0, 100000) },
 	{ "queue-size", 0, "MB", "records read but not yet processed, at most (default\n"
 	  "64); past it records are dropped, and counted", 0, NUM(queue_mb, 1, 4096) },
+	{ "flood-budget", 0, "N", "failed calls one unprivileged user may make per\n"
+	  "interval that come out one by one (default 100, 0: no\n"
+	  "limit); past it, and whenever the pipeline falls behind,\n"
+	  "they are counted in summaries", 0, NUM(flood_budget, 0, 100000000) },
+	{ "summary-interval", 0, "S", "the interval of a summary (default 10)", 0,
+	  NUM(summary_interval, 1, 86400) },
 	{ "priority-boost", 0, "N", "run the thread that reads records N nice levels\n"
 	  "higher (default 4, as auditd; 0: none)", 0, NUM(priority_boost, 0, 20) },
 	{ "user", 0, "NAME", "run as NAME once the audit sockets are open (the\n"
@@ -111,6 +118,8 @@ void config_defaults(struct kmw_config *c)
 	c->stats_interval = 300;
 	c->queue_mb = 64;
 	c->priority_boost = 4;
+	c->flood_budget = KMW_TRIAGE_BUDGET;
+	c->summary_interval = KMW_TRIAGE_INTERVAL_S;
 	c->syslog_rfc = 5424;
 	c->syslog_facility = LOG_DAEMON;
 	c->syslog_severity = -1;

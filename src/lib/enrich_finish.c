@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* enrich_finish.c - the slow stage, on the worker: module file facts, /sys/module, the file on disk, risk */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -199,11 +200,25 @@ static void compare_with_disk(struct kmw_enricher *e, struct kmw_event *ev, cons
 		ev->loaded_matches_disk = !strcmp(ev->sysfs.srcversion, disk.mi_srcversion);
 }
 
+/* A summary names its user from this host's user database: it is live by nature. */
+static void summary_names(struct kmw_event *ev)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (ev->uid >= 0 && !getpwuid_r((uid_t)ev->uid, &pw, buf, sizeof(buf), &res) && res)
+		event_set_str(ev, &ev->uid_name, pw.pw_name, strlen(pw.pw_name));
+}
+
 void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev)
 {
 	bool load = ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE;
 	char name[256], path[PATH_MAX];
 
+	if (ev->kind == KMW_KIND_SUMMARY) {
+		summary_names(ev);
+		goto out;
+	}
 	if (ev->historical || !load)
 		goto out;
 	if (ev->file_fd >= 0) {

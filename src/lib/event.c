@@ -87,6 +87,28 @@ int event_add_arg(struct kmw_event *ev, const char *p, size_t len)
 	return 0;
 }
 
+static const char *const kind_names[KMW_KIND_COUNT] = {
+	[KMW_KIND_SYSCALL] = "syscall",
+	[KMW_KIND_SUMMARY] = "summary",
+};
+
+const char *event_kind_name(enum kmw_kind k)
+{
+	return (unsigned int)k < KMW_KIND_COUNT ? kind_names[k] : "syscall";
+}
+
+int event_kind_parse(const char *name, enum kmw_kind *out)
+{
+	unsigned int k;
+
+	for (k = 0; k < KMW_KIND_COUNT; k++)
+		if (!strcmp(name, kind_names[k])) {
+			*out = (enum kmw_kind)k;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 const char *event_path_err_name(enum kmw_path_err err)
 {
 	switch (err) {

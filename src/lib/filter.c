@@ -280,6 +280,12 @@ int filter_set(struct kmw_filter *f, const char *name, const char *value, time_t
 			return -EINVAL;
 		}
 		f->risk = l;
+	} else if (!strcmp(name, "kind")) {
+		if (event_kind_parse(value, &f->kind)) {
+			*why = "syscall or summary";
+			return -EINVAL;
+		}
+		f->has_kind = true;
 	} else {
 		*why = "an unknown filter";
 		return -EINVAL;
@@ -311,6 +317,8 @@ bool filter_match(const struct kmw_filter *f, const struct kmw_event *ev)
 	int err = event_errno(ev);
 
 	if ((f->has_since && t < f->since_ms) || (f->has_until && t >= f->until_ms))
+		return false;
+	if (f->has_kind && ev->kind != f->kind)
 		return false;
 	if (f->module && !str_eq(ev, &ev->mod_name, f->module))
 		return false;

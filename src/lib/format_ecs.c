@@ -2,6 +2,7 @@
 /* format_ecs.c - an event in the Elastic Common Schema 8.11 (doc/ecs.md): ECS fields where ECS
  * has them, the rest under "kmodwatch" */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kmw_decode.h"
@@ -124,36 +125,132 @@ static void file_part(struct kmw_json *w, const struct kmw_event *ev)
 	json_close(w);
 }
 
-static void threat_part(struct kmw_json *w)
+static void threat_part(struct kmw_json *w, const struct kmw_event *ev)
 {
+	const char *name, *id = risk_technique(ev, &name);
+	bool flood = ev->kind == KMW_KIND_SUMMARY;
+
 	json_object(w, "threat");
 	json_cstr(w, "framework", "MITRE ATT&CK");
 	json_object(w, "technique");
 	json_array(w, "id");
-	json_cstr(w, NULL, KMW_MITRE_TECHNIQUE);
+	json_cstr(w, NULL, id);
 	json_close(w);
 	json_array(w, "name");
-	json_cstr(w, NULL, KMW_MITRE_NAME);
+	json_cstr(w, NULL, name);
 	json_close(w);
 	json_close(w);
 	json_object(w, "tactic");
 	json_array(w, "id");
-	json_cstr(w, NULL, "TA0003");
-	json_cstr(w, NULL, "TA0004");
+	if (flood) {
+		json_cstr(w, NULL, "TA0005");
+	} else {
+		json_cstr(w, NULL, "TA0003");
+		json_cstr(w, NULL, "TA0004");
+	}
 	json_close(w);
 	json_array(w, "name");
-	json_cstr(w, NULL, "Persistence");
-	json_cstr(w, NULL, "Privilege Escalation");
+	if (flood) {
+		json_cstr(w, NULL, "Defense Evasion");
+	} else {
+		json_cstr(w, NULL, "Persistence");
+		json_cstr(w, NULL, "Privilege Escalation");
+	}
 	json_close(w);
 	json_close(w);
 	json_close(w);
 }
 
-/* what ECS has no field for: the native facts, under our own name */
-static void native_part(struct kmw_json *w, const struct kmw_event *ev)
+static void risk_reasons(struct kmw_json *w, const struct kmw_event *ev)
 {
 	unsigned int i;
 
+	json_cstr(w, "risk_level", risk_level_name((enum kmw_risk_level)ev->risk_level));
+	json_array(w, "risk_reasons");
+	for (i = 0; i < KMW_R_COUNT; i++)
+		if (ev->risk_reasons & (1u << i))
+			json_cstr(w, NULL, risk_reason_code((enum kmw_risk_reason)i));
+	json_close(w);
+}
+
+/*
+ * A summary: a measurement over an interval (event.kind metric), of failed
+ * calls of one user, with the count and the interval's first and last call.
+ */
+static int ecs_summary(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
+{
+	static const char *const risk_score[] = { "0.0", "25.0", "50.0", "75.0" };
+	const struct kmw_summary_facts *s = &ev->summary;
+	int err = event_errno(ev);
+	struct kmw_json w;
+	char ts[48], msg[96];
+
+	json_start(&w, b);
+	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
+	json_cstr(&w, "@timestamp", ts);
+	snprintf(msg, sizeof(msg), "%llu failed kernel module call%s, summarised",
+		 (unsigned long long)s->count, s->count == 1 ? "" : "s");
+	json_cstr(&w, "message", msg);
+	json_object(&w, "ecs");
+	json_cstr(&w, "version", "8.11.0");
+	json_close(&w);
+	json_object(&w, "event");
+	json_cstr(&w, "kind", "metric");
+	json_array(&w, "category");
+	json_cstr(&w, NULL, "driver");
+	json_close(&w);
+	json_array(&w, "type");
+	json_cstr(&w, NULL, "info");
+	json_close(&w);
+	json_cstr(&w, "action", "kernel-module-calls-summarised");
+	json_cstr(&w, "outcome", "failure");
+	json_cstr(&w, "module", "kmodwatch");
+	json_cstr(&w, "dataset", "kmodwatch.summary");
+	json_cstr(&w, "start", ts);
+	fmt_iso_time(ts, sizeof(ts), s->last_ms / 1000, (unsigned int)(s->last_ms % 1000));
+	json_cstr(&w, "end", ts);
+	json_int(&w, "severity", lvl);
+	json_raw(&w, "risk_score", risk_score[lvl]);
+	json_close(&w);
+	if (err) {
+		json_object(&w, "error");
+		json_cstr(&w, "code", decode_errno_name(err));
+		json_cstr(&w, "message", strerror(err));
+		json_close(&w);
+	}
+	json_object(&w, "host");
+	fmt_ev_str(&w, "name", ev, &ev->node);
+	fmt_ev_str(&w, "hostname", ev, &ev->node);
+	json_close(&w);
+	if (ev->exe.set) {
+		json_object(&w, "process");
+		fmt_ev_str(&w, "executable", ev, &ev->exe);
+		json_close(&w);
+	}
+	json_object(&w, "user");
+	json_id(&w, "id", ev->uid, true);
+	fmt_ev_str(&w, "name", ev, &ev->uid_name);
+	json_close(&w);
+	threat_part(&w, ev);
+	json_object(&w, "kmodwatch");
+	json_cstr(&w, "kind", "summary");
+	json_cstr(&w, "syscall", decode_syscall_name(ev->sc));
+	json_cstr(&w, "arch", decode_arch_name(ev->arch));
+	json_uint(&w, "count", s->count);
+	json_uint(&w, "interval_s", s->interval_s);
+	json_uint(&w, "first_serial", ev->serial);
+	json_uint(&w, "last_serial", s->last_serial);
+	json_bool(&w, "exe_merged", s->exe_merged);
+	risk_reasons(&w, ev);
+	json_close(&w);
+	json_close(&w);
+	buf_putc(b, '\n');
+	return b->oom ? -ENOMEM : 0;
+}
+
+/* what ECS has no field for: the native facts, under our own name */
+static void native_part(struct kmw_json *w, const struct kmw_event *ev)
+{
 	json_object(w, "kmodwatch");
 	json_cstr(w, "syscall", decode_syscall_name(ev->sc));
 	json_cstr(w, "arch", decode_arch_name(ev->arch));
@@ -165,12 +262,7 @@ static void native_part(struct kmw_json *w, const struct kmw_event *ev)
 	fmt_ev_str(w, "key", ev, &ev->key);
 	json_uint(w, "serial", ev->serial);
 	json_bool(w, "historical", ev->historical);
-	json_cstr(w, "risk_level", risk_level_name((enum kmw_risk_level)ev->risk_level));
-	json_array(w, "risk_reasons");
-	for (i = 0; i < KMW_R_COUNT; i++)
-		if (ev->risk_reasons & (1u << i))
-			json_cstr(w, NULL, risk_reason_code((enum kmw_risk_reason)i));
-	json_close(w);
+	risk_reasons(w, ev);
 	if (decode_flags_arg(ev->sc) >= 0)
 		fmt_flags(w, ev);
 	json_cstr(w, "file_source", event_file_src_name(ev->file_src));
@@ -193,6 +285,8 @@ int format_ecs(struct kmw_buf *b, const struct kmw_event *ev)
 	struct kmw_json w;
 	char ts[48];
 
+	if (ev->kind == KMW_KIND_SUMMARY)
+		return ecs_summary(b, ev, lvl);
 	json_start(&w, b);
 	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
 	json_cstr(&w, "@timestamp", ts);
@@ -209,7 +303,7 @@ int format_ecs(struct kmw_buf *b, const struct kmw_event *ev)
 		fmt_ev_str(&w, "runtime", ev, &ev->container_runtime);
 		json_close(&w);
 	}
-	threat_part(&w);
+	threat_part(&w, ev);
 	native_part(&w, ev);
 	json_close(&w);
 	buf_putc(b, '\n');

@@ -229,6 +229,7 @@ static void process_part(struct kmw_json *w, const struct kmw_event *ev)
 
 static void risk_part(struct kmw_json *w, const struct kmw_event *ev)
 {
+	const char *tname, *tid = risk_technique(ev, &tname);
 	unsigned int i;
 
 	json_object(w, "risk");
@@ -244,9 +245,38 @@ static void risk_part(struct kmw_json *w, const struct kmw_event *ev)
 	}
 	json_close(w);
 	json_object(w, "technique");
-	json_cstr(w, "id", KMW_MITRE_TECHNIQUE);
-	json_cstr(w, "name", KMW_MITRE_NAME);
+	json_cstr(w, "id", tid);
+	json_cstr(w, "name", tname);
 	json_close(w);
+	json_close(w);
+}
+
+/* Failed calls of one user, counted: what they share with a syscall event, and the count. */
+static void summary_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	const struct kmw_summary_facts *s = &ev->summary;
+	int err = event_errno(ev);
+	char ts[48];
+
+	json_object(w, "summary");
+	json_cstr(w, "syscall", decode_syscall_name(ev->sc));
+	json_cstr(w, "arch", decode_arch_name(ev->arch));
+	json_id(w, "uid", ev->uid, false);
+	fmt_ev_str(w, "user", ev, &ev->uid_name);
+	fmt_ev_str(w, "exe", ev, &ev->exe);
+	json_bool(w, "exe_merged", s->exe_merged);
+	json_cstr(w, "errno", err ? decode_errno_name(err) : NULL);
+	json_uint(w, "count", s->count);
+	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
+	json_cstr(w, "first", ts);
+	fmt_iso_time(ts, sizeof(ts), s->last_ms / 1000, (unsigned int)(s->last_ms % 1000));
+	json_cstr(w, "last", ts);
+	json_uint(w, "first_serial", ev->serial);
+	json_uint(w, "last_serial", s->last_serial);
+	json_uint(w, "interval_s", s->interval_s);
+	fmt_ev_str(w, "node", ev, &ev->node);
+	if (s->overflow)
+		json_bool(w, "overflow", true);
 	json_close(w);
 }
 
@@ -256,7 +286,15 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 	unsigned int i;
 
 	json_start(&w, b);
+	json_cstr(&w, "kind", event_kind_name(ev->kind));
 	json_int(&w, "schema_version", KMW_SCHEMA_VERSION);
+	if (ev->kind == KMW_KIND_SUMMARY) {
+		summary_part(&w, ev);
+		risk_part(&w, ev);
+		json_close(&w);
+		buf_putc(b, '\n');
+		return b->oom ? -ENOMEM : 0;
+	}
 	json_bool(&w, "historical", ev->historical);
 	audit_part(&w, ev);
 	syscall_part(&w, ev);

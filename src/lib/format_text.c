@@ -37,6 +37,40 @@ static void t_id(struct kmw_buf *b, const char *key, int64_t id,
 	}
 }
 
+static void risk_text(struct kmw_buf *b, const struct kmw_event *ev)
+{
+	unsigned int i, n;
+
+	buf_printf(b, " risk=%s", risk_level_name((enum kmw_risk_level)ev->risk_level));
+	for (i = 0, n = 0; i < KMW_R_COUNT; i++)
+		if (ev->risk_reasons & (1u << i))
+			buf_printf(b, "%c%s", n++ ? ',' : '(', risk_reason_code((enum kmw_risk_reason)i));
+	if (n)
+		buf_putc(b, ')');
+}
+
+static int summary_text(struct kmw_buf *b, const struct kmw_event *ev)
+{
+	const struct kmw_summary_facts *s = &ev->summary;
+	const char *en = decode_errno_name(event_errno(ev));
+	char ts[48], last[48];
+
+	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
+	fmt_iso_time(last, sizeof(last), s->last_ms / 1000, (unsigned int)(s->last_ms % 1000));
+	buf_printf(b, "%s summary %s(%s) failed %s count=%" PRIu64, ts,
+		   decode_syscall_name(ev->sc) ?: "several", decode_arch_name(ev->arch) ?: "?",
+		   en ? en : "several", s->count);
+	t_id(b, "uid", ev->uid, ev, &ev->uid_name);
+	t_str(b, "exe", ev, &ev->exe);
+	if (s->exe_merged)
+		buf_puts(b, "(merged)");
+	buf_printf(b, " first=%s last=%s interval=%us", ts, last, s->interval_s);
+	risk_text(b, ev);
+	t_str(b, "node", ev, &ev->node);
+	buf_printf(b, " serials=%" PRIu64 "..%" PRIu64 "\n", ev->serial, s->last_serial);
+	return b->oom ? -ENOMEM : 0;
+}
+
 int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 {
 	char ts[48];
@@ -46,6 +80,8 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 	int err = event_errno(ev);
 	int farg = decode_flags_arg(ev->sc);
 
+	if (ev->kind == KMW_KIND_SUMMARY)
+		return summary_text(b, ev);
 	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
 	buf_printf(b, "%s %s(%s) %s", ts, decode_syscall_name(ev->sc),
 		   decode_arch_name(ev->arch) ?: "?", ev->success ? "ok" : "failed");
@@ -100,12 +136,7 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 		buf_printf(b, " sha256=%s", ev->facts.sha256);
 	if (ev->have_facts && ev->facts.analysed)
 		buf_printf(b, " signed=%s", ev->facts.sig_present ? "yes" : "no");
-	buf_printf(b, " risk=%s", risk_level_name((enum kmw_risk_level)ev->risk_level));
-	for (i = 0, n = 0; i < KMW_R_COUNT; i++)
-		if (ev->risk_reasons & (1u << i))
-			buf_printf(b, "%c%s", n++ ? ',' : '(', risk_reason_code((enum kmw_risk_reason)i));
-	if (n)
-		buf_putc(b, ')');
+	risk_text(b, ev);
 	t_str(b, "key", ev, &ev->key);
 	t_str(b, "node", ev, &ev->node);
 	buf_printf(b, " serial=%" PRIu64 "%s\n", ev->serial, ev->historical ? " historical" : "");
@@ -178,7 +209,7 @@ int format_table_header(struct kmw_buf *b, const struct kmw_table *t)
 
 int format_table_row(struct kmw_buf *b, const struct kmw_table *t, const struct kmw_row *r)
 {
-	char ts[32], user[32];
+	char ts[32], user[32], calls[32];
 	int used = W_TIME + W_SYSCALL + W_RESULT + W_MODULE + W_USER + W_RISK + W_EXE + 7;
 	int pathw = t->width ? (t->width - used > 10 ? t->width - used : 10) : 0;
 	const char *colour = NULL;
@@ -193,7 +224,12 @@ int format_table_row(struct kmw_buf *b, const struct kmw_table *t, const struct 
 	cell(b, r->success ? "ok" : r->errno_name ? r->errno_name : "failed", W_RESULT, false, false);
 	if (t->colour && !r->success)
 		buf_puts(b, "\033[0m");
-	cell(b, r->module, W_MODULE, cut, false);
+	if (r->kind && !strcmp(r->kind, "summary")) {
+		snprintf(calls, sizeof(calls), "%lld calls", (long long)r->count);
+		cell(b, calls, W_MODULE, cut, false);
+	} else {
+		cell(b, r->module, W_MODULE, cut, false);
+	}
 	if (r->user)
 		snprintf(user, sizeof(user), "%s", r->user);
 	else if (r->uid >= 0)
@@ -250,7 +286,7 @@ static void csv_num(struct kmw_buf *b, int64_t v, bool present)
 int format_csv_header(struct kmw_buf *b)
 {
 	buf_puts(b, "time,syscall,arch,success,exit,errno,flags,flag_names,module,path,sha256,exe,comm,"
-		 "pid,uid,user,auid,key,risk,historical,node\n");
+		 "pid,uid,user,auid,key,risk,historical,node,kind,count\n");
 	return b->oom ? -ENOMEM : 0;
 }
 
@@ -285,6 +321,8 @@ int format_csv_row(struct kmw_buf *b, const struct kmw_row *r)
 	csv_cell(b, r->key, false);
 	csv_cell(b, r->risk, false);
 	csv_cell(b, r->historical ? "true" : "false", false);
-	csv_cell(b, r->node, true);
+	csv_cell(b, r->node, false);
+	csv_cell(b, r->kind ? r->kind : "syscall", false);
+	buf_printf(b, "%lld\n", (long long)(r->count > 0 ? r->count : 1));
 	return b->oom ? -ENOMEM : 0;
 }

@@ -34,6 +34,9 @@ static const struct {
 		"the kernel refused the load (EPERM or EKEYREJECTED)" },
 	[KMW_R_UNKNOWN_FLAGS] = { "unknown_flags", KMW_RISK_MEDIUM,
 		"flag bits the kernel does not define" },
+	[KMW_R_FLOOD] = { "flood", KMW_RISK_MEDIUM,
+		"an unprivileged user made failed module calls faster than they are worth one event "
+		"each: counted in a summary (a flood may be meant to bury other events)" },
 };
 
 static const char *const level_names[] = { "info", "low", "medium", "high", "off" };
@@ -93,6 +96,16 @@ enum kmw_risk_level risk_level_of(const struct kmw_risk_config *c, uint32_t reas
 	return max;
 }
 
+const char *risk_technique(const struct kmw_event *ev, const char **name)
+{
+	if (ev->kind == KMW_KIND_SUMMARY) {
+		*name = KMW_MITRE_FLOOD_NAME;
+		return KMW_MITRE_FLOOD;
+	}
+	*name = KMW_MITRE_NAME;
+	return KMW_MITRE_TECHNIQUE;
+}
+
 /* loaders that belong on a Debian host: kmod's tools (one binary), udev, modules-load */
 static bool usual_loader(const struct kmw_event *ev)
 {
@@ -120,6 +133,11 @@ void risk_assess(const struct kmw_risk_config *c, struct kmw_event *ev)
 	uint32_t r = 0;
 	int err = event_errno(ev);
 
+	if (ev->kind == KMW_KIND_SUMMARY) {
+		ev->risk_reasons = 1u << KMW_R_FLOOD;
+		ev->risk_level = risk_level_of(c, ev->risk_reasons);
+		return;
+	}
 	if (ev->path_deleted)
 		r |= 1u << KMW_R_MEMFD_OR_DELETED;
 	if (ev->writable_dir)

@@ -30,7 +30,9 @@ static const struct key {
 	U64(kernel_lost), U64(serial_gaps), U64(late_records), U64(records_too_long),
 	U64(queue_dropped_records), U64(queue_dropped_calls), U64(queue_peak_bytes),
 	U64(queue_limit_bytes), U64(enrichment_gave_up), U64(rules_removed_by_others),
-	U64(socket_dropped_records), U64(gap_backfills),
+	U64(socket_dropped_records), U64(gap_backfills), U64(module_calls), U64(protected_calls),
+	U64(unreadable_calls), U64(calls_one_by_one), U64(calls_summarised), U64(summaries),
+	U64(noise_records_dropped), U64(backlog_max), U64(backlog_limit), U64(backlog_wait_time_ms),
 };
 
 static void print_key(FILE *f, const struct kmw_state *st, const struct key *k)

@@ -32,7 +32,8 @@ struct kmw_store {
  * Version 2 adds what every filter of `kmodwatch query` uses, and its indexes;
  * version 3 an index for the hash of decompressed images; version 4 indexes
  * --syscall and puts each flag of an event in a table of its own, for --flag,
- * and keeps the capture's gaps.
+ * and keeps the capture's gaps; version 5 says what kind of line a row is
+ * (syscall, summary) and how many calls it stands for.
  * Each step moves a store one version forward; a fresh store runs them all.
  */
 static const char *const migrations[] = {
@@ -109,15 +110,19 @@ static const char *const migrations[] = {
 	/* and the times when the capture lost records, until a backfill covers them */
 	"CREATE TABLE gaps (start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,"
 	" lost INTEGER NOT NULL);",
+	/* 4 -> 5: what a row is (a syscall, a summary of many) and how many calls it stands for */
+	"ALTER TABLE events ADD COLUMN kind TEXT NOT NULL DEFAULT 'syscall';"
+	"ALTER TABLE events ADD COLUMN calls INTEGER NOT NULL DEFAULT 1;"
+	"CREATE INDEX events_kind ON events (kind, time_ms);",
 };
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
 static const char insert_sql[] =
 	"INSERT OR IGNORE INTO events (boot_id, serial, time_ms, syscall, success, errno, module, exe,"
 	" uid, auid, json, arch, path, sha256, image_sha256, comm, pid, user, key, keys, exit, flags,"
-	" flag_names, risk, historical, node) VALUES"
+	" flag_names, risk, historical, node, kind, calls) VALUES"
 	" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-	" ?21, ?22, ?23, ?24, ?25, ?26)";
+	" ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
 
 /* one row per flag name of the event just inserted */
 static const char insert_flag_sql[] =
@@ -353,6 +358,8 @@ void store_row_from_event(const struct kmw_event *ev, const char *json, size_t l
 			p += snprintf(p, (size_t)(end - p), "%s|", names[i]);
 		*p++ = '\0';
 	}
+	row->kind = event_kind_name(ev->kind);
+	row->count = ev->kind == KMW_KIND_SUMMARY ? (int64_t)ev->summary.count : 1;
 	row->json = json;
 	row->json_len = len;
 }
@@ -445,6 +452,8 @@ int store_insert(struct kmw_store *s, const struct kmw_event *ev, const char *bo
 	sqlite3_bind_int(st, 24, ev->risk_level);
 	sqlite3_bind_int(st, 25, ev->historical);
 	bind_text(st, 26, r.node);
+	bind_text(st, 27, r.kind);
+	sqlite3_bind_int64(st, 28, r.count);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		set_err(s, "storing an event");
@@ -646,7 +655,7 @@ int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only
 	n = (size_t)snprintf(sql, sizeof(sql), count_only ? "SELECT count(*) FROM events" :
 			     "SELECT time_ms, syscall, arch, success, exit, errno, module, path, sha256,"
 			     " exe, comm, user, key, risk, flag_names, node, pid, uid, auid, flags,"
-			     " historical, json FROM events");
+			     " historical, json, kind, calls FROM events");
 	if (f->has_since) { WHERE("time_ms >= ?"); BIND_I(f->since_ms); }
 	if (f->has_until) { WHERE("time_ms < ?"); BIND_I(f->until_ms); }
 	if (f->module) { WHERE("module = ?"); BIND_S(f->module); }
@@ -674,6 +683,7 @@ int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only
 		BIND_S(f->key);
 	}
 	if (f->risk >= 0) { WHERE("risk >= ?"); BIND_I(f->risk); }
+	if (f->has_kind) { WHERE("kind = ?"); BIND_S(event_kind_name(f->kind)); }
 	if (!count_only)
 		n += (size_t)snprintf(sql + n, sizeof(sql) - n, " ORDER BY time_ms, id");
 #undef WHERE
@@ -721,6 +731,8 @@ int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only
 		r.historical = sqlite3_column_int(st, 20);
 		r.json = col_text(st, 21);
 		r.json_len = (size_t)sqlite3_column_bytes(st, 21);
+		r.kind = col_text(st, 22);
+		r.count = sqlite3_column_int64(st, 23);
 		(*count)++;
 		cb(&r, arg);
 	}
