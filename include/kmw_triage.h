@@ -75,6 +75,7 @@ struct kmw_triage {
 	struct {
 		int64_t uid, interval_ms;
 		unsigned int used;
+		bool taken;
 	} budget[KMW_TRIAGE_BUDGETS];
 };
 

@@ -191,6 +191,29 @@ static void filter_pass(void **state)
 	triage_free(t);
 }
 
+/* CPUs interleave records at an interval's end: a late one of the old interval gives no fresh budget. */
+static void budget_boundary(void **state)
+{
+	struct kmw_triage_opts o = { .budget = 5, .interval_s = 10, .max_inflight = 1000 };
+	struct kmw_triage *t = triage_new(&o);
+	struct kmw_triage_pass p = { .room = true };
+	static char buf[1 << 16];
+	size_t n = 0;
+	unsigned int i;
+	int64_t edge = 1795800010000LL;
+
+	(void)state;
+	/* the old interval's end, then both interleaved */
+	for (i = 0; i < 40; i++)
+		n += event_lines(buf + n, sizeof(buf) - n,
+				 i < 10 || i % 2 ? edge - 50 + (int64_t)i : edge + (int64_t)i, 100 + i,
+				 body("no", "-1", "1000", "1000"));
+	triage_filter(t, buf, n, &p);
+	/* the old interval's 5, then the new one's 5: never more */
+	assert_int_equal(p.kept, 10);
+	triage_free(t);
+}
+
 /* Pressure: the queue full, or too many sheddable calls waiting, and the squeeze of noise. */
 static void filter_pressure(void **state)
 {
@@ -378,6 +401,7 @@ int main(void)
 		cmocka_unit_test(classes),
 		cmocka_unit_test(filter_pass),
 		cmocka_unit_test(filter_pressure),
+		cmocka_unit_test(budget_boundary),
 		cmocka_unit_test(summary_intervals),
 		cmocka_unit_test(summary_take_order),
 		cmocka_unit_test(summary_bounds),

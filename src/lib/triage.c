@@ -166,31 +166,37 @@ static void id_del(struct kmw_triage *t, int k)
 	t->ids[k].len = 0;	/* matches nothing; its slot is reused in turn */
 }
 
-/* One more sheddable call of @uid in @interval_ms passes one by one, if its budget lasts. */
+/*
+ * One more sheddable call of @uid in @interval_ms passes one by one, if its budget lasts.
+ * A budget only moves forward: records of CPUs interleave at an interval's end, and a late
+ * one of the old interval must not give the user a fresh budget back.
+ */
 static bool budget_take(struct kmw_triage *t, int64_t uid, int64_t interval_ms)
 {
-	unsigned int i, j, h = (unsigned int)((uint64_t)uid * 2654435761u) % KMW_TRIAGE_BUDGETS;
+	unsigned int i, j = 0, h = (unsigned int)((uint64_t)uid * 2654435761u) % KMW_TRIAGE_BUDGETS;
 
 	if (!t->o.budget)
 		return true;
 	for (i = 0; i < KMW_TRIAGE_BUDGETS; i++) {
 		j = (h + i) % KMW_TRIAGE_BUDGETS;
-		if (t->budget[j].used && t->budget[j].uid == uid) {
-			if (t->budget[j].interval_ms != interval_ms) {
-				t->budget[j].interval_ms = interval_ms;
-				t->budget[j].used = 0;
-			}
+		if (t->budget[j].taken && t->budget[j].uid == uid)
 			break;
-		}
 		/* an empty slot, or one of a past interval: this user's now */
-		if (!t->budget[j].used || t->budget[j].interval_ms < interval_ms) {
+		if (!t->budget[j].taken || t->budget[j].interval_ms < interval_ms) {
+			t->budget[j].taken = true;
 			t->budget[j].uid = uid;
 			t->budget[j].interval_ms = interval_ms;
 			t->budget[j].used = 0;
 			break;
 		}
 	}
-	if (i == KMW_TRIAGE_BUDGETS || t->budget[j].used >= t->o.budget)
+	if (i == KMW_TRIAGE_BUDGETS)
+		return false;
+	if (interval_ms > t->budget[j].interval_ms) {
+		t->budget[j].interval_ms = interval_ms;
+		t->budget[j].used = 0;
+	}
+	if (t->budget[j].used >= t->o.budget)
 		return false;
 	t->budget[j].used++;
 	return true;
