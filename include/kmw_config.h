@@ -45,7 +45,8 @@ struct kmw_config {
 	bool reinstall_rules;
 	unsigned int stats_interval;
 	unsigned int queue_mb;		/* records waiting for the pipeline, at most */
-	unsigned int priority_boost;	/* nice level taken off the reading thread */
+	unsigned int priority_boost;	/* nice levels taken off the daemon */
+	unsigned int reader_boost;	/* ... and more off its reading thread */
 	unsigned int flood_budget;	/* sheddable calls of one user one by one per interval */
 	unsigned int summary_interval;	/* seconds */
 	/* the values read from files, and a configuration this one replaced (a reload):

@@ -238,23 +238,28 @@ void intake_teardown(struct daemon *d)
 }
 
 /*
- * The reading thread gets priority_boost nice levels more than the rest, as
- * auditd does for itself: raised on this thread before the capabilities go,
- * inherited by the reader, then given back here (which needs no privilege).
+ * The daemon runs priority_boost nice levels higher than it was started, as auditd does
+ * for itself, and its reader reader_boost levels more: a flood by unprivileged processes
+ * (nice 0) must not keep the records from being read, nor the events behind them from
+ * being written. Raised on this thread before the capabilities go, inherited by the
+ * reader, then set back to the daemon's level here (which needs no privilege), which the
+ * worker, started later, inherits. Returns the level to set back to.
  */
 int intake_boost_begin(struct daemon *d)
 {
-	int old;
+	int old, want = 0;
 
 	errno = 0;
 	old = getpriority(PRIO_PROCESS, (id_t)gettid());
-	if (d->o.priority_boost && old != -1 &&
-	    setpriority(PRIO_PROCESS, (id_t)gettid(), old - (int)d->o.priority_boost) < 0)
-		log_msg(LOG_WARNING, "cannot raise the reader's priority: %s", strerror(errno));
-	return old == -1 && errno ? 0 : old;
+	if (old == -1 && errno)
+		return 0;
+	want = old - (int)d->o.priority_boost - (int)d->o.reader_boost;
+	if (want != old && setpriority(PRIO_PROCESS, (id_t)gettid(), want) < 0)
+		log_msg(LOG_WARNING, "cannot raise the daemon's priority: %s", strerror(errno));
+	return old - (int)d->o.priority_boost;
 }
 
-void intake_boost_end(int old)
+void intake_boost_end(int level)
 {
-	setpriority(PRIO_PROCESS, (id_t)gettid(), old);
+	setpriority(PRIO_PROCESS, (id_t)gettid(), level);
 }

@@ -63,8 +63,11 @@ static const struct kmw_config_key keys[] = {
 	  "they are counted in summaries", 0, NUM(flood_budget, 0, 100000000) },
 	{ "summary-interval", 0, "S", "the interval of a summary (default 10)", 0,
 	  NUM(summary_interval, 1, 86400) },
-	{ "priority-boost", 0, "N", "run the thread that reads records N nice levels\n"
-	  "higher (default 4, as auditd; 0: none)", 0, NUM(priority_boost, 0, 20) },
+	{ "priority-boost", 0, "N", "run N nice levels higher than started (default 4,\n"
+	  "as auditd; 0: none)", 0, NUM(priority_boost, 0, 20) },
+	{ "reader-boost", 0, "N", "and the thread that reads records N levels more\n"
+	  "(default 6), so that a flood cannot keep it from reading", 0,
+	  NUM(reader_boost, 0, 20) },
 	{ "user", 0, "NAME", "run as NAME once the audit sockets are open (the\n"
 	  "output and store must be writable by NAME)", 0, T_STR, OFF(user), 0, 0 },
 	{ "source", 's', "auto|multicast|unicast", "auto: multicast beside a running auditd,\n"
@@ -118,6 +121,7 @@ void config_defaults(struct kmw_config *c)
 	c->stats_interval = 300;
 	c->queue_mb = 64;
 	c->priority_boost = 4;
+	c->reader_boost = 6;
 	c->flood_budget = KMW_TRIAGE_BUDGET;
 	c->summary_interval = KMW_TRIAGE_INTERVAL_S;
 	c->syslog_rfc = 5424;

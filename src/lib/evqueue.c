@@ -77,6 +77,9 @@ int evqueue_start(struct kmw_evqueue *q, unsigned int nslots, kmw_item_cb cb, vo
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = -pthread_create(&q->thread, NULL, worker, q);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* named, for top -H and /proc/PID/task/TID/comm */
+	if (!rc)
+		pthread_setname_np(q->thread, "kmw-worker");
 	if (rc) {
 		free(q->slots);
 		q->slots = NULL;

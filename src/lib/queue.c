@@ -308,6 +308,9 @@ int queue_start(struct kmw_queue *q, kmw_fill_fn fill, void *arg, unsigned int m
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = -pthread_create(&q->thread, NULL, reader, q);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* named, for top -H and /proc/PID/task/TID/comm */
+	if (!rc)
+		pthread_setname_np(q->thread, "kmw-reader");
 	if (rc)
 		goto out_unmap;
 	q->started = true;
