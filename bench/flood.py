@@ -1,71 +1,63 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""flood.py - two processes call finit_module as fast as they can for DURATION seconds while
-an execve rule logs a busy loop; every call must come out once, or the loss be counted.
-Prints calls, events, losses, p50/p99 latency from the syscall (audit timestamp) to the line
-being readable in the output, and the daemon's CPU. Run as root:
-  python3 bench/flood.py BUILD_DIR [DURATION] [CALLS_PER_SECOND_PER_PROCESS]
-FLOOD_STORE=none leaves the store out; FLOOD_ARGS adds options to kmodwatchd's command line.
-FLOOD_KEEP=1 keeps the temporary folder (its path is printed)."""
+"""flood.py - kmodwatchd under load, as root, on this machine's kernel (its calls fail with
+ENOSYS there; audit records each). Two kinds of run:
+
+  paced: P root processes call finit_module at R calls a second in all, for S seconds, while
+         an execve rule logs a busy shell loop: are all calls events, and how soon?
+  flood: F processes as nobody call flat out (the unprivileged flood), while root makes
+         paced calls: are root's calls all out, and how soon; where did the flood go?
+
+  python3 bench/flood.py BUILD paced [--rate R] [--procs P] [--seconds S] [options]
+  python3 bench/flood.py BUILD flood [--flooders F] [--root-rate R] [--seconds S] [options]
+  python3 bench/flood.py BUILD readme    the figures of the README, both kinds, both queues
+options: --queue-size MB (default kmodwatchd's), --store none|db (default db, a private one),
+--no-noise, --args "EXTRA KMODWATCHD OPTIONS".
+Latency: from each call (its helper takes the time just before it) to its line being
+readable in the output file, which a thread here tails; the audit timestamp is a coarse
+clock's and would hide a few ms."""
+import argparse
 import json
 import os
+import re
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".")
-duration = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
-rate = int(sys.argv[3]) if len(sys.argv) > 3 else 0  # calls per second per process, 0: flat out
-tmp = tempfile.mkdtemp(prefix="kmw-flood-")
-out = os.path.join(tmp, "events.json")
-mod = os.path.join(tmp, "flood.ko")
-open(mod, "wb").write(b"\x7fELF flood\n")
-HELPER = r"""
-#define _GNU_SOURCE
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
-int main(int argc, char **argv) {
-	double end = atof(argv[2]), t; long n = 0, rate = atol(argv[3]); struct timespec ts;
-	int fd = open(argv[1], O_RDONLY);
-	FILE *times = fopen(argv[4], "w");
-	for (;;) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		t = ts.tv_sec + ts.tv_nsec / 1e9;
-		if (t > end) break;
-		syscall(SYS_finit_module, fd, "", 0); n++;
-		/* when the call was made, precisely: the audit timestamp is a coarse clock's */
-		fwrite(&t, sizeof(t), 1, times);
-		if (rate) usleep(1000000 / rate);
-	}
-	fclose(times);
-	printf("%ld\n", n); return 0;
-}
-"""
-open(os.path.join(tmp, "h.c"), "w").write(HELPER)
-subprocess.run(["gcc", "-O2", "-o", os.path.join(tmp, "h"), os.path.join(tmp, "h.c")], check=True)
+HZ = os.sysconf("SC_CLK_TCK")
 
-subprocess.run(["auditctl", "-a", "always,exit", "-F", "arch=b64", "-S", "execve", "-k", "kmw-flood-noise"],
-               check=True, capture_output=True)
-d = subprocess.Popen([os.path.join(build, "src", "kmodwatchd"), "--foreground", "--output", out,
-                      "--store", os.environ.get("FLOOD_STORE", os.path.join(tmp, "s.db")), "--backfill-dir", "none",
-                      "--stats-interval", "2"] + os.environ.get("FLOOD_ARGS", "").split(), stderr=open(os.path.join(tmp, "d.err"), "w"))
-try:
-    while "ready:" not in open(os.path.join(tmp, "d.err")).read():
-        time.sleep(0.05)
-    arrivals = {}
-    stop = threading.Event()
 
-    def tail():
-        pos = 0
-        buf = b""
-        while not stop.is_set() or pos < os.path.getsize(out):
+def cpu_of(pid):
+    """utime+stime of each thread of @pid by name, in ticks."""
+    out = {}
+    for t in os.listdir("/proc/%d/task" % pid):
+        try:
+            name = open("/proc/%d/task/%s/comm" % (pid, t)).read().strip()
+            f = open("/proc/%d/task/%s/stat" % (pid, t)).read().rsplit(")", 1)[1].split()
+            out[name] = out.get(name, 0) + int(f[11]) + int(f[12])
+        except OSError:
+            pass
+    return out
+
+
+def pct(sorted_ms, p):
+    return sorted_ms[min(len(sorted_ms) - 1, int(len(sorted_ms) * p))] if sorted_ms else float("nan")
+
+
+class Tail(threading.Thread):
+    """Reads the output file as it grows; the time each line became readable."""
+
+    def __init__(self, path):
+        super().__init__(daemon=True)
+        self.path, self.stop, self.lines = path, threading.Event(), []
+
+    def run(self):
+        pos, buf = 0, b""
+        while True:
             try:
-                with open(out, "rb") as f:
+                with open(self.path, "rb") as f:
                     f.seek(pos)
                     data = f.read()
             except FileNotFoundError:
@@ -74,66 +66,172 @@ try:
             if data:
                 pos += len(data)
                 buf += data
-                *lines, buf = buf.split(b"\n")
-                for l in lines:
-                    e = json.loads(l)
-                    arrivals[(e["audit"]["serial"])] = (now, e["audit"]["epoch"], e["process"]["pid"],
-                                                        e["audit"]["serial"])
+                *whole, buf = buf.split(b"\n")
+                self.lines += [(now, l) for l in whole if l]
+            elif self.stop.is_set():
+                return
             else:
-                time.sleep(0.001)
-    t = threading.Thread(target=tail)
-    t.start()
-    noise = subprocess.Popen(["sh", "-c", "end=$(( $(date +%%s) + %d )); while [ $(date +%%s) -lt $end ]; do /bin/true; done" % int(duration)])
-    end = time.time() + duration
-    cpu0 = sum(int(x) for x in open("/proc/%d/stat" % d.pid).read().rsplit(")", 1)[1].split()[11:13])
-    hs = [subprocess.Popen([os.path.join(tmp, "h"), mod, str(end), str(rate), os.path.join(tmp, "t%d" % i)],
-                           stdout=subprocess.PIPE)
-          for i in range(2)]
-    hpid = {h.pid: os.path.join(tmp, "t%d" % i) for i, h in enumerate(hs)}
-    calls = {h.pid: int(h.communicate()[0]) for h in hs}
-    noise.wait()
-    # let the pipeline drain
-    last = -1
-    while len(arrivals) != last:
-        last = len(arrivals)
-        time.sleep(2)
-    cpu1 = sum(int(x) for x in open("/proc/%d/stat" % d.pid).read().rsplit(")", 1)[1].split()[11:13])
-    wall = time.time() - (end - duration)
-    stop.set()
-    t.join()
-    d.terminate()
-    d.wait(60)
-finally:
-    subprocess.run(["auditctl", "-d", "always,exit", "-F", "arch=b64", "-S", "execve", "-k", "kmw-flood-noise"],
-                   capture_output=True)
-err = open(os.path.join(tmp, "d.err")).read()
-mine = [v for v in arrivals.values() if v[2] in calls]
-lat = sorted((a - ep) * 1000 for a, ep, _, _ in mine)
-# with every call of a process out, its k-th event (by serial) is its k-th call
-import struct
-exact = []
-for pid, path in hpid.items():
-    made = [x[0] for x in struct.iter_unpack("d", open(path, "rb").read())]
-    evs = sorted((v for v in mine if v[2] == pid), key=lambda v: v[3])
-    if len(evs) == len(made):
-        exact += [(v[0] - t) * 1000 for v, t in zip(evs, made)]
-exact.sort()
-total = sum(calls.values())
-stats = [l for l in err.splitlines() if "stats:" in l or "stopping:" in l]
-hz = os.sysconf("SC_CLK_TCK")
-print("flood: %.0f s, 2 processes calling finit_module %s, execve of a busy loop audited too" % (
-    duration, "%d times a second each" % rate if rate else "as fast as they can"))
-print("calls made: %d (%d/s); events out: %d; missing: %d" % (total, total / duration, len(mine), total - len(mine)))
-if lat:
-    print("latency audit timestamp -> line readable: p50 %.1f ms, p99 %.1f ms, max %.1f ms" % (
-        lat[len(lat) // 2], lat[int(len(lat) * 0.99)], lat[-1]))
-if exact:
-    print("latency call -> line readable: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d calls)" % (
-        exact[len(exact) // 2], exact[int(len(exact) * 0.99)], exact[-1], len(exact)))
-print("kmodwatchd CPU: %.0f%% of one core over %.0f s" % ((cpu1 - cpu0) / hz / wall * 100, wall))
-print(stats[-2] if len(stats) > 1 else "")
-print(stats[-1] if stats else "")
-if os.environ.get("FLOOD_KEEP"):
-    print("kept:", tmp)
-else:
+                time.sleep(0.0005)
+
+
+def run(build, kind, seconds=10.0, rate=1000, procs=2, flooders=3, root_rate=20, queue=None,
+        store="db", noise=True, extra=""):
+    tmp = tempfile.mkdtemp(prefix="kmw-flood-")
+    os.chmod(tmp, 0o755)
+    mod = os.path.join(tmp, "flood.ko")
+    open(mod, "wb").write(b"\x7fELF flood\n")
+    os.chmod(mod, 0o644)
+    out = os.path.join(tmp, "events.json")
+    errp = os.path.join(tmp, "d.err")
+    helper = os.path.join(build, "bench", "floodcall")
+    args = os.environ.get("FLOOD_WRAP", "").split() + [os.path.join(build, "src", "kmodwatchd"), "--foreground", "--output", out,
+            "--store", "none" if store == "none" else os.path.join(tmp, "s.db"),
+            "--backfill-dir", "none", "--stats-interval", "2"]
+    if queue:
+        args += ["--queue-size", str(queue)]
+    args += extra.split()
+    noise_rule = ["-a", "always,exit", "-F", "arch=b64", "-S", "execve", "-k", "kmw-flood-noise"]
+    if noise:
+        subprocess.run(["auditctl"] + noise_rule, check=True, capture_output=True)
+    d = subprocess.Popen(args, stderr=open(errp, "w"))
+    try:
+        while "ready:" not in open(errp).read():
+            if d.poll() is not None:
+                raise RuntimeError(open(errp).read())
+            time.sleep(0.05)
+        tail = Tail(out)
+        tail.start()
+        busy = subprocess.Popen(["sh", "-c", "end=$(( $(date +%%s) + %d )); while [ $(date +%%s) "
+                                 "-lt $end ]; do /bin/true; done" % int(seconds)]) if noise else None
+        cpu0, t0 = cpu_of(d.pid), time.time()
+        hs = []  # (popen, times file, class)
+        if kind == "paced":
+            for i in range(procs):
+                tf = os.path.join(tmp, "t%d" % i)
+                hs.append((subprocess.Popen([helper, mod, str(seconds), str(rate / procs), tf],
+                                            stdout=subprocess.PIPE), tf, "root"))
+        else:
+            for i in range(flooders):
+                hs.append((subprocess.Popen([helper, mod, str(seconds), "0", "-", "65534"],
+                                            stdout=subprocess.PIPE), None, "nobody"))
+            tf = os.path.join(tmp, "root")
+            hs.append((subprocess.Popen([helper, mod, str(seconds), str(root_rate), tf],
+                                        stdout=subprocess.PIPE), tf, "root"))
+        made = {h.pid: int(h.communicate()[0]) for h, _, _ in hs}
+        if busy:
+            busy.wait()
+        # drained: nothing new for two seconds
+        last = -1
+        while len(tail.lines) != last:
+            last = len(tail.lines)
+            time.sleep(2)
+        cpu1, t1 = cpu_of(d.pid), time.time()
+        d.terminate()
+        d.wait(120)
+        tail.stop.set()
+        tail.join()
+    finally:
+        if noise:
+            subprocess.run(["auditctl", "-d"] + noise_rule[1:], capture_output=True)
+        if d.poll() is None:
+            d.kill()
+    err = open(errp).read()
+    byline = {}
+    summarised = 0
+    for now, l in tail.lines:
+        e = json.loads(l)
+        if e["kind"] == "summary":
+            summarised += e["summary"]["count"]
+            continue
+        byline.setdefault(e["process"]["pid"], []).append((e["audit"]["serial"], now, e["audit"]["epoch"]))
+    res = {"kind": kind, "seconds": seconds, "queue": queue or 64, "store": store}
+    lat, stamp = [], []
+    root_made = root_out = nobody_made = nobody_out = 0
+    for h, tf, cls in hs:
+        evs = sorted(byline.get(h.pid, []))
+        if cls == "root":
+            root_made += made[h.pid]
+            root_out += len(evs)
+            calls = [x[0] for x in struct.iter_unpack("d", open(tf, "rb").read())]
+            if len(calls) == len(evs):
+                lat += [(now - t) * 1000 for (_, now, _), t in zip(evs, calls)]
+                stamp += [(ep - t) * 1000 for (_, _, ep), t in zip(evs, calls)]
+        else:
+            nobody_made += made[h.pid]
+            nobody_out += len(evs)
+    lat.sort()
+    stamp.sort()
+    stop = [l for l in err.splitlines() if "stopping:" in l]
+    m = re.search(r"\((\d+) module calls\) lost to queue overflow", stop[-1]) if stop else None
+    b = re.search(r"backlog at most (\d+) of (\d+)", stop[-1]) if stop else None
+    k = re.search(r"(\d+) records lost by the kernel", stop[-1]) if stop else None
+    cpu = {t: (cpu1.get(t, 0) - cpu0.get(t, 0)) / HZ / (t1 - t0) * 100 for t in cpu1}
+    res.update(root_made=root_made, root_out=root_out, nobody_made=nobody_made,
+               nobody_out=nobody_out, summarised=summarised,
+               dropped=int(m.group(1)) if m else None,
+               backlog_max=int(b.group(1)) if b else None, backlog_limit=int(b.group(2)) if b else None,
+               kernel_lost=int(k.group(1)) if k else None,
+               p50=pct(lat, 0.5), p99=pct(lat, 0.99), max=lat[-1] if lat else float("nan"),
+               timed=len(lat), stamp_p50=pct(stamp, 0.5), stamp_p99=pct(stamp, 0.99),
+               cpu_total=sum(cpu.values()),
+               cpu_threads=" ".join("%s %.0f%%" % (t.replace("kmw-", ""), v)
+                                    for t, v in sorted(cpu.items())),
+               stop=stop[-1] if stop else err[-2000:])
     subprocess.run(["rm", "-rf", tmp])
+    return res
+
+
+def show(r):
+    if r["kind"] == "paced":
+        print("paced %.0f s: %d root calls (%d/s), %d events, %d missing, %s dropped; latency p50 "
+              "%.2f ms p99 %.2f ms max %.1f ms; kmodwatchd %.0f%% CPU (%s); backlog max %s"
+              " of %s, kernel lost %s" % (r["seconds"], r["root_made"], r["root_made"] / r["seconds"],
+              r["root_out"], r["root_made"] - r["root_out"], r["dropped"], r["p50"], r["p99"],
+              r["max"], r["cpu_total"], r["cpu_threads"], r["backlog_max"], r["backlog_limit"],
+              r["kernel_lost"]))
+    else:
+        print("flood %.0f s, queue %s MB: nobody %d calls (%d/s): %d events, %d summarised, %s "
+              "dropped, %d unaccounted; root %d/%d out, latency p50 %.2f ms p99 %.2f ms max %.1f ms;"
+              " kmodwatchd %.0f%% CPU (%s); backlog max %s of %s, kernel lost %s" % (
+                  r["seconds"], r["queue"], r["nobody_made"], r["nobody_made"] / r["seconds"],
+                  r["nobody_out"], r["summarised"], r["dropped"],
+                  r["nobody_made"] - r["nobody_out"] - r["summarised"] - (r["dropped"] or 0),
+                  r["root_out"], r["root_made"], r["p50"], r["p99"], r["max"], r["cpu_total"],
+                  r["cpu_threads"], r["backlog_max"], r["backlog_limit"], r["kernel_lost"]))
+    sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build")
+    ap.add_argument("kind", choices=["paced", "flood", "readme"])
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--rate", type=float, default=1000)
+    ap.add_argument("--procs", type=int, default=2)
+    ap.add_argument("--flooders", type=int, default=3)
+    ap.add_argument("--root-rate", type=float, default=20)
+    ap.add_argument("--queue-size", type=int)
+    ap.add_argument("--store", default="db")
+    ap.add_argument("--no-noise", action="store_true")
+    ap.add_argument("--args", default="")
+    ap.add_argument("--verbose", action="store_true")
+    a = ap.parse_args()
+    build = os.path.abspath(a.build)
+    if a.kind == "readme":
+        for q in (None, 1):
+            show(run(build, "flood", a.seconds, flooders=a.flooders, root_rate=a.root_rate,
+                     queue=q, store=a.store, extra=a.args))
+        for rate in (1700, 4000, 8000, 12000, 16000, 20000):
+            show(run(build, "paced", a.seconds, rate=rate, procs=a.procs, store=a.store,
+                     extra=a.args))
+        return
+    r = run(build, a.kind, a.seconds, a.rate, a.procs, a.flooders, a.root_rate, a.queue_size,
+            a.store, not a.no_noise, a.args)
+    show(r)
+    if a.verbose:
+        print("call -> audit timestamp (the syscall's entry, a coarse clock): p50 %.2f ms, p99 "
+              "%.2f ms" % (r["stamp_p50"], r["stamp_p99"]))
+        print(r["stop"])
+
+
+main()
