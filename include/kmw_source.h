@@ -7,7 +7,10 @@
 #include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
+#include <linux/netlink.h>
 #include <time.h>
 
 #include "kmw_serials.h"
@@ -29,6 +32,17 @@ struct kmw_source_stats {
 	uint64_t dropped_records;	/* records the kernel dropped for us: its count (SO_MEMINFO) */
 };
 
+/* Records received with one system call at most, and the room for each. */
+#define KMW_RECV_BATCH 32
+#define KMW_RECV_SIZE 16384
+
+struct kmw_recv {
+	struct sockaddr_nl from;
+	size_t len;		/* of the record's text */
+	int type;		/* -1: not a record, skipped */
+	char buf[KMW_RECV_SIZE];
+};
+
 struct kmw_source {
 	int fd;
 	enum kmw_source_mode mode;	/* the mode in effect: never AUTO after open */
@@ -41,14 +55,16 @@ struct kmw_source {
 	struct kmw_serials serials;
 	uint32_t settle_mark;		/* serials below it are at least a tick old */
 	bool settle_valid;
-	size_t pending;			/* a record taken that did not fit the last fill */
 	bool stopping;			/* the queue asked the fill to end ... */
 	struct timespec stop_at;	/* ... at this time */
-	int pending_type;
 	int64_t last_sec;		/* time of the newest record taken */
 	bool probe_due;			/* an overrun: send a marker once the queue is empty */
 	int64_t overrun_since;		/* an overrun not yet claimed: records from then on may be lost; 0 none */
-	char buf[65536 + 4096];
+	/* the reader's: records received and not yet taken into the queue */
+	unsigned int batch_n, batch_next;
+	struct mmsghdr msgs[KMW_RECV_BATCH];
+	struct iovec iov[KMW_RECV_BATCH];
+	struct kmw_recv batch[KMW_RECV_BATCH];
 };
 
 /**

@@ -120,7 +120,7 @@ int source_open(struct kmw_source *s, enum kmw_source_mode mode, pid_t audit_pid
 	serials_init(&s->serials);
 	s->settle_mark = 0;
 	s->settle_valid = false;
-	s->pending = 0;
+	s->batch_n = s->batch_next = 0;
 	s->stopping = false;
 	s->last_sec = 0;
 	s->overrun_since = 0;
@@ -161,14 +161,14 @@ static bool is_marker(const struct kmw_source *s, int type, const char *msg, siz
 	return memmem(msg, len, pid, strlen(pid)) != NULL;
 }
 
-/* Count a record and track its serial; serials from before @since are a backlog, not ours. */
+/* Count a record and track its serial; serials from before @since are a backlog, not ours.
+ * Under s->lock. */
 static void account(struct kmw_source *s, int type, const char *msg, size_t len)
 {
 	uint32_t serial;
 	int64_t sec;
 	bool have = serials_of_record(msg, len, &serial, &sec);
 
-	pthread_mutex_lock(&s->lock);
 	s->stats.records++;
 	if (have && (s->serials.started || sec >= s->since)) {
 		serials_see(&s->serials, serial);
@@ -181,7 +181,6 @@ static void account(struct kmw_source *s, int type, const char *msg, size_t len)
 	}
 	if (have && sec > s->last_sec)
 		s->last_sec = sec;
-	pthread_mutex_unlock(&s->lock);
 }
 
 /*
@@ -231,37 +230,103 @@ static ssize_t hand_over(struct kmw_source *s, size_t used)
 	return (ssize_t)used;
 }
 
+/*
+ * The records of a batch just received: those that are records are counted, under one
+ * lock for all of them; the rest (control replies, other senders) are marked to skip.
+ */
+static void take_batch(struct kmw_source *s, unsigned int n)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < n; i++) {
+		struct kmw_recv *r = &s->batch[i];
+		struct nlmsghdr *nh = (struct nlmsghdr *)r->buf;
+		size_t got = s->msgs[i].msg_len;
+
+		r->len = 0;
+		r->type = -1;
+		/* only the kernel's messages are records */
+		if (r->from.nl_pid != 0)
+			continue;
+		/*
+		 * The kernel sends one record per datagram, and sets nlmsg_len of a
+		 * record to the payload length alone (a historical quirk that
+		 * libaudit follows), so NLMSG_OK/NEXT do not apply to records.
+		 */
+		if (got < NLMSG_HDRLEN)
+			continue;
+		/*
+		 * 1000..1099 are control replies (status, rule lists), not records,
+		 * except AUDIT_USER: the old user message, as our marker is sent
+		 */
+		if (nh->nlmsg_type < AUDIT_FIRST_USER_MSG && nh->nlmsg_type != AUDIT_USER)
+			continue;
+		r->len = nh->nlmsg_len;
+		if (r->len > got - NLMSG_HDRLEN)
+			r->len = got - NLMSG_HDRLEN;
+		r->type = nh->nlmsg_type;
+		account(s, r->type, (char *)NLMSG_DATA(nh), r->len);
+	}
+	pthread_mutex_unlock(&s->lock);
+	s->batch_n = n;
+	s->batch_next = 0;
+}
+
+/* Receive what the socket holds, up to a batch, without waiting. Returns the count or -errno. */
+static int receive(struct kmw_source *s)
+{
+	unsigned int i;
+	int n;
+
+	for (i = 0; i < KMW_RECV_BATCH; i++) {
+		s->iov[i] = (struct iovec){ .iov_base = s->batch[i].buf,
+					    .iov_len = sizeof(s->batch[i].buf) };
+		s->msgs[i].msg_hdr = (struct msghdr){
+			.msg_name = &s->batch[i].from, .msg_namelen = sizeof(s->batch[i].from),
+			.msg_iov = &s->iov[i], .msg_iovlen = 1,
+		};
+	}
+	/* one system call for many records: a flood brings hundreds of thousands a second */
+	n = recvmmsg(s->fd, s->msgs, KMW_RECV_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0)
+		return -errno;
+	take_batch(s, (unsigned int)n);
+	return n;
+}
+
 ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 {
 	struct kmw_source *s = arg;
-	struct sockaddr_nl from;
-	struct nlmsghdr *nh = (struct nlmsghdr *)s->buf;
-	size_t used = 0, len;
-	socklen_t fl;
+	size_t used = 0;
 	ssize_t n;
-	int type;
+	int rc;
 
 	for (;;) {
-		if (s->pending) {
-			/* taken last time, with no room left for it */
-			len = s->pending;
-			type = s->pending_type;
-			n = (ssize_t)format_line(buf + used, cap - used, type, (char *)NLMSG_DATA(nh), len);
+		/* what was received and not yet taken: taken in order, while it fits */
+		while (s->batch_next < s->batch_n) {
+			struct kmw_recv *r = &s->batch[s->batch_next];
+
+			if (r->type < 0) {
+				s->batch_next++;
+				continue;
+			}
+			n = (ssize_t)format_line(buf + used, cap - used, r->type,
+						 (char *)NLMSG_DATA((struct nlmsghdr *)r->buf), r->len);
 			if (!n) {
 				if (used)
 					return hand_over(s, used);
 				/* longer than a whole chunk: no record is; count it, skip it */
-				s->pending = 0;
 				pthread_mutex_lock(&s->lock);
 				s->stats.too_long++;
 				pthread_mutex_unlock(&s->lock);
+				s->batch_next++;
 				continue;
 			}
-			s->pending = 0;
 			if (s->record_log)
 				fwrite(buf + used, 1, (size_t)n, s->record_log);
 			used += (size_t)n;
-			continue;
+			s->batch_next++;
 		}
 		if (!used && !s->stopping) {
 			struct pollfd p[2] = {
@@ -281,65 +346,42 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 		}
 		if (s->stopping && !used && past_stop(s))
 			return 0;
-		fl = sizeof(from);
-		n = recvfrom(s->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				/*
-				 * After an overrun the kernel drops every record for us
-				 * until the queue is empty: now it is, and the marker
-				 * gets through.
-				 */
-				if (s->probe_due) {
-					s->probe_due = false;
-					source_probe(s);
-					if (s->stopping && !used)
-						poll(&(struct pollfd){ .fd = s->fd, .events = POLLIN }, 1, 100);
-				}
-				if (used)
-					return hand_over(s, used);
-				if (s->stopping)
-					return 0;
-				continue;
+		rc = receive(s);
+		if (rc >= 0)
+			continue;
+		if (rc == -EINTR)
+			continue;
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
+			/*
+			 * After an overrun the kernel drops every record for us
+			 * until the queue is empty: now it is, and the marker
+			 * gets through.
+			 */
+			if (s->probe_due) {
+				s->probe_due = false;
+				source_probe(s);
+				if (s->stopping && !used)
+					poll(&(struct pollfd){ .fd = s->fd, .events = POLLIN }, 1, 100);
 			}
-			if (errno == ENOBUFS) {
-				/* records were lost: the serials will say how many events */
-				pthread_mutex_lock(&s->lock);
-				s->stats.enobufs++;
-				/* what is lost came after the newest record taken */
-				if (!s->overrun_since)
-					s->overrun_since = s->last_sec ? s->last_sec : (int64_t)time(NULL);
-				s->probe_due = true;
-				pthread_mutex_unlock(&s->lock);
-				grow_rcvbuf(s);
-				continue;
-			}
-			return used ? hand_over(s, used) : -errno;
+			if (used)
+				return hand_over(s, used);
+			if (s->stopping)
+				return 0;
+			continue;
 		}
-		/* only the kernel's messages are records */
-		if (from.nl_pid != 0)
+		if (rc == -ENOBUFS) {
+			/* records were lost: the serials will say how many events */
+			pthread_mutex_lock(&s->lock);
+			s->stats.enobufs++;
+			/* what is lost came after the newest record taken */
+			if (!s->overrun_since)
+				s->overrun_since = s->last_sec ? s->last_sec : (int64_t)time(NULL);
+			s->probe_due = true;
+			pthread_mutex_unlock(&s->lock);
+			grow_rcvbuf(s);
 			continue;
-		/*
-		 * The kernel sends one record per datagram, and sets nlmsg_len of a
-		 * record to the payload length alone (a historical quirk that
-		 * libaudit follows), so NLMSG_OK/NEXT do not apply to records.
-		 */
-		if ((size_t)n < NLMSG_HDRLEN)
-			continue;
-		/*
-		 * 1000..1099 are control replies (status, rule lists), not records,
-		 * except AUDIT_USER: the old user message, as our marker is sent
-		 */
-		if (nh->nlmsg_type < AUDIT_FIRST_USER_MSG && nh->nlmsg_type != AUDIT_USER)
-			continue;
-		len = nh->nlmsg_len;
-		if (len > (size_t)n - NLMSG_HDRLEN)
-			len = (size_t)n - NLMSG_HDRLEN;
-		account(s, nh->nlmsg_type, (char *)NLMSG_DATA(nh), len);
-		s->pending = len;
-		s->pending_type = nh->nlmsg_type;
+		}
+		return used ? hand_over(s, used) : rc;
 	}
 }
 
