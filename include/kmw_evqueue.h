@@ -24,7 +24,7 @@ struct kmw_item {
 };
 
 /* The most events handed to the worker at once. */
-#define KMW_EVQUEUE_BATCH 32
+#define KMW_EVQUEUE_BATCH 128
 
 /*
  * Runs on the worker thread with @n items, in the order they were pushed:

@@ -55,9 +55,24 @@ struct kmw_sink *sink_new(const struct kmw_sink_conf *c);
  * sink_emit - send one event (@body: the formatted event, one line, without
  * newline; the event's risk level gives the syslog severity). A message is
  * written whole or not at all, once. What cannot go now waits in the queue.
- * Returns 0 when delivered now, 1 when queued, -ENOBUFS when dropped.
+ * Returns 0 when delivered now, 1 when queued, -ENOBUFS when dropped. Between
+ * sink_batch_begin and sink_batch_end, a kind that takes several messages at
+ * once (a file) only collects them: 0 then says so.
  */
 int sink_emit(struct kmw_sink *s, const struct kmw_event *ev, const char *body, size_t len);
+
+/**
+ * sink_batch_begin - the messages emitted from now on go together, with one
+ * write, at sink_batch_end (kinds that cannot take them so still send each).
+ */
+void sink_batch_begin(struct kmw_sink *s);
+
+/**
+ * sink_batch_end - write what the batch collected: whole, or each message of it
+ * kept to retry, in order. Returns 0 when delivered, 1 when queued, -ENOBUFS
+ * when some were dropped.
+ */
+int sink_batch_end(struct kmw_sink *s);
 
 /**
  * sink_tick - retry what waits, when its backoff has passed. Cheap when

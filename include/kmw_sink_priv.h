@@ -21,6 +21,7 @@ struct kmw_sink;
  */
 struct sink_ops {
 	const char *kind;	/* "file", "syslog", "journald", "memory" */
+	bool batch;		/* send may take several framed messages at once */
 	/* check the options this kind takes from @s->c, set up ->priv and ->name; 0 or -errno */
 	int (*init)(struct kmw_sink *s);
 	/* open (connect); 0 or -errno. A failure is retried like a failed send. */
@@ -56,6 +57,11 @@ struct kmw_sink {
 	struct kmw_sink_stats st;
 	struct kmw_buf frame;
 	int open_error;
+	/* a batch (sink_batch_begin): the framed messages, and the length of each */
+	bool batching;
+	struct kmw_buf batch;
+	size_t *lens;
+	unsigned int nbatch, capbatch;
 };
 
 extern const struct sink_ops sink_file_ops;

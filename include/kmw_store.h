@@ -51,12 +51,18 @@ int store_insert(struct kmw_store *s, const struct kmw_event *ev, const char *bo
  */
 void store_defer_checkpoints(struct kmw_store *s);
 
+/* When a checkpoint is asked for: how long the write-ahead log may grow first. */
+enum kmw_checkpoint {
+	KMW_CKPT_QUIET,		/* events come one at a time: short pauses, often (250 pages) */
+	KMW_CKPT_BUSY,		/* events wait behind this one: fewer fsyncs (4000 pages) */
+	KMW_CKPT_IDLE,		/* nothing waits: whatever the log holds */
+};
+
 /**
  * store_checkpoint - copy the write-ahead log into the store once it has
- * grown past a quarter of SQLite's usual threshold (short pauses, often).
- * Returns 0 or -errno.
+ * grown past the threshold of @when. Returns 0 or -errno.
  */
-int store_checkpoint(struct kmw_store *s);
+int store_checkpoint(struct kmw_store *s, enum kmw_checkpoint when);
 
 /**
  * store_begin - start a transaction that store_commit ends: the inserts

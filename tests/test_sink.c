@@ -323,6 +323,54 @@ static void file_full_device(void **state)
 	sink_free(s);
 }
 
+/* a batch goes with one write; a failed one is taken back whole and each line waits, in order */
+static void file_batch(void **state)
+{
+	char path[256], body[32];
+	struct kmw_sink_conf c = { .kind = KMW_SINK_FILE, .group = (gid_t)-1 };
+	struct kmw_sink *s;
+	struct kmw_sink_stats st;
+	int i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/batch.json", dir);
+	c.target = path;
+	s = sink_new(&c);
+	assert_non_null(s);
+	sink_batch_begin(s);
+	for (i = 0; i < 3; i++) {
+		snprintf(body, sizeof(body), "{\"n\":%d}", i);
+		emit(s, body, 0);
+	}
+	/* collected, not written yet */
+	assert_string_equal(slurp(path), "");
+	assert_int_equal(sink_batch_end(s), 0);
+	assert_string_equal(slurp(path), "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n");
+	sink_stats(s, &st);
+	assert_int_equal(st.delivered, 3);
+	sink_free(s);
+	unlink(path);
+
+	c.target = "/dev/full";
+	s = sink_new(&c);
+	assert_non_null(s);
+	sink_batch_begin(s);
+	emit(s, "a", 0);
+	emit(s, "b", 0);
+	assert_int_equal(sink_batch_end(s), 1);
+	sink_stats(s, &st);
+	assert_int_equal(st.last_error, -ENOSPC);
+	assert_int_equal(st.queued, 2);
+	assert_int_equal(st.delivered, 0);
+	/* while they wait, a new batch does not pass them: it queues behind */
+	sink_batch_begin(s);
+	emit(s, "c", 1);
+	assert_int_equal(sink_batch_end(s), 0);
+	sink_stats(s, &st);
+	assert_int_equal(st.queued, 3);
+	sink_free(s);
+}
+
 static int bound_socket(int type, struct sockaddr *a, socklen_t len)
 {
 	int fd = socket(a->sa_family, type | SOCK_CLOEXEC, 0);
@@ -509,6 +557,7 @@ int main(void)
 		cmocka_unit_test(file_lines_and_rotation),
 		cmocka_unit_test(file_refuses_symlink),
 		cmocka_unit_test(file_full_device),
+		cmocka_unit_test(file_batch),
 		cmocka_unit_test(syslog_unix),
 		cmocka_unit_test(syslog_udp_5424),
 		cmocka_unit_test(syslog_tcp_reconnect),

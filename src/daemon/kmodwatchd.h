@@ -31,7 +31,7 @@
 /* the kernel's audit backlog is sampled this often, for its high-water mark */
 #define TICK_SAMPLE_MS 100
 /* events waiting for the slow enrichment at most; the capture thread waits beyond */
-#define EVQUEUE_SLOTS 64
+#define EVQUEUE_SLOTS 256
 /* quiet this long: no record of a pending event is still coming */
 #define IDLE_MS 50
 /* auditd's log has a lost event within a few seconds; a gap starts this much before */
@@ -125,6 +125,7 @@ struct daemon {
 	struct kmw_sink *sinks[MAX_SINKS];
 	enum kmw_format fmt[MAX_SINKS];	/* the format of each sink */
 	bool sink_down[MAX_SINKS];	/* a failure was logged; a recovery will be */
+	bool sinks_batching;		/* between deliver_begin and deliver_end */
 	int nsinks;
 	struct kmw_buf body[3];		/* the event in each format, made once per event */
 	struct kmw_buf json[KMW_EVQUEUE_BATCH];	/* a batch's events in JSON: store and outputs */

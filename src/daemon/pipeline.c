@@ -82,15 +82,30 @@ static const char *boot_of(struct daemon *d, const struct kmw_event *ev)
 	return d->boot_scratch;
 }
 
+/* What a sink's answer says: a failure is logged when it starts, a recovery when it ends. */
+static void sink_result(struct daemon *d, int i, int rc)
+{
+	struct kmw_sink_stats st;
+
+	sink_stats(d->sinks[i], &st);
+	if (rc == -ENOBUFS && (st.dropped == 1 || st.dropped % 1000 == 0))
+		log_msg(LOG_ERR, "%s: queue full, %llu events dropped so far (the store has them)",
+			sink_name(d->sinks[i]), (unsigned long long)st.dropped);
+	else if (rc > 0 && !d->sink_down[i])
+		log_msg(LOG_ERR, "%s: cannot deliver now (%s): events kept to retry",
+			sink_name(d->sinks[i]), strerror(-st.last_error));
+	d->sink_down[i] = rc != 0;
+}
+
 /*
  * To every output, in the format each wants, each format made once (the JSON
  * may come made: @json, or NULL). A sink that cannot take it now keeps it and
- * retries; nothing here waits on it.
+ * retries; nothing here waits on it. In a batch (deliver_begin), a file takes
+ * the events at deliver_end, with one write.
  */
 static void deliver(struct daemon *d, const struct kmw_event *ev, const struct kmw_buf *json)
 {
 	bool made[3] = { false, false, false };
-	struct kmw_sink_stats st;
 	int i, rc;
 
 	if (ev->kind == KMW_KIND_SUMMARY)
@@ -113,15 +128,27 @@ static void deliver(struct daemon *d, const struct kmw_event *ev, const struct k
 		}
 		/* the sink frames it: without our newline */
 		rc = sink_emit(d->sinks[i], ev, b->data, b->len ? b->len - 1 : 0);
-		sink_stats(d->sinks[i], &st);
-		if (rc == -ENOBUFS && (st.dropped == 1 || st.dropped % 1000 == 0))
-			log_msg(LOG_ERR, "%s: queue full, %llu events dropped so far (the store has them)",
-				sink_name(d->sinks[i]), (unsigned long long)st.dropped);
-		else if (rc > 0 && !d->sink_down[i])
-			log_msg(LOG_ERR, "%s: cannot deliver now (%s): events kept to retry",
-				sink_name(d->sinks[i]), strerror(-st.last_error));
-		d->sink_down[i] = rc != 0;
+		if (rc || !d->sinks_batching)
+			sink_result(d, i, rc);
 	}
+}
+
+static void deliver_begin(struct daemon *d)
+{
+	int i;
+
+	for (i = 0; i < d->nsinks; i++)
+		sink_batch_begin(d->sinks[i]);
+	d->sinks_batching = true;
+}
+
+static void deliver_end(struct daemon *d)
+{
+	int i;
+
+	d->sinks_batching = false;
+	for (i = 0; i < d->nsinks; i++)
+		sink_result(d, i, sink_batch_end(d->sinks[i]));
 }
 
 static void on_tick(void *arg)
@@ -129,6 +156,9 @@ static void on_tick(void *arg)
 	struct daemon *d = arg;
 	int i;
 
+	/* idle: what a busy spell left in the write-ahead log goes into the store now */
+	if (d->store && store_checkpoint(d->store, KMW_CKPT_IDLE) < 0)
+		log_msg(LOG_ERR, "store checkpoint: %s", store_error(d->store));
 	for (i = 0; i < d->nsinks; i++)
 		if (!sink_tick(d->sinks[i]) && d->sink_down[i]) {
 			d->sink_down[i] = false;
@@ -342,7 +372,7 @@ static void take_items(struct kmw_item **items, unsigned int n, void *arg)
 	if (it->kind == KMW_ITEM_MAINTENANCE) {
 		apply_retention(d);
 		if (d->store)
-			store_checkpoint(d->store);
+			store_checkpoint(d->store, KMW_CKPT_QUIET);
 		return;
 	}
 	if (it->kind == KMW_ITEM_BACKFILL) {
@@ -387,10 +417,12 @@ static void take_items(struct kmw_item **items, unsigned int n, void *arg)
 		log_msg(LOG_ERR, "cannot store %u events: %s (%llu not stored; the outputs still get "
 			"them)", n, store_error(d->store), (unsigned long long)d->wc.store_failures);
 	}
+	deliver_begin(d);
 	for (k = 0; k < n; k++)
 		deliver(d, &items[k]->ev, made[k] ? &d->json[k] : NULL);
+	deliver_end(d);
 	/* the write-ahead log is copied into the store once the events are out */
-	if (d->store && store_checkpoint(d->store) < 0)
+	if (d->store && store_checkpoint(d->store, n > 1 ? KMW_CKPT_BUSY : KMW_CKPT_QUIET) < 0)
 		log_msg(LOG_ERR, "store checkpoint: %s", store_error(d->store));
 }
 

@@ -57,6 +57,7 @@ struct kmw_sink *sink_new(const struct kmw_sink_conf *c)
 	if (!s->c.app_name)
 		s->c.app_name = "kmodwatch";
 	buf_init(&s->frame);
+	buf_init(&s->batch);
 	rc = s->ops->init(s);
 	if (rc) {
 		free(s);
@@ -167,6 +168,63 @@ static void flush(struct kmw_sink *s)
 	s->next_retry_ms = 0;
 }
 
+/* One more message for the batch; false when there is no room for it (then it goes alone). */
+static bool collect(struct kmw_sink *s)
+{
+	if (s->nbatch == s->capbatch) {
+		unsigned int cap = s->capbatch ? s->capbatch * 2 : 64;
+		size_t *l = realloc(s->lens, cap * sizeof(*l));
+
+		if (!l)
+			return false;
+		s->lens = l;
+		s->capbatch = cap;
+	}
+	buf_append(&s->batch, s->frame.data, s->frame.len);
+	if (s->batch.oom) {
+		buf_reset(&s->batch);
+		s->nbatch = 0;
+		return false;
+	}
+	s->lens[s->nbatch++] = s->frame.len;
+	return true;
+}
+
+void sink_batch_begin(struct kmw_sink *s)
+{
+	s->batching = s->ops->batch;
+}
+
+int sink_batch_end(struct kmw_sink *s)
+{
+	const char *p = s->batch.data;
+	unsigned int i, n = s->nbatch;
+	int rc, ret = 0;
+
+	s->batching = false;
+	if (!n)
+		return 0;
+	s->nbatch = 0;
+	rc = s->ops->send(s, s->batch.data, s->batch.len);
+	if (!rc) {
+		s->st.delivered += n;
+		s->backoff_ms = 0;
+		buf_reset(&s->batch);
+		return 0;
+	}
+	/* taken back whole: each message waits, in order, to be retried */
+	failed(s, rc);
+	for (i = 0; i < n; i++) {
+		if (enqueue(s, p, s->lens[i]))
+			ret = -ENOBUFS;
+		else if (!ret)
+			ret = 1;
+		p += s->lens[i];
+	}
+	buf_reset(&s->batch);
+	return ret;
+}
+
 int sink_emit(struct kmw_sink *s, const struct kmw_event *ev, const char *body, size_t len)
 {
 	int rc;
@@ -176,6 +234,14 @@ int sink_emit(struct kmw_sink *s, const struct kmw_event *ev, const char *body, 
 	if (s->frame.oom) {
 		s->st.dropped++;
 		return -ENOBUFS;
+	}
+	/* nothing waits to be retried: it joins the batch, which goes as one */
+	if (s->batching && !s->qcount && now_ms() >= s->next_retry_ms) {
+		if (collect(s))
+			return 0;
+		/* no memory for it: what was collected goes first, to keep the order */
+		sink_batch_end(s);
+		s->batching = true;
 	}
 	if (!s->qcount && now_ms() >= s->next_retry_ms) {
 		rc = s->ops->send(s, s->frame.data, s->frame.len);
@@ -234,13 +300,15 @@ void sink_free(struct kmw_sink *s)
 {
 	if (!s)
 		return;
-	s->st.dropped += s->qcount;
+	s->st.dropped += s->qcount + s->nbatch;
 	while (s->qcount) {
 		free(s->q[s->qhead].msg);
 		s->qhead = (s->qhead + 1) % s->qcap;
 		s->qcount--;
 	}
 	free(s->q);
+	free(s->lens);
+	buf_free(&s->batch);
 	s->ops->close(s);
 	if (s->ops->fini)
 		s->ops->fini(s);

@@ -150,6 +150,8 @@ static int file_send(struct kmw_sink *s, const char *msg, size_t len)
 
 const struct sink_ops sink_file_ops = {
 	.kind = "file",
+	/* lines: several go with one write, and a torn write takes them all back */
+	.batch = true,
 	.init = file_init,
 	.open = file_open,
 	.frame = file_frame,

@@ -113,7 +113,19 @@ static const char *const migrations[] = {
 	/* 4 -> 5: what a row is (a syscall, a summary of many) and how many calls it stands for */
 	"ALTER TABLE events ADD COLUMN kind TEXT NOT NULL DEFAULT 'syscall';"
 	"ALTER TABLE events ADD COLUMN calls INTEGER NOT NULL DEFAULT 1;"
-	"CREATE INDEX events_kind ON events (kind, time_ms);",
+	/* few rows are not syscalls: only they are indexed, and a syscall's insert pays nothing */
+	"CREATE INDEX events_kind ON events (kind, time_ms) WHERE kind != 'syscall';"
+	/*
+	 * and an index holds only the rows that have its value: a failed call has no module
+	 * name and no hash, an uncompressed file no image hash, and a flood of failures then
+	 * costs those indexes nothing (a filter on the column implies it is not null)
+	 */
+	"DROP INDEX events_module;"
+	"CREATE INDEX events_module ON events (module, time_ms) WHERE module IS NOT NULL;"
+	"DROP INDEX events_sha256;"
+	"CREATE INDEX events_sha256 ON events (sha256) WHERE sha256 IS NOT NULL;"
+	"DROP INDEX events_image_sha256;"
+	"CREATE INDEX events_image_sha256 ON events (image_sha256) WHERE image_sha256 IS NOT NULL;",
 };
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -470,17 +482,28 @@ void store_defer_checkpoints(struct kmw_store *s)
 	s->deferred = true;
 }
 
-int store_checkpoint(struct kmw_store *s)
+int store_checkpoint(struct kmw_store *s, enum kmw_checkpoint when)
 {
+	static const int pages[] = {
+		/*
+		 * A quarter of SQLite's threshold: a checkpoint's pause grows with
+		 * the log it copies, and the events behind it wait. Measured
+		 * (bench/flood.py, 1,660 events/s): p99 8.9 ms at 1000 pages, 4.6 ms
+		 * at 250, 4.2 ms at 100 for more CPU, 38 ms at 10000.
+		 */
+		[KMW_CKPT_QUIET] = CHECKPOINT_PAGES / 4,
+		/*
+		 * Events are waiting: each checkpoint costs two fsyncs, which under
+		 * load cost more than the pause (bench/store_bench, 32 to a commit:
+		 * 10,227 events/s at 250 pages, 16,616 at 4000); the idle worker
+		 * catches up (KMW_CKPT_IDLE).
+		 */
+		[KMW_CKPT_BUSY] = CHECKPOINT_PAGES,
+		[KMW_CKPT_IDLE] = 1,
+	};
 	int rc;
 
-	/*
-	 * A quarter of SQLite's threshold: a checkpoint's pause grows with the
-	 * log it copies, and the events behind it wait. Measured (bench/flood.py,
-	 * 1,660 events/s): p99 8.9 ms at 1000 pages, 4.6 ms at 250, 4.2 ms at
-	 * 100 for more CPU, 38 ms at 10000.
-	 */
-	if (s->wal_pages < CHECKPOINT_PAGES / 4)
+	if (s->wal_pages < pages[when])
 		return 0;
 	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
@@ -683,7 +706,9 @@ int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only
 		BIND_S(f->key);
 	}
 	if (f->risk >= 0) { WHERE("risk >= ?"); BIND_I(f->risk); }
-	if (f->has_kind) { WHERE("kind = ?"); BIND_S(event_kind_name(f->kind)); }
+	/* the partial index applies only where the query repeats its condition, word for word */
+	if (f->has_kind && f->kind == KMW_KIND_SUMMARY) WHERE("kind = 'summary' AND kind != 'syscall'");
+	if (f->has_kind && f->kind == KMW_KIND_SYSCALL) WHERE("kind = 'syscall'");
 	if (!count_only)
 		n += (size_t)snprintf(sql + n, sizeof(sql) - n, " ORDER BY time_ms, id");
 #undef WHERE
