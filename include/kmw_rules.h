@@ -30,6 +30,15 @@ struct kmw_rules {
  */
 int rules_status(int fd, struct audit_status *st);
 
+/* The backlog limit audit's standard rules set (-b 8192), and kmodwatch recommends. */
+#define KMW_BACKLOG_RECOMMENDED 8192
+
+/**
+ * rules_backlog_advice - what is risky in the kernel's backlog settings under a
+ * flood or a burst (doc/flood.md), or NULL when nothing is.
+ */
+const char *rules_backlog_advice(const struct audit_status *st);
+
 /**
  * rules_install - make sure every module syscall is audited on the native and
  * the compat arch, adding rules with key @key only for what existing rules do

@@ -179,9 +179,11 @@ static int cmd_status(int argc, char **argv)
 		fprintf(stderr, "kmodwatch: cannot read the audit status: %s\n", strerror(-rc));
 		return rc == -EPERM ? EXIT_NOPRIV : EXIT_ERROR;
 	}
-	printf("audit: %s, audit daemon pid %u, lost %u, backlog %u of %u\n",
+	printf("audit: %s, audit daemon pid %u, lost %u, backlog %u of %u, backlog_wait_time %u ms\n",
 	       st.enabled == 2 ? "enabled and immutable" : st.enabled ? "enabled" : "disabled",
-	       st.pid, st.lost, st.backlog, st.backlog_limit);
+	       st.pid, st.lost, st.backlog, st.backlog_limit, st.backlog_wait_time);
+	if (rules_backlog_advice(&st))
+		printf("  note: %s\n", rules_backlog_advice(&st));
 	printf("rules for module syscalls:\n");
 	list_rules(fd);
 	audit_close(fd);

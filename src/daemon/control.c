@@ -133,6 +133,9 @@ int control_setup(struct daemon *d)
 	if (st.enabled == 2)
 		log_msg(LOG_ERR, "audit is immutable (enabled 2): rules cannot change until reboot; "
 			"running with the rules in place");
+	if (rules_backlog_advice(&st))
+		log_msg(LOG_WARNING, "audit backlog %u, backlog_wait_time %u ms: %s (doc/flood.md)",
+			st.backlog_limit, st.backlog_wait_time, rules_backlog_advice(&st));
 
 	if (!d->o.no_rules) {
 		remove_stale_rules(d);

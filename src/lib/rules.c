@@ -93,6 +93,20 @@ static int get_reply(int fd, struct audit_reply *rep, int want)
 	return -ETIMEDOUT;
 }
 
+const char *rules_backlog_advice(const struct audit_status *st)
+{
+	if (st->backlog_wait_time == 0)
+		return "backlog_wait_time is 0: when the backlog is full the kernel drops records at "
+		       "once, whatever they are, and a flood can then hide a load (counted only in "
+		       "'lost'); keep it above 0 (auditctl --backlog_wait_time 60000, the kernel's "
+		       "default)";
+	if (st->backlog_limit && st->backlog_limit < KMW_BACKLOG_RECOMMENDED)
+		return "the backlog limit is below 8192: in a flood or a burst audited processes "
+		       "wait on it, and the kernel can miss their wakeup and stall them for the "
+		       "whole backlog_wait_time; audit's standard rules set auditctl -b 8192";
+	return NULL;
+}
+
 int rules_status(int fd, struct audit_status *st)
 {
 	struct audit_reply rep;
