@@ -42,6 +42,15 @@ def cpu_of(pid):
     return out
 
 
+def audit_status():
+    st = {}
+    for line in subprocess.run(["auditctl", "-s"], capture_output=True, text=True).stdout.splitlines():
+        k = line.split()
+        if len(k) >= 2 and k[1].lstrip("-").isdigit():
+            st[k[0]] = int(k[1])
+    return st
+
+
 def pct(sorted_ms, p):
     return sorted_ms[min(len(sorted_ms) - 1, int(len(sorted_ms) * p))] if sorted_ms else float("nan")
 
@@ -103,7 +112,7 @@ def run(build, kind, seconds=10.0, rate=1000, procs=2, flooders=3, root_rate=20,
         tail.start()
         busy = subprocess.Popen(["sh", "-c", "end=$(( $(date +%%s) + %d )); while [ $(date +%%s) "
                                  "-lt $end ]; do /bin/true; done" % int(seconds)]) if noise else None
-        cpu0, t0 = cpu_of(d.pid), time.time()
+        cpu0, t0, st0 = cpu_of(d.pid), time.time(), audit_status()
         hs = []  # (popen, times file, class)
         if kind == "paced":
             for i in range(procs):
@@ -125,7 +134,7 @@ def run(build, kind, seconds=10.0, rate=1000, procs=2, flooders=3, root_rate=20,
         while len(tail.lines) != last:
             last = len(tail.lines)
             time.sleep(2)
-        cpu1, t1 = cpu_of(d.pid), time.time()
+        cpu1, t1, st1 = cpu_of(d.pid), time.time(), audit_status()
         d.terminate()
         d.wait(120)
         tail.stop.set()
@@ -140,7 +149,7 @@ def run(build, kind, seconds=10.0, rate=1000, procs=2, flooders=3, root_rate=20,
     summarised = 0
     for now, l in tail.lines:
         e = json.loads(l)
-        if e["kind"] == "summary":
+        if e.get("kind") == "summary":
             summarised += e["summary"]["count"]
             continue
         byline.setdefault(e["process"]["pid"], []).append((e["audit"]["serial"], now, e["audit"]["epoch"]))
@@ -166,12 +175,15 @@ def run(build, kind, seconds=10.0, rate=1000, procs=2, flooders=3, root_rate=20,
     b = re.search(r"backlog at most (\d+) of (\d+)", stop[-1]) if stop else None
     k = re.search(r"(\d+) records lost by the kernel", stop[-1]) if stop else None
     cpu = {t: (cpu1.get(t, 0) - cpu0.get(t, 0)) / HZ / (t1 - t0) * 100 for t in cpu1}
+    cpu_s = sum(cpu1.get(t, 0) - cpu0.get(t, 0) for t in cpu1) / HZ
     res.update(root_made=root_made, root_out=root_out, nobody_made=nobody_made,
                nobody_out=nobody_out, summarised=summarised,
                dropped=int(m.group(1)) if m else None,
                backlog_max=int(b.group(1)) if b else None, backlog_limit=int(b.group(2)) if b else None,
                kernel_lost=int(k.group(1)) if k else None,
+               waited_ms=st1.get("backlog_wait_time_actual", 0) - st0.get("backlog_wait_time_actual", 0),
                p50=pct(lat, 0.5), p99=pct(lat, 0.99), max=lat[-1] if lat else float("nan"),
+               cpu_us_per_event=cpu_s * 1e6 / max(1, len(tail.lines)),
                timed=len(lat), stamp_p50=pct(stamp, 0.5), stamp_p99=pct(stamp, 0.99),
                cpu_total=sum(cpu.values()),
                cpu_threads=" ".join("%s %.0f%%" % (t.replace("kmw-", ""), v)
@@ -184,20 +196,21 @@ def run(build, kind, seconds=10.0, rate=1000, procs=2, flooders=3, root_rate=20,
 def show(r):
     if r["kind"] == "paced":
         print("paced %.0f s: %d root calls (%d/s), %d events, %d missing, %s dropped; latency p50 "
-              "%.2f ms p99 %.2f ms max %.1f ms; kmodwatchd %.0f%% CPU (%s); backlog max %s"
-              " of %s, kernel lost %s" % (r["seconds"], r["root_made"], r["root_made"] / r["seconds"],
+              "%.2f ms p99 %.2f ms max %.1f ms; kmodwatchd %.0f%% CPU (%s), %.0f us a line; backlog max %s"
+              " of %s, kernel lost %s, callers waited %s ms on it" % (r["seconds"], r["root_made"], r["root_made"] / r["seconds"],
               r["root_out"], r["root_made"] - r["root_out"], r["dropped"], r["p50"], r["p99"],
-              r["max"], r["cpu_total"], r["cpu_threads"], r["backlog_max"], r["backlog_limit"],
-              r["kernel_lost"]))
+              r["max"], r["cpu_total"], r["cpu_threads"], r["cpu_us_per_event"], r["backlog_max"],
+              r["backlog_limit"], r["kernel_lost"], r["waited_ms"]))
     else:
         print("flood %.0f s, queue %s MB: nobody %d calls (%d/s): %d events, %d summarised, %s "
               "dropped, %d unaccounted; root %d/%d out, latency p50 %.2f ms p99 %.2f ms max %.1f ms;"
-              " kmodwatchd %.0f%% CPU (%s); backlog max %s of %s, kernel lost %s" % (
-                  r["seconds"], r["queue"], r["nobody_made"], r["nobody_made"] / r["seconds"],
+              " kmodwatchd %.0f%% CPU (%s); backlog max %s of %s, kernel lost %s, callers waited %s ms on"
+              " it" % (r["seconds"], r["queue"], r["nobody_made"], r["nobody_made"] / r["seconds"],
                   r["nobody_out"], r["summarised"], r["dropped"],
                   r["nobody_made"] - r["nobody_out"] - r["summarised"] - (r["dropped"] or 0),
                   r["root_out"], r["root_made"], r["p50"], r["p99"], r["max"], r["cpu_total"],
-                  r["cpu_threads"], r["backlog_max"], r["backlog_limit"], r["kernel_lost"]))
+                  r["cpu_threads"], r["backlog_max"], r["backlog_limit"], r["kernel_lost"],
+                  r["waited_ms"]))
     sys.stdout.flush()
 
 

@@ -41,6 +41,8 @@ class Run:
         """The events after the marker of scenario nn, up to the next marker."""
         out, inside, seen = [], False, False
         for e in self.streams[mode]:
+            if e.get("kind") != "syscall":
+                continue	# summaries come when their interval ends: see summaries()
             name = e["module"]["name"] or ""
             if e["syscall"]["name"] == "delete_module" and name.startswith(MARK):
                 inside = name == MARK + nn
@@ -51,6 +53,10 @@ class Run:
         if not seen:
             raise RuntimeError("no marker event for scenario %s in %s.json" % (nn, mode))
         return out
+
+    def summaries(self, mode="unicast"):
+        """Every summary line of a daemon's run."""
+        return [e for e in self.streams[mode] if e.get("kind") == "summary"]
 
     def helper(self, nn):
         """The modcall answers of scenario nn: dicts of pid, fd, ret, errno."""

@@ -182,9 +182,10 @@ def build_initramfs(kdir, work):
     shutil.copy2(os.path.join(SRC, "tests", "kernel", "guest-init.sh"), os.path.join(root, "init"))
     os.chmod(os.path.join(root, "init"), 0o755)
     with open(os.path.join(root, "etc/passwd"), "w") as f:
-        f.write("root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000:tester:/tmp:/bin/sh\n")
+        f.write("root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000:tester:/tmp:/bin/sh\n"
+                "nobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n")
     with open(os.path.join(root, "etc/group"), "w") as f:
-        f.write("root:x:0:\ntester:x:1000:\n")
+        f.write("root:x:0:\ntester:x:1000:\nnogroup:x:65534:\n")
     with open(os.path.join(root, "etc/audit/auditd.conf"), "w") as f:
         f.write(AUDITD_CONF.format(log="/var/log/audit/audit.log", plugins="/etc/audit/plugins.d"))
     os.chmod(os.path.join(root, "etc/audit/auditd.conf"), 0o600)
