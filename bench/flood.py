@@ -6,10 +6,13 @@ ENOSYS there; audit records each). Two kinds of run:
          an execve rule logs a busy shell loop: are all calls events, and how soon?
   flood: F processes as nobody call flat out (the unprivileged flood), while root makes
          paced calls: are root's calls all out, and how soon; where did the flood go?
+  readme: the figures of the README: the flood at the kernel's backlog of 64 and at 8192
+         (put back after), with the default queue and a 1 MiB one; then paced runs from
+         1,700 to 12,000 calls a second
 
   python3 bench/flood.py BUILD paced [--rate R] [--procs P] [--seconds S] [options]
   python3 bench/flood.py BUILD flood [--flooders F] [--root-rate R] [--seconds S] [options]
-  python3 bench/flood.py BUILD readme    the figures of the README, both kinds, both queues
+  python3 bench/flood.py BUILD readme [--no-noise]
 options: --queue-size MB (default kmodwatchd's), --store none|db (default db, a private one),
 --no-noise, --args "EXTRA KMODWATCHD OPTIONS".
 Latency: from each call (its helper takes the time just before it) to its line being
@@ -220,9 +223,9 @@ def main():
     ap.add_argument("kind", choices=["paced", "flood", "readme"])
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--rate", type=float, default=1000)
-    ap.add_argument("--procs", type=int, default=2)
+    ap.add_argument("--procs", type=int, default=4)
     ap.add_argument("--flooders", type=int, default=3)
-    ap.add_argument("--root-rate", type=float, default=20)
+    ap.add_argument("--root-rate", type=float, default=100)
     ap.add_argument("--queue-size", type=int)
     ap.add_argument("--store", default="db")
     ap.add_argument("--no-noise", action="store_true")
@@ -231,12 +234,19 @@ def main():
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     if a.kind == "readme":
-        for q in (None, 1):
-            show(run(build, "flood", a.seconds, flooders=a.flooders, root_rate=a.root_rate,
-                     queue=q, store=a.store, extra=a.args))
-        for rate in (1700, 4000, 8000, 12000, 16000, 20000):
+        # the flood at the kernel's default backlog and at the recommended one, both queues
+        old = audit_status().get("backlog_limit", 64)
+        try:
+            for b in (64, 8192):
+                subprocess.run(["auditctl", "-b", str(b)], capture_output=True)
+                for q in (None, 1):
+                    show(run(build, "flood", a.seconds, flooders=a.flooders, root_rate=a.root_rate,
+                             queue=q, store=a.store, noise=not a.no_noise, extra=a.args))
+        finally:
+            subprocess.run(["auditctl", "-b", str(old)], capture_output=True)
+        for rate in (1700, 4000, 8000, 10000, 12000):
             show(run(build, "paced", a.seconds, rate=rate, procs=a.procs, store=a.store,
-                     extra=a.args))
+                     noise=not a.no_noise, extra=a.args))
         return
     r = run(build, a.kind, a.seconds, a.rate, a.procs, a.flooders, a.root_rate, a.queue_size,
             a.store, not a.no_noise, a.args)
