@@ -70,7 +70,7 @@ void sink_batch_begin(struct kmw_sink *s);
 /**
  * sink_batch_end - write what the batch collected: whole, or each message of it
  * kept to retry, in order. Returns 0 when delivered, 1 when queued, -ENOBUFS
- * when some were dropped.
+ * when some were dropped, -ENODATA when the batch collected nothing.
  */
 int sink_batch_end(struct kmw_sink *s);
 

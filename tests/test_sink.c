@@ -365,7 +365,7 @@ static void file_batch(void **state)
 	/* while they wait, a new batch does not pass them: it queues behind */
 	sink_batch_begin(s);
 	emit(s, "c", 1);
-	assert_int_equal(sink_batch_end(s), 0);
+	assert_int_equal(sink_batch_end(s), -ENODATA);
 	sink_stats(s, &st);
 	assert_int_equal(st.queued, 3);
 	sink_free(s);

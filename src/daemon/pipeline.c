@@ -147,8 +147,13 @@ static void deliver_end(struct daemon *d)
 	int i;
 
 	d->sinks_batching = false;
-	for (i = 0; i < d->nsinks; i++)
-		sink_result(d, i, sink_batch_end(d->sinks[i]));
+	for (i = 0; i < d->nsinks; i++) {
+		int rc = sink_batch_end(d->sinks[i]);
+
+		/* nothing collected (it all went to the retry queue): its state is as emit left it */
+		if (rc != -ENODATA)
+			sink_result(d, i, rc);
+	}
 }
 
 static void on_tick(void *arg)

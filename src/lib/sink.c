@@ -203,7 +203,7 @@ int sink_batch_end(struct kmw_sink *s)
 
 	s->batching = false;
 	if (!n)
-		return 0;
+		return -ENODATA;
 	s->nbatch = 0;
 	rc = s->ops->send(s, s->batch.data, s->batch.len);
 	if (!rc) {
