@@ -90,6 +90,17 @@ static void compare(const char *name, const char *ext, const struct kmw_buf *got
 	free(want);
 }
 
+/* every format of @o against its golden file, and @o freed */
+static void compare_formats(const char *name, struct out *o)
+{
+	compare(name, "json", &o->json);
+	compare(name, "txt", &o->text);
+	compare(name, "ecs.json", &o->ecs);
+	buf_free(&o->json);
+	buf_free(&o->text);
+	buf_free(&o->ecs);
+}
+
 /* Feed in pieces of every size, so that a record split across feeds is covered. */
 static void run_case(const char *name, size_t chunk, unsigned int want_events)
 {
@@ -114,13 +125,8 @@ static void run_case(const char *name, size_t chunk, unsigned int want_events)
 		assert_int_equal(parse_feed(p, data + off, len - off < chunk ? len - off : chunk), 0);
 	parse_flush(p);
 	assert_int_equal(o.events, want_events);
-	compare(name, "json", &o.json);
-	compare(name, "txt", &o.text);
-	compare(name, "ecs.json", &o.ecs);
+	compare_formats(name, &o);
 	parse_free(p);
-	buf_free(&o.json);
-	buf_free(&o.text);
-	buf_free(&o.ecs);
 	free(data);
 }
 
@@ -272,12 +278,7 @@ static void test_full(void **state)
 		fill_full(&ev, v);
 		on_event(&ev, &o);
 	}
-	compare("synthetic-full", "json", &o.json);
-	compare("synthetic-full", "txt", &o.text);
-	compare("synthetic-full", "ecs.json", &o.ecs);
-	buf_free(&o.json);
-	buf_free(&o.text);
-	buf_free(&o.ecs);
+	compare_formats("synthetic-full", &o);
 }
 
 /* One SYSCALL record body, as triage reads it, counted into @t at @ms. */
@@ -350,12 +351,7 @@ static void test_summary(void **state)
 	t.n = 0;
 	assert_int_equal(summary_take(&t, t0 + 60000, true, on_summary, &s), 1);
 	summary_fini(&t);
-	compare("synthetic-summary", "json", &o.json);
-	compare("synthetic-summary", "txt", &o.text);
-	compare("synthetic-summary", "ecs.json", &o.ecs);
-	buf_free(&o.json);
-	buf_free(&o.text);
-	buf_free(&o.ecs);
+	compare_formats("synthetic-summary", &o);
 }
 
 /* recorded from this machine's kernel (no module support: ENOSYS), b64 and b32 */
