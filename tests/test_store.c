@@ -314,6 +314,86 @@ static void test_event_errno(void **state)
 	assert_int_equal(event_errno(&ev), 0);
 }
 
+struct kinds {
+	unsigned int rows;
+	int64_t calls;
+	bool all_summaries;
+};
+
+static void kind_row(const struct kmw_row *row, void *arg)
+{
+	struct kinds *k = arg;
+
+	k->rows++;
+	k->calls += row->count;
+	k->all_summaries &= row->kind && !strcmp(row->kind, "summary");
+}
+
+/* summaries in the store: their kind, the calls they stand for, and a full table's "several" */
+static void test_summaries(void **state)
+{
+	static struct kmw_event ev;
+	struct ctx *c = *state;
+	struct kmw_risk_config rc;
+	struct kmw_filter f;
+	struct kmw_buf json;
+	struct kinds k = { 0, 0, true };
+	uint64_t n = 0, total = 0;
+	int i;
+
+	risk_config_default(&rc);
+	buf_init(&json);
+	for (i = 0; i < 3; i++) {
+		event_reset(&ev);
+		ev.kind = KMW_KIND_SUMMARY;
+		/* the last one, of a full table, counted several syscalls */
+		ev.sc = i < 2 ? KMW_SC_FINIT_MODULE : KMW_SC_NONE;
+		ev.arch = AUDIT_ARCH_X86_64;
+		ev.has_exit = true;
+		ev.exit = -EPERM;
+		ev.uid = 65534;
+		ev.serial = 90000 + (uint64_t)i;
+		ev.sec = T0 + 1000 + i;
+		ev.summary.count = 1000 * (uint64_t)(i + 1);
+		ev.summary.last_ms = (T0 + 1000 + i) * 1000 + 999;
+		ev.summary.interval_s = 10;
+		event_set_str(&ev, &ev.exe, "/tmp/flood", 10);
+		risk_assess(&rc, &ev);
+		assert_int_equal(ev.risk_reasons, 1u << KMW_R_FLOOD);
+		buf_reset(&json);
+		assert_int_equal(format_json(&json, &ev), 0);
+		assert_int_equal(store_insert(c->st, &ev, "boot-a", json.data, json.len), 1);
+		/* the same filter in memory */
+		filter_init(&f);
+		set(&f, "kind", "summary");
+		assert_true(filter_match(&f, &ev));
+		filter_init(&f);
+		set(&f, "kind", "syscall");
+		assert_false(filter_match(&f, &ev));
+	}
+	buf_free(&json);
+	filter_init(&f);
+	set(&f, "kind", "summary");
+	assert_int_equal(store_query(c->st, &f, false, kind_row, &k, &n), 0);
+	assert_int_equal(k.rows, 3);
+	assert_int_equal(k.calls, 6000);
+	assert_true(k.all_summaries);
+	assert_int_equal(store_query(c->st, &f, true, NULL, NULL, &n), 0);
+	assert_int_equal(n, 3);
+	set(&f, "uid", "65534");
+	set(&f, "errno", "EPERM");
+	set(&f, "syscall", "finit_module");
+	assert_int_equal(store_query(c->st, &f, true, NULL, NULL, &n), 0);
+	assert_int_equal(n, 2);
+	/* every other row is a syscall's (retention has taken some of them before) */
+	filter_init(&f);
+	assert_int_equal(store_query(c->st, &f, true, NULL, NULL, &total), 0);
+	set(&f, "kind", "syscall");
+	assert_int_equal(store_query(c->st, &f, true, NULL, NULL, &n), 0);
+	assert_true(n > 0);
+	assert_int_equal(n + 3, total);
+}
+
 int main(void)
 {
 	const struct CMUnitTest store_tests[] = {
@@ -321,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_insert_once),
 		cmocka_unit_test(test_gaps),
 		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_summaries),
 	};
 	const struct CMUnitTest other[] = {
 		cmocka_unit_test(test_filter_bad_values),

@@ -357,7 +357,7 @@ bool filter_match(const struct kmw_filter *f, const struct kmw_event *ev)
 		if (!found)
 			return false;
 	}
-	if (f->syscall && strcmp(decode_syscall_name(ev->sc), f->syscall))
+	if (f->syscall && (!decode_syscall_name(ev->sc) || strcmp(decode_syscall_name(ev->sc), f->syscall)))
 		return false;
 	if (f->key) {
 		unsigned int i;
