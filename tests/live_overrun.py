@@ -3,6 +3,7 @@
 floods finit_module: its multicast socket overruns and records are lost. The loss is counted
 by serial even when nothing else follows (the marker record), and the store is made whole
 from auditd's log: live, and at the next start when the daemon exits first."""
+import glob
 import os
 import re
 import signal
@@ -38,13 +39,15 @@ def flood_while_stopped(live, d, seconds):
 
 
 def logged(live, pid):
-    """finit_module calls of @pid in auditd's log: what a backfill can recover."""
+    """finit_module calls of @pid in auditd's logs, the rotated one too (a flood of 100,000
+    calls passes max_log_file): what a backfill can recover."""
     n = 0
-    with open(live.auditd_log, "rb") as f:
-        for line in f:
-            if line.startswith(b"type=SYSCALL") and b" syscall=313 " in line and \
-                    (b" pid=%d " % pid) in line:
-                n += 1
+    for path in glob.glob(live.auditd_log + "*"):
+        with open(path, "rb") as f:
+            for line in f:
+                if line.startswith(b"type=SYSCALL") and b" syscall=313 " in line and \
+                        (b" pid=%d " % pid) in line:
+                    n += 1
     return n
 
 
