@@ -51,6 +51,13 @@ int decode_flags(enum kmw_syscall sc, uint64_t flags, const char **names,
 int decode_flags_arg(enum kmw_syscall sc);
 
 /**
+ * decode_digest_len - the digest size in bytes of the hash algorithm named by
+ * the @len bytes at @algo, as the kernel names them (sha256, sha1, sm3, ...), or
+ * -1 for a name the kernel does not give.
+ */
+int decode_digest_len(const char *algo, size_t len);
+
+/**
  * decode_errno_name - "ENOSYS" and the like for a positive errno value, or
  * NULL when it has no name.
  */

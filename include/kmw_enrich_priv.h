@@ -9,6 +9,21 @@
 #include "kmw_kmodlookup.h"
 #include "kmw_sysfs.h"
 
+/* A file whose bytes IMA attested in an earlier event: IMA audits a file once until it is
+ * written, so a later load of it brings no record of its own. */
+#define KMW_ATTESTED 256
+
+struct kmw_attested {
+	bool used;
+	uint64_t dev, ino, size;
+	int64_t mtime, ctime;
+	uint64_t tick;
+	uint64_t serial;		/* the event whose record it was */
+	char algo[24];
+	char hash[KMW_IMA_HASH_MAX + 1];
+	char *path;
+};
+
 struct kmw_enricher {
 	char proc[PATH_MAX];
 	char sys[PATH_MAX];
@@ -19,6 +34,8 @@ struct kmw_enricher {
 	struct kmw_analyzer *analyzer;
 	struct kmw_kmod *kmod;	/* NULL when this kernel has no module directory */
 	int reused;		/* the loader's pid given to another process: -1 not looked yet */
+	struct kmw_attested attested[KMW_ATTESTED];	/* the worker's */
+	uint64_t attest_tick;
 };
 
 #endif

@@ -123,9 +123,38 @@ enum kmw_file_src {
 	KMW_FILE_PROCESS_MEMORY,	/* init_module's image, read from the loader: racy */
 	KMW_FILE_KMOD_LOOKUP,	/* libkmod's file for the module name: inferred */
 	KMW_FILE_ARGV,		/* the insmod path on the command line: inferred */
+	KMW_FILE_IMA_PATH,	/* the file the IMA record names, opened again */
 };
 
 #define KMW_MAX_PARENT_ARGV 16
+
+/* What IMA said of the file the kernel read (an INTEGRITY_RULE record). */
+#define KMW_IMA_HASH_MAX 128		/* hex digits of the longest digest (sha512) */
+
+enum kmw_ima_src {
+	KMW_IMA_NONE = 0,
+	KMW_IMA_RECORD,		/* this event's own INTEGRITY_RULE record */
+	KMW_IMA_EARLIER,	/* an earlier record of the same file, unchanged since (live only) */
+};
+
+/* Why an event has no kernel-attested identity. */
+enum kmw_ima_absent {
+	KMW_IMA_ABSENT_NONE = 0,
+	KMW_IMA_ABSENT_NOT_LOAD,	/* delete_module */
+	KMW_IMA_ABSENT_INIT_MODULE,	/* init_module passes a buffer: IMA measures files only */
+	KMW_IMA_ABSENT_NO_RECORD,	/* no INTEGRITY_RULE: no IMA policy, or the file was audited before */
+	KMW_IMA_ABSENT_BAD_RECORD,	/* an INTEGRITY_RULE that could not be read (see parse notes) */
+};
+
+struct kmw_ima {
+	enum kmw_ima_src src;
+	uint64_t serial;		/* KMW_IMA_EARLIER: the event whose record it was */
+	char algo[24];			/* as the kernel names it: sha256, sha1, sha512 ... */
+	char hash[KMW_IMA_HASH_MAX + 1];	/* lower-case hex */
+	bool algo_known;		/* a digest kmodwatch can compute itself */
+	int matches;			/* the bytes kmodwatchd read have this hash: 1, 0, -1 unknown */
+	char now[KMW_IMA_HASH_MAX + 1];	/* their hash in the record's algorithm, when it differs */
+};
 
 /* Where the module parameters came from, most trusted first. */
 enum kmw_params_src {
@@ -168,6 +197,11 @@ struct kmw_event {
 	uint32_t mode, fuid, fgid;	/* of the file behind the fd */
 	int64_t mtime, ctime;
 	bool path_replaced;		/* the path now names another file, or none */
+
+	/* the kernel's own word on the file: IMA */
+	struct kmw_ima ima;
+	struct kmw_str ima_file;	/* the path the record names */
+	enum kmw_ima_absent ima_absent;
 
 	/* the file the facts below describe, and how sure that is */
 	enum kmw_file_src file_src;
@@ -252,6 +286,19 @@ const char *event_path_err_name(enum kmw_path_err err);
  * event_file_src_name - "proc_fd", "fd_path", "process_memory", "kmod_lookup", "argv", or NULL.
  */
 const char *event_file_src_name(enum kmw_file_src s);
+
+/**
+ * event_module_path - the path of the module file the event names: the loader's fd
+ * through /proc (@source "proc_fd"), else the IMA record's ("ima"); NULL when none.
+ */
+const struct kmw_str *event_module_path(const struct kmw_event *ev, const char **source);
+
+/**
+ * event_ima_src_name - "record", "earlier_record", or NULL; event_ima_absent_name -
+ * "not_a_load", "init_module", "no_record", "bad_record", or NULL.
+ */
+const char *event_ima_src_name(enum kmw_ima_src s);
+const char *event_ima_absent_name(enum kmw_ima_absent a);
 
 /**
  * event_params_src_name - "process_memory", "argv", or NULL.

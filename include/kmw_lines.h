@@ -19,8 +19,8 @@
 /* An event id: node= (up to what libauparse reads of it) and "SEC.MS:SERIAL". */
 #define KMW_ID_MAX 400
 /* Records kept in case a SYSCALL record that comes after them is a module call's. */
-#define KMW_EARLY_MAX 8
-#define KMW_EARLY_LINE 4096
+#define KMW_EARLY_MAX 16
+#define KMW_EARLY_LINE KMW_LINE_MAX
 /* Bad lines reported one by one; the rest are only counted. */
 #define KMW_BAD_SHOWN 20
 
@@ -105,6 +105,7 @@ struct kmw_early {
 	char id[KMW_ID_MAX];
 	uint16_t len;
 	bool proctitle;
+	bool ima;		/* an INTEGRITY_RULE: it may wait long for its SYSCALL */
 	uint64_t seq;		/* when it came */
 	const char *line;	/* into the text being pushed, or into buf */
 	size_t linelen;
@@ -124,7 +125,7 @@ struct kmw_lines {
 	uint64_t seq;		/* lines of all inputs: the clock of the open events */
 	unsigned int nopen;
 	struct kmw_open_id open[KMW_OPEN_MAX];
-	unsigned int nearly, early_next;
+	unsigned int nearly;	/* early records held */
 	struct kmw_early early[KMW_EARLY_MAX];
 	size_t carry_len;
 	bool skipping;		/* inside a line too long to keep: drop up to its end */

@@ -38,6 +38,18 @@ void modfile_free(struct kmw_analyzer *a);
 void modfile_analyse_fd(struct kmw_analyzer *a, int fd, struct kmw_modfacts *out);
 
 /**
+ * modfile_attest - modfile_analyse_fd of a file the kernel attested (IMA) with
+ * @hash (lower-case hex) in its algorithm @algo, and whether the bytes read now
+ * are those: a cached result that disagrees with the kernel is not taken (the
+ * file may have changed within its timestamps' resolution) but read again. The
+ * hex digest of what was read, in @algo, goes to @now (@nowcap bytes). Returns
+ * 1 when it is the attested bytes, 0 when they differ, -1 when it cannot tell
+ * (an algorithm OpenSSL lacks, a bound that cut the read short).
+ */
+int modfile_attest(struct kmw_analyzer *a, int fd, struct kmw_modfacts *out, const char *algo,
+		   const char *hash, char *now, size_t nowcap);
+
+/**
  * modfile_analyse_buf - the same for an image already in memory (init_module's
  * argument read from the loader). Not cached.
  */

@@ -29,6 +29,7 @@ enum kmw_risk_reason {
 	KMW_R_REFUSED,
 	KMW_R_UNKNOWN_FLAGS,
 	KMW_R_FLOOD,
+	KMW_R_CHANGED_SINCE_LOAD,
 	KMW_R_COUNT,
 };
 

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "kmw_lines.h"
+#include "kmw_parse.h"
 #include "kmw_queue.h"
 #include "kmw_serials.h"
 
@@ -331,6 +332,55 @@ static void queue_partial_line_after_handover(void **state)
 	free(q);
 }
 
+struct ima_seen {
+	unsigned int events, attested;
+};
+
+static void on_ima_event(struct kmw_event *ev, void *arg)
+{
+	struct ima_seen *s = arg;
+
+	s->events++;
+	s->attested += ev->ima.src == KMW_IMA_RECORD;
+}
+
+/*
+ * IMA logs its INTEGRITY_RULE while the module is read, and the SYSCALL record comes only
+ * when the call returns, after the module's init: on a busy host thousands of records of
+ * other events (each with its PROCTITLE, kept a while too) come in between. The record
+ * still joins its event through the prefilter.
+ */
+static void prefilter_keeps_early_ima(void **state)
+{
+	static struct kmw_lines l;
+	struct ima_seen seen = { 0 };
+	struct kmw_parser *p = parse_new(on_ima_event, &seen, "h");
+	char line[512];
+	int i, n;
+
+	(void)state;
+	assert_non_null(p);
+	lines_init(&l, &parse_lines_ops, p, true);
+	n = snprintf(line, sizeof(line), "type=INTEGRITY_RULE msg=audit(1796192457.464:50000): "
+		     "file=\"/mods/x.ko\" hash=\"sha256:%064d\" ppid=1 pid=7 uid=0\n", 0);
+	lines_push(&l, line, (size_t)n);
+	for (i = 0; i < 20000; i++) {
+		n = snprintf(line, sizeof(line), "type=%s msg=audit(1796192457.465:%d): a=b\n",
+			     i % 2 ? "PROCTITLE" : "CWD", 60000 + i / 2);
+		lines_push(&l, line, (size_t)n);
+	}
+	n = snprintf(line, sizeof(line), "type=SYSCALL msg=audit(1796192457.464:50000): "
+		     "arch=c000003e syscall=313 success=yes exit=0 a0=3 a1=0 a2=0 a3=0 items=0 "
+		     "ppid=1 pid=7 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 "
+		     "tty=(none) ses=1 comm=\"insmod\" exe=\"/usr/bin/kmod\" key=\"k\"\n"
+		     "type=EOE msg=audit(1796192457.464:50000): \n");
+	lines_push(&l, line, (size_t)n);
+	lines_finish(&l);
+	parse_free(p);
+	assert_int_equal(seen.events, 1);
+	assert_int_equal(seen.attested, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +392,7 @@ int main(void)
 		cmocka_unit_test(serials_window_slides),
 		cmocka_unit_test(serials_header),
 		cmocka_unit_test(count_calls),
+		cmocka_unit_test(prefilter_keeps_early_ima),
 		cmocka_unit_test(queue_counts_what_it_drops),
 		cmocka_unit_test(queue_partial_line_after_handover),
 	};

@@ -136,6 +136,28 @@ int decode_flags(enum kmw_syscall sc, uint64_t flags, const char **names,
 	return 0;
 }
 
+/* the kernel's hash_algo_name table (crypto/hash_info.c) and each digest's size */
+static const struct {
+	const char *name;
+	int bytes;
+} digests[] = {
+	{ "md4", 16 }, { "md5", 16 }, { "sha1", 20 }, { "rmd160", 20 }, { "sha256", 32 },
+	{ "sha384", 48 }, { "sha512", 64 }, { "sha224", 28 }, { "rmd128", 16 }, { "rmd256", 32 },
+	{ "rmd320", 40 }, { "wp256", 32 }, { "wp384", 48 }, { "wp512", 64 }, { "tgr128", 16 },
+	{ "tgr160", 20 }, { "tgr192", 24 }, { "sm3", 32 }, { "streebog256", 32 },
+	{ "streebog512", 64 }, { "sha3-256", 32 }, { "sha3-384", 48 }, { "sha3-512", 64 },
+};
+
+int decode_digest_len(const char *algo, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(digests) / sizeof(digests[0]); i++)
+		if (strlen(digests[i].name) == len && !memcmp(digests[i].name, algo, len))
+			return digests[i].bytes;
+	return -1;
+}
+
 const char *decode_errno_name(int err)
 {
 	if (err <= 0)

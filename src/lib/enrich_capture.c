@@ -66,8 +66,12 @@ struct kmw_enricher *enrich_new(const struct kmw_enrich_opts *o)
 
 void enrich_free(struct kmw_enricher *e)
 {
+	unsigned int i;
+
 	if (!e)
 		return;
+	for (i = 0; i < KMW_ATTESTED; i++)
+		free(e->attested[i].path);
 	modfile_free(e->analyzer);
 	kmodlookup_free(e->kmod);
 	free(e);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kmw_decode.h"
 #include "kmw_enrich_priv.h"
 
 static bool str_eq(const struct kmw_event *ev, const struct kmw_str *s, const char *lit)
@@ -78,6 +79,113 @@ static int open_regular(const char *path)
 	return fd;
 }
 
+/* The attestation of a file identity, from an earlier event's IMA record; NULL when none. */
+static struct kmw_attested *attested_find(struct kmw_enricher *e, uint64_t dev, uint64_t ino,
+					  uint64_t size, int64_t mtime, int64_t ctime)
+{
+	unsigned int i;
+
+	for (i = 0; i < KMW_ATTESTED; i++) {
+		struct kmw_attested *a = &e->attested[i];
+
+		if (a->used && a->dev == dev && a->ino == ino && a->size == size &&
+		    a->mtime == mtime && a->ctime == ctime)
+			return a;
+	}
+	return NULL;
+}
+
+/* The bytes of the file open at @st are those IMA attested for @ev: remembered for later loads. */
+static void attested_put(struct kmw_enricher *e, const struct stat *st, const struct kmw_event *ev)
+{
+	struct kmw_attested *a = attested_find(e, st->st_dev, st->st_ino, (uint64_t)st->st_size,
+						st->st_mtim.tv_sec, st->st_ctim.tv_sec);
+	unsigned int i;
+	char *path;
+
+	if (!a) {
+		a = &e->attested[0];
+		for (i = 0; i < KMW_ATTESTED; i++) {
+			if (!e->attested[i].used) {
+				a = &e->attested[i];
+				break;
+			}
+			if (e->attested[i].tick < a->tick)
+				a = &e->attested[i];
+		}
+	}
+	path = malloc(ev->ima_file.len + 1);
+	if (!path)
+		return;
+	memcpy(path, event_str(ev, &ev->ima_file), ev->ima_file.len);
+	path[ev->ima_file.len] = '\0';
+	free(a->path);
+	a->path = path;
+	a->used = true;
+	a->dev = st->st_dev;
+	a->ino = st->st_ino;
+	a->size = (uint64_t)st->st_size;
+	a->mtime = st->st_mtim.tv_sec;
+	a->ctime = st->st_ctim.tv_sec;
+	a->serial = ev->serial;
+	a->tick = ++e->attest_tick;
+	snprintf(a->algo, sizeof(a->algo), "%s", ev->ima.algo);
+	snprintf(a->hash, sizeof(a->hash), "%s", ev->ima.hash);
+}
+
+/*
+ * A finit_module without an INTEGRITY_RULE record of its own: IMA audits a file once
+ * until it is written again. When the loader's fd named a file whose identity (device,
+ * inode, size, times) an earlier record attested, that attestation stands, and says so.
+ */
+static void attested_reuse(struct kmw_enricher *e, struct kmw_event *ev)
+{
+	struct kmw_attested *a;
+
+	if (ev->ima.src != KMW_IMA_NONE || ev->sc != KMW_SC_FINIT_MODULE || !ev->have_stat ||
+	    ev->ima_absent != KMW_IMA_ABSENT_NO_RECORD)
+		return;
+	a = attested_find(e, ev->dev, ev->ino, ev->size, ev->mtime, ev->ctime);
+	if (!a)
+		return;
+	a->tick = ++e->attest_tick;
+	ev->ima.src = KMW_IMA_EARLIER;
+	ev->ima.serial = a->serial;
+	snprintf(ev->ima.algo, sizeof(ev->ima.algo), "%s", a->algo);
+	snprintf(ev->ima.hash, sizeof(ev->ima.hash), "%s", a->hash);
+	ev->ima.algo_known = decode_digest_len(a->algo, strlen(a->algo)) > 0;
+	ev->ima.matches = -1;
+	event_set_str(ev, &ev->ima_file, a->path, strlen(a->path));
+	ev->ima_absent = KMW_IMA_ABSENT_NONE;
+}
+
+/*
+ * The facts of the file open at @fd; with an IMA attestation, whether these are the bytes
+ * the kernel read: the facts are then exact whatever the way to the file was, and a
+ * difference means the file changed since it was loaded.
+ */
+static void analyse(struct kmw_enricher *e, struct kmw_event *ev, int fd)
+{
+	char now[KMW_IMA_HASH_MAX + 1];
+	struct stat st;
+
+	ev->have_facts = true;
+	if (ev->ima.src == KMW_IMA_NONE) {
+		modfile_analyse_fd(e->analyzer, fd, &ev->facts);
+		return;
+	}
+	ev->ima.matches = modfile_attest(e->analyzer, fd, &ev->facts, ev->ima.algo, ev->ima.hash,
+					 now, sizeof(now));
+	if (ev->ima.matches == 0) {
+		snprintf(ev->ima.now, sizeof(ev->ima.now), "%s", now);
+		ev->file_exact = false;
+	} else if (ev->ima.matches == 1) {
+		ev->file_exact = true;
+		if (ev->ima.src == KMW_IMA_RECORD && fstat(fd, &st) == 0)
+			attested_put(e, &st, ev);
+	}
+}
+
 /*
  * The loader's fd was gone before kmodwatchd could open it, but its path was
  * read: the file at that path, exact when it is still the same inode, unchanged
@@ -106,8 +214,27 @@ static bool fd_path_file(struct kmw_enricher *e, struct kmw_event *ev)
 	ev->file_src = KMW_FILE_FD_PATH;
 	ev->file_exact = same;
 	event_set_str(ev, &ev->file_path, path, strlen(path));
-	modfile_analyse_fd(e->analyzer, fd, &ev->facts);
-	ev->have_facts = true;
+	analyse(e, ev, fd);
+	close(fd);
+	return true;
+}
+
+/* The file the IMA record names, the kernel's own path for the bytes it read. */
+static bool ima_path_file(struct kmw_enricher *e, struct kmw_event *ev)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (ev->ima.src == KMW_IMA_NONE || !ev->ima_file.set || ev->ima_file.len >= sizeof(path))
+		return false;
+	cstr(ev, &ev->ima_file, path, sizeof(path));
+	fd = open_regular(path);
+	if (fd < 0)
+		return false;
+	ev->file_src = KMW_FILE_IMA_PATH;
+	ev->file_exact = false;
+	event_set_str(ev, &ev->file_path, path, strlen(path));
+	analyse(e, ev, fd);
 	close(fd);
 	return true;
 }
@@ -119,7 +246,7 @@ static void infer_file(struct kmw_enricher *e, struct kmw_event *ev)
 	bool is_path = false;
 	int fd;
 
-	if (fd_path_file(e, ev))
+	if (fd_path_file(e, ev) || ima_path_file(e, ev))
 		return;
 	path[0] = '\0';
 	/* insmod FILE names the file it opened: that before a lookup of the module's name */
@@ -153,8 +280,7 @@ static void infer_file(struct kmw_enricher *e, struct kmw_event *ev)
 		event_skip(ev, "the inferred module file cannot be opened");
 		return;
 	}
-	modfile_analyse_fd(e->analyzer, fd, &ev->facts);
-	ev->have_facts = true;
+	analyse(e, ev, fd);
 	close(fd);
 }
 
@@ -214,6 +340,8 @@ void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev)
 {
 	bool load = ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE;
 	char name[256], path[PATH_MAX];
+	const struct kmw_str *mpath;
+	const char *psrc;
 
 	if (ev->kind == KMW_KIND_SUMMARY) {
 		summary_names(ev);
@@ -221,9 +349,9 @@ void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev)
 	}
 	if (ev->historical || !load)
 		goto out;
+	attested_reuse(e, ev);
 	if (ev->file_fd >= 0) {
-		modfile_analyse_fd(e->analyzer, ev->file_fd, &ev->facts);
-		ev->have_facts = true;
+		analyse(e, ev, ev->file_fd);
 	} else if (ev->image) {
 		modfile_analyse_buf(e->analyzer, ev->image, ev->image_len, &ev->facts);
 		ev->have_facts = true;
@@ -234,8 +362,8 @@ void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev)
 		event_skip(ev, !strcmp(ev->facts.limit, "time") ? "module file: time bound reached" :
 			   "module file: size bound reached");
 
-	if (ev->path_err == KMW_PATH_OK && !ev->path_deleted) {
-		cstr(ev, &ev->mod_path, path, sizeof(path));
+	if ((mpath = event_module_path(ev, &psrc)) && !ev->path_deleted) {
+		cstr(ev, mpath, path, sizeof(path));
 		ev->writable_dir = writable_dir(path);
 	} else if (ev->file_src == KMW_FILE_ARGV) {
 		cstr(ev, &ev->file_path, path, sizeof(path));

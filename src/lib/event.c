@@ -25,6 +25,7 @@ void event_reset(struct kmw_event *ev)
 	ev->file_fd = -1;
 	ev->parent_pid = -1;
 	ev->loaded_matches_disk = -1;
+	ev->ima.matches = -1;
 }
 
 void event_skip(struct kmw_event *ev, const char *what)
@@ -133,6 +134,41 @@ const char *event_file_src_name(enum kmw_file_src s)
 	case KMW_FILE_PROCESS_MEMORY: return "process_memory";
 	case KMW_FILE_KMOD_LOOKUP: return "kmod_lookup";
 	case KMW_FILE_ARGV: return "argv";
+	case KMW_FILE_IMA_PATH: return "ima_path";
+	default: return NULL;
+	}
+}
+
+const struct kmw_str *event_module_path(const struct kmw_event *ev, const char **source)
+{
+	if (ev->path_err == KMW_PATH_OK && ev->mod_path.set) {
+		*source = "proc_fd";
+		return &ev->mod_path;
+	}
+	if (ev->ima.src != KMW_IMA_NONE && ev->ima_file.set) {
+		*source = "ima";
+		return &ev->ima_file;
+	}
+	*source = NULL;
+	return NULL;
+}
+
+const char *event_ima_src_name(enum kmw_ima_src s)
+{
+	switch (s) {
+	case KMW_IMA_RECORD: return "record";
+	case KMW_IMA_EARLIER: return "earlier_record";
+	default: return NULL;
+	}
+}
+
+const char *event_ima_absent_name(enum kmw_ima_absent a)
+{
+	switch (a) {
+	case KMW_IMA_ABSENT_NOT_LOAD: return "not_a_load";
+	case KMW_IMA_ABSENT_INIT_MODULE: return "init_module";
+	case KMW_IMA_ABSENT_NO_RECORD: return "no_record";
+	case KMW_IMA_ABSENT_BAD_RECORD: return "bad_record";
 	default: return NULL;
 	}
 }

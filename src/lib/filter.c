@@ -325,9 +325,11 @@ bool filter_match(const struct kmw_filter *f, const struct kmw_event *ev)
 	if (f->path_glob && !str_glob(ev, &ev->mod_path, f->path_glob) &&
 	    !str_glob(ev, &ev->file_path, f->path_glob))
 		return false;
-	if (f->sha256 && (!ev->have_facts ||
-			  (strncasecmp(ev->facts.sha256, f->sha256, strlen(f->sha256)) &&
-			   strncasecmp(ev->facts.image_sha256, f->sha256, strlen(f->sha256)))))
+	if (f->sha256 && !((ev->have_facts &&
+			    (!strncasecmp(ev->facts.sha256, f->sha256, strlen(f->sha256)) ||
+			     !strncasecmp(ev->facts.image_sha256, f->sha256, strlen(f->sha256)))) ||
+			   (ev->ima.src != KMW_IMA_NONE && !strcmp(ev->ima.algo, "sha256") &&
+			    !strncasecmp(ev->ima.hash, f->sha256, strlen(f->sha256)))))
 		return false;
 	if (f->has_uid && ev->uid != f->uid)
 		return false;

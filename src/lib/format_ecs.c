@@ -87,13 +87,28 @@ static void actor_part(struct kmw_json *w, const struct kmw_event *ev)
 	json_close(w);
 }
 
+/* the ECS field of a digest the kernel names so, or NULL (ECS has md5, sha1, sha256, ...) */
+static const char *ecs_hash_key(const char *algo)
+{
+	static const char *const keys[] = { "md5", "sha1", "sha256", "sha384", "sha512" };
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(algo, keys[i]))
+			return keys[i];
+	return NULL;
+}
+
 static void file_part(struct kmw_json *w, const struct kmw_event *ev)
 {
-	const struct kmw_str *path = ev->mod_path.set ? &ev->mod_path : &ev->file_path;
+	const char *psrc, *ima_key = ev->ima.src != KMW_IMA_NONE ? ecs_hash_key(ev->ima.algo) : NULL;
+	const struct kmw_str *path = event_module_path(ev, &psrc);
 	const struct kmw_modfacts *m = &ev->facts;
 	bool analysed = ev->have_facts && m->analysed;
 
-	if (!path->set && !analysed)
+	if (!path)
+		path = &ev->file_path;
+	if (!path->set && !analysed && !ima_key)
 		return;
 	json_object(w, "file");
 	if (path->set) {
@@ -110,9 +125,13 @@ static void file_part(struct kmw_json *w, const struct kmw_event *ev)
 		fmt_stat_time(w, "mtime", ev->mtime);
 		fmt_stat_time(w, "ctime", ev->ctime);
 	}
-	if (ev->have_facts && m->sha256[0]) {
+	/* the kernel's hash of the bytes it read, when IMA gave one; else kmodwatchd's */
+	if (ima_key || (ev->have_facts && m->sha256[0])) {
 		json_object(w, "hash");
-		json_cstr(w, "sha256", m->sha256);
+		if (ima_key)
+			json_cstr(w, ima_key, ev->ima.hash);
+		if (ev->have_facts && m->sha256[0] && !(ima_key && !strcmp(ima_key, "sha256")))
+			json_cstr(w, "sha256", m->sha256);
 		json_close(w);
 	}
 	if (analysed) {
@@ -267,6 +286,17 @@ static void native_part(struct kmw_json *w, const struct kmw_event *ev)
 		fmt_flags(w, ev);
 	json_cstr(w, "file_source", event_file_src_name(ev->file_src));
 	json_cstr(w, "path_error", event_path_err_name(ev->path_err));
+	if (ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE) {
+		json_cstr(w, "ima_source", event_ima_src_name(ev->ima.src));
+		json_cstr(w, "ima_absent", event_ima_absent_name(ev->ima_absent));
+		if (ev->ima.src != KMW_IMA_NONE) {
+			json_cstr(w, "ima_hash", ev->ima.hash);
+			json_cstr(w, "ima_algo", ev->ima.algo);
+			json_tristate(w, "ima_matches_file", ev->ima.matches);
+			if (ev->have_facts && ev->facts.sha256[0])
+				json_cstr(w, "sha256_read", ev->facts.sha256);
+		}
+	}
 	if (ev->have_facts && ev->facts.analysed) {
 		json_fix(w, "srcversion", ev->facts.mi_srcversion);
 		json_fix(w, "vermagic", ev->facts.mi_vermagic);

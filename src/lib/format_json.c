@@ -140,13 +140,43 @@ static void sysfs_part(struct kmw_json *w, const struct kmw_event *ev)
 	json_close(w);
 }
 
+/* The kernel's own word on the file (IMA), or why there is none. */
+static void ima_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	const struct kmw_ima *i = &ev->ima;
+
+	if (i->src == KMW_IMA_NONE) {
+		json_null(w, "ima");
+		json_cstr(w, "ima_absent", event_ima_absent_name(ev->ima_absent));
+		return;
+	}
+	json_object(w, "ima");
+	fmt_ev_str(w, "file", ev, &ev->ima_file);
+	json_cstr(w, "algo", i->algo);
+	json_cstr(w, "hash", i->hash);
+	json_cstr(w, "source", event_ima_src_name(i->src));
+	if (i->src == KMW_IMA_EARLIER)
+		json_uint(w, "record_serial", i->serial);
+	json_tristate(w, "matches_file", i->matches);
+	if (i->matches == 0 && i->now[0])
+		json_cstr(w, "file_hash_now", i->now);
+	json_close(w);
+	json_cstr(w, "ima_absent", NULL);
+}
+
 static void module_part(struct kmw_json *w, const struct kmw_event *ev)
 {
+	const char *psrc;
+	const struct kmw_str *path = event_module_path(ev, &psrc);
+
 	json_object(w, "module");
 	fmt_ev_str(w, "name", ev, &ev->mod_name);
 	json_cstr(w, "name_source", ev->mod_name.set ? "kern_module" : NULL);
-	fmt_ev_str(w, "path", ev, &ev->mod_path);
-	json_cstr(w, "path_source", ev->path_err == KMW_PATH_OK ? "proc_fd" : NULL);
+	if (path)
+		fmt_ev_str(w, "path", ev, path);
+	else
+		json_null(w, "path");
+	json_cstr(w, "path_source", psrc);
 	json_cstr(w, "path_error", event_path_err_name(ev->path_err));
 	/* an error none of the named reasons covers: at least which one */
 	if (ev->path_err == KMW_PATH_ERROR && ev->path_errno)
@@ -174,6 +204,8 @@ static void module_part(struct kmw_json *w, const struct kmw_event *ev)
 	json_cstr(w, "file_source", event_file_src_name(ev->file_src));
 	json_bool(w, "file_exact", ev->file_exact);
 	fmt_ev_str(w, "file_path", ev, &ev->file_path);
+	if (ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE)
+		ima_part(w, ev);
 	facts_part(w, ev);
 	sysfs_part(w, ev);
 	fmt_ev_str(w, "ondisk_path", ev, &ev->ondisk_path);

@@ -95,11 +95,16 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 	}
 	t_str(b, "module", ev, &ev->mod_name);
 	if (ev->sc == KMW_SC_FINIT_MODULE) {
+		const char *psrc;
+		const struct kmw_str *mp = event_module_path(ev, &psrc);
+
 		buf_printf(b, " fd=%d", (int32_t)ev->a[0]);
-		t_str(b, "path", ev, &ev->mod_path);
+		t_str(b, "path", ev, mp ? mp : &ev->mod_path);
 		if (ev->path_deleted)
 			buf_puts(b, "(deleted)");
-		if (ev->path_err != KMW_PATH_OK)
+		if (mp && strcmp(psrc, "proc_fd"))
+			buf_printf(b, "(%s)", psrc);
+		else if (ev->path_err != KMW_PATH_OK)
 			buf_printf(b, "(%s)", event_path_err_name(ev->path_err));
 	} else if (ev->sc == KMW_SC_INIT_MODULE) {
 		buf_printf(b, " len=%" PRIu64, ev->a[1]);
@@ -134,6 +139,10 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 	buf_putc(b, '"');
 	if (ev->have_facts && ev->facts.sha256[0])
 		buf_printf(b, " sha256=%s", ev->facts.sha256);
+	if (ev->ima.src != KMW_IMA_NONE)
+		buf_printf(b, " ima=%s:%s(%s%s)", ev->ima.algo, ev->ima.hash,
+			   event_ima_src_name(ev->ima.src),
+			   ev->ima.matches == 0 ? ",changed" : ev->ima.matches == 1 ? ",matches" : "");
 	if (ev->have_facts && ev->facts.analysed)
 		buf_printf(b, " signed=%s", ev->facts.sig_present ? "yes" : "no");
 	risk_text(b, ev);

@@ -246,51 +246,84 @@ static void early_own(struct kmw_early *e)
 	e->owned = true;
 }
 
+/*
+ * How long an early record may wait for its SYSCALL record, in lines: an INTEGRITY_RULE
+ * comes while the module is read, before its init runs (seconds, for a driver that
+ * probes hardware), and the SYSCALL only when the call returns; the rest come close.
+ */
+static uint64_t early_ttl(const struct kmw_early *e)
+{
+	return e->ima ? KMW_OPEN_WINDOW : EARLY_LINES;
+}
+
 /* A record of an event not known to be a module call's: kept a while, in case its SYSCALL follows. */
 static void early_add(struct kmw_lines *l, const char *key, size_t klen, const struct kmw_rec *r,
 		      const char *line, size_t len, bool transient)
 {
-	struct kmw_early *e = &l->early[l->early_next];
+	struct kmw_early *e = NULL, *c;
+	unsigned int i;
 
-	l->early_next = (l->early_next + 1) % KMW_EARLY_MAX;
-	if (l->nearly < KMW_EARLY_MAX)
+	/* a free place, else an expired one, else the oldest that is no IMA record, else the oldest */
+	for (i = 0; i < KMW_EARLY_MAX && !e; i++) {
+		c = &l->early[i];
+		if (!c->line || c->seq + early_ttl(c) < l->seq)
+			e = c;
+	}
+	for (i = 0; i < KMW_EARLY_MAX && !e; i++) {
+		c = &l->early[i];
+		if (!c->ima && (!e || c->seq < e->seq))
+			e = c;
+	}
+	for (i = 0; i < KMW_EARLY_MAX && !e; i++) {
+		c = &l->early[i];
+		if (!e || c->seq < e->seq)
+			e = c;
+	}
+	if (!e->line)
 		l->nearly++;
 	memcpy(e->id, key, klen);
 	e->len = (uint16_t)klen;
 	e->proctitle = lines_rec_is(r, "PROCTITLE");
+	e->ima = lines_rec_is(r, "INTEGRITY_RULE");
 	e->seq = l->seq;
 	e->line = line;
 	e->linelen = len;
 	e->owned = false;
 	if (transient)
 		early_own(e);
+	if (!e->line)
+		l->nearly--;
 }
 
 /* The SYSCALL record of a module call came: its records that came before go after it. */
 static void early_take(struct kmw_lines *l, struct kmw_open_id *o)
 {
+	struct kmw_early *e, *next;
 	unsigned int k;
 
-	for (k = 0; k < l->nearly; k++) {
+	for (;;) {
 		/* oldest first: the order they came in */
-		struct kmw_early *e = &l->early[(l->early_next + KMW_EARLY_MAX - l->nearly + k) %
-						KMW_EARLY_MAX];
-
-		if (!e->line || e->len != o->len || memcmp(e->id, o->id, o->len) ||
-		    e->seq + EARLY_LINES < l->seq)
-			continue;
+		for (k = 0, next = NULL; k < KMW_EARLY_MAX; k++) {
+			e = &l->early[k];
+			if (e->line && e->len == o->len && !memcmp(e->id, o->id, o->len) &&
+			    e->seq + early_ttl(e) >= l->seq && (!next || e->seq < next->seq))
+				next = e;
+		}
+		if (!next)
+			return;
 		l->stats.early++;
-		if (!e->proctitle) {
-			pass(l, e->line, e->linelen);
+		if (!next->proctitle) {
+			pass(l, next->line, next->linelen);
 		} else if (!o->held) {
 			/* a PROCTITLE ends its event: it goes last, when the event ends */
-			o->held = malloc(e->linelen);
+			o->held = malloc(next->linelen);
 			if (o->held) {
-				memcpy(o->held, e->line, e->linelen);
-				o->heldlen = e->linelen;
+				memcpy(o->held, next->line, next->linelen);
+				o->heldlen = next->linelen;
 			}
 		}
-		e->line = NULL;
+		next->line = NULL;
+		l->nearly--;
 	}
 }
 
@@ -419,8 +452,25 @@ void lines_push(struct kmw_lines *l, const char *data, size_t len)
 		data = nl + 1;
 	}
 	/* the text pushed is the caller's only until we return */
-	for (i = 0; i < l->nearly; i++)
-		early_own(&l->early[(l->early_next + KMW_EARLY_MAX - 1 - i) % KMW_EARLY_MAX]);
+	for (i = 0; l->nearly && i < KMW_EARLY_MAX; i++) {
+		struct kmw_early *e = &l->early[i];
+
+		if (e->line && !e->owned) {
+			early_own(e);
+			if (!e->line)
+				l->nearly--;
+		}
+	}
+}
+
+/* every early record forgotten */
+static void early_clear(struct kmw_lines *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < KMW_EARLY_MAX; i++)
+		l->early[i].line = NULL;
+	l->nearly = 0;
 }
 
 void lines_drop_partial(struct kmw_lines *l, bool mid_line)
@@ -451,7 +501,7 @@ void lines_abandon(struct kmw_lines *l)
 			l->ops.abandon(l->arg, l->open[0].id, l->open[0].len);
 		open_del(l, 0);
 	}
-	l->nearly = 0;
+	early_clear(l);
 }
 
 void lines_finish(struct kmw_lines *l)
@@ -462,7 +512,7 @@ void lines_finish(struct kmw_lines *l)
 			pass(l, l->open[0].held, l->open[0].heldlen);
 		open_del(l, 0);
 	}
-	l->nearly = 0;
+	early_clear(l);
 	if (l->ops.settle)
 		l->ops.settle(l->arg);
 }

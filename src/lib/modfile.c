@@ -592,6 +592,64 @@ void modfile_analyse_fd(struct kmw_analyzer *a, int fd, struct kmw_modfacts *out
 		cache_put(a, &st, out);
 }
 
+/* The digest in the kernel's algorithm @algo of @len bytes, as hex into @hex; false when
+ * OpenSSL has no such digest. */
+static bool digest_hex(const char *algo, const void *data, size_t len, char *hex, size_t cap)
+{
+	/* the kernel's names that OpenSSL spells otherwise */
+	static const char *const alias[][2] = { { "rmd160", "ripemd160" }, { "wp512", "whirlpool" } };
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	const EVP_MD *md_type;
+	const char *name = algo;
+
+	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (!strcmp(algo, alias[i][0]))
+			name = alias[i][1];
+	md_type = EVP_get_digestbyname(name);
+	if (!md_type || !EVP_Digest(data, len, md, &mdlen, md_type, NULL) || 2 * mdlen + 1 > cap)
+		return false;
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return true;
+}
+
+int modfile_attest(struct kmw_analyzer *a, int fd, struct kmw_modfacts *out, const char *algo,
+		   const char *hash, char *now, size_t nowcap)
+{
+	uint64_t deadline = now_ms() + a->lim.max_ms;
+	bool sha256 = !strcmp(algo, "sha256");
+	struct cache_entry *c;
+	struct stat st;
+	unsigned char *raw;
+	size_t len = 0;
+	int match = -1;
+
+	memset(out, 0, sizeof(*out));
+	now[0] = '\0';
+	/* a cached result is taken only when it has the kernel's hash: otherwise the file may
+	 * have changed within its timestamps' resolution, and the bytes are read again */
+	if (fstat(fd, &st) == 0 && sha256 && (c = cache_find(a, &st)) &&
+	    !strcmp(c->facts.sha256, hash)) {
+		c->tick = ++a->tick;
+		*out = c->facts;
+		out->cached = true;
+		snprintf(now, nowcap, "%s", hash);
+		return 1;
+	}
+	raw = read_file(fd, a, deadline, &len, out);
+	if (!raw)
+		return -1;
+	analyse(a, raw, len, deadline, out);
+	if (sha256 ? snprintf(now, nowcap, "%s", out->sha256) > 0 :
+		     digest_hex(algo, raw, len, now, nowcap))
+		match = !strcmp(now, hash);
+	free(raw);
+	if (!out->limit || !strcmp(out->limit, "size"))
+		cache_put(a, &st, out);
+	return match;
+}
+
 void modfile_analyse_buf(struct kmw_analyzer *a, const void *data, size_t len,
 			 struct kmw_modfacts *out)
 {

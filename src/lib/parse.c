@@ -22,6 +22,9 @@
 #ifndef AUDIT_KERN_MODULE
 #define AUDIT_KERN_MODULE 1330
 #endif
+#ifndef AUDIT_INTEGRITY_RULE
+#define AUDIT_INTEGRITY_RULE 1805
+#endif
 
 /* An event whose input was cut while it was open: it must not come out. */
 struct cut_event {
@@ -286,6 +289,130 @@ static void take_proctitle(struct kmw_event *ev, const char *val, size_t len)
 		ev->argv_truncated = true;
 }
 
+static bool is_hex_digits(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f') ||
+		      (p[i] >= 'A' && p[i] <= 'F')))
+			return false;
+	return true;
+}
+
+/*
+ * hash="ALGO:HEX" of an INTEGRITY_RULE record into @ima. Returns NULL, or the
+ * note that says what is wrong with it (then nothing of it is kept).
+ */
+static const char *ima_hash(const char *val, struct kmw_ima *ima)
+{
+	size_t len = strlen(val), alen, hlen, i;
+	const char *colon;
+	int bytes;
+
+	/* the kernel writes the value quoted: "sha256:..." */
+	if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
+		val++;
+		len -= 2;
+	}
+	colon = memchr(val, ':', len);
+	if (!colon || colon == val)
+		return "INTEGRITY_RULE record: hash= is not ALGO:HEX, left out";
+	alen = (size_t)(colon - val);
+	hlen = len - alen - 1;
+	if (alen >= sizeof(ima->algo))
+		return "INTEGRITY_RULE record: hash= names no algorithm the kernel has, left out";
+	if (!hlen || !is_hex_digits(colon + 1, hlen))
+		return "INTEGRITY_RULE record: the hash is not hexadecimal, left out";
+	if (hlen % 2)
+		return "INTEGRITY_RULE record: the hash has an odd number of digits, left out";
+	if (hlen > KMW_IMA_HASH_MAX)
+		return "INTEGRITY_RULE record: the hash is longer than any digest, left out";
+	bytes = decode_digest_len(val, alen);
+	if (bytes > 0 && (size_t)bytes * 2 != hlen)
+		return "INTEGRITY_RULE record: the hash's length does not fit its algorithm, left out";
+	memcpy(ima->algo, val, alen);
+	ima->algo[alen] = '\0';
+	for (i = 0; i < hlen; i++)
+		ima->hash[i] = (char)(colon[1 + i] >= 'A' && colon[1 + i] <= 'F' ?
+				      colon[1 + i] - 'A' + 'a' : colon[1 + i]);
+	ima->hash[hlen] = '\0';
+	ima->algo_known = bytes > 0;
+	return NULL;
+}
+
+/*
+ * The INTEGRITY_RULE record IMA logs when it measures the file of a finit_module
+ * (policy rule "audit func=MODULE_CHECK"): the file and the hash of the bytes the
+ * kernel read. A record that cannot be read is a parse note, never the event's
+ * path; so is one of another process than the call's.
+ */
+static void read_integrity_rule(struct kmw_parser *p, struct kmw_event *ev)
+{
+	auparse_state_t *au = p->au;
+	const char *file = NULL, *hash = NULL, *why;
+	char tmp[4096];
+	int64_t pid = -1;
+	struct kmw_ima ima;
+	size_t n;
+	int ret;
+
+	if (ev->ima.src != KMW_IMA_NONE || ev->ima_absent == KMW_IMA_ABSENT_BAD_RECORD) {
+		event_note(ev, "INTEGRITY_RULE record twice in one event, the first kept");
+		return;
+	}
+	if (auparse_first_field(au) <= 0)
+		return;
+	do {
+		const char *name = auparse_get_field_name(au);
+		const char *val = auparse_get_field_str(au);
+
+		if (!name || !val)
+			continue;
+		if (!file && !strcmp(name, "file"))
+			file = val;
+		else if (!hash && !strcmp(name, "hash"))
+			hash = val;
+		else if (pid < 0 && !strcmp(name, "pid"))
+			parse_i64(val, &pid);
+	} while (auparse_next_field(au) > 0);
+	ev->ima_absent = KMW_IMA_ABSENT_BAD_RECORD;
+	if (pid >= 0 && ev->pid >= 0 && pid != ev->pid) {
+		event_note(ev, "INTEGRITY_RULE record of another process than the call's: left out");
+		return;
+	}
+	if (!file) {
+		event_note(ev, "INTEGRITY_RULE record without file=, left out");
+		return;
+	}
+	if (!hash) {
+		event_note(ev, "INTEGRITY_RULE record without hash=, left out");
+		return;
+	}
+	memset(&ima, 0, sizeof(ima));
+	why = ima_hash(hash, &ima);
+	if (why) {
+		event_note(ev, why);
+		return;
+	}
+	/* quoted, or hex when the name has a space or a byte audit escapes */
+	n = strlen(file);
+	ret = n <= (file[0] == '"' ? sizeof(tmp) : 2 * sizeof(tmp)) ?
+	      decode_field(file, n, tmp, &n) : -EINVAL;
+	if (ret <= 0 || !n) {
+		event_note(ev, "INTEGRITY_RULE record: file= is no path, left out");
+		return;
+	}
+	if (!ima.algo_known)
+		event_note(ev, "INTEGRITY_RULE record: a hash algorithm kmodwatch does not know, "
+			   "kept as the kernel gave it");
+	ima.src = KMW_IMA_RECORD;
+	ima.matches = -1;
+	ev->ima = ima;
+	event_set_str(ev, &ev->ima_file, tmp, n);
+	ev->ima_absent = KMW_IMA_ABSENT_NONE;
+}
+
 /* Whether the event of @ts was open where its input was cut; it is forgotten then. */
 static bool was_cut(struct kmw_parser *p, const au_event_t *ts)
 {
@@ -363,8 +490,15 @@ static void handle_event(struct kmw_parser *p)
 		case AUDIT_PROCTITLE:
 			read_field_of(au, "proctitle", take_proctitle, ev);
 			break;
+		case AUDIT_INTEGRITY_RULE:
+			read_integrity_rule(p, ev);
+			break;
 		}
 	} while (auparse_next_record(au) > 0);
+	if (ev->ima.src == KMW_IMA_NONE && ev->ima_absent == KMW_IMA_ABSENT_NONE)
+		ev->ima_absent = ev->sc == KMW_SC_FINIT_MODULE ? KMW_IMA_ABSENT_NO_RECORD :
+				 ev->sc == KMW_SC_INIT_MODULE ? KMW_IMA_ABSENT_INIT_MODULE :
+				 KMW_IMA_ABSENT_NOT_LOAD;
 
 	p->cb(ev, p->arg);
 }

@@ -37,6 +37,9 @@ static const struct {
 	[KMW_R_FLOOD] = { "flood", KMW_RISK_MEDIUM,
 		"an unprivileged user made failed module calls faster than they are worth one event "
 		"each: counted in a summary (a flood may be meant to bury other events)" },
+	[KMW_R_CHANGED_SINCE_LOAD] = { "changed_since_load", KMW_RISK_HIGH,
+		"the module file's bytes now differ from those the kernel read and IMA hashed: it "
+		"was changed after the load (module.ima.hash, the kernel's; module.ima.file_hash_now)" },
 };
 
 static const char *const level_names[] = { "info", "low", "medium", "high", "off" };
@@ -155,6 +158,8 @@ void risk_assess(const struct kmw_risk_config *c, struct kmw_event *ev)
 		r |= 1u << (!strcmp(ev->facts.mi_intree, "Y") ? KMW_R_SIGNATURE_STRIPPED : KMW_R_UNSIGNED);
 	if (ev->loaded_matches_disk == 0)
 		r |= 1u << KMW_R_LOADED_DIFFERS;
+	if (ev->ima.src != KMW_IMA_NONE && ev->ima.matches == 0)
+		r |= 1u << KMW_R_CHANGED_SINCE_LOAD;
 	if (!usual_loader(ev))
 		r |= 1u << KMW_R_UNUSUAL_LOADER;
 	if (ev->auid >= 0 && ev->auid != 4294967295LL)

@@ -125,16 +125,19 @@ static const char *const migrations[] = {
 	"DROP INDEX events_sha256;"
 	"CREATE INDEX events_sha256 ON events (sha256) WHERE sha256 IS NOT NULL;"
 	"DROP INDEX events_image_sha256;"
-	"CREATE INDEX events_image_sha256 ON events (image_sha256) WHERE image_sha256 IS NOT NULL;",
+	"CREATE INDEX events_image_sha256 ON events (image_sha256) WHERE image_sha256 IS NOT NULL;"
+	/* the kernel's own SHA-256 of the bytes it read (IMA), for --sha256 too */
+	"ALTER TABLE events ADD COLUMN ima_sha256 TEXT;"
+	"CREATE INDEX events_ima_sha256 ON events (ima_sha256) WHERE ima_sha256 IS NOT NULL;",
 };
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
 static const char insert_sql[] =
 	"INSERT OR IGNORE INTO events (boot_id, serial, time_ms, syscall, success, errno, module, exe,"
 	" uid, auid, json, arch, path, sha256, image_sha256, comm, pid, user, key, keys, exit, flags,"
-	" flag_names, risk, historical, node, kind, calls) VALUES"
+	" flag_names, risk, historical, node, kind, calls, ima_sha256) VALUES"
 	" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-	" ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
+	" ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)";
 
 /* one row per flag name of the event just inserted */
 static const char insert_flag_sql[] =
@@ -338,6 +341,8 @@ void store_row_from_event(const struct kmw_event *ev, const char *json, size_t l
 	uint64_t unknown;
 	int arg = decode_flags_arg(ev->sc);
 	int err = event_errno(ev);
+	const struct kmw_str *mpath;
+	const char *psrc;
 
 	memset(row, 0, sizeof(*row));
 	row->time_ms = ev->sec * 1000 + ev->msec;
@@ -348,7 +353,8 @@ void store_row_from_event(const struct kmw_event *ev, const char *json, size_t l
 	row->exit = ev->exit;
 	row->errno_name = err ? decode_errno_name(err) : NULL;
 	row->module = scr(ev, &ev->mod_name, &p, end);
-	row->path = ev->mod_path.set ? scr(ev, &ev->mod_path, &p, end) : scr(ev, &ev->file_path, &p, end);
+	mpath = event_module_path(ev, &psrc);
+	row->path = scr(ev, mpath ? mpath : &ev->file_path, &p, end);
 	row->sha256 = ev->have_facts && ev->facts.sha256[0] ? ev->facts.sha256 : NULL;
 	row->exe = scr(ev, &ev->exe, &p, end);
 	row->comm = scr(ev, &ev->comm, &p, end);
@@ -467,6 +473,8 @@ int store_insert(struct kmw_store *s, const struct kmw_event *ev, const char *bo
 	bind_text(st, 26, r.node);
 	bind_text(st, 27, r.kind);
 	sqlite3_bind_int64(st, 28, r.count);
+	bind_text(st, 29, ev->ima.src != KMW_IMA_NONE && !strcmp(ev->ima.algo, "sha256") ?
+		  ev->ima.hash : NULL);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		set_err(s, "storing an event");
@@ -664,9 +672,9 @@ int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only
 		void (*cb)(const struct kmw_row *row, void *arg), void *arg, uint64_t *count)
 {
 	char sql[2048];
-	const char *binds[16], *glue = " WHERE ";
-	int64_t ints[16];
-	bool is_int[16];
+	const char *binds[32], *glue = " WHERE ";
+	int64_t ints[32];
+	bool is_int[32];
 	int nb = 0, i, rc;
 	size_t n;
 	sqlite3_stmt *st;
@@ -687,8 +695,10 @@ int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only
 	if (f->sha256) {
 		/* a prefix: a range on the index rather than LIKE (case and index-friendly) */
 		WHERE("((sha256 >= lower(?) AND sha256 < lower(?) || 'g') OR "
-		      "(image_sha256 >= lower(?) AND image_sha256 < lower(?) || 'g'))");
+		      "(image_sha256 >= lower(?) AND image_sha256 < lower(?) || 'g') OR "
+		      "(ima_sha256 >= lower(?) AND ima_sha256 < lower(?) || 'g'))");
 		BIND_S(f->sha256); BIND_S(f->sha256); BIND_S(f->sha256); BIND_S(f->sha256);
+		BIND_S(f->sha256); BIND_S(f->sha256);
 	}
 	if (f->has_uid) { WHERE("uid = ?"); BIND_I(f->uid); }
 	if (f->has_auid) { WHERE("auid = ?"); BIND_I(f->auid); }

@@ -33,7 +33,8 @@ scenario() {
 	echo "$1 exit=$?" >> /run/scenarios.log
 }
 start_daemon() {
-	/usr/sbin/kmodwatchd --foreground --output /run/$1.json --source auto 2> /run/$1.err &
+	/usr/sbin/kmodwatchd --foreground --output /run/$1.json --source auto \
+		--record-log /run/$1.records 2> /run/$1.err &
 	KPID=$!
 	i=0
 	while ! grep -q "ready:" /run/$1.err && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
@@ -117,6 +118,15 @@ s_14() {
 }
 
 echo "== kmodwatch test guest: kernel $KVER"
+# IMA: every finit_module gets an INTEGRITY_RULE record with the file and the hash the
+# kernel read (once per inode until it is written again), as rules/kmodwatch.ima-policy
+# asks; this kernel takes one policy write per boot (no CONFIG_IMA_WRITE_POLICY)
+mount -t securityfs securityfs /sys/kernel/security
+if [ -w /sys/kernel/security/ima/policy ]; then
+	echo "audit func=MODULE_CHECK" > /sys/kernel/security/ima/policy && echo "ima policy written"
+else
+	echo "ima policy: no /sys/kernel/security/ima/policy"
+fi
 start_daemon unicast
 for s in 01 02 03 04 05 06 07 08 09 12 13 14; do scenario $s; done
 stop_daemon unicast
@@ -149,7 +159,7 @@ if want 11; then
 	auditctl -l > /run/immutable-rules.txt
 fi
 
-for f in unicast.json unicast.err multicast.json multicast.err helper.log scenarios.log \
+for f in unicast.json unicast.err unicast.records multicast.json multicast.err helper.log scenarios.log \
 	 audit.log auditd.out auditctl-s.txt auditctl-l.txt immutable.json immutable.err \
 	 immutable-rules.txt; do
 	send $f /run/$f
