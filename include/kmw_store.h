@@ -83,6 +83,12 @@ int store_commit(struct kmw_store *s);
 int store_newest(struct kmw_store *s, int64_t *ms);
 
 /**
+ * store_ima_seen - how many stored events the kernel attested through IMA, and
+ * the newest one's time (0 when none). Returns 0 or -errno.
+ */
+int store_ima_seen(struct kmw_store *s, int64_t *n, int64_t *last_ms);
+
+/**
  * store_gap_note - the capture lost @lost events between @start_ms and
  * @end_ms; kept until store_gap_close, so that a restart backfills from
  * there. Returns 0 or -EIO.

@@ -17,6 +17,7 @@
 #include "kmw_config.h"
 #include "kmw_decode.h"
 #include "kmw_filter.h"
+#include "kmw_ima.h"
 #include "kmw_format.h"
 #include "kmw_import.h"
 #include "kmw_lines.h"
@@ -61,7 +62,10 @@ static void usage(FILE *f)
 		"     T: ISO 8601, epoch seconds, now, today, yesterday, this-week, recent,\n"
 		"        'N minutes|hours|days ago'\n\n"
 		"  import [--store PATH] FILE|-...  store the module events of audit logs\n"
-		"                               (each once, marked historical)\n\n"
+		"                               (each once, marked historical)\n"
+		"  ima status                   IMA: is it there, what policy, are loads attested\n"
+		"  ima enable                   write \"" KMW_IMA_RULE "\" to the IMA policy,\n"
+		"                               when that replaces no policy in force\n\n"
 		"The store, the rule key and the risk levels are kmodwatchd's, from its\n"
 		"configuration file (" KMW_CONFIG_FILE ", or --config=FILE).\n\n"
 		"Exit status: 0 success or matches, 1 no match, 2 error, 4 no privilege,\n"
@@ -165,6 +169,43 @@ static void store_status(const char *path)
 	       (unsigned long long)info.events, a, b, info.bytes / 1e6, info.version);
 }
 
+/* securityfs and the kernel's command line; the tests point them at trees of their own */
+static const char *secfs(void)
+{
+	return getenv("KMW_SECURITYFS") ?: KMW_SECURITYFS;
+}
+
+static const char *cmdline(void)
+{
+	return getenv("KMW_PROC_CMDLINE") ?: "/proc/cmdline";
+}
+
+/* Whether module loads come with the kernel's own word on their file, as far as can be told. */
+static void ima_attested(const struct kmw_ima_state *st, const char *store)
+{
+	struct kmw_store *s = store ? store_open(store, false, NULL, 0) : NULL;
+	int64_t n = 0, last = 0;
+	char when[32];
+	time_t t;
+
+	if (s && !store_ima_seen(s, &n, &last) && n) {
+		t = (time_t)(last / 1000);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
+		printf("module loads kernel-attested (IMA): yes, %lld stored event(s) with an "
+		       "INTEGRITY_RULE record, the last at %s\n", (long long)n, when);
+	} else if (st->policy == KMW_IMA_READABLE && st->module_check) {
+		printf("module loads kernel-attested (IMA): yes, the policy in force audits "
+		       "MODULE_CHECK (no record stored yet)\n");
+	} else if (st->policy == KMW_IMA_LOADED) {
+		printf("module loads kernel-attested (IMA): unknown: a policy is loaded and cannot "
+		       "be read; no INTEGRITY_RULE record stored yet\n");
+	} else {
+		printf("module loads kernel-attested (IMA): no (kmodwatch ima enable, or "
+		       "doc/ima.md)\n");
+	}
+	store_close(s);
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	const char *store = argc > 2 && !strncmp(argv[2], "--store=", 8) ? argv[2] + 8 : store_default();
@@ -173,6 +214,7 @@ static int cmd_status(int argc, char **argv)
 	struct audit_status st;
 	int fd = open_audit(), rc, pid;
 	struct kmw_state state;
+	struct kmw_ima_state ima;
 
 	rc = rules_status(fd, &st);
 	if (rc) {
@@ -188,6 +230,8 @@ static int cmd_status(int argc, char **argv)
 	list_rules(fd);
 	audit_close(fd);
 	pid = daemon_pid();
+	ima_probe(secfs(), cmdline(), &ima);
+	ima_attested(&ima, store);
 	if (!pid) {
 		printf("kmodwatchd: not running\n");
 		store_status(store);
@@ -590,6 +634,59 @@ static int cmd_import(int argc, char **argv)
 	return rc ? EXIT_ERROR : 0;
 }
 
+static int cmd_ima(int argc, char **argv)
+{
+	struct kmw_ima_state st;
+	char why[1024];
+	int rc;
+
+	if (argc < 2 || (strcmp(argv[1], "status") && strcmp(argv[1], "enable"))) {
+		fprintf(stderr, "kmodwatch: ima takes status or enable\n");
+		return EXIT_ERROR;
+	}
+	if (!strcmp(argv[1], "enable")) {
+		rc = ima_enable(secfs(), cmdline(), why, sizeof(why));
+		if (rc == 1) {
+			printf("the IMA policy in force audits MODULE_CHECK already\n");
+			return 0;
+		}
+		if (rc) {
+			fprintf(stderr, "kmodwatch: cannot write the IMA policy: %s\n", why);
+			return rc == -EACCES || rc == -EPERM ? EXIT_NOPRIV : 1;
+		}
+		printf("IMA policy written: \"%s\"; from now on every finit_module carries an "
+		       "INTEGRITY_RULE record with the file and the hash the kernel read (until "
+		       "reboot: /etc/ima/ima-policy makes it stay)\n", KMW_IMA_RULE);
+		return 0;
+	}
+	ima_probe(secfs(), cmdline(), &st);
+	switch (st.policy) {
+	case KMW_IMA_NO_SECURITYFS:
+		printf("IMA: unknown: securityfs is not mounted at %s\n", secfs());
+		break;
+	case KMW_IMA_ABSENT:
+		printf("IMA: not in this kernel\n");
+		break;
+	case KMW_IMA_WRITABLE:
+		printf("IMA: present; no policy loaded this boot: kmodwatch ima enable can write "
+		       "\"%s\"\n", KMW_IMA_RULE);
+		break;
+	case KMW_IMA_LOADED:
+		printf("IMA: present; a policy was loaded this boot, and this kernel neither shows "
+		       "it nor takes another (no CONFIG_IMA_READ_POLICY, CONFIG_IMA_WRITE_POLICY)\n");
+		break;
+	case KMW_IMA_READABLE:
+		printf("IMA: present; the policy in force has %u rule(s), %s; it %s be written "
+		       "again\n", st.rules, st.module_check ? "MODULE_CHECK audited" :
+		       "MODULE_CHECK not audited", st.write_again ? "can" : "cannot");
+		break;
+	}
+	if (st.boot_policy[0])
+		printf("boot policy: %s (the first policy written replaces it)\n", st.boot_policy);
+	ima_attested(&st, store_default());
+	return 0;
+}
+
 static int command(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -612,6 +709,8 @@ static int command(int argc, char **argv)
 		return cmd_query(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "import"))
 		return cmd_import(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "ima"))
+		return cmd_ima(argc - 1, argv + 1);
 	fprintf(stderr, "kmodwatch: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_ERROR;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <grp.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,11 +20,15 @@
  *   finit-hex PATHHEX FLAGS PARAMSHEX   path and parameters given in hex: any bytes
  *   finit-scribble PATH PARAMS  the call, then the parameter buffer is overwritten with
  *                               heap-like bytes, as when a loader frees it and reuses it
+ *   finit-overwrite PATH FLAGS  the call, then the file's first 16 bytes overwritten in place
+ *                               ("overwritten!!!!"), as an attacker would after a load
  *   finit-loop PATH SECONDS     finit_module on one fd, as fast as it goes, for SECONDS:
  *                               "done pid=P calls=N"
  *   init LEN [PARAMS]
  *   delete NAME FLAGS
  *   loginuid UID                write /proc/self/loginuid (needs root)
+ *   realtime                    run SCHED_FIFO from now on (needs root): on one CPU nothing
+ *                               runs between the helper's calls, the daemon included
  *   setuid UID                  drop to UID (and its gid = UID)
  * Answer: "done pid=P fd=F ret=R errno=E". Every fd stays open until EOF on
  * stdin, so that the daemon can resolve it while the process lives.
@@ -117,6 +122,25 @@ int main(void)
 			memcpy(params, "\xf8\xc9\xdf\x62\x05\x00", 6);
 			printf("done pid=%d fd=%d ret=%ld errno=%d\n", (int)getpid(), fd, ret, n);
 			continue;
+		} else if (sscanf(line, "finit-overwrite %2047s %63s", a1, a2) == 2) {
+			int wfd;
+
+			fd = open_target(a1);
+			if (fd < 0) {
+				printf("error open %s: %s\n", a1, strerror(errno));
+				continue;
+			}
+			ret = syscall(SYS_finit_module, fd, "", (unsigned int)strtoul(a2, NULL, 0));
+			n = ret < 0 ? errno : 0;
+			/* the same inode: whoever holds it open reads the new bytes */
+			wfd = open(a1, O_WRONLY | O_CLOEXEC);
+			if (wfd < 0 || pwrite(wfd, "overwritten!!!!!", 16, 0) != 16) {
+				printf("error overwrite %s: %s\n", a1, strerror(errno));
+				continue;
+			}
+			close(wfd);
+			printf("done pid=%d fd=%d ret=%ld errno=%d\n", (int)getpid(), fd, ret, n);
+			continue;
 		} else if (sscanf(line, "finit-close %2047s %63s", a1, a2) == 2) {
 			fd = open_target(a1);
 			if (fd < 0) {
@@ -148,6 +172,10 @@ int main(void)
 			ret = (f && fprintf(f, "%s", a2) > 0) ? 0 : -1;
 			if (f && fclose(f))
 				ret = -1;
+		} else if (!strcmp(line, "realtime\n")) {
+			struct sched_param sp = { .sched_priority = 10 };
+
+			ret = sched_setscheduler(0, SCHED_FIFO, &sp);
 		} else if (sscanf(line, "setuid %63s", a2) == 1) {
 			unsigned int id = (unsigned int)strtoul(a2, NULL, 0);
 

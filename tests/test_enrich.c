@@ -15,7 +15,10 @@
 #include <cmocka.h>
 #include <linux/audit.h>
 
+#include <openssl/evp.h>
+
 #include "kmw_enrich.h"
+#include "kmw_modfile.h"
 #include "kmw_risk.h"
 
 #define CID "4f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -283,6 +286,126 @@ static void test_pid_reused(void **state)
 	assert_string_equal(ev.proc_error, "pid_reused");
 }
 
+/* the hex digest of @data, as IMA writes it */
+static void digest(const char *algo, const char *data, size_t len, char *hex)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	assert_true(EVP_Digest(data, len, md, &n, EVP_get_digestbyname(algo), NULL));
+	for (i = 0; i < n; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+}
+
+/* An event of the loader at fd 5, whose file IMA attested with @algo over @attested. */
+static void ima_event(const char *algo, const char *attested, uint64_t serial)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/tmp/ima.ko", root);
+	make_event(4242, 5);
+	ev.serial = serial;
+	ev.ima.src = KMW_IMA_RECORD;
+	snprintf(ev.ima.algo, sizeof(ev.ima.algo), "%s", algo);
+	digest(algo, attested, strlen(attested), ev.ima.hash);
+	event_set_str(&ev, &ev.ima_file, path, strlen(path));
+}
+
+static void test_ima(void **state)
+{
+	static const char v1[] = "\177ELF the module the kernel read";
+	static const char v2[] = "\177ELF and what it was replaced by";
+	const char *src;
+	char path[300], want[129];
+
+	snprintf(path, sizeof(path), "%s/tmp/ima.ko", root);
+	put("tmp/ima.ko", v1, strlen(v1));
+	link_to("proc/4242/fd/5", path);
+
+	/* the bytes the kernel read: exact, and remembered */
+	ima_event("sha256", v1, 900);
+	enrich_event(enr, &ev);
+	assert_int_equal(ev.ima.matches, 1);
+	assert_true(ev.file_exact);
+	assert_false(ev.risk_reasons & (1u << KMW_R_CHANGED_SINCE_LOAD));
+	/* a second load of the unchanged file: no record of its own, the first one's stands */
+	make_event(4242, 5);
+	ev.ima_absent = KMW_IMA_ABSENT_NO_RECORD;
+	enrich_event(enr, &ev);
+	assert_int_equal(ev.ima.src, KMW_IMA_EARLIER);
+	assert_int_equal(ev.ima.serial, 900);
+	assert_int_equal(ev.ima.matches, 1);
+	assert_int_equal(ev.ima_absent, KMW_IMA_ABSENT_NONE);
+	assert_true(str_is(&ev.ima_file, path));
+
+	/* another algorithm: computed for the comparison */
+	ima_event("sha1", v1, 901);
+	enrich_event(enr, &ev);
+	assert_int_equal(ev.ima.matches, 1);
+
+	/* overwritten after the load: both hashes, and the reason */
+	put("tmp/ima.ko", v2, strlen(v2));
+	ima_event("sha256", v1, 902);
+	enrich_event(enr, &ev);
+	assert_int_equal(ev.ima.matches, 0);
+	assert_false(ev.file_exact);
+	digest("sha256", v2, strlen(v2), want);
+	assert_string_equal(ev.ima.now, want);
+	assert_string_equal(ev.facts.sha256, want);
+	assert_true(ev.risk_reasons & (1u << KMW_R_CHANGED_SINCE_LOAD));
+	assert_int_equal(ev.risk_level, KMW_RISK_HIGH);
+	/* the changed file is no attested one: a later load without a record gets nothing */
+	make_event(4242, 5);
+	ev.ima_absent = KMW_IMA_ABSENT_NO_RECORD;
+	enrich_event(enr, &ev);
+	assert_int_equal(ev.ima.src, KMW_IMA_NONE);
+	assert_int_equal(ev.ima_absent, KMW_IMA_ABSENT_NO_RECORD);
+
+	/* the loader gone before /proc was read: the path and the file from IMA, verified */
+	put("tmp/ima.ko", v1, strlen(v1));
+	ima_event("sha256", v1, 903);
+	ev.pid = 4243;
+	enrich_event(enr, &ev);
+	assert_int_equal(ev.path_err, KMW_PATH_PROCESS_GONE);
+	assert_true(event_module_path(&ev, &src) == &ev.ima_file);
+	assert_string_equal(src, "ima");
+	assert_int_equal(ev.file_src, KMW_FILE_IMA_PATH);
+	assert_true(ev.file_exact);
+	assert_int_equal(ev.ima.matches, 1);
+}
+
+/* A cached hash that disagrees with the kernel's is not taken: the file is read again. */
+static void test_ima_stale_cache(void **state)
+{
+	struct kmw_analyzer *a = modfile_new(4, NULL);
+	struct kmw_modfacts f;
+	char path[300], now[129], other[129];
+	int fd, m;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/tmp/cached.ko", root);
+	put("tmp/cached.ko", "\177ELF cached", 12);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	modfile_analyse_fd(a, fd, &f);
+	modfile_analyse_fd(a, fd, &f);
+	assert_true(f.cached);
+	/* the kernel says other bytes: the cache is not believed, the bytes are read again */
+	digest("sha256", "something else", 14, other);
+	m = modfile_attest(a, fd, &f, "sha256", other, now, sizeof(now));
+	assert_int_equal(m, 0);
+	assert_false(f.cached);
+	assert_string_equal(now, f.sha256);
+	/* and when it agrees, the cache serves */
+	m = modfile_attest(a, fd, &f, "sha256", f.sha256, now, sizeof(now));
+	assert_int_equal(m, 1);
+	assert_true(f.cached);
+	/* an algorithm nobody has: cannot tell */
+	assert_int_equal(modfile_attest(a, fd, &f, "blake9", other, now, sizeof(now)), -1);
+	close(fd);
+	modfile_free(a);
+}
+
 static void test_risk_config(void **state)
 {
 	struct kmw_risk_config c;
@@ -309,6 +432,8 @@ int main(void)
 		cmocka_unit_test(test_bad_fd),
 		cmocka_unit_test(test_process_gone),
 		cmocka_unit_test(test_pid_reused),
+		cmocka_unit_test(test_ima),
+		cmocka_unit_test(test_ima_stale_cache),
 		cmocka_unit_test(test_risk_config),
 	};
 

@@ -615,16 +615,19 @@ static bool digest_hex(const char *algo, const void *data, size_t len, char *hex
 }
 
 int modfile_attest(struct kmw_analyzer *a, int fd, struct kmw_modfacts *out, const char *algo,
-		   const char *hash, char *now, size_t nowcap)
+		   const char *want, char *now, size_t nowcap)
 {
 	uint64_t deadline = now_ms() + a->lim.max_ms;
 	bool sha256 = !strcmp(algo, "sha256");
 	struct cache_entry *c;
+	char hash[2 * EVP_MAX_MD_SIZE + 1];
 	struct stat st;
 	unsigned char *raw;
 	size_t len = 0;
 	int match = -1;
 
+	/* @want may live in @out, which is cleared next */
+	snprintf(hash, sizeof(hash), "%s", want);
 	memset(out, 0, sizeof(*out));
 	now[0] = '\0';
 	/* a cached result is taken only when it has the kernel's hash: otherwise the file may

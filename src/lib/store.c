@@ -126,16 +126,16 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_sha256 ON events (sha256) WHERE sha256 IS NOT NULL;"
 	"DROP INDEX events_image_sha256;"
 	"CREATE INDEX events_image_sha256 ON events (image_sha256) WHERE image_sha256 IS NOT NULL;"
-	/* the kernel's own SHA-256 of the bytes it read (IMA), for --sha256 too */
-	"ALTER TABLE events ADD COLUMN ima_sha256 TEXT;"
-	"CREATE INDEX events_ima_sha256 ON events (ima_sha256) WHERE ima_sha256 IS NOT NULL;",
+	/* the kernel's own hash of the bytes it read (IMA), ALGO:HEX, for --sha256 too */
+	"ALTER TABLE events ADD COLUMN ima_hash TEXT;"
+	"CREATE INDEX events_ima_hash ON events (ima_hash) WHERE ima_hash IS NOT NULL;",
 };
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
 static const char insert_sql[] =
 	"INSERT OR IGNORE INTO events (boot_id, serial, time_ms, syscall, success, errno, module, exe,"
 	" uid, auid, json, arch, path, sha256, image_sha256, comm, pid, user, key, keys, exit, flags,"
-	" flag_names, risk, historical, node, kind, calls, ima_sha256) VALUES"
+	" flag_names, risk, historical, node, kind, calls, ima_hash) VALUES"
 	" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
 	" ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)";
 
@@ -473,8 +473,12 @@ int store_insert(struct kmw_store *s, const struct kmw_event *ev, const char *bo
 	bind_text(st, 26, r.node);
 	bind_text(st, 27, r.kind);
 	sqlite3_bind_int64(st, 28, r.count);
-	bind_text(st, 29, ev->ima.src != KMW_IMA_NONE && !strcmp(ev->ima.algo, "sha256") ?
-		  ev->ima.hash : NULL);
+	if (ev->ima.src != KMW_IMA_NONE) {
+		char ima[sizeof(ev->ima.algo) + sizeof(ev->ima.hash) + 1];
+
+		snprintf(ima, sizeof(ima), "%s:%s", ev->ima.algo, ev->ima.hash);
+		bind_text(st, 29, ima);
+	}
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		set_err(s, "storing an event");
@@ -568,6 +572,15 @@ static int one_int64(struct kmw_store *s, const char *sql, int64_t *out)
 int store_newest(struct kmw_store *s, int64_t *ms)
 {
 	return one_int64(s, "SELECT max(time_ms) FROM events", ms);
+}
+
+int store_ima_seen(struct kmw_store *s, int64_t *n, int64_t *last_ms)
+{
+	*last_ms = 0;
+	if (one_int64(s, "SELECT count(*) FROM events WHERE ima_hash IS NOT NULL", n))
+		return -EIO;
+	one_int64(s, "SELECT max(time_ms) FROM events WHERE ima_hash IS NOT NULL", last_ms);
+	return 0;
 }
 
 int store_gap_note(struct kmw_store *s, int64_t start_ms, int64_t end_ms, uint64_t lost)
@@ -696,7 +709,7 @@ int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only
 		/* a prefix: a range on the index rather than LIKE (case and index-friendly) */
 		WHERE("((sha256 >= lower(?) AND sha256 < lower(?) || 'g') OR "
 		      "(image_sha256 >= lower(?) AND image_sha256 < lower(?) || 'g') OR "
-		      "(ima_sha256 >= lower(?) AND ima_sha256 < lower(?) || 'g'))");
+		      "(ima_hash >= 'sha256:' || lower(?) AND ima_hash < 'sha256:' || lower(?) || 'g'))");
 		BIND_S(f->sha256); BIND_S(f->sha256); BIND_S(f->sha256); BIND_S(f->sha256);
 		BIND_S(f->sha256); BIND_S(f->sha256);
 	}

@@ -73,8 +73,9 @@ s_07() { [ -d /sys/module/crc7 ] || $INSMOD $M/lib/crc7.ko; $RMMOD crc7; /bin/bu
 s_08() { echo "finit /bin/busybox 0" | helper; }
 # 09: an unprivileged user with a login uid
 s_09() { printf 'loginuid 1000\nsetuid 1000\nfinit /mods/crc16.ko 0\n' | helper; }
-# 10: beside a running auditd, kmodwatchd reads the multicast group
-s_10() { $INSMOD /mods/crc16.ko && $RMMOD crc16; }
+# 10: beside a running auditd, kmodwatchd reads the multicast group; a file IMA has not
+# audited yet, so that auditd's log holds an INTEGRITY_RULE too
+s_10() { $INSMOD /mods/crc16-s10.ko && $RMMOD crc16; }
 
 # 13: the b32 rule: a 32-bit program loads and unloads a module (a real success through
 # the compat syscalls, which a host without 32-bit support cannot make)
@@ -117,6 +118,17 @@ s_14() {
 	auditctl -b 64 > /dev/null
 }
 
+# 15: IMA, the kernel's hash of what it read: a copy of crc7 overwritten in place right
+# after its load (changed since load); then crc16 again, which IMA audited in scenario 04
+# and will not again: the earlier record stands
+s_15() {
+	# as an attacker with root could: nothing runs between the load and the overwrite
+	printf 'realtime\nfinit-overwrite /mods/crc7-over.ko 0\n' | helper
+	$RMMOD crc7
+	echo "finit /mods/crc16.ko 0" | helper
+	$RMMOD crc16
+}
+
 echo "== kmodwatch test guest: kernel $KVER"
 # IMA: every finit_module gets an INTEGRITY_RULE record with the file and the hash the
 # kernel read (once per inode until it is written again), as rules/kmodwatch.ima-policy
@@ -128,7 +140,7 @@ else
 	echo "ima policy: no /sys/kernel/security/ima/policy"
 fi
 start_daemon unicast
-for s in 01 02 03 04 05 06 07 08 09 12 13 14; do scenario $s; done
+for s in 01 02 03 04 05 06 07 08 09 12 13 14 15; do scenario $s; done
 stop_daemon unicast
 
 if want 10; then

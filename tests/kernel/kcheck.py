@@ -80,6 +80,28 @@ class Run:
         return ""
 
 
+def host_module(run, rel):
+    """The bytes of a module of the guest's kernel, from the host's kernel cache, or None."""
+    import glob
+    cache = os.environ.get("KMW_KERNEL_CACHE", "/var/cache/kmodwatch-tests")
+    found = glob.glob(os.path.join(cache, "*" + run.kver, "modules", rel))
+    return open(found[0], "rb").read() if found else None
+
+
+def query_log(run, name, *args):
+    """The events kmodwatch query reads from a log the guest sent back (historical)."""
+    import subprocess
+    r = subprocess.run([os.path.join(BUILD, "src", "kmodwatch"), "query", "--audit-log",
+                        os.path.join(OUT, name), "--format", "json"] + list(args),
+                       capture_output=True)
+    return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+
+
+def sha256(data):
+    import hashlib
+    return hashlib.sha256(data).hexdigest()
+
+
 def main(nn, check):
     """Run check(c, run, events) for scenario nn; exit 0, 1 or 77."""
     run = Run()

@@ -26,6 +26,9 @@ def check(c, run, evs):
                       module="crc16")
         c.true("decompressed image length", e["args"]["len"] > 1000)
         m = e["module"]
+        # IMA measures files: an image passed in memory has no kernel-attested identity
+        c.eq("init_module: no IMA record", m["ima"], None)
+        c.eq("init_module: and it says why", m["ima_absent"], "init_module")
         # kmod read the .xz, decompressed it, and passed the image: we hash that image
         if m["file_source"] == "process_memory":
             import glob

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """s10: beside a running auditd, kmodwatchd joins the multicast group; auditd logs the same
-events, and the unicast run before it was the audit daemon itself."""
+events, and the unicast run before it was the audit daemon itself; IMA's record of the load is
+in both, and `kmodwatch query --audit-log` reads it from auditd's ENRICHED log."""
 import kcheck
 
 
@@ -17,6 +18,18 @@ def check(c, run, evs):
         for e in evs:
             c.true("auditd logged serial %d too" % e["audit"]["serial"],
                    ":%d):" % e["audit"]["serial"] in log)
+        data = kcheck.host_module(run, "kernel/lib/crc16.ko")
+        ima = evs[0]["module"]["ima"] or {}
+        c.eq("IMA beside auditd: the file", ima.get("file"), "/mods/crc16-s10.ko")
+        if data:
+            c.eq("IMA beside auditd: the kernel's hash", ima.get("hash"), kcheck.sha256(data))
+        past = [x for x in kcheck.query_log(run, "audit.log", "--syscall", "finit_module")
+                if x["audit"]["serial"] == evs[0]["audit"]["serial"]]
+        c.eq("auditd's log read back: the event", len(past), 1)
+        if past:
+            c.eq("auditd's log: the IMA record", (past[0]["module"]["ima"] or {}).get("hash"),
+                 ima.get("hash"))
+            c.eq("auditd's log: the path from it", past[0]["module"]["path"], "/mods/crc16-s10.ko")
     c.true("auditd was the audit daemon", "pid 0" not in run.text("auditctl-s.txt"))
 
 

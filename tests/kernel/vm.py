@@ -198,6 +198,9 @@ def build_initramfs(kdir, work):
     # test files: a compressed copy, a copy with its signature stripped, a plain copy
     crc16 = os.path.join(mroot, "kernel/lib/crc16.ko")
     shutil.copy2(crc16, os.path.join(root, "mods/crc16.ko"))
+    # inodes IMA has not audited yet: one for scenario 10, one to overwrite in scenario 15
+    shutil.copy2(crc16, os.path.join(root, "mods/crc16-s10.ko"))
+    shutil.copy2(os.path.join(mroot, "kernel/lib/crc7.ko"), os.path.join(root, "mods/crc7-over.ko"))
     with open(crc16, "rb") as src, open(os.path.join(root, "mods/crc16.ko.xz"), "wb") as dst:
         dst.write(lzma.compress(src.read(), check=lzma.CHECK_CRC32))
     unsigned = os.path.join(root, "mods/crc-itu-t-unsigned.ko")
