@@ -127,15 +127,20 @@ s_15() {
 	$RMMOD crc7
 	echo "finit /mods/crc16.ko 0" | helper
 	$RMMOD crc16
+	# the policy was written at boot, and this kernel takes one write a boot
+	/usr/bin/kmodwatch ima status
+	/usr/bin/kmodwatch ima enable
+	echo "ima enable exit=$?"
 }
 
 echo "== kmodwatch test guest: kernel $KVER"
 # IMA: every finit_module gets an INTEGRITY_RULE record with the file and the hash the
-# kernel read (once per inode until it is written again), as rules/kmodwatch.ima-policy
-# asks; this kernel takes one policy write per boot (no CONFIG_IMA_WRITE_POLICY)
+# kernel read (once per inode until it is written again): rules/kmodwatch.ima-policy,
+# loaded from /etc/ima/ima-policy as systemd does at boot; this kernel takes one policy
+# write per boot (no CONFIG_IMA_WRITE_POLICY)
 mount -t securityfs securityfs /sys/kernel/security
 if [ -w /sys/kernel/security/ima/policy ]; then
-	echo "audit func=MODULE_CHECK" > /sys/kernel/security/ima/policy && echo "ima policy written"
+	cat /etc/ima/ima-policy > /sys/kernel/security/ima/policy && echo "ima policy written"
 else
 	echo "ima policy: no /sys/kernel/security/ima/policy"
 fi

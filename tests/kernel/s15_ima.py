@@ -47,5 +47,12 @@ def check(c, run, evs):
     c.eq("again: the same bytes", ima.get("matches_file"), True)
     c.eq("again: the file is the attested one", m["file_exact"], True)
 
+    # kmodwatch ima: the policy loaded at boot, and no second write on this kernel
+    out = run.scenario_output("15")
+    c.true("ima status: a policy loaded this boot", "a policy was loaded this boot" in out)
+    c.true("ima enable: refused, and why", "takes one write of it per boot" in out and
+           "/etc/ima/ima-policy" in out)
+    c.true("ima enable: exit 1", "ima enable exit=1" in out)
+
 
 kcheck.main("15", check)

@@ -170,6 +170,7 @@ def build_initramfs(kdir, work):
     for exe in ["auditd", "auditctl"]:
         copy_exe(which(exe), root, "/sbin/" + exe)
     copy_exe(os.path.join(BUILD, "src", "kmodwatchd"), root, "/usr/sbin/kmodwatchd")
+    copy_exe(os.path.join(BUILD, "src", "kmodwatch"), root, "/usr/bin/kmodwatch")
     copy_exe(os.path.join(BUILD, "tests", "modcall"), root, "/usr/bin/modcall")
     # the 32-bit helper, static: the guest has no 32-bit libc (s13 says so when it is missing)
     m32 = os.path.join(BUILD, "tests", "modcall32-static")
@@ -180,6 +181,10 @@ def build_initramfs(kdir, work):
         os.makedirs(root + "/lib64", exist_ok=True)
         shutil.copy2(os.path.realpath(ld), root + ld)
     shutil.copy2(os.path.join(SRC, "tests", "kernel", "guest-init.sh"), os.path.join(root, "init"))
+    # the shipped IMA policy, where systemd would load it from at boot
+    os.makedirs(os.path.join(root, "etc/ima"), exist_ok=True)
+    shutil.copy2(os.path.join(SRC, "rules", "kmodwatch.ima-policy"),
+                 os.path.join(root, "etc/ima/ima-policy"))
     os.chmod(os.path.join(root, "init"), 0o755)
     with open(os.path.join(root, "etc/passwd"), "w") as f:
         f.write("root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000:tester:/tmp:/bin/sh\n"
