@@ -49,6 +49,7 @@ struct kmw_config {
 	unsigned int reader_boost;	/* ... and more off its reading thread */
 	unsigned int flood_budget;	/* sheddable calls of one user one by one per interval */
 	unsigned int summary_interval;	/* seconds */
+	unsigned int inventory_interval;	/* seconds between module checks, 0: none */
 	/* the values read from files, and a configuration this one replaced (a reload):
 	 * the strings stay valid until config_free */
 	char *strs[128];

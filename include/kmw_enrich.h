@@ -4,6 +4,8 @@
 #ifndef KMW_ENRICH_H
 #define KMW_ENRICH_H
 
+#include <stdbool.h>
+
 #include "kmw_event.h"
 #include "kmw_modfile.h"
 #include "kmw_risk.h"
@@ -18,6 +20,9 @@ struct kmw_enrich_opts {
 	const struct kmw_modfile_limits *limits;	/* NULL: the defaults */
 	uint64_t max_image_copy;	/* bytes of an init_module image copied at most */
 	const struct kmw_risk_config *risk;	/* NULL: the defaults */
+	const char *dpkg_admin;		/* dpkg's database (NULL: /var/lib/dpkg) */
+	const char *dkms_dir;		/* DKMS's tree (NULL: /var/lib/dkms) */
+	bool no_packages;		/* look up no package provenance */
 };
 
 /**
@@ -42,8 +47,8 @@ void enrich_capture(struct kmw_enricher *e, struct kmw_event *ev);
 
 /**
  * enrich_finish - the slow facts, from what enrich_capture kept: hashes,
- * .modinfo and signature of the module file, /sys/module, the file libkmod
- * resolves the name to, and the risk. Releases the fd and image it used.
+ * .modinfo and signature of the module file, the package that ships it,
+ * /sys/module, the file libkmod resolves the name to, and the risk. Releases the fd and image it used.
  */
 void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev);
 

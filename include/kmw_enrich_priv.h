@@ -5,6 +5,7 @@
 
 #include <limits.h>
 
+#include "kmw_dpkg.h"
 #include "kmw_enrich.h"
 #include "kmw_kmodlookup.h"
 #include "kmw_sysfs.h"
@@ -33,6 +34,7 @@ struct kmw_enricher {
 	struct kmw_risk_config risk;
 	struct kmw_analyzer *analyzer;
 	struct kmw_kmod *kmod;	/* NULL when this kernel has no module directory */
+	struct kmw_dpkg *dpkg;	/* NULL: no package lookups */
 	int reused;		/* the loader's pid given to another process: -1 not looked yet */
 	struct kmw_attested attested[KMW_ATTESTED];	/* the worker's */
 	uint64_t attest_tick;

@@ -33,6 +33,7 @@ struct kmw_modfacts {
 	bool cached;			/* taken from the cache, not computed for this event */
 	uint64_t size;			/* bytes hashed (the file as the kernel read it) */
 	char sha256[65];
+	char md5[33];			/* of the same bytes: what dpkg records of a packaged file */
 	enum kmw_compression compression;
 	uint64_t image_size;		/* the ELF image, after decompression */
 	char image_sha256[65];		/* of the decompressed image; "" when not compressed */
@@ -74,6 +75,7 @@ struct kmw_sysfs {
 enum kmw_kind {
 	KMW_KIND_SYSCALL = 0,
 	KMW_KIND_SUMMARY,	/* failed calls of one user, counted (kmw_summary.h) */
+	KMW_KIND_ALERT,		/* a finding about the modules loaded now (kmw_ledger.h) */
 	KMW_KIND_COUNT,
 };
 
@@ -85,6 +87,36 @@ struct kmw_summary_facts {
 	unsigned int interval_s;
 	bool exe_merged;		/* the user's executables were too many to tell apart */
 	bool overflow;			/* the summary table was full: keys counted together */
+};
+
+/* Audit's gaps since monitoring began: each may have hidden a load or an unload. */
+struct kmw_audit_gaps {
+	uint64_t kernel_lost;		/* records the kernel lost */
+	uint64_t lost_events;		/* events missing by serial */
+	uint64_t socket_dropped;	/* records dropped at the socket (ENOBUFS) */
+	uint64_t dropped_calls;		/* module calls the queue dropped */
+	uint64_t rules_removed;		/* times kmodwatch's rules were removed */
+	uint64_t audit_disabled;	/* times audit was seen turned off */
+	bool daemon_down;		/* kmodwatchd was down, and auditd's logs did not fill in */
+	bool unloads_unaudited;		/* the rules in force do not audit delete_module */
+};
+
+/* What an alert found, and the evidence for it. */
+struct kmw_alert_facts {
+	int code;			/* enum kmw_risk_reason: hidden_module, unaudited_load, ... */
+	bool in_proc, in_sysfs;		/* the kernel's views now: the module list, sysfs */
+	bool audit_loaded;		/* audit saw it loaded, and no unload since */
+	bool audit_unloaded;		/* ... or saw it unloaded */
+	bool at_start;			/* present when monitoring began this boot */
+	uint64_t load_serial;		/* the load event, when audit_loaded */
+	int64_t load_ms;
+	char load_sha256[65];		/* its file's hash; its path is the event's file_path */
+	unsigned int checks;		/* checks that saw it so, at least confirm_ms apart */
+	int64_t first_ms;		/* the first of them */
+	bool behind;			/* confirmed while events were still waiting to be read */
+	struct kmw_audit_gaps gaps;	/* since kmodwatchd started */
+	const char *why;		/* the evidence in a sentence (static) */
+	char taint[16], srcversion[64], state[16];
 };
 
 /* A string held in the event's arena: untrusted bytes, may hold NUL. */
@@ -166,6 +198,7 @@ enum kmw_params_src {
 struct kmw_event {
 	enum kmw_kind kind;
 	struct kmw_summary_facts summary;	/* KMW_KIND_SUMMARY */
+	struct kmw_alert_facts alert;		/* KMW_KIND_ALERT */
 
 	/* audit */
 	bool historical;	/* read from a log: the pid belongs to someone else now */
@@ -197,6 +230,12 @@ struct kmw_event {
 	uint32_t mode, fuid, fgid;	/* of the file behind the fd */
 	int64_t mtime, ctime;
 	bool path_replaced;		/* the path now names another file, or none */
+
+	/* which package ships the file (enum kmw_pkg_prov), and the one that does */
+	int package;
+	char package_name[128];
+	char package_md5[33];		/* the digest the package recorded */
+	char package_md5_now[33];	/* ... and the one the file has, when they differ */
 
 	/* the kernel's own word on the file: IMA */
 	struct kmw_ima ima;
@@ -271,7 +310,7 @@ struct kmw_event {
 int event_errno(const struct kmw_event *ev);
 
 /**
- * event_kind_name - "syscall", "summary"; event_kind_parse is the reverse
+ * event_kind_name - "syscall", "summary", "alert"; event_kind_parse is the reverse
  * (returns 0 or -EINVAL).
  */
 const char *event_kind_name(enum kmw_kind k);

@@ -14,6 +14,7 @@ enum kmw_item_kind {
 	KMW_ITEM_REOPEN,	/* reopen the outputs, in order with the events */
 	KMW_ITEM_MAINTENANCE,	/* store retention, between two events */
 	KMW_ITEM_BACKFILL,	/* records were lost: recover from auditd's log (ptr: the gap) */
+	KMW_ITEM_INVENTORY,	/* a tick of the module checks (ptr: audit's gaps, to free) */
 	KMW_ITEM_STOP,
 };
 
@@ -70,6 +71,11 @@ void evqueue_push(struct kmw_evqueue *q, enum kmw_item_kind kind, const struct k
  * evqueue_push_ptr - a control item carrying @ptr to the worker.
  */
 void evqueue_push_ptr(struct kmw_evqueue *q, enum kmw_item_kind kind, void *ptr);
+
+/**
+ * evqueue_waiting - the items pushed and not yet taken.
+ */
+unsigned int evqueue_waiting(struct kmw_evqueue *q);
 
 /**
  * evqueue_stop - let the worker finish every item pushed, then join it.

@@ -26,7 +26,7 @@ struct kmw_filter {
 	const char *key;
 	int risk;			/* minimum risk level, -1 for any */
 	bool has_kind;
-	enum kmw_kind kind;		/* syscall, summary */
+	enum kmw_kind kind;		/* syscall, summary, alert */
 };
 
 /**

@@ -30,4 +30,18 @@ void fmt_exit(struct kmw_json *w, const char *key, const struct kmw_event *ev);
 /* permission bits as "0644" */
 void fmt_mode(struct kmw_json *w, const char *key, uint32_t mode);
 
+/* an alert's "gaps" of audit's (each counter) and "gaps_moved" (the names of those that moved) */
+void fmt_alert_gaps(struct kmw_json *w, const struct kmw_audit_gaps *g);
+
+/* one column of a table: padded to @width, cut to it with an ellipsis only when @cut (a
+ * terminal); untrusted bytes shown escaped */
+void fmt_cell(struct kmw_buf *b, const char *s, int width, bool cut, bool last);
+
+/* local time, to the second, for tables */
+void fmt_local_time(char *out, size_t len, int64_t ms);
+
+/* one RFC 4180 cell and its separator (a newline when @last); a number, empty if absent */
+void fmt_csv_cell(struct kmw_buf *b, const char *s, bool last);
+void fmt_csv_num(struct kmw_buf *b, int64_t v, bool present);
+
 #endif

@@ -37,6 +37,7 @@ struct kmw_queue_stats {
 	uint64_t dropped_calls;		/* ... of them, SYSCALL records of module syscalls */
 	uint64_t overflows;		/* times the queue was full */
 	unsigned int peak_chunks;	/* the most chunks queued at once */
+	unsigned int chunks;		/* queued now */
 };
 
 /*

@@ -30,6 +30,11 @@ enum kmw_risk_reason {
 	KMW_R_UNKNOWN_FLAGS,
 	KMW_R_FLOOD,
 	KMW_R_CHANGED_SINCE_LOAD,
+	KMW_R_HIDDEN_MODULE,
+	KMW_R_UNAUDITED_LOAD,
+	KMW_R_UNAUDITED_UNLOAD,
+	KMW_R_UNPACKAGED,
+	KMW_R_PACKAGE_MODIFIED,
 	KMW_R_COUNT,
 };
 
@@ -37,6 +42,8 @@ enum kmw_risk_reason {
 #define KMW_MITRE_NAME "Boot or Logon Autostart Execution: Kernel Modules and Extensions"
 #define KMW_MITRE_FLOOD "T1562"
 #define KMW_MITRE_FLOOD_NAME "Impair Defenses"
+#define KMW_MITRE_ROOTKIT "T1014"
+#define KMW_MITRE_ROOTKIT_NAME "Rootkit"
 
 struct kmw_risk_config {
 	enum kmw_risk_level level[KMW_R_COUNT];
@@ -58,6 +65,11 @@ int risk_config_set(struct kmw_risk_config *c, const char *assignment);
  */
 const char *risk_reason_code(enum kmw_risk_reason r);
 const char *risk_reason_text(enum kmw_risk_reason r);
+
+/**
+ * risk_reason_parse - the reason of a stable code. Returns 0 or -EINVAL.
+ */
+int risk_reason_parse(const char *code, enum kmw_risk_reason *out);
 
 /**
  * risk_technique - the MITRE ATT&CK technique an event of @ev's kind is

@@ -29,6 +29,8 @@ struct kmw_state {
 	uint64_t module_calls, protected_calls, unreadable_calls, calls_one_by_one, calls_summarised;
 	uint64_t summaries, noise_records_dropped;
 	uint64_t backlog_max, backlog_limit, backlog_wait_time_ms;
+	/* the module checks: how many, the modules at the last, the longest, the alerts */
+	uint64_t module_checks, modules_loaded, module_check_max_us, alerts, audit_disabled;
 	int nsinks;
 	struct kmw_state_sink sink[KMW_STATE_SINKS];
 };

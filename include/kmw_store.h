@@ -9,6 +9,7 @@
 
 #include "kmw_event.h"
 #include "kmw_filter.h"
+#include "kmw_inventory.h"
 #include "kmw_row.h"
 
 #define KMW_STORE_DEFAULT "/var/lib/kmodwatch/events.db"
@@ -81,6 +82,31 @@ int store_commit(struct kmw_store *s);
  * store_newest - time of the newest stored event. Returns 0, or -ENOENT when empty.
  */
 int store_newest(struct kmw_store *s, int64_t *ms);
+
+/**
+ * store_snapshot_note - the modules loaded now (@inv), as kmodwatchd found them at start
+ * in boot @boot_id; a module already noted this boot keeps its first note. Returns 1 when
+ * this is the boot's first snapshot, 0 when not, or -errno.
+ */
+int store_snapshot_note(struct kmw_store *s, const char *boot_id, int64_t time_ms,
+			const struct kmw_inventory *inv);
+
+/**
+ * store_snapshot_first - @cb for every module of boot @boot_id's first snapshot: the
+ * modules loaded before monitoring began. Returns 1 when the boot has a snapshot, 0 when
+ * it has none, or -errno.
+ */
+int store_snapshot_first(struct kmw_store *s, const char *boot_id,
+			 void (*cb)(const char *name, int64_t time_ms, void *arg), void *arg);
+
+/**
+ * store_module_history - @cb for every stored successful load and unload of boot @boot_id
+ * (which started at @since_ms), and every alert, oldest first (time, syscall, module, exe,
+ * user, uid, path, sha256, kind, errno: an alert's code; JSON; and the serial). Returns 0
+ * or -errno.
+ */
+int store_module_history(struct kmw_store *s, const char *boot_id, int64_t since_ms,
+			 void (*cb)(const struct kmw_row *row, uint64_t serial, void *arg), void *arg);
 
 /**
  * store_ima_seen - how many stored events the kernel attested through IMA, and

@@ -16,4 +16,9 @@
  */
 int sysfs_read_module(const char *sysroot, const char *name, struct kmw_sysfs *out);
 
+/**
+ * sysfs_boot_time - when this boot began, epoch seconds (btime of @proc/stat), or 0.
+ */
+long long sysfs_boot_time(const char *proc);
+
 #endif

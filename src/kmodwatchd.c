@@ -248,6 +248,7 @@ static int run(struct daemon *d)
 			control_check_rules(d);
 			control_account_lost(d);
 			intake_summaries(d, false);
+			reconcile_tick_push(d);
 			if (!d->o.plugin)
 				intake_watch_losses(d, false);
 			report_state(d);
@@ -294,7 +295,7 @@ static int run(struct daemon *d)
  */
 int main(int argc, char **argv)
 {
-	struct daemon d = { .ctl = -1, .sigfd = -1, .timerfd = -1, .samplefd = -1,
+	struct daemon d = { .ctl = -1, .sigfd = -1, .timerfd = -1, .samplefd = -1, .audit_enabled = -1,
 			    .view_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct kmw_enrich_opts eo = { .cache_entries = 256, .risk = &d.o.risk };
 	int rc, status = 1, nice_old;
@@ -359,7 +360,8 @@ int main(int argc, char **argv)
 	intake_boost_end(nice_old);
 	if (rc)
 		goto out_audit;
-	pipeline_backfill_at_start(&d);
+	/* the modules loaded now, once the rules are in: what comes later is audited */
+	reconcile_start(&d, pipeline_backfill_at_start(&d));
 	if (pipeline_start(&d))
 		goto out_audit;
 	if (d.o.plugin)

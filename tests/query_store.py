@@ -168,7 +168,7 @@ def run(tmp):
     got = serials(r.stdout)
     check("migrated: a version-2 filter works on old rows", set(got) <= set(want) and len(got) > 0, True)
     con = sqlite3.connect(old)
-    check("migrated: schema version 5", con.execute("PRAGMA user_version").fetchone()[0], 5)
+    check("migrated: schema version 6", con.execute("PRAGMA user_version").fetchone()[0], 6)
     check("migrated: each flag in event_flags", con.execute(
         "SELECT count(*) FROM event_flags WHERE flag = 'O_NONBLOCK'").fetchone()[0], len(got))
     check("migrated: rows kept", con.execute("SELECT count(*) FROM events").fetchone()[0], n)

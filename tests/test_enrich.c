@@ -17,6 +17,7 @@
 
 #include <openssl/evp.h>
 
+#include "kmw_dpkg.h"
 #include "kmw_enrich.h"
 #include "kmw_modfile.h"
 #include "kmw_risk.h"
@@ -406,6 +407,78 @@ static void test_ima_stale_cache(void **state)
 	modfile_free(a);
 }
 
+/*
+ * Which package ships the loaded file, from a fake dpkg database: as shipped, changed since
+ * (the digest of the bytes the kernel read is not the recorded one), and shipped by none.
+ */
+static void test_package(void **state)
+{
+	struct kmw_enrich_opts o = { .cache_entries = 0, .moddir = "/nonexistent/kmodwatch-test" };
+	char proc[300], sys[300], admin[300], list[600], sums[600], md5[33], path[300];
+	struct kmw_enricher *e;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/tmp/dummy.ko", root);
+	assert_int_equal(dpkg_md5_file(path, md5), 0);
+	snprintf(proc, sizeof(proc), "%s/proc", root);
+	snprintf(sys, sizeof(sys), "%s/sys", root);
+	snprintf(admin, sizeof(admin), "%s/dpkg", root);
+	o.proc_root = proc;
+	o.sys_root = sys;
+	o.dpkg_admin = admin;
+	o.dkms_dir = admin;
+	/* the list names the file under a /modules/ directory: make the path one */
+	snprintf(list, sizeof(list), "%s/tmp/dummy.ko\n", root);
+	put("dpkg/info/dummy-modules.list", list, strlen(list));
+	snprintf(sums, sizeof(sums), "%s  %s/tmp/dummy.ko\n", md5, root + 1);
+	put("dpkg/info/dummy-modules.md5sums", sums, strlen(sums));
+	e = enrich_new(&o);
+	assert_non_null(e);
+	/* not under a modules directory: no package lists module files there, unpackaged */
+	make_event(4242, 3);
+	enrich_event(e, &ev);
+	assert_int_equal(ev.package, KMW_PKG_UNPACKAGED);
+	assert_true(ev.risk_reasons & (1u << KMW_R_UNPACKAGED));
+	enrich_free(e);
+
+	put("lib/modules/6.1/extra/dummy.ko", "\177ELF not a module", 17);
+	snprintf(path, sizeof(path), "%s/lib/modules/6.1/extra/dummy.ko", root);
+	link_to("proc/4242/fd/9", path);
+	snprintf(list, sizeof(list), "%s\n", path);
+	put("dpkg/info/dummy-modules.list", list, strlen(list));
+	snprintf(sums, sizeof(sums), "%s  %s\n", md5, path + 1);
+	put("dpkg/info/dummy-modules.md5sums", sums, strlen(sums));
+	e = enrich_new(&o);
+	make_event(4242, 9);
+	enrich_event(e, &ev);
+	assert_int_equal(ev.package, KMW_PKG_PACKAGED);
+	assert_string_equal(ev.package_name, "dummy-modules");
+	assert_string_equal(ev.package_md5, md5);
+	assert_false(ev.risk_reasons & ((1u << KMW_R_UNPACKAGED) | (1u << KMW_R_PACKAGE_MODIFIED)));
+	enrich_free(e);
+
+	/* the package recorded other bytes */
+	snprintf(sums, sizeof(sums), "0123456789abcdef0123456789abcdef  %s\n", path + 1);
+	put("dpkg/info/dummy-modules.md5sums", sums, strlen(sums));
+	e = enrich_new(&o);
+	make_event(4242, 9);
+	enrich_event(e, &ev);
+	assert_int_equal(ev.package, KMW_PKG_MODIFIED);
+	assert_string_equal(ev.package_md5_now, md5);
+	assert_true(ev.risk_reasons & (1u << KMW_R_PACKAGE_MODIFIED));
+	assert_int_equal(ev.risk_level, KMW_RISK_HIGH);
+	enrich_free(e);
+
+	/* from a log: nothing looked up */
+	e = enrich_new(&o);
+	make_event(4242, 9);
+	ev.historical = true;
+	enrich_event(e, &ev);
+	assert_int_equal(ev.package, KMW_PKG_UNKNOWN);
+	enrich_free(e);
+	unlink(path);
+}
+
 static void test_risk_config(void **state)
 {
 	struct kmw_risk_config c;
@@ -434,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_pid_reused),
 		cmocka_unit_test(test_ima),
 		cmocka_unit_test(test_ima_stale_cache),
+		cmocka_unit_test(test_package),
 		cmocka_unit_test(test_risk_config),
 	};
 

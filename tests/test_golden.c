@@ -12,6 +12,7 @@
 
 #include "kmw_buf.h"
 #include "kmw_format.h"
+#include "kmw_ledger.h"
 #include "kmw_parse.h"
 #include "kmw_risk.h"
 #include "kmw_summary.h"
@@ -354,6 +355,61 @@ static void test_summary(void **state)
 	compare_formats("synthetic-summary", &o);
 }
 
+/* The ledger's findings as alert lines, in every format: each kind of evidence once. */
+static void test_alert(void **state)
+{
+	static struct kmw_event ev;
+	struct kmw_ledger l;
+	struct kmw_load ld = { .serial = 4711, .ms = 1795800000123LL, .path = "/tmp/rk/\"x\".ko",
+			       .sha256 = "b3b468d17054ccd70be7f4d4d00dd89e86f7c41c776e95aed26f34757875938c",
+			       .exe = "/usr/bin/kmod", .user = "root", .uid = 0, .risk = "medium" };
+	struct kmw_module_info in_sys = { .name = "kmw_hide_now", .in_sysfs = true, .state = "live",
+					  .taint = "OE", .size = 12288, .refcnt = 0 };
+	struct kmw_module_info in_proc = { .name = "nls_utf8", .in_proc = true, .in_sysfs = true,
+					   .state = "Live", .srcversion = "9FA0C1B0FDB5E5ED3CC6C7B",
+					   .size = 16384, .refcnt = 0 };
+	struct kmw_audit_gaps none = { 0 }, removed = { .rules_removed = 1, .kernel_lost = 3 };
+	struct kmw_audit_gaps down = { .daemon_down = true };
+	struct out o = { .events = 0 };
+	int64_t t = 1795800060000LL;
+
+	(void)state;
+	buf_init(&o.json);
+	buf_init(&o.text);
+	buf_init(&o.ecs);
+	ledger_init(&l, 1500);
+	ledger_load(&l, "kmw_hide_now", &ld, 0);
+	ledger_at_start(&l, "kmw_hide_pre", 0);
+	ledger_load(&l, "kmw_hide_later", &ld, 0);
+	ledger_at_start(&l, "snd", 0);
+	/* hidden from the list, audit saw it loaded; the same seen at the start only */
+	ledger_alert(&ev, ledger_find(&l, "kmw_hide_now"), KMW_R_HIDDEN_MODULE, &in_sys, &none,
+		     false, "web-01", t);
+	on_event(&ev, &o);
+	snprintf(in_sys.name, sizeof(in_sys.name), "kmw_hide_pre");
+	ledger_alert(&ev, ledger_find(&l, "kmw_hide_pre"), KMW_R_HIDDEN_MODULE, &in_sys, &none,
+		     false, "web-01", t + 1);
+	on_event(&ev, &o);
+	/* hidden from both views */
+	ledger_alert(&ev, ledger_find(&l, "kmw_hide_later"), KMW_R_HIDDEN_MODULE, NULL, &none, true,
+		     "web-01", t + 2);
+	on_event(&ev, &o);
+	/* loaded while the rules were removed; one with no counter moved */
+	ledger_at_start(&l, "nls_utf8", 0);
+	ledger_alert(&ev, ledger_find(&l, "nls_utf8"), KMW_R_UNAUDITED_LOAD, &in_proc, &removed,
+		     false, "web-01", t + 3);
+	on_event(&ev, &o);
+	ledger_alert(&ev, ledger_find(&l, "nls_utf8"), KMW_R_UNAUDITED_LOAD, &in_proc, &none, false,
+		     NULL, t + 4);
+	on_event(&ev, &o);
+	/* gone with no unload seen, while kmodwatchd was down */
+	ledger_alert(&ev, ledger_find(&l, "snd"), KMW_R_UNAUDITED_UNLOAD, NULL, &down, false,
+		     "web-01", t + 5);
+	on_event(&ev, &o);
+	ledger_free(&l);
+	compare_formats("synthetic-alert", &o);
+}
+
 /* recorded from this machine's kernel (no module support: ENOSYS), b64 and b32 */
 static void test_host_netlink(void **state) { run_case("host-netlink", 1 << 20, 4); }
 
@@ -379,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_ima),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_alert),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -201,6 +201,14 @@ static int sample(struct daemon *d, struct audit_status *st)
 		return rc;
 	if (st->backlog > d->backlog_max)
 		d->backlog_max = st->backlog;
+	d->backlog_now = st->backlog;
+	/* audit turned off, even for a moment between two samples that both see it on, is not
+	 * seen here; the module checks find what came meanwhile */
+	if (!st->enabled && d->audit_enabled != 0) {
+		d->audit_disabled++;
+		log_msg(LOG_ALERT, "audit is disabled (auditctl -e 0): module loads are not audited now");
+	}
+	d->audit_enabled = (int)st->enabled;
 	d->backlog_limit = st->backlog_limit;
 	d->backlog_wait_ms = st->backlog_wait_time;
 	if (!d->have_lost) {

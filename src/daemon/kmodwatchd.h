@@ -14,6 +14,7 @@
 #include "kmw_config.h"
 #include "kmw_enrich.h"
 #include "kmw_evqueue.h"
+#include "kmw_ledger.h"
 #include "kmw_lines.h"
 #include "kmw_parse.h"
 #include "kmw_queue.h"
@@ -38,10 +39,21 @@
 #define GAP_MARGIN_MS 2000
 #define MAX_SINKS 8
 
+/* a finding of the module checks stands when two checks this far apart see it */
+#define RECON_CONFIRM_MS 1500
+/* a check this long after a load */
+#define RECON_AFTER_LOAD_MS 3000
+/* events lagging this long no more hold a finding back: it is said, marked so */
+#define RECON_BEHIND_MAX_MS 30000
+
 /* What the worker counts. */
 struct worker_counts {
 	uint64_t events;		/* syscall events delivered to the outputs */
 	uint64_t summaries;		/* summary lines delivered */
+	uint64_t alerts;		/* alert lines delivered */
+	uint64_t checks;		/* module checks made */
+	uint64_t modules;		/* modules loaded at the last check */
+	int64_t check_us_max;		/* the longest check */
 	uint64_t stored, store_failures;
 	uint64_t recovered;		/* backfilled from auditd's logs */
 	uint64_t enrich_gaveup;		/* events with a bound or a failure in enrichment */
@@ -61,6 +73,27 @@ struct worker_view {
 	int nsinks;
 	char sink_name[MAX_SINKS][128];
 	struct kmw_sink_stats sink[MAX_SINKS];
+};
+
+/* The main thread's tick to the module checks: the gaps, and whether events lag behind. */
+struct recon_tick {
+	struct kmw_audit_gaps g;	/* the counters; the flags are the worker's */
+	bool behind;
+};
+
+/* The worker's module checks (reconcile.c). */
+struct recon {
+	bool on;			/* live, on a kernel with modules, checks not turned off */
+	struct kmw_ledger ledger;
+	struct kmw_inventory inv;
+	struct kmw_audit_gaps gaps;	/* the latest */
+	int64_t next_ms;		/* the next periodic check */
+	int64_t after_load_ms;		/* a check due after a load, or 0 */
+	int64_t behind_since_ms;	/* events lag behind since, or 0 */
+	bool behind;
+	unsigned int waiting;		/* findings waiting for their second look */
+	uint64_t rng;
+	struct kmw_event *ev;		/* the alert being made */
 };
 
 /* records lost on the way in, to be recovered from auditd's log */
@@ -107,6 +140,9 @@ struct daemon {
 	uint64_t kernel_lost;
 	uint32_t lost_reported;		/* kernel lost count last logged */
 	uint32_t backlog_max;		/* the kernel's audit backlog, the most seen */
+	uint32_t backlog_now;		/* ... at the last sample */
+	int audit_enabled;		/* at the last sample, -1 unknown */
+	uint64_t audit_disabled;	/* times it was seen turned off */
 	uint32_t backlog_limit, backlog_wait_ms;
 	uint64_t enobufs_seen;		/* overruns already logged (the reader sends their marker) */
 	uint64_t lost_noted;		/* serial losses a gap was noted for */
@@ -134,6 +170,7 @@ struct daemon {
 	int64_t boot_start_ms;
 	char boot_scratch[64];
 	struct worker_counts wc;
+	struct recon recon;
 };
 
 /* kmodwatchd.c */
@@ -166,12 +203,23 @@ void intake_teardown(struct daemon *d);
 void pipeline_init(struct daemon *d);
 int pipeline_open_sinks(struct daemon *d);
 void pipeline_open_store(struct daemon *d);
-void pipeline_backfill_at_start(struct daemon *d);
+bool pipeline_backfill_at_start(struct daemon *d);
 int pipeline_start(struct daemon *d);
 void pipeline_publish(struct daemon *d);
 struct worker_view pipeline_view(struct daemon *d);
 uint64_t pipeline_undelivered(const struct worker_view *v, uint64_t *waiting);
 void pipeline_fini(struct daemon *d);
+
+/* pipeline.c, for the other parts of the worker: one line to the store and every output */
+void pipeline_emit(struct daemon *d, struct kmw_event *ev);
+
+/* reconcile.c: the modules loaded now against what audit saw (start: main thread, before
+ * the worker; tick_push: main thread; the rest: the worker) */
+void reconcile_start(struct daemon *d, bool logs_filled_in);
+void reconcile_tick_push(struct daemon *d);
+void reconcile_tick(struct daemon *d, const struct recon_tick *t);
+void reconcile_event(struct daemon *d, const struct kmw_event *ev);
+void reconcile_fini(struct daemon *d);
 
 /* report.c: the state file, the stats line, the stopping line */
 void report_state(struct daemon *d);

@@ -13,6 +13,7 @@
 
 #include "kmw_format.h"
 #include "kmw_import.h"
+#include "kmw_sysfs.h"
 #include "kmodwatchd.h"
 
 /*
@@ -110,6 +111,8 @@ static void deliver(struct daemon *d, const struct kmw_event *ev, const struct k
 
 	if (ev->kind == KMW_KIND_SUMMARY)
 		d->wc.summaries++;
+	else if (ev->kind == KMW_KIND_ALERT)
+		d->wc.alerts++;
 	else
 		d->wc.events++;
 	made[KMW_FMT_JSON] = json != NULL;
@@ -298,6 +301,7 @@ static void on_recovered(const struct kmw_event *ev, const char *json, size_t le
 
 	d->wc.stored++;
 	deliver(d, ev, NULL);
+	reconcile_event(d, ev);
 }
 
 /*
@@ -385,6 +389,11 @@ static void take_items(struct kmw_item **items, unsigned int n, void *arg)
 		free(it->ptr);
 		return;
 	}
+	if (it->kind == KMW_ITEM_INVENTORY) {
+		reconcile_tick(d, it->ptr);
+		free(it->ptr);
+		return;
+	}
 	if (it->kind == KMW_ITEM_REOPEN && it->ptr) {
 		/* the strings of a configuration stay for the life of the process */
 		apply_config(d, it->ptr);
@@ -423,11 +432,29 @@ static void take_items(struct kmw_item **items, unsigned int n, void *arg)
 			"them)", n, store_error(d->store), (unsigned long long)d->wc.store_failures);
 	}
 	deliver_begin(d);
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
 		deliver(d, &items[k]->ev, made[k] ? &d->json[k] : NULL);
+		reconcile_event(d, &items[k]->ev);
+	}
 	deliver_end(d);
 	/* the write-ahead log is copied into the store once the events are out */
 	if (d->store && store_checkpoint(d->store, n > 1 ? KMW_CKPT_BUSY : KMW_CKPT_QUIET) < 0)
+		log_msg(LOG_ERR, "store checkpoint: %s", store_error(d->store));
+}
+
+/* A line the worker made itself (an alert): the store, then every output, like an event. */
+void pipeline_emit(struct daemon *d, struct kmw_event *ev)
+{
+	struct kmw_buf *json = &d->json[0];
+	bool made;
+
+	buf_reset(json);
+	made = !format_json(json, ev);
+	if (!made)
+		log_msg(LOG_ERR, "out of memory formatting alert %llu", (unsigned long long)ev->serial);
+	store_event(d, ev, boot_of(d, ev), made ? json : NULL);
+	deliver(d, ev, made ? json : NULL);
+	if (d->store && store_checkpoint(d->store, KMW_CKPT_QUIET) < 0)
 		log_msg(LOG_ERR, "store checkpoint: %s", store_error(d->store));
 }
 
@@ -479,27 +506,31 @@ uint64_t pipeline_undelivered(const struct worker_view *v, uint64_t *waiting)
 	return n;
 }
 
-/* At start: from a little before the newest stored event, or the oldest gap left open. */
-void pipeline_backfill_at_start(struct daemon *d)
+/*
+ * At start: from a little before the newest stored event, or the oldest gap left open.
+ * Returns whether auditd's logs were read whole since then: the time kmodwatchd was down
+ * is covered.
+ */
+bool pipeline_backfill_at_start(struct daemon *d)
 {
 	int64_t newest = 0, gap;
 	int64_t since;
 
 	if (!d->store)
-		return;
+		return false;
 	since = store_newest(d->store, &newest) == 0 ? newest - GAP_MARGIN_MS : 0;
 	if (store_gap_oldest(d->store, &gap) == 0 && gap < since)
 		since = gap;
-	if (backfill(d, since, "at start") == 0)
-		store_gap_close(d->store, (int64_t)time(NULL) * 1000);
+	if (backfill(d, since, "at start") != 0)
+		return false;
+	store_gap_close(d->store, (int64_t)time(NULL) * 1000);
+	return true;
 }
 
 void pipeline_open_store(struct daemon *d)
 {
 	char err[512];
-	long long btime = 0;
-	char line[128];
-	FILE *f;
+	long long btime;
 
 	if (!d->o.store)
 		return;
@@ -510,12 +541,7 @@ void pipeline_open_store(struct daemon *d)
 		return;
 	}
 	store_boot_id(d->boot_id, sizeof(d->boot_id));
-	f = fopen("/proc/stat", "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "btime %lld", &btime) == 1)
-			break;
-	if (f)
-		fclose(f);
+	btime = sysfs_boot_time("/proc");
 	d->boot_start_ms = btime * 1000;
 	if (d->boot_id[0] && btime)
 		store_note_boot(d->store, d->boot_id, btime * 1000);
@@ -554,6 +580,7 @@ void pipeline_fini(struct daemon *d)
 {
 	int i;
 
+	reconcile_fini(d);
 	store_close(d->store);
 	d->store = NULL;
 	for (i = 0; i < d->nsinks; i++) {

@@ -33,6 +33,9 @@ void report_state(struct daemon *d)
 		.calls_summarised = in.t.summarised, .summaries = v.c.summaries,
 		.noise_records_dropped = in.t.noise_dropped, .backlog_max = d->backlog_max,
 		.backlog_limit = d->backlog_limit, .backlog_wait_time_ms = d->backlog_wait_ms,
+		.module_checks = v.c.checks, .modules_loaded = v.c.modules,
+		.module_check_max_us = (uint64_t)v.c.check_us_max, .alerts = v.c.alerts,
+		.audit_disabled = d->audit_disabled,
 	};
 	int i;
 
@@ -95,12 +98,14 @@ void report_stop(struct daemon *d)
 	buf_init(&calls);
 	calls_line(&calls, &in, &v);
 	log_msg(LOG_INFO, "stopping: %llu events (%llu stored, %llu not stored), %llu summaries, "
+		"%llu alerts (%llu module checks), "
 		"%llu records, %llu bad lines; %.*s; %llu records lost by the kernel (backlog at most "
 		"%u of %u), %llu events lost by serial, %llu ENOBUFS overruns (%llu records "
 		"dropped), %llu events recovered from auditd's log, %llu records "
 		"(%llu module calls) lost to queue overflow, %llu outputs undelivered",
 		(unsigned long long)v.c.events, (unsigned long long)v.c.stored,
 		(unsigned long long)v.c.store_failures, (unsigned long long)v.c.summaries,
+		(unsigned long long)v.c.alerts, (unsigned long long)v.c.checks,
 		(unsigned long long)in.records,
 		(unsigned long long)(d->lines ? d->lines->stats.bad_lines : 0), (int)calls.len,
 		calls.data ? calls.data : "", (unsigned long long)d->kernel_lost, d->backlog_max,

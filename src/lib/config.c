@@ -63,6 +63,10 @@ static const struct kmw_config_key keys[] = {
 	  "they are counted in summaries", 0, NUM(flood_budget, 0, 100000000) },
 	{ "summary-interval", 0, "S", "the interval of a summary (default 10)", 0,
 	  NUM(summary_interval, 1, 86400) },
+	{ "inventory-interval", 0, "S", "check the modules loaded against what audit saw\n"
+	  "about every S seconds, jittered by a quarter, and a few\n"
+	  "seconds after each load (default 30, 0: never)", 0,
+	  NUM(inventory_interval, 0, 86400) },
 	{ "priority-boost", 0, "N", "run N nice levels higher than started (default 4,\n"
 	  "as auditd; 0: none)", 0, NUM(priority_boost, 0, 20) },
 	{ "reader-boost", 0, "N", "and the thread that reads records N levels more\n"
@@ -124,6 +128,7 @@ void config_defaults(struct kmw_config *c)
 	c->reader_boost = 6;
 	c->flood_budget = KMW_TRIAGE_BUDGET;
 	c->summary_interval = KMW_TRIAGE_INTERVAL_S;
+	c->inventory_interval = 30;
 	c->syslog_rfc = 5424;
 	c->syslog_facility = LOG_DAEMON;
 	c->syslog_severity = -1;

@@ -16,23 +16,6 @@
 
 static const char deleted_suffix[] = " (deleted)";
 
-static long long read_btime(const char *proc)
-{
-	char path[PATH_MAX + 16], line[256];
-	long long bt = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/stat", proc);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "btime %lld", &bt) == 1)
-			break;
-	fclose(f);
-	return bt;
-}
-
 struct kmw_enricher *enrich_new(const struct kmw_enrich_opts *o)
 {
 	struct kmw_enricher *e = calloc(1, sizeof(*e));
@@ -47,7 +30,7 @@ struct kmw_enricher *enrich_new(const struct kmw_enrich_opts *o)
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	e->btime = read_btime(e->proc);
+	e->btime = sysfs_boot_time(e->proc);
 	e->hz = sysconf(_SC_CLK_TCK);
 	e->max_image_copy = o && o->max_image_copy ? o->max_image_copy : 64ull << 20;
 	if (o && o->risk)
@@ -61,6 +44,9 @@ struct kmw_enricher *enrich_new(const struct kmw_enrich_opts *o)
 	}
 	/* without a module directory (a kernel without modules) lookups just fail */
 	e->kmod = kmodlookup_new(o ? o->moddir : NULL);
+	/* read at the first load, and again only when dpkg's database changes */
+	if (!o || !o->no_packages)
+		e->dpkg = dpkg_new(o ? o->dpkg_admin : NULL, o ? o->dkms_dir : NULL);
 	return e;
 }
 
@@ -74,6 +60,7 @@ void enrich_free(struct kmw_enricher *e)
 		free(e->attested[i].path);
 	modfile_free(e->analyzer);
 	kmodlookup_free(e->kmod);
+	dpkg_free(e->dpkg);
 	free(e);
 }
 

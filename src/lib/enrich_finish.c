@@ -326,6 +326,34 @@ static void compare_with_disk(struct kmw_enricher *e, struct kmw_event *ev, cons
 		ev->loaded_matches_disk = !strcmp(ev->sysfs.srcversion, disk.mi_srcversion);
 }
 
+/*
+ * Which package ships the file the facts describe, checked against the digest the package
+ * recorded: of the bytes the kernel read when the fd was ours, else of the file at @path.
+ */
+static void package_of(struct kmw_enricher *e, struct kmw_event *ev, const char *path)
+{
+	char fpath[PATH_MAX];
+	const char *md5 = NULL;
+
+	if (!e->dpkg)
+		return;
+	/* the facts' digest only when they are of this very file */
+	if (ev->file_path.set)
+		cstr(ev, &ev->file_path, fpath, sizeof(fpath));
+	if (ev->have_facts && ev->facts.md5[0] &&
+	    ((ev->file_fd >= 0 || ev->file_src == KMW_FILE_PROC_FD) ||
+	     (ev->file_path.set && !strcmp(fpath, path))))
+		md5 = ev->facts.md5;
+	ev->package = dpkg_provenance(e->dpkg, path, md5, ev->package_name,
+				      sizeof(ev->package_name), ev->package_md5);
+	if (ev->package == KMW_PKG_MODIFIED) {
+		if (md5)
+			memcpy(ev->package_md5_now, md5, sizeof(ev->package_md5_now));
+		else
+			dpkg_md5_file(path, ev->package_md5_now);
+	}
+}
+
 /* A summary names its user from this host's user database: it is live by nature. */
 static void summary_names(struct kmw_event *ev)
 {
@@ -365,9 +393,14 @@ void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev)
 	if ((mpath = event_module_path(ev, &psrc)) && !ev->path_deleted) {
 		cstr(ev, mpath, path, sizeof(path));
 		ev->writable_dir = writable_dir(path);
+		package_of(e, ev, path);
 	} else if (ev->file_src == KMW_FILE_ARGV) {
 		cstr(ev, &ev->file_path, path, sizeof(path));
 		ev->writable_dir = writable_dir(path);
+		package_of(e, ev, path);
+	} else if (ev->file_path.set && !ev->image) {
+		cstr(ev, &ev->file_path, path, sizeof(path));
+		package_of(e, ev, path);
 	}
 
 	if (ev->success && ev->mod_name.set && !str_eq(ev, &ev->mod_name, "")) {

@@ -91,6 +91,7 @@ int event_add_arg(struct kmw_event *ev, const char *p, size_t len)
 static const char *const kind_names[KMW_KIND_COUNT] = {
 	[KMW_KIND_SYSCALL] = "syscall",
 	[KMW_KIND_SUMMARY] = "summary",
+	[KMW_KIND_ALERT] = "alert",
 };
 
 const char *event_kind_name(enum kmw_kind k)

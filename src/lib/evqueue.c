@@ -89,6 +89,18 @@ int evqueue_start(struct kmw_evqueue *q, unsigned int nslots, kmw_item_cb cb, vo
 	return 0;
 }
 
+unsigned int evqueue_waiting(struct kmw_evqueue *q)
+{
+	unsigned int n;
+
+	if (!q->started)
+		return 0;
+	pthread_mutex_lock(&q->lock);
+	n = q->count;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
 void evqueue_set_tick(struct kmw_evqueue *q, void (*tick)(void *arg), unsigned int ms)
 {
 	pthread_mutex_lock(&q->lock);

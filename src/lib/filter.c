@@ -282,7 +282,7 @@ int filter_set(struct kmw_filter *f, const char *name, const char *value, time_t
 		f->risk = l;
 	} else if (!strcmp(name, "kind")) {
 		if (event_kind_parse(value, &f->kind)) {
-			*why = "syscall or summary";
+			*why = "syscall, summary or alert";
 			return -EINVAL;
 		}
 		f->has_kind = true;

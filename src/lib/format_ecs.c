@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kmw_decode.h"
+#include "kmw_dpkg.h"
 #include "kmw_format.h"
 #include "kmw_format_priv.h"
 #include "kmw_risk.h"
@@ -148,33 +149,40 @@ static void threat_part(struct kmw_json *w, const struct kmw_event *ev)
 {
 	const char *name, *id = risk_technique(ev, &name);
 	bool flood = ev->kind == KMW_KIND_SUMMARY;
+	bool hidden = ev->kind == KMW_KIND_ALERT && ev->alert.code == KMW_R_HIDDEN_MODULE;
 
 	json_object(w, "threat");
 	json_cstr(w, "framework", "MITRE ATT&CK");
 	json_object(w, "technique");
 	json_array(w, "id");
 	json_cstr(w, NULL, id);
+	if (hidden)
+		json_cstr(w, NULL, KMW_MITRE_TECHNIQUE);
 	json_close(w);
 	json_array(w, "name");
 	json_cstr(w, NULL, name);
+	if (hidden)
+		json_cstr(w, NULL, KMW_MITRE_NAME);
 	json_close(w);
 	json_close(w);
 	json_object(w, "tactic");
+	/* a flood impairs defences, a rootkit evades them (T1014); a module persists and
+	 * escalates (T1547.006) */
 	json_array(w, "id");
-	if (flood) {
-		json_cstr(w, NULL, "TA0005");
-	} else {
+	if (!flood) {
 		json_cstr(w, NULL, "TA0003");
 		json_cstr(w, NULL, "TA0004");
 	}
+	if (flood || hidden)
+		json_cstr(w, NULL, "TA0005");
 	json_close(w);
 	json_array(w, "name");
-	if (flood) {
-		json_cstr(w, NULL, "Defense Evasion");
-	} else {
+	if (!flood) {
 		json_cstr(w, NULL, "Persistence");
 		json_cstr(w, NULL, "Privilege Escalation");
 	}
+	if (flood || hidden)
+		json_cstr(w, NULL, "Defense Evasion");
 	json_close(w);
 	json_close(w);
 	json_close(w);
@@ -297,6 +305,7 @@ static void native_part(struct kmw_json *w, const struct kmw_event *ev)
 				json_cstr(w, "sha256_read", ev->facts.sha256);
 		}
 	}
+	json_cstr(w, "package_provenance", dpkg_prov_name((enum kmw_pkg_prov)ev->package));
 	if (ev->have_facts && ev->facts.analysed) {
 		json_fix(w, "srcversion", ev->facts.mi_srcversion);
 		json_fix(w, "vermagic", ev->facts.mi_vermagic);
@@ -308,6 +317,84 @@ static void native_part(struct kmw_json *w, const struct kmw_event *ev)
 	json_close(w);
 }
 
+/* An alert: a finding about the modules loaded now (event.kind alert, rule.name its code). */
+static int ecs_alert(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
+{
+	static const char *const risk_score[] = { "0.0", "25.0", "50.0", "75.0" };
+	static const char *const actions[] = {
+		[KMW_R_HIDDEN_MODULE] = "hidden-kernel-module",
+		[KMW_R_UNAUDITED_LOAD] = "unaudited-kernel-module-load",
+		[KMW_R_UNAUDITED_UNLOAD] = "unaudited-kernel-module-unload",
+	};
+	const struct kmw_alert_facts *a = &ev->alert;
+	const char *code = risk_reason_code((enum kmw_risk_reason)a->code);
+	struct kmw_json w;
+	char ts[48], msg[160];
+
+	json_start(&w, b);
+	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
+	json_cstr(&w, "@timestamp", ts);
+	snprintf(msg, sizeof(msg), "%s: %.*s", code, (int)(ev->mod_name.len > 64 ? 64 : ev->mod_name.len),
+		 event_str(ev, &ev->mod_name));
+	json_cstr(&w, "message", msg);
+	json_object(&w, "ecs");
+	json_cstr(&w, "version", "8.11.0");
+	json_close(&w);
+	json_object(&w, "event");
+	json_cstr(&w, "kind", "alert");
+	json_array(&w, "category");
+	json_cstr(&w, NULL, "driver");
+	json_close(&w);
+	json_array(&w, "type");
+	json_cstr(&w, NULL, "info");
+	json_close(&w);
+	json_cstr(&w, "action", (unsigned int)a->code < sizeof(actions) / sizeof(actions[0]) &&
+		  actions[a->code] ? actions[a->code] : code);
+	json_cstr(&w, "module", "kmodwatch");
+	json_cstr(&w, "dataset", "kmodwatch.alert");
+	json_int(&w, "severity", lvl);
+	json_raw(&w, "risk_score", risk_score[lvl]);
+	json_cstr(&w, "reason", a->why);
+	json_close(&w);
+	/* the file of the load audit saw, when it did */
+	if (a->audit_loaded && (ev->file_path.set || a->load_sha256[0])) {
+		json_object(&w, "file");
+		fmt_ev_str(&w, "path", ev, &ev->file_path);
+		if (a->load_sha256[0]) {
+			json_object(&w, "hash");
+			json_cstr(&w, "sha256", a->load_sha256);
+			json_close(&w);
+		}
+		json_close(&w);
+	}
+	json_object(&w, "rule");
+	json_cstr(&w, "name", code);
+	json_cstr(&w, "description", risk_reason_text((enum kmw_risk_reason)a->code));
+	json_close(&w);
+	json_object(&w, "host");
+	fmt_ev_str(&w, "name", ev, &ev->node);
+	fmt_ev_str(&w, "hostname", ev, &ev->node);
+	json_close(&w);
+	threat_part(&w, ev);
+	json_object(&w, "kmodwatch");
+	json_cstr(&w, "kind", "alert");
+	fmt_ev_str(&w, "module", ev, &ev->mod_name);
+	json_bool(&w, "proc_modules", a->in_proc);
+	json_bool(&w, "sys_module", a->in_sysfs);
+	json_cstr(&w, "audit", a->audit_loaded ? "loaded" : a->audit_unloaded ? "unloaded" : "never");
+	if (a->audit_loaded)
+		json_uint(&w, "load_serial", a->load_serial);
+	json_bool(&w, "at_start", a->at_start);
+	json_uint(&w, "checks", a->checks);
+	json_fix(&w, "taint", a->taint);
+	fmt_alert_gaps(&w, &a->gaps);
+	risk_reasons(&w, ev);
+	json_close(&w);
+	json_close(&w);
+	buf_putc(b, '\n');
+	return b->oom ? -ENOMEM : 0;
+}
+
 int format_ecs(struct kmw_buf *b, const struct kmw_event *ev)
 {
 	int lvl = ev->risk_level >= 0 && ev->risk_level <= 3 ? ev->risk_level : 0;
@@ -317,6 +404,8 @@ int format_ecs(struct kmw_buf *b, const struct kmw_event *ev)
 
 	if (ev->kind == KMW_KIND_SUMMARY)
 		return ecs_summary(b, ev, lvl);
+	if (ev->kind == KMW_KIND_ALERT)
+		return ecs_alert(b, ev, lvl);
 	json_start(&w, b);
 	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
 	json_cstr(&w, "@timestamp", ts);
@@ -331,6 +420,13 @@ int format_ecs(struct kmw_buf *b, const struct kmw_event *ev)
 		json_object(&w, "container");
 		fmt_ev_str(&w, "id", ev, &ev->container_id);
 		fmt_ev_str(&w, "runtime", ev, &ev->container_runtime);
+		json_close(&w);
+	}
+	/* the package that ships the file, as ECS's installed-software fields say it */
+	if (ev->package_name[0]) {
+		json_object(&w, "package");
+		json_cstr(&w, "name", ev->package_name);
+		json_cstr(&w, "type", "deb");
 		json_close(&w);
 	}
 	threat_part(&w, ev);

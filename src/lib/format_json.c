@@ -2,10 +2,12 @@
 /* format_json.c - an event as one line of kmodwatch's own JSON (doc/schema.md) */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "kmw_decode.h"
+#include "kmw_dpkg.h"
 #include "kmw_format.h"
 #include "kmw_format_priv.h"
 #include "kmw_risk.h"
@@ -164,6 +166,23 @@ static void ima_part(struct kmw_json *w, const struct kmw_event *ev)
 	json_cstr(w, "ima_absent", NULL);
 }
 
+/* Which package ships the file, and whether it is as the package recorded it. */
+static void package_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	const char *prov = dpkg_prov_name((enum kmw_pkg_prov)ev->package);
+
+	if (!prov) {
+		json_null(w, "package");
+		return;
+	}
+	json_object(w, "package");
+	json_cstr(w, "provenance", prov);
+	json_cstr(w, "name", ev->package_name[0] ? ev->package_name : NULL);
+	json_cstr(w, "md5_recorded", ev->package_md5[0] ? ev->package_md5 : NULL);
+	json_cstr(w, "md5_now", ev->package_md5_now[0] ? ev->package_md5_now : NULL);
+	json_close(w);
+}
+
 static void module_part(struct kmw_json *w, const struct kmw_event *ev)
 {
 	const char *psrc;
@@ -204,8 +223,10 @@ static void module_part(struct kmw_json *w, const struct kmw_event *ev)
 	json_cstr(w, "file_source", event_file_src_name(ev->file_src));
 	json_bool(w, "file_exact", ev->file_exact);
 	fmt_ev_str(w, "file_path", ev, &ev->file_path);
-	if (ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE)
+	if (ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE) {
+		package_part(w, ev);
 		ima_part(w, ev);
+	}
 	facts_part(w, ev);
 	sysfs_part(w, ev);
 	fmt_ev_str(w, "ondisk_path", ev, &ev->ondisk_path);
@@ -262,6 +283,7 @@ static void process_part(struct kmw_json *w, const struct kmw_event *ev)
 static void risk_part(struct kmw_json *w, const struct kmw_event *ev)
 {
 	const char *tname, *tid = risk_technique(ev, &tname);
+	bool hidden = ev->kind == KMW_KIND_ALERT && ev->alert.code == KMW_R_HIDDEN_MODULE;
 	unsigned int i;
 
 	json_object(w, "risk");
@@ -280,6 +302,89 @@ static void risk_part(struct kmw_json *w, const struct kmw_event *ev)
 	json_cstr(w, "id", tid);
 	json_cstr(w, "name", tname);
 	json_close(w);
+	/* a hidden module is a rootkit and a kernel module: both techniques */
+	if (hidden) {
+		json_array(w, "techniques");
+		json_cstr(w, NULL, KMW_MITRE_ROOTKIT);
+		json_cstr(w, NULL, KMW_MITRE_TECHNIQUE);
+		json_close(w);
+	}
+	json_close(w);
+}
+
+void fmt_alert_gaps(struct kmw_json *w, const struct kmw_audit_gaps *g)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} counters[] = {
+		{ "kernel_lost", offsetof(struct kmw_audit_gaps, kernel_lost) },
+		{ "lost_events", offsetof(struct kmw_audit_gaps, lost_events) },
+		{ "socket_dropped", offsetof(struct kmw_audit_gaps, socket_dropped) },
+		{ "dropped_calls", offsetof(struct kmw_audit_gaps, dropped_calls) },
+		{ "rules_removed", offsetof(struct kmw_audit_gaps, rules_removed) },
+		{ "audit_disabled", offsetof(struct kmw_audit_gaps, audit_disabled) },
+	};
+	size_t i;
+
+	json_object(w, "gaps");
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		json_uint(w, counters[i].name, *(const uint64_t *)(const void *)
+			  ((const char *)g + counters[i].off));
+	json_bool(w, "daemon_down", g->daemon_down);
+	json_bool(w, "unloads_unaudited", g->unloads_unaudited);
+	json_close(w);
+	/* which of them moved since kmodwatchd started: what may have hidden a load or unload */
+	json_array(w, "gaps_moved");
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		if (*(const uint64_t *)(const void *)((const char *)g + counters[i].off))
+			json_cstr(w, NULL, counters[i].name);
+	if (g->daemon_down)
+		json_cstr(w, NULL, "daemon_down");
+	if (g->unloads_unaudited)
+		json_cstr(w, NULL, "unloads_unaudited");
+	json_close(w);
+}
+
+/* A finding about the modules loaded now, with the evidence for it. */
+static void alert_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	const struct kmw_alert_facts *a = &ev->alert;
+	char ts[48];
+
+	json_object(w, "alert");
+	json_cstr(w, "code", risk_reason_code((enum kmw_risk_reason)a->code));
+	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
+	json_cstr(w, "time", ts);
+	fmt_ev_str(w, "node", ev, &ev->node);
+	json_cstr(w, "why", a->why);
+	json_object(w, "evidence");
+	json_bool(w, "proc_modules", a->in_proc);
+	json_bool(w, "sys_module", a->in_sysfs);
+	json_cstr(w, "audit", a->audit_loaded ? "loaded" : a->audit_unloaded ? "unloaded" : "never");
+	if (a->audit_loaded) {
+		json_uint(w, "load_serial", a->load_serial);
+		fmt_iso_time(ts, sizeof(ts), a->load_ms / 1000, (unsigned int)(a->load_ms % 1000));
+		json_cstr(w, "load_time", ts);
+		fmt_ev_str(w, "load_path", ev, &ev->file_path);
+		json_cstr(w, "load_sha256", a->load_sha256[0] ? a->load_sha256 : NULL);
+	} else {
+		json_null(w, "load_serial");
+		json_null(w, "load_time");
+	}
+	json_bool(w, "at_start", a->at_start);
+	json_uint(w, "checks", a->checks);
+	fmt_iso_time(ts, sizeof(ts), a->first_ms / 1000, (unsigned int)(a->first_ms % 1000));
+	json_cstr(w, "first_seen", ts);
+	json_bool(w, "events_behind", a->behind);
+	fmt_alert_gaps(w, &a->gaps);
+	json_close(w);
+	json_close(w);
+	json_object(w, "module");
+	fmt_ev_str(w, "name", ev, &ev->mod_name);
+	json_fix(w, "state", a->state);
+	json_fix(w, "taint", a->taint);
+	json_fix(w, "srcversion", a->srcversion);
 	json_close(w);
 }
 
@@ -320,8 +425,11 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 	json_start(&w, b);
 	json_cstr(&w, "kind", event_kind_name(ev->kind));
 	json_int(&w, "schema_version", KMW_SCHEMA_VERSION);
-	if (ev->kind == KMW_KIND_SUMMARY) {
-		summary_part(&w, ev);
+	if (ev->kind == KMW_KIND_SUMMARY || ev->kind == KMW_KIND_ALERT) {
+		if (ev->kind == KMW_KIND_SUMMARY)
+			summary_part(&w, ev);
+		else
+			alert_part(&w, ev);
 		risk_part(&w, ev);
 		json_close(&w);
 		buf_putc(b, '\n');

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "kmw_decode.h"
+#include "kmw_dpkg.h"
 #include "kmw_format.h"
 #include "kmw_format_priv.h"
 #include "kmw_risk.h"
@@ -71,6 +72,26 @@ static int summary_text(struct kmw_buf *b, const struct kmw_event *ev)
 	return b->oom ? -ENOMEM : 0;
 }
 
+static int alert_text(struct kmw_buf *b, const struct kmw_event *ev)
+{
+	const struct kmw_alert_facts *a = &ev->alert;
+	char ts[48];
+
+	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
+	buf_printf(b, "%s alert %s", ts, risk_reason_code((enum kmw_risk_reason)a->code));
+	t_str(b, "module", ev, &ev->mod_name);
+	buf_printf(b, " proc_modules=%s sys_module=%s audit=%s", a->in_proc ? "yes" : "no",
+		   a->in_sysfs ? "yes" : "no",
+		   a->audit_loaded ? "loaded" : a->audit_unloaded ? "unloaded" : "never");
+	if (a->audit_loaded)
+		buf_printf(b, "(serial %" PRIu64 ")", a->load_serial);
+	buf_printf(b, " at_start=%s checks=%u", a->at_start ? "yes" : "no", a->checks);
+	risk_text(b, ev);
+	t_str(b, "node", ev, &ev->node);
+	buf_putc(b, '\n');
+	return b->oom ? -ENOMEM : 0;
+}
+
 int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 {
 	char ts[48];
@@ -82,6 +103,8 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 
 	if (ev->kind == KMW_KIND_SUMMARY)
 		return summary_text(b, ev);
+	if (ev->kind == KMW_KIND_ALERT)
+		return alert_text(b, ev);
 	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
 	buf_printf(b, "%s %s(%s) %s", ts, decode_syscall_name(ev->sc),
 		   decode_arch_name(ev->arch) ?: "?", ev->success ? "ok" : "failed");
@@ -145,6 +168,11 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 			   ev->ima.matches == 0 ? ",changed" : ev->ima.matches == 1 ? ",matches" : "");
 	if (ev->have_facts && ev->facts.analysed)
 		buf_printf(b, " signed=%s", ev->facts.sig_present ? "yes" : "no");
+	if (dpkg_prov_name((enum kmw_pkg_prov)ev->package)) {
+		buf_printf(b, " package=%s", dpkg_prov_name((enum kmw_pkg_prov)ev->package));
+		if (ev->package_name[0])
+			buf_printf(b, "(%s)", ev->package_name);
+	}
 	risk_text(b, ev);
 	t_str(b, "key", ev, &ev->key);
 	t_str(b, "node", ev, &ev->node);
@@ -160,7 +188,7 @@ enum { W_TIME = 19, W_SYSCALL = 13, W_RESULT = 12, W_MODULE = 18, W_USER = 10, W
  * One column: padded to @width; cut to it with an ellipsis only when @cut
  * (on a terminal), so that piped output keeps every byte.
  */
-static void cell(struct kmw_buf *b, const char *s, int width, bool cut, bool last)
+void fmt_cell(struct kmw_buf *b, const char *s, int width, bool cut, bool last)
 {
 	struct kmw_buf t;
 	size_t shown, i;
@@ -193,7 +221,7 @@ static void cell(struct kmw_buf *b, const char *s, int width, bool cut, bool las
 	while (++shown <= (size_t)width);
 }
 
-static void local_time(char *out, size_t len, int64_t ms)
+void fmt_local_time(char *out, size_t len, int64_t ms)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
@@ -204,14 +232,14 @@ static void local_time(char *out, size_t len, int64_t ms)
 
 int format_table_header(struct kmw_buf *b, const struct kmw_table *t)
 {
-	cell(b, "TIME", W_TIME, false, false);
-	cell(b, "SYSCALL", W_SYSCALL, false, false);
-	cell(b, "RESULT", W_RESULT, false, false);
-	cell(b, "MODULE", W_MODULE, false, false);
-	cell(b, "USER", W_USER, false, false);
-	cell(b, "RISK", W_RISK, false, false);
-	cell(b, "EXE", W_EXE, false, false);
-	cell(b, "PATH", 0, false, true);
+	fmt_cell(b, "TIME", W_TIME, false, false);
+	fmt_cell(b, "SYSCALL", W_SYSCALL, false, false);
+	fmt_cell(b, "RESULT", W_RESULT, false, false);
+	fmt_cell(b, "MODULE", W_MODULE, false, false);
+	fmt_cell(b, "USER", W_USER, false, false);
+	fmt_cell(b, "RISK", W_RISK, false, false);
+	fmt_cell(b, "EXE", W_EXE, false, false);
+	fmt_cell(b, "PATH", 0, false, true);
 	buf_putc(b, '\n');
 	return b->oom ? -ENOMEM : 0;
 }
@@ -225,19 +253,21 @@ int format_table_row(struct kmw_buf *b, const struct kmw_table *t, const struct 
 
 	bool cut = t->width > 0;
 
-	local_time(ts, sizeof(ts), r->time_ms);
-	cell(b, ts, W_TIME, false, false);
-	cell(b, r->syscall, W_SYSCALL, false, false);
+	fmt_local_time(ts, sizeof(ts), r->time_ms);
+	fmt_cell(b, ts, W_TIME, false, false);
+	/* an alert is of no syscall: its kind says what it is, its code (the result) which */
+	fmt_cell(b, r->kind && !strcmp(r->kind, "alert") ? "alert" : r->syscall, W_SYSCALL, false,
+		 false);
 	if (t->colour && !r->success)
 		buf_puts(b, "\033[31m");
-	cell(b, r->success ? "ok" : r->errno_name ? r->errno_name : "failed", W_RESULT, false, false);
+	fmt_cell(b, r->success ? "ok" : r->errno_name ? r->errno_name : "failed", W_RESULT, false, false);
 	if (t->colour && !r->success)
 		buf_puts(b, "\033[0m");
 	if (r->kind && !strcmp(r->kind, "summary")) {
 		snprintf(calls, sizeof(calls), "%lld calls", (long long)r->count);
-		cell(b, calls, W_MODULE, cut, false);
+		fmt_cell(b, calls, W_MODULE, cut, false);
 	} else {
-		cell(b, r->module, W_MODULE, cut, false);
+		fmt_cell(b, r->module, W_MODULE, cut, false);
 	}
 	if (r->user)
 		snprintf(user, sizeof(user), "%s", r->user);
@@ -245,23 +275,23 @@ int format_table_row(struct kmw_buf *b, const struct kmw_table *t, const struct 
 		snprintf(user, sizeof(user), "%lld", (long long)r->uid);
 	else
 		snprintf(user, sizeof(user), "-");
-	cell(b, user, W_USER, cut, false);
+	fmt_cell(b, user, W_USER, cut, false);
 	if (t->colour && r->risk && !strcmp(r->risk, "high"))
 		colour = "\033[1;31m";
 	else if (t->colour && r->risk && !strcmp(r->risk, "medium"))
 		colour = "\033[33m";
 	if (colour)
 		buf_puts(b, colour);
-	cell(b, r->risk, W_RISK, false, false);
+	fmt_cell(b, r->risk, W_RISK, false, false);
 	if (colour)
 		buf_puts(b, "\033[0m");
-	cell(b, r->exe, W_EXE, cut, false);
-	cell(b, r->path, pathw, cut, true);
+	fmt_cell(b, r->exe, W_EXE, cut, false);
+	fmt_cell(b, r->path, pathw, cut, true);
 	buf_putc(b, '\n');
 	return b->oom ? -ENOMEM : 0;
 }
 
-static void csv_cell(struct kmw_buf *b, const char *s, bool last)
+void fmt_csv_cell(struct kmw_buf *b, const char *s, bool last)
 {
 	const char *p;
 
@@ -285,7 +315,7 @@ static void csv_cell(struct kmw_buf *b, const char *s, bool last)
 	buf_putc(b, last ? '\n' : ',');
 }
 
-static void csv_num(struct kmw_buf *b, int64_t v, bool present)
+void fmt_csv_num(struct kmw_buf *b, int64_t v, bool present)
 {
 	if (present)
 		buf_printf(b, "%lld", (long long)v);
@@ -305,33 +335,33 @@ int format_csv_row(struct kmw_buf *b, const struct kmw_row *r)
 	size_t n;
 
 	fmt_iso_time(ts, sizeof(ts), r->time_ms / 1000, (unsigned int)(r->time_ms % 1000));
-	csv_cell(b, ts, false);
-	csv_cell(b, r->syscall, false);
-	csv_cell(b, r->arch, false);
-	csv_cell(b, r->success ? "true" : "false", false);
-	csv_num(b, r->exit, true);
-	csv_cell(b, r->errno_name, false);
-	csv_num(b, r->flags, r->flags >= 0);
+	fmt_csv_cell(b, ts, false);
+	fmt_csv_cell(b, r->syscall, false);
+	fmt_csv_cell(b, r->arch, false);
+	fmt_csv_cell(b, r->success ? "true" : "false", false);
+	fmt_csv_num(b, r->exit, true);
+	fmt_csv_cell(b, r->errno_name, false);
+	fmt_csv_num(b, r->flags, r->flags >= 0);
 	/* stored as |A|B|: a plain A|B here */
 	snprintf(flags, sizeof(flags), "%s", r->flag_names ? r->flag_names + (r->flag_names[0] == '|') : "");
 	n = strlen(flags);
 	if (n && flags[n - 1] == '|')
 		flags[n - 1] = '\0';
-	csv_cell(b, flags, false);
-	csv_cell(b, r->module, false);
-	csv_cell(b, r->path, false);
-	csv_cell(b, r->sha256, false);
-	csv_cell(b, r->exe, false);
-	csv_cell(b, r->comm, false);
-	csv_num(b, r->pid, r->pid >= 0);
-	csv_num(b, r->uid, r->uid >= 0);
-	csv_cell(b, r->user, false);
-	csv_num(b, r->auid, r->auid >= 0);
-	csv_cell(b, r->key, false);
-	csv_cell(b, r->risk, false);
-	csv_cell(b, r->historical ? "true" : "false", false);
-	csv_cell(b, r->node, false);
-	csv_cell(b, r->kind ? r->kind : "syscall", false);
+	fmt_csv_cell(b, flags, false);
+	fmt_csv_cell(b, r->module, false);
+	fmt_csv_cell(b, r->path, false);
+	fmt_csv_cell(b, r->sha256, false);
+	fmt_csv_cell(b, r->exe, false);
+	fmt_csv_cell(b, r->comm, false);
+	fmt_csv_num(b, r->pid, r->pid >= 0);
+	fmt_csv_num(b, r->uid, r->uid >= 0);
+	fmt_csv_cell(b, r->user, false);
+	fmt_csv_num(b, r->auid, r->auid >= 0);
+	fmt_csv_cell(b, r->key, false);
+	fmt_csv_cell(b, r->risk, false);
+	fmt_csv_cell(b, r->historical ? "true" : "false", false);
+	fmt_csv_cell(b, r->node, false);
+	fmt_csv_cell(b, r->kind ? r->kind : "syscall", false);
 	buf_printf(b, "%lld\n", (long long)(r->count > 0 ? r->count : 1));
 	return b->oom ? -ENOMEM : 0;
 }

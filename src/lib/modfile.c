@@ -89,6 +89,18 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static void md5_hex(const void *data, size_t len, char out[33])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	out[0] = '\0';
+	if (!EVP_Digest(data, len, md, &mdlen, EVP_md5(), NULL))
+		return;
+	for (i = 0; i < mdlen && i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
 static void sha256_hex(const void *data, size_t len, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -513,6 +525,7 @@ static void analyse(struct kmw_analyzer *a, unsigned char *raw, size_t len, uint
 	f->analysed = true;
 	f->size = len;
 	sha256_hex(raw, len, f->sha256);
+	md5_hex(raw, len, f->md5);
 	f->compression = detect(raw, len);
 	if (f->compression != KMW_COMP_NONE) {
 		img = decompress(f->compression, raw, len, a, deadline, &imglen, f);

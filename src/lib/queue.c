@@ -385,6 +385,7 @@ struct kmw_queue_stats queue_stats(struct kmw_queue *q)
 
 	pthread_mutex_lock(&q->lock);
 	s = q->stats;
+	s.chunks = q->count;
 	pthread_mutex_unlock(&q->lock);
 	return s;
 }

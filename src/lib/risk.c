@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kmw_decode.h"
+#include "kmw_dpkg.h"
 #include "kmw_event.h"
 #include "kmw_risk.h"
 
@@ -40,6 +41,18 @@ static const struct {
 	[KMW_R_CHANGED_SINCE_LOAD] = { "changed_since_load", KMW_RISK_HIGH,
 		"the module file's bytes now differ from those the kernel read and IMA hashed: it "
 		"was changed after the load (module.ima.hash, the kernel's; module.ima.file_hash_now)" },
+	[KMW_R_HIDDEN_MODULE] = { "hidden_module", KMW_RISK_HIGH,
+		"a loaded module the kernel's module list does not show, as a rootkit hides: audit "
+		"saw it loaded and never unloaded, or sysfs still has it" },
+	[KMW_R_UNAUDITED_LOAD] = { "unaudited_load", KMW_RISK_MEDIUM,
+		"a module is loaded that audit never reported loading: audit was off, the rules were "
+		"removed, or records were lost" },
+	[KMW_R_UNAUDITED_UNLOAD] = { "unaudited_unload", KMW_RISK_LOW,
+		"a module is gone from both of the kernel's views with no delete_module seen" },
+	[KMW_R_UNPACKAGED] = { "unpackaged_module", KMW_RISK_LOW,
+		"no package ships the module file" },
+	[KMW_R_PACKAGE_MODIFIED] = { "packaged_module_modified", KMW_RISK_HIGH,
+		"a package ships the module file, but its MD5 is not the one the package recorded" },
 };
 
 static const char *const level_names[] = { "info", "low", "medium", "high", "off" };
@@ -52,24 +65,36 @@ void risk_config_default(struct kmw_risk_config *c)
 		c->level[i] = reasons[i].level;
 }
 
+static int reason_by_name(const char *code, size_t len, enum kmw_risk_reason *out)
+{
+	int i;
+
+	for (i = 0; i < KMW_R_COUNT; i++)
+		if (strlen(reasons[i].code) == len && !memcmp(reasons[i].code, code, len)) {
+			*out = (enum kmw_risk_reason)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int risk_reason_parse(const char *code, enum kmw_risk_reason *out)
+{
+	return reason_by_name(code, strlen(code), out);
+}
+
 int risk_config_set(struct kmw_risk_config *c, const char *assignment)
 {
 	const char *eq = strchr(assignment, '=');
-	int i, l;
+	enum kmw_risk_reason r;
+	int l;
 
-	if (!eq)
+	if (!eq || reason_by_name(assignment, (size_t)(eq - assignment), &r))
 		return -EINVAL;
-	for (i = 0; i < KMW_R_COUNT; i++) {
-		if (strlen(reasons[i].code) != (size_t)(eq - assignment) ||
-		    memcmp(reasons[i].code, assignment, (size_t)(eq - assignment)))
-			continue;
-		for (l = 0; l <= KMW_RISK_OFF; l++)
-			if (!strcmp(eq + 1, level_names[l])) {
-				c->level[i] = (enum kmw_risk_level)l;
-				return 0;
-			}
-		return -EINVAL;
-	}
+	for (l = 0; l <= KMW_RISK_OFF; l++)
+		if (!strcmp(eq + 1, level_names[l])) {
+			c->level[r] = (enum kmw_risk_level)l;
+			return 0;
+		}
 	return -EINVAL;
 }
 
@@ -105,6 +130,10 @@ const char *risk_technique(const struct kmw_event *ev, const char **name)
 		*name = KMW_MITRE_FLOOD_NAME;
 		return KMW_MITRE_FLOOD;
 	}
+	if (ev->kind == KMW_KIND_ALERT && ev->alert.code == KMW_R_HIDDEN_MODULE) {
+		*name = KMW_MITRE_ROOTKIT_NAME;
+		return KMW_MITRE_ROOTKIT;
+	}
 	*name = KMW_MITRE_NAME;
 	return KMW_MITRE_TECHNIQUE;
 }
@@ -136,8 +165,8 @@ void risk_assess(const struct kmw_risk_config *c, struct kmw_event *ev)
 	uint32_t r = 0;
 	int err = event_errno(ev);
 
-	if (ev->kind == KMW_KIND_SUMMARY) {
-		ev->risk_reasons = 1u << KMW_R_FLOOD;
+	if (ev->kind == KMW_KIND_SUMMARY || ev->kind == KMW_KIND_ALERT) {
+		ev->risk_reasons = 1u << (ev->kind == KMW_KIND_SUMMARY ? KMW_R_FLOOD : ev->alert.code);
 		ev->risk_level = risk_level_of(c, ev->risk_reasons);
 		return;
 	}
@@ -160,6 +189,10 @@ void risk_assess(const struct kmw_risk_config *c, struct kmw_event *ev)
 		r |= 1u << KMW_R_LOADED_DIFFERS;
 	if (ev->ima.src != KMW_IMA_NONE && ev->ima.matches == 0)
 		r |= 1u << KMW_R_CHANGED_SINCE_LOAD;
+	if (load && ev->package == KMW_PKG_UNPACKAGED)
+		r |= 1u << KMW_R_UNPACKAGED;
+	if (load && ev->package == KMW_PKG_MODIFIED)
+		r |= 1u << KMW_R_PACKAGE_MODIFIED;
 	if (!usual_loader(ev))
 		r |= 1u << KMW_R_UNUSUAL_LOADER;
 	if (ev->auid >= 0 && ev->auid != 4294967295LL)

@@ -33,6 +33,8 @@ static const struct key {
 	U64(socket_dropped_records), U64(gap_backfills), U64(module_calls), U64(protected_calls),
 	U64(unreadable_calls), U64(calls_one_by_one), U64(calls_summarised), U64(summaries),
 	U64(noise_records_dropped), U64(backlog_max), U64(backlog_limit), U64(backlog_wait_time_ms),
+	U64(module_checks), U64(modules_loaded), U64(module_check_max_us), U64(alerts),
+	U64(audit_disabled),
 };
 
 static void print_key(FILE *f, const struct kmw_state *st, const struct key *k)

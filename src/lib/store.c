@@ -33,7 +33,8 @@ struct kmw_store {
  * version 3 an index for the hash of decompressed images; version 4 indexes
  * --syscall and puts each flag of an event in a table of its own, for --flag,
  * and keeps the capture's gaps; version 5 says what kind of line a row is
- * (syscall, summary) and how many calls it stands for.
+ * (syscall, summary, alert) and how many calls it stands for; version 6 keeps the
+ * modules loaded when kmodwatchd started, each boot (module_snapshots).
  * Each step moves a store one version forward; a fresh store runs them all.
  */
 static const char *const migrations[] = {
@@ -129,6 +130,11 @@ static const char *const migrations[] = {
 	/* the kernel's own hash of the bytes it read (IMA), ALGO:HEX, for --sha256 too */
 	"ALTER TABLE events ADD COLUMN ima_hash TEXT;"
 	"CREATE INDEX events_ima_hash ON events (ima_hash) WHERE ima_hash IS NOT NULL;",
+	/* 5 -> 6: the modules loaded when kmodwatchd started, each boot: the baseline of what
+	 * came later */
+	"CREATE TABLE module_snapshots (boot_id TEXT NOT NULL, name TEXT NOT NULL,"
+	" time_ms INTEGER NOT NULL, in_proc INTEGER NOT NULL, in_sysfs INTEGER NOT NULL,"
+	" size INTEGER, taint TEXT, srcversion TEXT, PRIMARY KEY (boot_id, name)) WITHOUT ROWID;",
 };
 #define N_MIGRATIONS (int)(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -346,12 +352,15 @@ void store_row_from_event(const struct kmw_event *ev, const char *json, size_t l
 
 	memset(row, 0, sizeof(*row));
 	row->time_ms = ev->sec * 1000 + ev->msec;
-	/* the column is never null: a summary of a full table may count several syscalls */
-	row->syscall = decode_syscall_name(ev->sc) ?: "several";
+	/* the column is never null: a summary of a full table may count several syscalls, and
+	 * an alert is of no syscall */
+	row->syscall = ev->kind == KMW_KIND_ALERT ? "none" : decode_syscall_name(ev->sc) ?: "several";
 	row->arch = decode_arch_name(ev->arch);
 	row->success = ev->success;
 	row->exit = ev->exit;
 	row->errno_name = err ? decode_errno_name(err) : NULL;
+	if (ev->kind == KMW_KIND_ALERT)
+		row->errno_name = risk_reason_code((enum kmw_risk_reason)ev->alert.code);
 	row->module = scr(ev, &ev->mod_name, &p, end);
 	mpath = event_module_path(ev, &psrc);
 	row->path = scr(ev, mpath ? mpath : &ev->file_path, &p, end);
@@ -574,6 +583,142 @@ int store_newest(struct kmw_store *s, int64_t *ms)
 	return one_int64(s, "SELECT max(time_ms) FROM events", ms);
 }
 
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static int64_t col_id(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
+int store_snapshot_note(struct kmw_store *s, const char *boot_id, int64_t time_ms,
+			const struct kmw_inventory *inv)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t before = 0;
+	unsigned int i;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM module_snapshots WHERE boot_id = ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, boot_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		before = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO module_snapshots (boot_id, name, time_ms,"
+			       " in_proc, in_sysfs, size, taint, srcversion) VALUES (?,?,?,?,?,?,?,?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	/* a row of no module stands for the snapshot itself: a boot may start with none loaded */
+	sqlite3_bind_text(st, 1, boot_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, time_ms);
+	sqlite3_bind_int(st, 4, 0);
+	sqlite3_bind_int(st, 5, 0);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = -1;
+	for (i = 0; i < inv->n && !rc; i++) {
+		const struct kmw_module_info *m = &inv->m[i];
+
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		sqlite3_bind_text(st, 1, boot_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, time_ms);
+		sqlite3_bind_int(st, 4, m->in_proc);
+		sqlite3_bind_int(st, 5, m->in_sysfs);
+		bind_id(st, 6, m->size);
+		bind_text(st, 7, m->taint[0] ? m->taint : NULL);
+		bind_text(st, 8, m->srcversion[0] ? m->srcversion : NULL);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = -1;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	return before == 0;
+fail:
+	set_err(s, "storing the modules loaded at start");
+	sqlite3_finalize(st);
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -EIO;
+}
+
+int store_snapshot_first(struct kmw_store *s, const char *boot_id,
+			 void (*cb)(const char *name, int64_t time_ms, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, had = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT name, time_ms FROM module_snapshots WHERE boot_id = ?1"
+			       " AND time_ms = (SELECT time_ms FROM module_snapshots WHERE boot_id = ?1"
+			       " AND name = '') ORDER BY name", -1, &st, NULL) != SQLITE_OK) {
+		set_err(s, "reading the modules loaded at start");
+		return -EIO;
+	}
+	sqlite3_bind_text(st, 1, boot_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = col_text(st, 0);
+
+		had = 1;
+		if (name && name[0])
+			cb(name, sqlite3_column_int64(st, 1), arg);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		set_err(s, "reading the modules loaded at start");
+		return -EIO;
+	}
+	return had;
+}
+
+int store_module_history(struct kmw_store *s, const char *boot_id, int64_t since_ms,
+			 void (*cb)(const struct kmw_row *row, uint64_t serial, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* by the time index: the boot started at @since_ms */
+	if (sqlite3_prepare_v2(s->db, "SELECT time_ms, syscall, module, serial, exe, user, uid, path,"
+			       " json, kind, errno, sha256, risk FROM events WHERE time_ms >= ? AND boot_id = ?"
+			       " AND module IS NOT NULL AND ((kind = 'syscall' AND success = 1) OR"
+			       " kind = 'alert') ORDER BY time_ms, id", -1, &st, NULL) != SQLITE_OK) {
+		set_err(s, "reading the loads of this boot");
+		return -EIO;
+	}
+	sqlite3_bind_int64(st, 1, since_ms);
+	sqlite3_bind_text(st, 2, boot_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct kmw_row r;
+
+		memset(&r, 0, sizeof(r));
+		r.time_ms = sqlite3_column_int64(st, 0);
+		r.syscall = col_text(st, 1);
+		r.module = col_text(st, 2);
+		r.exe = col_text(st, 4);
+		r.user = col_text(st, 5);
+		r.uid = col_id(st, 6);
+		r.path = col_text(st, 7);
+		r.json = col_text(st, 8);
+		r.json_len = (size_t)sqlite3_column_bytes(st, 8);
+		r.kind = col_text(st, 9);
+		r.errno_name = col_text(st, 10);
+		r.sha256 = col_text(st, 11);
+		r.risk = risk_level_name((enum kmw_risk_level)sqlite3_column_int(st, 12));
+		r.success = true;
+		cb(&r, (uint64_t)sqlite3_column_int64(st, 3), arg);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 int store_ima_seen(struct kmw_store *s, int64_t *n, int64_t *last_ms)
 {
 	*last_ms = 0;
@@ -671,16 +816,6 @@ int store_info(struct kmw_store *s, const char *path, struct kmw_store_info *out
 	return 0;
 }
 
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
-static int64_t col_id(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
-}
-
 int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only,
 		void (*cb)(const struct kmw_row *row, void *arg), void *arg, uint64_t *count)
 {
@@ -732,6 +867,7 @@ int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only
 	if (f->risk >= 0) { WHERE("risk >= ?"); BIND_I(f->risk); }
 	/* the partial index applies only where the query repeats its condition, word for word */
 	if (f->has_kind && f->kind == KMW_KIND_SUMMARY) WHERE("kind = 'summary' AND kind != 'syscall'");
+	if (f->has_kind && f->kind == KMW_KIND_ALERT) WHERE("kind = 'alert' AND kind != 'syscall'");
 	if (f->has_kind && f->kind == KMW_KIND_SYSCALL) WHERE("kind = 'syscall'");
 	if (!count_only)
 		n += (size_t)snprintf(sql + n, sizeof(sql) - n, " ORDER BY time_ms, id");

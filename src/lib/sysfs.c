@@ -99,3 +99,20 @@ int sysfs_read_module(const char *sysroot, const char *name, struct kmw_sysfs *o
 	closedir(d);
 	return 0;
 }
+
+long long sysfs_boot_time(const char *proc)
+{
+	char path[PATH_MAX + 16], line[256];
+	long long bt = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/stat", proc);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "btime %lld", &bt) == 1)
+			break;
+	fclose(f);
+	return bt;
+}

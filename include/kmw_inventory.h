@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kmw_inventory.h - the modules loaded now, as the kernel's two views show them: the module
+ * list (/proc/modules) and sysfs (/sys/module/NAME with an initstate) */
+#ifndef KMW_INVENTORY_H
+#define KMW_INVENTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* MODULE_NAME_LEN is 56 */
+#define KMW_MODNAME_MAX 64
+
+struct kmw_module_info {
+	char name[KMW_MODNAME_MAX];
+	bool in_proc;		/* listed in /proc/modules */
+	bool in_sysfs;		/* /sys/module/NAME has an initstate: a loadable module */
+	char state[16];		/* /proc/modules: Live, Loading, Unloading; else sysfs initstate */
+	int64_t size;		/* bytes (/proc/modules, else sysfs coresize), -1 unknown */
+	int64_t refcnt;		/* -1 unknown */
+	char users[256];	/* the modules that use it, comma-separated */
+	char taint[16];		/* letters: E unsigned, O out of tree, F forced, ... */
+	char srcversion[64];
+};
+
+struct kmw_inventory {
+	bool no_modules;	/* this kernel has no module support: no /proc/modules */
+	unsigned int n, cap;
+	struct kmw_module_info *m;	/* sorted by name */
+};
+
+/**
+ * inventory_read - every loadable module either view shows, under @proc and @sys ("/proc",
+ * "/sys", or fake trees in tests), sorted by name. Returns 0 or -errno (-ENOMEM); a
+ * kernel without modules is no error (no_modules).
+ */
+int inventory_read(const char *proc, const char *sys, struct kmw_inventory *inv);
+
+/**
+ * inventory_find - the entry of @name, or NULL.
+ */
+const struct kmw_module_info *inventory_find(const struct kmw_inventory *inv, const char *name);
+
+/**
+ * inventory_add_gone - an entry for @name, which neither view shows (a module the ledger
+ * knows loaded), at the end: the list is not sorted after it. Returns 0 or -ENOMEM.
+ */
+int inventory_add_gone(struct kmw_inventory *inv, const char *name);
+
+/**
+ * inventory_free - release what inventory_read made.
+ */
+void inventory_free(struct kmw_inventory *inv);
+
+#endif

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* dpkg.c - which package ships a module file, and whether it is as shipped: an index of the
+ * module files of dpkg's file lists and digests, rebuilt when the database changes */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "kmw_dpkg.h"
+
+struct file_entry {
+	char *path;
+	unsigned int pkg;
+	char md5[33];		/* "" when the package records none */
+};
+
+struct kmw_dpkg {
+	char info[4096], dkms[4096];
+	bool built;
+	bool nodb;		/* no database at all: not a dpkg system, provenance unknown */
+	struct timespec mtime;	/* of the info directory: dpkg renames its files into it */
+	struct file_entry *f;
+	unsigned int n, cap;
+	char **pkgs;
+	unsigned int npkgs;
+};
+
+static bool is_module_file(const char *p, size_t n)
+{
+	static const char *const ends[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
+	size_t i, l;
+
+	if (!memmem(p, n, "/modules/", 9))
+		return false;
+	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		l = strlen(ends[i]);
+		if (n > l && !memcmp(p + n - l, ends[i], l))
+			return true;
+	}
+	return false;
+}
+
+struct kmw_dpkg *dpkg_new(const char *admindir, const char *dkmsdir)
+{
+	struct kmw_dpkg *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	snprintf(d->info, sizeof(d->info), "%s/info", admindir ? admindir : "/var/lib/dpkg");
+	snprintf(d->dkms, sizeof(d->dkms), "%s", dkmsdir ? dkmsdir : "/var/lib/dkms");
+	return d;
+}
+
+static void clear(struct kmw_dpkg *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->f[i].path);
+	for (i = 0; i < d->npkgs; i++)
+		free(d->pkgs[i]);
+	free(d->f);
+	free(d->pkgs);
+	d->f = NULL;
+	d->pkgs = NULL;
+	d->n = d->cap = d->npkgs = 0;
+	d->built = false;
+}
+
+void dpkg_free(struct kmw_dpkg *d)
+{
+	if (!d)
+		return;
+	clear(d);
+	free(d);
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct file_entry *)a)->path, ((const struct file_entry *)b)->path);
+}
+
+static struct file_entry *find(struct kmw_dpkg *d, const char *path)
+{
+	struct file_entry key = { .path = (char *)path };
+
+	return d->n ? bsearch(&key, d->f, d->n, sizeof(*d->f), by_path) : NULL;
+}
+
+static int add_file(struct kmw_dpkg *d, const char *path, size_t n, unsigned int pkg)
+{
+	if (d->n == d->cap) {
+		unsigned int cap = d->cap ? d->cap * 2 : 4096;
+		struct file_entry *nf = realloc(d->f, cap * sizeof(*nf));
+
+		if (!nf)
+			return -ENOMEM;
+		d->f = nf;
+		d->cap = cap;
+	}
+	d->f[d->n].path = strndup(path, n);
+	if (!d->f[d->n].path)
+		return -ENOMEM;
+	d->f[d->n].pkg = pkg;
+	d->f[d->n].md5[0] = '\0';
+	d->n++;
+	return 0;
+}
+
+/* PKG.list or PKG:ARCH.list: the module files it lists. Returns 0 or -ENOMEM. */
+static int read_list(struct kmw_dpkg *d, const char *name, bool *any)
+{
+	char path[8192], line[4096], pkg[512];
+	size_t n, dot = strlen(name) - 5;
+	char **np;
+	FILE *f;
+	int rc = 0;
+
+	*any = false;
+	snprintf(path, sizeof(path), "%s/%s", d->info, name);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	snprintf(pkg, sizeof(pkg), "%.*s", (int)dot, name);
+	pkg[strcspn(pkg, ":")] = '\0';
+	while (!rc && fgets(line, sizeof(line), f)) {
+		n = strcspn(line, "\n");
+		if (!is_module_file(line, n))
+			continue;
+		if (!*any) {
+			np = realloc(d->pkgs, (d->npkgs + 1) * sizeof(*np));
+			if (!np || !(np[d->npkgs] = strdup(pkg))) {
+				if (np)
+					d->pkgs = np;
+				rc = -ENOMEM;
+				break;
+			}
+			d->pkgs = np;
+			d->npkgs++;
+			*any = true;
+		}
+		rc = add_file(d, line, n, d->npkgs - 1);
+	}
+	fclose(f);
+	return rc;
+}
+
+/* PKG.md5sums: "HEX  relative/path" lines; the digests of the module files indexed */
+static void read_md5sums(struct kmw_dpkg *d, const char *list)
+{
+	char path[8192], line[4200], abs[4200];
+	struct file_entry *e;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%.*s.md5sums", d->info, (int)(strlen(list) - 5), list);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		n = strcspn(line, "\n");
+		line[n] = '\0';
+		if (n < 35 || line[32] != ' ' || !is_module_file(line + 34, n - 34))
+			continue;
+		snprintf(abs, sizeof(abs), "/%s", line + 34);
+		e = find(d, abs);
+		if (e) {
+			memcpy(e->md5, line, 32);
+			e->md5[32] = '\0';
+		}
+	}
+	fclose(f);
+}
+
+/* The index again, when the database's files have changed since it was built. */
+static int refresh(struct kmw_dpkg *d)
+{
+	struct stat st;
+	struct dirent *de;
+	char **withmods = NULL;
+	unsigned int nwith = 0, i;
+	bool any;
+	DIR *dir;
+	int rc = 0;
+
+	if (stat(d->info, &st) < 0) {
+		clear(d);
+		d->built = true;
+		d->nodb = true;		/* not a dpkg system: nothing can be said of packages */
+		return 0;
+	}
+	d->nodb = false;
+	if (d->built && st.st_mtim.tv_sec == d->mtime.tv_sec && st.st_mtim.tv_nsec == d->mtime.tv_nsec)
+		return 0;
+	clear(d);
+	dir = opendir(d->info);
+	if (!dir)
+		return -errno;
+	while (!rc && (de = readdir(dir))) {
+		size_t l = strlen(de->d_name);
+		char **nw;
+
+		if (l < 6 || strcmp(de->d_name + l - 5, ".list"))
+			continue;
+		rc = read_list(d, de->d_name, &any);
+		if (!rc && any) {
+			nw = realloc(withmods, (nwith + 1) * sizeof(*nw));
+			if (!nw || !(nw[nwith] = strdup(de->d_name))) {
+				if (nw)
+					withmods = nw;
+				rc = -ENOMEM;
+				break;
+			}
+			withmods = nw;
+			nwith++;
+		}
+	}
+	closedir(dir);
+	if (!rc && d->n)
+		qsort(d->f, d->n, sizeof(*d->f), by_path);
+	for (i = 0; i < nwith; i++) {
+		if (!rc)
+			read_md5sums(d, withmods[i]);
+		free(withmods[i]);
+	}
+	free(withmods);
+	if (rc) {
+		clear(d);
+		return rc;
+	}
+	d->mtime = st.st_mtim;
+	d->built = true;
+	return 0;
+}
+
+unsigned int dpkg_modules(struct kmw_dpkg *d)
+{
+	return refresh(d) ? 0 : d->n;
+}
+
+int dpkg_md5_file(const char *path, char *out)
+{
+	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *ctx;
+	ssize_t n;
+	int fd, rc = 0;
+
+	out[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_md5(), NULL)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+	if (n < 0) {
+		rc = -errno;
+		goto out;
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	for (i = 0; i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+out:
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return rc;
+}
+
+/* DKMS builds into updates/dkms/, and keeps what it built under its tree */
+static bool dkms_known(const struct kmw_dpkg *d, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char pattern[8400];
+	glob_t g;
+	bool found;
+
+	if (strstr(path, "/updates/dkms/"))
+		return true;
+	if (!base)
+		return false;
+	snprintf(pattern, sizeof(pattern), "%s/*/*/*/*/module%s", d->dkms, base);
+	found = glob(pattern, GLOB_NOSORT, NULL, &g) == 0 && g.gl_pathc > 0;
+	globfree(&g);
+	return found;
+}
+
+enum kmw_pkg_prov dpkg_provenance(struct kmw_dpkg *d, const char *path, const char *md5,
+				  char *pkg, size_t pkgcap, char *want)
+{
+	char alt[4200], mine[33];
+	struct file_entry *e;
+
+	pkg[0] = '\0';
+	if (want)
+		want[0] = '\0';
+	if (refresh(d))
+		return KMW_PKG_UNKNOWN;
+	if (d->nodb)
+		return dkms_known(d, path) ? KMW_PKG_DKMS : KMW_PKG_UNKNOWN;
+	e = find(d, path);
+	/* merged /usr: /usr/lib/modules is /lib/modules, which the lists may name either way */
+	if (!e && !strncmp(path, "/usr/lib/", 9)) {
+		snprintf(alt, sizeof(alt), "%s", path + 4);
+		e = find(d, alt);
+	} else if (!e && !strncmp(path, "/lib/", 5)) {
+		snprintf(alt, sizeof(alt), "/usr%s", path);
+		e = find(d, alt);
+	}
+	if (!e)
+		return dkms_known(d, path) ? KMW_PKG_DKMS : KMW_PKG_UNPACKAGED;
+	snprintf(pkg, pkgcap, "%s", d->pkgs[e->pkg]);
+	if (want)
+		snprintf(want, 33, "%s", e->md5);
+	if (!md5) {
+		if (dpkg_md5_file(path, mine))
+			return KMW_PKG_UNKNOWN;
+		md5 = mine;
+	}
+	/* a package without digests cannot be checked: shipped by it, as far as is known */
+	return !e->md5[0] || !strcasecmp(e->md5, md5) ? KMW_PKG_PACKAGED : KMW_PKG_MODIFIED;
+}
+
+const char *dpkg_prov_name(enum kmw_pkg_prov p)
+{
+	switch (p) {
+	case KMW_PKG_PACKAGED: return "packaged";
+	case KMW_PKG_MODIFIED: return "packaged_modified";
+	case KMW_PKG_DKMS: return "dkms";
+	case KMW_PKG_UNPACKAGED: return "unpackaged";
+	default: return NULL;
+	}
+}
