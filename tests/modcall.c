@@ -24,7 +24,8 @@
  *                               ("overwritten!!!!"), as an attacker would after a load
  *   finit-loop PATH SECONDS     finit_module on one fd, as fast as it goes, for SECONDS:
  *                               "done pid=P calls=N"
- *   init LEN [PARAMS]
+ *   init LEN [PARAMS]           init_module of LEN zero bytes
+ *   init-file PATH [PARAMS]     init_module of the bytes of PATH
  *   delete NAME FLAGS
  *   loginuid UID                write /proc/self/loginuid (needs root)
  *   realtime                    run SCHED_FIFO from now on (needs root): on one CPU nothing
@@ -160,6 +161,25 @@ int main(void)
 			}
 			/* each call keeps its own copy: the daemon reads it after we return */
 			ret = syscall(SYS_finit_module, fd, strdup(a3), (unsigned int)strtoul(a2, NULL, 0));
+		} else if (sscanf(line, "init-file %2047s %1023s", a1, a3) >= 1) {
+			/* init_module of a file's bytes, as busybox insmod and older kmod load */
+			FILE *f = fopen(a1, "rb");
+			char *img = NULL;
+			long len = -1;
+
+			if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 &&
+			    fseek(f, 0, SEEK_SET) == 0 && (img = malloc((size_t)len)) &&
+			    fread(img, 1, (size_t)len, f) == (size_t)len) {
+				ret = syscall(SYS_init_module, img, (unsigned long)len, strdup(a3));
+			} else {
+				printf("error read %s: %s\n", a1, strerror(errno));
+				free(img);
+				if (f)
+					fclose(f);
+				continue;
+			}
+			free(img);
+			fclose(f);
 		} else if (sscanf(line, "init %2047s %1023s", a1, a3) >= 1) {
 			size_t len = strtoul(a1, NULL, 0);
 			void *img = calloc(1, len ? len : 1);

@@ -33,11 +33,13 @@ scenario() {
 	echo "$1 exit=$?" >> /run/scenarios.log
 }
 start_daemon() {
-	/usr/sbin/kmodwatchd --foreground --output /run/$1.json --source auto \
-		--record-log /run/$1.records 2> /run/$1.err &
+	N=$1
+	shift
+	/usr/sbin/kmodwatchd --foreground --output /run/$N.json --source auto \
+		--record-log /run/$N.records "$@" 2> /run/$N.err &
 	KPID=$!
 	i=0
-	while ! grep -q "ready:" /run/$1.err && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	while ! grep -q "ready:" /run/$N.err && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 }
 stop_daemon() {
 	kill -TERM $KPID
@@ -163,6 +165,49 @@ if want 10; then
 	cp /var/log/audit/audit.log /run/audit.log 2>/dev/null
 fi
 
+# 16: the modules loaded now against what audit saw, with a daemon of its own (its own
+# store: this is the first start of the boot for it, and a check about every 3 s). Before
+# it starts, kmw_hide_pre is loaded and unlinks itself from the module list; crc_itu_t,
+# which scenario 03 left loaded, is an ordinary module loaded before the daemon. Then an
+# ordinary load and unload, a failed load, a module that hides at once, one that hides from
+# the list and sysfs two seconds after its load; last (it is a gap of audit's, and a gap
+# makes what vanishes from both views afterwards an unaudited unload, not a hidden module),
+# a module loaded while the rules are removed
+s_16() {
+	$INSMOD /mods/crc16.ko && $RMMOD crc16
+	echo "finit /bin/busybox 0" | helper
+	$INSMOD /mods/kmw_hide_now.ko
+	$INSMOD /mods/kmw_hide_later.ko delay_ms=2000
+	sleep 12
+	auditctl -D
+	sleep 3
+	# init_module: IMA audits finit_module's file even with no rule (its INTEGRITY_RULE
+	# record makes the syscall audited), and never init_module's image
+	echo "init-file $M/fs/nls/nls_utf8.ko" | helper
+	/usr/bin/kmodwatch rules install
+	sleep 9
+	echo "proc_modules:"
+	cut -d' ' -f1 /proc/modules
+	echo "sys_module:"
+	ls /sys/module | while read m; do [ -f /sys/module/$m/initstate ] && echo $m; done
+	/usr/bin/kmodwatch modules --store /run/inventory.db > /run/modules.txt 2>&1
+	echo "modules exit=$?" >> /run/modules.txt
+	/usr/bin/kmodwatch modules --store /run/inventory.db --format json > /run/modules.json 2> /run/modules.err
+	echo "modules json exit=$?" >> /run/modules.err
+	/usr/bin/kmodwatch query --store /run/inventory.db --kind alert --format json > /run/alerts.json
+	echo "query exit=$?" >> /run/modules.err
+}
+if want 16; then
+	if [ -f /mods/no-hiders ]; then
+		cp /mods/no-hiders /run/inventory-skip
+	else
+		$INSMOD /mods/kmw_hide_pre.ko
+		start_daemon inventory --store /run/inventory.db --inventory-interval 3
+		scenario 16
+		stop_daemon inventory
+	fi
+fi
+
 # 11, last: audit made immutable (never do this on a host: only a reboot undoes it), with
 # a rule for b64 in place: kmodwatchd says it cannot add the b32 rule and runs on
 s_11() { $INSMOD /mods/crc16.ko && $RMMOD crc16; }
@@ -178,7 +223,8 @@ fi
 
 for f in unicast.json unicast.err unicast.records multicast.json multicast.err helper.log scenarios.log \
 	 audit.log auditd.out auditctl-s.txt auditctl-l.txt immutable.json immutable.err \
-	 immutable-rules.txt; do
+	 immutable-rules.txt inventory.json inventory.err inventory-skip modules.txt modules.json \
+	 modules.err alerts.json; do
 	send $f /run/$f
 done
 echo "@@KMW-DONE" > $DATA

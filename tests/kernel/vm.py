@@ -37,6 +37,9 @@ MODULES = ["kernel/lib/crc7.ko", "kernel/lib/crc16.ko", "kernel/lib/crc-itu-t.ko
            "kernel/net/ipv4/tcp_nv.ko"]
 EXTRA_FILES = ["kernel/drivers/gpu/drm/nouveau/nouveau.ko"]
 SIG_MAGIC = b"~Module signature appended~\n"
+# the modules that hide (kmw_hide.c), by name: KMW_HIDE 1 unlinks from the list in init,
+# 2 from the list and sysfs a few seconds later
+HIDERS = {"kmw_hide_now": 1, "kmw_hide_later": 2, "kmw_hide_pre": 1}
 
 
 def log(*a):
@@ -123,6 +126,55 @@ def fetch_kernel():
         return kdir
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_modules(kdir, kver):
+    """The hiding test modules, built against Debian's linux-headers-KVER (installed with
+    apt-get when missing) and cached beside the kernel by the hash of their source.
+    Returns ({name: path}, None) or ({}, why not)."""
+    import hashlib
+    src = open(os.path.join(SRC, "tests", "kernel", "kmw_hide.c"), "rb").read()
+    tag = hashlib.sha256(src + kver.encode()).hexdigest()[:12]
+    cdir = os.path.join(kdir, "testmods-" + tag)
+    have = {n: os.path.join(cdir, n + ".ko") for n in HIDERS}
+    if all(os.path.exists(p) for p in have.values()):
+        return have, None
+    headers = "/usr/src/linux-headers-" + kver
+    if not os.path.exists(os.path.join(headers, "Makefile")):
+        pkg = "linux-headers-" + kver
+        t0 = time.time()
+        r = subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", pkg],
+                           capture_output=True, text=True,
+                           env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        if r.returncode != 0 or not os.path.exists(os.path.join(headers, "Makefile")):
+            tail = (r.stderr.strip() or r.stdout.strip()).splitlines()
+            return {}, "cannot install %s to build the hiding modules: %s" % (
+                pkg, tail[-1] if tail else "exit %d" % r.returncode)
+        log("installed %s in %.1f s" % (pkg, time.time() - t0))
+    work = tempfile.mkdtemp(prefix="kmw-testmods-")
+    try:
+        for name, mode in HIDERS.items():
+            with open(os.path.join(work, name + ".c"), "wb") as f:
+                f.write(b"#define KMW_HIDE %d\n" % mode + src)
+        with open(os.path.join(work, "Kbuild"), "w") as f:
+            f.write("".join("obj-m += %s.o\n" % n for n in HIDERS))
+        t0 = time.time()
+        r = subprocess.run(["make", "-C", headers, "M=" + work, "modules"], capture_output=True,
+                           text=True)
+        if r.returncode != 0:
+            return {}, "the hiding modules do not build against %s: %s" % (
+                headers, (r.stderr.strip().splitlines() or ["?"])[-1])
+        log("built %s in %.1f s" % (" ".join(sorted(HIDERS)), time.time() - t0))
+        tmp = cdir + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        for n in HIDERS:
+            shutil.copy2(os.path.join(work, n + ".ko"), os.path.join(tmp, n + ".ko"))
+        shutil.rmtree(cdir, ignore_errors=True)
+        os.rename(tmp, cdir)
+        return have, None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def copy_exe(path, root, dest=None):
@@ -227,6 +279,14 @@ def build_initramfs(kdir, work):
     first = ill[j:j + 1]
     altered = ill[:j] + (b"0" if first != b"0" else b"1") + ill[j + 1:]
     open(os.path.join(root, "mods/tcp_nv-altered.ko"), "wb").write(altered)
+    # the modules that hide; without them the guest says why, and their scenario skips
+    hiders, why = test_modules(kdir, kver)
+    for name, path in hiders.items():
+        shutil.copy2(path, os.path.join(root, "mods", name + ".ko"))
+    if why:
+        log("no hiding modules: " + why)
+        with open(os.path.join(root, "mods", "no-hiders"), "w") as f:
+            f.write(why + "\n")
     cpio = os.path.join(work, "initramfs.cpio")
     with open(cpio, "wb") as f:
         files = subprocess.run("find . -mindepth 1 | sort", shell=True, cwd=root, check=True,
