@@ -6,8 +6,11 @@
  *   inventory_bench DIR N ITER [PROC SYS]
  *
  * With PROC and SYS the views are read from there (a real /proc and /sys); otherwise DIR
- * gets a fake tree of N modules, one of them hidden from the list. Prints the time of a
- * check (p50, p99, max, mean) and what the last one found.
+ * gets a fake tree of N modules, one of them hidden from the list, and as many built-in
+ * modules (a directory without an initstate). Prints the time of a check as kmodwatchd
+ * makes it (the views only), and of a full read (every module's sysfs files, as at start
+ * and for `kmodwatch modules`): p50, p99, max, mean; and what the last check found.
+ * KMW_BENCH_MODE=quick or full times one of them only (for strace -c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -102,13 +105,43 @@ static void on_finding(const struct kmw_ledger_entry *e, int code, const struct 
 	found++;
 }
 
+/* ITER checks, quick or full; their times into @t, sorted. Returns the last's findings waiting. */
+static unsigned int run(const char *proc, const char *sys, struct kmw_ledger *l, bool quick,
+			int iter, double *t, double *mean, struct kmw_inventory *last)
+{
+	struct kmw_inventory inv;
+	unsigned int waiting = 0;
+	double sum = 0;
+	int i, rc;
+
+	for (i = 0; i < iter; i++) {
+		double t0 = now_us();
+
+		rc = inventory_read(proc, sys, &inv, quick);
+		if (rc) {
+			fprintf(stderr, "inventory_bench: %s\n", strerror(-rc));
+			exit(1);
+		}
+		waiting = ledger_check(l, &inv, (int64_t)i * 2000, 0, true, on_finding, NULL);
+		t[i] = now_us() - t0;
+		sum += t[i];
+		if (i < iter - 1)
+			inventory_free(&inv);
+	}
+	qsort(t, (size_t)iter, sizeof(*t), cmp);
+	*mean = sum / iter;
+	*last = inv;
+	return waiting;
+}
+
 int main(int argc, char **argv)
 {
 	char proc[4096], sys[4096];
 	struct kmw_inventory inv;
 	struct kmw_ledger l;
-	double *t, sum = 0;
-	int n, iter, i, rc;
+	const char *mode = getenv("KMW_BENCH_MODE") ?: "both";
+	double *t, mean;
+	int n, iter, rc, pass;
 	unsigned int j, waiting = 0;
 
 	if (argc != 4 && argc != 6) {
@@ -132,38 +165,32 @@ int main(int argc, char **argv)
 	t = calloc((size_t)iter, sizeof(*t));
 	if (!t)
 		return 1;
-	ledger_init(&l, 0);
 	/* the baseline: every module there at the start */
-	rc = inventory_read(proc, sys, &inv);
+	rc = inventory_read(proc, sys, &inv, false);
 	if (rc) {
 		fprintf(stderr, "inventory_bench: %s\n", strerror(-rc));
 		return 1;
 	}
-	for (j = 0; j < inv.n; j++)
-		ledger_at_start(&l, inv.m[j].name, 0);
-	inventory_free(&inv);
-	for (i = 0; i < iter; i++) {
-		double t0 = now_us();
+	for (pass = !strcmp(mode, "full") ? 1 : 0; pass < (!strcmp(mode, "quick") ? 1 : 2); pass++) {
+		ledger_init(&l, 0);
+		for (j = 0; j < inv.n; j++)
+			ledger_at_start(&l, inv.m[j].name, 0);
+		found = 0;
+		{
+			struct kmw_inventory last;
 
-		rc = inventory_read(proc, sys, &inv);
-		if (rc) {
-			fprintf(stderr, "inventory_bench: %s\n", strerror(-rc));
-			return 1;
+			waiting = run(proc, sys, &l, pass == 0, iter, t, &mean, &last);
+			for (j = 0, n = 0; j < last.n; j++)
+				n += last.m[j].in_proc;
+			printf("%s: modules %u (%d in the list), %d checks: p50 %.0f us, p99 %.0f us, "
+			       "max %.0f us, mean %.0f us; findings %d, waiting %u\n",
+			       pass == 0 ? "check (views only)" : "full read", last.n, n, iter, t[iter / 2],
+			       t[(int)(iter * 0.99)], t[iter - 1], mean, found, waiting);
+			inventory_free(&last);
 		}
-		waiting = ledger_check(&l, &inv, (int64_t)i * 2000, 0, true, on_finding, NULL);
-		t[i] = now_us() - t0;
-		sum += t[i];
-		if (i < iter - 1)
-			inventory_free(&inv);
+		ledger_free(&l);
 	}
-	qsort(t, (size_t)iter, sizeof(*t), cmp);
-	for (j = 0, n = 0; j < inv.n; j++)
-		n += inv.m[j].in_proc;
-	printf("modules %u (%d in the list), checks %d: p50 %.0f us, p99 %.0f us, max %.0f us, "
-	       "mean %.0f us; findings %d, waiting %u\n", inv.n, n, iter, t[iter / 2],
-	       t[(int)(iter * 0.99)], t[iter - 1], sum / iter, found, waiting);
 	inventory_free(&inv);
-	ledger_free(&l);
 	free(t);
 	return 0;
 }

@@ -31,10 +31,18 @@ struct kmw_inventory {
 
 /**
  * inventory_read - every loadable module either view shows, under @proc and @sys ("/proc",
- * "/sys", or fake trees in tests), sorted by name. Returns 0 or -errno (-ENOMEM); a
- * kernel without modules is no error (no_modules).
+ * "/sys", or fake trees in tests), sorted by name. With @quick only what the views are
+ * (in_proc, in_sysfs, and the list's own fields): sysfs is listed, and a module the list
+ * lacks costs one stat; inventory_detail reads the rest of one. Returns 0 or -errno
+ * (-ENOMEM); a kernel without modules is no error (no_modules).
  */
-int inventory_read(const char *proc, const char *sys, struct kmw_inventory *inv);
+int inventory_read(const char *proc, const char *sys, struct kmw_inventory *inv, bool quick);
+
+/**
+ * inventory_detail - what sysfs says of @m beyond a quick read: srcversion, and taint,
+ * state, size, refcnt where the list did not say them.
+ */
+void inventory_detail(const char *sys, struct kmw_module_info *m);
 
 /**
  * inventory_find - the entry of @name, or NULL.

@@ -841,7 +841,8 @@ static int cmd_modules(int argc, char **argv)
 		fprintf(stderr, "kmodwatch: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_ERROR;
 	}
-	rc = inventory_read(env_or("KMW_PROC_ROOT", "/proc"), env_or("KMW_SYS_ROOT", "/sys"), &ml.inv);
+	rc = inventory_read(env_or("KMW_PROC_ROOT", "/proc"), env_or("KMW_SYS_ROOT", "/sys"), &ml.inv,
+			    false);
 	if (rc) {
 		fprintf(stderr, "kmodwatch: cannot read the modules loaded: %s\n", strerror(-rc));
 		return rc == -EACCES || rc == -EPERM ? EXIT_NOPRIV : EXIT_ERROR;

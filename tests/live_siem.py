@@ -12,7 +12,7 @@ import subprocess
 import time
 
 import kmwlive
-from kmwlive import Modcall, wait_for
+from kmwlive import SRC, Modcall, wait_for
 
 # ECS 8.11 field types for every ECS field the ecs format writes (from the ECS reference)
 ECS_FIELDS = {
@@ -35,6 +35,11 @@ ECS_FIELDS = {
     "container.id": "keyword", "container.runtime": "keyword",
     "threat.framework": "keyword", "threat.technique.id": "keyword",
     "threat.technique.name": "keyword", "threat.tactic.id": "keyword", "threat.tactic.name": "keyword",
+    "event.start": "date", "event.end": "date", "event.reason": "keyword",
+    "rule.name": "keyword", "rule.description": "keyword",
+    "package.name": "keyword", "package.type": "keyword",
+    "file.hash.sha1": "keyword", "file.hash.sha384": "keyword", "file.hash.sha512": "keyword",
+    "file.hash.md5": "keyword",
 }
 ECS_ALLOWED = {
     "event.kind": {"alert", "asset", "enrichment", "event", "metric", "state", "pipeline_error", "signal"},
@@ -283,7 +288,14 @@ def ecs_test(live, c):
     docs = [json.loads(l) for l in lines_of(out)[0]]
     mine = [x for x in docs if x["process"]["pid"] == m.pid]
     c.eq("ecs: two documents", len(mine), 2)
-    for doc in mine:
+    # and every golden ECS document: summaries, alerts, loads this kernel cannot make
+    golden = []
+    for name in sorted(os.listdir(os.path.join(SRC, "tests", "expected"))):
+        if name.endswith(".ecs.json"):
+            golden += [json.loads(l) for l in open(os.path.join(SRC, "tests", "expected", name))]
+    c.true("ecs: golden documents of every kind", {d["event"]["kind"] for d in golden} >=
+           {"event", "metric", "alert"})
+    for doc in mine + golden:
         flat = flatten(doc)
         for k, v in flat.items():
             if k.startswith("kmodwatch."):

@@ -87,7 +87,7 @@ static void read_tree(struct kmw_inventory *inv)
 
 	snprintf(proc, sizeof(proc), "%s/proc", root);
 	snprintf(sys, sizeof(sys), "%s/sys", root);
-	assert_int_equal(inventory_read(proc, sys, inv), 0);
+	assert_int_equal(inventory_read(proc, sys, inv, false), 0);
 }
 
 static void test_inventory_views(void **state)
@@ -140,10 +140,30 @@ static void test_inventory_views(void **state)
 	assert_null(inventory_find(&inv, "garbage"));
 	inventory_free(&inv);
 
+	/* quick: the same views, and the details of one when asked */
+	snprintf(proc, sizeof(proc), "%s/proc", root);
+	snprintf(sys, sizeof(sys), "%s/sys", root);
+	assert_int_equal(inventory_read(proc, sys, &inv, true), 0);
+	assert_int_equal(inv.n, 5);
+	m = inventory_find(&inv, "hider");
+	assert_true(m && !m->in_proc && m->in_sysfs);
+	assert_string_equal(m->taint, "");
+	assert_int_equal(m->size, -1);
+	inventory_detail(sys, (struct kmw_module_info *)m);
+	assert_string_equal(m->taint, "OE");
+	assert_string_equal(m->state, "live");
+	assert_int_equal(m->size, 16384);
+	assert_string_equal(m->srcversion, "0123456789ABCDEF0123456");
+	m = inventory_find(&inv, "snd");
+	assert_true(m->in_proc && m->in_sysfs);
+	assert_string_equal(m->srcversion, "");
+	assert_null(inventory_find(&inv, "printk"));
+	inventory_free(&inv);
+
 	/* a kernel without modules: no error, it says so */
 	snprintf(proc, sizeof(proc), "%s/noproc", root);
 	snprintf(sys, sizeof(sys), "%s/nosys", root);
-	assert_int_equal(inventory_read(proc, sys, &inv), 0);
+	assert_int_equal(inventory_read(proc, sys, &inv, false), 0);
 	assert_true(inv.no_modules);
 	assert_int_equal(inv.n, 0);
 	inventory_free(&inv);

@@ -112,7 +112,7 @@ void reconcile_start(struct daemon *d, bool logs_filled_in)
 	if (!d->o.inventory_interval)
 		return;
 	ledger_init(&r->ledger, RECON_CONFIRM_MS);
-	rc = inventory_read("/proc", "/sys", &r->inv);
+	rc = inventory_read("/proc", "/sys", &r->inv, false);
 	if (rc) {
 		log_msg(LOG_ERR, "module checks off: cannot read the modules loaded: %s", strerror(-rc));
 		return;
@@ -189,7 +189,13 @@ static void on_finding(const struct kmw_ledger_entry *e, int code, const struct 
 {
 	struct daemon *d = arg;
 	struct recon *r = &d->recon;
+	struct kmw_module_info full;
 
+	if (m) {
+		full = *m;
+		inventory_detail("/sys", &full);
+		m = &full;
+	}
 	ledger_alert(r->ev, e, code, m, &r->gaps, r->behind, d->host[0] ? d->host : NULL, now_ms());
 	risk_assess(&d->o.risk, r->ev);
 	log_msg(LOG_ALERT, "%s: module %s (%s)", risk_reason_code((enum kmw_risk_reason)code),
@@ -206,7 +212,8 @@ static void check(struct daemon *d, int64_t now)
 	int rc;
 
 	inventory_free(&r->inv);
-	rc = inventory_read("/proc", "/sys", &r->inv);
+	/* the views only: what a finding says of its module is read when there is one */
+	rc = inventory_read("/proc", "/sys", &r->inv, true);
 	if (rc) {
 		log_msg(LOG_ERR, "module check: cannot read the modules loaded: %s", strerror(-rc));
 		return;

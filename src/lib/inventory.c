@@ -126,11 +126,43 @@ static int read_proc(const char *proc, struct kmw_inventory *inv)
 	return rc;
 }
 
-/* /sys/module/NAME: a loadable module has an initstate; a built-in one has none */
-static int read_sysfs(const char *sys, struct kmw_inventory *inv)
+/* What sysfs says of one module that the list does not (or all of it, for one in sysfs only). */
+static void read_detail(const char *dir, struct kmw_module_info *m)
 {
-	char dir[4096], path[4400], val[256];
-	struct kmw_module_info *m;
+	char path[4400], val[256];
+
+	if (!m->state[0]) {
+		snprintf(path, sizeof(path), "%s/%s/initstate", dir, m->name);
+		if (read_small(path, val, sizeof(val)))
+			snprintf(m->state, sizeof(m->state), "%.15s", val);
+	}
+	snprintf(path, sizeof(path), "%s/%s/srcversion", dir, m->name);
+	read_small(path, m->srcversion, sizeof(m->srcversion));
+	if (!m->taint[0]) {
+		snprintf(path, sizeof(path), "%s/%s/taint", dir, m->name);
+		read_small(path, m->taint, sizeof(m->taint));
+	}
+	if (m->size < 0) {
+		snprintf(path, sizeof(path), "%s/%s/coresize", dir, m->name);
+		if (read_small(path, val, sizeof(val)))
+			m->size = strtoll(val, NULL, 10);
+	}
+	if (m->refcnt < 0) {
+		snprintf(path, sizeof(path), "%s/%s/refcnt", dir, m->name);
+		if (read_small(path, val, sizeof(val)))
+			m->refcnt = strtoll(val, NULL, 10);
+	}
+}
+
+/*
+ * /sys/module/NAME: a loadable module has an initstate; a built-in one has none. @quick:
+ * the views only, a stat of the initstate of what the list lacks and nothing more (the
+ * details come with inventory_detail).
+ */
+static int read_sysfs(const char *sys, struct kmw_inventory *inv, bool quick)
+{
+	char dir[4096], rel[KMW_MODNAME_MAX + 16];
+	struct kmw_module_info *m, key;
 	struct dirent *de;
 	unsigned int sorted = inv->n;
 	DIR *d;
@@ -146,46 +178,36 @@ static int read_sysfs(const char *sys, struct kmw_inventory *inv)
 		/* a module's name is shorter (MODULE_NAME_LEN) */
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= KMW_MODNAME_MAX)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/initstate", dir, de->d_name);
-		if (!read_small(path, val, sizeof(val)))
-			continue;
-		m = entry(inv, de->d_name, sorted);
+		snprintf(key.name, sizeof(key.name), "%s", de->d_name);
+		m = sorted ? bsearch(&key, inv->m, sorted, sizeof(*inv->m), by_name) : NULL;
+		/* the list shows only loadable modules: one it has needs no look at its initstate */
+		if (!m || !quick) {
+			snprintf(rel, sizeof(rel), "%s/initstate", de->d_name);
+			if (faccessat(dirfd(d), rel, F_OK, 0) < 0)
+				continue;
+		}
+		if (!m)
+			m = entry(inv, de->d_name, sorted);
 		if (!m) {
 			closedir(d);
 			return -ENOMEM;
 		}
 		m->in_sysfs = true;
-		if (!m->state[0])
-			snprintf(m->state, sizeof(m->state), "%.15s", val);
-		snprintf(path, sizeof(path), "%s/%s/srcversion", dir, de->d_name);
-		read_small(path, m->srcversion, sizeof(m->srcversion));
-		if (!m->taint[0]) {
-			snprintf(path, sizeof(path), "%s/%s/taint", dir, de->d_name);
-			read_small(path, m->taint, sizeof(m->taint));
-		}
-		if (m->size < 0) {
-			snprintf(path, sizeof(path), "%s/%s/coresize", dir, de->d_name);
-			if (read_small(path, val, sizeof(val)))
-				m->size = strtoll(val, NULL, 10);
-		}
-		if (m->refcnt < 0) {
-			snprintf(path, sizeof(path), "%s/%s/refcnt", dir, de->d_name);
-			if (read_small(path, val, sizeof(val)))
-				m->refcnt = strtoll(val, NULL, 10);
-		}
+		if (!quick)
+			read_detail(dir, m);
 	}
 	closedir(d);
 	return 0;
 }
 
-int inventory_read(const char *proc, const char *sys, struct kmw_inventory *inv)
+int inventory_read(const char *proc, const char *sys, struct kmw_inventory *inv, bool quick)
 {
 	int rc;
 
 	memset(inv, 0, sizeof(*inv));
 	rc = read_proc(proc, inv);
 	if (!rc)
-		rc = read_sysfs(sys, inv);
+		rc = read_sysfs(sys, inv, quick);
 	if (rc) {
 		inventory_free(inv);
 		return rc;
@@ -203,6 +225,15 @@ const struct kmw_module_info *inventory_find(const struct kmw_inventory *inv, co
 		return NULL;
 	snprintf(key.name, sizeof(key.name), "%s", name);
 	return bsearch(&key, inv->m, inv->n, sizeof(*inv->m), by_name);
+}
+
+void inventory_detail(const char *sys, struct kmw_module_info *m)
+{
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s/module", sys);
+	if (m->in_sysfs)
+		read_detail(dir, m);
 }
 
 int inventory_add_gone(struct kmw_inventory *inv, const char *name)

@@ -21,15 +21,24 @@ void ledger_free(struct kmw_ledger *l)
 	l->n = l->cap = 0;
 }
 
+/* The entry of @name, made when there is none: the entries are sorted by name. */
 static struct kmw_ledger_entry *lookup(struct kmw_ledger *l, const char *name, bool make)
 {
 	struct kmw_ledger_entry *e;
-	unsigned int i;
+	unsigned int lo = 0, hi = l->n, mid;
+	int c;
 
-	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->e[i].name, name))
-			return &l->e[i];
-	if (!make)
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(l->e[mid].name, name);
+		if (!c)
+			return &l->e[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!make || strlen(name) >= sizeof(l->e[0].name))
 		return NULL;
 	if (l->n == l->cap) {
 		unsigned int cap = l->cap ? l->cap * 2 : 256;
@@ -40,7 +49,9 @@ static struct kmw_ledger_entry *lookup(struct kmw_ledger *l, const char *name, b
 		l->e = ne;
 		l->cap = cap;
 	}
-	e = &l->e[l->n++];
+	memmove(&l->e[lo + 1], &l->e[lo], (l->n - lo) * sizeof(*l->e));
+	l->n++;
+	e = &l->e[lo];
 	memset(e, 0, sizeof(*e));
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	e->pending = -1;
