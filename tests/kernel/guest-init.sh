@@ -205,6 +205,10 @@ if want 16; then
 		start_daemon inventory --store /run/inventory.db --inventory-interval 3
 		scenario 16
 		stop_daemon inventory
+		# a restart in the same boot: what the store says was said is not said again
+		start_daemon inventory2 --store /run/inventory.db --inventory-interval 3
+		sleep 9
+		stop_daemon inventory2
 	fi
 fi
 
@@ -223,7 +227,8 @@ fi
 
 for f in unicast.json unicast.err unicast.records multicast.json multicast.err helper.log scenarios.log \
 	 audit.log auditd.out auditctl-s.txt auditctl-l.txt immutable.json immutable.err \
-	 immutable-rules.txt inventory.json inventory.err inventory-skip modules.txt modules.json \
+	 immutable-rules.txt inventory.json inventory.err inventory2.json inventory2.err \
+	 inventory-skip modules.txt modules.json \
 	 modules.err alerts.json; do
 	send $f /run/$f
 done

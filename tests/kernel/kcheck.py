@@ -25,7 +25,7 @@ class Run:
         only = os.environ.get("KMW_SCENARIOS")
         self.only = only.split(",") if only else None
         self.streams = {m: self._load(m + ".json") for m in ("unicast", "multicast", "immutable",
-                                                             "inventory")}
+                                                             "inventory", "inventory2")}
         self.kver = open(os.path.join(OUT, "kver")).read().strip()
 
     def _load(self, name):
