@@ -20,8 +20,9 @@ struct kmw_dpkg;
 /**
  * dpkg_new - an index of the module files in the database at @admindir (NULL:
  * /var/lib/dpkg) and DKMS's tree @dkmsdir (NULL: /var/lib/dkms), read at the
- * first lookup and again only when the database's files change (by their
- * mtimes). Returns NULL with errno set.
+ * first lookup and again only when the database changes: the mtime of its info
+ * directory (dpkg renames every file it writes into it), and of the lists and
+ * digests that name module files (one edited in place). Returns NULL with errno set.
  */
 struct kmw_dpkg *dpkg_new(const char *admindir, const char *dkmsdir);
 

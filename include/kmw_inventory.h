@@ -51,7 +51,7 @@ const struct kmw_module_info *inventory_find(const struct kmw_inventory *inv, co
 
 /**
  * inventory_add_gone - an entry for @name, which neither view shows (a module the ledger
- * knows loaded), at the end: the list is not sorted after it. Returns 0 or -ENOMEM.
+ * knows loaded); the list stays sorted. Returns 0 or -ENOMEM.
  */
 int inventory_add_gone(struct kmw_inventory *inv, const char *name);
 

@@ -360,8 +360,10 @@ int main(int argc, char **argv)
 	intake_boost_end(nice_old);
 	if (rc)
 		goto out_audit;
-	/* the modules loaded now, once the rules are in: what comes later is audited */
-	reconcile_start(&d, pipeline_backfill_at_start(&d));
+	/* the modules loaded now, once the rules are in: what comes later is audited. The time
+	 * down is covered when auditd's logs were read whole and auditd runs (it logged then) */
+	rc = pipeline_backfill_at_start(&d);
+	reconcile_start(&d, rc && (d.o.plugin || d.src.mode == KMW_SRC_MULTICAST));
 	if (pipeline_start(&d))
 		goto out_audit;
 	if (d.o.plugin)

@@ -259,6 +259,14 @@ static void test_dpkg_provenance(void **state)
 	assert_int_equal(dpkg_provenance(d, path, mine, pkg, sizeof(pkg), want), KMW_PKG_PACKAGED);
 	assert_string_equal(pkg, "evil-dkms");
 	assert_string_equal(want, "");
+	/* digests edited in place (the directory unchanged): the index follows them too */
+	snprintf(path, sizeof(path), "%s/lib/modules/6.1.0-57-amd64/kernel/lib/crc7.ko", root);
+	assert_int_equal(dpkg_provenance(d, path, NULL, pkg, sizeof(pkg), NULL), KMW_PKG_MODIFIED);
+	snprintf(sums, sizeof(sums), "%s  %s/lib/modules/6.1.0-57-amd64/kernel/lib/crc7.ko\n", md5b,
+		 root + 1);
+	put("var/lib/dpkg/info/linux-image-6.1.0-57-amd64.md5sums", sums);
+	assert_int_equal(dpkg_provenance(d, path, NULL, pkg, sizeof(pkg), want), KMW_PKG_PACKAGED);
+	assert_string_equal(want, md5b);
 	dpkg_free(d);
 
 	/* not a dpkg system: nothing can be said, rather than "unpackaged" of everything */

@@ -27,6 +27,13 @@ struct kmw_dpkg {
 	bool built;
 	bool nodb;		/* no database at all: not a dpkg system, provenance unknown */
 	struct timespec mtime;	/* of the info directory: dpkg renames its files into it */
+	/* and of the lists and digests that name module files: a file edited in place */
+	struct watched {
+		char *path;
+		struct timespec mtime;
+		bool present;
+	} *watch;
+	unsigned int nwatch;
 	struct file_entry *f;
 	unsigned int n, cap;
 	char **pkgs;
@@ -63,6 +70,11 @@ static void clear(struct kmw_dpkg *d)
 {
 	unsigned int i;
 
+	for (i = 0; i < d->nwatch; i++)
+		free(d->watch[i].path);
+	free(d->watch);
+	d->watch = NULL;
+	d->nwatch = 0;
 	for (i = 0; i < d->n; i++)
 		free(d->f[i].path);
 	for (i = 0; i < d->npkgs; i++)
@@ -180,6 +192,42 @@ static void read_md5sums(struct kmw_dpkg *d, const char *list)
 	fclose(f);
 }
 
+/* Keep an eye on @path (a list or digests of module files): its mtime, or its absence. */
+static int watch(struct kmw_dpkg *d, const char *path)
+{
+	struct watched *nw = realloc(d->watch, (d->nwatch + 1) * sizeof(*nw));
+	struct stat st;
+
+	if (!nw)
+		return -ENOMEM;
+	d->watch = nw;
+	nw = &d->watch[d->nwatch];
+	nw->path = strdup(path);
+	if (!nw->path)
+		return -ENOMEM;
+	nw->present = stat(path, &st) == 0;
+	nw->mtime = nw->present ? st.st_mtim : (struct timespec){ 0 };
+	d->nwatch++;
+	return 0;
+}
+
+/* Whether a watched file changed: a few stats, the files that name modules only. */
+static bool watched_changed(const struct kmw_dpkg *d)
+{
+	struct stat st;
+	unsigned int i;
+	bool present;
+
+	for (i = 0; i < d->nwatch; i++) {
+		present = stat(d->watch[i].path, &st) == 0;
+		if (present != d->watch[i].present ||
+		    (present && (st.st_mtim.tv_sec != d->watch[i].mtime.tv_sec ||
+				 st.st_mtim.tv_nsec != d->watch[i].mtime.tv_nsec)))
+			return true;
+	}
+	return false;
+}
+
 /* The index again, when the database's files have changed since it was built. */
 static int refresh(struct kmw_dpkg *d)
 {
@@ -198,7 +246,8 @@ static int refresh(struct kmw_dpkg *d)
 		return 0;
 	}
 	d->nodb = false;
-	if (d->built && st.st_mtim.tv_sec == d->mtime.tv_sec && st.st_mtim.tv_nsec == d->mtime.tv_nsec)
+	if (d->built && st.st_mtim.tv_sec == d->mtime.tv_sec && st.st_mtim.tv_nsec == d->mtime.tv_nsec &&
+	    !watched_changed(d))
 		return 0;
 	clear(d);
 	dir = opendir(d->info);
@@ -227,8 +276,17 @@ static int refresh(struct kmw_dpkg *d)
 	if (!rc && d->n)
 		qsort(d->f, d->n, sizeof(*d->f), by_path);
 	for (i = 0; i < nwith; i++) {
+		char path[8192];
+
 		if (!rc)
 			read_md5sums(d, withmods[i]);
+		snprintf(path, sizeof(path), "%s/%s", d->info, withmods[i]);
+		if (!rc)
+			rc = watch(d, path);
+		snprintf(path, sizeof(path), "%s/%.*s.md5sums", d->info, (int)(strlen(withmods[i]) - 5),
+			 withmods[i]);
+		if (!rc)
+			rc = watch(d, path);
 		free(withmods[i]);
 	}
 	free(withmods);

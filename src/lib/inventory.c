@@ -243,6 +243,7 @@ int inventory_add_gone(struct kmw_inventory *inv, const char *name)
 	if (!m)
 		return -ENOMEM;
 	snprintf(m->state, sizeof(m->state), "gone");
+	qsort(inv->m, inv->n, sizeof(*inv->m), by_name);
 	return 0;
 }
 

@@ -167,8 +167,9 @@ fi
 
 # 16: the modules loaded now against what audit saw, with a daemon of its own (its own
 # store: this is the first start of the boot for it, and a check about every 3 s). Before
-# it starts, kmw_hide_pre is loaded and unlinks itself from the module list; crc_itu_t,
-# which scenario 03 left loaded, is an ordinary module loaded before the daemon. Then an
+# it starts, kmw_hide_pre is loaded and unlinks itself from the module list, and crc7 is
+# loaded: an ordinary module loaded before the daemon (as is crc_itu_t, which scenario 03
+# left loaded). Then an
 # ordinary load and unload, a failed load, a module that hides at once, one that hides from
 # the list and sysfs two seconds after its load; last (it is a gap of audit's, and a gap
 # makes what vanishes from both views afterwards an unaudited unload, not a hidden module),
@@ -201,7 +202,9 @@ if want 16; then
 	if [ -f /mods/no-hiders ]; then
 		cp /mods/no-hiders /run/inventory-skip
 	else
-		$INSMOD /mods/kmw_hide_pre.ko
+		# init_module, which no IMA rule audits: a load no daemon hears of, even later
+		CUR=16pre
+		printf 'init-file /mods/kmw_hide_pre.ko\ninit-file %s\n' $M/lib/crc7.ko | helper
 		start_daemon inventory --store /run/inventory.db --inventory-interval 3
 		scenario 16
 		stop_daemon inventory

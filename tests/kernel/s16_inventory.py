@@ -55,6 +55,8 @@ def check(c, run, evs):
     if "kmw_hide_pre" in by:
         ev = by["kmw_hide_pre"]["alert"]["evidence"]
         c.eq("kmw_hide_pre: there when the daemon started", ev["at_start"], True)
+        c.eq("kmw_hide_pre: audit never saw it (loaded before, with init_module)", ev["audit"],
+             "never")
         c.eq("kmw_hide_pre: sysfs still has it", ev["sys_module"], True)
     if "nls_utf8" in by:
         a = by["nls_utf8"]
@@ -67,7 +69,7 @@ def check(c, run, evs):
                                               and e["syscall"]["success"]], [])
 
     # the ordinary: no alert for them, here or in the other daemons' runs
-    for name in ("crc16", "crc_itu_t"):
+    for name in ("crc16", "crc_itu_t", "crc7"):
         c.true("no alert of " + name, name not in by)
     c.true("the failed load came", any(not e["syscall"]["success"] and
                                        e["syscall"]["errno"] == "ENOEXEC" for e in evs))
@@ -115,6 +117,13 @@ def check(c, run, evs):
     if "crc_itu_t" in mods:
         c.eq("crc_itu_t: loaded before monitoring", mods["crc_itu_t"]["provenance"]["kind"],
              "before_monitoring")
+    c.eq("crc7: loaded before monitoring", mods.get("crc7", {}).get("provenance", {}).get("kind"),
+         "before_monitoring")
+    c.eq("the loads before the daemon: two, done", [h["ret"] for h in run.helper("16pre")], [0, 0])
+    c.eq("crc7: signed by Debian's key, in both views, no reason", (
+        mods.get("crc7", {}).get("file", {}).get("signed"), mods.get("crc7", {}).get("views"),
+        mods.get("crc7", {}).get("risk", {}).get("reasons")),
+        (True, {"proc_modules": True, "sys_module": True}, []))
     c.true("crc16 is not listed: it was unloaded", "crc16" not in mods)
 
 
