@@ -178,11 +178,11 @@ static int read_sysfs(const char *sys, struct kmw_inventory *inv, bool quick)
 		/* a module's name is shorter (MODULE_NAME_LEN) */
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= KMW_MODNAME_MAX)
 			continue;
-		snprintf(key.name, sizeof(key.name), "%s", de->d_name);
+		snprintf(key.name, sizeof(key.name), "%.*s", (int)sizeof(key.name) - 1, de->d_name);
 		m = sorted ? bsearch(&key, inv->m, sorted, sizeof(*inv->m), by_name) : NULL;
 		/* the list shows only loadable modules: one it has needs no look at its initstate */
 		if (!m || !quick) {
-			snprintf(rel, sizeof(rel), "%s/initstate", de->d_name);
+			snprintf(rel, sizeof(rel), "%.*s/initstate", KMW_MODNAME_MAX - 1, de->d_name);
 			if (faccessat(dirfd(d), rel, F_OK, 0) < 0)
 				continue;
 		}
