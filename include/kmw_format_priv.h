@@ -34,11 +34,14 @@ void fmt_mode(struct kmw_json *w, const char *key, uint32_t mode);
 void fmt_alert_gaps(struct kmw_json *w, const struct kmw_audit_gaps *g);
 
 /* one column of a table: padded to @width, cut to it with an ellipsis only when @cut (a
- * terminal); untrusted bytes shown escaped */
-void fmt_cell(struct kmw_buf *b, const char *s, int width, bool cut, bool last);
+ * terminal): its end (KMW_CUT_END) or its middle (KMW_CUT_MIDDLE, for paths); untrusted
+ * bytes shown escaped */
+#define KMW_CUT_END 1
+#define KMW_CUT_MIDDLE 2
+void fmt_cell(struct kmw_buf *b, const char *s, int width, int cut, bool last);
 
-/* local time, to the second, for tables */
-void fmt_local_time(char *out, size_t len, int64_t ms);
+/* UTC, to the second, for tables (their headers say UTC) */
+void fmt_table_time(char *out, size_t len, int64_t ms);
 
 /* one RFC 4180 cell and its separator (a newline when @last); a number, empty if absent */
 void fmt_csv_cell(struct kmw_buf *b, const char *s, bool last);

@@ -50,6 +50,12 @@ const char *rules_backlog_advice(const struct audit_status *st);
 int rules_install(struct kmw_rules *r, int fd, const char *key, struct kmw_rules_report *rep);
 
 /**
+ * rules_covered - how many arches (of the native and the compat one) the kernel's rules
+ * cover for every module syscall, into @covered. Returns the number of arches, or -errno.
+ */
+int rules_covered(int fd, int *covered);
+
+/**
  * rules_remove - delete exactly the rules rules_install added. Returns 0 or
  * -errno of the last failure.
  */
@@ -86,6 +92,13 @@ struct kmw_rule_info {
  * Returns 0 or -errno.
  */
 int rules_list_module(int fd, void (*fn)(const struct kmw_rule_info *, void *), void *arg);
+
+struct kmw_buf;
+
+/**
+ * rules_describe - one line for @r: "always x86_64 finit_module,...  key=KEY".
+ */
+void rules_describe(struct kmw_buf *b, const struct kmw_rule_info *r);
 
 /**
  * rules_syscall_name - name of bit @i of kmw_rule_info.syscalls, or NULL.

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include <libaudit.h>
+
+#include "cli.h"
 #include "kmw_buf.h"
 #include "kmw_config.h"
 #include "kmw_decode.h"
@@ -34,77 +37,177 @@
 #include "kmw_store.h"
 #include "kmw_sysfs.h"
 
-#define EXIT_MATCH 0
-#define EXIT_NOMATCH 1
-#define EXIT_ERROR 2
-#define EXIT_NOPRIV 4
-
-#define EXIT_CONFIG 6
-
 /* kmodwatchd's configuration: the defaults of the store, the key and the risk levels */
-static struct kmw_config conf;
+struct kmw_config conf;
 
-static const char *store_default(void)
+const char *store_default(void)
 {
 	return conf.store ? conf.store : KMW_STORE_DEFAULT;
 }
 
+const char *env_or(const char *name, const char *dflt)
+{
+	return getenv(name) ?: dflt;
+}
+
+/* securityfs and the kernel's command line; the tests point them at trees of their own */
+const char *cli_secfs(void)
+{
+	return env_or("KMW_SECURITYFS", KMW_SECURITYFS);
+}
+
+const char *cli_cmdline(void)
+{
+	return env_or("KMW_PROC_CMDLINE", "/proc/cmdline");
+}
+
+/* Each command: its synopsis and what it does, for `kmodwatch COMMAND --help` and the usage. */
+static const struct {
+	const char *name;
+	const char *text;
+} helps[] = {
+	{ "status",
+	  "  status [--store PATH] [--format text|json]\n"
+	  "                               is capture healthy: audit, the module rules, the\n"
+	  "                               daemon or the auditd plugin and what it counted,\n"
+	  "                               IMA, the store. Exit 0 healthy, 1 degraded (it\n"
+	  "                               says why), 3 not running\n" },
+	{ "rules",
+	  "  rules list                   the kernel's rules for module syscalls\n"
+	  "  rules install [--key KEY]    add kmodwatch's rules where missing (they stay)\n"
+	  "  rules remove [--key KEY]     delete every rule with that key\n" },
+	{ "query",
+	  "  query [FILTER]... [--store PATH | --audit-log FILE|-...]\n"
+	  "        [--format text|json|csv] [--count] [--wide]\n"
+	  "                               past events, from the store (default\n"
+	  "                               " KMW_STORE_DEFAULT ") or audit logs\n"
+	  "     FILTER: --since T --until T --module NAME --path GLOB --sha256 HEX\n"
+	  "             --uid N --user NAME --auid N --exe PATH --result success|failure\n"
+	  "             --errno NAME --flag NAME --syscall NAME --key KEY --risk LEVEL\n"
+	  "             --kind syscall|summary|alert\n"
+	  "     T: ISO 8601, epoch seconds, now, today, yesterday, this-week, recent,\n"
+	  "        'N minutes|hours|days ago'\n"
+	  "     The table shows UTC times; --wide keeps every column whole.\n" },
+	{ "import",
+	  "  import [--store PATH] FILE|-...  store the module events of audit logs\n"
+	  "                               (each once, marked historical)\n" },
+	{ "modules",
+	  "  modules [--risk LEVEL] [--unsigned] [--since T] [--module NAME]\n"
+	  "          [--store PATH] [--format text|json|csv]\n"
+	  "                               the modules loaded now: state, taint, file,\n"
+	  "                               signer, package, and where each came from\n"
+	  "                               (its load event, or before monitoring)\n" },
+	{ "plugin",
+	  "  plugin status|enable|disable the auditd plugin (" KMW_PLUGIN_CONF "):\n"
+	  "                               enable switches it on and tells auditd; one\n"
+	  "                               consumer a host, the plugin or the daemon\n" },
+	{ "ima",
+	  "  ima status                   IMA: is it there, what policy, are loads attested\n"
+	  "  ima enable                   write \"" KMW_IMA_RULE "\" to the IMA policy,\n"
+	  "                               when that replaces no policy in force\n" },
+};
+
+static const char exit_text[] =
+	"Exit status: 0 success or matches, 1 no match (status: degraded), 2 error,\n"
+	"3 (status) not running, 4 no privilege, 6 bad configuration file.\n";
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: kmodwatch [--config=FILE] COMMAND [OPTION]...\n\n"
-		"  status [--store=PATH]        audit state, module rules, the daemon, the store\n"
-		"  rules list                   the kernel's rules for module syscalls\n"
-		"  rules install [--key KEY]    add kmodwatch's rules where missing (they stay)\n"
-		"  rules remove [--key KEY]     delete every rule with that key\n"
-		"  query [FILTER]... [--store PATH | --audit-log FILE|-...]\n"
-		"        [--format text|json|csv] [--count]\n"
-		"                               past events, from the store (default\n"
-		"                               " KMW_STORE_DEFAULT ") or audit logs\n"
-		"     FILTER: --since T --until T --module NAME --path GLOB --sha256 HEX\n"
-		"             --uid N --user NAME --auid N --exe PATH --result success|failure\n"
-		"             --errno NAME --flag NAME --syscall NAME --key KEY --risk LEVEL\n"
-		"             --kind syscall|summary|alert\n"
-		"     T: ISO 8601, epoch seconds, now, today, yesterday, this-week, recent,\n"
-		"        'N minutes|hours|days ago'\n\n"
-		"  import [--store PATH] FILE|-...  store the module events of audit logs\n"
-		"                               (each once, marked historical)\n"
-		"  modules [--risk LEVEL] [--unsigned] [--since T] [--module NAME]\n"
-		"          [--store PATH] [--format text|json|csv]\n"
-		"                               the modules loaded now: state, taint, file,\n"
-		"                               signer, package, and where each came from\n"
-		"                               (its load event, or before monitoring)\n"
-		"  ima status                   IMA: is it there, what policy, are loads attested\n"
-		"  ima enable                   write \"" KMW_IMA_RULE "\" to the IMA policy,\n"
-		"                               when that replaces no policy in force\n\n"
+	size_t i;
+
+	fprintf(f, "Usage: kmodwatch [--config=FILE] COMMAND [OPTION]...\n\n");
+	for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		fputs(helps[i].text, f);
+	fprintf(f, "\nkmodwatch COMMAND --help: that command alone.\n"
 		"The store, the rule key and the risk levels are kmodwatchd's, from its\n"
-		"configuration file (" KMW_CONFIG_FILE ", or --config=FILE).\n\n"
-		"Exit status: 0 success or matches, 1 no match, 2 error, 4 no privilege,\n"
-		"6 bad configuration file.\n");
+		"configuration file (" KMW_CONFIG_FILE ", or --config=FILE).\n\n%s", exit_text);
+}
+
+int cli_help(FILE *f, const char *command)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (!strcmp(helps[i].name, command)) {
+			fprintf(f, "Usage: kmodwatch [--config=FILE]\n%s\n%s", helps[i].text, exit_text);
+			break;
+		}
+	return f == stdout ? 0 : EXIT_ERROR;
+}
+
+int cli_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kmodwatch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return err == EPERM || err == EACCES ? EXIT_NOPRIV : EXIT_ERROR;
+}
+
+int cli_table_width(bool *colour)
+{
+	struct winsize ws;
+
+	*colour = false;
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	*colour = !getenv("NO_COLOR");
+	return ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 120;
+}
+
+/* Whether module loads come with the kernel's own word on their file, as far as can be told. */
+const char *cli_ima_attested(const struct kmw_ima_state *st, const char *store, char *why,
+			     size_t len)
+{
+	struct kmw_store *s = store ? store_open(store, false, NULL, 0) : NULL;
+	int64_t n = 0, last = 0;
+	const char *word;
+	char when[40];
+	time_t t;
+	struct tm tm;
+
+	if (s && !store_ima_seen(s, &n, &last) && n) {
+		t = (time_t)(last / 1000);
+		if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
+			snprintf(when, sizeof(when), "?");
+		snprintf(why, len, "%lld stored event(s) with an INTEGRITY_RULE record, the last at %s",
+			 (long long)n, when);
+		word = "yes";
+	} else if (st->policy == KMW_IMA_READABLE && st->module_check) {
+		snprintf(why, len, "the policy in force audits MODULE_CHECK (no record stored yet)");
+		word = "yes";
+	} else if (st->policy == KMW_IMA_LOADED) {
+		snprintf(why, len, "a policy is loaded and cannot be read; no INTEGRITY_RULE record "
+			 "stored yet");
+		word = "unknown";
+	} else {
+		snprintf(why, len, "kmodwatch ima enable, or doc/ima.md");
+		word = "no";
+	}
+	store_close(s);
+	return word;
 }
 
 static int open_audit(void)
 {
 	int fd = audit_open();
 
-	if (fd < 0) {
-		fprintf(stderr, "kmodwatch: cannot open the audit netlink socket: %s\n", strerror(errno));
-		exit(errno == EPERM || errno == EACCES ? EXIT_NOPRIV : EXIT_ERROR);
-	}
+	if (fd < 0)
+		exit(cli_fail(errno, "cannot open the audit netlink socket: %s", strerror(errno)));
 	return fd;
 }
 
 static void print_rule(const struct kmw_rule_info *r, void *arg)
 {
-	const char *arch = r->has_arch ? decode_arch_name(r->arch) : "native";
-	unsigned int i, n = 0;
+	struct kmw_buf b;
 
-	printf("  %-7s %-6s ", r->never ? "never" : "always", arch ? arch : "?");
-	for (i = 0; rules_syscall_name(i); i++)
-		if (r->syscalls & (1u << i))
-			printf("%s%s", n++ ? "," : "", rules_syscall_name(i));
-	printf("  key=%s%s\n", r->key[0] ? r->key : "(none)",
-	       r->unconditional ? "" : "  (with conditions: covers only some calls)");
+	buf_init(&b);
+	rules_describe(&b, r);
+	printf("  %.*s\n", (int)b.len, b.data ? b.data : "");
+	buf_free(&b);
 	(*(int *)arg)++;
 }
 
@@ -112,150 +215,11 @@ static int list_rules(int fd)
 {
 	int n = 0, rc = rules_list_module(fd, print_rule, &n);
 
-	if (rc) {
-		fprintf(stderr, "kmodwatch: cannot list rules: %s\n", strerror(-rc));
-		return EXIT_ERROR;
-	}
+	if (rc)
+		return cli_fail(-rc, "cannot list rules: %s%s", strerror(-rc),
+				rc == -EPERM ? " (it needs root: CAP_AUDIT_CONTROL)" : "");
 	if (!n)
 		printf("  (no rule audits finit_module, init_module or delete_module)\n");
-	return 0;
-}
-
-static int daemon_pid(void)
-{
-	DIR *dir = opendir("/proc");
-	struct dirent *de;
-	char path[300], comm[64];
-	int pid = 0;
-	FILE *f;
-
-	if (!dir)
-		return 0;
-	while (!pid && (de = readdir(dir))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "kmodwatchd\n"))
-			pid = atoi(de->d_name);
-		fclose(f);
-	}
-	closedir(dir);
-	return pid;
-}
-
-static void store_status(const char *path)
-{
-	struct kmw_store_info info;
-	struct kmw_store *st;
-	char err[512], a[32], b[32];
-	int64_t gaps, gap_ms;
-	time_t t;
-
-	st = store_open(path, false, err, sizeof(err));
-	if (!st) {
-		printf("store: %s\n", err);
-		return;
-	}
-	store_info(st, path, &info);
-	/* a capture loss not yet recovered from auditd's logs: the next start backfills it */
-	if (!store_gaps_open(st, &gaps) && gaps > 0 && !store_gap_oldest(st, &gap_ms)) {
-		t = (time_t)(gap_ms / 1000);
-		strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S", localtime(&t));
-		printf("store: %lld capture gap(s) not yet backfilled, the oldest from %s\n",
-		       (long long)gaps, a);
-	}
-	store_close(st);
-	if (!info.events) {
-		printf("store: %s, empty, %.1f MB, schema %d\n", path, info.bytes / 1e6, info.version);
-		return;
-	}
-	t = (time_t)(info.first_ms / 1000);
-	strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S", localtime(&t));
-	t = (time_t)(info.last_ms / 1000);
-	strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", localtime(&t));
-	printf("store: %s, %llu events from %s to %s, %.1f MB, schema %d\n", path,
-	       (unsigned long long)info.events, a, b, info.bytes / 1e6, info.version);
-}
-
-/* securityfs and the kernel's command line; the tests point them at trees of their own */
-static const char *secfs(void)
-{
-	return getenv("KMW_SECURITYFS") ?: KMW_SECURITYFS;
-}
-
-static const char *cmdline(void)
-{
-	return getenv("KMW_PROC_CMDLINE") ?: "/proc/cmdline";
-}
-
-/* Whether module loads come with the kernel's own word on their file, as far as can be told. */
-static void ima_attested(const struct kmw_ima_state *st, const char *store)
-{
-	struct kmw_store *s = store ? store_open(store, false, NULL, 0) : NULL;
-	int64_t n = 0, last = 0;
-	char when[32];
-	time_t t;
-
-	if (s && !store_ima_seen(s, &n, &last) && n) {
-		t = (time_t)(last / 1000);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
-		printf("module loads kernel-attested (IMA): yes, %lld stored event(s) with an "
-		       "INTEGRITY_RULE record, the last at %s\n", (long long)n, when);
-	} else if (st->policy == KMW_IMA_READABLE && st->module_check) {
-		printf("module loads kernel-attested (IMA): yes, the policy in force audits "
-		       "MODULE_CHECK (no record stored yet)\n");
-	} else if (st->policy == KMW_IMA_LOADED) {
-		printf("module loads kernel-attested (IMA): unknown: a policy is loaded and cannot "
-		       "be read; no INTEGRITY_RULE record stored yet\n");
-	} else {
-		printf("module loads kernel-attested (IMA): no (kmodwatch ima enable, or "
-		       "doc/ima.md)\n");
-	}
-	store_close(s);
-}
-
-static int cmd_status(int argc, char **argv)
-{
-	const char *store = argc > 2 && !strncmp(argv[2], "--store=", 8) ? argv[2] + 8 : store_default();
-	char store_buf[4096];
-
-	struct audit_status st;
-	int fd = open_audit(), rc, pid;
-	struct kmw_state state;
-	struct kmw_ima_state ima;
-
-	rc = rules_status(fd, &st);
-	if (rc) {
-		fprintf(stderr, "kmodwatch: cannot read the audit status: %s\n", strerror(-rc));
-		return rc == -EPERM ? EXIT_NOPRIV : EXIT_ERROR;
-	}
-	printf("audit: %s, audit daemon pid %u, lost %u, backlog %u of %u, backlog_wait_time %u ms\n",
-	       st.enabled == 2 ? "enabled and immutable" : st.enabled ? "enabled" : "disabled",
-	       st.pid, st.lost, st.backlog, st.backlog_limit, st.backlog_wait_time);
-	if (rules_backlog_advice(&st))
-		printf("  note: %s\n", rules_backlog_advice(&st));
-	printf("rules for module syscalls:\n");
-	list_rules(fd);
-	audit_close(fd);
-	pid = daemon_pid();
-	ima_probe(secfs(), cmdline(), &ima);
-	ima_attested(&ima, store);
-	if (!pid) {
-		printf("kmodwatchd: not running\n");
-		store_status(store);
-		return 0;
-	}
-	printf("kmodwatchd: running, pid %d\n", pid);
-	if (!state_read(KMW_STATE_FILE, &state)) {
-		state_print(stdout, &state, "  ", false);
-		snprintf(store_buf, sizeof(store_buf), "%s", state.store);
-		store = strcmp(store_buf, "none") ? store_buf : NULL;
-	}
-	if (store)
-		store_status(store);
 	return 0;
 }
 
@@ -263,6 +227,7 @@ static int cmd_rules(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *key = conf.key, *what;
@@ -270,18 +235,27 @@ static int cmd_rules(int argc, char **argv)
 	struct kmw_rules_report rep;
 	int c, fd, rc;
 
-	if (argc < 2) {
-		usage(stderr);
+	if (argc < 2)
+		return cli_help(stderr, "rules");
+	what = argv[1];
+	if (!strcmp(what, "--help") || !strcmp(what, "-h"))
+		return cli_help(stdout, "rules");
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "k:h", lopts, NULL)) != -1) {
+		if (c == 'h')
+			return cli_help(stdout, "rules");
+		if (c != 'k')
+			return cli_help(stderr, "rules");
+		key = optarg;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kmodwatch: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_ERROR;
 	}
-	what = argv[1];
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "k:", lopts, NULL)) != -1) {
-		if (c != 'k') {
-			usage(stderr);
-			return EXIT_ERROR;
-		}
-		key = optarg;
+	if (strcmp(what, "list") && strcmp(what, "install") && strcmp(what, "remove")) {
+		fprintf(stderr, "kmodwatch: unknown rules command '%s': use list, install or remove\n",
+			what);
+		return EXIT_ERROR;
 	}
 	fd = open_audit();
 	if (!strcmp(what, "list")) {
@@ -289,24 +263,23 @@ static int cmd_rules(int argc, char **argv)
 	} else if (!strcmp(what, "install")) {
 		rc = rules_install(&r, fd, key, &rep);
 		if (rc)
-			fprintf(stderr, "kmodwatch: cannot add a rule: %s\n", strerror(-rc));
-		printf("%d rule(s) added with key %s; %d arch(es) already covered\n", rep.added, key,
-		       rep.covered);
+			rc = cli_fail(-rc, "cannot add a rule: %s%s", strerror(-rc), rc == -EPERM ?
+				      " (it needs root: CAP_AUDIT_CONTROL)" : "");
+		else
+			printf("%d rule(s) added with key %s; %d arch(es) already covered\n", rep.added,
+			       key, rep.covered);
 		/* installed for good: forget them so that nothing removes them */
 		while (r.n)
 			audit_rule_free_data(r.rule[--r.n]);
-		rc = rc ? (rc == -EPERM ? EXIT_NOPRIV : EXIT_ERROR) : 0;
-	} else if (!strcmp(what, "remove")) {
-		rc = rules_delete_key(fd, key);
-		if (rc < 0)
-			fprintf(stderr, "kmodwatch: cannot remove rules: %s\n", strerror(-rc));
-		else
-			printf("%d rule(s) with key %s removed\n", rc, key);
-		rc = rc < 0 ? EXIT_ERROR : 0;
 	} else {
-		fprintf(stderr, "kmodwatch: unknown rules command '%s': use list, install or remove\n",
-			what);
-		rc = EXIT_ERROR;
+		rc = rules_delete_key(fd, key);
+		if (rc < 0) {
+			rc = cli_fail(-rc, "cannot remove rules: %s%s", strerror(-rc), rc == -EPERM ?
+				      " (it needs root: CAP_AUDIT_CONTROL)" : "");
+		} else {
+			printf("%d rule(s) with key %s removed\n", rc, key);
+			rc = 0;
+		}
 	}
 	audit_close(fd);
 	return rc;
@@ -470,11 +443,11 @@ static void summary(const struct query *q)
 		return;
 	}
 	t = (time_t)(q->first_ms / 1000);
-	localtime_r(&t, &tm);
+	gmtime_r(&t, &tm);
 	strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S", &tm);
 	t = (time_t)(q->last_ms / 1000);
-	localtime_r(&t, &tm);
-	strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm);
+	gmtime_r(&t, &tm);
+	strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S UTC", &tm);
 	printf("%llu event(s): %llu load(s), %llu unload(s), %llu failed",
 	       (unsigned long long)(q->matches - q->summaries - q->alerts), (unsigned long long)q->loads,
 	       (unsigned long long)q->unloads, (unsigned long long)q->failed);
@@ -484,6 +457,22 @@ static void summary(const struct query *q)
 	if (q->alerts)
 		printf("; %llu alert(s)", (unsigned long long)q->alerts);
 	printf("; %s to %s\n", a, b);
+}
+
+/* Every input file can be opened ("-" is stdin): 0, or the exit code, having said why. */
+static int check_readable(char **files, int n)
+{
+	int i, fd;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(files[i], "-"))
+			continue;
+		fd = open(files[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			return cli_fail(errno, "cannot read %s: %s", files[i], strerror(errno));
+		close(fd);
+	}
+	return 0;
 }
 
 static int cmd_query(int argc, char **argv)
@@ -509,11 +498,14 @@ static int cmd_query(int argc, char **argv)
 		{ "key", required_argument, NULL, 1 },
 		{ "risk", required_argument, NULL, 1 },
 		{ "kind", required_argument, NULL, 1 },
+		{ "wide", no_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct query q;
 	const char *store_path = store_default(), *why;
-	bool logs = false;
+	struct kmw_store *st = NULL;
+	bool logs = false, wide = false;
 	int c, idx, rc = 0;
 	time_t now = time(NULL);
 	char err[512];
@@ -522,11 +514,13 @@ static int cmd_query(int argc, char **argv)
 	filter_init(&q.filter);
 	q.risk = conf.risk;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "F:c", lopts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, "F:ch", lopts, &idx)) != -1) {
 		switch (c) {
+		case 'h': return cli_help(stdout, "query");
 		case 'l': logs = true; break;
 		case 'S': store_path = optarg; break;
 		case 'c': q.count_only = true; break;
+		case 'w': wide = true; break;
 		case 'F':
 			if (!strcmp(optarg, "text"))
 				q.format = OUT_TEXT;
@@ -546,8 +540,7 @@ static int cmd_query(int argc, char **argv)
 			}
 			break;
 		default:
-			usage(stderr);
-			return EXIT_ERROR;
+			return cli_help(stderr, "query");
 		}
 	}
 	if (logs && optind >= argc) {
@@ -559,12 +552,15 @@ static int cmd_query(int argc, char **argv)
 			argv[optind]);
 		return EXIT_ERROR;
 	}
-	if (isatty(STDOUT_FILENO)) {
-		struct winsize ws;
-
-		q.table.width = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 120;
-		q.table.colour = !getenv("NO_COLOR");
+	/* what cannot be read is said before anything is written */
+	if (logs && (rc = check_readable(argv + optind, argc - optind)))
+		return rc;
+	if (!logs) {
+		st = store_open(store_path, false, err, sizeof(err));
+		if (!st)
+			return cli_fail(errno, "%s", err);
 	}
+	q.table.width = wide ? 0 : cli_table_width(&q.table.colour);
 	q.progress = logs && isatty(STDERR_FILENO);
 	q.started = now;
 	buf_init(&q.out);
@@ -579,14 +575,8 @@ static int cmd_query(int argc, char **argv)
 	if (logs) {
 		rc = query_logs(&q, argv + optind, argc - optind);
 	} else {
-		struct kmw_store *st = store_open(store_path, false, err, sizeof(err));
 		uint64_t count = 0;
 
-		if (!st) {
-			fprintf(stderr, "kmodwatch: %s\n", err);
-			buf_free(&q.out);
-			return EXIT_ERROR;
-		}
 		rc = store_query(st, &q.filter, q.count_only, emit_row, &q, &count);
 		if (rc)
 			fprintf(stderr, "kmodwatch: %s: %s\n", store_path, store_error(st));
@@ -609,6 +599,7 @@ static int cmd_import(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "store", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = store_default();
@@ -619,22 +610,24 @@ static int cmd_import(int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
-		if (c != 'S') {
-			usage(stderr);
-			return EXIT_ERROR;
-		}
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		if (c == 'h')
+			return cli_help(stdout, "import");
+		if (c != 'S')
+			return cli_help(stderr, "import");
 		path = optarg;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "kmodwatch: import needs audit log files (- for stdin)\n");
 		return EXIT_ERROR;
 	}
+	/* nothing is created for inputs that cannot be read */
+	rc = check_readable(argv + optind, argc - optind);
+	if (rc)
+		return rc;
 	st = store_open(path, true, err, sizeof(err));
-	if (!st) {
-		fprintf(stderr, "kmodwatch: %s\n", err);
-		return EXIT_ERROR;
-	}
+	if (!st)
+		return cli_fail(errno, "%s", err);
 	rc = import_logs(st, argv + optind, argc - optind, &o, &im);
 	printf("%llu module events read, %llu new to %s, %llu already there, %llu not stored, "
 	       "%llu bad lines\n", (unsigned long long)im.seen, (unsigned long long)im.added, path,
@@ -653,14 +646,17 @@ static int cmd_ima(int argc, char **argv)
 {
 	struct kmw_ima_state st;
 	char why[1024];
+	const char *word;
 	int rc;
 
-	if (argc < 2 || (strcmp(argv[1], "status") && strcmp(argv[1], "enable"))) {
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return cli_help(stdout, "ima");
+	if (argc != 2 || (strcmp(argv[1], "status") && strcmp(argv[1], "enable"))) {
 		fprintf(stderr, "kmodwatch: ima takes status or enable\n");
 		return EXIT_ERROR;
 	}
 	if (!strcmp(argv[1], "enable")) {
-		rc = ima_enable(secfs(), cmdline(), why, sizeof(why));
+		rc = ima_enable(cli_secfs(), cli_cmdline(), why, sizeof(why));
 		if (rc == 1) {
 			printf("the IMA policy in force audits MODULE_CHECK already\n");
 			return 0;
@@ -674,10 +670,10 @@ static int cmd_ima(int argc, char **argv)
 		       "reboot: /etc/ima/ima-policy makes it stay)\n", KMW_IMA_RULE);
 		return 0;
 	}
-	ima_probe(secfs(), cmdline(), &st);
+	ima_probe(cli_secfs(), cli_cmdline(), &st);
 	switch (st.policy) {
 	case KMW_IMA_NO_SECURITYFS:
-		printf("IMA: unknown: securityfs is not mounted at %s\n", secfs());
+		printf("IMA: unknown: securityfs is not mounted at %s\n", cli_secfs());
 		break;
 	case KMW_IMA_ABSENT:
 		printf("IMA: not in this kernel\n");
@@ -698,243 +694,30 @@ static int cmd_ima(int argc, char **argv)
 	}
 	if (st.boot_policy[0])
 		printf("boot policy: %s (the first policy written replaces it)\n", st.boot_policy);
-	ima_attested(&st, store_default());
+	word = cli_ima_attested(&st, store_default(), why, sizeof(why));
+	printf("module loads kernel-attested (IMA): %s, %s\n", word, why);
 	return 0;
-}
-
-/* What `kmodwatch modules` holds while it lists. */
-struct modlist {
-	struct kmw_inventory inv;
-	struct kmw_ledger ledger;
-	struct kmw_analyzer *an;
-	struct kmw_kmod *kmod;
-	struct kmw_dpkg *dpkg;
-	int have_snapshot;		/* the store knows what was loaded when monitoring began */
-};
-
-/* The file of module @m, its facts now, its package, and the risk they add up to. */
-static void modrow_fill(struct modlist *ml, struct kmw_modrow *r, const struct kmw_module_info *m,
-			char *file, size_t cap, struct kmw_modfacts *facts, char *pkg, size_t pkgcap)
-{
-	const struct kmw_ledger_entry *e = ledger_find(&ml->ledger, m->name);
-	int fd, lvl;
-
-	memset(r, 0, sizeof(*r));
-	r->m = m;
-	r->file_matches_load = -1;
-	if (e && e->loaded) {
-		r->prov = KMW_PROV_LOAD_EVENT;
-		r->load = e;
-	} else if (e && e->at_start) {
-		r->prov = KMW_PROV_BEFORE;
-	} else {
-		r->prov = ml->have_snapshot > 0 ? KMW_PROV_UNAUDITED : KMW_PROV_UNKNOWN;
-	}
-	file[0] = '\0';
-	if (r->load && r->load->load_path[0]) {
-		snprintf(file, cap, "%s", r->load->load_path);
-		r->file_source = "load_event";
-	} else if (ml->kmod && kmodlookup_path(ml->kmod, m->name, file, cap) == 0) {
-		r->file_source = "kmod_lookup";
-	}
-	if (file[0]) {
-		r->file = file;
-		fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-		if (fd < 0) {
-			r->file_error = strerror(errno);
-		} else {
-			modfile_analyse_fd(ml->an, fd, facts);
-			close(fd);
-			r->facts = facts;
-			if (r->load && r->load->load_sha256[0] && facts->analysed)
-				r->file_matches_load = !strcmp(r->load->load_sha256, facts->sha256);
-		}
-		if (ml->dpkg)
-			r->pkg = dpkg_provenance(ml->dpkg, file, r->facts && facts->md5[0] ? facts->md5 :
-						 NULL, pkg, pkgcap, NULL);
-		r->pkg_name = pkg;
-	}
-	/* what the kernel says first: it knows what it loaded unsigned (taint E) */
-	/* in sysfs alone, or in neither view when kmodwatchd found it hidden from both */
-	if ((m->in_sysfs && !m->in_proc) ||
-	    (!m->in_sysfs && !m->in_proc && e && (e->reported & (1u << KMW_R_HIDDEN_MODULE))))
-		r->reasons |= 1u << KMW_R_HIDDEN_MODULE;
-	if (r->prov == KMW_PROV_UNAUDITED)
-		r->reasons |= 1u << KMW_R_UNAUDITED_LOAD;
-	if (strchr(m->taint, 'E') || (r->facts && facts->analysed && facts->has_modinfo &&
-				       !facts->sig_present))
-		r->reasons |= 1u << (r->facts && !strcmp(facts->mi_intree, "Y") ?
-				     KMW_R_SIGNATURE_STRIPPED : KMW_R_UNSIGNED);
-	if (r->facts && facts->analysed && m->srcversion[0] && facts->mi_srcversion[0] &&
-	    strcmp(m->srcversion, facts->mi_srcversion))
-		r->reasons |= 1u << KMW_R_LOADED_DIFFERS;
-	if (r->pkg == KMW_PKG_UNPACKAGED)
-		r->reasons |= 1u << KMW_R_UNPACKAGED;
-	if (r->pkg == KMW_PKG_MODIFIED)
-		r->reasons |= 1u << KMW_R_PACKAGE_MODIFIED;
-	r->level = risk_level_of(&conf.risk, r->reasons);
-	/* and what the load event was rated */
-	for (lvl = KMW_RISK_HIGH; r->load && lvl > r->level; lvl--)
-		if (!strcmp(r->load->load_risk, risk_level_name((enum kmw_risk_level)lvl))) {
-			r->level = lvl;
-			break;
-		}
-}
-
-static const char *env_or(const char *name, const char *dflt)
-{
-	return getenv(name) ?: dflt;
-}
-
-/* kmodwatch modules: the modules loaded now, and where each came from */
-static int cmd_modules(int argc, char **argv)
-{
-	static const struct option lopts[] = {
-		{ "store", required_argument, NULL, 'S' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "risk", required_argument, NULL, 1 },
-		{ "since", required_argument, NULL, 1 },
-		{ "module", required_argument, NULL, 1 },
-		{ "unsigned", no_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static struct modlist ml;
-	const char *store_path = store_default(), *fmt = "text", *why;
-	struct kmw_filter f;
-	struct kmw_table table = { 0 };
-	struct kmw_store *st;
-	struct kmw_modfacts facts;
-	struct kmw_modrow r;
-	struct kmw_buf out;
-	char boot[64], err[512], file[PATH_MAX], pkg[128];
-	bool unsigned_only = false;
-	long long btime;
-	unsigned int i, shown = 0;
-	int c, idx, rc = 0;
-
-	memset(&ml, 0, sizeof(ml));
-	filter_init(&f);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "F:", lopts, &idx)) != -1) {
-		switch (c) {
-		case 'S': store_path = optarg; break;
-		case 'u': unsigned_only = true; break;
-		case 'F':
-			if (strcmp(optarg, "text") && strcmp(optarg, "json") && strcmp(optarg, "csv")) {
-				fprintf(stderr, "kmodwatch: bad --format '%s': use text, json or csv\n", optarg);
-				return EXIT_ERROR;
-			}
-			fmt = optarg;
-			break;
-		case 1:
-			if (filter_set(&f, lopts[idx].name, optarg, time(NULL), &why)) {
-				fprintf(stderr, "kmodwatch: bad --%s '%s': %s\n", lopts[idx].name, optarg, why);
-				return EXIT_ERROR;
-			}
-			break;
-		default:
-			usage(stderr);
-			return EXIT_ERROR;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "kmodwatch: unexpected argument '%s'\n", argv[optind]);
-		return EXIT_ERROR;
-	}
-	rc = inventory_read(env_or("KMW_PROC_ROOT", "/proc"), env_or("KMW_SYS_ROOT", "/sys"), &ml.inv,
-			    false);
-	if (rc) {
-		fprintf(stderr, "kmodwatch: cannot read the modules loaded: %s\n", strerror(-rc));
-		return rc == -EACCES || rc == -EPERM ? EXIT_NOPRIV : EXIT_ERROR;
-	}
-	if (ml.inv.no_modules) {
-		fprintf(!strcmp(fmt, "text") ? stdout : stderr, "no modules: this kernel has no "
-			"loadable-module support (no %s/modules), so none is loaded\n",
-			env_or("KMW_PROC_ROOT", "/proc"));
-		return EXIT_NOMATCH;
-	}
-	/* where each came from: the store's snapshot at start and the loads of this boot */
-	ledger_init(&ml.ledger, 0);
-	store_boot_id(boot, sizeof(boot));
-	btime = sysfs_boot_time(env_or("KMW_PROC_ROOT", "/proc"));
-	st = store_open(store_path, false, err, sizeof(err));
-	if (!st) {
-		fprintf(stderr, "kmodwatch: %s: where each module came from is unknown\n", err);
-	} else {
-		ml.have_snapshot = ledger_restore(&ml.ledger, st, boot, btime * 1000);
-		if (ml.have_snapshot < 0)
-			fprintf(stderr, "kmodwatch: %s: %s\n", store_path, store_error(st));
-		else if (!ml.have_snapshot)
-			fprintf(stderr, "kmodwatch: kmodwatchd has not run this boot with the store %s: "
-				"where each module came from is unknown\n", store_path);
-		store_close(st);
-	}
-	ml.an = modfile_new(0, NULL);
-	ml.kmod = kmodlookup_new(getenv("KMW_MODULE_DIR"));
-	ml.dpkg = dpkg_new(getenv("KMW_DPKG_ADMIN"), getenv("KMW_DKMS_DIR"));
-	if (!ml.an || !ml.dpkg) {
-		fprintf(stderr, "kmodwatch: out of memory\n");
-		rc = EXIT_ERROR;
-		goto out;
-	}
-	if (isatty(STDOUT_FILENO) && !strcmp(fmt, "text")) {
-		struct winsize ws;
-
-		table.width = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 120;
-		table.colour = !getenv("NO_COLOR");
-	}
-	buf_init(&out);
-	format_modrow_header(&out, &table, fmt);
-	/* and what audit saw loaded and never unloaded that neither view shows: it hides, or
-	 * went unaudited */
-	for (i = 0; i < ml.ledger.n; i++) {
-		const struct kmw_ledger_entry *e = &ml.ledger.e[i];
-
-		if (e->loaded && !inventory_find(&ml.inv, e->name) && inventory_add_gone(&ml.inv, e->name)) {
-			rc = EXIT_ERROR;
-			goto out;
-		}
-	}
-	for (i = 0; i < ml.inv.n; i++) {
-		const struct kmw_module_info *m = &ml.inv.m[i];
-
-		if (f.module && strcmp(f.module, m->name))
-			continue;
-		modrow_fill(&ml, &r, m, file, sizeof(file), &facts, pkg, sizeof(pkg));
-		if ((f.risk >= 0 && r.level < f.risk) ||
-		    (unsigned_only && !(r.reasons & ((1u << KMW_R_UNSIGNED) |
-						     (1u << KMW_R_SIGNATURE_STRIPPED)))) ||
-		    (f.has_since && (!r.load || r.load->load_ms < f.since_ms)))
-			continue;
-		format_modrow(&out, &table, fmt, &r);
-		shown++;
-		if (out.len > 65536) {
-			fwrite(out.data, 1, out.len, stdout);
-			buf_reset(&out);
-		}
-	}
-	if (!strcmp(fmt, "text"))
-		buf_printf(&out, "%u of %u module(s)%s\n", shown, ml.inv.n,
-			   ml.have_snapshot > 0 ? "" : " (provenance unknown: no snapshot of this boot)");
-	fwrite(out.data, 1, out.len, stdout);
-	buf_free(&out);
-	rc = shown ? EXIT_MATCH : EXIT_NOMATCH;
-out:
-	modfile_free(ml.an);
-	kmodlookup_free(ml.kmod);
-	dpkg_free(ml.dpkg);
-	ledger_free(&ml.ledger);
-	inventory_free(&ml.inv);
-	return rc;
 }
 
 static int command(int argc, char **argv)
 {
+	static const struct {
+		const char *name;
+		int (*run)(int argc, char **argv);
+	} commands[] = {
+		{ "status", cmd_status }, { "rules", cmd_rules }, { "query", cmd_query },
+		{ "import", cmd_import }, { "modules", cmd_modules }, { "plugin", cmd_plugin },
+		{ "ima", cmd_ima },
+	};
+	size_t i;
+
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_ERROR;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		if (argc > 2 && strcmp(argv[1], "help") == 0)
+			return cli_help(stdout, argv[2]);
 		usage(stdout);
 		return 0;
 	}
@@ -942,18 +725,9 @@ static int command(int argc, char **argv)
 		printf("kmodwatch %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	if (!strcmp(argv[1], "status"))
-		return cmd_status(argc, argv);
-	if (!strcmp(argv[1], "rules"))
-		return cmd_rules(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "query"))
-		return cmd_query(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "import"))
-		return cmd_import(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "ima"))
-		return cmd_ima(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "modules"))
-		return cmd_modules(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "kmodwatch: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_ERROR;

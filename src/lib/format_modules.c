@@ -51,7 +51,7 @@ int format_modrow_header(struct kmw_buf *b, const struct kmw_table *t, const cha
 		fmt_cell(b, "REFS", W_REFS, false, false);
 		fmt_cell(b, "TAINT", W_TAINT, false, false);
 		fmt_cell(b, "PROVENANCE", W_PROV, false, false);
-		fmt_cell(b, "LOADED", W_SINCE, false, false);
+		fmt_cell(b, "LOADED (UTC)", W_SINCE, false, false);
 		fmt_cell(b, "BY", W_BY, false, false);
 		fmt_cell(b, "SIGNER", W_SIGNER, false, false);
 		fmt_cell(b, "PACKAGE", W_PKG, false, false);
@@ -103,7 +103,7 @@ static int row_text(struct kmw_buf *b, const struct kmw_table *t, const struct k
 	snprintf(prov, sizeof(prov), "%s", modrow_prov_name(r->prov));
 	fmt_cell(b, prov, W_PROV, false, false);
 	if (e) {
-		fmt_local_time(ts, sizeof(ts), e->load_ms);
+		fmt_table_time(ts, sizeof(ts), e->load_ms);
 		fmt_cell(b, ts, W_SINCE, false, false);
 		fmt_cell(b, e->load_user[0] ? e->load_user : NULL, W_BY, cut, false);
 	} else {
@@ -119,7 +119,7 @@ static int row_text(struct kmw_buf *b, const struct kmw_table *t, const struct k
 	fmt_cell(b, risk, W_RISK, false, false);
 	if (t->colour && (!strcmp(risk, "high") || !strcmp(risk, "medium")))
 		buf_puts(b, "\033[0m");
-	fmt_cell(b, r->file, filew, cut, true);
+	fmt_cell(b, r->file, filew, cut ? KMW_CUT_MIDDLE : 0, true);
 	buf_putc(b, '\n');
 	return b->oom ? -ENOMEM : 0;
 }

@@ -188,29 +188,45 @@ enum { W_TIME = 19, W_SYSCALL = 13, W_RESULT = 12, W_MODULE = 18, W_USER = 10, W
  * One column: padded to @width; cut to it with an ellipsis only when @cut
  * (on a terminal), so that piped output keeps every byte.
  */
-void fmt_cell(struct kmw_buf *b, const char *s, int width, bool cut, bool last)
+/* the byte offset of character @k of @p (@len bytes of UTF-8) */
+static size_t char_off(const char *p, size_t len, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < len && k; i++)
+		if (i + 1 == len || ((unsigned char)p[i + 1] & 0xc0) != 0x80)
+			k--;
+	return i;
+}
+
+void fmt_cell(struct kmw_buf *b, const char *s, int width, int cut, bool last)
 {
 	struct kmw_buf t;
-	size_t shown, i;
+	size_t shown, i, n, head, tail;
 
 	buf_init(&t);
 	if (!s || !*s)
 		s = "-";
 	buf_display_str(&t, s, strlen(s));
-	if (cut && width > 0 && t.len > (size_t)width) {
-		/* cut on a character boundary, then mark it */
-		size_t at = (size_t)width - 1;
-
-		while (at > 0 && ((unsigned char)t.data[at] & 0xc0) == 0x80)
-			at--;
-		buf_append(b, t.data, at);
+	/* count characters, not bytes, for the width and the padding */
+	for (i = 0, n = 0; i < t.len; i++)
+		n += ((unsigned char)t.data[i] & 0xc0) != 0x80;
+	if (cut && width > 1 && n > (size_t)width) {
+		/* cut on character boundaries and mark it: the end off, or the middle (a path's
+		 * file name is at its end) */
+		head = cut == KMW_CUT_MIDDLE ? ((size_t)width - 1) / 3 : (size_t)width - 1;
+		tail = (size_t)width - 1 - head;
+		buf_append(b, t.data, char_off(t.data, t.len, head));
 		buf_puts(b, "\xe2\x80\xa6");	/* U+2026, an ellipsis */
+		if (tail) {
+			size_t from = char_off(t.data, t.len, n - tail);
+
+			buf_append(b, t.data + from, t.len - from);
+		}
 		shown = (size_t)width;
 	} else {
 		buf_append(b, t.data ? t.data : "", t.len);
-		/* count characters, not bytes, for the padding */
-		for (i = 0, shown = 0; i < t.len; i++)
-			shown += ((unsigned char)t.data[i] & 0xc0) != 0x80;
+		shown = n;
 	}
 	buf_free(&t);
 	if (last)
@@ -221,18 +237,18 @@ void fmt_cell(struct kmw_buf *b, const char *s, int width, bool cut, bool last)
 	while (++shown <= (size_t)width);
 }
 
-void fmt_local_time(char *out, size_t len, int64_t ms)
+void fmt_table_time(char *out, size_t len, int64_t ms)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 
-	if (!localtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm))
+	if (!gmtime_r(&t, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm))
 		snprintf(out, len, "?");
 }
 
 int format_table_header(struct kmw_buf *b, const struct kmw_table *t)
 {
-	fmt_cell(b, "TIME", W_TIME, false, false);
+	fmt_cell(b, "TIME (UTC)", W_TIME, false, false);
 	fmt_cell(b, "SYSCALL", W_SYSCALL, false, false);
 	fmt_cell(b, "RESULT", W_RESULT, false, false);
 	fmt_cell(b, "MODULE", W_MODULE, false, false);
@@ -253,7 +269,7 @@ int format_table_row(struct kmw_buf *b, const struct kmw_table *t, const struct 
 
 	bool cut = t->width > 0;
 
-	fmt_local_time(ts, sizeof(ts), r->time_ms);
+	fmt_table_time(ts, sizeof(ts), r->time_ms);
 	fmt_cell(b, ts, W_TIME, false, false);
 	/* an alert is of no syscall: its kind says what it is, its code (the result) which */
 	fmt_cell(b, r->kind && !strcmp(r->kind, "alert") ? "alert" : r->syscall, W_SYSCALL, false,
@@ -286,7 +302,7 @@ int format_table_row(struct kmw_buf *b, const struct kmw_table *t, const struct 
 	if (colour)
 		buf_puts(b, "\033[0m");
 	fmt_cell(b, r->exe, W_EXE, cut, false);
-	fmt_cell(b, r->path, pathw, cut, true);
+	fmt_cell(b, r->path, pathw, cut ? KMW_CUT_MIDDLE : 0, true);
 	buf_putc(b, '\n');
 	return b->oom ? -ENOMEM : 0;
 }

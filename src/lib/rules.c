@@ -7,6 +7,8 @@
 
 #include <libaudit.h>
 
+#include "kmw_buf.h"
+#include "kmw_decode.h"
 #include "kmw_rules.h"
 
 /*
@@ -169,8 +171,10 @@ static int rules_foreach(int fd, void (*fn)(const struct audit_rule_data *, size
 	struct audit_reply rep;
 	int rc;
 
-	if (audit_request_rules_list_data(fd) <= 0)
-		return -EIO;
+	rc = audit_request_rules_list_data(fd);
+	/* libaudit gives -errno, the kernel's answer too (EPERM without CAP_AUDIT_CONTROL) */
+	if (rc <= 0)
+		return rc < 0 ? rc : -EIO;
 	for (;;) {
 		rc = get_reply(fd, &rep, AUDIT_LIST_RULES);
 		if (rc < 0)
@@ -332,16 +336,19 @@ const char *rules_syscall_name(unsigned int i)
 	return i < N_MODULE_SYSCALLS ? module_syscalls[i] : NULL;
 }
 
-static int install_arch(struct kmw_rules *r, const char *archname, const char *key,
-			struct kmw_rules_report *rep)
+/*
+ * The module syscalls of @archname that the kernel's rules do not cover yet, into @missing
+ * (@n of them), and whether some are covered (@partly). Returns 0 or -errno.
+ */
+static int arch_missing(int fd, const char *archname, const char **missing, int *n, bool *partly)
 {
-	struct audit_rule_data *probe, *rule;
-	const char *missing[N_MODULE_SYSCALLS];
-	int nr[N_MODULE_SYSCALLS], machine, i, n = 0, rc;
+	struct audit_rule_data *probe;
+	int nr[N_MODULE_SYSCALLS], machine, i, rc;
 	unsigned int mask;
 	uint32_t arch;
 	bool has;
 
+	*n = 0;
 	/* build a full rule first: it tells the arch value and the machine */
 	probe = rules_build(archname, module_syscalls, N_MODULE_SYSCALLS, NULL);
 	if (!probe)
@@ -354,17 +361,32 @@ static int install_arch(struct kmw_rules *r, const char *archname, const char *k
 	for (i = 0; i < N_MODULE_SYSCALLS; i++)
 		nr[i] = audit_name_to_syscall(module_syscalls[i], machine);
 
-	rc = covered_mask(r->fd, arch, nr, &mask);
+	rc = covered_mask(fd, arch, nr, &mask);
 	if (rc)
 		return rc;
 	for (i = 0; i < N_MODULE_SYSCALLS; i++)
 		if (!(mask & (1u << i)) && nr[i] >= 0)
-			missing[n++] = module_syscalls[i];
+			missing[(*n)++] = module_syscalls[i];
+	*partly = mask != 0;
+	return 0;
+}
+
+static int install_arch(struct kmw_rules *r, const char *archname, const char *key,
+			struct kmw_rules_report *rep)
+{
+	const char *missing[N_MODULE_SYSCALLS];
+	struct audit_rule_data *rule;
+	bool partly;
+	int n, rc;
+
+	rc = arch_missing(r->fd, archname, missing, &n, &partly);
+	if (rc)
+		return rc;
 	if (!n) {
 		rep->covered++;
 		return 0;
 	}
-	if (mask)
+	if (partly)
 		rep->partial++;
 	rule = rules_build(archname, missing, n, key);
 	if (!rule)
@@ -379,9 +401,27 @@ static int install_arch(struct kmw_rules *r, const char *archname, const char *k
 	return 0;
 }
 
+static const char *const arches[] = { "b64", "b32" };
+
+int rules_covered(int fd, int *covered)
+{
+	const char *missing[N_MODULE_SYSCALLS];
+	unsigned int i;
+	bool partly;
+	int n, rc;
+
+	*covered = 0;
+	for (i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
+		rc = arch_missing(fd, arches[i], missing, &n, &partly);
+		if (rc)
+			return rc;
+		*covered += !n;
+	}
+	return (int)(sizeof(arches) / sizeof(arches[0]));
+}
+
 int rules_install(struct kmw_rules *r, int fd, const char *key, struct kmw_rules_report *rep)
 {
-	static const char *const arches[] = { "b64", "b32" };
 	int i, rc, first = 0;
 
 	memset(rep, 0, sizeof(*rep));
@@ -420,4 +460,17 @@ void rules_forget(struct kmw_rules *r)
 		audit_rule_free_data(r->rule[r->n]);
 		r->rule[r->n] = NULL;
 	}
+}
+
+void rules_describe(struct kmw_buf *b, const struct kmw_rule_info *r)
+{
+	const char *arch = r->has_arch ? decode_arch_name(r->arch) : "native";
+	unsigned int i, n = 0;
+
+	buf_printf(b, "%-7s %-6s ", r->never ? "never" : "always", arch ? arch : "?");
+	for (i = 0; rules_syscall_name(i); i++)
+		if (r->syscalls & (1u << i))
+			buf_printf(b, "%s%s", n++ ? "," : "", rules_syscall_name(i));
+	buf_printf(b, "  key=%s%s", r->key[0] ? r->key : "(none)",
+		   r->unconditional ? "" : "  (with conditions: covers only some calls)");
 }

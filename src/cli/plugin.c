@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* plugin.c - kmodwatch plugin status|enable|disable: the auditd plugin, switched on or off in
+ * its configuration and auditd told; one consumer a host, the plugin or the daemon */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "kmw_rules.h"
+#include "kmw_state.h"
+
+/* auditd's pid: the audit pid when it is auditd (as root), else a process named auditd */
+static pid_t auditd_pid(void)
+{
+	struct audit_status st;
+	char path[64], comm[32];
+	struct dirent *de;
+	pid_t pid = 0;
+	DIR *dir;
+	FILE *f;
+	int fd = audit_open();
+
+	if (fd >= 0) {
+		if (!rules_status(fd, &st) && st.pid)
+			pid = (pid_t)st.pid;
+		audit_close(fd);
+	}
+	dir = pid ? NULL : opendir("/proc");
+	while (dir && !pid && (de = readdir(dir))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/comm", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "auditd\n"))
+			pid = (pid_t)atoi(de->d_name);
+		fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	if (pid) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+		f = fopen(path, "re");
+		if (!f || !fgets(comm, sizeof(comm), f) || strcmp(comm, "auditd\n"))
+			pid = 0;	/* the audit pid is another program's: kmodwatchd itself */
+		if (f)
+			fclose(f);
+	}
+	return pid;
+}
+
+/* a consumer that runs, from its state file: its pid, or 0 */
+static int64_t running(const char *file)
+{
+	struct kmw_state st;
+
+	return !state_read(file, &st) && state_alive(&st) ? st.pid : 0;
+}
+
+int cmd_plugin(int argc, char **argv)
+{
+	const char *conf_path = env_or("KMW_PLUGIN_CONF", KMW_PLUGIN_CONF);
+	const char *what = argc > 1 ? argv[1] : "";
+	int64_t daemon = running(env_or("KMW_STATE_FILE", KMW_STATE_FILE));
+	int64_t plugin = running(env_or("KMW_PLUGIN_STATE_FILE", KMW_PLUGIN_STATE_FILE));
+	int active, rc;
+	pid_t auditd;
+	bool on;
+
+	if (!strcmp(what, "--help") || !strcmp(what, "-h"))
+		return cli_help(stdout, "plugin");
+	if (argc != 2 || (strcmp(what, "status") && strcmp(what, "enable") && strcmp(what, "disable")))
+		return cli_help(stderr, "plugin");
+	active = config_plugin_active(conf_path);
+	if (active < 0)
+		return cli_fail(-active, "cannot read the plugin configuration %s: %s%s", conf_path,
+				strerror(-active), active == -ENOENT ? " (is kmodwatch installed with "
+				"its auditd plugin?)" : "");
+	auditd = auditd_pid();
+	if (!strcmp(what, "status")) {
+		printf("plugin: %s (%s); auditd %s", active ? "active" : "inactive", conf_path,
+		       auditd ? "runs" : "does not run");
+		if (auditd)
+			printf(" (pid %d)", (int)auditd);
+		if (plugin)
+			printf("; the plugin runs, pid %lld", (long long)plugin);
+		if (daemon)
+			printf("; the daemon runs, pid %lld", (long long)daemon);
+		printf("\n");
+		return 0;
+	}
+	on = !strcmp(what, "enable");
+	/* one consumer a host: the plugin beside a running daemon would report every event twice */
+	if (on && daemon) {
+		fprintf(stderr, "kmodwatch: kmodwatchd runs as a daemon (pid %lld): stop it first "
+			"(systemctl disable --now kmodwatchd), or every event is reported twice\n",
+			(long long)daemon);
+		return 1;
+	}
+	if (on == (active == 1)) {
+		printf("the plugin is %s already (%s)\n", on ? "active" : "inactive", conf_path);
+		return 0;
+	}
+	rc = config_plugin_set_active(conf_path, on);
+	if (rc)
+		return cli_fail(-rc, "cannot write %s: %s", conf_path, strerror(-rc));
+	/* auditd reads its plugins again on SIGHUP: it starts an active one, stops an inactive */
+	if (!auditd) {
+		printf("the plugin is %s (%s); auditd does not run: %s\n", on ? "active" : "inactive",
+		       conf_path, on ? "it starts the plugin when it starts" : "nothing runs it");
+		return 0;
+	}
+	if (kill(auditd, SIGHUP) < 0)
+		return cli_fail(errno, "the plugin is %s (%s), but auditd (pid %d) could not be told: "
+				"%s (service auditd reload)", on ? "active" : "inactive", conf_path,
+				(int)auditd, strerror(errno));
+	printf("the plugin is %s (%s); auditd (pid %d) told to read its plugins again\n",
+	       on ? "active" : "inactive", conf_path, (int)auditd);
+	return 0;
+}
