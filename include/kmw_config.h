@@ -15,6 +15,8 @@
 #include "kmw_source.h"
 
 #define KMW_CONFIG_FILE "/etc/kmodwatch/kmodwatchd.conf"
+/* the auditd plugin's configuration, where auditd reads it */
+#define KMW_PLUGIN_CONF "/etc/audit/plugins.d/kmodwatch.conf"
 #define KMW_OUTPUT_DEFAULT "/var/log/kmodwatch/events.json"
 #define KMW_CONFIG_SYSLOG_MAX 4
 
@@ -24,6 +26,7 @@ struct kmw_config {
 	enum kmw_format format;
 	enum kmw_source_mode source;
 	bool no_rules;
+	bool second_consumer;	/* beside another kmodwatchd on purpose: no state file */
 	const char *key;
 	const char *record_log;
 	bool plugin;
@@ -120,5 +123,23 @@ void config_usage(FILE *f);
  * (those allocated with malloc). @c itself stays.
  */
 void config_free(struct kmw_config *c);
+
+/**
+ * config_check - what a value's form cannot tell: that each syslog host resolves. The
+ * problems, a line each, into @err. Returns 0 or -EINVAL.
+ */
+int config_check(const struct kmw_config *c, struct kmw_buf *err);
+
+/**
+ * config_plugin_active - whether the auditd plugin configuration at @path is active
+ * ("active = yes"): 1, 0, or -errno (-ENOENT: not installed).
+ */
+int config_plugin_active(const char *path);
+
+/**
+ * config_plugin_set_active - rewrite the "active" line of @path, the rest as it is, into a
+ * new file renamed over it. Returns 0 or -errno.
+ */
+int config_plugin_set_active(const char *path, bool active);
 
 #endif

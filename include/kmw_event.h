@@ -220,7 +220,8 @@ struct kmw_event {
 	uint64_t a[4];
 
 	/* module */
-	struct kmw_str mod_name;	/* from KERN_MODULE */
+	struct kmw_str mod_name;	/* from KERN_MODULE, else the file's .modinfo */
+	bool mod_name_modinfo;		/* ... from .modinfo: a load the kernel refused early */
 	struct kmw_str mod_path;
 	enum kmw_path_err path_err;
 	int path_errno;

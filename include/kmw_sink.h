@@ -135,6 +135,13 @@ size_t sink_memory_count(const struct kmw_sink *s);
 const char *sink_memory_message(const struct kmw_sink *s, size_t i, size_t *len);
 
 /**
+ * sink_syslog_check - whether @target is a syslog destination (unix:PATH, udp:HOST:PORT,
+ * tcp:HOST:PORT, a port from 1 to 65535), and with @resolve whether HOST resolves.
+ * Returns 0, or -EINVAL with the reason in @why.
+ */
+int sink_syslog_check(const char *target, bool resolve, char *why, size_t len);
+
+/**
  * sink_parse_facility - "daemon", "local0" ... to LOG_* (shifted). Returns 0 or -EINVAL.
  */
 int sink_parse_facility(const char *name, int *out);

@@ -10,7 +10,8 @@
 #include <stdio.h>
 
 #define KMW_STATE_DIR "/run/kmodwatch"
-#define KMW_STATE_FILE KMW_STATE_DIR "/kmodwatchd.state"
+#define KMW_STATE_FILE KMW_STATE_DIR "/kmodwatchd.state"		/* the daemon's */
+#define KMW_PLUGIN_STATE_FILE KMW_STATE_DIR "/plugin.state"	/* auditd's plugin's */
 #define KMW_STATE_SINKS 8
 
 struct kmw_state_sink {
@@ -31,6 +32,8 @@ struct kmw_state {
 	uint64_t backlog_max, backlog_limit, backlog_wait_time_ms;
 	/* the module checks: how many, the modules at the last, the longest, the alerts */
 	uint64_t module_checks, modules_loaded, module_check_max_us, alerts, audit_disabled;
+	/* records and calls lost (kernel, serial, socket, queue, store, outputs) in the last 60 s */
+	uint64_t losses_last_minute;
 	int nsinks;
 	struct kmw_state_sink sink[KMW_STATE_SINKS];
 };
@@ -46,6 +49,18 @@ int state_write(const char *path, const struct kmw_state *st);
  * skipped, so an older reader takes a newer file. Returns 0 or -errno.
  */
 int state_read(const char *path, struct kmw_state *st);
+
+struct kmw_json;
+
+/**
+ * state_json - every key of @st as a member of the object open in @w.
+ */
+void state_json(struct kmw_json *w, const struct kmw_state *st);
+
+/**
+ * state_alive - whether the process @st names runs, and is a kmodwatchd.
+ */
+bool state_alive(const struct kmw_state *st);
 
 /**
  * state_print - @st as "key=value" lines, each after @indent, into @f; "pid" left

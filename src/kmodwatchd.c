@@ -19,8 +19,9 @@
 #include "kmw_state.h"
 #include "kmodwatchd.h"
 
-/* once in the background: to syslog */
-static bool use_syslog;
+/* once in the background: to syslog; before that, to stderr and, unless in the foreground
+ * (auditd reads no plugin's stderr), to syslog as well */
+static bool use_syslog, also_syslog;
 
 
 void log_msg(int prio, const char *fmt, ...)
@@ -31,9 +32,15 @@ void log_msg(int prio, const char *fmt, ...)
 	if (use_syslog) {
 		vsyslog(prio, fmt, ap);
 	} else {
+		va_list aq;
+
+		va_copy(aq, ap);
 		fputs("kmodwatchd: ", stderr);
 		vfprintf(stderr, fmt, ap);
 		fputc('\n', stderr);
+		if (also_syslog)
+			vsyslog(prio, fmt, aq);
+		va_end(aq);
 	}
 	va_end(ap);
 }
@@ -127,6 +134,11 @@ static int parse_opts(int argc, char **argv, struct kmw_config *o)
 	if (!o->output)
 		o->output = o->foreground && !o->plugin ? "-" : KMW_OUTPUT_DEFAULT;
 	if (check) {
+		/* everything the configuration names, checked as the start would */
+		if (config_check(o, &err)) {
+			rc = EXIT_CONFIG;
+			goto out;
+		}
 		config_print(stdout, o);
 		exit(0);
 	}
@@ -304,16 +316,28 @@ int main(int argc, char **argv)
 	d.argc = argc;
 	d.argv = argv;
 	rc = parse_opts(argc, argv, &d.o);
+	if (!rc && !d.o.foreground) {
+		openlog("kmodwatchd", LOG_PID, LOG_DAEMON);
+		also_syslog = true;
+	}
 	/* a plugin gets its records from auditd and touches no audit state */
 	if (!rc && !d.o.plugin)
 		rc = control_check_privileges(&d.o);
+	d.state_file = d.o.second_consumer ? NULL : d.o.plugin ? KMW_PLUGIN_STATE_FILE : KMW_STATE_FILE;
+	if (!rc && !d.o.second_consumer)
+		rc = report_one_consumer(&d);
 	if (rc) {
 		config_free(&d.o);
 		return rc;
 	}
 	if (!strcmp(d.o.output, KMW_OUTPUT_DEFAULT) && mkdir("/var/log/kmodwatch", 0750) < 0 &&
-	    errno != EEXIST)
-		log_msg(LOG_WARNING, "cannot create /var/log/kmodwatch: %s", strerror(errno));
+	    errno != EEXIST) {
+		/* the output cannot be opened then: say the cause, not what follows from it */
+		log_msg(LOG_ERR, "cannot create /var/log/kmodwatch for the output %s: %s%s",
+			KMW_OUTPUT_DEFAULT, strerror(errno), errno == EACCES ? " (run as root, or give "
+			"--output a file this user can write)" : "");
+		goto out_sink;
+	}
 	pipeline_init(&d);
 	if (pipeline_open_sinks(&d))
 		goto out_sink;
@@ -379,7 +403,8 @@ int main(int argc, char **argv)
 	/* every captured event is written before the rules go */
 	evqueue_stop(&d.evq);
 	intake_keep_gap(&d);
-	unlink(KMW_STATE_FILE);
+	if (d.state_file)
+		unlink(d.state_file);
 	/* the outputs get their last try first, so that the stopping line is the final count */
 	for (rc = 0; rc < d.nsinks; rc++)
 		sink_drain(d.sinks[rc], 2000);

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """live_cli.py - kmodwatch rules install/list/remove and status against the real kernel,
 and query over a recorded log."""
+import json
 import os
+import re
 import subprocess
 
 import kmwlive
@@ -30,10 +32,24 @@ def main(live, c):
     d = live.daemon()
     c.true("daemon reuses the installed rules", "2 arch(es) already covered" in d.stderr())
     r = cli("status")
-    c.eq("status: exit", r.returncode, 0)
+    c.eq("status: healthy is exit 0", r.returncode, 0)
+    c.true("status: says healthy", r.stdout.startswith("kmodwatch: healthy"))
     c.true("status: daemon running", "kmodwatchd: running, pid %d" % d.p.pid in r.stdout)
-    c.true("status: its source", "source=unicast" in r.stdout)
-    c.true("status: audit enabled", "audit: enabled" in r.stdout)
+    c.true("status: its source", "source unicast" in r.stdout)
+    c.true("status: audit enabled", re.search(r"^audit: +enabled", r.stdout, re.M))
+    c.true("status: no epoch times", not re.search(r"=1[0-9]{9}\b", r.stdout))
+    j = json.loads(cli("status", "--format", "json").stdout)
+    c.eq("status json: health", j["health"], "healthy")
+    c.eq("status json: the daemon", [(x["kind"], x["pid"]) for x in j["consumers"]],
+         [("daemon", d.p.pid)])
+    c.eq("status json: both arches covered", (j["rules"]["arches_covered"], j["rules"]["arches"]),
+         (2, 2))
+    # someone deletes the rules: capture is degraded, and status says why
+    subprocess.run(["auditctl", "-D", "-k", "kmodwatch"], capture_output=True)
+    r = cli("status")
+    c.eq("status: degraded without rules is exit 1", r.returncode, 1)
+    c.true("status: names the missing rules", "DEGRADED" in r.stdout and "arch" in r.stdout)
+    cli("rules", "install")
     d.stop()
     c.eq("installed rules outlive the daemon",
          len([x for x in audit_rules() if "key=kmodwatch" in x]), 2)
@@ -42,6 +58,7 @@ def main(live, c):
     c.eq("rules remove: none left", [x for x in audit_rules() if "key=kmodwatch" in x], [])
     r = cli("status")
     c.true("status: daemon not running", "kmodwatchd: not running" in r.stdout)
+    c.eq("status: not running is exit 3", r.returncode, 3)
 
     log = os.path.join(kmwlive.SRC, "tests", "data", "real-6.1-netlink.log")
     r = cli("query", "--format", "json", "--audit-log", log)

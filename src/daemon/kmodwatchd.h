@@ -115,6 +115,9 @@ struct daemon {
 	int argc;
 	char **argv;
 	time_t started;
+	const char *state_file;		/* the daemon's, or the plugin's (kmw_state.h) */
+	uint64_t loss_ring[30];		/* the losses counted at each of the last 30 ticks */
+	unsigned int loss_ticks;
 	int sigfd;
 	int timerfd;			/* refreshes the state file */
 	int samplefd;			/* samples the kernel's backlog */
@@ -221,7 +224,8 @@ void reconcile_tick(struct daemon *d, const struct recon_tick *t);
 void reconcile_event(struct daemon *d, const struct kmw_event *ev);
 void reconcile_fini(struct daemon *d);
 
-/* report.c: the state file, the stats line, the stopping line */
+/* report.c: the state file, the stats line, the stopping line; one consumer a host */
+int report_one_consumer(struct daemon *d);
 void report_state(struct daemon *d);
 void report_stats(struct daemon *d);
 void report_stop(struct daemon *d);

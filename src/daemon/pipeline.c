@@ -218,6 +218,12 @@ int pipeline_open_sinks(struct daemon *d)
 		return rc;
 	}
 	for (i = 0; i < d->o.nsyslog; i++) {
+		char why[300];
+
+		if (sink_syslog_check(d->o.syslog[i], true, why, sizeof(why))) {
+			log_msg(LOG_ERR, "bad --syslog '%s': %s", d->o.syslog[i], why);
+			return -EINVAL;
+		}
 		memset(&c, 0, sizeof(c));
 		c.kind = KMW_SINK_SYSLOG;
 		c.target = d->o.syslog[i];

@@ -1,20 +1,95 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* report.c - what the daemon tells: the state file for `kmodwatch status`, the periodic
  * stats line, the stopping line. Main thread, from the worker's published view. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "kmw_config.h"
 #include "kmw_format.h"
 #include "kmw_state.h"
 #include "kmodwatchd.h"
+
+/* Whether a process named auditd runs. */
+static bool auditd_runs(void)
+{
+	char path[64], comm[32];
+	struct dirent *de;
+	bool found = false;
+	DIR *dir = opendir("/proc");
+	FILE *f;
+
+	while (dir && !found && (de = readdir(dir))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/comm", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		found = fgets(comm, sizeof(comm), f) && !strcmp(comm, "auditd\n");
+		fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	return found;
+}
+
+/*
+ * The daemon and the auditd plugin read the same events: both would report each twice, as
+ * would two daemons. Whichever starts second says so and stops. Returns 0, or the exit code.
+ */
+int report_one_consumer(struct daemon *d)
+{
+	const char *other = d->o.plugin ? KMW_STATE_FILE : KMW_PLUGIN_STATE_FILE;
+	struct kmw_state st;
+
+	if (!state_read(d->state_file, &st) && st.pid != getpid() && state_alive(&st)) {
+		log_msg(LOG_ERR, "kmodwatchd already runs%s (pid %lld, source %s): one is enough, "
+			"or every event is reported twice", d->o.plugin ? " as the auditd plugin" : "",
+			(long long)st.pid, st.source);
+		return 1;
+	}
+	if (!state_read(other, &st) && state_alive(&st)) {
+		log_msg(LOG_ERR, "kmodwatchd runs %s (pid %lld): one consumer a host, or every event "
+			"is reported twice; %s", d->o.plugin ? "as a daemon" : "as the auditd plugin",
+			(long long)st.pid, d->o.plugin ? "stop the daemon (systemctl disable --now "
+			"kmodwatchd) or disable this plugin (kmodwatch plugin disable)" :
+			"use the plugin (then the daemon is not needed), or kmodwatch plugin disable");
+		return 1;
+	}
+	if (!d->o.plugin && config_plugin_active(KMW_PLUGIN_CONF) == 1 && auditd_runs()) {
+		log_msg(LOG_ERR, "the auditd plugin is active (" KMW_PLUGIN_CONF ") and auditd runs: "
+			"it reads these events already, and this daemon would report each twice; run "
+			"one (kmodwatch plugin disable, or do not start this daemon)");
+		return 1;
+	}
+	return 0;
+}
+
+/* What was lost, all told: records, calls, stored and delivered events. */
+static uint64_t losses(struct daemon *d, const struct intake *in, const struct worker_view *v)
+{
+	uint64_t n = d->kernel_lost + in->lost_events + in->dropped + in->q.dropped_lines +
+		     v->c.store_failures;
+	int i;
+
+	for (i = 0; i < v->nsinks; i++)
+		n += v->sink[i].dropped;
+	return n;
+}
 
 void report_state(struct daemon *d)
 {
 	struct intake in = intake_counts(d);
 	struct worker_view v = pipeline_view(d);
+	uint64_t lost = losses(d, &in, &v);
+	unsigned int n = sizeof(d->loss_ring) / sizeof(d->loss_ring[0]);
+	/* the oldest of the last minute's samples (30 ticks of 2 s), or the first */
+	uint64_t then = d->loss_ticks ? d->loss_ring[(d->loss_ticks >= n ? d->loss_ticks : 0) % n] :
+			lost;
 	struct kmw_state st = {
 		.pid = getpid(), .started = d->started, .updated = time(NULL),
 		.rules_added = d->rules_added, .records = in.records, .events = v.c.events,
@@ -35,10 +110,11 @@ void report_state(struct daemon *d)
 		.backlog_limit = d->backlog_limit, .backlog_wait_time_ms = d->backlog_wait_ms,
 		.module_checks = v.c.checks, .modules_loaded = v.c.modules,
 		.module_check_max_us = (uint64_t)v.c.check_us_max, .alerts = v.c.alerts,
-		.audit_disabled = d->audit_disabled,
+		.audit_disabled = d->audit_disabled, .losses_last_minute = lost - then,
 	};
 	int i;
 
+	d->loss_ring[d->loss_ticks++ % n] = lost;
 	snprintf(st.source, sizeof(st.source), "%s",
 		 d->o.plugin ? "plugin" : source_mode_name(d->src.mode));
 	snprintf(st.output, sizeof(st.output), "%s", v.output);
@@ -53,7 +129,8 @@ void report_state(struct daemon *d)
 		st.sink[i].dropped = v.sink[i].dropped;
 	}
 	/* a state file that cannot be written costs nothing but the status */
-	(void)state_write(KMW_STATE_FILE, &st);
+	if (d->state_file)
+		(void)state_write(d->state_file, &st);
 }
 
 /* Where the module calls read went: one event each, a summary, or dropped by the queue. */

@@ -2,11 +2,15 @@
 /* config.c - kmodwatchd's options: the keyword table, the configuration file, the defaults,
  * --check-config and --help, for the daemon and the CLI alike */
 #include <errno.h>
+#include <fcntl.h>
 #include <libaudit.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "kmw_config.h"
 #include "kmw_rules.h"
@@ -78,6 +82,9 @@ static const struct kmw_config_key keys[] = {
 	  "else become the audit daemon (default)", 0, T_SOURCE, OFF(source), 0, 0 },
 	{ "no-rules", 0, NULL, "install no audit rules; use those in place", 0, T_SWITCH,
 	  OFF(no_rules), 0, 0 },
+	{ "second-consumer", 0, NULL, "run beside another kmodwatchd on purpose (a test, a\n"
+	  "move from plugin to daemon): both report every event;\n"
+	  "this one writes no state file", 0, T_SWITCH, OFF(second_consumer), 0, 0 },
 	{ "key", 'k', "KEY", "key of the rules it installs (default " KMW_DEFAULT_KEY ")", 0, T_KEY,
 	  OFF(key), 0, 0 },
 	{ "record-log", 0, "FILE", "also append every audit record received to FILE", 0, T_STR,
@@ -214,13 +221,21 @@ int config_set(struct kmw_config *c, size_t k, const char *v, const char *where,
 		if (!source_parse_mode(v, (enum kmw_source_mode *)field))
 			return 0;
 		break;
-	case T_SYSLOG:
-		if ((!strncmp(v, "unix:", 5) || !strncmp(v, "udp:", 4) || !strncmp(v, "tcp:", 4)) &&
-		    c->nsyslog < KMW_CONFIG_SYSLOG_MAX) {
-			c->syslog[c->nsyslog++] = v;
-			return 0;
+	case T_SYSLOG: {
+		char why[300];
+
+		if (c->nsyslog >= KMW_CONFIG_SYSLOG_MAX)
+			break;
+		/* the form now; whether the host resolves, at --check-config and at start */
+		if (sink_syslog_check(v, false, why, sizeof(why))) {
+			if (err)
+				buf_printf(err, "%s%sbad %s '%s': %s\n", where ? where : "",
+					   where ? ": " : "", key->name, v, why);
+			return -EINVAL;
 		}
-		break;
+		c->syslog[c->nsyslog++] = v;
+		return 0;
+	}
 	case T_RFC:
 		if (!strcmp(v, "5424") || !strcmp(v, "3164")) {
 			*(int *)field = atoi(v);
@@ -400,6 +415,19 @@ static void print_key(FILE *f, const struct kmw_config *c, const struct kmw_conf
 	}
 }
 
+int config_check(const struct kmw_config *c, struct kmw_buf *err)
+{
+	char why[300];
+	int i, rc = 0;
+
+	for (i = 0; i < c->nsyslog; i++)
+		if (sink_syslog_check(c->syslog[i], true, why, sizeof(why))) {
+			buf_printf(err, "bad syslog '%s': %s\n", c->syslog[i], why);
+			rc = -EINVAL;
+		}
+	return rc;
+}
+
 void config_print(FILE *f, const struct kmw_config *c)
 {
 	size_t i;
@@ -451,4 +479,92 @@ void config_free(struct kmw_config *c)
 			free(o);
 		o = older;
 	}
+}
+
+/* "key = value" of auditd's plugin files: the value of @key in @line, or NULL */
+static const char *plugin_value(char *line, const char *key)
+{
+	size_t n = strlen(key);
+	char *p = line + strspn(line, " \t"), *e;
+
+	if (strncmp(p, key, n))
+		return NULL;
+	p += n;
+	p += strspn(p, " \t");
+	if (*p != '=')
+		return NULL;
+	p++;
+	p += strspn(p, " \t");
+	e = p + strcspn(p, " \t\r\n#");
+	*e = '\0';
+	return p;
+}
+
+int config_plugin_active(const char *path)
+{
+	char line[1024];
+	const char *v;
+	FILE *f = fopen(path, "re");
+	int active = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if ((v = plugin_value(line, "active")))
+			active = !strcasecmp(v, "yes");
+	fclose(f);
+	return active;
+}
+
+int config_plugin_set_active(const char *path, bool active)
+{
+	char tmp[4200], line[1024], copy[1024];
+	bool done = false;
+	struct stat st;
+	FILE *in, *out;
+	int fd, err;
+
+	in = fopen(path, "re");
+	if (!in)
+		return -errno;
+	if (fstat(fileno(in), &st) < 0 ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s.kmodwatch-XXXXXX", path) >= sizeof(tmp)) {
+		err = errno ? errno : ENAMETOOLONG;
+		fclose(in);
+		return -err;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0 || !(out = fdopen(fd, "w"))) {
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+		fclose(in);
+		return -err;
+	}
+	while (fgets(line, sizeof(line), in)) {
+		snprintf(copy, sizeof(copy), "%s", line);
+		if (plugin_value(copy, "active")) {
+			fprintf(out, "active = %s\n", active ? "yes" : "no");
+			done = true;
+		} else {
+			fputs(line, out);
+		}
+	}
+	if (!done)
+		fprintf(out, "active = %s\n", active ? "yes" : "no");
+	fclose(in);
+	/* auditd refuses a plugin file that others can write: the mode and owner it had */
+	if (fchmod(fileno(out), st.st_mode & 07777) < 0 || fchown(fileno(out), st.st_uid, st.st_gid) < 0 ||
+	    fflush(out) || fsync(fileno(out)) < 0) {
+		err = errno;
+		fclose(out);
+		unlink(tmp);
+		return -err;
+	}
+	if (fclose(out) || rename(tmp, path) < 0) {
+		err = errno;
+		unlink(tmp);
+		return -err;
+	}
+	return 0;
 }

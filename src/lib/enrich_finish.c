@@ -386,6 +386,12 @@ void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev)
 	} else {
 		infer_file(e, ev);
 	}
+	/* a load the kernel refused before it logged a KERN_MODULE name: the file's own, so
+	 * that a query by name finds the attempts too */
+	if (!ev->mod_name.set && ev->have_facts && ev->facts.has_modinfo && ev->facts.mi_name[0]) {
+		event_set_str(ev, &ev->mod_name, ev->facts.mi_name, strlen(ev->facts.mi_name));
+		ev->mod_name_modinfo = true;
+	}
 	if (ev->have_facts && ev->facts.limit)
 		event_skip(ev, !strcmp(ev->facts.limit, "time") ? "module file: time bound reached" :
 			   "module file: size bound reached");

@@ -81,40 +81,72 @@ const char *sink_severity_name(int severity)
 	return severity < 0 ? "auto" : severity < 8 ? severities[severity] : "?";
 }
 
-/* unix:PATH, udp:HOST:PORT, tcp:HOST:PORT, tcp:[V6]:PORT */
-static int parse_target(struct syslog_sink *y, const char *t)
+/*
+ * unix:PATH, udp:HOST:PORT, tcp:HOST:PORT, tcp:[V6]:PORT: the form, and with @y its address
+ * (HOST resolved). Returns 0, or -EINVAL with the reason in @why.
+ */
+static int parse_target(struct syslog_sink *y, const char *t, char *why, size_t len)
 {
-	char host[256], *colon;
+	char host[256], *colon, *end;
 	struct addrinfo hints = { 0 }, *ai;
+	unsigned long port;
 	bool tcp;
+	int rc;
 
 	if (!strncmp(t, "unix:", 5)) {
-		struct sockaddr_un *un = (struct sockaddr_un *)&y->addr;
+		struct sockaddr_un un;
 
-		if (strlen(t + 5) >= sizeof(un->sun_path))
-			return -ENAMETOOLONG;
-		un->sun_family = AF_UNIX;
-		strcpy(un->sun_path, t + 5);
-		y->addrlen = sizeof(*un);
-		y->socktype = SOCK_DGRAM;
+		if (!t[5] || strlen(t + 5) >= sizeof(un.sun_path)) {
+			snprintf(why, len, "a socket path of 1 to %zu bytes after unix:",
+				 sizeof(un.sun_path) - 1);
+			return -EINVAL;
+		}
+		if (y) {
+			memset(&un, 0, sizeof(un));
+			un.sun_family = AF_UNIX;
+			memcpy(un.sun_path, t + 5, strlen(t + 5));
+			memcpy(&y->addr, &un, sizeof(un));
+			y->addrlen = sizeof(un);
+			y->socktype = SOCK_DGRAM;
+		}
 		return 0;
 	}
 	tcp = !strncmp(t, "tcp:", 4);
-	if (!tcp && strncmp(t, "udp:", 4))
+	if (!tcp && strncmp(t, "udp:", 4)) {
+		snprintf(why, len, "unix:PATH, udp:HOST:PORT or tcp:HOST:PORT");
 		return -EINVAL;
+	}
+	if (strlen(t + 4) >= sizeof(host)) {
+		snprintf(why, len, "a host name of at most %zu bytes", sizeof(host) - 8);
+		return -EINVAL;
+	}
 	snprintf(host, sizeof(host), "%s", t + 4);
 	colon = strrchr(host, ':');
-	if (!colon)
+	if (!colon || colon == host || (host[0] == '[' && colon[-1] != ']')) {
+		snprintf(why, len, "HOST:PORT after %.4s (no port)", t);
 		return -EINVAL;
+	}
 	*colon = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || errno || port < 1 || port > 65535) {
+		snprintf(why, len, "a port from 1 to 65535, not '%s'", colon + 1);
+		return -EINVAL;
+	}
 	if (host[0] == '[' && colon[-1] == ']') {
 		colon[-1] = '\0';
 		memmove(host, host + 1, strlen(host));
 	}
+	if (!y)
+		return 0;
 	hints.ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	if (getaddrinfo(host, colon + 1, &hints, &ai) || !ai)
+	rc = getaddrinfo(host, colon + 1, &hints, &ai);
+	if (rc || !ai) {
+		snprintf(why, len, "cannot resolve %s: %s", host, rc == EAI_SYSTEM ? strerror(errno) :
+			 gai_strerror(rc));
 		return -EINVAL;
+	}
 	memcpy(&y->addr, ai->ai_addr, ai->ai_addrlen);
 	y->addrlen = ai->ai_addrlen;
 	y->socktype = hints.ai_socktype;
@@ -122,9 +154,17 @@ static int parse_target(struct syslog_sink *y, const char *t)
 	return 0;
 }
 
+int sink_syslog_check(const char *target, bool resolve, char *why, size_t len)
+{
+	struct syslog_sink y;
+
+	return parse_target(resolve ? &y : NULL, target, why, len);
+}
+
 static int syslog_init(struct kmw_sink *s)
 {
 	struct syslog_sink *y;
+	char why[300];
 	int rc;
 
 	if (!s->c.target)
@@ -142,7 +182,7 @@ static int syslog_init(struct kmw_sink *s)
 	y->pid = (int)getpid();
 	if (gethostname(y->host, sizeof(y->host) - 1) < 0 || !y->host[0])
 		snprintf(y->host, sizeof(y->host), "-");
-	rc = parse_target(y, s->c.target);
+	rc = parse_target(y, s->c.target, why, sizeof(why));
 	if (rc) {
 		free(y);
 		return rc;

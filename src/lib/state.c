@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kmw_json.h"
 #include "kmw_state.h"
 
 enum kind { K_I64, K_U64, K_STR };
@@ -34,7 +35,7 @@ static const struct key {
 	U64(unreadable_calls), U64(calls_one_by_one), U64(calls_summarised), U64(summaries),
 	U64(noise_records_dropped), U64(backlog_max), U64(backlog_limit), U64(backlog_wait_time_ms),
 	U64(module_checks), U64(modules_loaded), U64(module_check_max_us), U64(alerts),
-	U64(audit_disabled),
+	U64(audit_disabled), U64(losses_last_minute),
 };
 
 static void print_key(FILE *f, const struct kmw_state *st, const struct key *k)
@@ -169,4 +170,38 @@ int state_read(const char *path, struct kmw_state *st)
 	}
 	fclose(f);
 	return 0;
+}
+
+void state_json(struct kmw_json *w, const struct kmw_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *p = (const char *)st + keys[i].off;
+
+		if (keys[i].kind == K_I64)
+			json_int(w, keys[i].name, *(const int64_t *)(const void *)p);
+		else if (keys[i].kind == K_U64)
+			json_uint(w, keys[i].name, *(const uint64_t *)(const void *)p);
+		else
+			json_cstr(w, keys[i].name, p);
+	}
+}
+
+bool state_alive(const struct kmw_state *st)
+{
+	char path[64], comm[32];
+	FILE *f;
+	bool ours = false;
+
+	if (st->pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%lld/comm", (long long)st->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	/* a pid given to another program since is no kmodwatchd */
+	ours = fgets(comm, sizeof(comm), f) && !strcmp(comm, "kmodwatchd\n");
+	fclose(f);
+	return ours;
 }

@@ -137,7 +137,7 @@ def main(nn, check):
 
 
 def common(c, e, what, name, ok, errno=None, exe=None, module=None, key="kmodwatch",
-           arch="x86_64"):
+           arch="x86_64", name_source="kern_module"):
     """The fields every scenario looks at."""
     c.eq(what + ": syscall.name", e["syscall"]["name"], name)
     c.eq(what + ": syscall.arch", e["syscall"]["arch"], arch)
@@ -150,5 +150,5 @@ def common(c, e, what, name, ok, errno=None, exe=None, module=None, key="kmodwat
     if module is not None:
         c.eq(what + ": module.name", e["module"]["name"], module)
         c.eq(what + ": module.name_source", e["module"]["name_source"],
-             "kern_module" if module else None)
+             name_source if module else None)
     c.eq(what + ": audit.key", e["audit"]["key"], key)

@@ -14,7 +14,7 @@ def check(c, run, evs):
     if finit:
         e = finit[0]
         kcheck.common(c, e, "finit compressed", "finit_module", False, errno="EOPNOTSUPP",
-                      exe="/usr/bin/modcall", module=None)
+                      exe="/usr/bin/modcall", module="crc16", name_source="modinfo")
         c.eq("flags", e["args"]["flags"], 4)
         c.eq("flag names", e["args"]["flag_names"], ["MODULE_INIT_COMPRESSED_FILE"])
         c.eq("unknown flags", e["args"]["unknown_flags"], "0x0")
