@@ -51,7 +51,8 @@ static void usage(FILE *f)
 		"Watch kernel-module loads and unloads through the audit subsystem.\n\n");
 	config_usage(f);
 	fprintf(f, "\nExit status: 0 stopped by a signal, 1 runtime error, 2 bad usage,\n"
-		"4 missing privileges, 6 bad configuration file.\n");
+		"4 missing privileges, 6 bad configuration file, or a --check-config\n"
+		"whose checks failed (a syslog host that does not resolve).\n");
 }
 
 /* what config_load or config_set found wrong, one message a line */
@@ -332,15 +333,23 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(d.o.output, KMW_OUTPUT_DEFAULT) && mkdir("/var/log/kmodwatch", 0750) < 0 &&
 	    errno != EEXIST) {
+		int e = errno;
+
 		/* the output cannot be opened then: say the cause, not what follows from it */
 		log_msg(LOG_ERR, "cannot create /var/log/kmodwatch for the output %s: %s%s",
-			KMW_OUTPUT_DEFAULT, strerror(errno), errno == EACCES ? " (run as root, or give "
+			KMW_OUTPUT_DEFAULT, strerror(e), e == EACCES ? " (run as root, or give "
 			"--output a file this user can write)" : "");
+		if (e == EACCES || e == EPERM)
+			status = EXIT_NOPRIV;
 		goto out_sink;
 	}
 	pipeline_init(&d);
-	if (pipeline_open_sinks(&d))
+	rc = pipeline_open_sinks(&d);
+	if (rc) {
+		if (rc == -EACCES || rc == -EPERM)
+			status = EXIT_NOPRIV;
 		goto out_sink;
+	}
 	if (d.o.record_log && !(d.record_log = fopen(d.o.record_log, "ae"))) {
 		log_msg(LOG_ERR, "cannot open %s: %s", d.o.record_log, strerror(errno));
 		goto out_sink;

@@ -2,8 +2,10 @@
 """live_daemon.py - daemon behaviours: privileges, existing rules, text format, SIGHUP,
 loader gone before the event, bad options."""
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import kmwlive
@@ -182,6 +184,36 @@ def rules_deleted(live, c):
         c.true(what + ": no error removing rules at exit", state_ok)
 
 
+def refused_name_from_modinfo(live, c):
+    """A refused load (ENOSYS here) of a real crc7.ko: the kernel never names it, the file's
+    .modinfo does; query --module then finds the attempt."""
+    sys.path.insert(0, os.path.join(kmwlive.SRC, "tests", "kernel"))
+    import vm
+    try:
+        kdir = vm.fetch_kernel()
+    except SystemExit:
+        c.eq("a real crc7.ko to load (tests/kernel/out/skip says why)", False, True)
+        return
+    mod = os.path.join(live.tmp, "renamed.ko")
+    shutil.copy(os.path.join(kdir, "modules", "kernel", "lib", "crc7.ko"), mod)
+    store = os.path.join(live.tmp, "modinfo.db")
+    d = live.daemon("--store", store)
+    m = Modcall(live)
+    m.call("finit %s 0" % mod)
+    evs = d.wait_events(lambda e: e["process"]["pid"] == m.pid, 1)
+    m.close()
+    c.eq("modinfo name: exit 0", d.stop(), 0)
+    if evs:
+        e = evs[0]
+        c.eq("modinfo name: refused", e["syscall"]["errno"], "ENOSYS")
+        c.eq("modinfo name: from .modinfo", (e["module"]["name"], e["module"]["name_source"]),
+             ("crc7", "modinfo"))
+    q = subprocess.run([os.path.join(kmwlive.BUILD, "src", "kmodwatch"), "query", "--store", store, "--module", "crc7", "--format",
+                        "json"], capture_output=True, text=True)
+    c.eq("modinfo name: query --module finds the attempt", (q.returncode,
+         len(q.stdout.splitlines())), (0, 1))
+
+
 def no_rules_option(live, c):
     d = live.daemon("--no-rules")
     c.eq("--no-rules: no rule added", [r for r in audit_rules() if "key=kmodwatch" in r], [])
@@ -199,6 +231,7 @@ def main(live, c):
     config_reload(live, c)
     rules_deleted(live, c)
     no_rules_option(live, c)
+    refused_name_from_modinfo(live, c)
 
 
 kmwlive.run(main, "daemon")

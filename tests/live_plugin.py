@@ -2,6 +2,7 @@
 """live_plugin.py - kmodwatchd as the plugin of a real auditd: module calls come out as
 events with live enrichment; SIGHUP reopens the output; auditd's stop ends the plugin with
 exit 0. Then the plugin alone: EOF on stdin flushes, bad lines are counted."""
+import json
 import os
 import re
 import signal
@@ -59,6 +60,23 @@ def under_auditd(live, c):
     time.sleep(0.3)
     m.call("delete kmw_after_hup 0")
     c.true("SIGHUP: the next event in a new file", wait_for(lambda: len(read_events(out)) >= 1))
+    # one consumer a host: status shows the plugin, and a daemon started beside it refuses
+    c.true("plugin wrote its state", wait_for(lambda: os.path.exists("/run/kmodwatch/plugin.state")))
+    time.sleep(2.5)
+    st = subprocess.run([CLI, "status", "--format", "json"], capture_output=True, text=True)
+    j = json.loads(st.stdout) if st.stdout.startswith("{") else {}
+    c.eq("status: the plugin is the consumer",
+         [(x["kind"], x["running"], x["pid"]) for x in j.get("consumers", [])],
+         [("plugin", True, pp)])
+    c.eq("status: healthy under auditd", (j.get("health"), st.returncode), ("healthy", 0))
+    r = subprocess.run([kmwlive.DAEMON, "--foreground", "--store", "none", "--output",
+                        os.path.join(live.tmp, "second.json")], capture_output=True, text=True,
+                       timeout=30)
+    c.eq("a daemon beside the plugin: exit 1", r.returncode, 1)
+    c.true("a daemon beside the plugin: says why",
+           "runs as the auditd plugin (pid %d)" % pp in r.stderr and "twice" in r.stderr)
+    c.true("a daemon beside the plugin: nothing written",
+           not os.path.exists(os.path.join(live.tmp, "second.json")))
     m.close()
     rc = live.stop(ad)
     c.eq("auditd stopped", rc, 0)

@@ -258,8 +258,12 @@ struct kmw_store *store_open(const char *path, bool create, char *err, size_t er
 			goto out_free;
 		}
 		close(fd);
-	} else if (access(path, F_OK)) {
-		snprintf(err, errlen, "no store at %s (kmodwatchd creates it)", path);
+	} else if (access(path, F_OK) || access(path, R_OK)) {
+		/* a store there but not readable is not "no store" */
+		if (errno == ENOENT)
+			snprintf(err, errlen, "no store at %s (kmodwatchd creates it)", path);
+		else
+			snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		goto out_free;
 	}
 	rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOFOLLOW, NULL);
