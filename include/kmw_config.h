@@ -32,6 +32,7 @@ struct kmw_config {
 	bool plugin;
 	struct kmw_risk_config risk;
 	const char *store;		/* NULL: none */
+	const char *metrics_file;	/* FILE, "auto" or "none" */
 	unsigned int retention_days;
 	unsigned int retention_mb;
 	const char *backfill_dir;	/* NULL: none */

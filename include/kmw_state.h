@@ -50,6 +50,15 @@ int state_write(const char *path, const struct kmw_state *st);
  */
 int state_read(const char *path, struct kmw_state *st);
 
+/**
+ * state_metrics - the counters of @st in Prometheus's text format (the node exporter's
+ * textfile collector), labelled mode=@mode, written to @path atomically, mode 0644.
+ * Returns 0 or -errno.
+ */
+int state_metrics(const char *path, const struct kmw_state *st, const char *mode);
+
+#define KMW_METRICS_DIR "/var/lib/prometheus/node-exporter"	/* Debian's textfile directory */
+
 struct kmw_json;
 
 /**

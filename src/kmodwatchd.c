@@ -51,8 +51,9 @@ static void usage(FILE *f)
 		"Watch kernel-module loads and unloads through the audit subsystem.\n\n");
 	config_usage(f);
 	fprintf(f, "\nExit status: 0 stopped by a signal, 1 runtime error, 2 bad usage,\n"
-		"4 missing privileges, 6 bad configuration file, or a --check-config\n"
-		"whose checks failed (a syslog host that does not resolve).\n");
+		"4 missing privileges, 5 another kmodwatchd (daemon or plugin) runs: one a\n"
+		"host, 6 bad configuration file, or a --check-config whose checks failed\n"
+		"(a syslog host that does not resolve).\n");
 }
 
 /* what config_load or config_set found wrong, one message a line */
@@ -327,6 +328,10 @@ int main(int argc, char **argv)
 	d.state_file = d.o.second_consumer ? NULL : d.o.plugin ? KMW_PLUGIN_STATE_FILE : KMW_STATE_FILE;
 	if (!rc && !d.o.second_consumer)
 		rc = report_one_consumer(&d);
+	if (!rc && report_metrics_path(&d)) {
+		log_msg(LOG_ERR, "out of memory");
+		rc = 1;
+	}
 	if (rc) {
 		config_free(&d.o);
 		return rc;
@@ -414,6 +419,9 @@ int main(int argc, char **argv)
 	intake_keep_gap(&d);
 	if (d.state_file)
 		unlink(d.state_file);
+	/* counters frozen at their last values would look like a daemon that runs */
+	if (d.metrics_file)
+		unlink(d.metrics_file);
 	/* the outputs get their last try first, so that the stopping line is the final count */
 	for (rc = 0; rc < d.nsinks; rc++)
 		sink_drain(d.sinks[rc], 2000);
@@ -434,6 +442,7 @@ out_sink:
 	if (d.record_log)
 		fclose(d.record_log);
 	pipeline_fini(&d);
+	free(d.metrics_file);
 	config_free(&d.o);
 	return status;
 }

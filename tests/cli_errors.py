@@ -22,11 +22,12 @@ EXIT_PRIV, EXIT_USAGE, EXIT_CONFIG = 4, 2, 6
 SUBCOMMANDS = ["query", "import", "modules", "rules", "status", "plugin", "ima"]
 
 
-def run(args, user=None, stdin=subprocess.DEVNULL):
+def run(args, user=None, stdin=subprocess.DEVNULL, env=None):
     if user:
-        args = ["runuser", "-u", user, "--"] + args
+        args = ["runuser", "-u", user, "--"] + ["env"] + ["%s=%s" % kv for kv in
+                                                         (env or {}).items()] + args
     return subprocess.run(args, capture_output=True, text=True, stdin=stdin, timeout=60,
-                          env=dict(os.environ, TZ="UTC", NO_COLOR="1"))
+                          env=dict(os.environ, TZ="UTC", NO_COLOR="1", **(env or {})))
 
 
 def main():
@@ -142,6 +143,27 @@ def errors(tmp):
     r = run([CLI, "nosuchcommand"])
     check("unknown command: exit 2", r.returncode, EXIT_USAGE)
     check("unknown command: named", "nosuchcommand" in r.stderr, True)
+
+    # the plugin's switch: the installed file is inactive; enable and disable keep the rest
+    conf = os.path.join(tmp, "plugin.conf")
+    shutil.copy(os.path.join(BUILD, "init", "kmodwatch.conf"), conf)
+    orig = open(conf).read()
+    env = {"KMW_PLUGIN_CONF": conf}
+    check("plugin: inactive as installed", "\nactive = no\n" in orig, True)
+    r = run([CLI, "plugin", "status"], env=env)
+    check("plugin status: inactive", (r.returncode, "inactive" in r.stdout), (0, True))
+    r = run([CLI, "plugin", "enable"], env=env)
+    check("plugin enable: exit 0", r.returncode, 0)
+    check("plugin enable: active = yes", open(conf).read(), orig.replace("\nactive = no\n",
+                                                                          "\nactive = yes\n"))
+    r = run([CLI, "plugin", "disable"], env=env)
+    check("plugin disable: back as it was", (r.returncode, open(conf).read()), (0, orig))
+    r = run([CLI, "plugin", "enable"], env={"KMW_PLUGIN_CONF": os.path.join(tmp, "no.conf")})
+    check("plugin enable, no file: exit 2 and why", (r.returncode, "No such file" in r.stderr),
+          (2, True))
+    r = run([CLI, "plugin", "enable"], user="nobody", env=env)
+    check("plugin enable as nobody: exit 4", r.returncode, EXIT_PRIV)
+
 
 main()
 sys.exit(summary())

@@ -232,6 +232,9 @@ class Daemon:
             args = args + ["--store", os.path.join(live.tmp, "events-%d.db" % len(live.procs))]
         if not any(a.startswith("--backfill-dir") for a in args):
             args = args + ["--backfill-dir", "none"]
+        # nor the metrics of this machine's node exporter
+        if not any(a.startswith("--metrics-file") for a in args):
+            args = args + ["--metrics-file", "none"]
         cmd = [DAEMON, "--foreground", "--output", self.out] + args
         log("start: " + " ".join(cmd))
         self.p = live.spawn(cmd, stdout=subprocess.DEVNULL, stderr=open(self.err, "w"))

@@ -72,7 +72,7 @@ def under_auditd(live, c):
     r = subprocess.run([kmwlive.DAEMON, "--foreground", "--store", "none", "--output",
                         os.path.join(live.tmp, "second.json")], capture_output=True, text=True,
                        timeout=30)
-    c.eq("a daemon beside the plugin: exit 1", r.returncode, 1)
+    c.eq("a daemon beside the plugin: exit 5", r.returncode, 5)
     c.true("a daemon beside the plugin: says why",
            "runs as the auditd plugin (pid %d)" % pp in r.stderr and "twice" in r.stderr)
     c.true("a daemon beside the plugin: nothing written",

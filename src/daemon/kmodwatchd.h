@@ -26,6 +26,7 @@
 
 #define EXIT_USAGE 2
 #define EXIT_NOPRIV 4
+#define EXIT_OTHER_CONSUMER 5	/* another kmodwatchd reads this host's events already */
 #define EXIT_CONFIG 6
 /* the timer of the main thread: state file, rule check, stats, store maintenance */
 #define TICK_S 2
@@ -116,6 +117,8 @@ struct daemon {
 	char **argv;
 	time_t started;
 	const char *state_file;		/* the daemon's, or the plugin's (kmw_state.h) */
+	char *metrics_file;		/* NULL: none */
+	int metrics_err;		/* the last write's -errno, said once */
 	uint64_t loss_ring[30];		/* the losses counted at each of the last 30 ticks */
 	unsigned int loss_ticks;
 	int sigfd;
@@ -226,6 +229,12 @@ void reconcile_fini(struct daemon *d);
 
 /* report.c: the state file, the stats line, the stopping line; one consumer a host */
 int report_one_consumer(struct daemon *d);
+
+/**
+ * report_metrics_path - settle d->metrics_file from --metrics-file (FILE, auto, none).
+ * Returns 0 or -ENOMEM.
+ */
+int report_metrics_path(struct daemon *d);
 void report_state(struct daemon *d);
 void report_stats(struct daemon *d);
 void report_stop(struct daemon *d);

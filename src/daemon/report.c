@@ -4,7 +4,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -50,7 +52,7 @@ int report_one_consumer(struct daemon *d)
 		log_msg(LOG_ERR, "kmodwatchd already runs%s (pid %lld, source %s): one is enough, "
 			"or every event is reported twice", d->o.plugin ? " as the auditd plugin" : "",
 			(long long)st.pid, st.source);
-		return 1;
+		return EXIT_OTHER_CONSUMER;
 	}
 	if (!state_read(other, &st) && state_alive(&st)) {
 		log_msg(LOG_ERR, "kmodwatchd runs %s (pid %lld): one consumer a host, or every event "
@@ -58,13 +60,13 @@ int report_one_consumer(struct daemon *d)
 			(long long)st.pid, d->o.plugin ? "stop the daemon (systemctl disable --now "
 			"kmodwatchd) or disable this plugin (kmodwatch plugin disable)" :
 			"use the plugin (then the daemon is not needed), or kmodwatch plugin disable");
-		return 1;
+		return EXIT_OTHER_CONSUMER;
 	}
 	if (!d->o.plugin && config_plugin_active(KMW_PLUGIN_CONF) == 1 && auditd_runs()) {
 		log_msg(LOG_ERR, "the auditd plugin is active (" KMW_PLUGIN_CONF ") and auditd runs: "
 			"it reads these events already, and this daemon would report each twice; run "
 			"one (kmodwatch plugin disable, or do not start this daemon)");
-		return 1;
+		return EXIT_OTHER_CONSUMER;
 	}
 	return 0;
 }
@@ -131,6 +133,32 @@ void report_state(struct daemon *d)
 	/* a state file that cannot be written costs nothing but the status */
 	if (d->state_file)
 		(void)state_write(d->state_file, &st);
+	if (d->metrics_file) {
+		int rc = state_metrics(d->metrics_file, &st, d->o.plugin ? "plugin" : "daemon");
+
+		/* said when it starts failing and when it works again, not every 2 s */
+		if (rc && rc != d->metrics_err)
+			log_msg(LOG_WARNING, "cannot write the metrics %s: %s", d->metrics_file,
+				strerror(-rc));
+		else if (!rc && d->metrics_err)
+			log_msg(LOG_NOTICE, "metrics %s written again", d->metrics_file);
+		d->metrics_err = rc;
+	}
+}
+
+/* Where the metrics go: FILE, none, or auto (Debian's textfile directory when it exists;
+ * none for a second consumer, whose counters would overwrite the first's). */
+int report_metrics_path(struct daemon *d)
+{
+	const char *m = d->o.metrics_file;
+	struct stat sb;
+
+	if (!m || !strcmp(m, "none") ||
+	    (!strcmp(m, "auto") && (d->o.second_consumer || stat(KMW_METRICS_DIR, &sb) ||
+				    !S_ISDIR(sb.st_mode))))
+		return 0;
+	d->metrics_file = strdup(strcmp(m, "auto") ? m : KMW_METRICS_DIR "/kmodwatch.prom");
+	return d->metrics_file ? 0 : -ENOMEM;
 }
 
 /* Where the module calls read went: one event each, a summary, or dropped by the queue. */

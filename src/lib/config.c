@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "kmw_config.h"
+#include "kmw_state.h"
 #include "kmw_rules.h"
 #include "kmw_sink.h"
 #include "kmw_store.h"
@@ -93,6 +94,9 @@ static const struct kmw_config_key keys[] = {
 	  "(repeatable; codes in doc/schema.md)", 0, T_RISK, OFF(risk), 0, 0 },
 	{ "store", 0, "PATH|none", "the event store (default " KMW_STORE_DEFAULT ")", 0, T_STR_NONE,
 	  OFF(store), 0, 0 },
+	{ "metrics-file", 0, "FILE|auto|none", "the counters for Prometheus, textfile format;\n"
+	  "auto (default): " KMW_METRICS_DIR "/\n"
+	  "kmodwatch.prom when that directory exists", 0, T_STR, OFF(metrics_file), 0, 0 },
 	{ "retention-days", 0, "N", "delete stored events older than N days (default 365,\n"
 	  "0: keep)", 0, NUM(retention_days, 0, 1000000) },
 	{ "retention-size", 0, "MB", "keep the store under MB megabytes (default 1024, 0: no\n"
@@ -123,6 +127,7 @@ void config_defaults(struct kmw_config *c)
 	memset(c, 0, sizeof(*c));
 	c->key = KMW_DEFAULT_KEY;
 	c->store = KMW_STORE_DEFAULT;
+	c->metrics_file = "auto";
 	c->retention_days = 365;
 	c->retention_mb = 1024;
 	c->backfill_dir = "/var/log/audit";

@@ -67,7 +67,9 @@ void state_print(FILE *f, const struct kmw_state *st, const char *indent, bool w
 			st->sink[j].failures, st->sink[j].waiting, st->sink[j].dropped);
 }
 
-int state_write(const char *path, const struct kmw_state *st)
+/* Write @path atomically with mode @mode: @print fills a new file, renamed over the old. */
+static int write_atomic(const char *path, mode_t mode, const struct kmw_state *st,
+			const char *label, void (*print)(FILE *, const struct kmw_state *, const char *))
 {
 	char tmp[4096], dir[4096], *slash;
 	FILE *f;
@@ -85,19 +87,125 @@ int state_write(const char *path, const struct kmw_state *st)
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	f = fdopen(fd, "w");
+	f = fchmod(fd, mode) == 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
 		err = errno;
 		close(fd);
 		unlink(tmp);
 		return -err;
 	}
-	state_print(f, st, "", true);
+	print(f, st, label);
 	if (fclose(f) == 0 && rename(tmp, path) == 0)
 		return 0;
 	err = errno;
 	unlink(tmp);
 	return -err;
+}
+
+static void print_state(FILE *f, const struct kmw_state *st, const char *label)
+{
+	(void)label;
+	state_print(f, st, "", true);
+}
+
+int state_write(const char *path, const struct kmw_state *st)
+{
+	return write_atomic(path, 0600, st, NULL, print_state);
+}
+
+/* the counters and gauges for Prometheus: name, help, type, field */
+static const struct metric {
+	const char *name, *help;
+	bool counter;
+	size_t off;
+} metrics[] = {
+#define C(n, f, h) { "kmodwatch_" n, h, true, offsetof(struct kmw_state, f) }
+#define G(n, f, h) { "kmodwatch_" n, h, false, offsetof(struct kmw_state, f) }
+	C("records_total", records, "Audit records read."),
+	C("events_total", events, "Module events emitted, one per system call."),
+	C("module_calls_total", module_calls, "Module system calls read."),
+	C("calls_summarised_total", calls_summarised, "Failed unprivileged calls counted in summaries."),
+	C("summaries_total", summaries, "Summary lines emitted."),
+	C("alerts_total", alerts, "Alerts emitted (hidden modules, unaudited loads)."),
+	C("events_stored_total", stored, "Events written to the store."),
+	C("store_failures_total", store_failures, "Events the store failed to take."),
+	C("kernel_lost_total", kernel_lost, "Records the kernel lost (audit 'lost') since start."),
+	C("serial_gaps_total", serial_gaps, "Events lost by serial: serials never seen."),
+	C("socket_dropped_records_total", socket_dropped_records, "Records lost to netlink ENOBUFS."),
+	C("queue_dropped_records_total", queue_dropped_records, "Records dropped by a full queue."),
+	C("queue_dropped_calls_total", queue_dropped_calls, "Module calls dropped by a full queue."),
+	C("output_failures_total", output_failures, "Events an output did not deliver."),
+	C("gap_backfills_total", gap_backfills, "Events recovered from auditd's log."),
+	C("module_checks_total", module_checks, "Checks of the loaded modules against audit."),
+	C("rules_removed_by_others_total", rules_removed_by_others, "Times kmodwatch's rules were deleted."),
+	G("losses_last_minute", losses_last_minute, "Records, calls and events lost in the last 60 s."),
+	G("backlog_max", backlog_max, "The audit backlog's high-water mark."),
+	G("backlog_limit", backlog_limit, "The audit backlog limit."),
+	G("queue_peak_bytes", queue_peak_bytes, "The queue's high-water mark in bytes."),
+	G("queue_limit_bytes", queue_limit_bytes, "The queue's limit in bytes."),
+	G("modules_loaded", modules_loaded, "Modules loaded at the last check."),
+	G("audit_disabled", audit_disabled, "1 while audit is disabled."),
+#undef C
+#undef G
+};
+
+/* a label value: backslash, double quote and newline escaped */
+static void label_value(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void print_metrics(FILE *f, const struct kmw_state *st, const char *mode)
+{
+	size_t i;
+	int j;
+
+	for (i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
+		const struct metric *m = &metrics[i];
+
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s{mode=\"%s\"} %" PRIu64 "\n", m->name,
+			m->help, m->name, m->counter ? "counter" : "gauge", m->name, mode,
+			*(const uint64_t *)(const void *)((const char *)st + m->off));
+	}
+	fputs("# HELP kmodwatch_start_time_seconds When this kmodwatchd started.\n"
+	      "# TYPE kmodwatch_start_time_seconds gauge\n", f);
+	fprintf(f, "kmodwatch_start_time_seconds{mode=\"%s\"} %" PRId64 "\n", mode, st->started);
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} sink[] = {
+		{ "output_delivered_total", "Events an output delivered.",
+		  offsetof(struct kmw_state_sink, delivered) },
+		{ "output_failed_total", "Failed deliveries of an output (retried).",
+		  offsetof(struct kmw_state_sink, failures) },
+		{ "output_dropped_total", "Events an output dropped.",
+		  offsetof(struct kmw_state_sink, dropped) },
+		{ "output_waiting", "Events waiting for an output.",
+		  offsetof(struct kmw_state_sink, waiting) },
+	};
+	for (i = 0; i < sizeof(sink) / sizeof(sink[0]); i++) {
+		fprintf(f, "# HELP kmodwatch_%s %s\n# TYPE kmodwatch_%s %s\n", sink[i].name,
+			sink[i].help, sink[i].name, strstr(sink[i].name, "_total") ? "counter" : "gauge");
+		for (j = 0; j < st->nsinks && j < KMW_STATE_SINKS; j++) {
+			fprintf(f, "kmodwatch_%s{mode=\"%s\",output=\"", sink[i].name, mode);
+			label_value(f, st->sink[j].name);
+			fprintf(f, "\"} %" PRIu64 "\n",
+				*(const uint64_t *)(const void *)((const char *)&st->sink[j] + sink[i].off));
+		}
+	}
+}
+
+int state_metrics(const char *path, const struct kmw_state *st, const char *mode)
+{
+	/* the node exporter runs as its own user: the file is world-readable, as counters are */
+	return write_atomic(path, 0644, st, mode, print_metrics);
 }
 
 /* "sink=NAME delivered=N failures=N waiting=N dropped=N" */
