@@ -66,6 +66,7 @@ enum kmw_config_action {
 	KMW_ACT_NONE,		/* an option, in the file and on the command line */
 	KMW_ACT_CONFIG,		/* --config FILE */
 	KMW_ACT_CHECK,		/* --check-config */
+	KMW_ACT_EXAMPLE,	/* --example-config */
 	KMW_ACT_HELP,
 	KMW_ACT_VERSION,
 };
@@ -118,6 +119,12 @@ void config_print(FILE *f, const struct kmw_config *c);
  * config_usage - the options of the table, for --help.
  */
 void config_usage(FILE *f);
+
+/**
+ * config_example - a configuration file with every option of the table, its help as a
+ * comment and its default as a commented-out line.
+ */
+void config_example(FILE *f);
 
 /**
  * config_free - the strings read from files, and every configuration @c replaced

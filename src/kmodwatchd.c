@@ -121,6 +121,7 @@ static int parse_opts(int argc, char **argv, struct kmw_config *o)
 		case KMW_ACT_VERSION: printf("kmodwatchd %s\n", PACKAGE_VERSION); exit(0);
 		case KMW_ACT_CONFIG: break;
 		case KMW_ACT_CHECK: check = true; break;
+		case KMW_ACT_EXAMPLE: config_example(stdout); exit(0);
 		case KMW_ACT_NONE:
 			if (config_set(o, i, optarg, NULL, &err)) {
 				rc = EXIT_USAGE;

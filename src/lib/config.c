@@ -110,6 +110,8 @@ static const struct kmw_config_key keys[] = {
 	  "when it exists); the command line wins", KMW_ACT_CONFIG, T_ACTION, 0, 0, 0 },
 	{ "check-config", 0, NULL, "print the effective configuration and exit", KMW_ACT_CHECK,
 	  T_ACTION, 0, 0, 0 },
+	{ "example-config", 0, NULL, "print a configuration file with every option,\n"
+	  "commented out at its default, and exit", KMW_ACT_EXAMPLE, T_ACTION, 0, 0, 0 },
 	{ "help", 'h', NULL, "this text", KMW_ACT_HELP, T_ACTION, 0, 0, 0 },
 	{ "version", 'V', NULL, "version", KMW_ACT_VERSION, T_ACTION, 0, 0, 0 },
 };
@@ -439,6 +441,45 @@ void config_print(FILE *f, const struct kmw_config *c)
 
 	for (i = 0; i < NKEYS; i++)
 		print_key(f, c, &keys[i]);
+}
+
+void config_example(FILE *f)
+{
+	struct kmw_config c;
+	size_t i;
+
+	config_defaults(&c);
+	c.output = KMW_OUTPUT_DEFAULT;
+	fputs("# " KMW_CONFIG_FILE " - kmodwatchd's options, one \"key = value\" a line\n"
+	      "# (kmodwatchd.conf(5)); the command line wins over this file. Every option is\n"
+	      "# here, commented out at its default: uncomment a line to change it.\n", f);
+	for (i = 0; i < NKEYS; i++) {
+		const struct kmw_config_key *k = &keys[i];
+		char *line = NULL, *p, *nl;
+		size_t len = 0;
+		FILE *m;
+
+		if (k->action != KMW_ACT_NONE)
+			continue;
+		fputs("\n# ", f);
+		for (p = (char *)k->help; *p; p++)
+			fputs(*p == '\n' ? "\n# " : (char[]){ *p, 0 }, f);
+		fputc('\n', f);
+		m = open_memstream(&line, &len);
+		if (!m)
+			continue;
+		print_key(m, &c, k);
+		fclose(m);
+		/* each line commented once */
+		for (p = line; p && *p; p = nl + 1) {
+			nl = strchr(p, '\n');
+			if (!nl)
+				break;
+			fprintf(f, "%s%.*s\n", p[0] == '#' ? "" : "# ", (int)(nl - p), p);
+		}
+		free(line);
+	}
+	config_free(&c);
 }
 
 void config_usage(FILE *f)
