@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""package.py DEB - the Debian package on this machine, as a sysadmin meets it: apt installs
+it; dpkg -L lists what it should; nothing runs and the plugin is inactive; the daemon started
+as the installed unit starts it sees a module call; the installed plugin, enabled with
+`kmodwatch plugin enable`, under a real auditd sees one too; status says healthy while it
+runs; a purge leaves nothing behind. Run by .ci/run (it installs and purges a package, so it
+is not in make check); restores the audit state it touched."""
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kmwlive  # noqa: E402
+from kmwlive import audit_rules, wait_for  # noqa: E402
+
+EXPECTED = [
+    "/usr/sbin/kmodwatchd", "/usr/bin/kmodwatch",
+    "/etc/audit/plugins.d/kmodwatch.conf", "/etc/audit/rules.d/70-kmodwatch.rules",
+    "/etc/kmodwatch/kmodwatchd.conf", "/etc/logrotate.d/kmodwatch",
+    "/lib/systemd/system/kmodwatchd.service",
+    "/usr/share/bash-completion/completions/kmodwatch",
+    "/usr/share/bash-completion/completions/kmodwatchd",
+    "/usr/share/man/man8/kmodwatchd.8.gz", "/usr/share/man/man8/kmodwatch.8.gz",
+    "/usr/share/man/man5/kmodwatchd.conf.5.gz",
+    "/usr/share/doc/kmodwatch/copyright", "/usr/share/doc/kmodwatch/README.Debian",
+    "/usr/share/doc/kmodwatch/schema.md.gz", "/usr/share/kmodwatch/kmodwatch.ima-policy",
+]
+LEFT_BEHIND = ["/etc/kmodwatch", "/etc/audit/plugins.d/kmodwatch.conf",
+               "/etc/audit/rules.d/70-kmodwatch.rules", "/var/lib/kmodwatch", "/var/log/kmodwatch",
+               "/usr/sbin/kmodwatchd", "/etc/logrotate.d/kmodwatch", "/run/kmodwatch"]
+EVENTS = "/var/log/kmodwatch/events.json"
+FINIT = 313  # x86_64
+
+
+def sh(*cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def call_finit():
+    """One finit_module(2) of /dev/null from a process of its own: its pid."""
+    code = ("import ctypes, os; fd = os.open('/dev/null', os.O_RDONLY); "
+            "ctypes.CDLL(None, use_errno=True).syscall(%d, fd, b'', 0); "
+            "print(os.getpid(), flush=True); import sys; sys.stdin.read(1)" % FINIT)
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    pid = int(p.stdout.readline())
+    return p, pid
+
+
+def events_of(pid):
+    try:
+        lines = open(EVENTS).read().splitlines()
+    except OSError:
+        return []
+    out = []
+    for line in lines:
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        if e.get("kind") == "syscall" and e["process"]["pid"] == pid:
+            out.append(e)
+    return out
+
+
+def installed_daemon(live, c):
+    """The daemon as the installed unit starts it (its ExecStart, run here in the foreground)."""
+    unit = open("/lib/systemd/system/kmodwatchd.service").read()
+    cmd = shlex.split(re.search(r"^ExecStart=(.*)$", unit, re.M).group(1))
+    c.eq("the unit runs the installed daemon", cmd[0], "/usr/sbin/kmodwatchd")
+    err = os.path.join(live.tmp, "daemon.err")
+    p = live.spawn(cmd, stdout=subprocess.DEVNULL, stderr=open(err, "w"))
+    c.true("installed daemon ready", wait_for(lambda: "ready:" in open(err).read()))
+    st = sh("kmodwatch", "status", "--format", "json")
+    j = json.loads(st.stdout) if st.stdout.startswith("{") else {}
+    c.eq("status: healthy with the daemon", (j.get("health"), st.returncode), ("healthy", 0))
+    m, pid = call_finit()
+    c.true("installed daemon: the event", wait_for(lambda: len(events_of(pid)) == 1))
+    m.communicate("x")
+    q = sh("kmodwatch", "query", "--format", "json", "--syscall", "finit_module")
+    c.true("query: the installed store has it",
+           any(json.loads(l)["process"]["pid"] == pid for l in q.stdout.splitlines()))
+    c.eq("installed daemon: exit 0", live.stop(p), 0)
+    c.eq("installed daemon: its rules gone", [r for r in audit_rules() if "key=kmodwatch" in r],
+         [])
+    kmwlive.log(open(err).read())
+
+
+def installed_plugin(live, c):
+    """kmodwatch plugin enable, then auditd with the installed plugin file."""
+    r = sh("kmodwatch", "plugin", "enable")
+    c.eq("plugin enable: exit 0", r.returncode, 0)
+    conf = open("/etc/audit/plugins.d/kmodwatch.conf").read()
+    c.true("plugin enable: active", re.search(r"^active = yes$", conf, re.M))
+    sh("kmodwatch", "rules", "install")
+    ad = live.start_auditd(plugins={"kmodwatch.conf": conf})
+    m, pid = call_finit()
+    c.true("installed plugin: the event", wait_for(lambda: len(events_of(pid)) == 1, 20))
+    m.communicate("x")
+    time.sleep(2.5)
+    st = sh("kmodwatch", "status", "--format", "json")
+    j = json.loads(st.stdout) if st.stdout.startswith("{") else {}
+    c.eq("status: the plugin runs", [x["kind"] for x in j.get("consumers", []) if x["running"]],
+         ["plugin"])
+    r = sh("/usr/sbin/kmodwatchd", "--foreground", "--output", os.path.join(live.tmp, "x.json"))
+    c.eq("the daemon beside the active plugin: refused, exit 5", r.returncode, 5)
+    c.eq("auditd stopped", live.stop(ad), 0)
+    sh("kmodwatch", "rules", "remove")
+    r = sh("kmodwatch", "plugin", "disable")
+    c.eq("plugin disable: exit 0", r.returncode, 0)
+
+
+def main(live, c):
+    deb = os.path.abspath(sys.argv[1])
+    if sh("dpkg-query", "-W", "kmodwatch").returncode == 0:
+        kmwlive.skip("a kmodwatch package is installed already: this test would replace it")
+    if live.foreign_auditd:
+        kmwlive.skip("another audit daemon runs; this test needs the audit pid free")
+    r = sh("apt-get", "install", "-y", "-q", deb, env=dict(os.environ,
+                                                          DEBIAN_FRONTEND="noninteractive"))
+    c.eq("apt-get install ./kmodwatch_*.deb", r.returncode, 0)
+    if r.returncode:
+        kmwlive.log(r.stdout + r.stderr)
+        return
+    try:
+        listed = set(sh("dpkg", "-L", "kmodwatch").stdout.split())
+        for path in EXPECTED:
+            c.true("dpkg -L: " + path, path in listed)
+        conffiles = sh("dpkg-query", "-W", "-f", "${Conffiles}", "kmodwatch").stdout
+        for path in ["/etc/audit/plugins.d/kmodwatch.conf", "/etc/kmodwatch/kmodwatchd.conf"]:
+            c.true("conffile: " + path, path in conffiles)
+        c.true("installed: the plugin inactive",
+               "inactive" in sh("kmodwatch", "plugin", "status").stdout)
+        c.eq("installed: nothing runs", sh("pgrep", "-x", "kmodwatchd").stdout, "")
+        example = open("/etc/kmodwatch/kmodwatchd.conf").read()
+        c.eq("installed config: every option commented out",
+             [l for l in example.splitlines() if l and not l.startswith("#")], [])
+        c.true("installed config: the daemon takes it",
+               sh("/usr/sbin/kmodwatchd", "--config", "/etc/kmodwatch/kmodwatchd.conf",
+                  "--check-config").returncode == 0)
+        c.true("man kmodwatchd", "kmodwatchd" in sh("man", "-P", "cat", "kmodwatchd").stdout)
+        installed_daemon(live, c)
+        installed_plugin(live, c)
+    finally:
+        r = sh("apt-get", "purge", "-y", "-q", "kmodwatch",
+               env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        c.eq("apt-get purge", r.returncode, 0)
+    c.eq("purged: not installed", sh("dpkg-query", "-W", "kmodwatch").returncode, 1)
+    c.eq("purged: nothing left", [p for p in LEFT_BEHIND if os.path.exists(p)], [])
+
+
+kmwlive.run(main, "package")
