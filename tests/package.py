@@ -67,6 +67,18 @@ def events_of(pid):
     return out
 
 
+def complete(line):
+    """What bash completion offers for @line, with the installed completion file."""
+    words = line.split(" ")
+    script = ('. /usr/share/bash-completion/bash_completion; '
+              '. /usr/share/bash-completion/completions/%s; '
+              'COMP_LINE=%s; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(%s); COMP_CWORD=%d; '
+              '_%s; printf "%%s\\n" "${COMPREPLY[@]}"'
+              % (words[0], shlex.quote(line), " ".join(shlex.quote(w) for w in words),
+                 len(words) - 1, words[0]))
+    return sh("bash", "-c", script).stdout.split()
+
+
 def installed_daemon(live, c):
     """The daemon as the installed unit starts it (its ExecStart, run here in the foreground)."""
     unit = open("/lib/systemd/system/kmodwatchd.service").read()
@@ -143,6 +155,10 @@ def main(live, c):
                sh("/usr/sbin/kmodwatchd", "--config", "/etc/kmodwatch/kmodwatchd.conf",
                   "--check-config").returncode == 0)
         c.true("man kmodwatchd", "kmodwatchd" in sh("man", "-P", "cat", "kmodwatchd").stdout)
+        for line, want in [("kmodwatch qu", "query"), ("kmodwatch query --st", "--store"),
+                           ("kmodwatch rules ", "install"), ("kmodwatchd --metrics", "--metrics-file"),
+                           ("kmodwatch status --format ", "json")]:
+            c.true("bash completion: %r offers %s" % (line, want), want in complete(line))
         installed_daemon(live, c)
         installed_plugin(live, c)
     finally:
