@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [BUILD_DIR]      (default: the top of this checkout, built)
 #
-# Input: ../shared/bench/gen-audit-log --events 200000 --seed 7 (kept in $KMW_BENCH_DIR,
+# Input: tests/gen-audit-log --events 200000 --seed 7 (kept in $KMW_BENCH_DIR,
 # default /var/tmp/kmodwatch-bench). Each command runs $RUNS times (default 5); the table
 # shows the median wall time and the largest RSS, and the ratios measured in this one run.
 # Needs: python3, auditd (ausearch), laurel, GNU time. Prints a Markdown table.
@@ -12,7 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=${1:-$top}
-gen=${KMW_GEN_AUDIT_LOG:-$top/../shared/bench/gen-audit-log}
+gen=${KMW_GEN_AUDIT_LOG:-$top/tests/gen-audit-log}
 dir=${KMW_BENCH_DIR:-/var/tmp/kmodwatch-bench}
 runs=${RUNS:-5}
 mkdir -p "$dir"

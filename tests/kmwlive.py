@@ -21,12 +21,16 @@ MODCALL32 = os.path.join(BUILD, "tests", "modcall32")
 LOCK = "/run/lock/kmodwatch-live-tests.lock"
 
 
+# the audit log generator of the tests and benchmarks: the project's own, unless
+# KMW_GEN_AUDIT_LOG names another with the same options
+GEN = os.environ.get("KMW_GEN_AUDIT_LOG", os.path.join(SRC, "tests", "gen-audit-log"))
+
+
 def generator():
-    """The audit log generator the tests use (KMW_GEN_AUDIT_LOG, else shared/ beside the project)."""
-    gen = os.environ.get("KMW_GEN_AUDIT_LOG", os.path.join(SRC, "..", "shared", "bench", "gen-audit-log"))
-    if not os.path.exists(gen):
-        raise RuntimeError("the log generator is not at %s" % gen)
-    return gen
+    """The audit log generator (GEN); an error naming it when it is not there."""
+    if not os.path.exists(GEN):
+        raise RuntimeError("the log generator is not at %s (KMW_GEN_AUDIT_LOG)" % GEN)
+    return GEN
 
 
 def shutil_which(name):

@@ -13,8 +13,7 @@ import time
 import kmwlive
 from kmwlive import Modcall, sh
 
-GEN = os.environ.get("KMW_GEN_AUDIT_LOG",
-                     os.path.join(kmwlive.SRC, "..", "shared", "bench", "gen-audit-log"))
+GEN = kmwlive.GEN
 
 
 def count(db):
@@ -141,7 +140,7 @@ def main(live, c):
     if live.foreign_auditd:
         kmwlive.skip("another audit daemon runs; these tests need the audit pid free")
     if not os.path.exists(GEN):
-        kmwlive.skip("the log generator is not at %s (shared/ beside the project)" % GEN)
+        kmwlive.skip("the log generator is not at %s (KMW_GEN_AUDIT_LOG)" % GEN)
     try:
         dedup(live, c)
         broken_store(live, c)

@@ -15,8 +15,7 @@ from kmwlive import check  # noqa: E402
 BUILD = os.environ.get("KMW_BUILDDIR", os.getcwd())
 SRC = os.environ.get("KMW_SRCDIR", os.getcwd())
 CLI = os.path.join(BUILD, "src", "kmodwatch")
-GEN = os.environ.get("KMW_GEN_AUDIT_LOG",
-                     os.path.join(SRC, "..", "shared", "bench", "gen-audit-log"))
+from kmwlive import GEN  # noqa: E402
 
 
 def generate(tmp, name, *args):

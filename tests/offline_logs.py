@@ -15,7 +15,7 @@ from offline_common import GEN, compare, generate, query  # noqa: E402
 
 def main():
     if not os.path.exists(GEN):
-        print("SKIP: the log generator is not at %s (shared/ beside the project)" % GEN)
+        print("SKIP: the log generator is not at %s (KMW_GEN_AUDIT_LOG)" % GEN)
         return 77
     tmp = tempfile.mkdtemp(prefix="kmw-offline-")
     try:
@@ -31,6 +31,20 @@ def main():
                               "--interleave", "0.9", "--module-share", "0.05")
         r, evs = query(log)
         compare("interleave 0.9", evs, truth)
+        # IMA records, node= prefixes, many 32-bit callers, the EOE of a netlink stream
+        keys = {}
+        for name, extra in (("ima-node", ["--ima-share", "0.6", "--node", "web-01"]),
+                            ("i386-eoe", ["--i386-share", "0.5", "--eoe", "--format", "raw"])):
+            log2, keys[name] = generate(tmp, name, "--events", "20000", "--seed", "17",
+                                        "--module-share", "0.05", *extra)
+            r, evs = query(log2)
+            check("%s: exit" % name, r.returncode, 0)
+            compare(name, evs, keys[name])
+        check("ima-node: the key holds IMA facts and nodes",
+              (any("ima" in t for t in keys["ima-node"]),
+               all(t.get("node") == "web-01" for t in keys["ima-node"])), (True, True))
+        check("i386-eoe: the key holds 32-bit calls",
+              sum(t["arch"] == "i386" for t in keys["i386-eoe"]) > 100, True)
         # stdin
         r, evs = query("-", stdin=open(log, "rb").read())
         compare("stdin", evs, truth)

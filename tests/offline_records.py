@@ -170,7 +170,7 @@ def historical_path(tmp):
 
 def main():
     if not os.path.exists(GEN):
-        print("SKIP: the log generator is not at %s (shared/ beside the project)" % GEN)
+        print("SKIP: the log generator is not at %s (KMW_GEN_AUDIT_LOG)" % GEN)
         return 77
     tmp = tempfile.mkdtemp(prefix="kmw-records-")
     try:

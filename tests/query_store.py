@@ -16,7 +16,7 @@ import time
 BUILD = os.environ.get("KMW_BUILDDIR", os.getcwd())
 SRC = os.environ.get("KMW_SRCDIR", os.getcwd())
 CLI = os.path.join(BUILD, "src", "kmodwatch")
-GEN = os.environ.get("KMW_GEN_AUDIT_LOG", os.path.join(SRC, "..", "shared", "bench", "gen-audit-log"))
+from kmwlive import GEN  # noqa: E402
 ENV = dict(os.environ, TZ="UTC", NO_COLOR="1")
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -33,7 +33,7 @@ def serials(stdout):
 
 def main():
     if not os.path.exists(GEN):
-        print("SKIP: the log generator is not at %s (shared/ beside the project)" % GEN)
+        print("SKIP: the log generator is not at %s (KMW_GEN_AUDIT_LOG)" % GEN)
         return 77
     tmp = tempfile.mkdtemp(prefix="kmw-query-")
     try:
