@@ -22,9 +22,12 @@ truth=$dir/truth.jsonl
 for tool in ausearch laurel /usr/bin/time python3; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install auditd laurel time python3)"; exit 1; }
 done
-if [ ! -s "$log" ] || [ ! -s "$truth" ]; then
+# the kept log is the generator's: another generator (or version) makes it again
+stamp=$(sha256sum < "$gen" | cut -d' ' -f1)
+if [ ! -s "$log" ] || [ ! -s "$truth" ] || [ "$(cat "$dir/generator" 2>/dev/null)" != "$stamp" ]; then
 	echo "bench: generating $log" >&2
 	python3 "$gen" --events 200000 --seed 7 --truth "$truth" > "$log"
+	echo "$stamp" > "$dir/generator"
 fi
 lines=$(wc -l < "$log")
 mb=$(( $(stat -c %s "$log") / 1000000 ))
@@ -68,7 +71,7 @@ qcheck=$(python3 "$here/answer_key.py" "$dir/query.out" "$truth" | tail -n1)
 read -r la_t la_m < <(measure laurel 1 "$log" laurel --config "$dir/laurel.toml")
 # LAUREL keeps no store, and the machine's own store and audit logs are none of the bench's
 read -r p_t p_m < <(measure plugin "$runs" "$log" "$build/src/kmodwatchd" --plugin --foreground \
-	--output "$dir/plugin.json" --store none --backfill-dir none)
+	--output "$dir/plugin.json" --store none --backfill-dir none --metrics-file none)
 pcheck=$(python3 "$here/answer_key.py" "$dir/plugin.json" "$truth" | tail -n1)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
