@@ -19,8 +19,8 @@ mkdir -p "$dir"
 log=$dir/big.log
 truth=$dir/truth.jsonl
 
-for tool in ausearch laurel /usr/bin/time python3; do
-	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install auditd laurel time python3)"; exit 1; }
+for tool in ausearch laurel /usr/bin/time python3 hyperfine; do
+	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install auditd laurel time python3 hyperfine)"; exit 1; }
 done
 # the kept log is the generator's: another generator (or version) makes it again
 stamp=$(sha256sum < "$gen" | cut -d' ' -f1)
