@@ -51,6 +51,14 @@ def call_finit():
     return p, pid
 
 
+def pid_in(path, pid):
+    try:
+        return any(json.loads(l).get("process", {}).get("pid") == pid
+                   for l in open(path).read().splitlines() if l.startswith("{"))
+    except OSError:
+        return False
+
+
 def events_of(pid):
     try:
         lines = open(EVENTS).read().splitlines()
@@ -93,6 +101,14 @@ def installed_daemon(live, c):
     m, pid = call_finit()
     c.true("installed daemon: the event", wait_for(lambda: len(events_of(pid)) == 1))
     m.communicate("x")
+    # the installed logrotate snippet: rotate now; the daemon reopens on its SIGHUP
+    r = sh("logrotate", "-f", "-s", os.path.join(live.tmp, "logrotate.state"),
+           "/etc/logrotate.d/kmodwatch")
+    c.eq("logrotate: the snippet runs", (r.returncode, r.stderr), (0, ""))
+    c.true("logrotate: the old file kept", pid_in(EVENTS + ".1", pid))
+    m2, pid2 = call_finit()
+    c.true("logrotate: the next event in a new file", wait_for(lambda: len(events_of(pid2)) == 1))
+    m2.communicate("x")
     q = sh("kmodwatch", "query", "--format", "json", "--syscall", "finit_module")
     c.true("query: the installed store has it",
            any(json.loads(l)["process"]["pid"] == pid for l in q.stdout.splitlines()))
