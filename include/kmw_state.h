@@ -67,6 +67,16 @@ struct kmw_json;
 void state_json(struct kmw_json *w, const struct kmw_state *st);
 
 /**
+ * proc_is - whether process @pid runs and its comm is @comm.
+ */
+bool proc_is(long long pid, const char *comm);
+
+/**
+ * proc_find - the pid of a process whose comm is @comm, or 0 when none runs.
+ */
+long long proc_find(const char *comm);
+
+/**
  * state_alive - whether the process @st names runs, and is a kmodwatchd.
  */
 bool state_alive(const struct kmw_state *st);

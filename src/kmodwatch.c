@@ -147,6 +147,14 @@ int cli_fail(int err, const char *fmt, ...)
 	return err == EPERM || err == EACCES ? EXIT_NOPRIV : EXIT_ERROR;
 }
 
+int cli_no_args(int argc, char **argv)
+{
+	if (optind >= argc)
+		return 0;
+	fprintf(stderr, "kmodwatch: unexpected argument '%s'\n", argv[optind]);
+	return EXIT_ERROR;
+}
+
 int cli_table_width(bool *colour)
 {
 	struct winsize ws;
@@ -248,10 +256,8 @@ static int cmd_rules(int argc, char **argv)
 			return cli_help(stderr, "rules");
 		key = optarg;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "kmodwatch: unexpected argument '%s'\n", argv[optind]);
+	if (cli_no_args(argc, argv))
 		return EXIT_ERROR;
-	}
 	if (strcmp(what, "list") && strcmp(what, "install") && strcmp(what, "remove")) {
 		fprintf(stderr, "kmodwatch: unknown rules command '%s': use list, install or remove\n",
 			what);

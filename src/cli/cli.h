@@ -36,6 +36,9 @@ int cli_help(FILE *f, const char *command);
  * no privilege, else error) */
 int cli_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* exit code 2 and the first argument named when getopt left any in @argv, else 0 */
+int cli_no_args(int argc, char **argv);
+
 /* the table's width and colour, when stdout is a terminal (0: no limit) */
 int cli_table_width(bool *colour);
 

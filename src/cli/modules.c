@@ -155,10 +155,8 @@ int cmd_modules(int argc, char **argv)
 			return cli_help(stderr, "modules");
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "kmodwatch: unexpected argument '%s'\n", argv[optind]);
+	if (cli_no_args(argc, argv))
 		return EXIT_ERROR;
-	}
 	rc = inventory_read(env_or("KMW_PROC_ROOT", "/proc"), env_or("KMW_SYS_ROOT", "/sys"), &ml.inv,
 			    false);
 	if (rc) {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* plugin.c - kmodwatch plugin status|enable|disable: the auditd plugin, switched on or off in
  * its configuration and auditd told; one consumer a host, the plugin or the daemon */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,41 +16,15 @@
 static pid_t auditd_pid(void)
 {
 	struct audit_status st;
-	char path[64], comm[32];
-	struct dirent *de;
-	pid_t pid = 0;
-	DIR *dir;
-	FILE *f;
 	int fd = audit_open();
+	bool is_audit_pid = false;
 
 	if (fd >= 0) {
-		if (!rules_status(fd, &st) && st.pid)
-			pid = (pid_t)st.pid;
+		/* the audit pid may be another program's: kmodwatchd itself */
+		is_audit_pid = !rules_status(fd, &st) && proc_is(st.pid, "auditd");
 		audit_close(fd);
 	}
-	dir = pid ? NULL : opendir("/proc");
-	while (dir && !pid && (de = readdir(dir))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%.20s/comm", de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "auditd\n"))
-			pid = (pid_t)atoi(de->d_name);
-		fclose(f);
-	}
-	if (dir)
-		closedir(dir);
-	if (pid) {
-		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-		f = fopen(path, "re");
-		if (!f || !fgets(comm, sizeof(comm), f) || strcmp(comm, "auditd\n"))
-			pid = 0;	/* the audit pid is another program's: kmodwatchd itself */
-		if (f)
-			fclose(f);
-	}
-	return pid;
+	return (pid_t)(is_audit_pid ? st.pid : proc_find("auditd"));
 }
 
 /* a consumer that runs, from its state file: its pid, or 0 */

@@ -406,10 +406,8 @@ int cmd_status(int argc, char **argv)
 			return cli_help(stderr, "status");
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "kmodwatch: unexpected argument '%s'\n", argv[optind]);
+	if (cli_no_args(argc, argv))
 		return EXIT_ERROR;
-	}
 	rc = gather(&s, store);
 	if (rc == EXIT_ERROR || rc == EXIT_NOPRIV)
 		return rc;

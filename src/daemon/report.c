@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* report.c - what the daemon tells: the state file for `kmodwatch status`, the periodic
  * stats line, the stopping line. Main thread, from the worker's published view. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,30 +13,6 @@
 #include "kmw_format.h"
 #include "kmw_state.h"
 #include "kmodwatchd.h"
-
-/* Whether a process named auditd runs. */
-static bool auditd_runs(void)
-{
-	char path[64], comm[32];
-	struct dirent *de;
-	bool found = false;
-	DIR *dir = opendir("/proc");
-	FILE *f;
-
-	while (dir && !found && (de = readdir(dir))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%.20s/comm", de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		found = fgets(comm, sizeof(comm), f) && !strcmp(comm, "auditd\n");
-		fclose(f);
-	}
-	if (dir)
-		closedir(dir);
-	return found;
-}
 
 /*
  * The daemon and the auditd plugin read the same events: both would report each twice, as
@@ -62,7 +37,7 @@ int report_one_consumer(struct daemon *d)
 			"use the plugin (then the daemon is not needed), or kmodwatch plugin disable");
 		return EXIT_OTHER_CONSUMER;
 	}
-	if (!d->o.plugin && config_plugin_active(KMW_PLUGIN_CONF) == 1 && auditd_runs()) {
+	if (!d->o.plugin && config_plugin_active(KMW_PLUGIN_CONF) == 1 && proc_find("auditd")) {
 		log_msg(LOG_ERR, "the auditd plugin is active (" KMW_PLUGIN_CONF ") and auditd runs: "
 			"it reads these events already, and this daemon would report each twice; run "
 			"one (kmodwatch plugin disable, or do not start this daemon)");

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* state.c - the daemon's state file, written by kmodwatchd and read by kmodwatch status */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -296,20 +297,40 @@ void state_json(struct kmw_json *w, const struct kmw_state *st)
 	}
 }
 
-bool state_alive(const struct kmw_state *st)
+bool proc_is(long long pid, const char *comm)
 {
-	char path[64], comm[32];
+	char path[64], line[32];
+	size_t n = strlen(comm);
+	bool is;
 	FILE *f;
-	bool ours = false;
 
-	if (st->pid <= 0)
+	if (pid <= 0)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%lld/comm", (long long)st->pid);
+	snprintf(path, sizeof(path), "/proc/%lld/comm", pid);
 	f = fopen(path, "re");
 	if (!f)
 		return false;
-	/* a pid given to another program since is no kmodwatchd */
-	ours = fgets(comm, sizeof(comm), f) && !strcmp(comm, "kmodwatchd\n");
+	is = fgets(line, sizeof(line), f) && !strncmp(line, comm, n) && !strcmp(line + n, "\n");
 	fclose(f);
-	return ours;
+	return is;
+}
+
+long long proc_find(const char *comm)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+	long long pid = 0;
+
+	while (dir && !pid && (de = readdir(dir)))
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && proc_is(atoll(de->d_name), comm))
+			pid = atoll(de->d_name);
+	if (dir)
+		closedir(dir);
+	return pid;
+}
+
+bool state_alive(const struct kmw_state *st)
+{
+	/* a pid given to another program since is no kmodwatchd */
+	return proc_is(st->pid, "kmodwatchd");
 }
