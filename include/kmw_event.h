@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct kmw_host;
+
 #define KMW_SCHEMA_VERSION 1
 
 /* Bytes of all strings of one event together; longer input is cut and marked. */
@@ -209,6 +211,11 @@ struct kmw_event {
 	unsigned int nkeys;
 	struct kmw_str keys[KMW_MAX_KEYS];	/* every key, when several rules matched */
 	struct kmw_str node;
+	/* who saw it, set by the daemon for what happened on this host: the boot it happened in
+	 * ("" when unknown: a log's event) and this host's facts (NULL: another host's, or a
+	 * log's); the facts live as long as the process */
+	char boot_id[40];
+	const struct kmw_host *host;
 
 	/* syscall */
 	enum kmw_syscall sc;
@@ -309,6 +316,23 @@ struct kmw_event {
  * The one place this is worked out: every stage asks here.
  */
 int event_errno(const struct kmw_event *ev);
+
+/* "BOOT:SERIAL:SEC.MSEC", "-" for an unknown boot, then ":alert" or ":summary" for those */
+#define KMW_EVENT_ID_MAX 96
+
+/**
+ * event_is_local - whether @ev happened on the host that saw it (ev->host): it names no other
+ * node. False when the host is unknown.
+ */
+bool event_is_local(const struct kmw_event *ev);
+
+/**
+ * event_id - the stable id of @ev into @out (KMW_EVENT_ID_MAX bytes): its boot, audit
+ * serial and time, the same in every format and on every resend, so that a collector
+ * that got an event twice (at-least-once forwarding) can drop the copy. Unique on one
+ * host; across hosts with the host's name or id beside it (a log's events have no boot).
+ */
+void event_id(const struct kmw_event *ev, char *out, size_t len);
 
 /**
  * event_kind_name - "syscall", "summary", "alert"; event_kind_parse is the reverse

@@ -369,9 +369,7 @@ int main(int argc, char **argv)
 		use_syslog = true;
 		openlog("kmodwatchd", LOG_PID, LOG_DAEMON);
 	}
-	if (gethostname(d.host, sizeof(d.host)) < 0)
-		d.host[0] = '\0';
-	d.host[sizeof(d.host) - 1] = '\0';
+	host_read(&d.facts, NULL);
 	d.started = time(NULL);
 	d.sigfd = open_signals();
 	d.timerfd = open_timer(TICK_S * 1000);
@@ -380,7 +378,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot set up signals: %s", strerror(errno));
 		goto out_free;
 	}
-	d.parser = parse_new(intake_on_event, &d, d.host[0] ? d.host : NULL);
+	d.parser = parse_new(intake_on_event, &d, d.facts.name[0] ? d.facts.name : NULL);
 	d.enricher = enrich_new(&eo);
 	if (!d.parser || !d.enricher) {
 		log_msg(LOG_ERR, "out of memory");

@@ -40,6 +40,12 @@ ECS_FIELDS = {
     "package.name": "keyword", "package.type": "keyword",
     "file.hash.sha1": "keyword", "file.hash.sha384": "keyword", "file.hash.sha512": "keyword",
     "file.hash.md5": "keyword",
+    "host.id": "keyword", "host.architecture": "keyword", "host.os.type": "keyword",
+    "host.os.family": "keyword", "host.os.platform": "keyword", "host.os.name": "keyword",
+    "host.os.version": "keyword", "host.os.full": "keyword", "host.os.kernel": "keyword",
+    "agent.type": "keyword", "agent.name": "keyword", "agent.version": "keyword",
+    "observer.hostname": "keyword", "observer.type": "keyword", "observer.product": "keyword",
+    "observer.version": "keyword",
 }
 ECS_ALLOWED = {
     "event.kind": {"alert", "asset", "enrichment", "event", "metric", "state", "pipeline_error", "signal"},

@@ -12,6 +12,7 @@
 
 #include "kmw_buf.h"
 #include "kmw_format.h"
+#include "kmw_host.h"
 #include "kmw_ledger.h"
 #include "kmw_parse.h"
 #include "kmw_risk.h"
@@ -144,6 +145,14 @@ static void test_real_enriched(void **state) { run_case("real-6.1-auditd-enriche
  * with facts, sysfs, stat, parent and container; a failure with what could not
  * be learned and why; an unload.
  */
+/* the facts of the host that saw the synthetic events (host_read fills them live) */
+static const struct kmw_host web01 = {
+	.name = "web-01", .machine_id = "4c4c4544004d3510804bb4c04f4e3732", .os_id = "debian",
+	.os_family = "debian", .os_name = "Debian GNU/Linux", .os_version = "12",
+	.os_full = "Debian GNU/Linux 12 (bookworm)", .kernel = "6.1.0-28-amd64", .arch = "x86_64",
+};
+static const struct kmw_host other_host = { .name = "collector-01" };
+
 static void fill_full(struct kmw_event *ev, int variant)
 {
 	static const char *const argv[] = { "insmod", "/tmp/evil.ko", "x=1" };
@@ -159,6 +168,10 @@ static void fill_full(struct kmw_event *ev, int variant)
 	ev->keys[0] = ev->key;
 	ev->nkeys = 1;
 	event_set_str(ev, &ev->node, "web-01", 6);
+	/* seen live on web-01: its boot and facts (variant 1: on another host, sent through it) */
+	if (variant != 1)
+		snprintf(ev->boot_id, sizeof(ev->boot_id), "0d1c5f0e-7a43-4a3e-9d7e-4b1f2c3d4e5f");
+	ev->host = variant == 1 ? &other_host : &web01;
 	ev->sc = variant == 2 ? KMW_SC_DELETE_MODULE : KMW_SC_FINIT_MODULE;
 	ev->sc_nr = variant == 2 ? 176 : 313;
 	ev->arch = 0xc000003e;

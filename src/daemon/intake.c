@@ -29,7 +29,7 @@ static void push_summary(const struct kmw_summary_entry *e, void *arg)
 {
 	struct daemon *d = arg;
 
-	summary_to_event(&d->triage->sum, e, d->host[0] ? d->host : NULL, d->summary_ev);
+	summary_to_event(&d->triage->sum, e, d->facts.name[0] ? d->facts.name : NULL, d->summary_ev);
 	evqueue_push(&d->evq, KMW_ITEM_EVENT, d->summary_ev);
 }
 

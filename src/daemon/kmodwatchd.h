@@ -14,6 +14,7 @@
 #include "kmw_config.h"
 #include "kmw_enrich.h"
 #include "kmw_evqueue.h"
+#include "kmw_host.h"
 #include "kmw_ledger.h"
 #include "kmw_lines.h"
 #include "kmw_parse.h"
@@ -137,7 +138,7 @@ struct daemon {
 	struct kmw_queue *queue;	/* the records, read on a thread of their own */
 	struct kmw_triage *triage;	/* ... sorted there: a flood is summarised */
 	struct kmw_event *summary_ev;	/* a summary on its way to the worker */
-	char host[256];
+	struct kmw_host facts;	/* this host: its name, machine id, OS (fleet fields) */
 	struct kmw_lines *lines;
 	struct kmw_parser *parser;
 	bool input_failed;		/* the input ended on a read error: exit 1 */

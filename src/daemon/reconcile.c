@@ -196,7 +196,7 @@ static void on_finding(const struct kmw_ledger_entry *e, int code, const struct 
 		inventory_detail("/sys", &full);
 		m = &full;
 	}
-	ledger_alert(r->ev, e, code, m, &r->gaps, r->behind, d->host[0] ? d->host : NULL, now_ms());
+	ledger_alert(r->ev, e, code, m, &r->gaps, r->behind, d->facts.name[0] ? d->facts.name : NULL, now_ms());
 	risk_assess(&d->o.risk, r->ev);
 	log_msg(LOG_ALERT, "%s: module %s (%s)", risk_reason_code((enum kmw_risk_reason)code),
 		e->name, r->ev->alert.why);

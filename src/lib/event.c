@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* event.c - struct kmw_event: reset, string storage, and the names of its enums */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "kmw_event.h"
+#include "kmw_host.h"
 
 int event_errno(const struct kmw_event *ev)
 {
@@ -13,6 +16,22 @@ int event_errno(const struct kmw_event *ev)
 	if (ev->success || !ev->has_exit || ev->exit >= 0 || ev->exit < -4095)
 		return 0;
 	return (int)-ev->exit;
+}
+
+bool event_is_local(const struct kmw_event *ev)
+{
+	const struct kmw_host *h = ev->host;
+
+	/* an event another host sent through this one's auditd names that host in node= */
+	return h && (!ev->node.set || (ev->node.len == strlen(h->name) &&
+				       !memcmp(event_str(ev, &ev->node), h->name, ev->node.len)));
+}
+
+void event_id(const struct kmw_event *ev, char *out, size_t len)
+{
+	snprintf(out, len, "%s:%" PRIu64 ":%" PRId64 ".%03u%s%s", ev->boot_id[0] ? ev->boot_id : "-",
+		 ev->serial, ev->sec, ev->msec % 1000, ev->kind == KMW_KIND_SYSCALL ? "" : ":",
+		 ev->kind == KMW_KIND_SYSCALL ? "" : event_kind_name(ev->kind));
 }
 
 void event_reset(struct kmw_event *ev)

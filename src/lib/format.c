@@ -10,6 +10,7 @@
 #include "kmw_decode.h"
 #include "kmw_format.h"
 #include "kmw_format_priv.h"
+#include "kmw_host.h"
 
 static const char *const format_names[] = {
 	[KMW_FMT_JSON] = "json",
@@ -70,6 +71,73 @@ void fmt_ev_str(struct kmw_json *w, const char *key, const struct kmw_event *ev,
 		const struct kmw_str *s)
 {
 	json_str(w, key, s->set ? event_str(ev, s) : NULL, s->len);
+}
+
+void fmt_id(struct kmw_json *w, const char *key, const struct kmw_event *ev)
+{
+	char id[KMW_EVENT_ID_MAX];
+
+	event_id(ev, id, sizeof(id));
+	json_cstr(w, key, id);
+}
+
+const struct kmw_host *fmt_local_host(const struct kmw_event *ev)
+{
+	return event_is_local(ev) ? ev->host : NULL;
+}
+
+static const char *or_null(const char *s)
+{
+	return s && s[0] ? s : NULL;
+}
+
+void fmt_host_ecs(struct kmw_json *w, const struct kmw_event *ev)
+{
+	const struct kmw_host *h = fmt_local_host(ev);
+
+	json_object(w, "host");
+	fmt_ev_str(w, "name", ev, &ev->node);
+	fmt_ev_str(w, "hostname", ev, &ev->node);
+	if (h) {
+		json_cstr(w, "id", or_null(h->machine_id));
+		json_cstr(w, "architecture", or_null(h->arch));
+		json_object(w, "os");
+		json_cstr(w, "type", "linux");
+		json_cstr(w, "family", or_null(h->os_family));
+		json_cstr(w, "platform", or_null(h->os_id));
+		json_cstr(w, "name", or_null(h->os_name));
+		json_cstr(w, "version", or_null(h->os_version));
+		json_cstr(w, "full", or_null(h->os_full));
+		json_cstr(w, "kernel", or_null(h->kernel));
+		json_close(w);
+	}
+	json_close(w);
+	if (!ev->host)
+		return;
+	/* who wrote the document, on which host: the same whichever host the event is of */
+	json_object(w, "agent");
+	json_cstr(w, "type", "kmodwatch");
+	json_cstr(w, "name", or_null(ev->host->name));
+	json_cstr(w, "version", PACKAGE_VERSION);
+	json_close(w);
+	json_object(w, "observer");
+	json_cstr(w, "hostname", or_null(ev->host->name));
+	json_cstr(w, "type", "host");
+	json_cstr(w, "product", "kmodwatch");
+	json_cstr(w, "version", PACKAGE_VERSION);
+	json_close(w);
+}
+
+void fmt_host_json(struct kmw_json *w, const struct kmw_event *ev)
+{
+	const struct kmw_host *h = fmt_local_host(ev);
+
+	json_object(w, "host");
+	json_cstr(w, "machine_id", h ? or_null(h->machine_id) : NULL);
+	json_cstr(w, "os", h ? or_null(h->os_full) : NULL);
+	json_cstr(w, "kernel", h ? or_null(h->kernel) : NULL);
+	json_cstr(w, "observer", ev->host ? or_null(ev->host->name) : NULL);
+	json_close(w);
 }
 
 void fmt_argv(struct kmw_json *w, const char *key, const struct kmw_event *ev,

@@ -37,7 +37,7 @@ static void event_part(struct kmw_json *w, const struct kmw_event *ev, bool load
 	json_cstr(w, "outcome", ev->success ? "success" : "failure");
 	json_cstr(w, "module", "kmodwatch");
 	json_cstr(w, "dataset", "kmodwatch.module");
-	json_id(w, "id", (int64_t)ev->serial, true);
+	fmt_id(w, "id", ev);
 	json_int(w, "severity", lvl);
 	json_raw(w, "risk_score", risk_score[lvl]);
 	json_close(w);
@@ -51,10 +51,7 @@ static void event_part(struct kmw_json *w, const struct kmw_event *ev, bool load
 
 static void actor_part(struct kmw_json *w, const struct kmw_event *ev)
 {
-	json_object(w, "host");
-	fmt_ev_str(w, "name", ev, &ev->node);
-	fmt_ev_str(w, "hostname", ev, &ev->node);
-	json_close(w);
+	fmt_host_ecs(w, ev);
 
 	json_object(w, "process");
 	json_id(w, "pid", ev->pid, false);
@@ -233,6 +230,7 @@ static int ecs_summary(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 	json_cstr(&w, "outcome", "failure");
 	json_cstr(&w, "module", "kmodwatch");
 	json_cstr(&w, "dataset", "kmodwatch.summary");
+	fmt_id(&w, "id", ev);
 	json_cstr(&w, "start", ts);
 	fmt_iso_time(ts, sizeof(ts), s->last_ms / 1000, (unsigned int)(s->last_ms % 1000));
 	json_cstr(&w, "end", ts);
@@ -245,10 +243,7 @@ static int ecs_summary(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 		json_cstr(&w, "message", strerror(err));
 		json_close(&w);
 	}
-	json_object(&w, "host");
-	fmt_ev_str(&w, "name", ev, &ev->node);
-	fmt_ev_str(&w, "hostname", ev, &ev->node);
-	json_close(&w);
+	fmt_host_ecs(&w, ev);
 	if (ev->exe.set) {
 		json_object(&w, "process");
 		fmt_ev_str(&w, "executable", ev, &ev->exe);
@@ -352,6 +347,7 @@ static int ecs_alert(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 		  actions[a->code] ? actions[a->code] : code);
 	json_cstr(&w, "module", "kmodwatch");
 	json_cstr(&w, "dataset", "kmodwatch.alert");
+	fmt_id(&w, "id", ev);
 	json_int(&w, "severity", lvl);
 	json_raw(&w, "risk_score", risk_score[lvl]);
 	json_cstr(&w, "reason", a->why);
@@ -371,10 +367,7 @@ static int ecs_alert(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 	json_cstr(&w, "name", code);
 	json_cstr(&w, "description", risk_reason_text((enum kmw_risk_reason)a->code));
 	json_close(&w);
-	json_object(&w, "host");
-	fmt_ev_str(&w, "name", ev, &ev->node);
-	fmt_ev_str(&w, "hostname", ev, &ev->node);
-	json_close(&w);
+	fmt_host_ecs(&w, ev);
 	threat_part(&w, ev);
 	json_object(&w, "kmodwatch");
 	json_cstr(&w, "kind", "alert");

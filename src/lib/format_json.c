@@ -26,6 +26,7 @@ static void audit_part(struct kmw_json *w, const struct kmw_event *ev)
 	fmt_ev_str(w, "key", ev, &ev->key);
 	fmt_argv(w, "keys", ev, ev->keys, ev->nkeys);
 	fmt_ev_str(w, "node", ev, &ev->node);
+	json_cstr(w, "boot_id", ev->boot_id[0] ? ev->boot_id : NULL);
 	json_array(w, "parse_notes");
 	for (i = 0; i < ev->nnotes; i++)
 		json_cstr(w, NULL, ev->notes[i]);
@@ -426,12 +427,14 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 	json_start(&w, b);
 	json_cstr(&w, "kind", event_kind_name(ev->kind));
 	json_int(&w, "schema_version", KMW_SCHEMA_VERSION);
+	fmt_id(&w, "id", ev);
 	if (ev->kind == KMW_KIND_SUMMARY || ev->kind == KMW_KIND_ALERT) {
 		if (ev->kind == KMW_KIND_SUMMARY)
 			summary_part(&w, ev);
 		else
 			alert_part(&w, ev);
 		risk_part(&w, ev);
+		fmt_host_json(&w, ev);
 		json_close(&w);
 		buf_putc(b, '\n');
 		return b->oom ? -ENOMEM : 0;
@@ -442,6 +445,7 @@ int format_json(struct kmw_buf *b, const struct kmw_event *ev)
 	module_part(&w, ev);
 	process_part(&w, ev);
 	risk_part(&w, ev);
+	fmt_host_json(&w, ev);
 	json_object(&w, "enrichment");
 	json_array(&w, "skipped");
 	for (i = 0; i < ev->nskipped; i++)
