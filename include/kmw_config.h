@@ -43,6 +43,8 @@ struct kmw_config {
 	int nsyslog;
 	int syslog_rfc, syslog_facility, syslog_severity;
 	const char *syslog_app;
+	const char *syslog_ca, *syslog_cert, *syslog_key, *syslog_peer_name, *syslog_tls_min,
+		*syslog_ciphers;	/* tls: and relp+tls: destinations */
 	enum kmw_format syslog_format;
 	bool journald;
 	const char *user;

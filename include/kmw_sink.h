@@ -32,6 +32,12 @@ struct kmw_sink_conf {
 	int severity;		/* syslog: fixed LOG_* level, or -1: from risk.level */
 	const char *app_name;	/* syslog: APP-NAME / TAG */
 	uint64_t queue_bytes;	/* what may wait for a failed sink (0: 4 MiB) */
+	/* syslog tls: and relp+tls: (NULL: the default) */
+	const char *tls_ca;	/* CA file or directory; NULL: the system's trust store */
+	const char *tls_cert, *tls_key;	/* ours, for mutual TLS */
+	const char *tls_peer_name;	/* the name the collector's certificate carries; NULL: HOST */
+	const char *tls_min;	/* "1.2" (default) or "1.3" */
+	const char *tls_ciphers;	/* OpenSSL cipher list for TLS 1.2 */
 };
 
 struct kmw_sink_stats {
@@ -40,6 +46,8 @@ struct kmw_sink_stats {
 	uint64_t dropped;	/* messages lost to a full queue */
 	uint64_t queued;	/* messages waiting now */
 	int last_error;		/* -errno of the last failure */
+	char why[256];		/* ... and in words when the kind knows more ("certificate has
+				 * expired"); "" when it does not */
 };
 
 struct kmw_sink;
@@ -79,6 +87,11 @@ int sink_batch_end(struct kmw_sink *s);
  * nothing waits. Returns the number of messages still waiting.
  */
 uint64_t sink_tick(struct kmw_sink *s);
+
+/**
+ * sink_up - nothing waits and the sink is connected (a kind that has no connection is).
+ */
+bool sink_up(const struct kmw_sink *s);
 
 /**
  * sink_reopen - a file sink reopens its path (after an external rotation), a
@@ -136,10 +149,19 @@ const char *sink_memory_message(const struct kmw_sink *s, size_t i, size_t *len)
 
 /**
  * sink_syslog_check - whether @target is a syslog destination (unix:PATH, udp:HOST:PORT,
- * tcp:HOST:PORT, a port from 1 to 65535), and with @resolve whether HOST resolves.
+ * tcp:HOST:PORT, tls:HOST:PORT, relp:HOST:PORT, relp+tls:HOST:PORT, a port from 1 to
+ * 65535), and with @resolve whether HOST resolves.
  * Returns 0, or -EINVAL with the reason in @why.
  */
 int sink_syslog_check(const char *target, bool resolve, char *why, size_t len);
+
+/**
+ * sink_tls_check - whether the TLS settings can make a client: @ca (file or directory,
+ * NULL: the system's), @cert and @key (both or neither, and they match), @min ("1.2",
+ * "1.3" or NULL) and @ciphers (NULL: OpenSSL's). Returns 0, or -EINVAL with the reason.
+ */
+int sink_tls_check(const char *ca, const char *cert, const char *key, const char *min,
+		   const char *ciphers, char *why, size_t len);
 
 /**
  * sink_parse_facility - "daemon", "local0" ... to LOG_* (shifted). Returns 0 or -EINVAL.

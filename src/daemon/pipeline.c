@@ -83,6 +83,18 @@ static const char *boot_of(struct daemon *d, const struct kmw_event *ev)
 	return d->boot_scratch;
 }
 
+/* Who saw @ev: this host, and its boot (for its id); the same for every output and the store. */
+static const char *stamp(struct daemon *d, struct kmw_event *ev)
+{
+	const char *boot = boot_of(d, ev);
+
+	ev->host = &d->facts;
+	/* another node's event (node=, through this auditd) did not happen in this boot */
+	snprintf(ev->boot_id, sizeof(ev->boot_id), "%.*s", (int)sizeof(ev->boot_id) - 1,
+		 strcmp(boot, "unknown") && event_is_local(ev) ? boot : "");
+	return boot;
+}
+
 /* What a sink's answer says: a failure is logged when it starts, a recovery when it ends. */
 static void sink_result(struct daemon *d, int i, int rc)
 {
@@ -94,7 +106,7 @@ static void sink_result(struct daemon *d, int i, int rc)
 			sink_name(d->sinks[i]), (unsigned long long)st.dropped);
 	else if (rc > 0 && !d->sink_down[i])
 		log_msg(LOG_ERR, "%s: cannot deliver now (%s): events kept to retry",
-			sink_name(d->sinks[i]), strerror(-st.last_error));
+			sink_name(d->sinks[i]), st.why[0] ? st.why : strerror(-st.last_error));
 	d->sink_down[i] = rc != 0;
 }
 
@@ -168,7 +180,7 @@ static void on_tick(void *arg)
 	if (d->store && store_checkpoint(d->store, KMW_CKPT_IDLE) < 0)
 		log_msg(LOG_ERR, "store checkpoint: %s", store_error(d->store));
 	for (i = 0; i < d->nsinks; i++)
-		if (!sink_tick(d->sinks[i]) && d->sink_down[i]) {
+		if (!sink_tick(d->sinks[i]) && d->sink_down[i] && sink_up(d->sinks[i])) {
 			d->sink_down[i] = false;
 			log_msg(LOG_INFO, "%s: delivering again; nothing waits", sink_name(d->sinks[i]));
 		}
@@ -218,10 +230,16 @@ int pipeline_open_sinks(struct daemon *d)
 		return rc;
 	}
 	for (i = 0; i < d->o.nsyslog; i++) {
+		struct kmw_sink_stats st;
 		char why[300];
 
 		if (sink_syslog_check(d->o.syslog[i], true, why, sizeof(why))) {
 			log_msg(LOG_ERR, "bad --syslog '%s': %s", d->o.syslog[i], why);
+			return -EINVAL;
+		}
+		if (sink_tls_check(d->o.syslog_ca, d->o.syslog_cert, d->o.syslog_key,
+				   d->o.syslog_tls_min, d->o.syslog_ciphers, why, sizeof(why))) {
+			log_msg(LOG_ERR, "bad TLS settings for --syslog '%s': %s", d->o.syslog[i], why);
 			return -EINVAL;
 		}
 		memset(&c, 0, sizeof(c));
@@ -232,10 +250,23 @@ int pipeline_open_sinks(struct daemon *d)
 		c.facility = d->o.syslog_facility;
 		c.severity = d->o.syslog_severity;
 		c.app_name = d->o.syslog_app;
+		c.tls_ca = d->o.syslog_ca;
+		c.tls_cert = d->o.syslog_cert;
+		c.tls_key = d->o.syslog_key;
+		c.tls_peer_name = d->o.syslog_peer_name;
+		c.tls_min = d->o.syslog_tls_min;
+		c.tls_ciphers = d->o.syslog_ciphers;
 		rc = add_sink(d, &c, d->o.syslog_format);
 		if (rc) {
 			log_msg(LOG_ERR, "bad --syslog '%s': %s", d->o.syslog[i], strerror(-rc));
 			return rc;
+		}
+		/* not fatal: the collector may come (or mend its certificate); events wait */
+		if (sink_stats_failed_open(d->sinks[d->nsinks - 1], &rc) && rc) {
+			sink_stats(d->sinks[d->nsinks - 1], &st);
+			log_msg(LOG_ERR, "%s: cannot deliver now (%s): events kept to retry",
+				sink_name(d->sinks[d->nsinks - 1]), st.why[0] ? st.why : strerror(-rc));
+			d->sink_down[d->nsinks - 1] = true;
 		}
 	}
 	if (d->o.journald) {
@@ -424,12 +455,14 @@ static void take_items(struct kmw_item **items, unsigned int n, void *arg)
 		json = d->fmt[i] == KMW_FMT_JSON;
 	for (k = 0; k < n; k++) {
 		/* one JSON for the store and the JSON outputs */
+		const char *boot = stamp(d, &items[k]->ev);
+
 		buf_reset(&d->json[k]);
 		made[k] = json && !format_json(&d->json[k], &items[k]->ev);
 		if (json && !made[k])
 			log_msg(LOG_ERR, "out of memory formatting event %llu",
 				(unsigned long long)items[k]->ev.serial);
-		store_event(d, &items[k]->ev, boot_of(d, &items[k]->ev), made[k] ? &d->json[k] : NULL);
+		store_event(d, &items[k]->ev, boot, made[k] ? &d->json[k] : NULL);
 	}
 	if (group && (rc = store_commit(d->store)) < 0) {
 		d->wc.store_failures += d->wc.stored - stored_before;
@@ -452,13 +485,14 @@ static void take_items(struct kmw_item **items, unsigned int n, void *arg)
 void pipeline_emit(struct daemon *d, struct kmw_event *ev)
 {
 	struct kmw_buf *json = &d->json[0];
+	const char *boot = stamp(d, ev);
 	bool made;
 
 	buf_reset(json);
 	made = !format_json(json, ev);
 	if (!made)
 		log_msg(LOG_ERR, "out of memory formatting alert %llu", (unsigned long long)ev->serial);
-	store_event(d, ev, boot_of(d, ev), made ? json : NULL);
+	store_event(d, ev, boot, made ? json : NULL);
 	deliver(d, ev, made ? json : NULL);
 	if (d->store && store_checkpoint(d->store, KMW_CKPT_QUIET) < 0)
 		log_msg(LOG_ERR, "store checkpoint: %s", store_error(d->store));

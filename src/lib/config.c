@@ -43,7 +43,22 @@ static const struct kmw_config_key keys[] = {
 	{ "output-group", 0, "NAME", "group of a new output file (mode 0640)", 0, T_STR,
 	  OFF(output_group), 0, 0 },
 	{ "syslog", 0, "DEST", "also send to syslog: unix:/dev/log, udp:HOST:PORT,\n"
-	  "tcp:HOST:PORT (octet-counted); repeatable, four at most", 0, T_SYSLOG, OFF(syslog), 0, 0 },
+	  "tcp:HOST:PORT (octet-counted), tls:HOST:PORT (RFC 5425),\n"
+	  "relp:HOST:PORT, relp+tls:HOST:PORT (acknowledged);\n"
+	  "repeatable, four at most", 0, T_SYSLOG, OFF(syslog), 0, 0 },
+	{ "syslog-ca", 0, "FILE|DIR", "tls, relp+tls: the CA certificates that verify the\n"
+	  "collector (default: the system's)", 0, T_STR, OFF(syslog_ca), 0, 0 },
+	{ "syslog-cert", 0, "FILE", "tls, relp+tls: our certificate (PEM), for mutual TLS", 0,
+	  T_STR, OFF(syslog_cert), 0, 0 },
+	{ "syslog-key", 0, "FILE", "tls, relp+tls: its private key (PEM)", 0, T_STR,
+	  OFF(syslog_key), 0, 0 },
+	{ "syslog-peer-name", 0, "NAME", "tls, relp+tls: the name the collector's certificate\n"
+	  "must carry (default: HOST of the destination)", 0, T_STR, OFF(syslog_peer_name), 0, 0 },
+	{ "syslog-tls-min", 0, "1.2|1.3", "tls, relp+tls: the oldest TLS version taken (default\n"
+	  "1.2)", 0, T_STR, OFF(syslog_tls_min), 0, 0 },
+	{ "syslog-ciphers", 0, "LIST", "tls, relp+tls: OpenSSL cipher list for TLS 1.2\n"
+	  "(default: OpenSSL's; TLS 1.3 suites are OpenSSL's)", 0, T_STR, OFF(syslog_ciphers),
+	  0, 0 },
 	{ "syslog-rfc", 0, "5424|3164", "the syslog header (default 5424)", 0, T_RFC,
 	  OFF(syslog_rfc), 0, 0 },
 	{ "syslog-facility", 0, "NAME", "daemon (default), local0 ... local7, auth ...", 0,
@@ -432,6 +447,11 @@ int config_check(const struct kmw_config *c, struct kmw_buf *err)
 			buf_printf(err, "bad syslog '%s': %s\n", c->syslog[i], why);
 			rc = -EINVAL;
 		}
+	if (sink_tls_check(c->syslog_ca, c->syslog_cert, c->syslog_key, c->syslog_tls_min,
+			   c->syslog_ciphers, why, sizeof(why))) {
+		buf_printf(err, "bad TLS settings: %s\n", why);
+		rc = -EINVAL;
+	}
 	return rc;
 }
 

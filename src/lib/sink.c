@@ -2,6 +2,7 @@
 /* sink.c - what every output shares: the registry of kinds, a bounded queue of what could
  * not go, retries with backoff, and the counters. Each kind lives in its own sink_*.c. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,15 @@ struct kmw_sink *sink_new(const struct kmw_sink_conf *c)
 	if (s->open_error)
 		s->next_retry_ms = now_ms() + 100;
 	return s;
+}
+
+void sink_why(struct kmw_sink *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->st.why, sizeof(s->st.why), fmt, ap);
+	va_end(ap);
 }
 
 bool sink_stats_failed_open(const struct kmw_sink *s, int *err)
@@ -270,6 +280,11 @@ uint64_t sink_tick(struct kmw_sink *s)
 		 now_ms() >= s->next_retry_ms && (rc = s->ops->open(s)))
 		failed(s, rc);
 	return s->qcount;
+}
+
+bool sink_up(const struct kmw_sink *s)
+{
+	return !s->qcount && (!s->ops->is_open || s->ops->is_open(s));
 }
 
 int sink_reopen(struct kmw_sink *s)

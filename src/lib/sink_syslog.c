@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* sink_syslog.c - the syslog sink: RFC 5424 or 3164 over a unix socket, UDP, or TCP with
- * octet-counting framing (RFC 6587); reconnects, never tears or repeats a message */
+/* sink_syslog.c - the syslog sink: RFC 5424 or 3164 over a unix socket, UDP, TCP with
+ * octet-counting framing (RFC 6587), TLS (RFC 5425, OpenSSL), or RELP (sink_relp.c);
+ * reconnects, never tears or repeats a message, never sends in plain text what was meant
+ * for TLS */
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -8,17 +10,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "kmw_sink_priv.h"
+
+/* how long a TLS handshake or a write into a full TLS stream may take (the worker's time) */
+#define TLS_WAIT_MS 3000
 
 struct syslog_sink {
 	int fd;
 	int socktype;
+	enum sink_scheme scheme;
+	char peer_host[256];	/* HOST of the destination, and its port */
+	char port[8];
+	SSL_CTX *ctx;		/* tls: */
+	SSL *ssl;		/* ... the session; NULL until the handshake is done */
+	struct kmw_buf out;	/* tls: one framed message, written whole */
+	struct sink_relp *relp;	/* relp:, relp+tls: */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	size_t sent_of_head;	/* TCP: bytes of the head message already on the wire */
@@ -81,16 +99,23 @@ const char *sink_severity_name(int severity)
 	return severity < 0 ? "auto" : severity < 8 ? severities[severity] : "?";
 }
 
+static const struct { const char *prefix; enum sink_scheme scheme; } schemes[] = {
+	{ "udp:", SINK_UDP }, { "tcp:", SINK_TCP }, { "tls:", SINK_TLS },
+	{ "relp:", SINK_RELP }, { "relp+tls:", SINK_RELP_TLS },
+};
+
 /*
- * unix:PATH, udp:HOST:PORT, tcp:HOST:PORT, tcp:[V6]:PORT: the form, and with @y its address
- * (HOST resolved). Returns 0, or -EINVAL with the reason in @why.
+ * unix:PATH, udp:HOST:PORT, tcp:HOST:PORT, tcp:[V6]:PORT (tls:, relp:, relp+tls: alike):
+ * the form, and with @y its address (HOST resolved). Returns 0, or -EINVAL with the reason
+ * in @why.
  */
 static int parse_target(struct syslog_sink *y, const char *t, char *why, size_t len)
 {
 	char host[256], *colon, *end;
 	struct addrinfo hints = { 0 }, *ai;
+	enum sink_scheme scheme = SINK_UNIX;
 	unsigned long port;
-	bool tcp;
+	size_t i, pl = 0;
 	int rc;
 
 	if (!strncmp(t, "unix:", 5)) {
@@ -108,22 +133,28 @@ static int parse_target(struct syslog_sink *y, const char *t, char *why, size_t 
 			memcpy(&y->addr, &un, sizeof(un));
 			y->addrlen = sizeof(un);
 			y->socktype = SOCK_DGRAM;
+			y->scheme = SINK_UNIX;
 		}
 		return 0;
 	}
-	tcp = !strncmp(t, "tcp:", 4);
-	if (!tcp && strncmp(t, "udp:", 4)) {
-		snprintf(why, len, "unix:PATH, udp:HOST:PORT or tcp:HOST:PORT");
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (!strncmp(t, schemes[i].prefix, strlen(schemes[i].prefix))) {
+			scheme = schemes[i].scheme;
+			pl = strlen(schemes[i].prefix);
+		}
+	if (!pl) {
+		snprintf(why, len, "unix:PATH, udp:HOST:PORT, tcp:HOST:PORT, tls:HOST:PORT, "
+			 "relp:HOST:PORT or relp+tls:HOST:PORT");
 		return -EINVAL;
 	}
-	if (strlen(t + 4) >= sizeof(host)) {
+	if (strlen(t + pl) >= sizeof(host)) {
 		snprintf(why, len, "a host name of at most %zu bytes", sizeof(host) - 8);
 		return -EINVAL;
 	}
-	snprintf(host, sizeof(host), "%s", t + 4);
+	snprintf(host, sizeof(host), "%s", t + pl);
 	colon = strrchr(host, ':');
 	if (!colon || colon == host || (host[0] == '[' && colon[-1] != ']')) {
-		snprintf(why, len, "HOST:PORT after %.4s (no port)", t);
+		snprintf(why, len, "HOST:PORT after %.*s (no port)", (int)pl, t);
 		return -EINVAL;
 	}
 	*colon = '\0';
@@ -139,7 +170,10 @@ static int parse_target(struct syslog_sink *y, const char *t, char *why, size_t 
 	}
 	if (!y)
 		return 0;
-	hints.ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM;
+	y->scheme = scheme;
+	snprintf(y->peer_host, sizeof(y->peer_host), "%s", host);
+	snprintf(y->port, sizeof(y->port), "%lu", port);
+	hints.ai_socktype = scheme == SINK_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
 	rc = getaddrinfo(host, colon + 1, &hints, &ai);
 	if (rc || !ai) {
@@ -151,6 +185,85 @@ static int parse_target(struct syslog_sink *y, const char *t, char *why, size_t 
 	y->addrlen = ai->ai_addrlen;
 	y->socktype = hints.ai_socktype;
 	freeaddrinfo(ai);
+	return 0;
+}
+
+/* OpenSSL's first queued error in words, or @dflt */
+static void ssl_reason(char *why, size_t len, const char *what, const char *dflt)
+{
+	unsigned long e = ERR_get_error();
+	char buf[200];
+
+	if (e)
+		ERR_error_string_n(e, buf, sizeof(buf));
+	snprintf(why, len, "%s: %s", what, e ? buf : dflt);
+	ERR_clear_error();
+}
+
+/*
+ * A TLS client context for @c: verification of the collector always on, against @c->tls_ca
+ * or the system's store; TLS 1.2 at least; our certificate when given. NULL with the reason.
+ */
+static SSL_CTX *tls_ctx_new(const char *ca, const char *cert, const char *key, const char *min,
+			    const char *ciphers, char *why, size_t len)
+{
+	SSL_CTX *ctx;
+	struct stat st;
+	int v = TLS1_2_VERSION;
+
+	if (min && strcmp(min, "1.2") && strcmp(min, "1.3")) {
+		snprintf(why, len, "TLS version '%s': 1.2 or 1.3", min);
+		return NULL;
+	}
+	if (min && !strcmp(min, "1.3"))
+		v = TLS1_3_VERSION;
+	if (!cert != !key) {
+		snprintf(why, len, "a client certificate needs its key, and a key its certificate "
+			 "(--syslog-cert and --syslog-key)");
+		return NULL;
+	}
+	ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx) {
+		ssl_reason(why, len, "cannot make a TLS context", "out of memory");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, v);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_mode(ctx, SSL_MODE_AUTO_RETRY);
+	if (ca && stat(ca, &st) < 0) {
+		snprintf(why, len, "CA '%s': %s", ca, strerror(errno));
+		goto out_free;
+	}
+	if (ca ? !SSL_CTX_load_verify_locations(ctx, S_ISDIR(st.st_mode) ? NULL : ca,
+						S_ISDIR(st.st_mode) ? ca : NULL) :
+		 !SSL_CTX_set_default_verify_paths(ctx)) {
+		ssl_reason(why, len, ca ? ca : "the system's CA certificates", "cannot load them");
+		goto out_free;
+	}
+	if (ciphers && !SSL_CTX_set_cipher_list(ctx, ciphers)) {
+		ssl_reason(why, len, "cipher list", "no cipher it names is known");
+		goto out_free;
+	}
+	if (cert && (!SSL_CTX_use_certificate_chain_file(ctx, cert) ||
+		     !SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) ||
+		     !SSL_CTX_check_private_key(ctx))) {
+		ssl_reason(why, len, "client certificate and key", "they do not match");
+		goto out_free;
+	}
+	return ctx;
+out_free:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+int sink_tls_check(const char *ca, const char *cert, const char *key, const char *min,
+		   const char *ciphers, char *why, size_t len)
+{
+	SSL_CTX *ctx = tls_ctx_new(ca, cert, key, min, ciphers, why, len);
+
+	if (!ctx)
+		return -EINVAL;
+	SSL_CTX_free(ctx);
 	return 0;
 }
 
@@ -182,21 +295,131 @@ static int syslog_init(struct kmw_sink *s)
 	y->pid = (int)getpid();
 	if (gethostname(y->host, sizeof(y->host) - 1) < 0 || !y->host[0])
 		snprintf(y->host, sizeof(y->host), "-");
+	buf_init(&y->out);
 	rc = parse_target(y, s->c.target, why, sizeof(why));
-	if (rc) {
-		free(y);
-		return rc;
+	if (rc)
+		goto out_free;
+	if (y->scheme == SINK_TLS) {
+		y->ctx = tls_ctx_new(s->c.tls_ca, s->c.tls_cert, s->c.tls_key, s->c.tls_min,
+				     s->c.tls_ciphers, s->st.why, sizeof(s->st.why));
+		if (!y->ctx) {
+			rc = -EINVAL;
+			goto out_free;
+		}
+	}
+	if (y->scheme == SINK_RELP || y->scheme == SINK_RELP_TLS) {
+		y->relp = sink_relp_new(s, y->peer_host, y->port, y->scheme == SINK_RELP_TLS);
+		if (!y->relp) {
+			rc = -errno;
+			goto out_free;
+		}
 	}
 	snprintf(s->name, sizeof(s->name), "syslog:%s", s->c.target);
 	s->priv = y;
+	return 0;
+out_free:
+	SSL_CTX_free(y->ctx);
+	free(y);
+	return rc;
+}
+
+static void syslog_fini(struct kmw_sink *s)
+{
+	struct syslog_sink *y = s->priv;
+
+	sink_relp_free(y->relp);
+	SSL_CTX_free(y->ctx);
+	buf_free(&y->out);
+}
+
+/* Wait for @fd to be ready for @events until @deadline_ms; false on timeout. */
+static bool wait_fd(int fd, short events, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int n;
+
+	do
+		n = poll(&p, 1, ms);
+	while (n < 0 && errno == EINTR);
+	return n == 1;
+}
+
+/*
+ * The TLS handshake on the connecting socket, the collector verified: its chain against the
+ * CA, its name against the peer name. Nothing of ours goes on the wire before it succeeded.
+ */
+static int tls_handshake(struct kmw_sink *s)
+{
+	struct syslog_sink *y = s->priv;
+	const char *name = s->c.tls_peer_name ? s->c.tls_peer_name : y->peer_host;
+	X509_VERIFY_PARAM *vp;
+	struct in6_addr a6;
+	struct in_addr a4;
+	int rc, err;
+	long vr;
+
+	if (!wait_fd(y->fd, POLLOUT, TLS_WAIT_MS)) {
+		sink_why(s, "connecting to %s:%s timed out",
+			 y->peer_host, y->port);
+		return -ETIMEDOUT;
+	}
+	socklen_t sl = sizeof(err);
+
+	if (getsockopt(y->fd, SOL_SOCKET, SO_ERROR, &err, &sl) == 0 && err) {
+		sink_why(s, "cannot connect to %s:%s: %s", y->peer_host,
+			 y->port, strerror(err));
+		return -err;
+	}
+	y->ssl = SSL_new(y->ctx);
+	if (!y->ssl)
+		return -ENOMEM;
+	SSL_set_fd(y->ssl, y->fd);
+	vp = SSL_get0_param(y->ssl);
+	X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	/* an address is checked against the certificate's IP names, a name against its DNS */
+	if (inet_pton(AF_INET, name, &a4) == 1 || inet_pton(AF_INET6, name, &a6) == 1) {
+		X509_VERIFY_PARAM_set1_ip_asc(vp, name);
+	} else {
+		X509_VERIFY_PARAM_set1_host(vp, name, 0);
+		SSL_set_tlsext_host_name(y->ssl, name);
+	}
+	for (;;) {
+		rc = SSL_connect(y->ssl);
+		if (rc == 1)
+			break;
+		err = SSL_get_error(y->ssl, rc);
+		if ((err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) &&
+		    wait_fd(y->fd, err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, TLS_WAIT_MS))
+			continue;
+		vr = SSL_get_verify_result(y->ssl);
+		if (vr != X509_V_OK)
+			sink_why(s, "TLS: the certificate of %s:%s fails "
+				 "verification: %s (checked for '%s'); nothing sent", y->peer_host,
+				 y->port, X509_verify_cert_error_string(vr), name);
+		else if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+			sink_why(s, "TLS handshake with %s:%s timed out",
+				 y->peer_host, y->port);
+		else
+			ssl_reason(s->st.why, sizeof(s->st.why), "TLS handshake failed (nothing sent)",
+				   err == SSL_ERROR_SYSCALL ? "the collector closed the connection" :
+				   "refused by the collector");
+		ERR_clear_error();
+		SSL_free(y->ssl);
+		y->ssl = NULL;
+		return vr != X509_V_OK ? -EPROTO : -ECONNABORTED;
+	}
+	s->st.why[0] = '\0';
 	return 0;
 }
 
 static int syslog_open(struct kmw_sink *s)
 {
 	struct syslog_sink *y = s->priv;
-	int fd = socket(y->addr.ss_family, y->socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int fd, rc;
 
+	if (y->relp)
+		return sink_relp_open(y->relp);
+	fd = socket(y->addr.ss_family, y->socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	/* /dev/log may be a stream socket on some systems */
@@ -215,6 +438,11 @@ static int syslog_open(struct kmw_sink *s)
 	}
 	y->fd = fd;
 	y->sent_of_head = 0;
+	if (y->ctx && (rc = tls_handshake(s))) {
+		close(fd);
+		y->fd = -1;
+		return rc;
+	}
 	return 0;
 }
 
@@ -222,6 +450,13 @@ static void syslog_close(struct kmw_sink *s)
 {
 	struct syslog_sink *y = s->priv;
 
+	if (y->relp)
+		sink_relp_close(y->relp);
+	if (y->ssl) {
+		SSL_shutdown(y->ssl);
+		SSL_free(y->ssl);
+		y->ssl = NULL;
+	}
 	if (y->fd >= 0)
 		close(y->fd);
 	y->fd = -1;
@@ -229,7 +464,9 @@ static void syslog_close(struct kmw_sink *s)
 
 static bool syslog_is_open(const struct kmw_sink *s)
 {
-	return ((const struct syslog_sink *)s->priv)->fd >= 0;
+	const struct syslog_sink *y = s->priv;
+
+	return y->relp ? sink_relp_is_open(y->relp) : y->fd >= 0;
 }
 
 /*
@@ -269,6 +506,53 @@ static bool peer_closed(int fd)
 	ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTCONN);
+}
+
+/* The collector closed its end of the TLS stream, or broke it (it sends no data of its own). */
+static bool tls_peer_closed(struct syslog_sink *y)
+{
+	char c[256];
+	int n, err;
+
+	while (wait_fd(y->fd, POLLIN, 0)) {
+		n = SSL_read(y->ssl, c, sizeof(c));
+		if (n > 0)
+			continue;
+		err = SSL_get_error(y->ssl, n);
+		ERR_clear_error();
+		return err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE;
+	}
+	return false;
+}
+
+/*
+ * TLS (RFC 5425): "LEN SP MSG" as one TLS write, whole or not at all: a write that could not
+ * finish within TLS_WAIT_MS breaks the session, and the message is sent again whole on the
+ * next one (the collector drops a copy by its id).
+ */
+static int send_tls(struct kmw_sink *s, const char *msg, size_t len)
+{
+	struct syslog_sink *y = s->priv;
+	int n, err;
+
+	buf_reset(&y->out);
+	buf_printf(&y->out, "%zu ", len);
+	buf_append(&y->out, msg, len);
+	if (y->out.oom)
+		return -ENOMEM;
+	for (;;) {
+		n = SSL_write(y->ssl, y->out.data, (int)y->out.len);
+		if (n > 0)
+			return 0;
+		err = SSL_get_error(y->ssl, n);
+		if ((err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) &&
+		    wait_fd(y->fd, err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, TLS_WAIT_MS))
+			continue;
+		ssl_reason(s->st.why, sizeof(s->st.why), "TLS write", err == SSL_ERROR_SYSCALL ?
+			   "the collector closed the connection" : "timed out");
+		syslog_close(s);
+		return -EPIPE;
+	}
 }
 
 static int send_datagram(struct kmw_sink *s, const char *msg, size_t len)
@@ -343,7 +627,10 @@ static int syslog_send(struct kmw_sink *s, const char *msg, size_t len)
 	 * Writing into a stream whose reader is gone would "succeed" once and lose
 	 * the message: look first, and reconnect between two messages.
 	 */
-	if (y->fd >= 0 && y->socktype == SOCK_STREAM && !y->sent_of_head && peer_closed(y->fd))
+	if (y->relp)
+		return sink_relp_send(y->relp, msg, len);
+	if (y->fd >= 0 && y->socktype == SOCK_STREAM && !y->sent_of_head &&
+	    (y->ssl ? tls_peer_closed(y) : peer_closed(y->fd)))
 		syslog_close(s);
 	if (y->fd < 0) {
 		int rc = syslog_open(s);
@@ -351,6 +638,8 @@ static int syslog_send(struct kmw_sink *s, const char *msg, size_t len)
 		if (rc)
 			return rc;
 	}
+	if (y->ssl)
+		return send_tls(s, msg, len);
 	return y->socktype == SOCK_DGRAM ? send_datagram(s, msg, len) : send_stream(s, msg, len);
 }
 
@@ -362,4 +651,5 @@ const struct sink_ops sink_syslog_ops = {
 	.send = syslog_send,
 	.is_open = syslog_is_open,
 	.close = syslog_close,
+	.fini = syslog_fini,
 };
