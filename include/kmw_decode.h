@@ -32,6 +32,16 @@ enum kmw_syscall decode_syscall(uint32_t arch, int nr);
 const char *decode_syscall_name(enum kmw_syscall sc);
 
 /**
+ * decode_syscall_parse - the reverse of decode_syscall_name; KMW_SC_NONE for no module call.
+ */
+enum kmw_syscall decode_syscall_parse(const char *name);
+
+/**
+ * decode_arch_parse - the AUDIT_ARCH_* value decode_arch_name names @name; 0 for none.
+ */
+uint32_t decode_arch_parse(const char *name);
+
+/**
  * decode_arch_name - "x86_64", "i386", ... for an AUDIT_ARCH_* value, or NULL.
  */
 const char *decode_arch_name(uint32_t arch);

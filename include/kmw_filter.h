@@ -24,6 +24,7 @@ struct kmw_filter {
 	const char *flag;		/* a flag name that must be set */
 	const char *syscall;
 	const char *key;
+	const char *host;		/* audit.node: the host the event happened on */
 	int risk;			/* minimum risk level, -1 for any */
 	bool has_kind;
 	enum kmw_kind kind;		/* syscall, summary, alert */
@@ -45,7 +46,7 @@ int filter_parse_time(const char *s, time_t now, int64_t *ms);
 /**
  * filter_set - set option @name (the long option without dashes: since,
  * until, module, path, sha256, uid, user, auid, exe, result, errno, flag,
- * syscall, key, risk, kind) from @value. On -EINVAL, @why says which forms are taken.
+ * syscall, key, host, risk, kind) from @value. On -EINVAL, @why says which forms are taken.
  */
 int filter_set(struct kmw_filter *f, const char *name, const char *value, time_t now,
 	       const char **why);

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "kmw_buf.h"
+#include "kmw_collected.h"
 #include "kmw_config.h"
 #include "kmw_decode.h"
 #include "kmw_filter.h"
@@ -77,14 +78,16 @@ static const struct {
 	  "  rules install [--key KEY]    add kmodwatch's rules where missing (they stay)\n"
 	  "  rules remove [--key KEY]     delete every rule with that key\n" },
 	{ "query",
-	  "  query [FILTER]... [--store PATH | --audit-log FILE|-...]\n"
+	  "  query [FILTER]... [--store PATH | --audit-log FILE|-... | --events FILE|DIR...]\n"
 	  "        [--format text|json|csv] [--count] [--wide]\n"
 	  "                               past events, from the store (default\n"
-	  "                               " KMW_STORE_DEFAULT ") or audit logs\n"
+	  "                               " KMW_STORE_DEFAULT "), audit logs, or\n"
+	  "                               kmodwatch's JSON lines a collector stored\n"
+	  "                               (many hosts, rotated, gzip)\n"
 	  "     FILTER: --since T --until T --module NAME --path GLOB --sha256 HEX\n"
 	  "             --uid N --user NAME --auid N --exe PATH --result success|failure\n"
 	  "             --errno NAME --flag NAME --syscall NAME --key KEY --risk LEVEL\n"
-	  "             --kind syscall|summary|alert\n"
+	  "             --kind syscall|summary|alert --host NAME (audit.node)\n"
 	  "     T: ISO 8601, epoch seconds, now, today, yesterday, this-week, recent,\n"
 	  "        'N minutes|hours|days ago'\n"
 	  "     The table shows UTC times; --wide keeps every column whole.\n" },
@@ -365,6 +368,19 @@ static void on_event(struct kmw_event *ev, void *arg)
 	buf_free(&json);
 }
 
+/* Events a collector stored: their risk as the host that saw them judged it. */
+static void on_collected(struct kmw_event *ev, const char *line, size_t len, void *arg)
+{
+	struct query *q = arg;
+	struct kmw_row row;
+	char scratch[8192];
+
+	if (!filter_match(&q->filter, ev))
+		return;
+	store_row_from_event(ev, line, len, &row, scratch, sizeof(scratch));
+	emit_row(&row, q);
+}
+
 static void on_bad_line(void *arg, const char *input, uint64_t lineno, const char *why,
 			const char *line, size_t len)
 {
@@ -438,6 +454,22 @@ static int query_logs(struct query *q, char **files, int nfiles)
 	return failed ? -1 : 0;
 }
 
+static int query_collected(struct query *q, char **paths, int n)
+{
+	struct kmw_collected_opts o = {
+		.event = on_collected, .bad = on_bad_line, .file_error = on_file_error, .arg = q,
+	};
+	struct kmw_collected_stats st;
+	int rc = collected_read(paths, n, &o, &st);
+
+	if (rc == -ENOMEM)
+		fprintf(stderr, "kmodwatch: out of memory\n");
+	if (st.bad_lines)
+		fprintf(stderr, "kmodwatch: %llu line(s) that were no kmodwatch event skipped\n",
+			(unsigned long long)st.bad_lines);
+	return rc ? -1 : 0;
+}
+
 static void summary(const struct query *q)
 {
 	char a[32], b[32];
@@ -485,6 +517,7 @@ static int cmd_query(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "audit-log", no_argument, NULL, 'l' },
+		{ "events", no_argument, NULL, 'e' },
 		{ "store", required_argument, NULL, 'S' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "count", no_argument, NULL, 'c' },
@@ -502,6 +535,7 @@ static int cmd_query(int argc, char **argv)
 		{ "flag", required_argument, NULL, 1 },
 		{ "syscall", required_argument, NULL, 1 },
 		{ "key", required_argument, NULL, 1 },
+		{ "host", required_argument, NULL, 1 },
 		{ "risk", required_argument, NULL, 1 },
 		{ "kind", required_argument, NULL, 1 },
 		{ "wide", no_argument, NULL, 'w' },
@@ -511,7 +545,7 @@ static int cmd_query(int argc, char **argv)
 	static struct query q;
 	const char *store_path = store_default(), *why;
 	struct kmw_store *st = NULL;
-	bool logs = false, wide = false;
+	bool logs = false, events = false, wide = false;
 	int c, idx, rc = 0;
 	time_t now = time(NULL);
 	char err[512];
@@ -524,6 +558,7 @@ static int cmd_query(int argc, char **argv)
 		switch (c) {
 		case 'h': return cli_help(stdout, "query");
 		case 'l': logs = true; break;
+		case 'e': events = true; break;
 		case 'S': store_path = optarg; break;
 		case 'c': q.count_only = true; break;
 		case 'w': wide = true; break;
@@ -549,19 +584,24 @@ static int cmd_query(int argc, char **argv)
 			return cli_help(stderr, "query");
 		}
 	}
-	if (logs && optind >= argc) {
-		fprintf(stderr, "kmodwatch: --audit-log needs one or more files (- for stdin)\n");
+	if (logs && events) {
+		fprintf(stderr, "kmodwatch: --audit-log or --events, not both\n");
 		return EXIT_ERROR;
 	}
-	if (!logs && optind < argc) {
-		fprintf(stderr, "kmodwatch: unexpected argument '%s' (files go with --audit-log)\n",
-			argv[optind]);
+	if ((logs || events) && optind >= argc) {
+		fprintf(stderr, "kmodwatch: %s needs one or more files%s\n",
+			logs ? "--audit-log" : "--events", logs ? " (- for stdin)" : " or directories");
+		return EXIT_ERROR;
+	}
+	if (!logs && !events && optind < argc) {
+		fprintf(stderr, "kmodwatch: unexpected argument '%s' (files go with --audit-log or "
+			"--events)\n", argv[optind]);
 		return EXIT_ERROR;
 	}
 	/* what cannot be read is said before anything is written */
-	if (logs && (rc = check_readable(argv + optind, argc - optind)))
+	if ((logs || events) && (rc = check_readable(argv + optind, argc - optind)))
 		return rc;
-	if (!logs) {
+	if (!logs && !events) {
 		st = store_open(store_path, false, err, sizeof(err));
 		if (!st)
 			return cli_fail(errno, "%s", err);
@@ -580,6 +620,8 @@ static int cmd_query(int argc, char **argv)
 	}
 	if (logs) {
 		rc = query_logs(&q, argv + optind, argc - optind);
+	} else if (events) {
+		rc = query_collected(&q, argv + optind, argc - optind);
 	} else {
 		uint64_t count = 0;
 

@@ -76,6 +76,28 @@ enum kmw_syscall decode_syscall(uint32_t arch, int nr)
 	return KMW_SC_NONE;
 }
 
+uint32_t decode_arch_parse(const char *name)
+{
+	size_t i;
+
+	pthread_once(&sc_once, sc_init);
+	for (i = 0; name && i < N_ARCHES; i++)
+		if (sc_arches[i].machine >= 0 &&
+		    !strcmp(audit_machine_to_name(sc_arches[i].machine) ?: "", name))
+			return sc_arches[i].arch;
+	return 0;
+}
+
+enum kmw_syscall decode_syscall_parse(const char *name)
+{
+	int s;
+
+	for (s = KMW_SC_FINIT_MODULE; name && s <= KMW_SC_DELETE_MODULE; s++)
+		if (!strcmp(sc_names[s], name))
+			return (enum kmw_syscall)s;
+	return KMW_SC_NONE;
+}
+
 const char *decode_syscall_name(enum kmw_syscall sc)
 {
 	if (sc < KMW_SC_FINIT_MODULE || sc > KMW_SC_DELETE_MODULE)

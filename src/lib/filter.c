@@ -192,6 +192,8 @@ int filter_set(struct kmw_filter *f, const char *name, const char *value, time_t
 			f->has_until = true;
 	} else if (!strcmp(name, "module")) {
 		f->module = value;
+	} else if (!strcmp(name, "host")) {
+		f->host = value;
 	} else if (!strcmp(name, "path")) {
 		f->path_glob = value;
 	} else if (!strcmp(name, "sha256")) {
@@ -370,6 +372,8 @@ bool filter_match(const struct kmw_filter *f, const struct kmw_event *ev)
 		if (!found)
 			return false;
 	}
+	if (f->host && !str_eq(ev, &ev->node, f->host))
+		return false;
 	if (f->risk >= 0 && ev->risk_level < f->risk)
 		return false;
 	return true;

@@ -855,6 +855,7 @@ int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only
 	if (f->has_uid) { WHERE("uid = ?"); BIND_I(f->uid); }
 	if (f->has_auid) { WHERE("auid = ?"); BIND_I(f->auid); }
 	if (f->user) { WHERE("user = ?"); BIND_S(f->user); }
+	if (f->host) { WHERE("node = ?"); BIND_S(f->host); }
 	if (f->exe) { WHERE("exe = ?"); BIND_S(f->exe); }
 	if (f->result > 0) WHERE("success = 1");
 	if (f->result < 0) WHERE("success = 0");

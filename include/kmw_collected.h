@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kmw_collected.h - kmodwatch's own JSON lines as a central collector stores them (many hosts,
+ * rotated, gzip), read back into events, for `kmodwatch query --events` */
+#ifndef KMW_COLLECTED_H
+#define KMW_COLLECTED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kmw_event.h"
+#include "kmw_lines.h"
+#include "kmw_logfile.h"
+
+/* One event read back: @ev holds what the filters and the listings need, @line is the whole
+ * JSON object as it was stored (without the newline). */
+typedef void (*kmw_collected_cb)(struct kmw_event *ev, const char *line, size_t len, void *arg);
+
+struct kmw_collected_stats {
+	uint64_t files;		/* read */
+	uint64_t lines;
+	uint64_t events;	/* lines that were kmodwatch events */
+	uint64_t bad_lines;	/* not one: reported (the first KMW_BAD_SHOWN), counted, skipped */
+	int files_failed;	/* could not be read whole */
+};
+
+struct kmw_collected_opts {
+	kmw_collected_cb event;
+	kmw_bad_line_fn bad;		/* may be NULL */
+	kmw_file_error_fn file_error;	/* may be NULL */
+	void *arg;			/* for all three */
+};
+
+/**
+ * collected_read - every file of @paths (@n; a directory is walked, its files in name order
+ * and a rotated set oldest first, hidden ones passed over), plain or gzip, one JSON object a
+ * line in kmodwatch's native schema (doc/schema.md). Text before the first '{' (a syslog
+ * header, "@cee: ") is passed over. One line at a time: memory does not grow with the input.
+ * Returns 0, or -EIO when a file could not be read whole (the rest is read all the same).
+ */
+int collected_read(char **paths, int n, const struct kmw_collected_opts *o,
+		   struct kmw_collected_stats *st);
+
+#endif
