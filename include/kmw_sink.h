@@ -156,12 +156,13 @@ const char *sink_memory_message(const struct kmw_sink *s, size_t i, size_t *len)
 int sink_syslog_check(const char *target, bool resolve, char *why, size_t len);
 
 /**
- * sink_tls_check - whether the TLS settings can make a client: @ca (file or directory,
- * NULL: the system's), @cert and @key (both or neither, and they match), @min ("1.2",
- * "1.3" or NULL) and @ciphers (NULL: OpenSSL's). Returns 0, or -EINVAL with the reason.
+ * sink_tls_check - for a tls: or relp+tls: @target (others pass), whether the TLS settings
+ * can make a client: @ca (file or directory, NULL: the system's), @cert and @key (both or
+ * neither, and they match; relp+tls needs them), @min ("1.2", "1.3" or NULL) and @ciphers
+ * (NULL: OpenSSL's). Returns 0, or -EINVAL with the reason.
  */
-int sink_tls_check(const char *ca, const char *cert, const char *key, const char *min,
-		   const char *ciphers, char *why, size_t len);
+int sink_tls_check(const char *target, const char *ca, const char *cert, const char *key,
+		   const char *min, const char *ciphers, char *why, size_t len);
 
 /**
  * sink_parse_facility - "daemon", "local0" ... to LOG_* (shifted). Returns 0 or -EINVAL.

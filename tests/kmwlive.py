@@ -305,6 +305,16 @@ class Modcall:
         self.p.wait(10)
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nobody listens on now."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def wait_for(pred, timeout=15):
     """Poll @pred until it holds or @timeout seconds pass; its last answer."""
     deadline = time.time() + timeout

@@ -5,23 +5,14 @@ serves it over HTTP on loopback, where the scrape sees kmodwatch's counters with
 calls just made; the file goes when the daemon stops."""
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
 
 import kmwlive
-from kmwlive import Modcall, wait_for
+from kmwlive import Modcall, free_port, wait_for
 
 EXPORTER = "/usr/bin/prometheus-node-exporter"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def scrape(port):

@@ -12,7 +12,7 @@ import subprocess
 import time
 
 import kmwlive
-from kmwlive import SRC, Modcall, wait_for
+from kmwlive import SRC, Modcall, free_port, wait_for
 
 # ECS 8.11 field types for every ECS field the ecs format writes (from the ECS reference)
 ECS_FIELDS = {
@@ -83,14 +83,6 @@ def type_ok(t, v):
             return False
     return True
 
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class Rsyslog:

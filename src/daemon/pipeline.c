@@ -95,11 +95,24 @@ static const char *stamp(struct daemon *d, struct kmw_event *ev)
 	return boot;
 }
 
+/* A sink that was down and has delivered all it kept: said once. */
+static void sink_recovered(struct daemon *d, int i)
+{
+	if (!d->sink_down[i] || !sink_up(d->sinks[i]))
+		return;
+	d->sink_down[i] = false;
+	log_msg(LOG_INFO, "%s: delivering again; nothing waits", sink_name(d->sinks[i]));
+}
+
 /* What a sink's answer says: a failure is logged when it starts, a recovery when it ends. */
 static void sink_result(struct daemon *d, int i, int rc)
 {
 	struct kmw_sink_stats st;
 
+	if (!rc) {
+		sink_recovered(d, i);
+		return;
+	}
 	sink_stats(d->sinks[i], &st);
 	if (rc == -ENOBUFS && (st.dropped == 1 || st.dropped % 1000 == 0))
 		log_msg(LOG_ERR, "%s: queue full, %llu events dropped so far (the store has them)",
@@ -107,7 +120,7 @@ static void sink_result(struct daemon *d, int i, int rc)
 	else if (rc > 0 && !d->sink_down[i])
 		log_msg(LOG_ERR, "%s: cannot deliver now (%s): events kept to retry",
 			sink_name(d->sinks[i]), st.why[0] ? st.why : strerror(-st.last_error));
-	d->sink_down[i] = rc != 0;
+	d->sink_down[i] = true;
 }
 
 /*
@@ -180,10 +193,8 @@ static void on_tick(void *arg)
 	if (d->store && store_checkpoint(d->store, KMW_CKPT_IDLE) < 0)
 		log_msg(LOG_ERR, "store checkpoint: %s", store_error(d->store));
 	for (i = 0; i < d->nsinks; i++)
-		if (!sink_tick(d->sinks[i]) && d->sink_down[i] && sink_up(d->sinks[i])) {
-			d->sink_down[i] = false;
-			log_msg(LOG_INFO, "%s: delivering again; nothing waits", sink_name(d->sinks[i]));
-		}
+		if (!sink_tick(d->sinks[i]))
+			sink_recovered(d, i);
 	pipeline_publish(d);
 }
 
@@ -237,9 +248,9 @@ int pipeline_open_sinks(struct daemon *d)
 			log_msg(LOG_ERR, "bad --syslog '%s': %s", d->o.syslog[i], why);
 			return -EINVAL;
 		}
-		if (sink_tls_check(d->o.syslog_ca, d->o.syslog_cert, d->o.syslog_key,
+		if (sink_tls_check(d->o.syslog[i], d->o.syslog_ca, d->o.syslog_cert, d->o.syslog_key,
 				   d->o.syslog_tls_min, d->o.syslog_ciphers, why, sizeof(why))) {
-			log_msg(LOG_ERR, "bad TLS settings for --syslog '%s': %s", d->o.syslog[i], why);
+			log_msg(LOG_ERR, "bad --syslog '%s': %s", d->o.syslog[i], why);
 			return -EINVAL;
 		}
 		memset(&c, 0, sizeof(c));

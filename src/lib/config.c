@@ -443,15 +443,12 @@ int config_check(const struct kmw_config *c, struct kmw_buf *err)
 	int i, rc = 0;
 
 	for (i = 0; i < c->nsyslog; i++)
-		if (sink_syslog_check(c->syslog[i], true, why, sizeof(why))) {
+		if (sink_syslog_check(c->syslog[i], true, why, sizeof(why)) ||
+		    sink_tls_check(c->syslog[i], c->syslog_ca, c->syslog_cert, c->syslog_key,
+				   c->syslog_tls_min, c->syslog_ciphers, why, sizeof(why))) {
 			buf_printf(err, "bad syslog '%s': %s\n", c->syslog[i], why);
 			rc = -EINVAL;
 		}
-	if (sink_tls_check(c->syslog_ca, c->syslog_cert, c->syslog_key, c->syslog_tls_min,
-			   c->syslog_ciphers, why, sizeof(why))) {
-		buf_printf(err, "bad TLS settings: %s\n", why);
-		rc = -EINVAL;
-	}
 	return rc;
 }
 

@@ -43,10 +43,13 @@ static void relp_why(struct sink_relp *r, const char *what, const char *msg)
 /* librelp's word on a failure: the session, or the TLS peer check */
 static void on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
 {
+	struct sink_relp *r = usr;
+
 	(void)objinfo;
 	(void)code;
-	if (usr)
-		relp_why(usr, "session", errmsg);
+	/* the first word is the precise one (a refused certificate, then "session broken") */
+	if (r && !r->s->st.why[0])
+		relp_why(r, "session", errmsg);
 }
 
 static void on_auth_err(void *usr, char *authinfo, char *errmsg, relpRetVal code)
@@ -69,7 +72,13 @@ static void on_generic_err(char *objinfo, char *errmsg, relpRetVal code)
 
 static void no_debug(char *fmt, ...)
 {
-	(void)fmt;
+	va_list ap;
+
+	if (!getenv("KMW_RELP_DEBUG"))
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 }
 
 struct sink_relp *sink_relp_new(struct kmw_sink *s, const char *host, const char *port, bool tls)

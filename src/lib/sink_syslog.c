@@ -37,6 +37,8 @@ struct syslog_sink {
 	SSL *ssl;		/* ... the session; NULL until the handshake is done */
 	struct kmw_buf out;	/* tls: one framed message, written whole */
 	struct sink_relp *relp;	/* relp:, relp+tls: */
+	bool cert_requested;	/* tls: the collector asked for our certificate */
+	bool ticket;		/* ... and sent a session ticket: it took the handshake */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	size_t sent_of_head;	/* TCP: bytes of the head message already on the wire */
@@ -196,8 +198,31 @@ static void ssl_reason(char *why, size_t len, const char *what, const char *dflt
 
 	if (e)
 		ERR_error_string_n(e, buf, sizeof(buf));
-	snprintf(why, len, "%s: %s", what, e ? buf : dflt);
+	/* cut to fit: the reason is for a log line */
+	snprintf(why, len, "%.*s: %.*s", (int)(len / 2), what, (int)(len / 2 - 3), e ? buf : dflt);
 	ERR_clear_error();
+}
+
+/* The collector asked for a client certificate (OpenSSL asks us for ours then). */
+static int on_cert_request(SSL *ssl, void *arg)
+{
+	struct syslog_sink *y = SSL_get_app_data(ssl);
+
+	(void)arg;
+	if (y)
+		y->cert_requested = true;
+	return 1;
+}
+
+/* A TLS 1.3 server sends its session tickets once it has accepted the whole handshake. */
+static int on_ticket(SSL *ssl, SSL_SESSION *sess)
+{
+	struct syslog_sink *y = SSL_get_app_data(ssl);
+
+	(void)sess;
+	if (y)
+		y->ticket = true;
+	return 0;	/* not kept: every connection makes a full handshake */
 }
 
 /*
@@ -230,6 +255,9 @@ static SSL_CTX *tls_ctx_new(const char *ca, const char *cert, const char *key, c
 	SSL_CTX_set_min_proto_version(ctx, v);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_mode(ctx, SSL_MODE_AUTO_RETRY);
+	SSL_CTX_set_cert_cb(ctx, on_cert_request, NULL);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(ctx, on_ticket);
 	if (ca && stat(ca, &st) < 0) {
 		snprintf(why, len, "CA '%s': %s", ca, strerror(errno));
 		goto out_free;
@@ -256,10 +284,25 @@ out_free:
 	return NULL;
 }
 
-int sink_tls_check(const char *ca, const char *cert, const char *key, const char *min,
-		   const char *ciphers, char *why, size_t len)
+int sink_tls_check(const char *target, const char *ca, const char *cert, const char *key,
+		   const char *min, const char *ciphers, char *why, size_t len)
 {
-	SSL_CTX *ctx = tls_ctx_new(ca, cert, key, min, ciphers, why, len);
+	SSL_CTX *ctx;
+
+	if (strncmp(target, "tls:", 4) && strncmp(target, "relp+tls:", 9))
+		return 0;
+	/*
+	 * librelp up to 1.11 (Debian 12's) takes a client without a certificate of its own for
+	 * an anonymous one and then checks only the collector's chain, not its name (fixed
+	 * upstream in 2026, "Fix client TLS auth mode credential selection").
+	 */
+	if (!strncmp(target, "relp+tls:", 9) && !cert) {
+		snprintf(why, len, "relp+tls needs a client certificate (--syslog-cert and "
+			 "--syslog-key): without one, librelp 1.11 (Debian 12's) does not check the "
+			 "collector's name (use tls: for server-only TLS)");
+		return -EINVAL;
+	}
+	ctx = tls_ctx_new(ca, cert, key, min, ciphers, why, len);
 
 	if (!ctx)
 		return -EINVAL;
@@ -345,6 +388,32 @@ static bool wait_fd(int fd, short events, int ms)
 }
 
 /*
+ * TLS 1.3: the client's handshake ends before the server checked the client's certificate,
+ * and a server that refuses it says so a moment later. Whatever was written meanwhile would
+ * be lost: wait for its verdict, a session ticket or an alert (a server that sends no
+ * ticket is taken at its silence, after TLS_WAIT_MS).
+ */
+static bool tls_accepted(struct kmw_sink *s)
+{
+	struct syslog_sink *y = s->priv;
+	char c[64];
+	int n, err;
+
+	while (!y->ticket && wait_fd(y->fd, POLLIN, TLS_WAIT_MS)) {
+		n = SSL_read(y->ssl, c, sizeof(c));
+		if (n > 0)
+			continue;
+		err = SSL_get_error(y->ssl, n);
+		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+			continue;
+		ssl_reason(s->st.why, sizeof(s->st.why), "TLS: the collector refused us after the "
+			   "handshake (nothing sent)", "it closed the connection");
+		return false;
+	}
+	return true;
+}
+
+/*
  * The TLS handshake on the connecting socket, the collector verified: its chain against the
  * CA, its name against the peer name. Nothing of ours goes on the wire before it succeeded.
  */
@@ -374,6 +443,8 @@ static int tls_handshake(struct kmw_sink *s)
 	if (!y->ssl)
 		return -ENOMEM;
 	SSL_set_fd(y->ssl, y->fd);
+	SSL_set_app_data(y->ssl, y);
+	y->cert_requested = y->ticket = false;
 	vp = SSL_get0_param(y->ssl);
 	X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 	/* an address is checked against the certificate's IP names, a name against its DNS */
@@ -397,7 +468,7 @@ static int tls_handshake(struct kmw_sink *s)
 				 "verification: %s (checked for '%s'); nothing sent", y->peer_host,
 				 y->port, X509_verify_cert_error_string(vr), name);
 		else if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
-			sink_why(s, "TLS handshake with %s:%s timed out",
+			sink_why(s, "TLS handshake with %s:%s timed out; nothing sent",
 				 y->peer_host, y->port);
 		else
 			ssl_reason(s->st.why, sizeof(s->st.why), "TLS handshake failed (nothing sent)",
@@ -407,6 +478,11 @@ static int tls_handshake(struct kmw_sink *s)
 		SSL_free(y->ssl);
 		y->ssl = NULL;
 		return vr != X509_V_OK ? -EPROTO : -ECONNABORTED;
+	}
+	if (SSL_version(y->ssl) == TLS1_3_VERSION && y->cert_requested && !tls_accepted(s)) {
+		SSL_free(y->ssl);
+		y->ssl = NULL;
+		return -EACCES;
 	}
 	s->st.why[0] = '\0';
 	return 0;
