@@ -231,6 +231,38 @@ static void bad_configurations(void **state)
 	assert_null(sink_kind_name((enum kmw_sink_kind)99));
 }
 
+/* What the TLS settings are checked for before anything connects. */
+static void tls_settings(void **state)
+{
+	char why[300];
+
+	(void)state;
+	/* no TLS in the destination: nothing to check */
+	assert_int_equal(sink_tls_check("tcp:127.0.0.1:514", "/nonexistent", NULL, NULL, NULL, NULL,
+					why, sizeof(why)), 0);
+	assert_int_equal(sink_tls_check("tls:localhost:6514", "/nonexistent", NULL, NULL, NULL, NULL,
+					why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "/nonexistent"));
+	assert_int_equal(sink_tls_check("tls:localhost:6514", NULL, NULL, NULL, "1.1", NULL, why,
+					sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "1.2 or 1.3"));
+	assert_int_equal(sink_tls_check("tls:localhost:6514", NULL, "/etc/hostname", NULL, NULL,
+					NULL, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "--syslog-key"));
+	assert_int_equal(sink_tls_check("tls:localhost:6514", NULL, NULL, NULL, NULL, "NO-SUCH-CIPHER",
+					why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "cipher"));
+	/* librelp would check no name without our certificate: refused, said why */
+	assert_int_equal(sink_tls_check("relp+tls:localhost:2514", NULL, NULL, NULL, NULL, NULL, why,
+					sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "client certificate"));
+	assert_int_equal(sink_tls_check("tls:localhost:6514", NULL, NULL, NULL, "1.3", NULL, why,
+					sizeof(why)), 0);
+	assert_int_equal(sink_syslog_check("relp+tls:[::1]:2514", false, why, sizeof(why)), 0);
+	assert_int_equal(sink_syslog_check("relp:host", false, why, sizeof(why)), -EINVAL);
+	assert_int_equal(sink_syslog_check("tlsx:host:1", false, why, sizeof(why)), -EINVAL);
+}
+
 static char *slurp(const char *path)
 {
 	static char data[65536];
@@ -554,6 +586,7 @@ int main(void)
 		cmocka_unit_test(memory_queue_bound),
 		cmocka_unit_test(memory_drain),
 		cmocka_unit_test(bad_configurations),
+		cmocka_unit_test(tls_settings),
 		cmocka_unit_test(file_lines_and_rotation),
 		cmocka_unit_test(file_refuses_symlink),
 		cmocka_unit_test(file_full_device),

@@ -77,8 +77,10 @@ static const char *boot_of(struct daemon *d, const struct kmw_event *ev)
 {
 	int64_t t = ev->sec * 1000 + ev->msec;
 
-	if (t >= d->boot_start_ms || !d->store)
+	if (t >= d->boot_start_ms)
 		return d->boot_id;
+	if (!d->store)
+		return "unknown";
 	store_boot_for(d->store, t, d->boot_scratch, sizeof(d->boot_scratch));
 	return d->boot_scratch;
 }
@@ -583,6 +585,10 @@ void pipeline_open_store(struct daemon *d)
 	char err[512];
 	long long btime;
 
+	/* this boot: every event's id names it, stored or not */
+	store_boot_id(d->boot_id, sizeof(d->boot_id));
+	btime = sysfs_boot_time("/proc");
+	d->boot_start_ms = btime * 1000;
 	if (!d->o.store)
 		return;
 	d->store = store_open(d->o.store, true, err, sizeof(err));
@@ -591,9 +597,6 @@ void pipeline_open_store(struct daemon *d)
 			"each one not stored is counted", err);
 		return;
 	}
-	store_boot_id(d->boot_id, sizeof(d->boot_id));
-	btime = sysfs_boot_time("/proc");
-	d->boot_start_ms = btime * 1000;
 	if (d->boot_id[0] && btime)
 		store_note_boot(d->store, d->boot_id, btime * 1000);
 }
