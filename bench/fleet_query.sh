@@ -81,5 +81,7 @@ row() {
 }
 row "\`--sha256 ${sha:0:12}… --format json\` (which hosts loaded it)" sha "$dir/hosts" --sha256 "$sha" --format json
 row "\`--host web-07 --result failure --count\`" host "$dir/hosts" --host web-07 --result failure --count
+row "\`--module veth --count\`" module "$dir/hosts" --module veth --count
+row "\`--count\` (every line parsed)" count "$dir/hosts" --count
 row "\`--format json\` (everything, to /dev/null)" all "$dir/hosts" --format json
 row "one host (1/16 of the input), \`--format json\`" one "$dir/hosts/web-01" --format json

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "kmw_event.h"
+#include "kmw_filter.h"
 #include "kmw_lines.h"
 #include "kmw_logfile.h"
 
@@ -23,18 +24,33 @@ struct kmw_collected_stats {
 	int files_failed;	/* could not be read whole */
 };
 
+#define KMW_COLLECTED_NEEDLES 8
+
 struct kmw_collected_opts {
 	kmw_collected_cb event;
 	kmw_bad_line_fn bad;		/* may be NULL */
 	kmw_file_error_fn file_error;	/* may be NULL */
 	void *arg;			/* for all three */
+	/* bytes every line that can match holds (collected_prefilter): a line without
+	 * one of them is passed over unparsed */
+	const char *needles[KMW_COLLECTED_NEEDLES];
+	unsigned int nneedles;
+	char sha256[65];		/* the needle of --sha256, in the JSON's lower case */
 };
+
+/**
+ * collected_prefilter - from @f, the strings that the JSON line of every event @f can
+ * match must contain as they are (a host, a module, a SHA-256 prefix ... that JSON
+ * writes unescaped), into @o. The filter itself still decides; this only spares the
+ * parsing of lines that cannot pass. @f must outlive @o.
+ */
+void collected_prefilter(struct kmw_collected_opts *o, const struct kmw_filter *f);
 
 /**
  * collected_read - every file of @paths (@n; a directory is walked, its files in name order
  * and a rotated set oldest first, hidden ones passed over), plain or gzip, one JSON object a
  * line in kmodwatch's native schema (doc/schema.md). Text before the first '{' (a syslog
- * header, "@cee: ") is passed over. One line at a time: memory does not grow with the input.
+ * header, "@cee: ") is passed over, and so is a line without o->needles. One line at a time: memory does not grow with the input.
  * Returns 0, or -EIO when a file could not be read whole (the rest is read all the same).
  */
 int collected_read(char **paths, int n, const struct kmw_collected_opts *o,

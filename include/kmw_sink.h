@@ -45,7 +45,7 @@ struct kmw_sink_stats {
 	uint64_t failures;	/* attempts that failed */
 	uint64_t dropped;	/* messages lost to a full queue */
 	uint64_t queued;	/* messages waiting now */
-	int last_error;		/* -errno of the last failure */
+	int last_error;		/* -errno of the last attempt; 0 once one succeeded */
 	char why[256];		/* ... and in words when the kind knows more ("certificate has
 				 * expired"); "" when it does not */
 };

@@ -460,7 +460,10 @@ static int query_collected(struct query *q, char **paths, int n)
 		.event = on_collected, .bad = on_bad_line, .file_error = on_file_error, .arg = q,
 	};
 	struct kmw_collected_stats st;
-	int rc = collected_read(paths, n, &o, &st);
+	int rc;
+
+	collected_prefilter(&o, &q->filter);
+	rc = collected_read(paths, n, &o, &st);
 
 	if (rc == -ENOMEM)
 		fprintf(stderr, "kmodwatch: out of memory\n");

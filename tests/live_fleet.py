@@ -150,9 +150,18 @@ def tls_tests(live, c, col, d, host):
     c.true("tls: the boot is this one", all(e["audit"]["boot_id"] == boot for e in evs))
     mid = open("/etc/machine-id").read().strip() if os.path.exists("/etc/machine-id") else None
     c.true("tls: host.machine_id is /etc/machine-id", all(e["host"]["machine_id"] == mid for e in evs))
+    c.true("tls: no delivery failure logged", "cannot deliver" not in dm.stderr())
+    # the collector dies; what comes meanwhile waits, and goes over a new session
+    col.kill()
+    calls(m, "kmw_fleet_tls_down", 5)
+    time.sleep(0.5)
+    col.start()
+    c.true("tls: the events kept while the collector was down arrive after its restart",
+           wait_for(lambda: len(mine(col.lines(host), m.pid)) >= 15, 30))
+    evs = mine(col.lines(host), m.pid)
+    c.eq("tls: each once", len({e["id"] for e in evs}), len(evs))
     m.close()
     dm.stop()
-    c.true("tls: no delivery failure logged", "cannot deliver" not in dm.stderr())
 
     # what must be refused: a CA that did not sign the collector, a name it does not carry,
     # a collector that wants our certificate. Said why; nothing reaches it.

@@ -106,6 +106,20 @@ static void sink_recovered(struct daemon *d, int i)
 	log_msg(LOG_INFO, "%s: delivering again; nothing waits", sink_name(d->sinks[i]));
 }
 
+/* A sink that fails (not one merely busy, or connecting): said once, until it recovers. */
+static void sink_failing(struct daemon *d, int i)
+{
+	struct kmw_sink_stats st;
+
+	sink_stats(d->sinks[i], &st);
+	if (d->sink_down[i] || !st.last_error || st.last_error == -EAGAIN ||
+	    st.last_error == -EINPROGRESS)
+		return;
+	log_msg(LOG_ERR, "%s: cannot deliver now (%s): events kept to retry",
+		sink_name(d->sinks[i]), st.why[0] ? st.why : strerror(-st.last_error));
+	d->sink_down[i] = true;
+}
+
 /* What a sink's answer says: a failure is logged when it starts, a recovery when it ends. */
 static void sink_result(struct daemon *d, int i, int rc)
 {
@@ -119,10 +133,8 @@ static void sink_result(struct daemon *d, int i, int rc)
 	if (rc == -ENOBUFS && (st.dropped == 1 || st.dropped % 1000 == 0))
 		log_msg(LOG_ERR, "%s: queue full, %llu events dropped so far (the store has them)",
 			sink_name(d->sinks[i]), (unsigned long long)st.dropped);
-	else if (rc > 0 && !d->sink_down[i])
-		log_msg(LOG_ERR, "%s: cannot deliver now (%s): events kept to retry",
-			sink_name(d->sinks[i]), st.why[0] ? st.why : strerror(-st.last_error));
-	d->sink_down[i] = true;
+	if (rc > 0 || rc == -ENOBUFS)
+		sink_failing(d, i);
 }
 
 /*
@@ -194,9 +206,14 @@ static void on_tick(void *arg)
 	/* idle: what a busy spell left in the write-ahead log goes into the store now */
 	if (d->store && store_checkpoint(d->store, KMW_CKPT_IDLE) < 0)
 		log_msg(LOG_ERR, "store checkpoint: %s", store_error(d->store));
-	for (i = 0; i < d->nsinks; i++)
-		if (!sink_tick(d->sinks[i]))
+	for (i = 0; i < d->nsinks; i++) {
+		sink_tick(d->sinks[i]);
+		/* also a connection that failed with nothing waiting on it */
+		if (sink_up(d->sinks[i]))
 			sink_recovered(d, i);
+		else
+			sink_failing(d, i);
+	}
 	pipeline_publish(d);
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* collected.c - kmodwatch's JSON lines read back into events: the fleet query over what a
  * central collector stored. zlib reads plain and gzip alike; jansson parses each line. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -173,6 +174,33 @@ static void alert_event(struct kmw_event *ev, json_t *root)
 	set_str(ev, &ev->file_path, at(a, "evidence.load_path"));
 }
 
+/* A value JSON writes as it is: printable ASCII, no quote, no backslash. */
+static bool verbatim(const char *v)
+{
+	for (; v && *v; v++)
+		if (*v < 0x20 || *v > 0x7e || *v == '"' || *v == '\\')
+			return false;
+	return v != NULL;
+}
+
+void collected_prefilter(struct kmw_collected_opts *o, const struct kmw_filter *f)
+{
+	const char *exact[] = { f->host, f->module, f->exe, f->user, f->key, f->errno_name,
+				f->syscall, f->flag };
+	size_t i;
+
+	o->nneedles = 0;
+	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (verbatim(exact[i]) && exact[i][0] && o->nneedles < KMW_COLLECTED_NEEDLES - 1)
+			o->needles[o->nneedles++] = exact[i];
+	if (f->sha256 && f->sha256[0]) {
+		for (i = 0; f->sha256[i] && i < sizeof(o->sha256) - 1; i++)
+			o->sha256[i] = (char)tolower((unsigned char)f->sha256[i]);
+		o->sha256[i] = '\0';
+		o->needles[o->nneedles++] = o->sha256;
+	}
+}
+
 /* One line: an event, or a bad line with the reason. */
 static void take_line(struct reader *r, const char *input, uint64_t lineno, char *line, size_t len)
 {
@@ -193,6 +221,9 @@ static void take_line(struct reader *r, const char *input, uint64_t lineno, char
 		goto bad;
 	}
 	len -= (size_t)(brace - line);
+	for (unsigned int i = 0; i < r->o->nneedles; i++)
+		if (!memmem(brace, len, r->o->needles[i], strlen(r->o->needles[i])))
+			return;
 	root = json_loadb(brace, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!root) {
 		why = jerr.text[0] ? jerr.text : "not JSON";

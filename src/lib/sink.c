@@ -65,8 +65,11 @@ struct kmw_sink *sink_new(const struct kmw_sink_conf *c)
 		errno = -rc;
 		return NULL;
 	}
-	/* a sink that cannot open now (no collector yet) retries like any failure */
+	/* a sink that cannot open now (no collector yet) retries like any failure; one that is
+	 * connecting goes on at the next tick */
 	s->open_error = s->ops->open(s);
+	if (s->open_error == -EINPROGRESS)
+		s->open_error = 0;
 	if (s->open_error)
 		s->next_retry_ms = now_ms() + 100;
 	return s;
@@ -143,8 +146,13 @@ static int enqueue(struct kmw_sink *s, const char *msg, size_t len)
 
 static void failed(struct kmw_sink *s, int rc)
 {
-	s->st.failures++;
 	s->st.last_error = rc;
+	/* a connection on its way is no failure: the next step soon */
+	if (rc == -EINPROGRESS) {
+		s->next_retry_ms = now_ms() + 10;
+		return;
+	}
+	s->st.failures++;
 	/* a busy reader is soon free again: no backoff for it */
 	if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
 		s->next_retry_ms = now_ms() + 10;
@@ -169,6 +177,7 @@ static void flush(struct kmw_sink *s)
 			return;
 		}
 		s->st.delivered++;
+		s->st.last_error = 0;
 		s->qbytes -= p->len;
 		free(p->msg);
 		s->qhead = (s->qhead + 1) % s->qcap;
@@ -218,6 +227,7 @@ int sink_batch_end(struct kmw_sink *s)
 	rc = s->ops->send(s, s->batch.data, s->batch.len);
 	if (!rc) {
 		s->st.delivered += n;
+		s->st.last_error = 0;
 		s->backoff_ms = 0;
 		buf_reset(&s->batch);
 		return 0;
@@ -257,6 +267,7 @@ int sink_emit(struct kmw_sink *s, const struct kmw_event *ev, const char *body, 
 		rc = s->ops->send(s, s->frame.data, s->frame.len);
 		if (!rc) {
 			s->st.delivered++;
+			s->st.last_error = 0;
 			s->backoff_ms = 0;
 			return 0;
 		}

@@ -24,7 +24,9 @@
 
 #include "kmw_sink_priv.h"
 
-/* how long a TLS handshake or a write into a full TLS stream may take (the worker's time) */
+/* how long the TCP connection and TLS handshake may take, and a TLS 1.3 collector's verdict
+ * on our certificate; each step is taken without waiting, on the next send or tick */
+#define TLS_CONNECT_MS 10000
 #define TLS_WAIT_MS 3000
 
 struct syslog_sink {
@@ -37,6 +39,10 @@ struct syslog_sink {
 	SSL *ssl;		/* ... the session; NULL until the handshake is done */
 	struct kmw_buf out;	/* tls: one framed message, written whole */
 	struct sink_relp *relp;	/* relp:, relp+tls: */
+	enum { TLS_CONNECTING, TLS_HANDSHAKE, TLS_VERDICT, TLS_UP } tls_state;
+	uint64_t tls_connect_deadline_ms;	/* the whole connection by then */
+	uint64_t tls_deadline_ms;		/* the verdict by then */
+	bool tls_pending;	/* a write the socket could not take yet */
 	bool cert_requested;	/* tls: the collector asked for our certificate */
 	bool ticket;		/* ... and sent a session ticket: it took the handshake */
 	struct sockaddr_storage addr;
@@ -375,7 +381,7 @@ static void syslog_fini(struct kmw_sink *s)
 	buf_free(&y->out);
 }
 
-/* Wait for @fd to be ready for @events until @deadline_ms; false on timeout. */
+/* Whether @fd is ready for @events within @ms. */
 static bool wait_fd(int fd, short events, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = events };
@@ -387,56 +393,27 @@ static bool wait_fd(int fd, short events, int ms)
 	return n == 1;
 }
 
-/*
- * TLS 1.3: the client's handshake ends before the server checked the client's certificate,
- * and a server that refuses it says so a moment later. Whatever was written meanwhile would
- * be lost: wait for its verdict, a session ticket or an alert (a server that sends no
- * ticket is taken at its silence, after TLS_WAIT_MS).
- */
-static bool tls_accepted(struct kmw_sink *s)
+static uint64_t mono_ms(void)
 {
-	struct syslog_sink *y = s->priv;
-	char c[64];
-	int n, err;
+	struct timespec ts;
 
-	while (!y->ticket && wait_fd(y->fd, POLLIN, TLS_WAIT_MS)) {
-		n = SSL_read(y->ssl, c, sizeof(c));
-		if (n > 0)
-			continue;
-		err = SSL_get_error(y->ssl, n);
-		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
-			continue;
-		ssl_reason(s->st.why, sizeof(s->st.why), "TLS: the collector refused us after the "
-			   "handshake (nothing sent)", "it closed the connection");
-		return false;
-	}
-	return true;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/*
- * The TLS handshake on the connecting socket, the collector verified: its chain against the
- * CA, its name against the peer name. Nothing of ours goes on the wire before it succeeded.
- */
-static int tls_handshake(struct kmw_sink *s)
+/* The connected socket gets its TLS session: the collector's name to check, and SNI. */
+static int tls_begin(struct kmw_sink *s)
 {
 	struct syslog_sink *y = s->priv;
 	const char *name = s->c.tls_peer_name ? s->c.tls_peer_name : y->peer_host;
 	X509_VERIFY_PARAM *vp;
 	struct in6_addr a6;
 	struct in_addr a4;
-	int rc, err;
-	long vr;
-
-	if (!wait_fd(y->fd, POLLOUT, TLS_WAIT_MS)) {
-		sink_why(s, "connecting to %s:%s timed out",
-			 y->peer_host, y->port);
-		return -ETIMEDOUT;
-	}
-	socklen_t sl = sizeof(err);
+	socklen_t sl = sizeof(int);
+	int err = 0;
 
 	if (getsockopt(y->fd, SOL_SOCKET, SO_ERROR, &err, &sl) == 0 && err) {
-		sink_why(s, "cannot connect to %s:%s: %s", y->peer_host,
-			 y->port, strerror(err));
+		sink_why(s, "cannot connect to %s:%s: %s", y->peer_host, y->port, strerror(err));
 		return -err;
 	}
 	y->ssl = SSL_new(y->ctx);
@@ -454,47 +431,122 @@ static int tls_handshake(struct kmw_sink *s)
 		X509_VERIFY_PARAM_set1_host(vp, name, 0);
 		SSL_set_tlsext_host_name(y->ssl, name);
 	}
-	for (;;) {
-		rc = SSL_connect(y->ssl);
-		if (rc == 1)
-			break;
-		err = SSL_get_error(y->ssl, rc);
-		if ((err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) &&
-		    wait_fd(y->fd, err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, TLS_WAIT_MS))
-			continue;
-		vr = SSL_get_verify_result(y->ssl);
-		if (vr != X509_V_OK)
-			sink_why(s, "TLS: the certificate of %s:%s fails "
-				 "verification: %s (checked for '%s'); nothing sent", y->peer_host,
-				 y->port, X509_verify_cert_error_string(vr), name);
-		else if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
-			sink_why(s, "TLS handshake with %s:%s timed out; nothing sent",
-				 y->peer_host, y->port);
-		else
-			ssl_reason(s->st.why, sizeof(s->st.why), "TLS handshake failed (nothing sent)",
-				   err == SSL_ERROR_SYSCALL ? "the collector closed the connection" :
-				   "refused by the collector");
-		ERR_clear_error();
-		SSL_free(y->ssl);
-		y->ssl = NULL;
-		return vr != X509_V_OK ? -EPROTO : -ECONNABORTED;
-	}
-	if (SSL_version(y->ssl) == TLS1_3_VERSION && y->cert_requested && !tls_accepted(s)) {
-		SSL_free(y->ssl);
-		y->ssl = NULL;
-		return -EACCES;
-	}
-	s->st.why[0] = '\0';
 	return 0;
+}
+
+/* SSL_connect's failure in words: a certificate that fails verification above all. */
+static int tls_failed(struct kmw_sink *s, int err)
+{
+	struct syslog_sink *y = s->priv;
+	const char *name = s->c.tls_peer_name ? s->c.tls_peer_name : y->peer_host;
+	long vr = SSL_get_verify_result(y->ssl);
+
+	if (vr != X509_V_OK)
+		sink_why(s, "TLS: the certificate of %s:%s fails verification: %s (checked for "
+			 "'%s'); nothing sent", y->peer_host, y->port, X509_verify_cert_error_string(vr),
+			 name);
+	else
+		ssl_reason(s->st.why, sizeof(s->st.why), "TLS handshake failed (nothing sent)",
+			   err == SSL_ERROR_SYSCALL ? "the collector closed the connection" :
+			   "refused by the collector");
+	ERR_clear_error();
+	return vr != X509_V_OK ? -EPROTO : -ECONNABORTED;
+}
+
+/*
+ * One step of the TLS connection, never waiting: the TCP connection, the handshake (the
+ * collector verified: its chain against the CA, its name against the peer name), then in
+ * TLS 1.3, when the collector asked for our certificate, its verdict on it: the client's
+ * handshake ends before the server checked, and a server that refuses says so a moment
+ * later, when whatever was written meanwhile would be lost. The verdict is a session
+ * ticket or an alert; a server that sends no ticket is taken at its silence after
+ * TLS_WAIT_MS. Nothing of ours goes on the wire before the end. Returns 0 when up,
+ * -EINPROGRESS on the way, or the failure, the reason in words.
+ */
+static int tls_step(struct kmw_sink *s)
+{
+	struct syslog_sink *y = s->priv;
+	uint64_t now = mono_ms();
+	char c[64];
+	int rc, err;
+
+	switch (y->tls_state) {
+	case TLS_CONNECTING:
+		if (!wait_fd(y->fd, POLLOUT, 0))
+			break;
+		rc = tls_begin(s);
+		if (rc)
+			return rc;
+		y->tls_state = TLS_HANDSHAKE;
+		/* fall through */
+	case TLS_HANDSHAKE:
+		rc = SSL_connect(y->ssl);
+		if (rc != 1) {
+			err = SSL_get_error(y->ssl, rc);
+			if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
+				return tls_failed(s, err);
+			break;
+		}
+		if (SSL_version(y->ssl) != TLS1_3_VERSION || !y->cert_requested) {
+			y->tls_state = TLS_UP;
+			break;
+		}
+		y->tls_state = TLS_VERDICT;
+		y->tls_deadline_ms = now + TLS_WAIT_MS;
+		/* fall through */
+	case TLS_VERDICT:
+		while (!y->ticket && wait_fd(y->fd, POLLIN, 0)) {
+			rc = SSL_read(y->ssl, c, sizeof(c));
+			if (rc > 0)
+				continue;
+			err = SSL_get_error(y->ssl, rc);
+			if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+				break;
+			ssl_reason(s->st.why, sizeof(s->st.why), "TLS: the collector refused us after "
+				   "the handshake (nothing sent)", "it closed the connection");
+			return -EACCES;
+		}
+		if (y->ticket || now >= y->tls_deadline_ms)
+			y->tls_state = TLS_UP;
+		break;
+	case TLS_UP:
+		break;
+	}
+	if (y->tls_state == TLS_UP) {
+		s->st.why[0] = '\0';
+		return 0;
+	}
+	if (now >= y->tls_connect_deadline_ms) {
+		sink_why(s, "%s with %s:%s timed out after %d s; nothing sent",
+			 y->tls_state == TLS_CONNECTING ? "connecting" : "the TLS handshake",
+			 y->peer_host, y->port, TLS_CONNECT_MS / 1000);
+		return -ETIMEDOUT;
+	}
+	return -EINPROGRESS;
+}
+
+static void syslog_close(struct kmw_sink *s);
+
+/* The TLS connection one step on; a failure closes it. */
+static int tls_advance(struct kmw_sink *s)
+{
+	int rc = tls_step(s);
+
+	if (rc && rc != -EINPROGRESS)
+		syslog_close(s);
+	return rc;
 }
 
 static int syslog_open(struct kmw_sink *s)
 {
 	struct syslog_sink *y = s->priv;
-	int fd, rc;
+	int fd;
 
 	if (y->relp)
 		return sink_relp_open(y->relp);
+	/* a TLS connection on its way: the next step */
+	if (y->fd >= 0 && y->ctx)
+		return tls_advance(s);
 	fd = socket(y->addr.ss_family, y->socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
@@ -514,12 +566,12 @@ static int syslog_open(struct kmw_sink *s)
 	}
 	y->fd = fd;
 	y->sent_of_head = 0;
-	if (y->ctx && (rc = tls_handshake(s))) {
-		close(fd);
-		y->fd = -1;
-		return rc;
-	}
-	return 0;
+	if (!y->ctx)
+		return 0;
+	y->tls_state = TLS_CONNECTING;
+	y->tls_connect_deadline_ms = mono_ms() + TLS_CONNECT_MS;
+	y->tls_pending = false;
+	return tls_advance(s);
 }
 
 static void syslog_close(struct kmw_sink *s)
@@ -528,8 +580,10 @@ static void syslog_close(struct kmw_sink *s)
 
 	if (y->relp)
 		sink_relp_close(y->relp);
+	y->tls_pending = false;
 	if (y->ssl) {
-		SSL_shutdown(y->ssl);
+		if (y->ctx && y->tls_state == TLS_UP)
+			SSL_shutdown(y->ssl);
 		SSL_free(y->ssl);
 		y->ssl = NULL;
 	}
@@ -542,7 +596,9 @@ static bool syslog_is_open(const struct kmw_sink *s)
 {
 	const struct syslog_sink *y = s->priv;
 
-	return y->relp ? sink_relp_is_open(y->relp) : y->fd >= 0;
+	if (y->relp)
+		return sink_relp_is_open(y->relp);
+	return y->fd >= 0 && (!y->ctx || y->tls_state == TLS_UP);
 }
 
 /*
@@ -602,9 +658,9 @@ static bool tls_peer_closed(struct syslog_sink *y)
 }
 
 /*
- * TLS (RFC 5425): "LEN SP MSG" as one TLS write, whole or not at all: a write that could not
- * finish within TLS_WAIT_MS breaks the session, and the message is sent again whole on the
- * next one (the collector drops a copy by its id).
+ * TLS (RFC 5425): "LEN SP MSG" as one TLS write, whole or not at all. A write the socket
+ * cannot take now stays pending (OpenSSL keeps what it sent of it) and is made again with
+ * the same bytes; a broken session loses the message it was writing, counted, as TCP does.
  */
 static int send_tls(struct kmw_sink *s, const char *msg, size_t len)
 {
@@ -616,19 +672,22 @@ static int send_tls(struct kmw_sink *s, const char *msg, size_t len)
 	buf_append(&y->out, msg, len);
 	if (y->out.oom)
 		return -ENOMEM;
-	for (;;) {
-		n = SSL_write(y->ssl, y->out.data, (int)y->out.len);
-		if (n > 0)
-			return 0;
-		err = SSL_get_error(y->ssl, n);
-		if ((err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) &&
-		    wait_fd(y->fd, err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, TLS_WAIT_MS))
-			continue;
-		ssl_reason(s->st.why, sizeof(s->st.why), "TLS write", err == SSL_ERROR_SYSCALL ?
-			   "the collector closed the connection" : "timed out");
-		syslog_close(s);
-		return -EPIPE;
+	n = SSL_write(y->ssl, y->out.data, (int)y->out.len);
+	if (n > 0) {
+		y->tls_pending = false;
+		return 0;
 	}
+	err = SSL_get_error(y->ssl, n);
+	if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) {
+		y->tls_pending = true;
+		return -EAGAIN;
+	}
+	ssl_reason(s->st.why, sizeof(s->st.why), "TLS write", err == SSL_ERROR_SYSCALL ?
+		   "the collector closed the connection" : "the session broke");
+	if (y->tls_pending)
+		s->st.dropped++;
+	syslog_close(s);
+	return y->tls_pending ? 0 : -EPIPE;
 }
 
 static int send_datagram(struct kmw_sink *s, const char *msg, size_t len)
@@ -705,16 +764,17 @@ static int syslog_send(struct kmw_sink *s, const char *msg, size_t len)
 	 */
 	if (y->relp)
 		return sink_relp_send(y->relp, msg, len);
-	if (y->fd >= 0 && y->socktype == SOCK_STREAM && !y->sent_of_head &&
-	    (y->ssl ? tls_peer_closed(y) : peer_closed(y->fd)))
+	if (y->fd >= 0 && y->socktype == SOCK_STREAM && !y->sent_of_head && !y->tls_pending &&
+	    (!y->ctx || y->tls_state == TLS_UP) && (y->ssl ? tls_peer_closed(y) : peer_closed(y->fd)))
 		syslog_close(s);
-	if (y->fd < 0) {
+	if (y->fd < 0 || (y->ctx && y->tls_state != TLS_UP)) {
 		int rc = syslog_open(s);
 
+		/* a connection on its way: the message waits for it */
 		if (rc)
 			return rc;
 	}
-	if (y->ssl)
+	if (y->ctx)
 		return send_tls(s, msg, len);
 	return y->socktype == SOCK_DGRAM ? send_datagram(s, msg, len) : send_stream(s, msg, len);
 }
