@@ -144,7 +144,7 @@ def tls_tests(live, c, col, d, host):
     c.eq("tls: in order, as audit numbered them", [e["audit"]["serial"] for e in evs],
          sorted(e["audit"]["serial"] for e in evs))
     c.true("tls: each has the stable id boot:serial:time", got and all(
-        e["id"] == "%s:%d:%s" % (e["audit"]["boot_id"], e["audit"]["serial"], e["audit"]["epoch"])
+        e["id"] == "%s:%d:%.3f" % (e["audit"]["boot_id"], e["audit"]["serial"], e["audit"]["epoch"])
         for e in evs))
     boot = open("/proc/sys/kernel/random/boot_id").read().strip()
     c.true("tls: the boot is this one", all(e["audit"]["boot_id"] == boot for e in evs))

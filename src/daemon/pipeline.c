@@ -131,8 +131,9 @@ static void sink_result(struct daemon *d, int i, int rc)
 	}
 	sink_stats(d->sinks[i], &st);
 	if (rc == -ENOBUFS && (st.dropped == 1 || st.dropped % 1000 == 0))
-		log_msg(LOG_ERR, "%s: queue full, %llu events dropped so far (the store has them)",
-			sink_name(d->sinks[i]), (unsigned long long)st.dropped);
+		log_msg(LOG_ERR, "%s: queue full, %llu events dropped so far%s",
+			sink_name(d->sinks[i]), (unsigned long long)st.dropped,
+			d->store ? " (the store has them)" : "");
 	if (rc > 0 || rc == -ENOBUFS)
 		sink_failing(d, i);
 }
@@ -649,17 +650,20 @@ int pipeline_start(struct daemon *d)
 /* After the worker: the outputs' last try, then everything the worker owned goes. */
 void pipeline_fini(struct daemon *d)
 {
+	bool stored;
 	int i;
 
 	reconcile_fini(d);
+	stored = d->store != NULL;
 	store_close(d->store);
 	d->store = NULL;
 	for (i = 0; i < d->nsinks; i++) {
 		uint64_t left = sink_drain(d->sinks[i], 2000);
 
 		if (left)
-			log_msg(LOG_ERR, "%s: %llu events could not be delivered before exit (the store "
-				"has them)", sink_name(d->sinks[i]), (unsigned long long)left);
+			log_msg(LOG_ERR, "%s: %llu events could not be delivered before exit%s",
+				sink_name(d->sinks[i]), (unsigned long long)left,
+				stored ? " (the store has them)" : "");
 		sink_free(d->sinks[i]);
 	}
 	d->nsinks = 0;

@@ -15,9 +15,11 @@
 
 /* the system's CA bundle, librelp's trust when --syslog-ca names none (it needs one) */
 #define RELP_SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
-/* messages librelp may hold unacknowledged, and how long it waits for an answer (s) */
+/* messages librelp may hold unacknowledged, how long it waits for an answer and for a
+ * connection (s): librelp's calls block, on the worker */
 #define RELP_WINDOW 128
 #define RELP_TIMEOUT_S 5
+#define RELP_CONNECT_S 2
 
 enum relp_state { RELP_NONE, RELP_UP, RELP_BROKEN };
 
@@ -122,7 +124,7 @@ static int make_client(struct sink_relp *r)
 		return -ENOMEM;
 	relpCltSetUsrPtr(r->clt, r);
 	relpCltSetTimeout(r->clt, RELP_TIMEOUT_S);
-	relpCltSetConnTimeout(r->clt, RELP_TIMEOUT_S);
+	relpCltSetConnTimeout(r->clt, RELP_CONNECT_S);
 	relpCltSetWindowSize(r->clt, RELP_WINDOW);
 	if (!r->tls)
 		return 0;
