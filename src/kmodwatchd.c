@@ -318,6 +318,9 @@ int main(int argc, char **argv)
 	d.src.fd = -1;
 	d.argc = argc;
 	d.argv = argv;
+	/* a collector that dies mid-write must cost a reconnection, not the daemon: writes into
+	 * a closed TLS or RELP stream (OpenSSL writes with write(2)) get EPIPE */
+	signal(SIGPIPE, SIG_IGN);
 	rc = parse_opts(argc, argv, &d.o);
 	if (!rc && !d.o.foreground) {
 		openlog("kmodwatchd", LOG_PID, LOG_DAEMON);
