@@ -158,6 +158,13 @@ def tls_tests(live, c, col, d, host):
     col.start()
     c.true("tls: the events kept while the collector was down arrive after its restart",
            wait_for(lambda: len(mine(col.lines(host), m.pid)) >= 15, 30))
+    # SIGHUP reopens the outputs: a new TLS session, and on
+    dm.p.send_signal(signal.SIGHUP)
+    wait_for(lambda: "outputs reopened" in dm.stderr(), 10)
+    calls(m, "kmw_fleet_tls_hup", 3)
+    c.true("tls: after SIGHUP the events go over a new session",
+           wait_for(lambda: len(mine(col.lines(host), m.pid)) >= 18, 20))
+    c.true("tls: the reopen is no failure", "cannot reopen" not in dm.stderr())
     evs = mine(col.lines(host), m.pid)
     c.eq("tls: each once", len({e["id"] for e in evs}), len(evs))
     m.close()

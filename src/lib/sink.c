@@ -304,6 +304,9 @@ int sink_reopen(struct kmw_sink *s)
 
 	s->ops->close(s);
 	rc = s->ops->open(s);
+	/* a connection on its way is a reopened one */
+	if (rc == -EINPROGRESS)
+		rc = 0;
 	if (!rc && s->qcount)
 		flush(s);
 	return rc;

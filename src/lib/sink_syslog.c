@@ -758,12 +758,12 @@ static int syslog_send(struct kmw_sink *s, const char *msg, size_t len)
 {
 	struct syslog_sink *y = s->priv;
 
+	if (y->relp)
+		return sink_relp_send(y->relp, msg, len);
 	/*
 	 * Writing into a stream whose reader is gone would "succeed" once and lose
 	 * the message: look first, and reconnect between two messages.
 	 */
-	if (y->relp)
-		return sink_relp_send(y->relp, msg, len);
 	if (y->fd >= 0 && y->socktype == SOCK_STREAM && !y->sent_of_head && !y->tls_pending &&
 	    (!y->ctx || y->tls_state == TLS_UP) && (y->ssl ? tls_peer_closed(y) : peer_closed(y->fd)))
 		syslog_close(s);
