@@ -51,6 +51,7 @@ int format_event(struct kmw_buf *b, enum kmw_format fmt, const struct kmw_event 
 struct kmw_table {
 	int width;		/* terminal columns; 0: no limit (not a terminal) */
 	bool colour;
+	bool host;	/* a HOST column: the query spans hosts (a collector's events) */
 };
 
 /**

@@ -610,6 +610,7 @@ static int cmd_query(int argc, char **argv)
 			return cli_fail(errno, "%s", err);
 	}
 	q.table.width = wide ? 0 : cli_table_width(&q.table.colour);
+	q.table.host = events;
 	q.progress = logs && isatty(STDERR_FILENO);
 	q.started = now;
 	buf_init(&q.out);

@@ -390,6 +390,10 @@ def fleet_test(live, c, col, d):
         want = sum(1 for evs in sent.values() for e in evs
                    if (e["module"].get("ima") or {}).get("hash") == h and e["syscall"]["success"])
         c.eq("fleet: ... and how often", len(r.stdout.splitlines()), want)
+        r = query(col.hosts, "--sha256", h, "--result", "success", "--wide")
+        head = r.stdout.splitlines()[0] if r.stdout else ""
+        c.true("fleet: the table has a HOST column, and names each host",
+               "HOST" in head and all(hn in r.stdout for hn in hashes[h]))
     r = query(col.hosts, "--host", "web-01", "--result", "failure", "--count")
     c.eq("fleet: filters combine (--host --result)", r.stdout.strip(),
          str(sum(1 for e in sent["web-01"] if e["kind"] == "syscall" and not e["syscall"]["success"])))

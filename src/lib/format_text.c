@@ -181,7 +181,7 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 }
 
 /* Column widths of the table; PATH takes what is left of the terminal. */
-enum { W_TIME = 19, W_SYSCALL = 13, W_RESULT = 12, W_MODULE = 18, W_USER = 10, W_RISK = 6,
+enum { W_HOST = 16, W_TIME = 19, W_SYSCALL = 13, W_RESULT = 12, W_MODULE = 18, W_USER = 10, W_RISK = 6,
        W_EXE = 24 };
 
 /*
@@ -249,6 +249,8 @@ void fmt_table_time(char *out, size_t len, int64_t ms)
 int format_table_header(struct kmw_buf *b, const struct kmw_table *t)
 {
 	fmt_cell(b, "TIME (UTC)", W_TIME, false, false);
+	if (t->host)
+		fmt_cell(b, "HOST", W_HOST, false, false);
 	fmt_cell(b, "SYSCALL", W_SYSCALL, false, false);
 	fmt_cell(b, "RESULT", W_RESULT, false, false);
 	fmt_cell(b, "MODULE", W_MODULE, false, false);
@@ -263,7 +265,8 @@ int format_table_header(struct kmw_buf *b, const struct kmw_table *t)
 int format_table_row(struct kmw_buf *b, const struct kmw_table *t, const struct kmw_row *r)
 {
 	char ts[32], user[32], calls[32];
-	int used = W_TIME + W_SYSCALL + W_RESULT + W_MODULE + W_USER + W_RISK + W_EXE + 7;
+	int used = W_TIME + W_SYSCALL + W_RESULT + W_MODULE + W_USER + W_RISK + W_EXE + 7 +
+		   (t->host ? W_HOST + 1 : 0);
 	int pathw = t->width ? (t->width - used > 10 ? t->width - used : 10) : 0;
 	const char *colour = NULL;
 
@@ -271,6 +274,8 @@ int format_table_row(struct kmw_buf *b, const struct kmw_table *t, const struct 
 
 	fmt_table_time(ts, sizeof(ts), r->time_ms);
 	fmt_cell(b, ts, W_TIME, false, false);
+	if (t->host)
+		fmt_cell(b, r->node ? r->node : "-", W_HOST, cut, false);
 	/* an alert is of no syscall: its kind says what it is, its code (the result) which */
 	fmt_cell(b, r->kind && !strcmp(r->kind, "alert") ? "alert" : r->syscall, W_SYSCALL, false,
 		 false);
