@@ -9,17 +9,19 @@ runs=${2:-100000}
 work=$top/tests/fuzz/work
 command -v clang >/dev/null || { echo "SKIP: clang is missing (apt-get install clang libclang-rt-14-dev)"; exit 77; }
 mkdir -p "$work"
-libs="$(pkg-config --libs audit auparse libcrypto libelf liblzma libzstd zlib libkmod sqlite3) -lpthread"
+libs="$(pkg-config --libs audit auparse libssl libcrypto relp jansson libelf liblzma libzstd zlib libkmod sqlite3) -lm -lpthread"
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -DPACKAGE_VERSION=\"fuzz\" -I$top/include"
 lib="$top/src/lib"
 set -e
 # the whole library: a module that moves or splits needs no change here
 clang $cflags -o "$work/fuzz_records" "$top/tests/fuzz/fuzz_records.c" "$lib"/*.c $libs
 clang $cflags -o "$work/fuzz_modfile" "$top/tests/fuzz/fuzz_modfile.c" "$lib"/modfile.c $libs
+clang $cflags -o "$work/fuzz_collected" "$top/tests/fuzz/fuzz_collected.c" "$lib"/*.c $libs
 set +e
 
 # seeds: the recorded logs, cut in pieces; module images made by the compiler now
-mkdir -p "$work/corpus-records" "$work/corpus-modfile"
+mkdir -p "$work/corpus-records" "$work/corpus-modfile" "$work/corpus-collected"
+cp "$top"/tests/expected/*.json "$work/corpus-collected/"
 cp "$top"/tests/fuzz/seeds-records/* "$work/corpus-records/" 2>/dev/null
 for f in "$top"/tests/data/*.log; do
 	split -l 6 "$f" "$work/corpus-records/$(basename "$f")."
@@ -39,7 +41,7 @@ zstd -q -c "$work/mod.o" > "$work/corpus-modfile/mod.ko.zst" 2>/dev/null
 
 status=0
 export LSAN_OPTIONS="suppressions=$top/tests/fuzz/lsan.supp:print_suppressions=0"
-for f in records modfile; do
+for f in records modfile collected; do
 	echo "== fuzz_$f: $runs runs"
 	(cd "$work" && ./"fuzz_$f" -runs="$runs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 "corpus-$f" > "fuzz_$f.log" 2>&1)
