@@ -57,6 +57,7 @@ struct kmw_source {
 	bool settle_valid;
 	bool stopping;			/* the queue asked the fill to end ... */
 	struct timespec stop_at;	/* ... at this time */
+	bool event_open;		/* a SYSCALL record was taken, and not yet its EOE */
 	int64_t last_sec;		/* time of the newest record taken */
 	bool probe_due;			/* an overrun: send a marker once the queue is empty */
 	int64_t overrun_since;		/* an overrun not yet claimed: records from then on may be lost; 0 none */

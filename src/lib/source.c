@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* source.c - read audit records from the kernel: multicast group or as the audit daemon */
 #include <errno.h>
+#include <linux/audit.h>
 #include <poll.h>
 #include <stdio.h>
 #include <time.h>
@@ -326,6 +327,9 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 			if (s->record_log)
 				fwrite(buf + used, 1, (size_t)n, s->record_log);
 			used += (size_t)n;
+			/* a syscall event: SYSCALL first, its EOE last */
+			if (r->type == AUDIT_SYSCALL || r->type == AUDIT_EOE)
+				s->event_open = r->type == AUDIT_SYSCALL;
 			s->batch_next++;
 		}
 		if (!used && !s->stopping) {
@@ -365,6 +369,15 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 			}
 			if (used)
 				return hand_over(s, used);
+			/*
+			 * Stopping: kauditd sends an event's records one after the other, and
+			 * the rest of one begun may still be on its way (a slow guest shows it):
+			 * a moment for its EOE, within the half second of the stop.
+			 */
+			if (s->stopping && s->event_open && !past_stop(s)) {
+				poll(&(struct pollfd){ .fd = s->fd, .events = POLLIN }, 1, 50);
+				continue;
+			}
 			if (s->stopping)
 				return 0;
 			continue;
