@@ -115,8 +115,8 @@ bool sink_stats_failed_open(const struct kmw_sink *s, int *err);
 const char *sink_name(const struct kmw_sink *s);
 
 /**
- * sink_drain - at exit: try to deliver what waits, for at most @max_ms.
- * Returns what still waits.
+ * sink_drain - at exit: try to deliver what waits (in the queue, and what a kind's
+ * sender thread holds), for at most @max_ms. Returns what still waits.
  */
 uint64_t sink_drain(struct kmw_sink *s, unsigned int max_ms);
 

@@ -34,6 +34,8 @@ struct sink_ops {
 	/* whether the kind is connected now (NULL: always); when not, the tick reconnects */
 	bool (*is_open)(const struct kmw_sink *s);
 	void (*close)(struct kmw_sink *s);
+	/* messages the kind took and has not sent yet (a sender thread's; NULL: none) */
+	uint64_t (*pending)(const struct kmw_sink *s);
 	/* free what ->priv holds (after close; NULL: nothing); sink.c frees ->priv itself */
 	void (*fini)(struct kmw_sink *s);
 };
@@ -80,6 +82,8 @@ struct sink_relp *sink_relp_new(struct kmw_sink *s, const char *host, const char
 int sink_relp_open(struct sink_relp *r);
 int sink_relp_send(struct sink_relp *r, const char *msg, size_t len);
 bool sink_relp_is_open(const struct sink_relp *r);
+/* messages handed over and not yet given to librelp */
+uint64_t sink_relp_pending(const struct sink_relp *r);
 /* end the session gracefully (it waits for the collector's acknowledgements) */
 void sink_relp_close(struct sink_relp *r);
 void sink_relp_free(struct sink_relp *r);

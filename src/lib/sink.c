@@ -312,17 +312,22 @@ int sink_reopen(struct kmw_sink *s)
 	return rc;
 }
 
+static uint64_t pending(const struct kmw_sink *s)
+{
+	return s->ops->pending ? s->ops->pending(s) : 0;
+}
+
 uint64_t sink_drain(struct kmw_sink *s, unsigned int max_ms)
 {
 	uint64_t end = now_ms() + max_ms;
 
-	while (s->qcount && now_ms() < end) {
+	while ((s->qcount || pending(s)) && now_ms() < end) {
 		s->next_retry_ms = 0;
 		flush(s);
-		if (s->qcount)
+		if (s->qcount || pending(s))
 			usleep(20000);
 	}
-	return s->qcount;
+	return s->qcount + pending(s);
 }
 
 void sink_free(struct kmw_sink *s)

@@ -28,8 +28,8 @@
 /* messages handed to the sender and not yet to librelp, at most; the rest wait in the
  * sink's own queue */
 #define RELP_RING 1024
-/* at exit: how long the sender may still send what it was handed (ms) */
-#define RELP_STOP_MS 3000
+/* at exit, after the drain: how long the sender may still send what it was handed (ms) */
+#define RELP_STOP_MS 500
 
 enum relp_state { RELP_NONE, RELP_UP, RELP_BROKEN };
 
@@ -382,6 +382,16 @@ bool sink_relp_is_open(const struct sink_relp *r)
 	up = r->up;
 	pthread_mutex_unlock((pthread_mutex_t *)&r->lock);
 	return up;
+}
+
+uint64_t sink_relp_pending(const struct sink_relp *r)
+{
+	uint64_t n;
+
+	pthread_mutex_lock((pthread_mutex_t *)&r->lock);
+	n = r->count;
+	pthread_mutex_unlock((pthread_mutex_t *)&r->lock);
+	return n;
 }
 
 void sink_relp_close(struct sink_relp *r)

@@ -779,6 +779,13 @@ static int syslog_send(struct kmw_sink *s, const char *msg, size_t len)
 	return y->socktype == SOCK_DGRAM ? send_datagram(s, msg, len) : send_stream(s, msg, len);
 }
 
+static uint64_t syslog_pending(const struct kmw_sink *s)
+{
+	const struct syslog_sink *y = s->priv;
+
+	return y->relp ? sink_relp_pending(y->relp) : 0;
+}
+
 const struct sink_ops sink_syslog_ops = {
 	.kind = "syslog",
 	.init = syslog_init,
@@ -787,5 +794,6 @@ const struct sink_ops sink_syslog_ops = {
 	.send = syslog_send,
 	.is_open = syslog_is_open,
 	.close = syslog_close,
+	.pending = syslog_pending,
 	.fini = syslog_fini,
 };
