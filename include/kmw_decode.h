@@ -74,6 +74,12 @@ int decode_digest_len(const char *algo, size_t len);
 const char *decode_errno_name(int err);
 
 /**
+ * decode_errno_parse - the reverse of decode_errno_name: the errno value @name
+ * names, or 0 for none.
+ */
+int decode_errno_parse(const char *name);
+
+/**
  * decode_field - decode an audit field value as the kernel encodes untrusted
  * strings: "quoted" text, or hex (audit_log_n_untrustedstring). "(null)" and
  * "(none)" decode to nothing.

@@ -20,13 +20,10 @@ void fmt_ev_str(struct kmw_json *w, const char *key, const struct kmw_event *ev,
 /* the event's stable id (event_id) */
 void fmt_id(struct kmw_json *w, const char *key, const struct kmw_event *ev);
 
-/* the facts of the host the event happened on, when it is the one that saw it; else NULL */
-const struct kmw_host *fmt_local_host(const struct kmw_event *ev);
-
-/* ECS host.* (with host.id and host.os.* when fmt_local_host), agent.* and observer.* */
+/* ECS host.* (with host.id and host.os.* when event_is_local), agent.* and observer.* */
 void fmt_host_ecs(struct kmw_json *w, const struct kmw_event *ev);
 
-/* the native "host": machine_id, os, kernel (null unless fmt_local_host), observer */
+/* the native "host": machine_id, os, kernel (null unless event_is_local), observer */
 void fmt_host_json(struct kmw_json *w, const struct kmw_event *ev);
 
 /* an array of the event's strings */

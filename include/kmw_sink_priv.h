@@ -66,6 +66,9 @@ struct kmw_sink {
 	unsigned int nbatch, capbatch;
 };
 
+/* the monotonic clock of the retries, in milliseconds */
+uint64_t sink_now_ms(void);
+
 /* why the last open or send failed, in words, for the log (cut to fit) */
 void sink_why(struct kmw_sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -90,15 +90,12 @@ static void set_syscall(struct kmw_event *ev, json_t *sc)
 /* A failed call of a summary has no exit: its errno is given by name. */
 static void set_errno_name(struct kmw_event *ev, json_t *v)
 {
-	const char *name = json_string_value(v);
-	int e;
+	int e = decode_errno_parse(json_string_value(v));
 
-	for (e = 1; name && e < 4096; e++)
-		if (decode_errno_name(e) && !strcmp(decode_errno_name(e), name)) {
-			ev->has_exit = true;
-			ev->exit = -e;
-			return;
-		}
+	if (e) {
+		ev->has_exit = true;
+		ev->exit = -e;
+	}
 }
 
 static void syscall_event(struct kmw_event *ev, json_t *root)

@@ -187,6 +187,16 @@ const char *decode_errno_name(int err)
 	return strerrorname_np(err);
 }
 
+int decode_errno_parse(const char *name)
+{
+	int e;
+
+	for (e = 1; name && e < 4096; e++)
+		if (decode_errno_name(e) && !strcmp(decode_errno_name(e), name))
+			return e;
+	return 0;
+}
+
 static int hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')

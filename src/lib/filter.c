@@ -233,15 +233,7 @@ int filter_set(struct kmw_filter *f, const char *name, const char *value, time_t
 		}
 	} else if (!strcmp(name, "errno")) {
 		/* the names events carry: an unknown one would match nothing, silently */
-		int e;
-
-		for (e = 1; e < 4096; e++) {
-			const char *n = decode_errno_name(e);
-
-			if (n && !strcmp(n, value))
-				break;
-		}
-		if (e == 4096) {
+		if (!decode_errno_parse(value)) {
 			*why = "an errno name such as EPERM, ENOENT, EKEYREJECTED";
 			return -EINVAL;
 		}

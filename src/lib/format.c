@@ -81,11 +81,6 @@ void fmt_id(struct kmw_json *w, const char *key, const struct kmw_event *ev)
 	json_cstr(w, key, id);
 }
 
-const struct kmw_host *fmt_local_host(const struct kmw_event *ev)
-{
-	return event_is_local(ev) ? ev->host : NULL;
-}
-
 static const char *or_null(const char *s)
 {
 	return s && s[0] ? s : NULL;
@@ -93,7 +88,7 @@ static const char *or_null(const char *s)
 
 void fmt_host_ecs(struct kmw_json *w, const struct kmw_event *ev)
 {
-	const struct kmw_host *h = fmt_local_host(ev);
+	const struct kmw_host *h = event_is_local(ev) ? ev->host : NULL;
 
 	json_object(w, "host");
 	fmt_ev_str(w, "name", ev, &ev->node);
@@ -130,7 +125,7 @@ void fmt_host_ecs(struct kmw_json *w, const struct kmw_event *ev)
 
 void fmt_host_json(struct kmw_json *w, const struct kmw_event *ev)
 {
-	const struct kmw_host *h = fmt_local_host(ev);
+	const struct kmw_host *h = event_is_local(ev) ? ev->host : NULL;
 
 	json_object(w, "host");
 	json_cstr(w, "machine_id", h ? or_null(h->machine_id) : NULL);

@@ -21,7 +21,7 @@ static const struct sink_ops *const kinds[] = {
 	[KMW_SINK_MEMORY] = &sink_memory_ops,
 };
 
-static uint64_t now_ms(void)
+uint64_t sink_now_ms(void)
 {
 	struct timespec ts;
 
@@ -71,7 +71,7 @@ struct kmw_sink *sink_new(const struct kmw_sink_conf *c)
 	if (s->open_error == -EINPROGRESS)
 		s->open_error = 0;
 	if (s->open_error)
-		s->next_retry_ms = now_ms() + 100;
+		s->next_retry_ms = sink_now_ms() + 100;
 	return s;
 }
 
@@ -149,18 +149,18 @@ static void failed(struct kmw_sink *s, int rc)
 	s->st.last_error = rc;
 	/* a connection on its way is no failure: the next step soon */
 	if (rc == -EINPROGRESS) {
-		s->next_retry_ms = now_ms() + 10;
+		s->next_retry_ms = sink_now_ms() + 10;
 		return;
 	}
 	s->st.failures++;
 	/* a busy reader is soon free again: no backoff for it */
 	if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
-		s->next_retry_ms = now_ms() + 10;
+		s->next_retry_ms = sink_now_ms() + 10;
 		return;
 	}
 	/* a broken one: 100 ms, doubling to 30 s */
 	s->backoff_ms = s->backoff_ms ? (s->backoff_ms * 2 > 30000 ? 30000 : s->backoff_ms * 2) : 100;
-	s->next_retry_ms = now_ms() + s->backoff_ms;
+	s->next_retry_ms = sink_now_ms() + s->backoff_ms;
 }
 
 /* Send the queue in order; stop at the first failure. */
@@ -256,14 +256,14 @@ int sink_emit(struct kmw_sink *s, const struct kmw_event *ev, const char *body, 
 		return -ENOBUFS;
 	}
 	/* nothing waits to be retried: it joins the batch, which goes as one */
-	if (s->batching && !s->qcount && now_ms() >= s->next_retry_ms) {
+	if (s->batching && !s->qcount && sink_now_ms() >= s->next_retry_ms) {
 		if (collect(s))
 			return 0;
 		/* no memory for it: what was collected goes first, to keep the order */
 		sink_batch_end(s);
 		s->batching = true;
 	}
-	if (!s->qcount && now_ms() >= s->next_retry_ms) {
+	if (!s->qcount && sink_now_ms() >= s->next_retry_ms) {
 		rc = s->ops->send(s, s->frame.data, s->frame.len);
 		if (!rc) {
 			s->st.delivered++;
@@ -276,7 +276,7 @@ int sink_emit(struct kmw_sink *s, const struct kmw_event *ev, const char *body, 
 	}
 	/* behind others: keep the order */
 	rc = enqueue(s, s->frame.data, s->frame.len);
-	if (now_ms() >= s->next_retry_ms)
+	if (sink_now_ms() >= s->next_retry_ms)
 		flush(s);
 	return rc ? -ENOBUFS : 1;
 }
@@ -285,10 +285,10 @@ uint64_t sink_tick(struct kmw_sink *s)
 {
 	int rc;
 
-	if (s->qcount && now_ms() >= s->next_retry_ms)
+	if (s->qcount && sink_now_ms() >= s->next_retry_ms)
 		flush(s);
 	else if (!s->qcount && s->ops->is_open && !s->ops->is_open(s) &&
-		 now_ms() >= s->next_retry_ms && (rc = s->ops->open(s)))
+		 sink_now_ms() >= s->next_retry_ms && (rc = s->ops->open(s)))
 		failed(s, rc);
 	return s->qcount;
 }
@@ -319,9 +319,9 @@ static uint64_t pending(const struct kmw_sink *s)
 
 uint64_t sink_drain(struct kmw_sink *s, unsigned int max_ms)
 {
-	uint64_t end = now_ms() + max_ms;
+	uint64_t end = sink_now_ms() + max_ms;
 
-	while ((s->qcount || pending(s)) && now_ms() < end) {
+	while ((s->qcount || pending(s)) && sink_now_ms() < end) {
 		s->next_retry_ms = 0;
 		flush(s);
 		if (s->qcount || pending(s))

@@ -67,14 +67,6 @@ struct sink_relp {
 	uint64_t lost;		/* left in the ring at exit */
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* The sender's word on a failure, for the worker to log (the first word is the precise one:
  * a refused certificate, then "session broken"). */
 static void relp_why(struct sink_relp *r, bool first_only, const char *what, const char *msg)
@@ -216,7 +208,7 @@ static void *sender(void *arg)
 
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
-		if (r->stop && (!r->count || mono_ms() >= r->stop_at_ms))
+		if (r->stop && (!r->count || sink_now_ms() >= r->stop_at_ms))
 			break;
 		if (r->state != RELP_UP) {
 			pthread_mutex_unlock(&r->lock);
@@ -409,7 +401,7 @@ void sink_relp_free(struct sink_relp *r)
 	if (r->started) {
 		pthread_mutex_lock(&r->lock);
 		r->stop = true;
-		r->stop_at_ms = mono_ms() + RELP_STOP_MS;
+		r->stop_at_ms = sink_now_ms() + RELP_STOP_MS;
 		pthread_cond_broadcast(&r->cond);
 		pthread_mutex_unlock(&r->lock);
 		pthread_join(r->thread, NULL);

@@ -381,24 +381,12 @@ static void syslog_fini(struct kmw_sink *s)
 	buf_free(&y->out);
 }
 
-/* Whether @fd is ready for @events within @ms. */
-static bool wait_fd(int fd, short events, int ms)
+/* Whether @fd is ready for @events now. */
+static bool ready(int fd, short events)
 {
 	struct pollfd p = { .fd = fd, .events = events };
-	int n;
 
-	do
-		n = poll(&p, 1, ms);
-	while (n < 0 && errno == EINTR);
-	return n == 1;
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return poll(&p, 1, 0) == 1;
 }
 
 /* The connected socket gets its TLS session: the collector's name to check, and SNI. */
@@ -466,13 +454,13 @@ static int tls_failed(struct kmw_sink *s, int err)
 static int tls_step(struct kmw_sink *s)
 {
 	struct syslog_sink *y = s->priv;
-	uint64_t now = mono_ms();
+	uint64_t now = sink_now_ms();
 	char c[64];
 	int rc, err;
 
 	switch (y->tls_state) {
 	case TLS_CONNECTING:
-		if (!wait_fd(y->fd, POLLOUT, 0))
+		if (!ready(y->fd, POLLOUT))
 			break;
 		rc = tls_begin(s);
 		if (rc)
@@ -495,7 +483,7 @@ static int tls_step(struct kmw_sink *s)
 		y->tls_deadline_ms = now + TLS_WAIT_MS;
 		/* fall through */
 	case TLS_VERDICT:
-		while (!y->ticket && wait_fd(y->fd, POLLIN, 0)) {
+		while (!y->ticket && ready(y->fd, POLLIN)) {
 			rc = SSL_read(y->ssl, c, sizeof(c));
 			if (rc > 0)
 				continue;
@@ -569,7 +557,7 @@ static int syslog_open(struct kmw_sink *s)
 	if (!y->ctx)
 		return 0;
 	y->tls_state = TLS_CONNECTING;
-	y->tls_connect_deadline_ms = mono_ms() + TLS_CONNECT_MS;
+	y->tls_connect_deadline_ms = sink_now_ms() + TLS_CONNECT_MS;
 	y->tls_pending = false;
 	return tls_advance(s);
 }
@@ -646,7 +634,7 @@ static bool tls_peer_closed(struct syslog_sink *y)
 	char c[256];
 	int n, err;
 
-	while (wait_fd(y->fd, POLLIN, 0)) {
+	while (ready(y->fd, POLLIN)) {
 		n = SSL_read(y->ssl, c, sizeof(c));
 		if (n > 0)
 			continue;
