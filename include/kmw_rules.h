@@ -16,6 +16,7 @@ struct kmw_rules_report {
 	int covered;		/* arches already covered by existing rules */
 	int partial;		/* arches partly covered: a rule was added for the rest */
 	int failed;		/* arches whose rule could not be added */
+	int first;		/* rules put in front of a never rule (-A) */
 	int last_error;		/* -errno of the last failure */
 };
 
@@ -42,8 +43,9 @@ const char *rules_backlog_advice(const struct audit_status *st);
 /**
  * rules_install - make sure every module syscall is audited on the native and
  * the compat arch, adding rules with key @key only for what existing rules do
- * not already cover (a rule covers when it is "always,exit" with no condition
- * but arch and key). @r remembers exactly the rules added.
+ * not already audit (rules_effect: an "always,exit" rule with no condition but
+ * arch and key, and no never rule in front of it). Where a never rule comes
+ * first, the rule is put in front of it (-A). @r remembers exactly the rules added.
  * Returns 0 when all is covered, or -errno of the first failure (the report
  * says what happened per arch).
  */
@@ -56,8 +58,8 @@ int rules_install(struct kmw_rules *r, int fd, const char *key, struct kmw_rules
 int rules_covered(int fd, int *covered);
 
 /**
- * rules_remove - delete exactly the rules rules_install added. Returns 0 or
- * -errno of the last failure.
+ * rules_remove - delete exactly the rules rules_install added (one already gone is no
+ * failure). Returns 0 or -errno of the last failure.
  */
 int rules_remove(struct kmw_rules *r);
 
@@ -92,6 +94,53 @@ struct kmw_rule_info {
  * Returns 0 or -errno.
  */
 int rules_list_module(int fd, void (*fn)(const struct kmw_rule_info *, void *), void *arg);
+
+/* What the kernel's rules, in their order, do to one module syscall of one arch. */
+enum kmw_rule_verdict {
+	KMW_RULE_AUDITED = 0,	/* the first rule that matches every call audits it */
+	KMW_RULE_PARTLY,	/* ... but a never rule with conditions comes before it */
+	KMW_RULE_SUPPRESSED,	/* a never rule with no condition comes first: no call audited */
+	KMW_RULE_UNCOVERED,	/* no rule audits every call: only what conditions pick, or none */
+};
+
+#define KMW_RULE_TEXT 160
+
+/* The effect of all the kernel's rules on the module syscalls and their records. */
+struct kmw_rules_effect {
+	unsigned int narch;
+	struct {
+		uint32_t arch;			/* AUDIT_ARCH_* */
+		const char *name;		/* "b64", "b32" */
+		enum kmw_rule_verdict v[3];	/* per rules_syscall_name(i) */
+		bool ours_first[3];		/* the deciding rule carries kmodwatch's key */
+		char by[3][KMW_RULE_TEXT];	/* the never rule that suppresses, or "" */
+	} a[2];
+	/* a never rule of the task list: the processes it matches are never audited */
+	int task_never;			/* 0 none, 1 with conditions, 2 with none */
+	char task_rule[KMW_RULE_TEXT];
+	/* an exclude rule that drops records a module event is made of */
+	int exclude;			/* 0 none, 1 with conditions, 2 with none */
+	char exclude_rule[KMW_RULE_TEXT];
+};
+
+/**
+ * rules_effect - what the kernel's rules do, in the order the kernel tries them, to every
+ * module syscall on the native and the compat arch (@key: kmodwatch's, to tell its own
+ * rules), and whether a task or exclude rule blinds audit beside them. Returns 0 or -errno.
+ */
+int rules_effect(int fd, const char *key, struct kmw_rules_effect *e);
+
+/**
+ * rules_effect_blind - whether @e leaves a module syscall unaudited with no condition: a
+ * never rule in front, no rule at all, a never task rule or an exclude rule with none.
+ * @why gets the first such finding in words (@len bytes). @partly: only with conditions.
+ */
+bool rules_effect_blind(const struct kmw_rules_effect *e, char *why, size_t len, bool *partly);
+
+/**
+ * rules_describe_verdict - "audited", "partly", "suppressed", "uncovered".
+ */
+const char *rules_describe_verdict(enum kmw_rule_verdict v);
 
 struct kmw_buf;
 

@@ -18,6 +18,7 @@
 #include "kmw_buf.h"
 #include "kmw_decode.h"
 #include "kmw_json.h"
+#include "kmw_posture.h"
 #include "kmw_rules.h"
 #include "kmw_state.h"
 #include "kmw_store.h"
@@ -39,6 +40,9 @@ struct status {
 	int rules_error;
 	struct kmw_rule_info rule[32];
 	int nrules;
+	struct kmw_rules_effect eff;
+	bool blind, partly;		/* a module syscall unaudited: with no condition, with some */
+	char blind_why[400];
 	struct consumer c[2];
 	int plugin_active;		/* the plugin configuration: 1 active, 0 not, <0 none */
 	const char *plugin_conf;
@@ -89,6 +93,11 @@ static void utc(char *out, size_t len, int64_t sec)
 		snprintf(out, len, "-");
 }
 
+static const char *tri(int64_t v)
+{
+	return v > 0 ? "yes" : v == 0 ? "no" : "unknown";
+}
+
 static uint64_t losses(const struct kmw_state *st)
 {
 	return st->kernel_lost + st->serial_gaps + st->socket_dropped_records +
@@ -114,6 +123,11 @@ static int gather(struct status *s, const char *store_opt)
 	s->arches = rc > 0 ? rc : 0;
 	if (rc < 0 && !s->rules_error)
 		s->rules_error = rc;
+	rc = rules_effect(fd, NULL, &s->eff);
+	if (rc && !s->rules_error)
+		s->rules_error = rc;
+	if (!rc)
+		s->blind = rules_effect_blind(&s->eff, s->blind_why, sizeof(s->blind_why), &s->partly);
 	audit_close(fd);
 
 	s->c[0] = (struct consumer){ .kind = "daemon", .file = env_or("KMW_STATE_FILE", KMW_STATE_FILE) };
@@ -163,9 +177,8 @@ static int gather(struct status *s, const char *store_opt)
 		problem(s, "audit is disabled: nothing is audited (auditctl -e 1)");
 	if (s->rules_error)
 		problem(s, "the rules cannot be read: %s", strerror(-s->rules_error));
-	else if (s->covered < s->arches)
-		problem(s, "module syscalls are audited on %d of %d arches (kmodwatch rules install)",
-			s->covered, s->arches);
+	else if (s->blind)
+		problem(s, "module syscalls go unaudited: %s", s->blind_why);
 	for (i = 0; i < 2; i++) {
 		const struct kmw_state *st = &s->c[i].st;
 		int j;
@@ -178,6 +191,11 @@ static int gather(struct status *s, const char *store_opt)
 		if (st->losses_last_minute)
 			problem(s, "the %s lost %" PRIu64 " records or calls in the last minute (see "
 				"losses)", s->c[i].kind, st->losses_last_minute);
+		if (st->store_history_lost)
+			problem(s, "the store had no record of this boot when the %s started, though "
+				"kmodwatchd watched it before with this store: it was deleted or "
+				"replaced; modules loaded meanwhile were checked by their sysfs time (%"
+				PRIu64 " could not be)", s->c[i].kind, st->modules_unchecked);
 		for (j = 0; j < st->nsinks; j++)
 			if (st->sink[j].waiting)
 				problem(s, "output %s: %" PRIu64 " events wait to be delivered",
@@ -213,6 +231,8 @@ static void text(const struct status *s, int rc)
 	else
 		buf_printf(&b, "rules:      every module syscall audited on %d of %d arches\n",
 			   s->covered, s->arches);
+	if (s->partly)
+		buf_printf(&b, "            note: %s\n", s->blind_why);
 	for (i = 0; i < s->nrules; i++) {
 		buf_puts(&b, "            ");
 		rules_describe(&b, &s->rule[i]);
@@ -261,6 +281,13 @@ static void text(const struct status *s, int rc)
 				   PRIu64 " dropped, %" PRIu64 " failures\n", st->sink[j].name,
 				   st->sink[j].delivered, st->sink[j].waiting, st->sink[j].dropped,
 				   st->sink[j].failures);
+		buf_printf(&b, "            tampering with audit: %" PRIu64 " alert(s)\n",
+			   st->tamper_alerts);
+		buf_printf(&b, "            posture: lockdown %s, module.sig_enforce %s, "
+			   "kernel.modules_disabled %s, IMA audits module loads %s%s\n",
+			   posture_lockdown_name((int)st->lockdown), tri(st->sig_enforce),
+			   tri(st->modules_disabled), tri(st->ima_modules), st->ima_modules == 0 ?
+			   " (a load that suppresses its own records leaves only the taint)" : "");
 		utc(t1, sizeof(t1), st->updated);
 		buf_printf(&b, "            state written %s\n", t1);
 	}
@@ -313,6 +340,8 @@ static void json(const struct status *s, int rc)
 	json_cstr(&w, "error", s->rules_error ? strerror(-s->rules_error) : NULL);
 	json_int(&w, "arches", s->arches);
 	json_int(&w, "arches_covered", s->covered);
+	json_cstr(&w, "unaudited", s->blind || s->partly ? s->blind_why : NULL);
+	json_bool(&w, "unaudited_with_conditions", s->partly);
 	json_array(&w, "module_rules");
 	for (i = 0; i < s->nrules; i++) {
 		buf_reset(&line);

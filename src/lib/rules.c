@@ -138,22 +138,6 @@ static uint32_t rule_arch(const struct audit_rule_data *r, bool *has)
 	return 0;
 }
 
-/* An unconditional rule: only arch and key fields, always on exit. */
-static bool rule_unconditional(const struct audit_rule_data *r)
-{
-	uint32_t i;
-
-	if ((r->flags & ~AUDIT_FILTER_PREPEND) != AUDIT_FILTER_EXIT || r->action != AUDIT_ALWAYS)
-		return false;
-	for (i = 0; i < r->field_count; i++) {
-		uint32_t f = r->fields[i] & ~AUDIT_OPERATORS;
-
-		if (f != AUDIT_ARCH && f != AUDIT_FILTERKEY)
-			return false;
-	}
-	return true;
-}
-
 static bool mask_has(const struct audit_rule_data *r, int nr)
 {
 	if (nr < 0 || nr >= AUDIT_BITMASK_SIZE * 32)
@@ -209,38 +193,6 @@ static const char *rule_key(const struct audit_rule_data *r, size_t *len)
 	return NULL;
 }
 
-struct cover_ctx {
-	uint32_t arch;
-	const int *nr;
-	unsigned int mask;
-};
-
-static void cover_one(const struct audit_rule_data *r, size_t len, void *arg)
-{
-	struct cover_ctx *c = arg;
-	bool has;
-	int i;
-
-	if (!rule_unconditional(r) || rule_arch(r, &has) != c->arch || !has)
-		return;
-	for (i = 0; i < N_MODULE_SYSCALLS; i++)
-		if (mask_has(r, c->nr[i]))
-			c->mask |= 1u << i;
-}
-
-/*
- * For arch value @arch, which of our syscalls (numbers in @nr) are already
- * covered by the kernel's rules: bit i of the result for module_syscalls[i].
- */
-static int covered_mask(int fd, uint32_t arch, const int *nr, unsigned int *mask)
-{
-	struct cover_ctx c = { .arch = arch, .nr = nr, .mask = 0 };
-	int rc = rules_foreach(fd, cover_one, &c);
-
-	*mask = c.mask;
-	return rc;
-}
-
 struct key_ctx {
 	const char *key;
 	int count;
@@ -292,6 +244,8 @@ int rules_delete_key(int fd, const char *key)
 	return rc ? rc : n;
 }
 
+static unsigned int conditions(const struct audit_rule_data *r);
+
 struct module_ctx {
 	void (*fn)(const struct kmw_rule_info *, void *);
 	void *arg;
@@ -317,7 +271,7 @@ static void module_one(const struct audit_rule_data *r, size_t len, void *arg)
 		return;
 	info.has_arch = has;
 	info.never = r->action == AUDIT_NEVER;
-	info.unconditional = rule_unconditional(r);
+	info.unconditional = !conditions(r);
 	k = rule_key(r, &klen);
 	if (k)
 		snprintf(info.key, sizeof(info.key), "%.*s", (int)klen, k);
@@ -336,98 +290,374 @@ const char *rules_syscall_name(unsigned int i)
 	return i < N_MODULE_SYSCALLS ? module_syscalls[i] : NULL;
 }
 
-/*
- * The module syscalls of @archname that the kernel's rules do not cover yet, into @missing
- * (@n of them), and whether some are covered (@partly). Returns 0 or -errno.
- */
-static int arch_missing(int fd, const char *archname, const char **missing, int *n, bool *partly)
+static const char *const arches[] = { "b64", "b32" };
+
+/* a copy of one rule of the task, exit or exclude list, in kernel order */
+struct rule_copy {
+	struct audit_rule_data *r;
+	unsigned int list;
+};
+
+struct collect_ctx {
+	struct rule_copy *v;
+	unsigned int n, cap;
+	int err;
+};
+
+static void collect_one(const struct audit_rule_data *r, size_t len, void *arg)
 {
-	struct audit_rule_data *probe;
-	int nr[N_MODULE_SYSCALLS], machine, i, rc;
-	unsigned int mask;
-	uint32_t arch;
+	struct collect_ctx *c = arg;
+	unsigned int list = r->flags & ~AUDIT_FILTER_PREPEND;
+
+	if (c->err || (list != AUDIT_FILTER_EXIT && list != AUDIT_FILTER_TASK &&
+		       list != AUDIT_FILTER_EXCLUDE))
+		return;
+	if (c->n == c->cap) {
+		unsigned int cap = c->cap ? c->cap * 2 : 64;
+		struct rule_copy *nv = realloc(c->v, cap * sizeof(*nv));
+
+		if (!nv) {
+			c->err = -ENOMEM;
+			return;
+		}
+		c->v = nv;
+		c->cap = cap;
+	}
+	c->v[c->n].r = malloc(len);
+	if (!c->v[c->n].r) {
+		c->err = -ENOMEM;
+		return;
+	}
+	memcpy(c->v[c->n].r, r, len);
+	c->v[c->n++].list = list;
+}
+
+static void collect_free(struct collect_ctx *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->v[i].r);
+	free(c->v);
+}
+
+/* Fields a rule tests beyond the arch (=) and the key: the calls it picks among. */
+static unsigned int conditions(const struct audit_rule_data *r)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < r->field_count; i++) {
+		uint32_t f = r->fields[i] & ~AUDIT_OPERATORS;
+
+		if (f == AUDIT_FILTERKEY || (f == AUDIT_ARCH && r->fieldflags[i] == AUDIT_EQUAL))
+			continue;
+		n++;
+	}
+	return n;
+}
+
+/* whether @v passes @op against @want, as the kernel's audit_comparator */
+static bool compare(uint32_t v, uint32_t op, uint32_t want)
+{
+	switch (op) {
+	case AUDIT_EQUAL: return v == want;
+	case AUDIT_NOT_EQUAL: return v != want;
+	case AUDIT_LESS_THAN: return v < want;
+	case AUDIT_LESS_THAN_OR_EQUAL: return v <= want;
+	case AUDIT_GREATER_THAN: return v > want;
+	case AUDIT_GREATER_THAN_OR_EQUAL: return v >= want;
+	case AUDIT_BIT_MASK: return v & want;
+	case AUDIT_BIT_TEST: return (v & want) == want;
+	}
+	return false;
+}
+
+/* A rule in a few words, for a log line or an alert: "never,exit arch=b64 finit_module". */
+static void describe_copy(char *out, size_t len, const struct rule_copy *c, int machine)
+{
+	static const char *const lists[] = { "user", "task", "entry", "watch", "exit", "exclude" };
+	const struct audit_rule_data *r = c->r;
+	size_t klen = 0, n;
+	const char *k = rule_key(r, &klen), *an;
+	unsigned int i, cond = conditions(r), nsc = 0;
 	bool has;
+	uint32_t arch = rule_arch(r, &has);
 
-	*n = 0;
-	/* build a full rule first: it tells the arch value and the machine */
-	probe = rules_build(archname, module_syscalls, N_MODULE_SYSCALLS, NULL);
-	if (!probe)
-		return -errno;
-	arch = rule_arch(probe, &has);
-	audit_rule_free_data(probe);
-	machine = audit_elf_to_machine(arch);
-	if (!has || machine < 0)
-		return -EINVAL;
-	for (i = 0; i < N_MODULE_SYSCALLS; i++)
-		nr[i] = audit_name_to_syscall(module_syscalls[i], machine);
+	n = (size_t)snprintf(out, len, "%s,%s", r->action == AUDIT_NEVER ? "never" : "always",
+			     c->list < 6 ? lists[c->list] : "?");
+	an = has ? decode_arch_name(arch) : NULL;
+	if (n < len && has)
+		n += (size_t)snprintf(out + n, len - n, " arch=%s", an ? an : "?");
+	if (c->list == AUDIT_FILTER_EXIT && machine >= 0)
+		for (i = 0; i < N_MODULE_SYSCALLS && n < len; i++)
+			if (mask_has(r, audit_name_to_syscall(module_syscalls[i], machine)))
+				n += (size_t)snprintf(out + n, len - n, "%s%s", nsc++ ? "," : " -S ",
+						      module_syscalls[i]);
+	if (n < len && k)
+		n += (size_t)snprintf(out + n, len - n, " key=%.*s", (int)klen, k);
+	if (n < len)
+		snprintf(out + n, len - n, cond ? " (%u condition%s)" : " (no condition)", cond,
+			 cond == 1 ? "" : "s");
+}
 
-	rc = covered_mask(fd, arch, nr, &mask);
-	if (rc)
-		return rc;
-	for (i = 0; i < N_MODULE_SYSCALLS; i++)
-		if (!(mask & (1u << i)) && nr[i] >= 0)
-			missing[(*n)++] = module_syscalls[i];
-	*partly = mask != 0;
+/* The verdict of the exit list on syscall @nr of @arch (@machine). */
+static enum kmw_rule_verdict exit_verdict(const struct collect_ctx *c, uint32_t arch, int machine,
+					  int nr, const char *key, bool *ours, char *by, size_t len)
+{
+	bool partly = false;
+	unsigned int i;
+
+	*ours = false;
+	by[0] = '\0';
+	for (i = 0; i < c->n; i++) {
+		const struct audit_rule_data *r = c->v[i].r;
+		uint32_t a;
+		bool has;
+		size_t klen;
+		const char *k;
+
+		if (c->v[i].list != AUDIT_FILTER_EXIT || !mask_has(r, nr))
+			continue;
+		a = rule_arch(r, &has);
+		if (has && a != arch)
+			continue;
+		if (r->action == AUDIT_NEVER) {
+			if (!partly || !conditions(r))
+				describe_copy(by, len, &c->v[i], machine);
+			if (!conditions(r))
+				return KMW_RULE_SUPPRESSED;
+			partly = true;
+			continue;
+		}
+		if (conditions(r))
+			continue;
+		k = rule_key(r, &klen);
+		*ours = k && key && klen == strlen(key) && !memcmp(k, key, klen);
+		return partly ? KMW_RULE_PARTLY : KMW_RULE_AUDITED;
+	}
+	return KMW_RULE_UNCOVERED;
+}
+
+/* the record types a module event is made of, and a tampering act's */
+static const int needed_types[] = { AUDIT_SYSCALL, AUDIT_PROCTITLE, AUDIT_EOE, AUDIT_CONFIG_CHANGE,
+				    1330 /* KERN_MODULE */, 1805 /* INTEGRITY_RULE */ };
+
+/* Whether exclude rule @r drops records of a type in needed_types: 0, 1 (conditions), 2. */
+static int exclude_drops(const struct audit_rule_data *r)
+{
+	unsigned int t, i;
+
+	for (t = 0; t < sizeof(needed_types) / sizeof(needed_types[0]); t++) {
+		bool match = r->field_count > 0;
+		unsigned int other = 0;
+
+		for (i = 0; i < r->field_count && match; i++) {
+			uint32_t f = r->fields[i] & ~AUDIT_OPERATORS;
+
+			if (f == AUDIT_MSGTYPE)
+				match = compare((uint32_t)needed_types[t], r->fieldflags[i], r->values[i]);
+			else if (f != AUDIT_FILTERKEY)
+				other++;
+		}
+		if (match)
+			return other ? 1 : 2;
+	}
 	return 0;
 }
 
-static int install_arch(struct kmw_rules *r, const char *archname, const char *key,
-			struct kmw_rules_report *rep)
+int rules_effect(int fd, const char *key, struct kmw_rules_effect *e)
+{
+	struct collect_ctx c = { 0 };
+	unsigned int i, k;
+	int rc, machine = -1;
+
+	memset(e, 0, sizeof(*e));
+	rc = rules_foreach(fd, collect_one, &c);
+	if (!rc)
+		rc = c.err;
+	if (rc)
+		goto out;
+	for (i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
+		struct audit_rule_data *probe = rules_build(arches[i], module_syscalls,
+							    N_MODULE_SYSCALLS, NULL);
+		uint32_t arch;
+		bool has;
+
+		if (!probe)
+			continue;	/* an arch libaudit does not know here */
+		arch = rule_arch(probe, &has);
+		audit_rule_free_data(probe);
+		machine = audit_elf_to_machine(arch);
+		if (!has || machine < 0)
+			continue;
+		e->a[e->narch].arch = arch;
+		e->a[e->narch].name = arches[i];
+		for (k = 0; k < N_MODULE_SYSCALLS; k++) {
+			int nr = audit_name_to_syscall(module_syscalls[k], machine);
+
+			if (nr < 0) {
+				e->a[e->narch].v[k] = KMW_RULE_AUDITED;	/* no such call here */
+				continue;
+			}
+			e->a[e->narch].v[k] = exit_verdict(&c, arch, machine, nr, key,
+							   &e->a[e->narch].ours_first[k],
+							   e->a[e->narch].by[k], KMW_RULE_TEXT);
+		}
+		e->narch++;
+	}
+	machine = audit_detect_machine();
+	for (i = 0; i < c.n; i++) {
+		const struct audit_rule_data *r = c.v[i].r;
+		int level;
+
+		if (c.v[i].list == AUDIT_FILTER_TASK && r->action == AUDIT_NEVER) {
+			level = conditions(r) ? 1 : 2;
+			if (level > e->task_never) {
+				e->task_never = level;
+				describe_copy(e->task_rule, sizeof(e->task_rule), &c.v[i], machine);
+			}
+		} else if (c.v[i].list == AUDIT_FILTER_EXCLUDE) {
+			level = exclude_drops(r);
+			if (level > e->exclude) {
+				e->exclude = level;
+				describe_copy(e->exclude_rule, sizeof(e->exclude_rule), &c.v[i], machine);
+			}
+		}
+	}
+out:
+	collect_free(&c);
+	return rc;
+}
+
+const char *rules_describe_verdict(enum kmw_rule_verdict v)
+{
+	switch (v) {
+	case KMW_RULE_AUDITED: return "audited";
+	case KMW_RULE_PARTLY: return "partly";
+	case KMW_RULE_SUPPRESSED: return "suppressed";
+	case KMW_RULE_UNCOVERED: return "uncovered";
+	}
+	return "?";
+}
+
+bool rules_effect_blind(const struct kmw_rules_effect *e, char *why, size_t len, bool *partly)
+{
+	unsigned int i, k;
+
+	*partly = false;
+	if (len)
+		why[0] = '\0';
+	for (i = 0; i < e->narch; i++)
+		for (k = 0; k < N_MODULE_SYSCALLS; k++) {
+			if (e->a[i].v[k] == KMW_RULE_SUPPRESSED) {
+				snprintf(why, len, "%s %s is suppressed by the rule in front: %s",
+					 e->a[i].name, module_syscalls[k], e->a[i].by[k]);
+				return true;
+			}
+			if (e->a[i].v[k] == KMW_RULE_UNCOVERED) {
+				snprintf(why, len, "no rule audits every %s %s call", e->a[i].name,
+					 module_syscalls[k]);
+				return true;
+			}
+		}
+	if (e->task_never == 2) {
+		snprintf(why, len, "a never rule of the task list stops auditing every new process: %s",
+			 e->task_rule);
+		return true;
+	}
+	if (e->exclude == 2) {
+		snprintf(why, len, "an exclude rule drops the records a module event is made of: %s",
+			 e->exclude_rule);
+		return true;
+	}
+	for (i = 0; i < e->narch; i++)
+		for (k = 0; k < N_MODULE_SYSCALLS; k++)
+			if (e->a[i].v[k] == KMW_RULE_PARTLY) {
+				snprintf(why, len, "%s %s goes unaudited where a never rule's conditions "
+					 "match: %s", e->a[i].name, module_syscalls[k], e->a[i].by[k]);
+				*partly = true;
+				return false;
+			}
+	if (e->task_never || e->exclude) {
+		snprintf(why, len, "%s", e->task_never ? e->task_rule : e->exclude_rule);
+		*partly = true;
+	}
+	return false;
+}
+
+int rules_covered(int fd, int *covered)
+{
+	struct kmw_rules_effect e;
+	unsigned int i, k;
+	int rc = rules_effect(fd, NULL, &e);
+
+	*covered = 0;
+	if (rc)
+		return rc;
+	for (i = 0; i < e.narch; i++) {
+		for (k = 0; k < N_MODULE_SYSCALLS && e.a[i].v[k] == KMW_RULE_AUDITED; k++)
+			;
+		*covered += k == N_MODULE_SYSCALLS;
+	}
+	return (int)e.narch;
+}
+
+/* One arch: a rule for the module syscalls the rules in force do not audit, in front of the
+ * never rules when there are any. */
+static int install_arch(struct kmw_rules *r, const struct kmw_rules_effect *e, unsigned int a,
+			const char *key, struct kmw_rules_report *rep)
 {
 	const char *missing[N_MODULE_SYSCALLS];
 	struct audit_rule_data *rule;
-	bool partly;
-	int n, rc;
+	bool first = false;
+	int n = 0, k, rc;
 
-	rc = arch_missing(r->fd, archname, missing, &n, &partly);
-	if (rc)
-		return rc;
+	for (k = 0; k < N_MODULE_SYSCALLS; k++) {
+		if (e->a[a].v[k] == KMW_RULE_AUDITED)
+			continue;
+		missing[n++] = module_syscalls[k];
+		first |= e->a[a].v[k] != KMW_RULE_UNCOVERED;
+	}
 	if (!n) {
 		rep->covered++;
 		return 0;
 	}
-	if (partly)
+	if (n < N_MODULE_SYSCALLS)
 		rep->partial++;
-	rule = rules_build(archname, missing, n, key);
+	rule = rules_build(e->a[a].name, missing, n, key);
 	if (!rule)
 		return -errno;
-	rc = audit_add_rule_data(r->fd, rule, AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
+	rc = audit_add_rule_data(r->fd, rule, AUDIT_FILTER_EXIT | (first ? AUDIT_FILTER_PREPEND : 0),
+				 AUDIT_ALWAYS);
 	if (rc <= 0) {
 		audit_rule_free_data(rule);
 		return rc < 0 ? rc : -EIO;
 	}
 	r->rule[r->n++] = rule;
 	rep->added++;
+	rep->first += first;
 	return 0;
-}
-
-static const char *const arches[] = { "b64", "b32" };
-
-int rules_covered(int fd, int *covered)
-{
-	const char *missing[N_MODULE_SYSCALLS];
-	unsigned int i;
-	bool partly;
-	int n, rc;
-
-	*covered = 0;
-	for (i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
-		rc = arch_missing(fd, arches[i], missing, &n, &partly);
-		if (rc)
-			return rc;
-		*covered += !n;
-	}
-	return (int)(sizeof(arches) / sizeof(arches[0]));
 }
 
 int rules_install(struct kmw_rules *r, int fd, const char *key, struct kmw_rules_report *rep)
 {
-	int i, rc, first = 0;
+	struct kmw_rules_effect e;
+	unsigned int i;
+	int rc, first = 0;
 
 	memset(rep, 0, sizeof(*rep));
 	r->fd = fd;
-	for (i = 0; i < 2; i++) {
-		rc = install_arch(r, arches[i], key, rep);
+	rc = rules_effect(fd, key, &e);
+	if (rc) {
+		rep->failed = 2;
+		rep->last_error = rc;
+		return rc;
+	}
+	for (i = 0; i < e.narch; i++) {
+		if (r->n >= (int)(sizeof(r->rule) / sizeof(r->rule[0])))
+			rc = -ENOSPC;
+		else
+			rc = install_arch(r, &e, i, key, rep);
 		if (rc) {
 			rep->failed++;
 			rep->last_error = rc;
@@ -444,7 +674,8 @@ int rules_remove(struct kmw_rules *r)
 
 	for (i = r->n - 1; i >= 0; i--) {
 		rc = audit_delete_rule_data(r->fd, r->rule[i], AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
-		if (rc <= 0)
+		/* one someone else deleted is gone as it should be */
+		if (rc <= 0 && rc != -ENOENT)
 			ret = rc < 0 ? rc : -EIO;
 		audit_rule_free_data(r->rule[i]);
 		r->rule[i] = NULL;
@@ -472,5 +703,7 @@ void rules_describe(struct kmw_buf *b, const struct kmw_rule_info *r)
 		if (r->syscalls & (1u << i))
 			buf_printf(b, "%s%s", n++ ? "," : "", rules_syscall_name(i));
 	buf_printf(b, "  key=%s%s", r->key[0] ? r->key : "(none)",
+		   r->never ? (r->unconditional ? "  (no condition: no call is audited)" :
+			       "  (with conditions: the calls they match are not audited)") :
 		   r->unconditional ? "" : "  (with conditions: covers only some calls)");
 }
