@@ -94,4 +94,29 @@ int decode_field(const char *val, size_t len, char *out, size_t *outlen);
  */
 int decode_proctitle(struct kmw_event *ev, const char *val, size_t len);
 
+/* The taint bits a module load sets: P (0), F (1), C (10), O (12), E (13), K (15). */
+#define KMW_TAINT_MODULE_BITS ((1ULL << 0) | (1ULL << 1) | (1ULL << 10) | (1ULL << 12) | \
+			       (1ULL << 13) | (1ULL << 15))
+
+/**
+ * decode_taint_letter - the letter the kernel shows for taint bit @bit (P F S R M B U D A W
+ * C I O E L K X T N, as in /proc/modules and /sys/module/NAME/taint), or 0 for none;
+ * decode_taint_text - what it means; decode_taint_bit - the bit of @letter, or -1.
+ */
+char decode_taint_letter(unsigned int bit);
+const char *decode_taint_text(unsigned int bit);
+int decode_taint_bit(char letter);
+
+/**
+ * decode_name_is_odd - whether a module name of @len bytes holds a byte no real module name
+ * has (kbuild makes them of letters, digits and '_'; '-' is kept too): white space, a
+ * control byte, a quote, a backslash, anything else. Such a name can forge lines.
+ */
+bool decode_name_is_odd(const char *p, size_t len);
+
+/**
+ * decode_taint_mask - the taint bits the letters of @s name (unknown letters are skipped).
+ */
+uint64_t decode_taint_mask(const char *s);
+
 #endif

@@ -46,11 +46,24 @@ void enrich_free(struct kmw_enricher *e);
 void enrich_capture(struct kmw_enricher *e, struct kmw_event *ev);
 
 /**
+ * enrich_capture_process - of enrich_capture, the process context alone (an alert's
+ * process: its fds and memory are not a module call's).
+ */
+void enrich_capture_process(struct kmw_enricher *e, struct kmw_event *ev);
+
+/**
  * enrich_finish - the slow facts, from what enrich_capture kept: hashes,
  * .modinfo and signature of the module file, the package that ships it,
  * /sys/module, the file libkmod resolves the name to, and the risk. Releases the fd and image it used.
  */
 void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev);
+
+/**
+ * enrich_hash_file - the SHA-256 of the file at @path into @sha256 (hex), through the
+ * enricher's cache of file facts (an unchanged file costs a stat). Returns 0 or -errno.
+ * The worker's, as enrich_finish.
+ */
+int enrich_hash_file(struct kmw_enricher *e, const char *path, char sha256[65]);
 
 /**
  * enrich_event - both stages at once (tools and tests).

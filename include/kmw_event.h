@@ -12,6 +12,10 @@ struct kmw_host;
 
 #define KMW_SCHEMA_VERSION 1
 
+/* Bytes of module parameters read from the loader's memory at most (the kernel takes any
+ * length); a longer string is cut there and marked. */
+#define KMW_PARAMS_MAX 16384
+
 /* Bytes of all strings of one event together; longer input is cut and marked. */
 #define KMW_ARENA_SIZE 32768
 #define KMW_MAX_ARGV 128
@@ -119,6 +123,18 @@ struct kmw_alert_facts {
 	struct kmw_audit_gaps gaps;	/* since kmodwatchd started */
 	const char *why;		/* the evidence in a sentence (static) */
 	char taint[16], srcversion[64], state[16];
+
+	/* audit_tampered, audit_pid_changed: the act, and who did it (the event's process) */
+	const char *act;		/* never_rule, rules_removed, audit_disabled, ... (static) */
+	char detail[256];		/* the rule in force, the audit pid now, ... */
+	const char *response;		/* what kmodwatchd did about it (static), or NULL */
+	bool actor_known;		/* the event's process fields name who did it */
+	/* unaudited_load, hidden_module ...: the tampering alert before it, which may have hid it */
+	char hidden_by[192];
+	/* unexplained_taint, taint_cleared: the kernel's taint before and now */
+	uint64_t taint_was, taint_now;
+	/* suppressed_load: the records lost meanwhile, which could explain the missing SYSCALL */
+	uint64_t lost_meanwhile;
 };
 
 /* A string held in the event's arena: untrusted bytes, may hold NUL. */
@@ -218,6 +234,7 @@ struct kmw_event {
 	const struct kmw_host *host;
 
 	/* syscall */
+	bool no_syscall;	/* the SYSCALL record never came: what the other records said */
 	enum kmw_syscall sc;
 	int sc_nr;
 	uint32_t arch;		/* AUDIT_ARCH_* value from the record */
@@ -258,6 +275,7 @@ struct kmw_event {
 	void *image;			/* init_module's image copied from the loader */
 	size_t image_len;
 	bool image_cut;			/* longer than we copy */
+	bool image_anonymous;		/* ... and no file its loader names holds those bytes */
 	struct kmw_modfacts facts;
 	bool have_facts;
 	bool writable_dir;
@@ -269,9 +287,14 @@ struct kmw_event {
 	char ondisk_srcversion[64];
 	int loaded_matches_disk;	/* 1, 0, or -1 when it could not be compared */
 
-	struct kmw_str params;		/* the param_values string */
+	struct kmw_str params;		/* the param_values string (truncated: cut at the bound) */
 	enum kmw_params_src params_src;
 	int params_errno;		/* why process memory could not be read */
+	bool params_odd;		/* control bytes in it: the kernel skips what it cannot parse */
+	/* what says the bytes read from memory are those the kernel took (static): kernel_agrees,
+	 * kernel_differs, argv_agrees, not_parameters (heap bytes, not a string of parameters:
+	 * the loader's memory was reused), or NULL when nothing could be compared */
+	const char *params_check;
 
 	/* process */
 	int64_t pid, ppid;

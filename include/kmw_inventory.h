@@ -25,13 +25,21 @@ struct kmw_module_info {
 
 struct kmw_inventory {
 	bool no_modules;	/* this kernel has no module support: no /proc/modules */
+	/* lines of /proc/modules that are not what the kernel writes for a module that sysfs
+	 * names: a name with a newline forges them */
+	unsigned int malformed;
+	char malformed_line[96];	/* the first of them, as it is (may hold any byte) */
+	size_t malformed_len;
 	unsigned int n, cap;
 	struct kmw_module_info *m;	/* sorted by name */
 };
 
 /**
  * inventory_read - every loadable module either view shows, under @proc and @sys ("/proc",
- * "/sys", or fake trees in tests), sorted by name. With @quick only what the views are
+ * "/sys", or fake trees in tests), sorted by name. The module list is read strictly, line by
+ * line as the kernel writes them, with the names sysfs has: a name with a space or a newline
+ * is taken whole, and a line that is no module's (forged by such a name) is counted in
+ * malformed, never taken for a module. With @quick only what the views are
  * (in_proc, in_sysfs, and the list's own fields): sysfs is listed, and a module the list
  * lacks costs one stat; inventory_detail reads the rest of one. Returns 0 or -errno
  * (-ENOMEM); a kernel without modules is no error (no_modules).

@@ -37,7 +37,12 @@ struct kmw_ledger_entry {
 	int64_t pending_ms;
 	unsigned int checks;
 	uint32_t reported;	/* findings already said of this life of the module (bits) */
+	int64_t flight_ms;	/* seen Loading or Unloading since (its call not returned), or 0 */
 };
+
+/* A module whose init has not returned is in flight: its load's records come when it does.
+ * Judged after this long (a module could stay "Loading" for good). */
+#define KMW_LEDGER_FLIGHT_MS 60000
 
 struct kmw_ledger {
 	unsigned int n, cap;

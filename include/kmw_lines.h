@@ -78,6 +78,8 @@ struct kmw_lines_ops {
 	void (*record)(void *arg, const char *line, size_t len);
 	void (*settle)(void *arg);
 	void (*abandon)(void *arg, const char *id, size_t len);
+	/* an INTEGRITY_RULE record whose SYSCALL record did not come (lines_orphans) */
+	void (*orphan)(void *arg, const char *line, size_t len);
 };
 
 /*
@@ -96,6 +98,7 @@ struct kmw_open_id {
 	uint16_t len;
 	uint16_t nodelen;	/* the node part of id, 0 without node= */
 	uint64_t expires;	/* line number after which it is completed */
+	bool syscall;		/* its SYSCALL record came */
 	char *held;		/* a PROCTITLE that came before the SYSCALL: fed at the end */
 	size_t heldlen;
 };
@@ -106,7 +109,10 @@ struct kmw_early {
 	uint16_t len;
 	bool proctitle;
 	bool ima;		/* an INTEGRITY_RULE: it may wait long for its SYSCALL */
+	bool told;		/* ... told to ops.orphan already */
 	uint64_t seq;		/* when it came */
+	uint64_t serial;	/* of its event */
+	int64_t ms;		/* when it came, by the clock of lines_set_clock (0: none) */
 	const char *line;	/* into the text being pushed, or into buf */
 	size_t linelen;
 	bool owned;
@@ -123,6 +129,8 @@ struct kmw_lines {
 	struct kmw_lines_stats stats;
 	uint64_t lineno;	/* of the current input, for messages */
 	uint64_t seq;		/* lines of all inputs: the clock of the open events */
+	uint64_t max_serial;	/* the highest event serial seen */
+	int64_t now_ms;		/* lines_set_clock: 0 reading logs, where time is the lines' */
 	unsigned int nopen;
 	struct kmw_open_id open[KMW_OPEN_MAX];
 	unsigned int nearly;	/* early records held */
@@ -137,7 +145,9 @@ struct kmw_lines {
  * lines_init - records go to @ops with @arg. With @prefilter only the records
  * of module syscall events go on: SYSCALL records are recognised by arch and
  * number, the other records by the event id (node included) of such a SYSCALL
- * record, also when they come before it. An event that stays open past
+ * record, also when they come before it. A KERN_MODULE record opens its event
+ * too (its SYSCALL record may have been lost), and so does a CONFIG_CHANGE
+ * record (a change of audit's rules or state, with the SYSCALL of who made it). An event that stays open past
  * KMW_OPEN_WINDOW lines or KMW_OPEN_MAX open events is ended with an EOE
  * record made for it, so that nothing downstream waits on it.
  */
@@ -153,6 +163,22 @@ void lines_set_bad(struct kmw_lines *l, kmw_bad_line_fn bad, void *arg);
  * lines numbered from 1. @name must live as long as it is read.
  */
 void lines_set_input(struct kmw_lines *l, const char *name);
+
+/**
+ * lines_set_clock - the time now (ms, any monotonic clock) for what is pushed from now on:
+ * live input, whose records are held for a time, not for a number of lines.
+ */
+void lines_set_clock(struct kmw_lines *l, int64_t now_ms);
+
+/**
+ * lines_orphans - the INTEGRITY_RULE records held at least @min_ms whose SYSCALL record has
+ * not come, although a record of a later serial has: each is told to ops.orphan once, and
+ * kept, in case its SYSCALL comes late after all (a module whose init sleeps). Reading logs
+ * (no clock), they are told when they expire or at the end. Returns how many records held a
+ * second or more wait for a record of a later serial (a record of one's own can bring one,
+ * so that there is one by the time they are old enough).
+ */
+unsigned int lines_orphans(struct kmw_lines *l, int64_t min_ms);
 
 /**
  * lines_push - take @len more bytes of log text, in any cut. Complete lines go

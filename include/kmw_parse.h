@@ -18,8 +18,39 @@ enum kmw_names {
 	KMW_NAMES_RECORD,	/* only what the record carries (ENRICHED logs); "unset" for -1 */
 };
 
-/* Called once per module syscall event; @ev lives until the callback returns. */
+/*
+ * Called once per module syscall event; @ev lives until the callback returns. An event
+ * whose SYSCALL record was lost, but whose KERN_MODULE came, has sc KMW_SC_NONE and
+ * no_syscall set: the name, the loader's command line and the time are what it knows.
+ */
 typedef void (*kmw_event_cb)(struct kmw_event *ev, void *arg);
+
+/* A change of audit's own configuration (one CONFIG_CHANGE record), and who made it. */
+struct kmw_config_change {
+	char op[32];		/* add_rule, remove_rule, set, ... */
+	char field[32];		/* op=set: audit_enabled, audit_pid, audit_rate_limit, ... */
+	int64_t value, old;	/* op=set: the new value and the old one; -1 unknown */
+	char key[64];		/* add_rule, remove_rule: the rule's key, "" without one */
+	int list;		/* the rule's filter list (4: exit), -1 unknown */
+	int res;		/* 1 done, 0 refused, -1 unknown */
+	/* the event: its time and serial, and who made the change: pid, ppid, uid, auid,
+	 * ses, comm, exe and the command line (pid -1: no SYSCALL record came with it) */
+	const struct kmw_event *ev;
+};
+
+/* What a parser tells besides module syscall events; NULL members are not told. */
+struct kmw_parse_hooks {
+	void (*config_change)(const struct kmw_config_change *c, void *arg);
+	/* an INTEGRITY_RULE record whose SYSCALL never came (kmw_lines_ops.orphan), as an
+	 * alert event: its file, hash and process (suppressed_load) */
+	void (*suppressed)(struct kmw_event *ev, void *arg);
+	void *arg;
+};
+
+/**
+ * parse_set_hooks - tell @h of what is not a module syscall event (@h is copied).
+ */
+void parse_set_hooks(struct kmw_parser *p, const struct kmw_parse_hooks *h);
 
 /**
  * parse_new - a parser that calls @cb for every module syscall event.

@@ -35,6 +35,15 @@ enum kmw_risk_reason {
 	KMW_R_UNAUDITED_UNLOAD,
 	KMW_R_UNPACKAGED,
 	KMW_R_PACKAGE_MODIFIED,
+	KMW_R_SUPPRESSED_LOAD,
+	KMW_R_UNEXPLAINED_TAINT,
+	KMW_R_TAINT_CLEARED,
+	KMW_R_AUDIT_TAMPERED,
+	KMW_R_AUDIT_PID_CHANGED,
+	KMW_R_ODD_MODULE_NAME,
+	KMW_R_ANONYMOUS_IMAGE,
+	KMW_R_POSTURE_WEAKENED,
+	KMW_R_ODD_PARAMS,
 	KMW_R_COUNT,
 };
 
@@ -44,6 +53,8 @@ enum kmw_risk_reason {
 #define KMW_MITRE_FLOOD_NAME "Impair Defenses"
 #define KMW_MITRE_ROOTKIT "T1014"
 #define KMW_MITRE_ROOTKIT_NAME "Rootkit"
+#define KMW_MITRE_AUDIT "T1562.012"
+#define KMW_MITRE_AUDIT_NAME "Impair Defenses: Disable or Modify Linux Audit System"
 
 struct kmw_risk_config {
 	enum kmw_risk_level level[KMW_R_COUNT];

@@ -34,6 +34,14 @@ struct kmw_state {
 	uint64_t module_checks, modules_loaded, module_check_max_us, alerts, audit_disabled;
 	/* records and calls lost (kernel, serial, socket, queue, store, outputs) in the last 60 s */
 	uint64_t losses_last_minute;
+	/* acts that blinded audit (rules removed or out-ranked, audit disabled, the audit pid) */
+	uint64_t tamper_alerts;
+	/* the kernel's protections of module loading (kmw_posture.h): 1, 0, -1 unknown */
+	int64_t lockdown, sig_enforce, modules_disabled, ima_modules;
+	/* this boot's first start of kmodwatchd (ms), and the modules loaded before the store's
+	 * first record of this boot whose load time could not be read (a store deleted) */
+	int64_t boot_first_start_ms;
+	uint64_t store_history_lost, modules_unchecked;
 	int nsinks;
 	struct kmw_state_sink sink[KMW_STATE_SINKS];
 };

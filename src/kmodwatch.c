@@ -301,7 +301,7 @@ struct query {
 	bool count_only;
 	struct kmw_table table;
 	struct kmw_buf out;
-	uint64_t matches, loads, unloads, failed, summaries, summarised, alerts;
+	uint64_t matches, loads, unloads, failed, summaries, summarised, alerts, unknown;
 	int64_t first_ms, last_ms;
 	/* progress over raw logs */
 	bool progress;
@@ -327,10 +327,13 @@ static void emit_row(const struct kmw_row *r, void *arg)
 		q->alerts++;
 	} else if (r->syscall && !strcmp(r->syscall, "delete_module")) {
 		q->unloads++;
+	} else if (r->syscall && !strcmp(r->syscall, "unknown")) {
+		q->unknown++;
 	} else {
 		q->loads++;
 	}
-	if (!r->success && !(r->kind && strcmp(r->kind, "syscall")))
+	if (!r->success && !(r->kind && strcmp(r->kind, "syscall")) &&
+	    !(r->syscall && !strcmp(r->syscall, "unknown")))
 		q->failed++;
 	if (q->count_only)
 		return;
@@ -492,6 +495,8 @@ static void summary(const struct query *q)
 	printf("%llu event(s): %llu load(s), %llu unload(s), %llu failed",
 	       (unsigned long long)(q->matches - q->summaries - q->alerts), (unsigned long long)q->loads,
 	       (unsigned long long)q->unloads, (unsigned long long)q->failed);
+	if (q->unknown)
+		printf(", %llu without their SYSCALL record", (unsigned long long)q->unknown);
 	if (q->summaries)
 		printf("; %llu summary line(s) of %llu failed call(s)", (unsigned long long)q->summaries,
 		       (unsigned long long)q->summarised);

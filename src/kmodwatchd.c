@@ -86,8 +86,10 @@ static int parse_opts(int argc, char **argv, struct kmw_config *o)
 
 	keys = config_keys(&n);
 	for (i = 0; i < n && i < 63; i++) {
-		lopts[i] = (struct option){ keys[i].name, keys[i].arg ? required_argument : no_argument,
-					    NULL, 1000 + (int)i };
+		/* a switch takes =no on the command line too */
+		lopts[i] = (struct option){ keys[i].name, keys[i].arg ? required_argument :
+					    keys[i].action == KMW_ACT_NONE ? optional_argument :
+					    no_argument, NULL, 1000 + (int)i };
 		if (keys[i].short_name) {
 			*sp++ = (char)keys[i].short_name;
 			if (keys[i].arg)
@@ -232,7 +234,7 @@ static int run(struct daemon *d)
 		{ .fd = d->queue->efd, .events = POLLIN },
 		{ .fd = d->sigfd, .events = POLLIN },
 		{ .fd = d->timerfd, .events = POLLIN },
-		{ .fd = d->o.plugin ? -1 : d->samplefd, .events = POLLIN },
+		{ .fd = d->ctl < 0 ? -1 : d->samplefd, .events = POLLIN },
 	};
 	uint64_t ticks;
 	bool pending = false;
@@ -260,9 +262,10 @@ static int run(struct daemon *d)
 			d->ticks++;
 			if (!d->o.plugin)
 				source_tick(&d->src, false);
-			control_check_rules(d);
+			guard_check_rules(d);
 			control_account_lost(d);
 			intake_summaries(d, false);
+			intake_orphans(d);
 			reconcile_tick_push(d);
 			if (!d->o.plugin)
 				intake_watch_losses(d, false);
@@ -383,14 +386,21 @@ int main(int argc, char **argv)
 	}
 	d.parser = parse_new(intake_on_event, &d, d.facts.name[0] ? d.facts.name : NULL);
 	d.enricher = enrich_new(&eo);
-	if (!d.parser || !d.enricher) {
+	if (!d.parser || !d.enricher || guard_setup(&d)) {
 		log_msg(LOG_ERR, "out of memory");
 		goto out_free;
 	}
+	parse_set_hooks(d.parser, &(struct kmw_parse_hooks){ .config_change = guard_config_change,
+							      .suppressed = intake_on_suppressed,
+							      .arg = &d });
 	pipeline_open_store(&d);
 	/* the privileged part: audit sockets, rules, the audit pid */
 	if (!d.o.plugin && control_setup(&d))
 		goto out_audit;
+	if (d.o.plugin)
+		control_setup_plugin(&d);
+	/* what audit leaves unaudited now is no act of anyone: said, and the baseline */
+	guard_check_rules(&d);
 	nice_old = intake_boost_begin(&d);
 	/* before any thread: capabilities belong to each thread, new ones inherit */
 	if (control_drop_privileges(&d))
@@ -431,12 +441,12 @@ int main(int argc, char **argv)
 	report_stop(&d);
 out_audit:
 	intake_teardown(&d);
-	if (!d.o.plugin)
-		control_teardown(&d);
+	control_teardown(&d);
 out_free:
 	evqueue_stop(&d.evq);
 	parse_free(d.parser);
 	enrich_free(d.enricher);
+	guard_teardown(&d);
 	close(d.sigfd);
 	close(d.timerfd);
 	close(d.samplefd);

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "kmw_buf.h"
+#include "kmw_decode.h"
 #include "kmw_dpkg.h"
 #include "kmw_filter.h"
 #include "kmw_inventory.h"
@@ -39,6 +40,7 @@ static void modrow_fill(struct modlist *ml, struct kmw_modrow *r, const struct k
 			char *file, size_t cap, struct kmw_modfacts *facts, char *pkg, size_t pkgcap)
 {
 	const struct kmw_ledger_entry *e = ledger_find(&ml->ledger, m->name);
+	bool changed;
 	int fd, lvl;
 
 	memset(r, 0, sizeof(*r));
@@ -83,13 +85,19 @@ static void modrow_fill(struct modlist *ml, struct kmw_modrow *r, const struct k
 		r->reasons |= 1u << KMW_R_HIDDEN_MODULE;
 	if (r->prov == KMW_PROV_UNAUDITED)
 		r->reasons |= 1u << KMW_R_UNAUDITED_LOAD;
-	if (strchr(m->taint, 'E') || (r->facts && facts->analysed && facts->has_modinfo &&
-				       !facts->sig_present))
-		r->reasons |= 1u << (r->facts && !strcmp(facts->mi_intree, "Y") ?
+	/* the file has other bytes than at the load: what it says now is not of the module */
+	changed = r->file_matches_load == 0;
+	if (changed)
+		r->reasons |= 1u << KMW_R_CHANGED_SINCE_LOAD;
+	if (strchr(m->taint, 'E') || (!changed && r->facts && facts->analysed &&
+				       facts->has_modinfo && !facts->sig_present))
+		r->reasons |= 1u << (!changed && r->facts && !strcmp(facts->mi_intree, "Y") ?
 				     KMW_R_SIGNATURE_STRIPPED : KMW_R_UNSIGNED);
-	if (r->facts && facts->analysed && m->srcversion[0] && facts->mi_srcversion[0] &&
+	if (!changed && r->facts && facts->analysed && m->srcversion[0] && facts->mi_srcversion[0] &&
 	    strcmp(m->srcversion, facts->mi_srcversion))
 		r->reasons |= 1u << KMW_R_LOADED_DIFFERS;
+	if (decode_name_is_odd(m->name, strlen(m->name)))
+		r->reasons |= 1u << KMW_R_ODD_MODULE_NAME;
 	if (r->pkg == KMW_PKG_UNPACKAGED)
 		r->reasons |= 1u << KMW_R_UNPACKAGED;
 	if (r->pkg == KMW_PKG_MODIFIED)

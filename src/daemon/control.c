@@ -42,7 +42,8 @@ int control_check_privileges(const struct kmw_config *o)
  * Keep only what the running daemon needs, in every set, the bounding set
  * cleared: CAP_SYS_PTRACE (another user's /proc/PID/fd and memory) and
  * CAP_DAC_READ_SEARCH (their module files) for enrichment; CAP_AUDIT_CONTROL
- * to remove its rules, release the audit pid or restore the enabled flag at
+ * to read the rules and the status (tampering), put back what was undone,
+ * remove its rules, release the audit pid or restore the enabled flag at
  * exit; CAP_AUDIT_READ beside auditd. Optionally switch to --user.
  */
 int control_drop_privileges(struct daemon *d)
@@ -60,7 +61,9 @@ int control_drop_privileges(struct daemon *d)
 	capng_clear(CAPNG_SELECT_BOTH);
 	capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SYS_PTRACE,
 		      CAP_DAC_READ_SEARCH, -1);
-	if (!d->o.plugin && (d->rules.n || d->restore_enabled || d->src.own_pid))
+	/* to read the rules in force and audit's status, which is how tampering is seen (a
+	 * plugin, or --no-rules, never changes them), and to put back what was undone */
+	if (d->ctl >= 0)
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_AUDIT_CONTROL);
 	if (!d->o.plugin && d->src.mode == KMW_SRC_MULTICAST)
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_AUDIT_READ);
@@ -121,6 +124,7 @@ int control_setup(struct daemon *d)
 		return -1;
 	}
 	if (st.enabled == 0 && !d->o.no_rules) {
+		guard_own_change(d);
 		if (audit_set_enabled(d->ctl, 1) > 0) {
 			d->restore_enabled = true;
 			log_msg(LOG_NOTICE, "audit was disabled: enabled it, and will disable it again at exit");
@@ -139,6 +143,7 @@ int control_setup(struct daemon *d)
 
 	if (!d->o.no_rules) {
 		remove_stale_rules(d);
+		guard_own_change(d);
 		rc = rules_install(&d->rules, d->ctl, d->o.key, &rep);
 		d->rules_added = rep.added;
 		if (rc)
@@ -146,8 +151,9 @@ int control_setup(struct daemon *d)
 				rep.failed, strerror(-rc),
 				st.enabled == 2 ? " (audit is immutable)" : "");
 		log_msg(LOG_INFO, "rules: %d added with key %s, %d arch(es) already covered by "
-			"existing rules%s", rep.added, d->o.key, rep.covered,
-			rep.partial ? " (some partly)" : "");
+			"existing rules%s%s", rep.added, d->o.key, rep.covered,
+			rep.partial ? " (some partly)" : "", rep.first ? "; put in front of a never "
+			"rule that would suppress module calls" : "");
 	}
 
 	rc = source_open(&d->src, d->o.source, (pid_t)st.pid);
@@ -166,13 +172,30 @@ int control_setup(struct daemon *d)
 	return 0;
 }
 
+/* A plugin's look at audit: the rules and the status, read only (guard.c). */
+void control_setup_plugin(struct daemon *d)
+{
+	d->ctl = audit_open();
+	if (d->ctl < 0)
+		log_msg(LOG_WARNING, "cannot open the audit netlink socket (%s): the rules in force "
+			"and audit's status are not watched; only the records of changes are",
+			strerror(errno));
+}
+
 void control_teardown(struct daemon *d)
 {
 	int rc;
 
+	if (d->o.plugin) {
+		if (d->ctl >= 0)
+			audit_close(d->ctl);
+		d->ctl = -1;
+		return;
+	}
 	source_close(&d->src);
 	if (d->ctl < 0)
 		return;
+	guard_own_change(d);
 	rc = rules_remove(&d->rules);
 	if (rc)
 		log_msg(LOG_ERR, "cannot remove the rules it added: %s", strerror(-rc));
@@ -194,7 +217,7 @@ static int sample(struct daemon *d, struct audit_status *st)
 {
 	int rc;
 
-	if (d->o.plugin || d->ctl < 0)
+	if (d->ctl < 0)
 		return -EBADF;
 	rc = rules_status(d->ctl, st);
 	if (rc)
@@ -202,12 +225,9 @@ static int sample(struct daemon *d, struct audit_status *st)
 	if (st->backlog > d->backlog_max)
 		d->backlog_max = st->backlog;
 	d->backlog_now = st->backlog;
-	/* audit turned off, even for a moment between two samples that both see it on, is not
-	 * seen here; the module checks find what came meanwhile */
-	if (!st->enabled && d->audit_enabled != 0) {
-		d->audit_disabled++;
-		log_msg(LOG_ALERT, "audit is disabled (auditctl -e 0): module loads are not audited now");
-	}
+	/* audit turned off, even for a moment between two samples that both see it on, is
+	 * said by its CONFIG_CHANGE record; the module checks find what came meanwhile */
+	guard_status(d, st);
 	d->audit_enabled = (int)st->enabled;
 	d->backlog_limit = st->backlog_limit;
 	d->backlog_wait_ms = st->backlog_wait_time;
@@ -241,35 +261,4 @@ void control_sample_backlog(struct daemon *d)
 	struct audit_status st;
 
 	sample(d, &st);
-}
-
-/*
- * An administrator deleted kmodwatch's rules (auditctl -D): say so at once,
- * and put them back when configured to.
- */
-void control_check_rules(struct daemon *d)
-{
-	struct kmw_rules_report rep;
-	int n, rc;
-
-	if (d->o.plugin || d->ctl < 0 || !d->rules.n)
-		return;
-	n = rules_count_key(d->ctl, d->o.key);
-	if (n < 0 || n >= d->rules.n)
-		return;
-	d->rules_removed++;
-	log_msg(LOG_ALERT, "kmodwatch's audit rules were removed by someone else (%d of %d left): "
-		"module loads %s", n, d->rules.n, d->o.reinstall_rules ?
-		"were not seen meanwhile; putting the rules back" : "are not audited now");
-	if (!d->o.reinstall_rules) {
-		/* nothing of ours to remove at exit any more */
-		rules_forget(&d->rules);
-		return;
-	}
-	rules_forget(&d->rules);
-	rc = rules_install(&d->rules, d->ctl, d->o.key, &rep);
-	if (rc)
-		log_msg(LOG_ERR, "cannot put the rules back: %s", strerror(-rc));
-	else
-		log_msg(LOG_NOTICE, "rules put back: %d added", rep.added);
 }

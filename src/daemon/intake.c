@@ -12,8 +12,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libaudit.h>
+
 #include "kmw_import.h"
 #include "kmodwatchd.h"
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Capture thread: what vanishes with the loader is taken now, the rest goes to the worker. */
 void intake_on_event(struct kmw_event *ev, void *arg)
@@ -22,6 +32,68 @@ void intake_on_event(struct kmw_event *ev, void *arg)
 
 	enrich_capture(d->enricher, ev);
 	evqueue_push(&d->evq, KMW_ITEM_EVENT, ev);
+}
+
+/* records lost by the kernel, by serial and at the socket, all told */
+static uint64_t lost_now(struct daemon *d)
+{
+	struct kmw_source_stats st = d->src.fd >= 0 ? source_stats(&d->src) :
+				     (struct kmw_source_stats){ 0 };
+
+	return d->kernel_lost + st.lost_events + st.dropped_records;
+}
+
+/*
+ * An INTEGRITY_RULE whose SYSCALL never came: a load whose records were suppressed. Its
+ * loader is looked at while it may live, and what was lost meanwhile (which could explain
+ * the missing records instead) goes with it, as an alert.
+ */
+void intake_on_suppressed(struct kmw_event *ev, void *arg)
+{
+	struct daemon *d = arg;
+	unsigned int n = sizeof(d->loss_at) / sizeof(d->loss_at[0]);
+
+	ev->alert.lost_meanwhile = lost_now(d) - d->loss_at[d->ticks % n];
+	ev->alert.why = ev->alert.lost_meanwhile ?
+		"IMA logged the kernel reading this file for a load, and the call's SYSCALL record "
+		"never came; records were lost meanwhile, which may explain it, or the load "
+		"suppressed its own records" :
+		"IMA logged the kernel reading this file for a load, and the call's SYSCALL record "
+		"never came, though later records did and none was lost: the load suppressed its "
+		"own records, as audit-filtering rootkits do";
+	/* the alert is of now; the record of when the kernel read the file */
+	ev->alert.first_ms = ev->sec * 1000 + ev->msec;
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ev->sec = ts.tv_sec;
+		ev->msec = (unsigned int)(ts.tv_nsec / 1000000);
+	}
+	enrich_capture_process(d->enricher, ev);
+	log_msg(LOG_ALERT, "suppressed_load: the kernel read %.*s for a load (IMA record %llu), "
+		"and no SYSCALL record came", (int)ev->ima_file.len, event_str(ev, &ev->ima_file),
+		(unsigned long long)ev->serial);
+	evqueue_push(&d->evq, KMW_ITEM_EVENT, ev);
+}
+
+/*
+ * Each tick: the INTEGRITY_RULE records whose SYSCALL has not come in ORPHAN_MS. A record of
+ * a later serial must have come too, so that the SYSCALL is not merely on its way: when none
+ * does, a record of our own brings one (our marker, as after an overrun).
+ */
+void intake_orphans(struct daemon *d)
+{
+	unsigned int n = sizeof(d->loss_at) / sizeof(d->loss_at[0]);
+
+	/* quiet: no record moved the clock since the last came */
+	lines_set_clock(d->lines, mono_ms());
+	/* on our own socket: the reader's is the reader's alone (an acknowledgement it took
+	 * would never come to us) */
+	if (lines_orphans(d->lines, ORPHAN_MS) && !d->o.plugin && d->ctl >= 0)
+		audit_log_user_message(d->ctl, AUDIT_USER, "op=kmodwatch-serial-probe", NULL, NULL,
+				       NULL, 1);
+	d->loss_at[(d->ticks + n / 2) % n] = lost_now(d);
 }
 
 /* Main thread: a summary the reader finished counting goes to the worker like an event. */
@@ -91,6 +163,7 @@ int intake_take(struct daemon *d)
 	while (n < 16 && (rc = queue_peek(d->queue, &c)) > 0) {
 		if (c->gap_before)
 			lines_drop_partial(d->lines, c->gap_mid_line);
+		lines_set_clock(d->lines, mono_ms());
 		lines_push(d->lines, c->data, c->len);
 		queue_release(d->queue);
 		n++;

@@ -18,6 +18,7 @@
 #include "kmw_ledger.h"
 #include "kmw_lines.h"
 #include "kmw_parse.h"
+#include "kmw_posture.h"
 #include "kmw_queue.h"
 #include "kmw_rules.h"
 #include "kmw_sink.h"
@@ -35,6 +36,8 @@
 #define TICK_SAMPLE_MS 100
 /* events waiting for the slow enrichment at most; the capture thread waits beyond */
 #define EVQUEUE_SLOTS 256
+/* an INTEGRITY_RULE whose SYSCALL has not come this long after it: suppressed */
+#define ORPHAN_MS 6000
 /* quiet this long: no record of a pending event is still coming */
 #define IDLE_MS 50
 /* auditd's log has a lost event within a few seconds; a gap starts this much before */
@@ -47,6 +50,10 @@
 #define RECON_AFTER_LOAD_MS 3000
 /* events lagging this long no more hold a finding back: it is said, marked so */
 #define RECON_BEHIND_MAX_MS 30000
+/* new taint bits wait this long for the audited load that explains them */
+#define RECON_TAINT_WAIT_MS 4000
+/* after audit was blind, the modules are checked every tick this long */
+#define RECON_BLIND_AFTER_MS 10000
 
 /* What the worker counts. */
 struct worker_counts {
@@ -60,6 +67,10 @@ struct worker_counts {
 	uint64_t recovered;		/* backfilled from auditd's logs */
 	uint64_t enrich_gaveup;		/* events with a bound or a failure in enrichment */
 	uint64_t gaps_backfilled;
+	struct kmw_posture posture;	/* the kernel's protections at the last tick */
+	int64_t boot_first_start_ms;	/* this boot's first start of kmodwatchd */
+	bool store_history_lost;	/* the store had no record of this boot before this start */
+	uint64_t modules_unchecked;	/* ... and so many modules' load time could not be read */
 };
 
 /*
@@ -81,6 +92,7 @@ struct worker_view {
 struct recon_tick {
 	struct kmw_audit_gaps g;	/* the counters; the flags are the worker's */
 	bool behind;
+	bool blind;			/* audit is blind to module loads, or was a moment ago */
 };
 
 /* The worker's module checks (reconcile.c). */
@@ -93,9 +105,58 @@ struct recon {
 	int64_t after_load_ms;		/* a check due after a load, or 0 */
 	int64_t behind_since_ms;	/* events lag behind since, or 0 */
 	bool behind;
+	bool blind;			/* audit blind (guard.c): a check every tick */
+	char last_act[192];		/* the last tampering alert, for what it may have hidden */
+	/* the kernel's taint (/proc/sys/kernel/tainted): what is known of it, the bits audited
+	 * loads explain, new bits that wait for the load that explains them */
+	uint64_t malformed_said;	/* the malformed line of the list said last (a hash) */
+	bool posture_on;
+	bool ima_seen;			/* an event had an INTEGRITY_RULE record: IMA audits loads */
+	bool taint_on;
+	uint64_t taint_known, taint_explained, taint_pending;
+	int64_t taint_pending_ms;
+	int64_t last_act_ms;
 	unsigned int waiting;		/* findings waiting for their second look */
 	uint64_t rng;
 	struct kmw_event *ev;		/* the alert being made */
+};
+
+/* An act of others on audit's configuration: one CONFIG_CHANGE record, and who made it. */
+struct guard_act {
+	char op[32], field[32];
+	int64_t value, old;
+	int res;
+	uint64_t serial;
+	int64_t ms;
+	int64_t pid, ppid, uid, auid, ses;
+	char comm[64], exe[256], user[64], auser[64];
+	char args[512];			/* the command line: its words, each after the last */
+	uint16_t arg_off[16], arg_len[16];
+	unsigned int argc;
+	bool told;			/* an alert names it already */
+};
+
+#define GUARD_ACTS 16
+
+/* Audit's own configuration, watched (guard.c): main thread. */
+struct guard {
+	struct kmw_event *ev;		/* the alert being made */
+	struct guard_act acts[GUARD_ACTS];	/* the newest acts, oldest first */
+	unsigned int nacts;
+	bool rules_blind;		/* a module syscall unaudited by the rules in force */
+	bool rules_alerted;		/* ... and said */
+	int64_t rules_since_ms;
+	char partly_said[400];		/* unaudited where a rule's conditions match: said once */
+	char baseline[400];		/* what went unaudited at start: no act of anyone */
+	bool baseline_set;
+	int64_t disabled_since_ms;	/* audit seen disabled since, or 0 */
+	bool disabled_alerted;
+	uint32_t audit_pid;		/* the audit daemon's pid, at the last sample */
+	bool audit_pid_known;
+	int64_t pid_waiting_ms;		/* a new audit pid waiting for its record */
+	int64_t own_change_ms;		/* our own last change of audit's state */
+	int64_t last_blind_ms;		/* audit was last seen blind */
+	uint64_t alerts;
 };
 
 /* records lost on the way in, to be recovered from auditd's log */
@@ -153,10 +214,12 @@ struct daemon {
 	uint32_t backlog_limit, backlog_wait_ms;
 	uint64_t enobufs_seen;		/* overruns already logged (the reader sends their marker) */
 	uint64_t lost_noted;		/* serial losses a gap was noted for */
+	uint64_t loss_at[8];		/* records lost by then, at each of the last ticks */
 	bool probe_failed;
 	bool gap_open;			/* a gap not yet handed to the worker */
 	struct gap gap;
 	time_t gap_due;			/* auditd has logged the gap by then */
+	struct guard guard;		/* audit's own configuration, watched */
 
 	/* the hand-off: capture -> worker, and the worker's published view */
 	struct kmw_evqueue evq;
@@ -187,10 +250,20 @@ void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 int control_check_privileges(const struct kmw_config *o);
 int control_setup(struct daemon *d);
 int control_drop_privileges(struct daemon *d);
-void control_check_rules(struct daemon *d);
 void control_account_lost(struct daemon *d);
 void control_sample_backlog(struct daemon *d);
+void control_setup_plugin(struct daemon *d);
 void control_teardown(struct daemon *d);
+
+/* guard.c: audit's rules, enabled flag and pid watched; tampering said and undone (main thread) */
+int guard_setup(struct daemon *d);
+void guard_check_rules(struct daemon *d);
+void guard_status(struct daemon *d, const struct audit_status *st);
+void guard_config_change(const struct kmw_config_change *c, void *arg);
+void guard_own_change(struct daemon *d);
+/* whether audit is blind to module loads now, or was within @within_ms */
+bool guard_blind(struct daemon *d, int64_t within_ms);
+void guard_teardown(struct daemon *d);
 
 /* intake.c: records from netlink or stdin into events, and what is lost on the way */
 int intake_setup(struct daemon *d);
@@ -199,6 +272,8 @@ struct intake intake_counts(struct daemon *d);
 void intake_watch_losses(struct daemon *d, bool stopping);
 void intake_keep_gap(struct daemon *d);
 void intake_on_event(struct kmw_event *ev, void *arg);
+void intake_on_suppressed(struct kmw_event *ev, void *arg);
+void intake_orphans(struct daemon *d);
 void intake_summaries(struct daemon *d, bool all);
 void intake_bad_line(void *arg, const char *input, uint64_t lineno, const char *why,
 		     const char *line, size_t len);

@@ -623,6 +623,8 @@ void pipeline_init(struct daemon *d)
 {
 	int i;
 
+	/* unknown until the module checks read them */
+	d->wc.posture = (struct kmw_posture){ -1, -1, -1, -1 };
 	for (i = 0; i < 3; i++)
 		buf_init(&d->body[i]);
 	for (i = 0; i < KMW_EVQUEUE_BATCH; i++)

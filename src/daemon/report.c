@@ -88,6 +88,11 @@ void report_state(struct daemon *d)
 		.module_checks = v.c.checks, .modules_loaded = v.c.modules,
 		.module_check_max_us = (uint64_t)v.c.check_us_max, .alerts = v.c.alerts,
 		.audit_disabled = d->audit_disabled, .losses_last_minute = lost - then,
+		.tamper_alerts = d->guard.alerts, .lockdown = v.c.posture.lockdown,
+		.sig_enforce = v.c.posture.sig_enforce, .modules_disabled = v.c.posture.modules_disabled,
+		.ima_modules = v.c.posture.ima_modules,
+		.boot_first_start_ms = v.c.boot_first_start_ms,
+		.store_history_lost = v.c.store_history_lost, .modules_unchecked = v.c.modules_unchecked,
 	};
 	int i;
 

@@ -71,8 +71,10 @@ static const struct kmw_config_key keys[] = {
 	  OFF(syslog_format), 0, 0 },
 	{ "journald", 0, NULL, "also send to journald, with KMODWATCH_* fields", 0, T_SWITCH,
 	  OFF(journald), 0, 0 },
-	{ "reinstall-rules", 0, NULL, "put kmodwatch's rules back when someone deletes them\n"
-	  "(auditctl -D); without it, an alert only", 0, T_SWITCH, OFF(reinstall_rules), 0, 0 },
+	{ "reinstall-rules", 0, NULL, "undo what blinds audit: put kmodwatch's rules back\n"
+	  "(in front of a never rule that out-ranks them) and\n"
+	  "enable audit again (default yes; =no: an alert only)", 0, T_SWITCH,
+	  OFF(reinstall_rules), 0, 0 },
 	{ "stats-interval", 0, "S", "log what was lost, and where, every S seconds\n"
 	  "(default 300, 0: never)", 0, NUM(stats_interval, 0, 100000) },
 	{ "queue-size", 0, "MB", "records read but not yet processed, at most (default\n"
@@ -158,6 +160,7 @@ void config_defaults(struct kmw_config *c)
 	c->flood_budget = KMW_TRIAGE_BUDGET;
 	c->summary_interval = KMW_TRIAGE_INTERVAL_S;
 	c->inventory_interval = 30;
+	c->reinstall_rules = true;
 	c->syslog_rfc = 5424;
 	c->syslog_facility = LOG_DAEMON;
 	c->syslog_severity = -1;

@@ -263,3 +263,76 @@ int decode_proctitle(struct kmw_event *ev, const char *val, size_t len)
 	}
 	return 0;
 }
+
+/* the kernel's taint_flags table (kernel/panic.c), 6.1 */
+static const struct {
+	char letter;
+	const char *text;
+} taints[] = {
+	{ 'P', "a proprietary module was loaded" },
+	{ 'F', "a module was loaded by force" },
+	{ 'S', "the system runs out of specification" },
+	{ 'R', "a module was unloaded by force" },
+	{ 'M', "a machine check happened" },
+	{ 'B', "a bad page was seen" },
+	{ 'U', "user space asked for the taint" },
+	{ 'D', "the kernel died (an oops)" },
+	{ 'A', "an ACPI table was overridden" },
+	{ 'W', "the kernel issued a warning" },
+	{ 'C', "a staging driver was loaded" },
+	{ 'I', "a firmware bug workaround is in use" },
+	{ 'O', "an out-of-tree module was loaded" },
+	{ 'E', "an unsigned module was loaded" },
+	{ 'L', "a soft lockup happened" },
+	{ 'K', "the kernel was live-patched" },
+	{ 'X', "an auxiliary taint, set by a distribution" },
+	{ 'T', "the kernel was built with the struct randomization plugin" },
+	{ 'N', "an in-kernel test was run" },
+};
+
+char decode_taint_letter(unsigned int bit)
+{
+	return bit < sizeof(taints) / sizeof(taints[0]) ? taints[bit].letter : 0;
+}
+
+const char *decode_taint_text(unsigned int bit)
+{
+	return bit < sizeof(taints) / sizeof(taints[0]) ? taints[bit].text : NULL;
+}
+
+int decode_taint_bit(char letter)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(taints) / sizeof(taints[0]); i++)
+		if (taints[i].letter == letter)
+			return (int)i;
+	return -1;
+}
+
+uint64_t decode_taint_mask(const char *s)
+{
+	uint64_t m = 0;
+	int b;
+
+	for (; s && *s; s++)
+		if ((b = decode_taint_bit(*s)) >= 0)
+			m |= 1ULL << b;
+	return m;
+}
+
+bool decode_name_is_odd(const char *p, size_t len)
+{
+	size_t i;
+
+	if (!len)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return true;
+	}
+	return false;
+}

@@ -202,16 +202,44 @@ static void resolve_fd(struct kmw_enricher *e, struct kmw_event *ev)
 	}
 }
 
-/* the kernel takes at most a page of parameters less one byte (load_module) */
-#define PARAMS_MAX 4096
+/*
+ * Whether @p reads as the kernel's parse_args reads parameters: words NAME[=VALUE] apart by
+ * white space, of text. Bytes a heap reuses (pointers: 0x55.., 0x7f.., zeros) do not.
+ */
+static bool looks_like_params(const char *p, size_t n)
+{
+	size_t i, text = 0;
+	bool word_start = true, named = false;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			text++;
+		if (c == ' ' || c == '\t' || c == '\n') {
+			word_start = true;
+			continue;
+		}
+		/* a word is a name first: it cannot start with '=' */
+		if (word_start && c == '=')
+			return false;
+		if (word_start)
+			named = true;
+		word_start = false;
+	}
+	/* mostly text: a stray control byte in a name is hostile, not a reused heap */
+	return named && text * 10 >= n * 9;
+}
 
 /*
- * Read the parameter string from the loader's memory. The bytes are what the
- * address holds now, not necessarily what the kernel copied: racy, and said so.
+ * Read the parameter string from the loader's memory, up to KMW_PARAMS_MAX bytes: every byte
+ * as it is (the outputs escape them), marked cut at the bound. The bytes are what the
+ * address holds now, not necessarily what the kernel copied: racy, and said so, with what
+ * tells (enrich_finish compares them with the kernel's view of the parameters).
  */
 static int read_params_mem(struct kmw_event *ev, uint64_t addr)
 {
-	char buf[PARAMS_MAX];
+	static __thread char buf[KMW_PARAMS_MAX];
 	struct iovec local = { .iov_base = buf, .iov_len = sizeof(buf) };
 	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr };
 	size_t got = 0, page, n;
@@ -238,21 +266,19 @@ static int read_params_mem(struct kmw_event *ev, uint64_t addr)
 		got += (size_t)r;
 	}
 	n = strnlen(buf, got);
-	/*
-	 * Parameters are text. Control bytes mean the loader freed the string
-	 * and the heap reused it before we looked: what it holds now is not
-	 * what the kernel read, so it is not reported as such.
-	 */
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)buf[i];
 
 		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
-			return -EILSEQ;
+			ev->params_odd = true;
 	}
 	event_set_str(ev, &ev->params, buf, n);
 	if (n == got && got == sizeof(buf))
 		ev->params.truncated = true;
 	ev->params_src = KMW_PARAMS_PROC_MEM;
+	/* a freed string whose memory was reused: heap bytes, not parameters */
+	if (n && !looks_like_params(buf, n))
+		ev->params_check = "not_parameters";
 	return 0;
 }
 
@@ -276,7 +302,7 @@ static bool argv0_is(const struct kmw_event *ev, const char *name)
  */
 static void params_from_argv(struct kmw_event *ev)
 {
-	char buf[PARAMS_MAX];
+	static __thread char buf[KMW_PARAMS_MAX];
 	unsigned int i = 1;
 	size_t len = 0;
 
@@ -542,6 +568,12 @@ void enrich_capture(struct kmw_enricher *e, struct kmw_event *ev)
 		read_params(e, ev);
 	if (ev->sc == KMW_SC_INIT_MODULE)
 		read_image(e, ev);
+	process_context(e, ev);
+}
+
+void enrich_capture_process(struct kmw_enricher *e, struct kmw_event *ev)
+{
+	e->reused = -1;
 	process_context(e, ev);
 }
 

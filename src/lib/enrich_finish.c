@@ -284,6 +284,60 @@ static void infer_file(struct kmw_enricher *e, struct kmw_event *ev)
 	close(fd);
 }
 
+/*
+ * Whether the file the loader names (insmod FILE, modprobe NAME) holds the bytes of the
+ * init_module image it passed, as a copy or compressed (kmod decompresses in user space):
+ * then the image came from that file, which becomes the event's file_path. Else the image
+ * came from anonymous memory: no file holds the module.
+ */
+static bool image_from_file(struct kmw_enricher *e, struct kmw_event *ev)
+{
+	char arg[PATH_MAX], path[PATH_MAX], cwd[PATH_MAX];
+	struct kmw_modfacts f;
+	bool is_path = false, same;
+	int fd;
+
+	if (!argv_module(ev, arg, sizeof(arg), &is_path))
+		return false;
+	if (!is_path) {
+		if (kmodlookup_path(e->kmod, arg, path, sizeof(path)))
+			return false;
+	} else if (arg[0] == '/' || !ev->cwd.set) {
+		snprintf(path, sizeof(path), "%s", arg);
+	} else {
+		cstr(ev, &ev->cwd, cwd, sizeof(cwd));
+		if (snprintf(path, sizeof(path), "%s/%s", cwd, arg) >= (int)sizeof(path))
+			return false;
+	}
+	fd = open_regular(path);
+	if (fd < 0)
+		return false;
+	memset(&f, 0, sizeof(f));
+	modfile_analyse_fd(e->analyzer, fd, &f);
+	close(fd);
+	same = f.analysed && (!strcmp(f.sha256, ev->facts.sha256) ||
+			      (f.image_sha256[0] && !strcmp(f.image_sha256, ev->facts.sha256)));
+	if (same && !ev->file_path.set)
+		event_set_str(ev, &ev->file_path, path, strlen(path));
+	return same;
+}
+
+int enrich_hash_file(struct kmw_enricher *e, const char *path, char sha256[65])
+{
+	struct kmw_modfacts f;
+	int fd = open_regular(path);
+
+	if (fd < 0)
+		return -errno;
+	memset(&f, 0, sizeof(f));
+	modfile_analyse_fd(e->analyzer, fd, &f);
+	close(fd);
+	if (!f.analysed || !f.sha256[0])
+		return -EIO;
+	memcpy(sha256, f.sha256, 65);
+	return 0;
+}
+
 /* /tmp, /dev/shm, /var/tmp, homes, and any directory others or a user can write */
 static bool writable_dir(const char *path)
 {
@@ -364,6 +418,81 @@ static void summary_names(struct kmw_event *ev)
 		event_set_str(ev, &ev->uid_name, pw.pw_name, strlen(pw.pw_name));
 }
 
+/* parameter names: the kernel takes '-' and '_' as one (parameq) */
+static bool param_name_eq(const char *a, size_t alen, const char *b)
+{
+	size_t i;
+
+	if (strlen(b) != alen)
+		return false;
+	for (i = 0; i < alen; i++)
+		if (a[i] != b[i] && !((a[i] == '-' || a[i] == '_') && (b[i] == '-' || b[i] == '_')))
+			return false;
+	return true;
+}
+
+/* a value as sysfs shows it back: a bool as Y or N */
+static bool param_value_eq(const char *v, size_t vlen, const char *shown)
+{
+	if (!strcmp(shown, "Y") || !strcmp(shown, "N")) {
+		bool yes = vlen == 1 && strchr("yY1", v[0]);
+		bool no = vlen == 1 && strchr("nN0", v[0]);
+
+		return shown[0] == 'Y' ? yes : no;
+	}
+	return strlen(shown) == vlen && !memcmp(v, shown, vlen);
+}
+
+/*
+ * The parameters read from the loader's memory against the kernel's own view of them
+ * (/sys/module/NAME/parameters, for those it shows): the words NAME=VALUE as parse_args
+ * cuts them. Agreement says the bytes are those the kernel took, not a reused heap's.
+ */
+static void check_params(struct kmw_event *ev)
+{
+	const char *p = event_str(ev, &ev->params), *end = p + ev->params.len, *name, *val;
+	size_t nlen, vlen;
+	unsigned int agree = 0, differ = 0, i;
+
+	if (ev->params_src != KMW_PARAMS_PROC_MEM || ev->params_check || !ev->params.len ||
+	    !ev->have_sysfs)
+		return;
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n'))
+			p++;
+		for (name = p; p < end && *p != '=' && *p != ' ' && *p != '\t' && *p != '\n'; p++)
+			;
+		nlen = (size_t)(p - name);
+		if (p >= end || *p != '=') {
+			continue;
+		}
+		p++;
+		if (p < end && *p == '"') {
+			for (val = ++p; p < end && *p != '"'; p++)
+				;
+			vlen = (size_t)(p - val);
+			p += p < end;
+		} else {
+			for (val = p; p < end && *p != ' ' && *p != '\t' && *p != '\n'; p++)
+				;
+			vlen = (size_t)(p - val);
+		}
+		for (i = 0; i < ev->sysfs.nparams; i++)
+			/* a value sysfs showed cut cannot be compared */
+			if (param_name_eq(name, nlen, ev->sysfs.params[i].name) &&
+			    strlen(ev->sysfs.params[i].value) < sizeof(ev->sysfs.params[i].value) - 1) {
+				if (param_value_eq(val, vlen, ev->sysfs.params[i].value))
+					agree++;
+				else
+					differ++;
+			}
+	}
+	if (differ)
+		ev->params_check = "kernel_differs";
+	else if (agree)
+		ev->params_check = "kernel_agrees";
+}
+
 void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev)
 {
 	bool load = ev->sc == KMW_SC_FINIT_MODULE || ev->sc == KMW_SC_INIT_MODULE;
@@ -375,6 +504,11 @@ void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev)
 		summary_names(ev);
 		goto out;
 	}
+	/* the call is not known: whether the module is there now says whether it came */
+	if (ev->no_syscall && !ev->historical && ev->mod_name.set) {
+		cstr(ev, &ev->mod_name, name, sizeof(name));
+		ev->have_sysfs = sysfs_read_module(e->sys, name, &ev->sysfs) == 0;
+	}
 	if (ev->historical || !load)
 		goto out;
 	attested_reuse(e, ev);
@@ -383,6 +517,7 @@ void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev)
 	} else if (ev->image) {
 		modfile_analyse_buf(e->analyzer, ev->image, ev->image_len, &ev->facts);
 		ev->have_facts = true;
+		ev->image_anonymous = ev->facts.analysed && !image_from_file(e, ev);
 	} else {
 		infer_file(e, ev);
 	}
@@ -414,6 +549,7 @@ void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev)
 		if (sysfs_read_module(e->sys, name, &ev->sysfs) == 0) {
 			ev->have_sysfs = true;
 			compare_with_disk(e, ev, name);
+			check_params(ev);
 		} else {
 			event_skip(ev, "/sys/module: the module was gone when looked at");
 		}

@@ -34,7 +34,7 @@ static void event_part(struct kmw_json *w, const struct kmw_event *ev, bool load
 	json_cstr(w, NULL, load ? "start" : "end");
 	json_close(w);
 	json_cstr(w, "action", load ? "loaded-kernel-module" : "unloaded-kernel-module");
-	json_cstr(w, "outcome", ev->success ? "success" : "failure");
+	json_cstr(w, "outcome", ev->no_syscall ? "unknown" : ev->success ? "success" : "failure");
 	json_cstr(w, "module", "kmodwatch");
 	json_cstr(w, "dataset", "kmodwatch.module");
 	fmt_id(w, "id", ev);

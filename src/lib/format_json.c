@@ -42,9 +42,15 @@ static void syscall_part(struct kmw_json *w, const struct kmw_event *ev)
 	json_cstr(w, "name", decode_syscall_name(ev->sc));
 	json_int(w, "nr", ev->sc_nr);
 	json_cstr(w, "arch", decode_arch_name(ev->arch));
-	json_bool(w, "success", ev->success);
+	if (ev->no_syscall)
+		json_null(w, "success");
+	else
+		json_bool(w, "success", ev->success);
 	fmt_exit(w, "exit", ev);
 	json_cstr(w, "errno", err ? decode_errno_name(err) : NULL);
+	/* its SYSCALL record never came: name, result and process are not known */
+	if (ev->no_syscall)
+		json_bool(w, "record_missing", true);
 	json_close(w);
 
 	json_object(w, "args");
@@ -207,6 +213,15 @@ static void module_part(struct kmw_json *w, const struct kmw_event *ev)
 		json_cstr(w, "param_values_source", event_params_src_name(ev->params_src));
 		if (ev->params_errno && ev->params_src != KMW_PARAMS_PROC_MEM)
 			json_cstr(w, "param_values_error", decode_errno_name(ev->params_errno));
+		/* cut at the bound; control bytes (escaped above); what says they are the kernel's */
+		if (ev->params.truncated) {
+			json_bool(w, "param_values_truncated", true);
+			json_uint(w, "param_values_bound", KMW_PARAMS_MAX);
+		}
+		if (ev->params_odd)
+			json_bool(w, "param_values_control_bytes", true);
+		if (ev->params_check)
+			json_cstr(w, "param_values_check", ev->params_check);
 	}
 	if (ev->path_err == KMW_PATH_OK) {
 		json_bool(w, "path_deleted", ev->path_deleted);
@@ -349,17 +364,11 @@ void fmt_alert_gaps(struct kmw_json *w, const struct kmw_audit_gaps *g)
 }
 
 /* A finding about the modules loaded now, with the evidence for it. */
-static void alert_part(struct kmw_json *w, const struct kmw_event *ev)
+static void ledger_evidence(struct kmw_json *w, const struct kmw_event *ev)
 {
 	const struct kmw_alert_facts *a = &ev->alert;
 	char ts[48];
 
-	json_object(w, "alert");
-	json_cstr(w, "code", risk_reason_code((enum kmw_risk_reason)a->code));
-	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
-	json_cstr(w, "time", ts);
-	fmt_ev_str(w, "node", ev, &ev->node);
-	json_cstr(w, "why", a->why);
 	json_object(w, "evidence");
 	json_bool(w, "proc_modules", a->in_proc);
 	json_bool(w, "sys_module", a->in_sysfs);
@@ -380,14 +389,132 @@ static void alert_part(struct kmw_json *w, const struct kmw_event *ev)
 	json_cstr(w, "first_seen", ts);
 	json_bool(w, "events_behind", a->behind);
 	fmt_alert_gaps(w, &a->gaps);
+	/* the tampering alert that came before it: what may have hidden its load */
+	if (a->hidden_by[0])
+		json_cstr(w, "hidden_by", a->hidden_by);
 	json_close(w);
+}
+
+/* The kernel's taint flags, as letters, of @mask. */
+static void taint_letters(struct kmw_json *w, const char *name, uint64_t mask)
+{
+	char letters[65];
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < 64; i++)
+		if ((mask & (1ULL << i)) && decode_taint_letter(i))
+			letters[n++] = decode_taint_letter(i);
+	letters[n] = '\0';
+	json_cstr(w, name, letters);
+}
+
+/* What only some alerts have: the act of tampering, the taint, the suppressed record. */
+static void other_evidence(struct kmw_json *w, const struct kmw_event *ev)
+{
+	const struct kmw_alert_facts *a = &ev->alert;
+	char ts[48];
+
+	json_object(w, "evidence");
+	switch (a->code) {
+	case KMW_R_SUPPRESSED_LOAD:
+		json_uint(w, "record_serial", ev->serial);
+		fmt_iso_time(ts, sizeof(ts), a->first_ms / 1000, (unsigned int)(a->first_ms % 1000));
+		json_cstr(w, "record_time", ts);
+		fmt_ev_str(w, "file", ev, &ev->ima_file);
+		json_cstr(w, "algo", ev->ima.algo[0] ? ev->ima.algo : NULL);
+		json_cstr(w, "hash", ev->ima.hash[0] ? ev->ima.hash : NULL);
+		json_uint(w, "records_lost_meanwhile", a->lost_meanwhile);
+		break;
+	case KMW_R_UNEXPLAINED_TAINT:
+	case KMW_R_TAINT_CLEARED:
+		json_uint(w, "taint_was", a->taint_was);
+		json_uint(w, "taint_now", a->taint_now);
+		taint_letters(w, "flags_was", a->taint_was);
+		taint_letters(w, "flags_now", a->taint_now);
+		taint_letters(w, a->code == KMW_R_TAINT_CLEARED ? "flags_gone" : "flags_new",
+			      a->code == KMW_R_TAINT_CLEARED ? a->taint_was & ~a->taint_now :
+			      a->taint_now & ~a->taint_was);
+		fmt_alert_gaps(w, &a->gaps);
+		if (a->hidden_by[0])
+			json_cstr(w, "hidden_by", a->hidden_by);
+		break;
+	default:
+		json_cstr(w, "act", a->act);
+		json_cstr(w, "detail", a->detail[0] ? a->detail : NULL);
+		json_cstr(w, "response", a->response);
+		if (a->act && a->first_ms) {
+			fmt_iso_time(ts, sizeof(ts), a->first_ms / 1000,
+				     (unsigned int)(a->first_ms % 1000));
+			json_cstr(w, "act_time", ts);
+		}
+		break;
+	}
 	json_close(w);
-	json_object(w, "module");
-	fmt_ev_str(w, "name", ev, &ev->mod_name);
-	json_fix(w, "state", a->state);
-	json_fix(w, "taint", a->taint);
-	json_fix(w, "srcversion", a->srcversion);
+}
+
+/* Who did it: the process of an alert's record, when one names it. */
+static void actor_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	if (ev->pid < 0) {
+		json_null(w, "process");
+		return;
+	}
+	json_object(w, "process");
+	json_id(w, "pid", ev->pid, false);
+	json_id(w, "ppid", ev->ppid, false);
+	json_id(w, "uid", ev->uid, false);
+	fmt_ev_str(w, "user", ev, &ev->uid_name);
+	json_id(w, "auid", ev->auid, false);
+	fmt_ev_str(w, "auser", ev, &ev->auid_name);
+	json_id(w, "ses", ev->ses, false);
+	fmt_ev_str(w, "comm", ev, &ev->comm);
+	fmt_ev_str(w, "exe", ev, &ev->exe);
+	fmt_argv(w, "cmdline", ev, ev->argv, ev->argc);
 	json_close(w);
+}
+
+static bool ledger_code(int code)
+{
+	return code == KMW_R_HIDDEN_MODULE || code == KMW_R_UNAUDITED_LOAD ||
+	       code == KMW_R_UNAUDITED_UNLOAD;
+}
+
+static void alert_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	const struct kmw_alert_facts *a = &ev->alert;
+	char ts[48];
+
+	json_object(w, "alert");
+	json_cstr(w, "code", risk_reason_code((enum kmw_risk_reason)a->code));
+	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
+	json_cstr(w, "time", ts);
+	fmt_ev_str(w, "node", ev, &ev->node);
+	json_cstr(w, "why", a->why);
+	if (ledger_code(a->code))
+		ledger_evidence(w, ev);
+	else
+		other_evidence(w, ev);
+	json_close(w);
+	if (a->code == KMW_R_SUPPRESSED_LOAD) {
+		/* what the file the kernel read says now, and who loaded it */
+		module_part(w, ev);
+		process_part(w, ev);
+		return;
+	}
+	if (ledger_code(a->code) || a->code == KMW_R_ODD_MODULE_NAME ||
+	    a->code == KMW_R_CHANGED_SINCE_LOAD) {
+		json_object(w, "module");
+		fmt_ev_str(w, "name", ev, &ev->mod_name);
+		json_fix(w, "state", a->state);
+		json_fix(w, "taint", a->taint);
+		json_fix(w, "srcversion", a->srcversion);
+		if (!ledger_code(a->code))
+			fmt_ev_str(w, "file", ev, &ev->file_path);
+		json_close(w);
+	}
+	if (!ledger_code(a->code))
+		actor_part(w, ev);
 }
 
 /* Failed calls of one user, counted: what they share with a syscall event, and the count. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* format_modules.c - the listing of `kmodwatch modules`: a table, CSV, JSON lines */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -119,7 +120,15 @@ static int row_text(struct kmw_buf *b, const struct kmw_table *t, const struct k
 	fmt_cell(b, risk, W_RISK, false, false);
 	if (t->colour && (!strcmp(risk, "high") || !strcmp(risk, "medium")))
 		buf_puts(b, "\033[0m");
-	fmt_cell(b, r->file, filew, cut ? KMW_CUT_MIDDLE : 0, true);
+	if (r->file && r->file_matches_load == 0) {
+		char file[PATH_MAX + 32];
+
+		/* the eye must not take the file's facts for the module's */
+		snprintf(file, sizeof(file), "%s (changed since load)", r->file);
+		fmt_cell(b, file, filew, cut ? KMW_CUT_MIDDLE : 0, true);
+	} else {
+		fmt_cell(b, r->file, filew, cut ? KMW_CUT_MIDDLE : 0, true);
+	}
 	buf_putc(b, '\n');
 	return b->oom ? -ENOMEM : 0;
 }

@@ -106,8 +106,12 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 	if (ev->kind == KMW_KIND_ALERT)
 		return alert_text(b, ev);
 	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
-	buf_printf(b, "%s %s(%s) %s", ts, decode_syscall_name(ev->sc),
-		   decode_arch_name(ev->arch) ?: "?", ev->success ? "ok" : "failed");
+	if (ev->no_syscall)
+		buf_printf(b, "%s module call (no SYSCALL record: call, result and process unknown)",
+			   ts);
+	else
+		buf_printf(b, "%s %s(%s) %s", ts, decode_syscall_name(ev->sc),
+			   decode_arch_name(ev->arch) ?: "?", ev->success ? "ok" : "failed");
 	if (err) {
 		const char *en = decode_errno_name(err);
 
@@ -281,7 +285,8 @@ int format_table_row(struct kmw_buf *b, const struct kmw_table *t, const struct 
 		 false);
 	if (t->colour && !r->success)
 		buf_puts(b, "\033[31m");
-	fmt_cell(b, r->success ? "ok" : r->errno_name ? r->errno_name : "failed", W_RESULT, false, false);
+	fmt_cell(b, r->success ? "ok" : r->errno_name ? r->errno_name : !strcmp(r->syscall, "unknown") ?
+		 "unknown" : "failed", W_RESULT, false, false);
 	if (t->colour && !r->success)
 		buf_puts(b, "\033[0m");
 	if (r->kind && !strcmp(r->kind, "summary")) {

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,52 +78,270 @@ static struct kmw_module_info *entry(struct kmw_inventory *inv, const char *name
 	return append(inv, name);
 }
 
-/* "name size refcount users state address [(taint)]" per line; a line as long as it is */
-static int read_proc(const char *proc, struct kmw_inventory *inv)
+/* A whole small file (the module list: ~100 bytes a module); NULL with errno set. */
+static char *slurp(const char *path, size_t *len)
 {
-	char path[4096], name[KMW_MODNAME_MAX], users[256], state[16], taint[32];
-	long long size, refs;
-	struct kmw_module_info *m;
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f;
-	int n, rc = 0;
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap), *nb;
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || !buf) {
+		int e = fd < 0 ? errno : ENOMEM;
+
+		if (fd >= 0)
+			close(fd);
+		free(buf);
+		errno = e;
+		return NULL;
+	}
+	while ((got = read(fd, buf + n, cap - n)) > 0) {
+		n += (size_t)got;
+		if (n == cap) {
+			nb = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+			if (!nb) {
+				close(fd);
+				free(buf);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	if (got < 0) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+/* sysfs's names that a line of the module list cannot carry plainly: with a space or a
+ * newline in them, where the list's fields are cut */
+struct names {
+	char **v;
+	unsigned int n, cap;
+};
+
+static bool spaced(const char *s)
+{
+	return strpbrk(s, " \t\n\r\v\f") != NULL;
+}
+
+static void names_free(struct names *nm)
+{
+	unsigned int i;
+
+	for (i = 0; i < nm->n; i++)
+		free(nm->v[i]);
+	free(nm->v);
+}
+
+static int spaced_names(const char *sys, struct names *nm)
+{
+	char dir[4096];
+	struct dirent *de;
+	DIR *d;
+
+	memset(nm, 0, sizeof(*nm));
+	snprintf(dir, sizeof(dir), "%s/module", sys);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char **nv;
+
+		if (!spaced(de->d_name) || strlen(de->d_name) >= KMW_MODNAME_MAX)
+			continue;
+		if (nm->n == nm->cap) {
+			nv = realloc(nm->v, (nm->cap ? nm->cap * 2 : 8) * sizeof(*nv));
+			if (!nv)
+				goto nomem;
+			nm->v = nv;
+			nm->cap = nm->cap ? nm->cap * 2 : 8;
+		}
+		nm->v[nm->n] = strdup(de->d_name);
+		if (!nm->v[nm->n])
+			goto nomem;
+		nm->n++;
+	}
+	closedir(d);
+	return 0;
+nomem:
+	closedir(d);
+	names_free(nm);
+	return -ENOMEM;
+}
+
+/* digits from *p, into @v: false when there are none */
+static bool number(const char **p, const char *end, long long *v, bool sign)
+{
+	const char *s = *p;
+	bool neg = sign && s < end && *s == '-';
+
+	if (neg)
+		s++;
+	*v = 0;
+	if (s >= end || *s < '0' || *s > '9')
+		return false;
+	while (s < end && *s >= '0' && *s <= '9' && *v < (1LL << 50))
+		*v = *v * 10 + (*s++ - '0');
+	if (neg)
+		*v = -*v;
+	*p = s;
+	return true;
+}
+
+static bool word(const char **p, const char *end, const char *w)
+{
+	size_t n = strlen(w);
+
+	if ((size_t)(end - *p) < n || memcmp(*p, w, n))
+		return false;
+	*p += n;
+	return true;
+}
+
+/*
+ * After a module's name, the rest of its line exactly as the kernel writes it (m_show):
+ * " SIZE REFCNT USERS STATE 0xADDRESS[ (TAINT)]". Fills @m; false when it is not that.
+ */
+static bool line_rest(const char *p, const char *end, struct kmw_module_info *m)
+{
+	const char *u, *h, *t;
+	long long v;
+
+	if (!word(&p, end, " ") || !number(&p, end, &v, false))
+		return false;
+	m->size = v;
+	if (!word(&p, end, " ") || !number(&p, end, &v, true))
+		return false;
+	m->refcnt = v;
+	if (!word(&p, end, " "))
+		return false;
+	for (u = p; p < end && *p != ' '; p++)
+		;
+	if (p == u || p == end)
+		return false;
+	snprintf(m->users, sizeof(m->users), "%.*s", (int)(p - u), u);
+	if (!strcmp(m->users, "-"))
+		m->users[0] = '\0';
+	else if (m->users[0] && m->users[strlen(m->users) - 1] == ',')
+		m->users[strlen(m->users) - 1] = '\0';
+	p++;
+	if (word(&p, end, "Live"))
+		snprintf(m->state, sizeof(m->state), "Live");
+	else if (word(&p, end, "Loading"))
+		snprintf(m->state, sizeof(m->state), "Loading");
+	else if (word(&p, end, "Unloading"))
+		snprintf(m->state, sizeof(m->state), "Unloading");
+	else
+		return false;
+	/* "0x%px": every digit of a pointer, 16 (8 on a 32-bit kernel) */
+	if (!word(&p, end, " 0x"))
+		return false;
+	for (h = p; p < end && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')); p++)
+		;
+	if (p - h != 16 && p - h != 8)
+		return false;
+	if (p == end)
+		return true;
+	/* the taint letters, upper case, in parentheses, and '+' while it loads, '-' while it
+	 * unloads (module_flags) */
+	if (!word(&p, end, " ("))
+		return false;
+	for (h = p; p < end && *p >= 'A' && *p <= 'Z'; p++)
+		;
+	t = p;
+	if (p < end && (*p == '+' || *p == '-'))
+		p++;
+	if (p == h || t - h >= (long)sizeof(m->taint) || !word(&p, end, ")") || p != end)
+		return false;
+	snprintf(m->taint, sizeof(m->taint), "%.*s", (int)(t - h), h);
+	return true;
+}
+
+/*
+ * The module list, strictly: each line as the kernel writes it for one module. A name sysfs
+ * has with a space or a newline in it is matched whole (the longest), so that it cannot
+ * forge lines; every other name ends at the first space. A line that is no module's is
+ * counted as malformed, and skipped to its end.
+ */
+static int read_proc(const char *proc, const char *sys, struct kmw_inventory *inv)
+{
+	char path[4096];
+	struct names nm;
+	const char *p, *end, *nl, *name;
+	size_t len, nlen, best;
+	char *data;
+	unsigned int i;
+	int rc;
 
 	snprintf(path, sizeof(path), "%s/modules", proc);
-	f = fopen(path, "re");
-	if (!f) {
+	data = slurp(path, &len);
+	if (!data) {
 		inv->no_modules = errno == ENOENT;
 		return inv->no_modules ? 0 : -errno;
 	}
-	while (getline(&line, &cap, f) > 0) {
-		taint[0] = '\0';
-		/* users past 255 bytes are cut; the list of them is for people, not for checks */
-		n = sscanf(line, "%63s %lld %lld %255s %15s %*s %31s", name, &size, &refs, users,
-			   state, taint);
-		if (n < 5)
+	rc = spaced_names(sys, &nm);
+	if (rc) {
+		free(data);
+		return rc;
+	}
+	for (p = data, end = data + len; p < end; p = nl + 1) {
+		struct kmw_module_info one, *m;
+
+		best = 0;
+		for (i = 0; i < nm.n; i++) {
+			nlen = strlen(nm.v[i]);
+			if (nlen > best && (size_t)(end - p) > nlen && !memcmp(p, nm.v[i], nlen) &&
+			    p[nlen] == ' ')
+				best = nlen;
+		}
+		name = p;
+		nlen = best;
+		if (!best)
+			while (nlen < (size_t)(end - p) && p[nlen] != ' ' && p[nlen] != '\n')
+				nlen++;
+		nl = memchr(p + nlen, '\n', (size_t)(end - p - (ptrdiff_t)nlen));
+		if (!nl)
+			nl = end;
+		memset(&one, 0, sizeof(one));
+		if (!nlen || nlen >= KMW_MODNAME_MAX || !line_rest(p + nlen, nl, &one)) {
+			/* what sits before the line's end is no module's: skipped whole */
+			nl = memchr(p, '\n', (size_t)(end - p));
+			if (!nl)
+				nl = end;
+			if (!inv->malformed++) {
+				inv->malformed_len = (size_t)(nl - p) < sizeof(inv->malformed_line) ?
+						     (size_t)(nl - p) : sizeof(inv->malformed_line);
+				memcpy(inv->malformed_line, p, inv->malformed_len);
+			}
+			if (nl == end)
+				break;
 			continue;
+		}
 		/* the list names each module once */
-		m = append(inv, name);
+		m = append(inv, "");
 		if (!m) {
 			rc = -ENOMEM;
 			break;
 		}
+		memcpy(m->name, name, nlen);
+		m->name[nlen] = '\0';
 		m->in_proc = true;
-		m->size = size;
-		m->refcnt = refs;
-		snprintf(m->users, sizeof(m->users), "%s", strcmp(users, "-") ? users : "");
-		n = (int)strlen(m->users);
-		if (n && m->users[n - 1] == ',')
-			m->users[n - 1] = '\0';
-		snprintf(m->state, sizeof(m->state), "%s", state);
-		/* "(OE)" */
-		if (taint[0] == '(') {
-			taint[strcspn(taint, ")")] = '\0';
-			snprintf(m->taint, sizeof(m->taint), "%.15s", taint + 1);
-		}
+		m->size = one.size;
+		m->refcnt = one.refcnt;
+		memcpy(m->users, one.users, sizeof(m->users));
+		memcpy(m->state, one.state, sizeof(m->state));
+		memcpy(m->taint, one.taint, sizeof(m->taint));
+		if (nl == end)
+			break;
 	}
-	free(line);
-	fclose(f);
+	names_free(&nm);
+	free(data);
 	return rc;
 }
 
@@ -205,7 +424,7 @@ int inventory_read(const char *proc, const char *sys, struct kmw_inventory *inv,
 	int rc;
 
 	memset(inv, 0, sizeof(*inv));
-	rc = read_proc(proc, inv);
+	rc = read_proc(proc, sys, inv);
 	if (!rc)
 		rc = read_sysfs(sys, inv, quick);
 	if (rc) {

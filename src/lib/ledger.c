@@ -173,6 +173,11 @@ static void weigh(struct kmw_ledger *l, struct kmw_ledger_entry *e, int f,
 	}
 }
 
+static bool loading(const struct kmw_module_info *m)
+{
+	return m && m->in_proc && (!strcmp(m->state, "Loading") || !strcmp(m->state, "Unloading"));
+}
+
 unsigned int ledger_check(struct kmw_ledger *l, const struct kmw_inventory *inv, int64_t now_ms,
 			  uint64_t gap_gen, bool confirm, kmw_finding_fn fn, void *arg)
 {
@@ -180,16 +185,24 @@ unsigned int ledger_check(struct kmw_ledger *l, const struct kmw_inventory *inv,
 
 	/* what the views show that the ledger does not know yet gets an entry to weigh it by */
 	for (i = 0; i < inv->n; i++) {
-		int f = finding(l, ledger_find(l, inv->m[i].name), &inv->m[i], gap_gen);
+		struct kmw_ledger_entry *e = lookup(l, inv->m[i].name, false);
+		int f = finding(l, e, &inv->m[i], gap_gen);
 
-		if (f >= 0)
-			lookup(l, inv->m[i].name, true);
+		if (f >= 0 || loading(&inv->m[i]))
+			e = lookup(l, inv->m[i].name, true);
+		/* in flight since when: its records come when its call returns */
+		if (e && loading(&inv->m[i]) && !e->flight_ms)
+			e->flight_ms = now_ms;
+		else if (e && !loading(&inv->m[i]))
+			e->flight_ms = 0;
 	}
 	for (i = 0; i < l->n; i++) {
 		struct kmw_ledger_entry *e = &l->e[i];
 		const struct kmw_module_info *m = inventory_find(inv, e->name);
+		int f = e->flight_ms && now_ms - e->flight_ms < KMW_LEDGER_FLIGHT_MS ? -1 :
+			finding(l, e, m, gap_gen);
 
-		weigh(l, e, finding(l, e, m, gap_gen), m, now_ms, confirm, fn, arg, &waiting);
+		weigh(l, e, f, m, now_ms, confirm, fn, arg, &waiting);
 	}
 	return waiting;
 }

@@ -230,6 +230,7 @@ static struct kmw_open_id *open_add(struct kmw_lines *l, const char *key, size_t
 	o->expires = l->seq + KMW_OPEN_WINDOW;
 	o->held = NULL;
 	o->heldlen = 0;
+	o->syscall = false;
 	return o;
 }
 
@@ -256,6 +257,34 @@ static uint64_t early_ttl(const struct kmw_early *e)
 	return e->ima ? KMW_OPEN_WINDOW : EARLY_LINES;
 }
 
+/* the serial of a record's event: the digits after the ':' of its id */
+static uint64_t rec_serial(const struct kmw_rec *r)
+{
+	const char *p = memchr(r->id, ':', r->idlen), *end = r->id + r->idlen;
+	uint64_t v = 0;
+
+	for (p = p ? p + 1 : end; p < end && *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	return v;
+}
+
+static void tell_orphan(struct kmw_lines *l, struct kmw_early *e)
+{
+	e->told = true;
+	if (l->ops.orphan)
+		l->ops.orphan(l->arg, e->line, e->linelen);
+}
+
+/*
+ * An early record goes for good: an INTEGRITY_RULE whose SYSCALL never came is told first,
+ * reading logs (live, lines_orphans has told it by its time, or it came too late to tell).
+ */
+static void early_expire(struct kmw_lines *l, struct kmw_early *e)
+{
+	if (e->ima && !e->told && !l->now_ms && e->line)
+		tell_orphan(l, e);
+}
+
 /* A record of an event not known to be a module call's: kept a while, in case its SYSCALL follows. */
 static void early_add(struct kmw_lines *l, const char *key, size_t klen, const struct kmw_rec *r,
 		      const char *line, size_t len, bool transient)
@@ -269,6 +298,8 @@ static void early_add(struct kmw_lines *l, const char *key, size_t klen, const s
 		if (!c->line || c->seq + early_ttl(c) < l->seq)
 			e = c;
 	}
+	if (e && e->line)
+		early_expire(l, e);
 	for (i = 0; i < KMW_EARLY_MAX && !e; i++) {
 		c = &l->early[i];
 		if (!c->ima && (!e || c->seq < e->seq))
@@ -279,12 +310,17 @@ static void early_add(struct kmw_lines *l, const char *key, size_t klen, const s
 		if (!e || c->seq < e->seq)
 			e = c;
 	}
+	if (e->line)
+		early_expire(l, e);
 	if (!e->line)
 		l->nearly++;
 	memcpy(e->id, key, klen);
 	e->len = (uint16_t)klen;
 	e->proctitle = lines_rec_is(r, "PROCTITLE");
 	e->ima = lines_rec_is(r, "INTEGRITY_RULE");
+	e->told = false;
+	e->serial = rec_serial(r);
+	e->ms = l->now_ms;
 	e->seq = l->seq;
 	e->line = line;
 	e->linelen = len;
@@ -353,6 +389,7 @@ static void take_line(struct kmw_lines *l, const char *line, size_t len, bool tr
 	struct kmw_open_id *o;
 	struct kmw_rec r;
 	size_t klen;
+	uint64_t serial;
 	bool closed = false;
 	int i;
 
@@ -374,25 +411,50 @@ static void take_line(struct kmw_lines *l, const char *line, size_t len, bool tr
 	klen = lines_rec_key(&r, key);
 	if (!klen)
 		return;		/* a node name past what libauparse reads: not an event it could keep */
+	serial = rec_serial(&r);
+	if (!r.nodelen && serial > l->max_serial)
+		l->max_serial = serial;
 	if (lines_rec_is(&r, "SYSCALL")) {
-		if (!module_syscall(r.body, line + len))
+		i = l->nopen ? open_find(l, key, klen) : -1;
+		/* a module call's, or the call of an event a record of its own opened */
+		if (i < 0 && !module_syscall(r.body, line + len))
 			return;
-		i = open_find(l, key, klen);
 		o = i >= 0 ? &l->open[i] : open_add(l, key, klen, r.nodelen);
+		o->syscall = true;
 		pass(l, line, len);
 		if (l->nearly)
 			early_take(l, o);
 		return;
 	}
 	i = l->nopen ? open_find(l, key, klen) : -1;
+	/*
+	 * KERN_MODULE belongs to module calls alone, and comes after its SYSCALL: without one
+	 * the SYSCALL was lost, and what came is still the event's. A change of audit's own
+	 * configuration comes before the SYSCALL of the call that made it.
+	 */
+	if (i < 0 && (lines_rec_is(&r, "KERN_MODULE") || lines_rec_is(&r, "CONFIG_CHANGE"))) {
+		o = open_add(l, key, klen, r.nodelen);
+		pass(l, line, len);
+		if (l->nearly)
+			early_take(l, o);
+		return;
+	}
 	if (i < 0) {
 		/* records the events of module calls need, in case their SYSCALL comes next */
-		if (lines_rec_is(&r, "PROCTITLE") || lines_rec_is(&r, "KERN_MODULE") ||
-		    lines_rec_is(&r, "INTEGRITY_RULE"))
+		if (lines_rec_is(&r, "PROCTITLE") || lines_rec_is(&r, "INTEGRITY_RULE"))
 			early_add(l, key, klen, &r, line, len, transient);
 		return;
 	}
 	o = &l->open[i];
+	/* before its SYSCALL, a PROCTITLE ends nothing (records can come out of order): it
+	 * goes last, when the event ends */
+	if (!o->syscall && lines_rec_is(&r, "PROCTITLE")) {
+		if (!o->held && (o->held = malloc(len))) {
+			memcpy(o->held, line, len);
+			o->heldlen = len;
+		}
+		return;
+	}
 	/* PROCTITLE ends a syscall event, EOE where there is one */
 	if (lines_rec_is(&r, "PROCTITLE") || lines_rec_is(&r, "EOE")) {
 		if (o->held && lines_rec_is(&r, "EOE"))
@@ -463,14 +525,41 @@ void lines_push(struct kmw_lines *l, const char *data, size_t len)
 	}
 }
 
-/* every early record forgotten */
-static void early_clear(struct kmw_lines *l)
+/* every early record forgotten (@tell: an orphan INTEGRITY_RULE is told first) */
+static void early_clear(struct kmw_lines *l, bool tell)
 {
 	unsigned int i;
 
-	for (i = 0; i < KMW_EARLY_MAX; i++)
+	for (i = 0; i < KMW_EARLY_MAX; i++) {
+		if (tell && l->early[i].line)
+			early_expire(l, &l->early[i]);
 		l->early[i].line = NULL;
+	}
 	l->nearly = 0;
+}
+
+void lines_set_clock(struct kmw_lines *l, int64_t now_ms)
+{
+	l->now_ms = now_ms;
+}
+
+unsigned int lines_orphans(struct kmw_lines *l, int64_t min_ms)
+{
+	unsigned int i, waiting = 0;
+
+	for (i = 0; l->nearly && i < KMW_EARLY_MAX; i++) {
+		struct kmw_early *e = &l->early[i];
+
+		if (!e->line || !e->ima || e->told || !e->ms || l->now_ms - e->ms < 1000)
+			continue;
+		if (e->serial >= l->max_serial) {
+			waiting++;
+			continue;
+		}
+		if (l->now_ms - e->ms >= min_ms)
+			tell_orphan(l, e);
+	}
+	return waiting;
 }
 
 void lines_drop_partial(struct kmw_lines *l, bool mid_line)
@@ -501,7 +590,7 @@ void lines_abandon(struct kmw_lines *l)
 			l->ops.abandon(l->arg, l->open[0].id, l->open[0].len);
 		open_del(l, 0);
 	}
-	early_clear(l);
+	early_clear(l, false);
 }
 
 void lines_finish(struct kmw_lines *l)
@@ -512,7 +601,7 @@ void lines_finish(struct kmw_lines *l)
 			pass(l, l->open[0].held, l->open[0].heldlen);
 		open_del(l, 0);
 	}
-	early_clear(l);
+	early_clear(l, true);
 	if (l->ops.settle)
 		l->ops.settle(l->arg);
 }

@@ -11,6 +11,7 @@
 
 #include "kmw_decode.h"
 #include "kmw_parse.h"
+#include "kmw_risk.h"
 
 /* second 0, as libauparse is given it (see parse_feed_line) */
 #define SEC_ZERO 999999999999LL
@@ -24,6 +25,9 @@
 #endif
 #ifndef AUDIT_INTEGRITY_RULE
 #define AUDIT_INTEGRITY_RULE 1805
+#endif
+#ifndef AUDIT_CONFIG_CHANGE
+#define AUDIT_CONFIG_CHANGE 1305
 #endif
 
 /* An event whose input was cut while it was open: it must not come out. */
@@ -43,6 +47,7 @@ struct kmw_parser {
 	uint64_t left_out;
 	kmw_event_cb cb;
 	void *arg;
+	struct kmw_parse_hooks hooks;
 	char *hostname;
 	enum kmw_names names;
 	bool historical;
@@ -431,42 +436,20 @@ static bool was_cut(struct kmw_parser *p, const au_event_t *ts)
 	return false;
 }
 
-static void handle_event(struct kmw_parser *p)
+/* The event's time, serial and node, from libauparse's timestamp. Returns false when the
+ * event was open where its input was cut: it must not come out. */
+static bool read_timestamp(struct kmw_parser *p, struct kmw_event *ev)
 {
-	auparse_state_t *au = p->au;
-	struct kmw_event *ev = &p->ev;
-	const au_event_t *ts;
+	const au_event_t *ts = auparse_get_timestamp(p->au);
 	au_event_t zero;
-	bool have_syscall = false;
 
-	if (auparse_first_record(au) <= 0)
-		return;
-	/* the SYSCALL record leads its event in kernel order; look for it anywhere */
-	do {
-		if (auparse_get_type(au) == AUDIT_SYSCALL) {
-			have_syscall = true;
-			break;
-		}
-	} while (auparse_next_record(au) > 0);
-	if (!have_syscall)
-		return;
-
-	event_reset(ev);
-	if (read_syscall(p, ev) == KMW_SC_NONE)
-		return;
-	ev->historical = p->historical;
-	/* a log holds no fd: the file of a finit_module is not in its records */
-	if (p->historical && ev->sc == KMW_SC_FINIT_MODULE)
-		ev->path_err = KMW_PATH_NOT_RECORDED;
-
-	ts = auparse_get_timestamp(au);
 	if (ts && ts->sec == SEC_ZERO) {
 		zero = *ts;
 		zero.sec = 0;
 		ts = &zero;
 	}
 	if (p->ncut && ts && was_cut(p, ts))
-		return;
+		return false;
 	/* past the year 9999 or before 1970 is no audit time: unknown (0), and said so */
 	if (ts && (ts->sec < 0 || ts->sec > 253402300799LL)) {
 		event_skip(ev, "the record's timestamp is out of range");
@@ -480,6 +463,131 @@ static void handle_event(struct kmw_parser *p)
 	}
 	if (!ev->node.set && p->hostname)
 		event_set_str(ev, &ev->node, p->hostname, strlen(p->hostname));
+	return true;
+}
+
+/* Whether the current event has a record of @type; the cursor is left on it. */
+static bool has_record(auparse_state_t *au, int type)
+{
+	if (auparse_first_record(au) <= 0)
+		return false;
+	do {
+		if (auparse_get_type(au) == type)
+			return true;
+	} while (auparse_next_record(au) > 0);
+	return false;
+}
+
+static void field_copy(char *out, size_t len, const char *val)
+{
+	char tmp[256];
+	size_t n;
+
+	/* quoted, hex, or "(null)" for a rule without key */
+	if (!strcmp(val, "(null)") || decode_field(val, strlen(val) < sizeof(tmp) ? strlen(val) : 0,
+						   tmp, &n) <= 0) {
+		snprintf(out, len, "%s", strcmp(val, "(null)") ? val : "");
+		return;
+	}
+	snprintf(out, len, "%.*s", (int)n, tmp);
+}
+
+/* One CONFIG_CHANGE record (the cursor is on it) told to the hook, with @ev's process. */
+static void read_config_change(struct kmw_parser *p, struct kmw_event *ev)
+{
+	static const char *const sets[] = { "audit_enabled", "audit_pid", "audit_rate_limit",
+					    "audit_backlog_limit", "audit_backlog_wait_time",
+					    "audit_failure" };
+	auparse_state_t *au = p->au;
+	struct kmw_config_change c = { .value = -1, .old = -1, .list = -1, .res = -1, .ev = ev };
+	size_t i;
+
+	if (auparse_first_field(au) <= 0)
+		return;
+	do {
+		const char *name = auparse_get_field_name(au);
+		const char *val = auparse_get_field_str(au);
+		int64_t v;
+
+		if (!name || !val)
+			continue;
+		if (!strcmp(name, "op") && !c.op[0]) {
+			field_copy(c.op, sizeof(c.op), val);
+		} else if (!strcmp(name, "key") && !c.key[0]) {
+			field_copy(c.key, sizeof(c.key), val);
+		} else if (!strcmp(name, "list") && !parse_i64(val, &v)) {
+			c.list = (int)v;
+		} else if (!strcmp(name, "res") && !parse_i64(val, &v)) {
+			c.res = (int)v;
+		} else if (!strcmp(name, "old") && !parse_i64(val, &v)) {
+			c.old = v;
+		} else if ((!strcmp(name, "auid") || !strcmp(name, "ses")) && ev->pid < 0 &&
+			   !parse_i64(val, &v)) {
+			/* who, when no SYSCALL record says it */
+			if (name[0] == 'a')
+				ev->auid = v;
+			else
+				ev->ses = v;
+		} else {
+			for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+				if (!strcmp(name, sets[i]) && !c.field[0] && !parse_i64(val, &v)) {
+					snprintf(c.field, sizeof(c.field), "%s", sets[i]);
+					c.value = v;
+				}
+		}
+	} while (auparse_next_field(au) > 0);
+	p->hooks.config_change(&c, p->hooks.arg);
+}
+
+/* An event of audit's own configuration: every CONFIG_CHANGE record of it, told. */
+static void config_event(struct kmw_parser *p, struct kmw_event *ev)
+{
+	auparse_state_t *au = p->au;
+
+	if (!read_timestamp(p, ev))
+		return;
+	if (has_record(au, AUDIT_PROCTITLE))
+		read_field_of(au, "proctitle", take_proctitle, ev);
+	auparse_first_record(au);
+	do {
+		if (auparse_get_type(au) == AUDIT_CONFIG_CHANGE)
+			read_config_change(p, ev);
+	} while (auparse_next_record(au) > 0);
+}
+
+static void handle_event(struct kmw_parser *p)
+{
+	auparse_state_t *au = p->au;
+	struct kmw_event *ev = &p->ev;
+	bool have_syscall;
+
+	event_reset(ev);
+	/* the SYSCALL record leads its event in kernel order; look for it anywhere */
+	have_syscall = has_record(au, AUDIT_SYSCALL);
+	if (have_syscall && read_syscall(p, ev) == KMW_SC_NONE) {
+		if (p->hooks.config_change && has_record(au, AUDIT_CONFIG_CHANGE))
+			config_event(p, ev);
+		return;
+	}
+	if (!have_syscall) {
+		if (p->hooks.config_change && has_record(au, AUDIT_CONFIG_CHANGE)) {
+			config_event(p, ev);
+			return;
+		}
+		/* a module call's records without their SYSCALL: it was lost (a reader killed
+		 * while the kernel sent them); what came is said, and that it is all */
+		if (!has_record(au, AUDIT_KERN_MODULE))
+			return;
+		ev->no_syscall = true;
+		event_note(ev, "no SYSCALL record: it was lost; the call, its result and the "
+			   "process are unknown");
+	}
+	ev->historical = p->historical;
+	/* a log holds no fd: the file of a finit_module is not in its records */
+	if (p->historical && ev->sc == KMW_SC_FINIT_MODULE)
+		ev->path_err = KMW_PATH_NOT_RECORDED;
+	if (!read_timestamp(p, ev))
+		return;
 
 	auparse_first_record(au);
 	do {
@@ -498,7 +606,7 @@ static void handle_event(struct kmw_parser *p)
 	if (ev->ima.src == KMW_IMA_NONE && ev->ima_absent == KMW_IMA_ABSENT_NONE)
 		ev->ima_absent = ev->sc == KMW_SC_FINIT_MODULE ? KMW_IMA_ABSENT_NO_RECORD :
 				 ev->sc == KMW_SC_INIT_MODULE ? KMW_IMA_ABSENT_INIT_MODULE :
-				 KMW_IMA_ABSENT_NOT_LOAD;
+				 ev->no_syscall ? KMW_IMA_ABSENT_NO_RECORD : KMW_IMA_ABSENT_NOT_LOAD;
 
 	p->cb(ev, p->arg);
 }
@@ -607,6 +715,48 @@ static void lines_settle(void *arg)
 }
 
 /* "NODE SEC.MS:SERIAL" or "SEC.MS:SERIAL", as lines.c keys an event */
+/*
+ * An INTEGRITY_RULE record whose SYSCALL never came: the kernel read a module file for a load,
+ * and the call's records were suppressed. An alert of it, with what the record says.
+ */
+static void lines_orphan(void *arg, const char *line, size_t len)
+{
+	struct kmw_parser *p = arg;
+	struct kmw_event *ev = &p->ev;
+	auparse_state_t *au, *saved = p->au;
+	char *buf;
+
+	if (!p->hooks.suppressed || len > KMW_LINE_MAX)
+		return;
+	buf = malloc(len + 2);
+	if (!buf)
+		return;
+	memcpy(buf, line, len);
+	buf[len] = '\n';
+	buf[len + 1] = '\0';
+	au = auparse_init(AUSOURCE_BUFFER, buf);
+	if (au && auparse_next_event(au) > 0 && auparse_first_record(au) > 0 &&
+	    auparse_get_type(au) == AUDIT_INTEGRITY_RULE) {
+		event_reset(ev);
+		/* its own accessors, on this one record: who, when, and what file */
+		p->au = au;
+		read_syscall(p, ev);
+		read_integrity_rule(p, ev);
+		if (read_timestamp(p, ev) && ev->ima.src == KMW_IMA_RECORD) {
+			ev->kind = KMW_KIND_ALERT;
+			ev->alert.code = KMW_R_SUPPRESSED_LOAD;
+			ev->sc = KMW_SC_FINIT_MODULE;	/* IMA's MODULE_CHECK: a file, finit_module's */
+			ev->historical = p->historical;
+			p->au = saved;
+			p->hooks.suppressed(ev, p->hooks.arg);
+		}
+	}
+	p->au = saved;
+	if (au)
+		auparse_destroy(au);
+	free(buf);
+}
+
 static void lines_abandoned(void *arg, const char *id, size_t len)
 {
 	struct kmw_parser *p = arg;
@@ -629,7 +779,13 @@ const struct kmw_lines_ops parse_lines_ops = {
 	.record = lines_record,
 	.settle = lines_settle,
 	.abandon = lines_abandoned,
+	.orphan = lines_orphan,
 };
+
+void parse_set_hooks(struct kmw_parser *p, const struct kmw_parse_hooks *h)
+{
+	p->hooks = *h;
+}
 
 uint64_t parse_left_out(const struct kmw_parser *p)
 {

@@ -53,6 +53,33 @@ static const struct {
 		"no package ships the module file" },
 	[KMW_R_PACKAGE_MODIFIED] = { "packaged_module_modified", KMW_RISK_HIGH,
 		"a package ships the module file, but its MD5 is not the one the package recorded" },
+	[KMW_R_SUPPRESSED_LOAD] = { "suppressed_load", KMW_RISK_HIGH,
+		"the kernel read a module file to load it (IMA's INTEGRITY_RULE record), and the "
+		"call's own records never came: they were suppressed from inside the kernel, as "
+		"audit-filtering rootkits do" },
+	[KMW_R_UNEXPLAINED_TAINT] = { "unexplained_taint", KMW_RISK_HIGH,
+		"the kernel's taint gained flags that no audited load explains: a module was loaded "
+		"without audit's word" },
+	[KMW_R_TAINT_CLEARED] = { "taint_cleared", KMW_RISK_HIGH,
+		"the kernel's taint lost flags, which only code inside the kernel can do: something "
+		"is covering its tracks" },
+	[KMW_R_AUDIT_TAMPERED] = { "audit_tampered", KMW_RISK_HIGH,
+		"audit was made blind to module loads: its rules removed or out-ranked by a never "
+		"rule, or audit disabled" },
+	[KMW_R_AUDIT_PID_CHANGED] = { "audit_pid_changed", KMW_RISK_MEDIUM,
+		"another program took, or tried to take, the audit daemon's place: the records go "
+		"where it wants" },
+	[KMW_R_ODD_MODULE_NAME] = { "odd_module_name", KMW_RISK_HIGH,
+		"a module name with control bytes, white space or quotes: no real module has one, "
+		"and such a name can forge lines of /proc/modules or of a log" },
+	[KMW_R_ANONYMOUS_IMAGE] = { "anonymous_image", KMW_RISK_HIGH,
+		"init_module from anonymous memory: no file holds the module" },
+	[KMW_R_POSTURE_WEAKENED] = { "posture_weakened", KMW_RISK_HIGH,
+		"a kernel protection of module loading was weakened while running" },
+	[KMW_R_ODD_PARAMS] = { "odd_parameters", KMW_RISK_MEDIUM,
+		"control bytes in the module parameters: the kernel skips words it cannot parse, "
+		"and a tool that stops at such a byte shows less than the kernel set "
+		"(module.param_values has every byte, escaped)" },
 };
 
 static const char *const level_names[] = { "info", "low", "medium", "high", "off" };
@@ -130,9 +157,17 @@ const char *risk_technique(const struct kmw_event *ev, const char **name)
 		*name = KMW_MITRE_FLOOD_NAME;
 		return KMW_MITRE_FLOOD;
 	}
-	if (ev->kind == KMW_KIND_ALERT && ev->alert.code == KMW_R_HIDDEN_MODULE) {
+	if (ev->kind == KMW_KIND_ALERT && (ev->alert.code == KMW_R_HIDDEN_MODULE ||
+					   ev->alert.code == KMW_R_SUPPRESSED_LOAD ||
+					   ev->alert.code == KMW_R_UNEXPLAINED_TAINT ||
+					   ev->alert.code == KMW_R_TAINT_CLEARED)) {
 		*name = KMW_MITRE_ROOTKIT_NAME;
 		return KMW_MITRE_ROOTKIT;
+	}
+	if (ev->kind == KMW_KIND_ALERT && (ev->alert.code == KMW_R_AUDIT_TAMPERED ||
+					   ev->alert.code == KMW_R_AUDIT_PID_CHANGED)) {
+		*name = KMW_MITRE_AUDIT_NAME;
+		return KMW_MITRE_AUDIT;
 	}
 	*name = KMW_MITRE_NAME;
 	return KMW_MITRE_TECHNIQUE;
@@ -199,6 +234,13 @@ void risk_assess(const struct kmw_risk_config *c, struct kmw_event *ev)
 		r |= 1u << KMW_R_INTERACTIVE_USER;
 	if (ev->container_id.set)
 		r |= 1u << KMW_R_IN_CONTAINER;
+	if (ev->sc == KMW_SC_INIT_MODULE && ev->image_anonymous)
+		r |= 1u << KMW_R_ANONYMOUS_IMAGE;
+	if (ev->mod_name.set && decode_name_is_odd(event_str(ev, &ev->mod_name), ev->mod_name.len))
+		r |= 1u << KMW_R_ODD_MODULE_NAME;
+	/* hostile bytes, not a reused heap's (those are not parameters at all) */
+	if (ev->params_odd && !(ev->params_check && !strcmp(ev->params_check, "not_parameters")))
+		r |= 1u << KMW_R_ODD_PARAMS;
 	if (load && (err == EPERM || err == EKEYREJECTED))
 		r |= 1u << KMW_R_REFUSED;
 	ev->risk_reasons = r;

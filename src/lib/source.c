@@ -263,6 +263,10 @@ static void take_batch(struct kmw_source *s, unsigned int n)
 		 */
 		if (nh->nlmsg_type < AUDIT_FIRST_USER_MSG && nh->nlmsg_type != AUDIT_USER)
 			continue;
+		/* to the audit daemon alone, from the kernel: someone asks for its place (its
+		 * CONFIG_CHANGE record says who); a pid, no record */
+		if (nh->nlmsg_type == AUDIT_REPLACE)
+			continue;
 		r->len = nh->nlmsg_len;
 		if (r->len > got - NLMSG_HDRLEN)
 			r->len = got - NLMSG_HDRLEN;

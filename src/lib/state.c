@@ -36,7 +36,9 @@ static const struct key {
 	U64(unreadable_calls), U64(calls_one_by_one), U64(calls_summarised), U64(summaries),
 	U64(noise_records_dropped), U64(backlog_max), U64(backlog_limit), U64(backlog_wait_time_ms),
 	U64(module_checks), U64(modules_loaded), U64(module_check_max_us), U64(alerts),
-	U64(audit_disabled), U64(losses_last_minute),
+	U64(audit_disabled), U64(losses_last_minute), U64(tamper_alerts), I64(lockdown),
+	I64(sig_enforce), I64(modules_disabled), I64(ima_modules), I64(boot_first_start_ms),
+	U64(store_history_lost), U64(modules_unchecked),
 };
 
 static void print_key(FILE *f, const struct kmw_state *st, const struct key *k)

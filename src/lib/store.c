@@ -358,7 +358,8 @@ void store_row_from_event(const struct kmw_event *ev, const char *json, size_t l
 	row->time_ms = ev->sec * 1000 + ev->msec;
 	/* the column is never null: a summary of a full table may count several syscalls, and
 	 * an alert is of no syscall */
-	row->syscall = ev->kind == KMW_KIND_ALERT ? "none" : decode_syscall_name(ev->sc) ?: "several";
+	row->syscall = ev->kind == KMW_KIND_ALERT ? "none" : ev->no_syscall ? "unknown" :
+		       decode_syscall_name(ev->sc) ?: "several";
 	row->arch = decode_arch_name(ev->arch);
 	row->success = ev->success;
 	row->exit = ev->exit;
