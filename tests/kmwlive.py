@@ -186,6 +186,11 @@ class Live:
                                                      self.before.get("backlog_limit")))
             sh("auditctl", "-b", str(self.before.get("backlog_limit")), check=False)
         st = audit_status()
+        if st.get("rate_limit") != self.before.get("rate_limit") and st.get("enabled") != 2:
+            log("restore: rate_limit %s -> %s" % (st.get("rate_limit"),
+                                                  self.before.get("rate_limit")))
+            sh("auditctl", "-r", str(self.before.get("rate_limit")), check=False)
+        st = audit_status()
         if st.get("pid") != self.before.get("pid"):
             errors.append("audit pid is %s, was %s" % (st.get("pid"), self.before.get("pid")))
         self.lockf.close()

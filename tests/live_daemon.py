@@ -103,8 +103,8 @@ def loader_gone(live, c):
 
 def params_reused(live, c):
     """The loader frees its parameter string before the daemon reads it, and the heap reuses
-    it: those bytes are not reported as what the kernel read (a modprobe run in the real
-    kernel once gave param_values '\\xf8\\xc9\\xdfb\\x05')."""
+    it (a modprobe run in the real kernel once gave param_values '\\xf8\\xc9\\xdfb\\x05'):
+    the bytes are shown, escaped, and said to be no string of parameters."""
     d = live.daemon()
     m = Modcall(live)
     m.call("finit /dev/null 0 kept=1")
@@ -117,8 +117,11 @@ def params_reused(live, c):
         kept, gone = evs[0]["module"], evs[1]["module"]
         c.eq("params: intact string read", (kept["param_values"], kept["param_values_source"]),
              ("kept=1", "process_memory"))
-        c.eq("params: reused memory not reported", gone["param_values"], None)
-        c.eq("params: reused memory says why", gone.get("param_values_error"), "EILSEQ")
+        # every byte shown, and said not to be parameters: no reason of hostile ones
+        c.eq("params: reused memory shown", gone["param_values"], "\\xf8\\xc9\\xdfb\x05")
+        c.eq("params: reused memory told apart", gone.get("param_values_check"), "not_parameters")
+        c.true("params: no odd_parameters for a reused heap", "odd_parameters" not in
+               [r["code"] for r in evs[1]["risk"]["reasons"]])
     c.eq("params: exit 0", d.stop(), 0)
 
 
@@ -159,16 +162,17 @@ def config_reload(live, c):
 
 
 def rules_deleted(live, c):
-    """auditctl -D while it runs: an alert; with --reinstall-rules the rules come back."""
+    """auditctl -D while it runs: an alert; by default the rules come back, with
+    --reinstall-rules=no they stay away."""
     for reinstall in (True, False):
-        args = ["--stats-interval", "2"] + (["--reinstall-rules"] if reinstall else [])
+        args = ["--stats-interval", "2"] + ([] if reinstall else ["--reinstall-rules=no"])
         d = live.daemon(*args)
         sh("auditctl", "-D")
         deadline = time.time() + 8
-        while time.time() < deadline and "were removed by someone else" not in d.stderr():
+        while time.time() < deadline and "audit_tampered: rules_removed" not in d.stderr():
             time.sleep(0.1)
         what = "reinstall" if reinstall else "alert only"
-        c.true(what + ": alert", "were removed by someone else" in d.stderr())
+        c.true(what + ": alert", "audit_tampered: rules_removed" in d.stderr())
         time.sleep(0.5)
         ours = [r for r in audit_rules() if "key=kmodwatch" in r]
         c.eq(what + ": rules after", len(ours), 2 if reinstall else 0)

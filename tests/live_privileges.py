@@ -59,7 +59,10 @@ def main(live, c):
                mask("audit_control", "audit_read", "audit_write", "sys_ptrace", "dac_read_search"))
     c.eq("multicast: exit 0", d.stop(), 0)
     d = live.daemon("--source", "multicast", "--no-rules")
-    check_mode(c, "multicast --no-rules", d.p.pid, mask("audit_read", "audit_write", "sys_ptrace", "dac_read_search"))
+    # audit_control to read the rules in force, where tampering is seen; never to change them
+    check_mode(c, "multicast --no-rules", d.p.pid, mask("audit_control", "audit_read",
+                                                        "audit_write", "sys_ptrace",
+                                                        "dac_read_search"))
     c.eq("multicast --no-rules: exit 0", d.stop(), 0)
     live.stop(live.auditd)
 
@@ -67,7 +70,7 @@ def main(live, c):
     p = live.spawn([kmwlive.DAEMON, "--plugin", "--foreground", "--output", out, "--store", "none"],
                    stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    check_mode(c, "plugin", p.pid, mask("sys_ptrace", "dac_read_search"))
+    check_mode(c, "plugin", p.pid, mask("audit_control", "sys_ptrace", "dac_read_search"))
     p.stdin.close()
     c.eq("plugin: exit 0 at EOF", p.wait(10), 0)
 

@@ -9,9 +9,13 @@
 #include <sys/mman.h>
 #include <grp.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/netlink.h>
 
 /*
  * Reads one command per line on stdin and answers one line on stdout:
@@ -31,6 +35,9 @@
  *   realtime                    run SCHED_FIFO from now on (needs root): on one CPU nothing
  *                               runs between the helper's calls, the daemon included
  *   setuid UID                  drop to UID (and its gid = UID)
+ *   setpid PID                  AUDIT_SET the audit pid (0: let go of it; else this process):
+ *                               another program taking the audit daemon's place
+ * PARAMS and PATHHEX are read up to 40,000 bytes.
  * Answer: "done pid=P fd=F ret=R errno=E". Every fd stays open until EOF on
  * stdin, so that the daemon can resolve it while the process lives.
  */
@@ -69,9 +76,51 @@ static void unhex(const char *hex, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* AUDIT_SET of the audit pid on a socket of our own, kept open: the kernel's answer */
+static long set_audit_pid(unsigned int pid)
+{
+	static int sock = -1;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct {
+		struct nlmsghdr nh;
+		struct audit_status s;
+	} req;
+	char buf[512];
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	ssize_t got;
+
+	if (sock < 0)
+		sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+	if (sock < 0)
+		return -1;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.s));
+	req.nh.nlmsg_type = AUDIT_SET;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.s.mask = AUDIT_STATUS_PID;
+	req.s.pid = pid ? (unsigned int)getpid() : 0;
+	if (sendto(sock, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -1;
+	/* the ack, past any record the kernel sends this socket once it is the audit daemon's */
+	for (;;) {
+		got = recv(sock, buf, sizeof(buf), 0);
+		if (got < (ssize_t)NLMSG_HDRLEN)
+			return -1;
+		if (nh->nlmsg_type == NLMSG_ERROR) {
+			int err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+
+			errno = -err;
+			return err ? -1 : 0;
+		}
+	}
+}
+
+/* the longest line: 40,000 bytes of parameters in hex, and a path */
+#define LINE_MAX_BYTES 90000
+
 int main(void)
 {
-	char line[4096], a1[2048], a2[64], a3[1024];
+	static char line[LINE_MAX_BYTES], a1[2048], a2[64], a3[LINE_MAX_BYTES];
 	long ret;
 	int n, fd;
 
@@ -98,8 +147,8 @@ int main(void)
 				 (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
 			printf("done pid=%d calls=%ld\n", (int)getpid(), calls);
 			continue;
-		} else if (sscanf(line, "finit-hex %2047s %63s %1023s", a1, a2, a3) == 3) {
-			char path[1100], params[600];
+		} else if (sscanf(line, "finit-hex %2047s %63s %89999s", a1, a2, a3) == 3) {
+			static char path[1100], params[45000];
 
 			unhex(a1, path, sizeof(path));
 			unhex(a3, params, sizeof(params));
@@ -109,7 +158,7 @@ int main(void)
 				continue;
 			}
 			ret = syscall(SYS_finit_module, fd, strdup(params), (unsigned int)strtoul(a2, NULL, 0));
-		} else if (sscanf(line, "finit-scribble %2047s %1023s", a1, a3) == 2) {
+		} else if (sscanf(line, "finit-scribble %2047s %89999s", a1, a3) == 2) {
 			char *params = strdup(a3);
 
 			fd = open_target(a1);
@@ -153,7 +202,7 @@ int main(void)
 			close(fd);
 			printf("done pid=%d fd=%d ret=%ld errno=%d\n", (int)getpid(), fd, ret, n);
 			continue;
-		} else if (sscanf(line, "finit %2047s %63s %1023s", a1, a2, a3) >= 2) {
+		} else if (sscanf(line, "finit %2047s %63s %89999s", a1, a2, a3) >= 2) {
 			fd = open_target(a1);
 			if (fd < 0) {
 				printf("error open %s: %s\n", a1, strerror(errno));
@@ -161,7 +210,7 @@ int main(void)
 			}
 			/* each call keeps its own copy: the daemon reads it after we return */
 			ret = syscall(SYS_finit_module, fd, strdup(a3), (unsigned int)strtoul(a2, NULL, 0));
-		} else if (sscanf(line, "init-file %2047s %1023s", a1, a3) >= 1) {
+		} else if (sscanf(line, "init-file %2047s %89999s", a1, a3) >= 1) {
 			/* init_module of a file's bytes, as busybox insmod and older kmod load */
 			FILE *f = fopen(a1, "rb");
 			char *img = NULL;
@@ -180,7 +229,7 @@ int main(void)
 			}
 			free(img);
 			fclose(f);
-		} else if (sscanf(line, "init %2047s %1023s", a1, a3) >= 1) {
+		} else if (sscanf(line, "init %2047s %89999s", a1, a3) >= 1) {
 			size_t len = strtoul(a1, NULL, 0);
 			void *img = calloc(1, len ? len : 1);
 
@@ -201,6 +250,8 @@ int main(void)
 
 			ret = (setgroups(0, NULL) == 0 && setresgid(id, id, id) == 0 &&
 			       setresuid(id, id, id) == 0) ? 0 : -1;
+		} else if (sscanf(line, "setpid %63s", a2) == 1) {
+			ret = set_audit_pid((unsigned int)strtoul(a2, NULL, 0));
 		} else if (sscanf(line, "delete %2047s %63s", a1, a2) == 2) {
 			ret = syscall(SYS_delete_module, a1, (unsigned int)strtoul(a2, NULL, 0));
 		} else {

@@ -205,13 +205,130 @@ if want 16; then
 		# init_module, which no IMA rule audits: a load no daemon hears of, even later
 		CUR=16pre
 		printf 'init-file /mods/kmw_hide_pre.ko\ninit-file %s\n' $M/lib/crc7.ko | helper
-		start_daemon inventory --store /run/inventory.db --inventory-interval 3
+		start_daemon inventory --store /run/inventory.db --inventory-interval 3 \
+			--reinstall-rules=no
 		scenario 16
 		stop_daemon inventory
 		# a restart in the same boot: what the store says was said is not said again
 		start_daemon inventory2 --store /run/inventory.db --inventory-interval 3
 		sleep 9
 		stop_daemon inventory2
+	fi
+fi
+
+# 17-21: a root attacker's kill chain, each step as an attacker takes it, against daemons of
+# their own (unicast, a store of their own, module checks at the default interval): the
+# monitor must say each in an alert that reaches the outputs and the store.
+# 17: blinding audit, with --reinstall-rules=no so that each act holds: audit disabled for a
+# load and enabled again at once, a never rule in front of the rules, every rule deleted;
+# each time a module loads while audit is blind
+s_17() {
+	auditctl -e 0 > /dev/null; $INSMOD $M/lib/crc7.ko; auditctl -e 1 > /dev/null
+	sleep 4
+	auditctl -A never,exit -F arch=b64 -S finit_module; $INSMOD $M/fs/nls/nls_utf8.ko
+	/usr/bin/kmodwatch status > /run/status-never.txt
+	echo "status exit=$?" >> /run/status-never.txt
+	sleep 4
+	auditctl -d never,exit -F arch=b64 -S finit_module
+	auditctl -D > /dev/null; $INSMOD $M/net/ipv4/tcp_nv.ko
+	sleep 4
+	auditctl -l
+}
+# 18: the same acts with the default: undone at once (rules put back, first; audit enabled
+# again), the next load audited; and a program that tries to take the audit pid
+s_18() {
+	echo "setpid 1" | /usr/bin/modcall | sed "s/^/$CUR /" >> $H
+	auditctl -A never,exit -F arch=b64 -S finit_module
+	sleep 2
+	auditctl -l > /run/rules-after-never.txt
+	/usr/bin/kmodwatch status > /run/status-fixed.txt
+	echo "status exit=$?" >> /run/status-fixed.txt
+	$INSMOD $M/lib/crc7.ko
+	auditctl -d never,exit -F arch=b64 -S finit_module
+	auditctl -D > /dev/null
+	sleep 2
+	$INSMOD $M/fs/nls/nls_utf8.ko
+	auditctl -e 0 > /dev/null
+	sleep 2
+	$INSMOD $M/net/ipv4/tcp_nv.ko
+	$RMMOD crc7 nls_utf8 tcp_nv
+}
+# 19: the rootkit: a silent module by init_module (no IMA record: only the taint, C, says
+# it), one by finit_module (IMA's record alone), one whose init sleeps past the wait for
+# its record; names that forge /proc/modules lines before a module that unlinks itself;
+# hostile and long parameters; a module file changed after its load; an image from
+# anonymous memory; the taint cleared; kernel.modules_disabled set back from inside
+s_19() {
+	sha256sum /mods/kmw_silent_ima.ko /mods/kmw_sleepy.ko
+	echo "init-file /mods/kmw_silent.ko" | helper
+	$INSMOD /mods/kmw_silent_ima.ko
+	$INSMOD /mods/kmw_sleepy.ko sleep_ms=9000
+	$INSMOD /mods/kmw_decoy1.ko && $INSMOD /mods/kmw_hide_lst.ko && $INSMOD /mods/kmw_decoy2.ko
+	echo "proc_modules:"; cut -c1-60 /proc/modules | od -c | head -20
+	# secret=4242 x<0x01>=1; pad= and 4,100 A and secret=1337; 20,000 bytes
+	P1=$(printf 'secret=4242 x\001=1' | od -v -An -tx1 | tr -d ' \n')
+	P2=$( { printf 'pad='; head -c 4100 /dev/zero | tr '\0' A; printf ' secret=1337'; } |
+		od -v -An -tx1 | tr -d ' \n')
+	P3=$( { printf 'pad='; head -c 19996 /dev/zero | tr '\0' B; } | od -v -An -tx1 | tr -d ' \n')
+	F=$(printf /mods/kmw_params.ko | od -v -An -tx1 | tr -d ' \n')
+	for p in $P1 $P2 $P3; do echo "finit-hex $F 0 $p" | helper; $RMMOD kmw_params; done
+	cp /mods/crc16.ko /mods/crc16-chg.ko
+	{ echo "finit /mods/crc16-chg.ko 0"; sleep 1; echo x >> /mods/crc16-chg.ko; } | helper
+	echo "init-file $M/net/ipv4/tcp_nv.ko" | helper
+	sleep 4
+	$RMMOD tcp_nv
+	$INSMOD /mods/kmw_untaint.ko
+	echo "taint=$(cat /proc/sys/kernel/tainted)"
+	sleep 3
+	echo 1 > /proc/sys/kernel/modules_disabled
+	sleep 3
+	echo 1 > /sys/module/kmw_untaint/parameters/reenable
+	echo "modules_disabled=$(cat /proc/sys/kernel/modules_disabled)"
+	sleep 4
+	/usr/bin/kmodwatch modules --store /run/attack.db --format json > /run/attack-modules.json
+	/usr/bin/kmodwatch status > /run/attack-status.txt
+	echo "status exit=$?" >> /run/attack-status.txt
+	/usr/bin/kmodwatch query --store /run/attack.db --kind alert --format json > /run/attack-stored.json
+	$RMMOD crc16
+}
+[ -f /mods/no-hiders ] && cp /mods/no-hiders /run/attack-skip
+# what scenario 16 left loaded goes first: 17 loads them again
+$RMMOD crc7 nls_utf8 2> /dev/null
+if want 17 && [ ! -f /mods/no-hiders ]; then
+	start_daemon tamper --store /run/tamper.db --reinstall-rules=no
+	scenario 17
+	stop_daemon tamper
+	/usr/bin/kmodwatch query --store /run/tamper.db --kind alert --format json > /run/tamper-stored.json
+	/usr/bin/kmodwatch rules remove > /dev/null 2>&1
+	$RMMOD crc7 nls_utf8 tcp_nv 2> /dev/null
+fi
+if want 18 || want 19 || want 20 || want 21; then
+	if [ ! -f /mods/no-hiders ]; then
+		start_daemon attack --store /run/attack.db
+		scenario 18
+		scenario 19
+		# 20: kmodwatchd killed with SIGKILL while a load is in the kernel: the kernel keeps
+		# what it had not delivered, the SYSCALL record of the load lost with the socket
+		$INSMOD /mods/kmw_sleepy2.ko sleep_ms=3000 &
+		LPID=$!
+		sleep 1
+		kill -KILL $KPID
+		wait $KPID
+		wait $LPID
+		start_daemon attack2 --store /run/attack.db
+		sleep 5
+		stop_daemon attack2
+		# 21: the store deleted, and a module loaded while the daemon is down: a new store
+		# on a kernel that ran a while blesses nothing
+		rm -f /run/attack.db /run/attack.db-wal /run/attack.db-shm
+		$INSMOD $M/lib/crc7.ko
+		start_daemon attack3 --store /run/attack.db
+		sleep 6
+		/usr/bin/kmodwatch modules --store /run/attack.db --format json > /run/store-modules.json
+		/usr/bin/kmodwatch status > /run/store-status.txt
+		echo "status exit=$?" >> /run/store-status.txt
+		stop_daemon attack3
+		$RMMOD crc7
 	fi
 fi
 
@@ -232,7 +349,10 @@ for f in unicast.json unicast.err unicast.records multicast.json multicast.err h
 	 audit.log auditd.out auditctl-s.txt auditctl-l.txt immutable.json immutable.err \
 	 immutable-rules.txt inventory.json inventory.err inventory2.json inventory2.err \
 	 inventory-skip modules.txt modules.json \
-	 modules.err alerts.json; do
+	 modules.err alerts.json tamper.json tamper.err attack.json attack.err attack2.json \
+	 attack2.err attack3.json attack3.err attack-skip attack-modules.json attack-status.txt \
+	 status-never.txt status-fixed.txt rules-after-never.txt store-modules.json \
+	 store-status.txt tamper-stored.json attack-stored.json; do
 	send $f /run/$f
 done
 echo "@@KMW-DONE" > $DATA

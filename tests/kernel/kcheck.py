@@ -24,8 +24,9 @@ class Run:
             sys.exit(1)
         only = os.environ.get("KMW_SCENARIOS")
         self.only = only.split(",") if only else None
-        self.streams = {m: self._load(m + ".json") for m in ("unicast", "multicast", "immutable",
-                                                             "inventory", "inventory2")}
+        self.streams = {m: self._load(m + ".json") for m in (
+            "unicast", "multicast", "immutable", "inventory", "inventory2", "tamper", "attack",
+            "attack2", "attack3")}
         self.kver = open(os.path.join(OUT, "kver")).read().strip()
 
     def _load(self, name):
@@ -102,13 +103,25 @@ def query_log(run, name, *args):
     return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
 
 
+def seconds(iso):
+    """Epoch seconds of an ISO time as the events write it (2026-12-04T07:45:24.591Z)."""
+    import calendar
+    import time
+    whole, frac = iso.rstrip("Z").split(".") if "." in iso else (iso.rstrip("Z"), "0")
+    return calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S")) + float("0." + frac)
+
+
 def sha256(data):
     import hashlib
     return hashlib.sha256(data).hexdigest()
 
 
 # a scenario the guest could not run says why in a file of its own
-skips = {"16": "inventory-skip"}
+skips = {"16": "inventory-skip", "17": "attack-skip", "18": "attack-skip", "19": "attack-skip",
+         "20": "attack-skip", "21": "attack-skip"}
+# the daemon whose stream holds a scenario's events
+streams = {"10": "multicast", "11": "immutable", "16": "inventory", "17": "tamper",
+           "18": "attack", "19": "attack", "20": "attack2", "21": "attack3"}
 
 
 def main(nn, check):
@@ -123,7 +136,7 @@ def main(nn, check):
         log("SKIP: scenario %s cannot run: %s" % (nn, why))
         sys.exit(77)
     try:
-        evs = run.events(nn, {"10": "multicast", "11": "immutable", "16": "inventory"}.get(nn, "unicast"))
+        evs = run.events(nn, streams.get(nn, "unicast")) if nn not in ("20", "21") else []
         log("scenario %s: %d events" % (nn, len(evs)))
         for e in evs:
             log("  " + json.dumps(e, sort_keys=True))

@@ -2,8 +2,9 @@
 """s16: the modules loaded now against what audit saw, with modules that hide as rootkits do:
 kmw_hide_pre (loaded before the daemon, unlinked from the module list), kmw_hide_now (unlinked
 in its init), kmw_hide_later (unlinked from the list and sysfs two seconds after its load) each
-give exactly one hidden_module alert; nls_utf8, loaded while the rules were removed, one
-unaudited_load that says which counter moved. An ordinary load and unload, a failed load and
+give exactly one hidden_module alert; nls_utf8, loaded while the rules were removed (the daemon
+runs with --reinstall-rules=no, so that they stay removed), one unaudited_load that says which
+counter moved and which act hid it; the removal itself one audit_tampered. An ordinary load and unload, a failed load and
 a module loaded before the daemon give none, here and in every other scenario's daemon.
 `kmodwatch modules` in the guest lists each with where it came from. A restart with the same
 store says none of them again."""
@@ -18,10 +19,12 @@ def check(c, run, evs):
     alerts = run.alerts("inventory")
     for a in alerts:
         kcheck.log("alert: " + json.dumps(a, sort_keys=True))
-    found = sorted((a["module"]["name"], a["alert"]["code"]) for a in alerts)
-    c.eq("the alerts: one per hiding module, one unaudited load, nothing else", found,
-         sorted([(h, "hidden_module") for h in HIDERS] + [("nls_utf8", "unaudited_load")]))
-    by = {a["module"]["name"]: a for a in alerts}
+    mname = lambda a: (a.get("module") or {}).get("name") or ""
+    found = sorted((mname(a), a["alert"]["code"]) for a in alerts)
+    c.eq("the alerts: one per hiding module, one unaudited load, the act, nothing else", found,
+         sorted([(h, "hidden_module") for h in HIDERS] + [("nls_utf8", "unaudited_load"),
+                                                          ("", "audit_tampered")]))
+    by = {mname(a): a for a in alerts}
     loads = {e["module"]["name"]: e for e in evs
              if e["syscall"]["name"] == "finit_module" and e["syscall"]["success"]}
 
@@ -65,6 +68,7 @@ def check(c, run, evs):
         c.eq("nls_utf8: in both views", (ev["proc_modules"], ev["sys_module"]), (True, True))
         c.eq("nls_utf8: audit never saw it", ev["audit"], "never")
         c.eq("nls_utf8: the counter that moved: rules removed", ev["gaps"]["rules_removed"], 1)
+        c.true("nls_utf8: the act that hid it", "rules_removed" in (ev.get("hidden_by") or ""))
         c.eq("nls_utf8: no load event of it", [e for e in evs if e["module"]["name"] == "nls_utf8"
                                               and e["syscall"]["success"]], [])
 
@@ -88,11 +92,11 @@ def check(c, run, evs):
 
     # the store has them, and query --kind alert finds them and nothing else
     stored = [json.loads(l) for l in run.text("alerts.json").splitlines() if l.strip()]
-    c.eq("query --kind alert: the same alerts", sorted((a["module"]["name"], a["alert"]["code"])
+    c.eq("query --kind alert: the same alerts", sorted((mname(a), a["alert"]["code"])
                                                        for a in stored), found)
     err = run.text("inventory.err")
-    c.true("the daemon said the rules were removed", "rules were removed" in err)
-    c.true("the daemon counted the alerts", "4 alerts" in err)
+    c.true("the daemon said the rules were removed", "audit_tampered: rules_removed" in err)
+    c.true("the daemon counted the alerts", "5 alerts" in err)
 
     # kmodwatch modules, in the guest
     mods = {m["name"]: m for m in (json.loads(l) for l in run.text("modules.json").splitlines()

@@ -37,9 +37,23 @@ MODULES = ["kernel/lib/crc7.ko", "kernel/lib/crc16.ko", "kernel/lib/crc-itu-t.ko
            "kernel/net/ipv4/tcp_nv.ko"]
 EXTRA_FILES = ["kernel/drivers/gpu/drm/nouveau/nouveau.ko"]
 SIG_MAGIC = b"~Module signature appended~\n"
-# the modules that hide (kmw_hide.c), by name: KMW_HIDE 1 unlinks from the list in init,
-# 2 from the list and sysfs a few seconds later
-HIDERS = {"kmw_hide_now": 1, "kmw_hide_later": 2, "kmw_hide_pre": 1}
+# the test modules, by name: their source, and the mode it is built in. kmw_hide.c: 1 unlinks
+# from the list in init, 2 from the list and sysfs a few seconds later; kmw_evil.c: 1 silent
+# (its audit record dropped, gone from both views), 2 sleepy, 3 untaint, 4 params, 5 decoy;
+# kmw_silent also says it is from staging: its load alone sets taint C, a flag no other
+# scenario sets, in whatever order they run
+TESTMODS = {"kmw_hide_now": ("kmw_hide.c", 1), "kmw_hide_later": ("kmw_hide.c", 2),
+            "kmw_hide_pre": ("kmw_hide.c", 1), "kmw_hide_lst": ("kmw_hide.c", 1),
+            "kmw_silent": ("kmw_evil.c", 1), "kmw_silent_ima": ("kmw_evil.c", 1),
+            "kmw_sleepy": ("kmw_evil.c", 2), "kmw_sleepy2": ("kmw_evil.c", 2),
+            "kmw_untaint": ("kmw_evil.c", 3),
+            "kmw_params": ("kmw_evil.c", 4), "kmw_decoy1": ("kmw_evil.c", 5),
+            "kmw_decoy2": ("kmw_evil.c", 5)}
+# the names the decoys load under, written over their own: each forges /proc/modules lines
+DECOYS = {"kmw_decoy1": b"d\nkmw_hide_lst 1 0 - Live 0",
+          "kmw_decoy2": b'q"\\\nghost 4096 0 - Live 0x0'}
+# a decoy is built under a name this long, with room for the one written over it
+DECOY_BUILD = "%s_" + "x" * 40
 
 
 def log(*a):
@@ -128,15 +142,47 @@ def fetch_kernel():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def rename_module(path, old, new):
+    """Write @new over the name @old of the module file @path (in .modinfo and in the struct
+    module of .gnu.linkonce.this_module), padded with NULs: the kernel takes any bytes."""
+    import struct
+    data = bytearray(open(path, "rb").read())
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3a)
+    strtab_off, = struct.unpack_from("<Q", data, shoff + shstrndx * shentsize + 0x18)
+    done = 0
+    for i in range(shnum):
+        h = shoff + i * shentsize
+        name_off, = struct.unpack_from("<I", data, h)
+        off, size = struct.unpack_from("<QQ", data, h + 0x18)
+        end = data.index(b"\0", strtab_off + name_off)
+        sname = bytes(data[strtab_off + name_off:end])
+        if sname not in (b".modinfo", b".gnu.linkonce.this_module"):
+            continue
+        sec = bytes(data[off:off + size])
+        want = (b"name=" if sname == b".modinfo" else b"") + old.encode() + b"\0"
+        at = sec.find(want)
+        if at < 0:
+            raise RuntimeError("%s: no %r in %s" % (path, want, sname))
+        put = (b"name=" if sname == b".modinfo" else b"") + new
+        data[off + at:off + at + len(want)] = put + b"\0" * (len(want) - len(put))
+        done += 1
+    if done != 2:
+        raise RuntimeError("%s: the name is not where a module keeps it" % path)
+    open(path, "wb").write(bytes(data))
+
+
 def test_modules(kdir, kver):
-    """The hiding test modules, built against Debian's linux-headers-KVER (installed with
-    apt-get when missing) and cached beside the kernel by the hash of their source.
+    """The test modules (TESTMODS), built against Debian's linux-headers-KVER (installed with
+    apt-get when missing) and cached beside the kernel by the hash of their sources.
     Returns ({name: path}, None) or ({}, why not)."""
     import hashlib
-    src = open(os.path.join(SRC, "tests", "kernel", "kmw_hide.c"), "rb").read()
-    tag = hashlib.sha256(src + kver.encode()).hexdigest()[:12]
+    srcs = {f: open(os.path.join(SRC, "tests", "kernel", f), "rb").read()
+            for f in sorted(set(s for s, _ in TESTMODS.values()))}
+    tag = hashlib.sha256(b"".join(srcs.values()) + repr(sorted(TESTMODS.items())).encode() +
+                         repr(sorted(DECOYS.items())).encode() + kver.encode()).hexdigest()[:12]
     cdir = os.path.join(kdir, "testmods-" + tag)
-    have = {n: os.path.join(cdir, n + ".ko") for n in HIDERS}
+    have = {n: os.path.join(cdir, n + ".ko") for n in TESTMODS}
     if all(os.path.exists(p) for p in have.values()):
         return have, None
     headers = "/usr/src/linux-headers-" + kver
@@ -148,28 +194,33 @@ def test_modules(kdir, kver):
                            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
         if r.returncode != 0 or not os.path.exists(os.path.join(headers, "Makefile")):
             tail = (r.stderr.strip() or r.stdout.strip()).splitlines()
-            return {}, "cannot install %s to build the hiding modules: %s" % (
+            return {}, "cannot install %s to build the test modules: %s" % (
                 pkg, tail[-1] if tail else "exit %d" % r.returncode)
         log("installed %s in %.1f s" % (pkg, time.time() - t0))
     work = tempfile.mkdtemp(prefix="kmw-testmods-")
+    built = {n: DECOY_BUILD % n if n in DECOYS else n for n in TESTMODS}
     try:
-        for name, mode in HIDERS.items():
-            with open(os.path.join(work, name + ".c"), "wb") as f:
-                f.write(b"#define KMW_HIDE %d\n" % mode + src)
+        for name, (src, mode) in TESTMODS.items():
+            macro = "KMW_HIDE" if src == "kmw_hide.c" else "KMW_EVIL"
+            extra = b"#define KMW_STAGING 1\n" if name == "kmw_silent" else b""
+            with open(os.path.join(work, built[name] + ".c"), "wb") as f:
+                f.write(b"#define %s %d\n" % (macro.encode(), mode) + extra + srcs[src])
         with open(os.path.join(work, "Kbuild"), "w") as f:
-            f.write("".join("obj-m += %s.o\n" % n for n in HIDERS))
+            f.write("".join("obj-m += %s.o\n" % built[n] for n in TESTMODS))
         t0 = time.time()
         r = subprocess.run(["make", "-C", headers, "M=" + work, "modules"], capture_output=True,
                            text=True)
         if r.returncode != 0:
-            return {}, "the hiding modules do not build against %s: %s" % (
+            return {}, "the test modules do not build against %s: %s" % (
                 headers, (r.stderr.strip().splitlines() or ["?"])[-1])
-        log("built %s in %.1f s" % (" ".join(sorted(HIDERS)), time.time() - t0))
+        log("built %d test modules in %.1f s" % (len(TESTMODS), time.time() - t0))
+        for name, new in DECOYS.items():
+            rename_module(os.path.join(work, built[name] + ".ko"), built[name], new)
         tmp = cdir + ".tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         os.makedirs(tmp)
-        for n in HIDERS:
-            shutil.copy2(os.path.join(work, n + ".ko"), os.path.join(tmp, n + ".ko"))
+        for n in TESTMODS:
+            shutil.copy2(os.path.join(work, built[n] + ".ko"), os.path.join(tmp, n + ".ko"))
         shutil.rmtree(cdir, ignore_errors=True)
         os.rename(tmp, cdir)
         return have, None
@@ -232,7 +283,9 @@ def build_initramfs(kdir, work):
     for ld in glob.glob("/lib64/ld-linux-x86-64.so.2"):
         os.makedirs(root + "/lib64", exist_ok=True)
         shutil.copy2(os.path.realpath(ld), root + ld)
-    shutil.copy2(os.path.join(SRC, "tests", "kernel", "guest-init.sh"), os.path.join(root, "init"))
+    # KMW_GUEST_INIT: another /init, to try things out in this guest
+    shutil.copy2(os.environ.get("KMW_GUEST_INIT") or
+                 os.path.join(SRC, "tests", "kernel", "guest-init.sh"), os.path.join(root, "init"))
     # the shipped IMA policy, where systemd would load it from at boot
     os.makedirs(os.path.join(root, "etc/ima"), exist_ok=True)
     shutil.copy2(os.path.join(SRC, "rules", "kmodwatch.ima-policy"),
@@ -279,12 +332,12 @@ def build_initramfs(kdir, work):
     first = ill[j:j + 1]
     altered = ill[:j] + (b"0" if first != b"0" else b"1") + ill[j + 1:]
     open(os.path.join(root, "mods/tcp_nv-altered.ko"), "wb").write(altered)
-    # the modules that hide; without them the guest says why, and their scenario skips
+    # the test modules; without them the guest says why, and their scenarios skip
     hiders, why = test_modules(kdir, kver)
     for name, path in hiders.items():
         shutil.copy2(path, os.path.join(root, "mods", name + ".ko"))
     if why:
-        log("no hiding modules: " + why)
+        log("no test modules: " + why)
         with open(os.path.join(root, "mods", "no-hiders"), "w") as f:
             f.write(why + "\n")
     cpio = os.path.join(work, "initramfs.cpio")
