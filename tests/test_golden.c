@@ -14,6 +14,7 @@
 #include "kmw_format.h"
 #include "kmw_host.h"
 #include "kmw_ledger.h"
+#include "kmw_lines.h"
 #include "kmw_parse.h"
 #include "kmw_risk.h"
 #include "kmw_summary.h"
@@ -433,6 +434,78 @@ static void test_host_netlink(void **state) { run_case("host-netlink", 1 << 20, 
  */
 static void test_ima(void **state) { run_case("ima", 1 << 20, 16); run_case("ima", 13, 16); }
 
+/* what the parser's hooks tell, one line each */
+static void on_config(const struct kmw_config_change *c, void *arg)
+{
+	struct kmw_buf *b = arg;
+	const struct kmw_event *ev = c->ev;
+	unsigned int i;
+
+	buf_printf(b, "serial=%llu op=%s field=%s value=%lld old=%lld key=%s list=%d res=%d pid=%lld "
+		   "auid=%lld ses=%lld comm=%.*s exe=%.*s argv=", (unsigned long long)ev->serial,
+		   c->op, c->field, (long long)c->value, (long long)c->old, c->key, c->list, c->res,
+		   (long long)ev->pid, (long long)ev->auid, (long long)ev->ses, (int)ev->comm.len,
+		   event_str(ev, &ev->comm), (int)ev->exe.len, event_str(ev, &ev->exe));
+	for (i = 0; i < ev->argc; i++)
+		buf_printf(b, "%s%.*s", i ? "|" : "", (int)ev->argv[i].len, event_str(ev, &ev->argv[i]));
+	buf_putc(b, '\n');
+}
+
+static struct out *suppressed_out;
+
+static void on_suppressed(struct kmw_event *ev, void *arg)
+{
+	(void)arg;
+	on_event(ev, suppressed_out);
+}
+
+/*
+ * The records a kill chain leaves: changes of audit's configuration (a never rule, audit
+ * disabled, a try at the audit pid) with the SYSCALL and PROCTITLE of who made them; an
+ * INTEGRITY_RULE whose SYSCALL never comes (an alert, told when it expires: no clock in a
+ * log); one whose SYSCALL comes late (joined, one event); KERN_MODULE and PROCTITLE without
+ * their SYSCALL (a reader killed: an event of what came); a KERN_MODULE name with spaces.
+ */
+static void test_attack(void **state)
+{
+	const char *srcdir = getenv("srcdir") ?: ".";
+	struct out o = { .events = 0 };
+	struct kmw_buf config;
+	struct kmw_lines *l = calloc(1, sizeof(*l));
+	struct kmw_parser *p;
+	char path[4096];
+	size_t len = 0;
+	char *data;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/tests/data/attack.log", srcdir);
+	data = slurp(path, &len);
+	assert_non_null(data);
+	assert_non_null(l);
+	buf_init(&o.json);
+	buf_init(&o.text);
+	buf_init(&o.ecs);
+	buf_init(&config);
+	p = parse_new(on_event, &o, "testhost");
+	assert_non_null(p);
+	parse_set_names(p, KMW_NAMES_RECORD);
+	suppressed_out = &o;
+	parse_set_hooks(p, &(struct kmw_parse_hooks){ .config_change = on_config,
+						     .suppressed = on_suppressed, .arg = &config });
+	lines_init(l, &parse_lines_ops, p, true);
+	lines_push(l, data, len);
+	lines_finish(l);
+	parse_flush(p);
+	/* the late sleepy, the one without SYSCALL, the odd name; and the suppressed alert */
+	assert_int_equal(o.events, 4);
+	compare("attack", "config", &config);
+	buf_free(&config);
+	compare_formats("attack", &o);
+	parse_free(p);
+	free(l);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_alert),
+		cmocka_unit_test(test_attack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

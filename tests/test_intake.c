@@ -381,6 +381,89 @@ static void prefilter_keeps_early_ima(void **state)
 	assert_int_equal(seen.attested, 1);
 }
 
+struct orphan_seen {
+	unsigned int orphans, events, attested;
+};
+
+static void on_orphan(void *arg, const char *line, size_t len)
+{
+	(void)line;
+	(void)len;
+	((struct orphan_seen *)arg)->orphans++;
+}
+
+static void on_record_count(void *arg, const char *line, size_t len)
+{
+	struct orphan_seen *s = arg;
+
+	(void)len;
+	s->events += !strncmp(line, "type=SYSCALL", 12);
+	s->attested += !strncmp(line, "type=INTEGRITY_RULE", 19);
+}
+
+/*
+ * Live, an INTEGRITY_RULE whose SYSCALL does not come is told once it is old enough and a
+ * record of a later serial came (else the SYSCALL may merely be on its way: the caller can
+ * bring one); it stays, and joins its SYSCALL if that comes late after all.
+ */
+static void orphan_ima_live(void **state)
+{
+	static struct kmw_lines l;
+	struct kmw_lines_ops ops = { .record = on_record_count, .orphan = on_orphan };
+	struct orphan_seen seen = { 0 };
+	const char ima[] = "type=INTEGRITY_RULE msg=audit(1796192457.464:500): file=\"/m/x.ko\" "
+			   "hash=\"sha256:00\" pid=7\n";
+	const char other[] = "type=CWD msg=audit(1796192458.000:501): cwd=\"/\"\n";
+	const char late[] = "type=SYSCALL msg=audit(1796192457.464:500): arch=c000003e syscall=313 "
+			    "success=yes exit=0 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=7\n"
+			    "type=EOE msg=audit(1796192457.464:500): \n";
+
+	(void)state;
+	lines_init(&l, &ops, &seen, true);
+	lines_set_clock(&l, 1000);
+	lines_push(&l, ima, sizeof(ima) - 1);
+	/* young: nothing; a second old and no later serial: one waits for it */
+	lines_set_clock(&l, 1500);
+	assert_int_equal(lines_orphans(&l, 6000), 0);
+	lines_set_clock(&l, 2500);
+	assert_int_equal(lines_orphans(&l, 6000), 1);
+	lines_push(&l, other, sizeof(other) - 1);
+	assert_int_equal(lines_orphans(&l, 6000), 0);
+	assert_int_equal(seen.orphans, 0);
+	/* old enough, a later serial came: told, once */
+	lines_set_clock(&l, 7100);
+	assert_int_equal(lines_orphans(&l, 6000), 0);
+	assert_int_equal(seen.orphans, 1);
+	lines_set_clock(&l, 9000);
+	lines_orphans(&l, 6000);
+	assert_int_equal(seen.orphans, 1);
+	/* the SYSCALL, late after all: the record joins it */
+	lines_push(&l, late, sizeof(late) - 1);
+	lines_finish(&l);
+	assert_int_equal(seen.events, 1);
+	assert_int_equal(seen.attested, 1);
+	assert_int_equal(seen.orphans, 1);
+}
+
+/* Reading a log there is no clock: an orphan is told when it expires, or at the end. */
+static void orphan_ima_log(void **state)
+{
+	static struct kmw_lines l;
+	struct kmw_lines_ops ops = { .record = on_record_count, .orphan = on_orphan };
+	struct orphan_seen seen = { 0 };
+	const char ima[] = "type=INTEGRITY_RULE msg=audit(1796192457.464:500): file=\"/m/x.ko\" "
+			   "hash=\"sha256:00\" pid=7\n";
+
+	(void)state;
+	lines_init(&l, &ops, &seen, true);
+	lines_push(&l, ima, sizeof(ima) - 1);
+	assert_int_equal(lines_orphans(&l, 6000), 0);
+	assert_int_equal(seen.orphans, 0);
+	lines_finish(&l);
+	assert_int_equal(seen.orphans, 1);
+	assert_int_equal(seen.attested, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +476,8 @@ int main(void)
 		cmocka_unit_test(serials_header),
 		cmocka_unit_test(count_calls),
 		cmocka_unit_test(prefilter_keeps_early_ima),
+		cmocka_unit_test(orphan_ima_live),
+		cmocka_unit_test(orphan_ima_log),
 		cmocka_unit_test(queue_counts_what_it_drops),
 		cmocka_unit_test(queue_partial_line_after_handover),
 	};

@@ -18,6 +18,7 @@
 #include "kmw_dpkg.h"
 #include "kmw_inventory.h"
 #include "kmw_ledger.h"
+#include "kmw_posture.h"
 #include "kmw_risk.h"
 #include "kmw_store.h"
 
@@ -179,6 +180,79 @@ static void md5_of(const char *rel, char *out)
 	assert_int_equal(strlen(out), 32);
 }
 
+/* a loadable module in sysfs under a name of any bytes (no shell) */
+static void sysmod_raw(const char *name)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sys/module/%s", root, name);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sys/module/%s/initstate", root, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("live\n", f);
+	fclose(f);
+}
+
+/*
+ * Names that forge lines: the kernel writes a module's name as it is, newline and all. With
+ * the names sysfs has, each line is read as the kernel wrote it; a line no module's name
+ * explains (its module unlinked from sysfs too) is malformed, never a module.
+ */
+static void test_inventory_forged(void **state)
+{
+	static const char d1[] = "d\nkmw_hide_lst 1 0 - Live 0", d2[] = "q\"\\\nghost 4096 0 - Live 0x0";
+	struct kmw_inventory inv;
+	const struct kmw_module_info *m;
+	char list[1024];
+
+	(void)state;
+	rm_under("proc sys");
+	sysmod("crc16", "\n");
+	sysmod("kmw_hide_lst", "OE\n");
+	sysmod("kmw_sleepy", "OE\n");
+	sysmod_raw(d1);
+	sysmod_raw(d2);
+	snprintf(list, sizeof(list), "%s 16384 0 - Live 0xffffffffc022b000 (OE)\n"
+		 "%s 16384 0 - Live 0xffffffffc0222000 (OE)\n"
+		 "kmw_sleepy 28672 1 - Loading 0x0000000000000000 (OE+)\n"
+		 "crc16 16384 0 - Live 0x0000000000000000\n", d2, d1);
+	put("proc/modules", list);
+	read_tree(&inv);
+	assert_int_equal(inv.malformed, 0);
+	assert_int_equal(inv.n, 5);
+	assert_null(inventory_find(&inv, "ghost"));
+	assert_null(inventory_find(&inv, "d"));
+	m = inventory_find(&inv, d1);
+	assert_true(m && m->in_proc && m->in_sysfs);
+	assert_string_equal(m->taint, "OE");
+	m = inventory_find(&inv, d2);
+	assert_true(m && m->in_proc && m->in_sysfs);
+	/* the one that unlinked itself: in sysfs alone, whatever the decoy's line says */
+	m = inventory_find(&inv, "kmw_hide_lst");
+	assert_true(m && !m->in_proc && m->in_sysfs);
+	/* in flight: '+' after the taint while it loads */
+	m = inventory_find(&inv, "kmw_sleepy");
+	assert_true(m && m->in_proc);
+	assert_string_equal(m->state, "Loading");
+	assert_string_equal(m->taint, "OE");
+	inventory_free(&inv);
+
+	/* the decoy unlinked from sysfs too: its lines are no module's */
+	snprintf(list, sizeof(list), "rm -rf '%s/sys/module/d'*", root);
+	assert_int_equal(system(list), 0);
+	read_tree(&inv);
+	assert_int_equal(inv.malformed, 2);
+	assert_int_equal(inv.malformed_len, 1);
+	assert_memory_equal(inv.malformed_line, "d", 1);
+	assert_null(inventory_find(&inv, "d"));
+	m = inventory_find(&inv, "kmw_hide_lst");
+	assert_true(m && !m->in_proc && m->in_sysfs);
+	inventory_free(&inv);
+	rm_under("proc sys");
+}
+
 static void test_dpkg_provenance(void **state)
 {
 	char admin[128], dkms[128], list[2048], sums[2048], md5a[33], md5b[33], pkg[128], want[33];
@@ -325,6 +399,8 @@ static void views(struct kmw_inventory *inv, const char *spec)
 		snprintf(m->name, sizeof(m->name), "%s", tok);
 		m->in_proc = strchr(colon + 1, 'p') != NULL;
 		m->in_sysfs = strchr(colon + 1, 's') != NULL;
+		/* L: Loading, its init not returned */
+		snprintf(m->state, sizeof(m->state), "%s", strchr(colon + 1, 'L') ? "Loading" : "Live");
 	}
 	/* sorted, as inventory_read leaves it */
 	qsort(inv->m, inv->n, sizeof(*inv->m), by_name);
@@ -483,7 +559,53 @@ static void test_ledger_races(void **state)
 	assert_int_equal(t.n, 2);
 	assert_string_equal(t.name[1], "flicker");
 	assert_int_equal(ledger_find(&l, "flicker")->load_serial, 10);
+	/* a module whose init sleeps: its records come when it returns, not judged meanwhile */
+	check(&l, "crc16:ps coming:ps late:ps flicker:s sleepy:psL", 50000, 0, &t);
+	check(&l, "crc16:ps coming:ps late:ps flicker:s sleepy:psL", 53000, 0, &t);
+	check(&l, "crc16:ps coming:ps late:ps flicker:s sleepy:psL", 100000, 0, &t);
+	assert_int_equal(t.n, 2);
+	/* ... but not for good: one still Loading after a minute is judged */
+	check(&l, "crc16:ps coming:ps late:ps flicker:s sleepy:psL", 111000, 0, &t);
+	check(&l, "crc16:ps coming:ps late:ps flicker:s sleepy:psL", 114000, 0, &t);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.name[2], "sleepy");
 	ledger_free(&l);
+}
+
+/* The protections of module loading, from fake trees; the ones that go down, in words. */
+static void test_posture(void **state)
+{
+	struct kmw_posture was, now;
+	char proc[128], sys[128], sec[128], why[200];
+
+	(void)state;
+	rm_under("proc sys");
+	put("proc/sys/kernel/modules_disabled", "1\n");
+	put("proc/cmdline", "BOOT_IMAGE=/vmlinuz ro quiet\n");
+	put("sys/module/module/parameters/sig_enforce", "Y\n");
+	put("sys/kernel/security/lockdown", "none [integrity] confidentiality\n");
+	snprintf(proc, sizeof(proc), "%s/proc", root);
+	snprintf(sys, sizeof(sys), "%s/sys", root);
+	snprintf(sec, sizeof(sec), "%s/sys/kernel/security", root);
+	posture_read(proc, sys, sec, &was);
+	assert_int_equal(was.lockdown, 1);
+	assert_int_equal(was.sig_enforce, 1);
+	assert_int_equal(was.modules_disabled, 1);
+	assert_null(posture_weaker(&was, &was, why, sizeof(why)));
+	put("proc/sys/kernel/modules_disabled", "0\n");
+	posture_read(proc, sys, sec, &now);
+	assert_non_null(posture_weaker(&was, &now, why, sizeof(why)));
+	assert_non_null(strstr(why, "modules_disabled went from 1 to 0"));
+	put("sys/kernel/security/lockdown", "[none] integrity confidentiality\n");
+	posture_read(proc, sys, sec, &now);
+	assert_int_equal(now.lockdown, 0);
+	assert_non_null(strstr(posture_weaker(&was, &now, why, sizeof(why)), "lockdown"));
+	/* stronger is no finding; unknown is not weaker */
+	assert_null(posture_weaker(&now, &was, why, sizeof(why)));
+	rm_under("proc sys");
+	posture_read(proc, sys, sec, &now);
+	assert_int_equal(now.sig_enforce, -1);
+	assert_null(posture_weaker(&was, &now, why, sizeof(why)));
 }
 
 /* The ledger from the store after a restart: the baseline, the loads, the alerts said. */
@@ -534,10 +656,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inventory_views),
+		cmocka_unit_test(test_inventory_forged),
 		cmocka_unit_test(test_dpkg_provenance),
 		cmocka_unit_test(test_ledger_findings),
 		cmocka_unit_test(test_ledger_races),
 		cmocka_unit_test(test_ledger_restore),
+		cmocka_unit_test(test_posture),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

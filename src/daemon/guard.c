@@ -61,9 +61,16 @@ static bool is_auditd(const char *exe)
 	return !strcmp(base ? base + 1 : exe, "auditd");
 }
 
-/* The newest act of others on @what ("rules", "audit_enabled", "audit_pid") not yet told. */
-static struct guard_act *recent_act(struct guard *g, const char *what, int64_t now)
+/*
+ * The act of others that explains @act, the newest not yet told, or NULL. A strong match is
+ * the act itself (an add_rule for a never rule, a remove_rule of kmodwatch's own or of a rule
+ * with a key for rules removed, the set of the field); a weak one (a remove_rule of a rule
+ * with no key) explains only once the records had their moment to come (@weak_ok).
+ */
+static struct guard_act *recent_act(struct guard *g, const char *act, const char *key, int64_t now,
+				    bool weak_ok)
 {
+	struct guard_act *weak = NULL;
 	unsigned int i;
 
 	for (i = g->nacts; i-- > 0;) {
@@ -71,11 +78,23 @@ static struct guard_act *recent_act(struct guard *g, const char *what, int64_t n
 
 		if (a->told || now - a->ms > ACT_EXPLAINS_MS)
 			continue;
-		if (is(what, "rules") ? is(a->op, "add_rule") || is(a->op, "remove_rule") :
-		    is(a->op, "set") && is(a->field, what))
-			return a;
+		if (is(act, "audit_enabled") || is(act, "audit_pid")) {
+			if (is(a->op, "set") && is(a->field, act))
+				return a;
+		} else if (is(act, "rules_removed")) {
+			if (is(a->op, "remove_rule") && (is(a->key, key) || a->key[0]))
+				return a;
+			if (is(a->op, "remove_rule") && !weak)
+				weak = a;
+		} else if (is(a->op, "add_rule")) {
+			/* a never rule: of the exit list, or of the task list, or an exclude rule */
+			if ((is(act, "task_never_rule") && a->list == 1) ||
+			    (is(act, "exclude_rule") && a->list == 5) ||
+			    (is(act, "never_rule") && (a->list == 4 || a->list < 0)))
+				return a;
+		}
 	}
-	return NULL;
+	return weak_ok ? weak : NULL;
 }
 
 /* The alert of one act, to the worker like an event: the store, then every output. */
@@ -235,8 +254,8 @@ void guard_check_rules(struct daemon *d)
 	g->last_blind_ms = now;
 	if (g->rules_alerted)
 		return;
-	a = recent_act(g, "rules", now);
 	/* the record of the act may still be on its way: a moment for it */
+	a = recent_act(g, act, d->o.key, now, now - g->rules_since_ms >= WAIT_FOR_RECORD_MS);
 	if (!a && now - g->rules_since_ms < WAIT_FOR_RECORD_MS)
 		return;
 	g->rules_alerted = true;
@@ -290,7 +309,7 @@ void guard_status(struct daemon *d, const struct audit_status *st)
 	if (!st->enabled) {
 		if (!g->disabled_since_ms)
 			g->disabled_since_ms = now;
-		a = recent_act(g, "audit_enabled", now);
+		a = recent_act(g, "audit_enabled", NULL, now, true);
 		if (a || now - g->disabled_since_ms >= WAIT_FOR_RECORD_MS)
 			audit_disabled(d, a);
 	} else if (g->disabled_since_ms) {
@@ -360,6 +379,8 @@ void guard_config_change(const struct kmw_config_change *c, void *arg)
 	memset(a, 0, sizeof(*a));
 	snprintf(a->op, sizeof(a->op), "%s", c->op);
 	snprintf(a->field, sizeof(a->field), "%s", c->field);
+	snprintf(a->key, sizeof(a->key), "%s", c->key);
+	a->list = c->list;
 	a->value = c->value;
 	a->old = c->old;
 	a->res = c->res;
@@ -413,6 +434,8 @@ void guard_config_change(const struct kmw_config_change *c, void *arg)
 		raise_alert(d, KMW_R_AUDIT_TAMPERED, "rate_limit", detail, NULL, a);
 	} else if (is(a->op, "add_rule") || is(a->op, "remove_rule")) {
 		guard_check_rules(d);
+		/* judged now: one that blinded nothing explains nothing found later */
+		a->told = true;
 	}
 }
 

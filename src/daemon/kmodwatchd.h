@@ -123,9 +123,9 @@ struct recon {
 
 /* An act of others on audit's configuration: one CONFIG_CHANGE record, and who made it. */
 struct guard_act {
-	char op[32], field[32];
+	char op[32], field[32], key[64];
 	int64_t value, old;
-	int res;
+	int res, list;
 	uint64_t serial;
 	int64_t ms;
 	int64_t pid, ppid, uid, auid, ses;

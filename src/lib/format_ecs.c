@@ -320,8 +320,19 @@ static int ecs_alert(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 		[KMW_R_HIDDEN_MODULE] = "hidden-kernel-module",
 		[KMW_R_UNAUDITED_LOAD] = "unaudited-kernel-module-load",
 		[KMW_R_UNAUDITED_UNLOAD] = "unaudited-kernel-module-unload",
+		[KMW_R_SUPPRESSED_LOAD] = "suppressed-kernel-module-load",
+		[KMW_R_UNEXPLAINED_TAINT] = "unexplained-kernel-taint",
+		[KMW_R_TAINT_CLEARED] = "kernel-taint-cleared",
+		[KMW_R_AUDIT_TAMPERED] = "audit-tampered",
+		[KMW_R_AUDIT_PID_CHANGED] = "audit-pid-changed",
+		[KMW_R_ODD_MODULE_NAME] = "odd-kernel-module-name",
+		[KMW_R_CHANGED_SINCE_LOAD] = "kernel-module-file-changed",
+		[KMW_R_POSTURE_WEAKENED] = "kernel-posture-weakened",
 	};
 	const struct kmw_alert_facts *a = &ev->alert;
+	/* tampering with audit is a change of configuration; the rest, intrusion detection */
+	bool config = a->code == KMW_R_AUDIT_TAMPERED || a->code == KMW_R_AUDIT_PID_CHANGED ||
+		      a->code == KMW_R_POSTURE_WEAKENED;
 	const char *code = risk_reason_code((enum kmw_risk_reason)a->code);
 	struct kmw_json w;
 	char ts[48], msg[160];
@@ -338,10 +349,12 @@ static int ecs_alert(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 	json_object(&w, "event");
 	json_cstr(&w, "kind", "alert");
 	json_array(&w, "category");
-	json_cstr(&w, NULL, "driver");
+	if (!config)
+		json_cstr(&w, NULL, "driver");
+	json_cstr(&w, NULL, config ? "configuration" : "intrusion_detection");
 	json_close(&w);
 	json_array(&w, "type");
-	json_cstr(&w, NULL, "info");
+	json_cstr(&w, NULL, config ? "change" : "info");
 	json_close(&w);
 	json_cstr(&w, "action", (unsigned int)a->code < sizeof(actions) / sizeof(actions[0]) &&
 		  actions[a->code] ? actions[a->code] : code);
@@ -363,6 +376,33 @@ static int ecs_alert(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 		}
 		json_close(&w);
 	}
+	/* the file IMA saw the kernel read for a load whose records were suppressed */
+	if (a->code == KMW_R_SUPPRESSED_LOAD && ev->ima_file.set) {
+		json_object(&w, "file");
+		fmt_ev_str(&w, "path", ev, &ev->ima_file);
+		if (ecs_hash_key(ev->ima.algo)) {
+			json_object(&w, "hash");
+			json_cstr(&w, ecs_hash_key(ev->ima.algo), ev->ima.hash);
+			json_close(&w);
+		}
+		json_close(&w);
+	}
+	/* who did it: the process of the act's or the load's record */
+	if (ev->pid >= 0) {
+		json_object(&w, "process");
+		json_id(&w, "pid", ev->pid, false);
+		fmt_ev_str(&w, "name", ev, &ev->comm);
+		fmt_ev_str(&w, "executable", ev, &ev->exe);
+		fmt_argv(&w, "args", ev, ev->argv, ev->argc);
+		json_object(&w, "parent");
+		json_id(&w, "pid", ev->ppid, false);
+		json_close(&w);
+		json_close(&w);
+		json_object(&w, "user");
+		json_id(&w, "id", ev->uid, true);
+		fmt_ev_str(&w, "name", ev, &ev->uid_name);
+		json_close(&w);
+	}
 	json_object(&w, "rule");
 	json_cstr(&w, "name", code);
 	json_cstr(&w, "description", risk_reason_text((enum kmw_risk_reason)a->code));
@@ -381,6 +421,18 @@ static int ecs_alert(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 	json_uint(&w, "checks", a->checks);
 	json_fix(&w, "taint", a->taint);
 	fmt_alert_gaps(&w, &a->gaps);
+	if (a->act) {
+		json_cstr(&w, "act", a->act);
+		json_cstr(&w, "response", a->response);
+	}
+	if (a->detail[0])
+		json_cstr(&w, "detail", a->detail);
+	if (a->hidden_by[0])
+		json_cstr(&w, "hidden_by", a->hidden_by);
+	if (a->code == KMW_R_UNEXPLAINED_TAINT || a->code == KMW_R_TAINT_CLEARED) {
+		json_uint(&w, "taint_was", a->taint_was);
+		json_uint(&w, "taint_now", a->taint_now);
+	}
 	risk_reasons(&w, ev);
 	json_close(&w);
 	json_close(&w);

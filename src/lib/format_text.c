@@ -72,6 +72,51 @@ static int summary_text(struct kmw_buf *b, const struct kmw_event *ev)
 	return b->oom ? -ENOMEM : 0;
 }
 
+/* What only some alerts have: the act and who did it, the file IMA saw, the taint. */
+static void alert_other_text(struct kmw_buf *b, const struct kmw_event *ev)
+{
+	const struct kmw_alert_facts *a = &ev->alert;
+	unsigned int i;
+
+	if (a->code == KMW_R_SUPPRESSED_LOAD) {
+		t_str(b, "file", ev, &ev->ima_file);
+		buf_printf(b, " hash=%s:%s lost_meanwhile=%" PRIu64, ev->ima.algo, ev->ima.hash,
+			   a->lost_meanwhile);
+	} else if (a->code == KMW_R_UNEXPLAINED_TAINT || a->code == KMW_R_TAINT_CLEARED) {
+		uint64_t moved = a->code == KMW_R_TAINT_CLEARED ? a->taint_was & ~a->taint_now :
+				 a->taint_now & ~a->taint_was;
+
+		buf_printf(b, " taint=%" PRIu64 "->%" PRIu64 " %s=", a->taint_was, a->taint_now,
+			   a->code == KMW_R_TAINT_CLEARED ? "gone" : "new");
+		for (i = 0; i < 64; i++)
+			if ((moved & (1ULL << i)) && decode_taint_letter(i))
+				buf_putc(b, decode_taint_letter(i));
+	} else {
+		if (a->act)
+			buf_printf(b, " act=%s", a->act);
+		if (a->detail[0]) {
+			buf_puts(b, " detail=\"");
+			buf_text_str(b, a->detail, strlen(a->detail));
+			buf_putc(b, '"');
+		}
+		if (a->response)
+			buf_printf(b, " response=\"%s\"", a->response);
+		if (ev->file_path.set)
+			t_str(b, "file", ev, &ev->file_path);
+	}
+	if (ev->pid >= 0) {
+		buf_printf(b, " pid=%" PRId64, ev->pid);
+		t_str(b, "comm", ev, &ev->comm);
+		t_str(b, "exe", ev, &ev->exe);
+	}
+}
+
+static bool ledger_alert_code(int code)
+{
+	return code == KMW_R_HIDDEN_MODULE || code == KMW_R_UNAUDITED_LOAD ||
+	       code == KMW_R_UNAUDITED_UNLOAD;
+}
+
 static int alert_text(struct kmw_buf *b, const struct kmw_event *ev)
 {
 	const struct kmw_alert_facts *a = &ev->alert;
@@ -80,12 +125,24 @@ static int alert_text(struct kmw_buf *b, const struct kmw_event *ev)
 	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
 	buf_printf(b, "%s alert %s", ts, risk_reason_code((enum kmw_risk_reason)a->code));
 	t_str(b, "module", ev, &ev->mod_name);
+	if (!ledger_alert_code(a->code)) {
+		alert_other_text(b, ev);
+		risk_text(b, ev);
+		t_str(b, "node", ev, &ev->node);
+		buf_putc(b, '\n');
+		return b->oom ? -ENOMEM : 0;
+	}
 	buf_printf(b, " proc_modules=%s sys_module=%s audit=%s", a->in_proc ? "yes" : "no",
 		   a->in_sysfs ? "yes" : "no",
 		   a->audit_loaded ? "loaded" : a->audit_unloaded ? "unloaded" : "never");
 	if (a->audit_loaded)
 		buf_printf(b, "(serial %" PRIu64 ")", a->load_serial);
 	buf_printf(b, " at_start=%s checks=%u", a->at_start ? "yes" : "no", a->checks);
+	if (a->hidden_by[0]) {
+		buf_puts(b, " hidden_by=\"");
+		buf_text_str(b, a->hidden_by, strlen(a->hidden_by));
+		buf_putc(b, '"');
+	}
 	risk_text(b, ev);
 	t_str(b, "node", ev, &ev->node);
 	buf_putc(b, '\n');
