@@ -35,7 +35,10 @@ void dpkg_free(struct kmw_dpkg *d);
  * dpkg_provenance - where the module file @path comes from; @md5 is the hex MD5
  * of its bytes (NULL: read it from @path). The package's name goes to @pkg
  * (@pkgcap bytes; "" when none), and the recorded MD5 to @want (33 bytes, or
- * NULL). A path under /usr/lib and one under /lib are the same file (merged /usr).
+ * NULL). Every name merged /usr gives the file is tried (/usr/bin/x is /bin/x when /bin is a
+ * link to usr/bin; the lists name it as the package ships it). A module file is found in the
+ * index of every module file the lists name; any other file in the lists themselves, once
+ * (kept until the database changes). Unknown, never modified, when its bytes cannot be read.
  */
 enum kmw_pkg_prov dpkg_provenance(struct kmw_dpkg *d, const char *path, const char *md5,
 				  char *pkg, size_t pkgcap, char *want);
@@ -55,5 +58,10 @@ int dpkg_md5_file(const char *path, char *out);
  * dpkg_modules - the module files the index holds (a measure of the work done).
  */
 unsigned int dpkg_modules(struct kmw_dpkg *d);
+
+/**
+ * dpkg_lookups - the files looked up in the lists themselves so far (no module file).
+ */
+unsigned int dpkg_lookups(const struct kmw_dpkg *d);
 
 #endif

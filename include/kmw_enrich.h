@@ -45,6 +45,14 @@ void enrich_free(struct kmw_enricher *e);
  */
 void enrich_capture(struct kmw_enricher *e, struct kmw_event *ev);
 
+struct kmw_captures;
+
+/**
+ * enrich_set_captures - take what the reader captured (@t, kept by serial) when an event's
+ * capture is there; NULL: capture every event in enrich_capture.
+ */
+void enrich_set_captures(struct kmw_enricher *e, struct kmw_captures *t);
+
 /**
  * enrich_capture_process - of enrich_capture, the process context alone (an alert's
  * process: its fds and memory are not a module call's).
@@ -64,6 +72,12 @@ void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev);
  * The worker's, as enrich_finish.
  */
 int enrich_hash_file(struct kmw_enricher *e, const char *path, char sha256[65]);
+
+/**
+ * enrich_moddir_problem - why the module files cannot be reached by their paths here (a
+ * sandbox: systemd's ProtectKernelModules), or NULL.
+ */
+const char *enrich_moddir_problem(const struct kmw_enricher *e);
 
 /**
  * enrich_event - both stages at once (tools and tests).

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 
+#include "kmw_capture.h"
 #include "kmw_dpkg.h"
 #include "kmw_enrich.h"
 #include "kmw_kmodlookup.h"
@@ -28,14 +29,13 @@ struct kmw_attested {
 struct kmw_enricher {
 	char proc[PATH_MAX];
 	char sys[PATH_MAX];
-	long long btime;	/* boot time, epoch seconds; 0 when unknown */
-	long hz;
-	uint64_t max_image_copy;
+	struct kmw_capture_env env;	/* what captures read with */
+	struct kmw_captures *captures;	/* taken by the reader, by serial; NULL: none */
+	const char *moddir_why;		/* the module files out of reach by path: why (static) */
 	struct kmw_risk_config risk;
 	struct kmw_analyzer *analyzer;
 	struct kmw_kmod *kmod;	/* NULL when this kernel has no module directory */
 	struct kmw_dpkg *dpkg;	/* NULL: no package lookups */
-	int reused;		/* the loader's pid given to another process: -1 not looked yet */
 	struct kmw_attested attested[KMW_ATTESTED];	/* the worker's */
 	uint64_t attest_tick;
 };

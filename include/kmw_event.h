@@ -306,6 +306,8 @@ struct kmw_event {
 	struct kmw_str argv[KMW_MAX_ARGV];
 
 	/* process context from /proc, while the process lived */
+	bool captured_early;		/* by the reader as the SYSCALL record came, not later */
+	int64_t capture_us;		/* ... that long after the record came */
 	bool proc_read;			/* from /proc; else the record's fields only */
 	const char *proc_error;		/* why not: process gone, pid reused */
 	bool cmdline_from_proc;

@@ -75,6 +75,7 @@ struct kmw_queue {
 	pthread_t thread;
 	bool started;
 	struct kmw_chunk *cur;	/* the reader's: filled in place, then queued */
+	int64_t filled_us;	/* the reader's: when the last fill returned (monotonic) */
 	size_t carry;		/* a partial line at the start of cur */
 };
 

@@ -42,6 +42,12 @@ struct kmw_state {
 	 * first record of this boot whose load time could not be read (a store deleted) */
 	int64_t boot_first_start_ms;
 	uint64_t store_history_lost, modules_unchecked;
+	/* why the module files cannot be reached by path here (a sandbox), or "" */
+	char module_dir[320];
+	/* the loaders' facts read by the reader as their records came, later, and the
+	 * record-to-capture latency then (p50, p99, microseconds; -1 none yet) */
+	uint64_t captures_early, captures_late;
+	int64_t capture_p50_us, capture_p99_us;
 	int nsinks;
 	struct kmw_state_sink sink[KMW_STATE_SINKS];
 };

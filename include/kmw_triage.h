@@ -65,8 +65,20 @@ struct kmw_triage_id {
 
 #define KMW_TRIAGE_BUDGETS 256
 
+/*
+ * Told of the SYSCALL record line of each module call kept one by one (@line, @len bytes,
+ * no newline), on the reading thread, as the pass sorts it and before it is queued: what
+ * dies with the loader is read there, not after a hand-off.
+ */
+typedef void (*kmw_triage_capture_fn)(void *arg, const char *line, size_t len);
+
+/* Calls told to the capture function in one pass at most; past it they are captured later. */
+#define KMW_TRIAGE_CAPTURES 64
+
 struct kmw_triage {
 	struct kmw_triage_opts o;
+	kmw_triage_capture_fn capture;
+	void *capture_arg;
 	pthread_mutex_t lock;	/* the reader filters, the main thread takes and reads */
 	struct kmw_triage_stats st;
 	struct kmw_summary_table sum;
@@ -83,6 +95,12 @@ struct kmw_triage {
  * triage_new - with @o (NULL: the defaults). Returns NULL with errno set.
  */
 struct kmw_triage *triage_new(const struct kmw_triage_opts *o);
+
+/**
+ * triage_set_capture - tell @fn (with @arg) of every module call kept one by one, first
+ * (protected calls, and sheddable ones within the budget). Call before the reader starts.
+ */
+void triage_set_capture(struct kmw_triage *t, kmw_triage_capture_fn fn, void *arg);
 
 /**
  * triage_free - free @t and what it still counts.

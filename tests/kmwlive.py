@@ -113,8 +113,10 @@ class Live:
         self.procs.append(p)
         return p
 
-    def start_auditd(self, plugins=None):
-        """A private auditd (its own configuration, log and plugins), as the audit daemon."""
+    def start_auditd(self, plugins=None, sandbox=None):
+        """A private auditd (its own configuration, log and plugins), as the audit daemon.
+        @sandbox: paths made inaccessible to it and its plugins, in a mount namespace of its
+        own, as systemd's InaccessiblePaths= (ProtectKernelModules=yes) makes them."""
         d = os.path.join(self.tmp, "auditd")
         os.makedirs(os.path.join(d, "plugins.d"), exist_ok=True)
         for name, text in (plugins or {}).items():
@@ -130,7 +132,16 @@ class Live:
         # of 64 fills in a flood, and a caller that then misses the kernel's wakeup sleeps
         # the whole backlog_wait_time (60 s); close() puts the old limit back
         sh("auditctl", "-b", "8192", check=False)
-        p = self.spawn(["auditd", "-n", "-c", d], stdout=subprocess.DEVNULL,
+        cmd = ["auditd", "-n", "-c", d]
+        if sandbox:
+            # systemd's inaccessible node: an empty directory of mode 000, bound over each
+            node = os.path.join(self.tmp, "inaccessible")
+            os.makedirs(node, exist_ok=True)
+            os.chmod(node, 0)
+            script = "".join("mount --bind %s %s && " % (node, p) for p in sandbox)
+            cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                   script + "exec " + " ".join(cmd)]
+        p = self.spawn(cmd, stdout=subprocess.DEVNULL,
                        stderr=open(os.path.join(d, "auditd.err"), "w"))
         deadline = time.time() + 10
         while time.time() < deadline:

@@ -28,6 +28,7 @@ EXPECTED = [
     "/usr/share/man/man5/kmodwatchd.conf.5.gz",
     "/usr/share/doc/kmodwatch/copyright", "/usr/share/doc/kmodwatch/README.Debian",
     "/usr/share/doc/kmodwatch/schema.md.gz", "/usr/share/kmodwatch/kmodwatch.ima-policy",
+    "/usr/share/kmodwatch/auditd-kmodwatch.conf",
 ]
 LEFT_BEHIND = ["/etc/kmodwatch", "/etc/audit/plugins.d/kmodwatch.conf",
                "/etc/audit/rules.d/70-kmodwatch.rules", "/var/lib/kmodwatch", "/var/log/kmodwatch",
@@ -142,6 +143,93 @@ def installed_plugin(live, c):
     c.eq("plugin disable: exit 0", r.returncode, 0)
 
 
+def module_package(live):
+    """A package of our own that ships a real module file (crc7.ko of the harness's kernel)
+    under /usr/lib/modules, installed: its path, its sha256. None when there is no kernel."""
+    import hashlib
+    import shutil
+    sys.path.insert(0, os.path.join(kmwlive.SRC, "tests", "kernel"))
+    import vm
+    try:
+        kdir = vm.fetch_kernel()
+    except SystemExit:
+        return None, None
+    rel = "usr/lib/modules/kmw-sandbox-test/extra/kmw_crc7.ko"
+    root = os.path.join(live.tmp, "pkgroot")
+    os.makedirs(os.path.join(root, os.path.dirname(rel)))
+    os.makedirs(os.path.join(root, "DEBIAN"))
+    shutil.copy(os.path.join(kdir, "modules", "kernel", "lib", "crc7.ko"), os.path.join(root, rel))
+    data = open(os.path.join(root, rel), "rb").read()
+    with open(os.path.join(root, "DEBIAN", "control"), "w") as f:
+        f.write("Package: kmw-sandbox-test\nVersion: 1\nArchitecture: all\nMaintainer: kmodwatch "
+                "tests <tests@example.invalid>\nDescription: a module file for kmodwatch's tests\n")
+    with open(os.path.join(root, "DEBIAN", "md5sums"), "w") as f:
+        f.write("%s  %s\n" % (hashlib.md5(data).hexdigest(), rel))
+    deb = os.path.join(live.tmp, "kmw-sandbox-test.deb")
+    if sh("dpkg-deb", "--root-owner-group", "--build", root, deb).returncode or \
+            sh("dpkg", "-i", deb).returncode:
+        return None, None
+    return "/" + rel, hashlib.sha256(data).hexdigest()
+
+
+def sandboxed_plugin(live, c):
+    """The installed plugin under auditd in a mount namespace where /usr/lib/modules is an
+    inaccessible node, as Debian's auditd.service (ProtectKernelModules=yes) makes it: the
+    loader's fd still gives the file, its package and its hash; what needs a path says why it
+    could not, and never calls a packaged file unpackaged or modified."""
+    mod, sha = module_package(live)
+    if not mod:
+        c.true("a packaged module file for the sandbox test (no kernel: vm.py says why)", False)
+        return
+    try:
+        sh("kmodwatch", "plugin", "enable")
+        conf = open("/etc/audit/plugins.d/kmodwatch.conf").read()
+        sh("kmodwatch", "rules", "install")
+        ad = live.start_auditd(plugins={"kmodwatch.conf": conf}, sandbox=["/usr/lib/modules"])
+        # a loader that holds its fd: everything from it
+        m = kmwlive.Modcall(live)
+        r = m.call("finit %s 0" % mod)
+        c.true("sandbox: the event", wait_for(lambda: len(events_of(m.pid)) == 1, 20))
+        evs = events_of(m.pid)
+        if evs:
+            mo = evs[0]["module"]
+            c.eq("sandbox: the file, by the loader's fd", (mo["path"], mo["file_source"]),
+                 (mod, "proc_fd"))
+            c.eq("sandbox: its hash", (mo["hash"] or {}).get("sha256"), sha)
+            c.eq("sandbox: its package, checked by the digest of the bytes read",
+                 (mo["package"] or {}).get("provenance"), "packaged")
+            c.eq("sandbox: the package's name", (mo["package"] or {}).get("name"),
+                 "kmw-sandbox-test")
+        m.close()
+        # a loader named insmod that exits at once: when the plugin loses it, the file by its
+        # path, which the sandbox hides: unknown, and why; never unpackaged or modified
+        bindir = os.path.join(live.tmp, "bin")
+        os.makedirs(bindir, exist_ok=True)
+        os.symlink(os.path.join(kmwlive.BUILD, "tests", "loadexit"), os.path.join(bindir, "insmod"))
+        p = subprocess.Popen([os.path.join(bindir, "insmod"), mod])
+        p.wait()
+        c.true("sandbox: the quick loader's event", wait_for(lambda: len(events_of(p.pid)) == 1, 20))
+        evs = events_of(p.pid)
+        if evs:
+            mo, skipped = evs[0]["module"], evs[0]["enrichment"]["skipped"]
+            prov = (mo["package"] or {}).get("provenance")
+            c.true("sandbox: never a wrong verdict (%s)" % prov, prov in ("packaged", None))
+            if prov is None:
+                c.true("sandbox: why, in words", any("inaccessible" in s for s in skipped))
+        time.sleep(2.5)
+        st = json.loads(sh("kmodwatch", "status", "--format", "json").stdout or "{}")
+        got = [x["state"]["module_dir"] for x in st.get("consumers", []) if x["kind"] == "plugin"]
+        c.true("sandbox: status says what it costs", got and "ProtectKernelModules" in got[0])
+        text = sh("kmodwatch", "status").stdout
+        c.true("sandbox: in words too", "module files: the module directory is made inaccessible"
+               in text)
+        c.eq("sandbox: auditd stopped", live.stop(ad), 0)
+    finally:
+        sh("kmodwatch", "rules", "remove")
+        sh("kmodwatch", "plugin", "disable")
+        sh("dpkg", "--purge", "kmw-sandbox-test")
+
+
 def main(live, c):
     deb = os.path.abspath(sys.argv[1])
     if sh("dpkg-query", "-W", "kmodwatch").returncode == 0:
@@ -177,6 +265,7 @@ def main(live, c):
             c.true("bash completion: %r offers %s" % (line, want), want in complete(line))
         installed_daemon(live, c)
         installed_plugin(live, c)
+        sandboxed_plugin(live, c)
     finally:
         r = sh("apt-get", "purge", "-y", "-q", "kmodwatch",
                env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))

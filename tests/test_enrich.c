@@ -427,14 +427,23 @@ static void test_package(void **state)
 	o.sys_root = sys;
 	o.dpkg_admin = admin;
 	o.dkms_dir = admin;
-	/* the list names the file under a /modules/ directory: make the path one */
+	/* a file the list names outside a modules directory: found in the lists themselves */
 	snprintf(list, sizeof(list), "%s/tmp/dummy.ko\n", root);
 	put("dpkg/info/dummy-modules.list", list, strlen(list));
 	snprintf(sums, sizeof(sums), "%s  %s/tmp/dummy.ko\n", md5, root + 1);
 	put("dpkg/info/dummy-modules.md5sums", sums, strlen(sums));
 	e = enrich_new(&o);
 	assert_non_null(e);
-	/* not under a modules directory: no package lists module files there, unpackaged */
+	make_event(4242, 3);
+	enrich_event(e, &ev);
+	assert_int_equal(ev.package, KMW_PKG_PACKAGED);
+	assert_string_equal(ev.package_name, "dummy-modules");
+	assert_false(ev.risk_reasons & (1u << KMW_R_UNPACKAGED));
+	enrich_free(e);
+	/* ... and one no list names: unpackaged */
+	put("dpkg/info/dummy-modules.list", "/nothing/else\n", 14);
+	e = enrich_new(&o);
+	assert_non_null(e);
 	make_event(4242, 3);
 	enrich_event(e, &ev);
 	assert_int_equal(ev.package, KMW_PKG_UNPACKAGED);

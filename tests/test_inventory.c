@@ -572,6 +572,75 @@ static void test_ledger_races(void **state)
 	ledger_free(&l);
 }
 
+/*
+ * Merged /usr: /bin, /sbin, /lib, /lib32, /lib64, /libx32 are links into /usr, and dpkg's lists
+ * name a file as its package ships it (coreutils: /bin/true). A file under each alias is found
+ * under the other name, both ways; a module file out of the index's reach (no /modules/ in
+ * its path) is looked up in the lists, once.
+ */
+static void test_dpkg_merged_usr(void **state)
+{
+	static const char *const dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+	char list[4096], sums[4096], admin[256], pkg[128], want[33], path[256], link[64];
+	struct kmw_dpkg *d;
+	size_t i, nl = 0, ns = 0;
+	ssize_t n;
+
+	(void)state;
+	rm_under("var");
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		nl += (size_t)snprintf(list + nl, sizeof(list) - nl, "/%s/kmw-old-%s\n/usr/%s/kmw-new-%s\n",
+				       dirs[i], dirs[i], dirs[i], dirs[i]);
+		ns += (size_t)snprintf(sums + ns, sizeof(sums) - ns,
+				       "0123456789abcdef0123456789abcdef  %s/kmw-old-%s\n", dirs[i], dirs[i]);
+	}
+	snprintf(list + nl, sizeof(list) - nl, "/opt/vendor/driver.ko\n");
+	put("var/lib/dpkg/info/coreutils.list", list);
+	put("var/lib/dpkg/info/coreutils.md5sums", sums);
+	snprintf(admin, sizeof(admin), "%s/var/lib/dpkg", root);
+	d = dpkg_new(admin, "/nonexistent-dkms");
+	assert_non_null(d);
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char top[32], usr[32];
+		bool merged;
+
+		snprintf(top, sizeof(top), "/%s", dirs[i]);
+		snprintf(usr, sizeof(usr), "usr/%s", dirs[i]);
+		n = readlink(top, link, sizeof(link) - 1);
+		link[n > 0 ? n : 0] = '\0';
+		merged = n > 0 && (!strcmp(link, usr) || !strcmp(link + 1, usr));
+		/* the list names /DIR/x, the kernel's fd /usr/DIR/x */
+		snprintf(path, sizeof(path), "/usr/%s/kmw-old-%s", dirs[i], dirs[i]);
+		assert_int_equal(dpkg_provenance(d, path, "0123456789ABCDEF0123456789ABCDEF", pkg,
+						 sizeof(pkg), want),
+				 merged ? KMW_PKG_PACKAGED : KMW_PKG_UNPACKAGED);
+		if (merged) {
+			assert_string_equal(pkg, "coreutils");
+			assert_string_equal(want, "0123456789abcdef0123456789abcdef");
+			assert_int_equal(dpkg_provenance(d, path, "00000000000000000000000000000000",
+							 pkg, sizeof(pkg), NULL), KMW_PKG_MODIFIED);
+		}
+		/* the list names /usr/DIR/x, the path /DIR/x; no digest recorded */
+		snprintf(path, sizeof(path), "/%s/kmw-new-%s", dirs[i], dirs[i]);
+		assert_int_equal(dpkg_provenance(d, path, "00000000000000000000000000000000", pkg,
+						 sizeof(pkg), NULL),
+				 merged ? KMW_PKG_PACKAGED : KMW_PKG_UNPACKAGED);
+	}
+	/* a module file the index does not hold, by its path: the lists say */
+	assert_int_equal(dpkg_provenance(d, "/opt/vendor/driver.ko", "00000000000000000000000000000000",
+					 pkg, sizeof(pkg), NULL), KMW_PKG_PACKAGED);
+	assert_string_equal(pkg, "coreutils");
+	/* each looked up once, until the database changes */
+	n = (ssize_t)dpkg_lookups(d);
+	assert_int_equal(dpkg_provenance(d, "/opt/vendor/driver.ko", "00000000000000000000000000000000",
+					 pkg, sizeof(pkg), NULL), KMW_PKG_PACKAGED);
+	assert_int_equal(dpkg_lookups(d), (unsigned int)n);
+	assert_int_equal(dpkg_provenance(d, "/usr/bin/nobody-ships-this", "00000000000000000000000000000000",
+					 pkg, sizeof(pkg), NULL), KMW_PKG_UNPACKAGED);
+	dpkg_free(d);
+	rm_under("var");
+}
+
 /* The protections of module loading, from fake trees; the ones that go down, in words. */
 static void test_posture(void **state)
 {
@@ -658,6 +727,7 @@ int main(void)
 		cmocka_unit_test(test_inventory_views),
 		cmocka_unit_test(test_inventory_forged),
 		cmocka_unit_test(test_dpkg_provenance),
+		cmocka_unit_test(test_dpkg_merged_usr),
 		cmocka_unit_test(test_ledger_findings),
 		cmocka_unit_test(test_ledger_races),
 		cmocka_unit_test(test_ledger_restore),

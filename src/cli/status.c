@@ -283,6 +283,13 @@ static void text(const struct status *s, int rc)
 				   st->sink[j].failures);
 		buf_printf(&b, "            tampering with audit: %" PRIu64 " alert(s)\n",
 			   st->tamper_alerts);
+		if (st->capture_p99_us >= 0 && st->captures_early)
+			buf_printf(&b, "            loaders read as their records came: %" PRIu64
+				   " (p50 %" PRId64 " us, p99 %" PRId64 " us); later: %" PRIu64 "\n",
+				   st->captures_early, st->capture_p50_us, st->capture_p99_us,
+				   st->captures_late);
+		if (st->module_dir[0])
+			buf_printf(&b, "            module files: %s (doc/sandbox.md)\n", st->module_dir);
 		buf_printf(&b, "            posture: lockdown %s, module.sig_enforce %s, "
 			   "kernel.modules_disabled %s, IMA audits module loads %s%s\n",
 			   posture_lockdown_name((int)st->lockdown), tri(st->sig_enforce),

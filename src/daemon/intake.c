@@ -17,15 +17,39 @@
 #include "kmw_import.h"
 #include "kmodwatchd.h"
 
-static int64_t mono_ms(void)
+static int64_t mono_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Capture thread: what vanishes with the loader is taken now, the rest goes to the worker. */
+static int64_t mono_ms(void)
+{
+	return mono_us() / 1000;
+}
+
+/*
+ * Reader thread, for each module call kept one by one, as its SYSCALL record is sorted and
+ * before it is queued: what dies with the loader is read now, not after the hand-offs to the
+ * main thread (the loader that exits right after its call is gone by then).
+ */
+static void capture_early(void *arg, const char *line, size_t len)
+{
+	struct daemon *d = arg;
+	struct kmw_call_id id;
+	struct kmw_capture *c;
+
+	if (!capture_call_of(line, len, &id) || !(c = malloc(sizeof(*c))))
+		return;
+	capture_take(&d->capenv, &id, c);
+	c->took_us = mono_us() - d->queue->filled_us;
+	captures_put(&d->captures, c);
+}
+
+/* Main thread: what vanishes with the loader is taken (by the reader, else now), the rest goes
+ * to the worker. */
 void intake_on_event(struct kmw_event *ev, void *arg)
 {
 	struct daemon *d = arg;
@@ -276,6 +300,10 @@ int intake_setup(struct daemon *d)
 		log_msg(LOG_ERR, "out of memory");
 		return -1;
 	}
+	captures_init(&d->captures);
+	capture_env_init(&d->capenv, "/proc", 64ull << 20);
+	enrich_set_captures(d->enricher, &d->captures);
+	triage_set_capture(d->triage, capture_early, d);
 	lines_init(d->lines, &parse_lines_ops, d->parser, true);
 	lines_set_bad(d->lines, intake_bad_line, d);
 	lines_set_input(d->lines, d->o.plugin ? "stdin" : "netlink");
@@ -302,6 +330,9 @@ void intake_teardown(struct daemon *d)
 		free(d->queue);
 		d->queue = NULL;
 	}
+	if (d->enricher)
+		enrich_set_captures(d->enricher, NULL);
+	captures_free(&d->captures);
 	free(d->lines);
 	d->lines = NULL;
 	triage_free(d->triage);

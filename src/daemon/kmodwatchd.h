@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "kmw_buf.h"
+#include "kmw_capture.h"
 #include "kmw_config.h"
 #include "kmw_enrich.h"
 #include "kmw_evqueue.h"
@@ -198,6 +199,8 @@ struct daemon {
 	FILE *record_log;		/* --record-log: every record as received, for debugging */
 	struct kmw_queue *queue;	/* the records, read on a thread of their own */
 	struct kmw_triage *triage;	/* ... sorted there: a flood is summarised */
+	struct kmw_capture_env capenv;	/* ... and what dies with each loader read there */
+	struct kmw_captures captures;	/* ... kept by serial for enrich_capture */
 	struct kmw_event *summary_ev;	/* a summary on its way to the worker */
 	struct kmw_host facts;	/* this host: its name, machine id, OS (fleet fields) */
 	struct kmw_lines *lines;

@@ -94,8 +94,14 @@ void report_state(struct daemon *d)
 		.boot_first_start_ms = v.c.boot_first_start_ms,
 		.store_history_lost = v.c.store_history_lost, .modules_unchecked = v.c.modules_unchecked,
 	};
+	const char *why = d->enricher ? enrich_moddir_problem(d->enricher) : NULL;
 	int i;
 
+	snprintf(st.module_dir, sizeof(st.module_dir), "%s", why ? why : "");
+	st.captures_early = d->captures.used;
+	st.captures_late = in.t.protected_calls + in.t.shed_kept - d->captures.used;
+	st.capture_p50_us = captures_latency(&d->captures, 50);
+	st.capture_p99_us = captures_latency(&d->captures, 99);
 	d->loss_ring[d->loss_ticks++ % n] = lost;
 	snprintf(st.source, sizeof(st.source), "%s",
 		 d->o.plugin ? "plugin" : source_mode_name(d->src.mode));

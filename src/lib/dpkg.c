@@ -22,8 +22,19 @@ struct file_entry {
 	char md5[33];		/* "" when the package records none */
 };
 
+/* a path dpkg's lists do not index (no module file), looked up in them once */
+#define LOOKED_UP 64
+
+struct looked_up {
+	char *path;
+	int pkg;		/* -1: no package ships it */
+	char pkgname[128];
+	char md5[33];
+};
+
 struct kmw_dpkg {
 	char info[4096], dkms[4096];
+	unsigned int merged;	/* bit i: merged_dirs[i] is a link into /usr (merged /usr) */
 	bool built;
 	bool nodb;		/* no database at all: not a dpkg system, provenance unknown */
 	struct timespec mtime;	/* of the info directory: dpkg renames its files into it */
@@ -38,7 +49,15 @@ struct kmw_dpkg {
 	unsigned int n, cap;
 	char **pkgs;
 	unsigned int npkgs;
+	struct looked_up seen[LOOKED_UP];
+	unsigned int nseen, next_seen;
+	/* what the last lookup of a file its module index lacks was, for tests and benchmarks */
+	unsigned int scans;
 };
+
+/* the top directories merged /usr makes links into /usr (/bin -> usr/bin) */
+static const char *const merged_dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+#define NMERGED (sizeof(merged_dirs) / sizeof(merged_dirs[0]))
 
 static bool is_module_file(const char *p, size_t n)
 {
@@ -58,11 +77,25 @@ static bool is_module_file(const char *p, size_t n)
 struct kmw_dpkg *dpkg_new(const char *admindir, const char *dkmsdir)
 {
 	struct kmw_dpkg *d = calloc(1, sizeof(*d));
+	unsigned int i;
 
 	if (!d)
 		return NULL;
 	snprintf(d->info, sizeof(d->info), "%s/info", admindir ? admindir : "/var/lib/dpkg");
 	snprintf(d->dkms, sizeof(d->dkms), "%s", dkmsdir ? dkmsdir : "/var/lib/dkms");
+	for (i = 0; i < NMERGED; i++) {
+		char link[64], want[64], top[64];
+		ssize_t n;
+
+		snprintf(top, sizeof(top), "/%s", merged_dirs[i]);
+		snprintf(want, sizeof(want), "usr/%s", merged_dirs[i]);
+		n = readlink(top, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			if (!strcmp(link, want) || !strcmp(link + (link[0] == '/'), want))
+				d->merged |= 1u << i;
+		}
+	}
 	return d;
 }
 
@@ -70,6 +103,11 @@ static void clear(struct kmw_dpkg *d)
 {
 	unsigned int i;
 
+	for (i = 0; i < LOOKED_UP; i++) {
+		free(d->seen[i].path);
+		d->seen[i].path = NULL;
+	}
+	d->nseen = d->next_seen = 0;
 	for (i = 0; i < d->nwatch; i++)
 		free(d->watch[i].path);
 	free(d->watch);
@@ -354,11 +392,124 @@ static bool dkms_known(const struct kmw_dpkg *d, const char *path)
 	return found;
 }
 
+/*
+ * The names of @path under merged /usr, itself first: /usr/bin/x and /bin/x are one file when
+ * /bin is a link to usr/bin, and dpkg's lists name it as the package does (coreutils ships
+ * /bin/true). /lib/modules and /usr/lib/modules are one for a module on any Debian. Returns
+ * how many names (1 or 2).
+ */
+static int twins(const struct kmw_dpkg *d, const char *path, char out[2][4200])
+{
+	unsigned int i;
+	size_t n;
+
+	snprintf(out[0], sizeof(out[0]), "%s", path);
+	for (i = 0; i < NMERGED; i++) {
+		bool modules = i == 2 && is_module_file(path, strlen(path));
+
+		if (!(d->merged & (1u << i)) && !modules)
+			continue;
+		n = strlen(merged_dirs[i]);
+		if (!strncmp(path, "/usr/", 5) && !strncmp(path + 5, merged_dirs[i], n) &&
+		    path[5 + n] == '/') {
+			snprintf(out[1], sizeof(out[1]), "%s", path + 4);
+			return 2;
+		}
+		if (path[0] == '/' && !strncmp(path + 1, merged_dirs[i], n) && path[1 + n] == '/') {
+			snprintf(out[1], sizeof(out[1]), "/usr%s", path);
+			return 2;
+		}
+	}
+	return 1;
+}
+
+/* the digest PKG.md5sums records for @rel (a path without its leading '/'), into @md5 */
+static void md5_of_listed(const struct kmw_dpkg *d, const char *list, const char *rel, char *md5)
+{
+	char path[8400], line[4300];
+	size_t n = strlen(rel);
+	FILE *f;
+
+	md5[0] = '\0';
+	snprintf(path, sizeof(path), "%s/%.*s.md5sums", d->info, (int)(strlen(list) - 5), list);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		size_t l = strcspn(line, "\n");
+
+		if (l == 34 + n && line[32] == ' ' && !memcmp(line + 34, rel, n)) {
+			memcpy(md5, line, 32);
+			md5[32] = '\0';
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * A file the module index does not hold (no module file by its name): which package lists
+ * it, under any of its @n names, read from the lists once and kept until the database
+ * changes. Returns its entry.
+ */
+static const struct looked_up *look_up(struct kmw_dpkg *d, char names[2][4200], int n)
+{
+	struct looked_up *l;
+	char line[4300];
+	struct dirent *de;
+	unsigned int i;
+	DIR *dir;
+	int k;
+
+	for (i = 0; i < d->nseen; i++)
+		if (d->seen[i].path && !strcmp(d->seen[i].path, names[0]))
+			return &d->seen[i];
+	l = &d->seen[d->next_seen];
+	d->next_seen = (d->next_seen + 1) % LOOKED_UP;
+	if (d->nseen < LOOKED_UP)
+		d->nseen++;
+	free(l->path);
+	l->path = strdup(names[0]);
+	l->pkg = -1;
+	l->pkgname[0] = l->md5[0] = '\0';
+	d->scans++;
+	dir = opendir(d->info);
+	while (dir && l->pkg < 0 && (de = readdir(dir))) {
+		size_t len = strlen(de->d_name);
+		char path[8400];
+		FILE *f;
+
+		if (len < 6 || strcmp(de->d_name + len - 5, ".list"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", d->info, de->d_name);
+		f = fopen(path, "re");
+		while (f && l->pkg < 0 && fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = '\0';
+			for (k = 0; k < n; k++)
+				if (!strcmp(line, names[k])) {
+					l->pkg = 0;
+					snprintf(l->pkgname, sizeof(l->pkgname), "%.*s", (int)(len - 5),
+						 de->d_name);
+					l->pkgname[strcspn(l->pkgname, ":")] = '\0';
+					md5_of_listed(d, de->d_name, names[k] + 1, l->md5);
+					break;
+				}
+		}
+		if (f)
+			fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+	return l;
+}
+
 enum kmw_pkg_prov dpkg_provenance(struct kmw_dpkg *d, const char *path, const char *md5,
 				  char *pkg, size_t pkgcap, char *want)
 {
-	char alt[4200], mine[33];
-	struct file_entry *e;
+	char names[2][4200], mine[33];
+	const struct looked_up *l;
+	const char *recorded;
+	struct file_entry *e = NULL;
+	int n, i;
 
 	pkg[0] = '\0';
 	if (want)
@@ -367,27 +518,38 @@ enum kmw_pkg_prov dpkg_provenance(struct kmw_dpkg *d, const char *path, const ch
 		return KMW_PKG_UNKNOWN;
 	if (d->nodb)
 		return dkms_known(d, path) ? KMW_PKG_DKMS : KMW_PKG_UNKNOWN;
-	e = find(d, path);
-	/* merged /usr: /usr/lib/modules is /lib/modules, which the lists may name either way */
-	if (!e && !strncmp(path, "/usr/lib/", 9)) {
-		snprintf(alt, sizeof(alt), "%s", path + 4);
-		e = find(d, alt);
-	} else if (!e && !strncmp(path, "/lib/", 5)) {
-		snprintf(alt, sizeof(alt), "/usr%s", path);
-		e = find(d, alt);
-	}
-	if (!e)
+	n = twins(d, path, names);
+	for (i = 0; i < n && !e; i++)
+		e = find(d, names[i]);
+	if (e) {
+		snprintf(pkg, pkgcap, "%s", d->pkgs[e->pkg]);
+		recorded = e->md5;
+	} else if (is_module_file(path, strlen(path))) {
+		/* every module file of every list is in the index: no package ships this one */
 		return dkms_known(d, path) ? KMW_PKG_DKMS : KMW_PKG_UNPACKAGED;
-	snprintf(pkg, pkgcap, "%s", d->pkgs[e->pkg]);
+	} else {
+		l = look_up(d, names, n);
+		if (l->pkg < 0)
+			return KMW_PKG_UNPACKAGED;
+		snprintf(pkg, pkgcap, "%s", l->pkgname);
+		recorded = l->md5;
+	}
 	if (want)
-		snprintf(want, 33, "%s", e->md5);
+		snprintf(want, 33, "%s", recorded);
 	if (!md5) {
+		/* no digest of its bytes, and none to be had (a path out of reach): unknown, not
+		 * modified */
 		if (dpkg_md5_file(path, mine))
 			return KMW_PKG_UNKNOWN;
 		md5 = mine;
 	}
 	/* a package without digests cannot be checked: shipped by it, as far as is known */
-	return !e->md5[0] || !strcasecmp(e->md5, md5) ? KMW_PKG_PACKAGED : KMW_PKG_MODIFIED;
+	return !recorded[0] || !strcasecmp(recorded, md5) ? KMW_PKG_PACKAGED : KMW_PKG_MODIFIED;
+}
+
+unsigned int dpkg_lookups(const struct kmw_dpkg *d)
+{
+	return d->scans;
 }
 
 const char *dpkg_prov_name(enum kmw_pkg_prov p)

@@ -277,7 +277,8 @@ static void infer_file(struct kmw_enricher *e, struct kmw_event *ev)
 	event_set_str(ev, &ev->file_path, path, strlen(path));
 	fd = open_regular(path);
 	if (fd < 0) {
-		event_skip(ev, "the inferred module file cannot be opened");
+		event_skip(ev, e->moddir_why ? e->moddir_why :
+			   "the inferred module file cannot be opened");
 		return;
 	}
 	analyse(e, ev, fd);
@@ -366,8 +367,12 @@ static void compare_with_disk(struct kmw_enricher *e, struct kmw_event *ev, cons
 	char path[PATH_MAX];
 	int fd;
 
-	if (kmodlookup_path(e->kmod, name, path, sizeof(path)))
+	if (kmodlookup_path(e->kmod, name, path, sizeof(path))) {
+		/* the loaded module against its file on disk: not here, and why */
+		if (e->moddir_why)
+			event_skip(ev, e->moddir_why);
 		return;
+	}
 	event_set_str(ev, &ev->ondisk_path, path, strlen(path));
 	fd = open_regular(path);
 	if (fd < 0)

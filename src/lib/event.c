@@ -49,6 +49,11 @@ void event_reset(struct kmw_event *ev)
 
 void event_skip(struct kmw_event *ev, const char *what)
 {
+	unsigned int i;
+
+	for (i = 0; i < ev->nskipped; i++)
+		if (ev->skipped[i] == what)
+			return;
 	if (ev->nskipped < sizeof(ev->skipped) / sizeof(ev->skipped[0]))
 		ev->skipped[ev->nskipped++] = what;
 }

@@ -273,6 +273,9 @@ static void process_part(struct kmw_json *w, const struct kmw_event *ev)
 	json_bool(w, "cmdline_truncated", ev->argv_truncated);
 	json_cstr(w, "cmdline_source", ev->cmdline_from_proc ? "proc" : ev->argc ? "proctitle" : NULL);
 	json_cstr(w, "context_source", ev->proc_read ? "proc" : "audit_record");
+	/* read by the reader as the SYSCALL record came, so long after it came to us */
+	if (ev->captured_early)
+		json_int(w, "captured_after_us", ev->capture_us);
 	json_cstr(w, "context_error", ev->proc_error);
 	fmt_ev_str(w, "proc_exe", ev, &ev->proc_exe);
 	fmt_ev_str(w, "cwd", ev, &ev->cwd);

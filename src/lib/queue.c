@@ -232,6 +232,14 @@ static void hand_over(struct kmw_queue *q, size_t cut, size_t total)
 	q->carry = rest;
 }
 
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void *reader(void *arg)
 {
 	struct kmw_queue *q = arg;
@@ -247,6 +255,7 @@ static void *reader(void *arg)
 		}
 		n = q->fill(q->fill_arg, q->cur->data + q->carry, KMW_QUEUE_CHUNK - q->carry,
 			    q->stop_efd);
+		q->filled_us = mono_us();
 		if (n == -EINTR)
 			continue;
 		if (n <= 0) {

@@ -223,7 +223,8 @@ static void id_time(const char *id, size_t len, int64_t *ms, uint64_t *serial)
 	*serial = s;
 }
 
-enum verdict { KEEP, GO, NOISE };
+/* KEEP a record, CALL: keep the SYSCALL record of a module call, one by one */
+enum verdict { KEEP, CALL, GO, NOISE };
 
 static enum verdict sort_line(struct kmw_triage *t, const char *line, size_t len,
 			      struct kmw_triage_pass *p)
@@ -250,7 +251,7 @@ static enum verdict sort_line(struct kmw_triage *t, const char *line, size_t len
 			if (!c.have_success || !c.have_exit || !c.have_uid || !c.have_euid)
 				t->st.unreadable++;
 			id_add(t, key, klen, false);
-			return KEEP;
+			return CALL;
 		}
 		c.node = r.node;
 		c.nodelen = r.nodelen;
@@ -260,7 +261,7 @@ static enum verdict sort_line(struct kmw_triage *t, const char *line, size_t len
 				p->kept++;
 				t->st.shed_kept++;
 				id_add(t, key, klen, false);
-				return KEEP;
+				return CALL;
 			}
 			t->st.budget_spent++;
 		}
@@ -283,10 +284,17 @@ static enum verdict sort_line(struct kmw_triage *t, const char *line, size_t len
 	return NOISE;
 }
 
+void triage_set_capture(struct kmw_triage *t, kmw_triage_capture_fn fn, void *arg)
+{
+	t->capture = fn;
+	t->capture_arg = arg;
+}
+
 size_t triage_filter(struct kmw_triage *t, char *data, size_t len, struct kmw_triage_pass *p)
 {
 	char *r = data, *w = data, *end = data + len, *nl;
-	size_t n;
+	size_t n, cap_off[KMW_TRIAGE_CAPTURES], cap_len[KMW_TRIAGE_CAPTURES];
+	unsigned int ncap = 0, i;
 
 	p->kept = 0;
 	pthread_mutex_lock(&t->lock);
@@ -304,11 +312,18 @@ size_t triage_filter(struct kmw_triage *t, char *data, size_t len, struct kmw_tr
 		} else {
 			if (w != r)
 				memmove(w, r, n + 1);
+			/* a call kept: captured once the lock is let go, from where it sits now */
+			if (v == CALL && t->capture && ncap < KMW_TRIAGE_CAPTURES) {
+				cap_off[ncap] = (size_t)(w - data);
+				cap_len[ncap++] = n && w[n - 1] == '\r' ? n - 1 : n;
+			}
 			w += n + 1;
 		}
 		r = nl + 1;
 	}
 	pthread_mutex_unlock(&t->lock);
+	for (i = 0; i < ncap; i++)
+		t->capture(t->capture_arg, data + cap_off[i], cap_len[i]);
 	/* a last piece without its newline (a line longer than a chunk) stays as it is */
 	if (r < end) {
 		n = (size_t)(end - r);

@@ -135,6 +135,20 @@ s_15() {
 	echo "ima enable exit=$?"
 }
 
+# 22: the race for the loader's file: loaders that exit right after their finit_module
+# (tests/loadexit.c): 30 successes (each unloaded again), 30 EEXIST, 30 unprivileged EPERM
+s_22() {
+	[ -x /usr/bin/loadexit ] || { echo "no loadexit"; return 0; }
+	i=0
+	while [ $i -lt 30 ]; do /usr/bin/loadexit $M/lib/crc7.ko; $RMMOD crc7; i=$((i + 1)); done
+	$INSMOD /mods/crc16.ko
+	i=0
+	while [ $i -lt 30 ]; do /usr/bin/loadexit /mods/crc16.ko; i=$((i + 1)); done
+	i=0
+	while [ $i -lt 30 ]; do /usr/bin/loadexit -u 1000 /mods/crc16.ko; i=$((i + 1)); done
+	$RMMOD crc16
+}
+
 echo "== kmodwatch test guest: kernel $KVER"
 # IMA: every finit_module gets an INTEGRITY_RULE record with the file and the hash the
 # kernel read (once per inode until it is written again): rules/kmodwatch.ima-policy,
@@ -147,7 +161,7 @@ else
 	echo "ima policy: no /sys/kernel/security/ima/policy"
 fi
 start_daemon unicast
-for s in 01 02 03 04 05 06 07 08 09 12 13 14 15; do scenario $s; done
+for s in 01 02 03 04 05 06 07 08 09 12 13 14 15 22; do scenario $s; done
 stop_daemon unicast
 
 if want 10; then

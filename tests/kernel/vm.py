@@ -272,9 +272,13 @@ def build_initramfs(kdir, work):
         os.symlink("/usr/bin/kmod", os.path.join(root, "sbin", tool))
     for exe in ["auditd", "auditctl"]:
         copy_exe(which(exe), root, "/sbin/" + exe)
-    copy_exe(os.path.join(BUILD, "src", "kmodwatchd"), root, "/usr/sbin/kmodwatchd")
+    # KMW_GUEST_DAEMON: another build's kmodwatchd (bench/race.py compares two)
+    copy_exe(os.environ.get("KMW_GUEST_DAEMON") or os.path.join(BUILD, "src", "kmodwatchd"), root,
+             "/usr/sbin/kmodwatchd")
     copy_exe(os.path.join(BUILD, "src", "kmodwatch"), root, "/usr/bin/kmodwatch")
     copy_exe(os.path.join(BUILD, "tests", "modcall"), root, "/usr/bin/modcall")
+    if os.path.exists(os.path.join(BUILD, "tests", "loadexit")):
+        shutil.copy2(os.path.join(BUILD, "tests", "loadexit"), os.path.join(root, "usr/bin/loadexit"))
     # the 32-bit helper, static: the guest has no 32-bit libc (s13 says so when it is missing)
     m32 = os.path.join(BUILD, "tests", "modcall32-static")
     if os.path.exists(m32):
@@ -371,8 +375,10 @@ def boot_with(kdir, cpio, accel, timeout):
         if os.path.exists(p):
             os.unlink(p)
     only = os.environ.get("KMW_SCENARIOS", "")
-    append = "console=ttyS0 audit=1 panic=-1 quiet" + (" kmw.only=" + only if only else "")
-    cmd = ["qemu-system-x86_64", "-accel", accel, "-m", "512", "-smp", "1", "-nodefaults",
+    append = "console=ttyS0 audit=1 panic=-1 quiet" + (" kmw.only=" + only if only else "") + \
+        (" " + os.environ["KMW_VM_APPEND"] if os.environ.get("KMW_VM_APPEND") else "")
+    cmd = ["qemu-system-x86_64", "-accel", accel, "-m", "512", "-smp",
+           os.environ.get("KMW_VM_SMP", "1"), "-nodefaults",
            "-display", "none", "-no-reboot", "-kernel", os.path.join(kdir, "vmlinux"),
            "-initrd", cpio, "-append", append,
            "-serial", "file:" + serial, "-serial", "file:" + data]
