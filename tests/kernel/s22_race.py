@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """s22: the race for the loader's file. Loaders that exit right after their finit_module: 30
 successes, 30 EEXIST, 30 unprivileged EPERM. The reader reads the fd as the SYSCALL record
-comes: the file is won (kmodwatchd's own fd of it, file_source proc_fd) at least as often as
-the build before the pipeline redesign (8bf1a4f) won it, 81% in bench/race.py's runs (README,
-Benchmarks); and an EPERM's module name comes from the file it won."""
+comes: the file is won (kmodwatchd's own fd of it, file_source proc_fd) about as often as the
+build before the pipeline redesign (8bf1a4f) won it: bench/race.py, 1 vCPU, 100 of each kind
+(README, Benchmarks): 8bf1a4f 298 of 300 (99%) on a quiet machine and 73 of 90 (81%) beside
+.ci/run, this build 300 of 300 and 88 of 90. The floor is between the two, so that a busy CI
+host does not fail it and a return of the old loss does. An EPERM's module name comes from
+the file it won."""
 import kcheck
 
-# 8bf1a4f, 1 vCPU, bench/race.py: 73 of 90 (81%); this build: 88 of 90
-FLOOR = 0.81
+FLOOR = 0.95
 
 
 def check(c, run, evs):
