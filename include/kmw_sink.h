@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* kmw_sink.h - outputs: JSON-lines files, syslog (RFC 5424/3164 over unix, UDP, TCP), journald,
- * and a memory sink for the tests. Each keeps what it could not deliver in a bounded queue and
- * retries with backoff. One file per kind (src/lib/sink_*.c); sink.c holds what they share. */
+/* kmw_sink.h - outputs: JSON-lines files, syslog (RFC 5424/3164 over unix, UDP, TCP, TLS,
+ * RELP), journald, and a memory sink for the tests. Each keeps what it could not deliver in a
+ * bounded queue and retries with backoff. One file per kind (src/lib/sink_*.c); sink.c holds
+ * what they share. What one kind alone offers is in its own header: kmw_sink_syslog.h,
+ * kmw_sink_memory.h. */
 #ifndef KMW_SINK_H
 #define KMW_SINK_H
 
@@ -129,59 +131,5 @@ void sink_free(struct kmw_sink *s);
  * sink_kind_name - "file", "syslog", "journald", "memory"; NULL for no such kind.
  */
 const char *sink_kind_name(enum kmw_sink_kind kind);
-
-/**
- * sink_memory_fail - make the next @count sends (and opens) of memory sink @s
- * fail with @err (-errno); @count -1: all of them, 0: none. No effect on other kinds.
- */
-void sink_memory_fail(struct kmw_sink *s, int err, long count);
-
-/**
- * sink_memory_count - how many messages memory sink @s holds (0 for other kinds).
- */
-size_t sink_memory_count(const struct kmw_sink *s);
-
-/**
- * sink_memory_message - the @i-th message memory sink @s took, as framed
- * ("<SEVERITY>" then the body), NUL-ended; its length in @len. NULL past the end.
- */
-const char *sink_memory_message(const struct kmw_sink *s, size_t i, size_t *len);
-
-/**
- * sink_syslog_check - whether @target is a syslog destination (unix:PATH, udp:HOST:PORT,
- * tcp:HOST:PORT, tls:HOST:PORT, relp:HOST:PORT, relp+tls:HOST:PORT, a port from 1 to
- * 65535), and with @resolve whether HOST resolves.
- * Returns 0, or -EINVAL with the reason in @why.
- */
-int sink_syslog_check(const char *target, bool resolve, char *why, size_t len);
-
-/**
- * sink_tls_check - for a tls: or relp+tls: @target (others pass), whether the TLS settings
- * can make a client: @ca (file or directory, NULL: the system's), @cert and @key (both or
- * neither, and they match; relp+tls needs them), @min ("1.2", "1.3" or NULL) and @ciphers
- * (NULL: OpenSSL's). Returns 0, or -EINVAL with the reason.
- */
-int sink_tls_check(const char *target, const char *ca, const char *cert, const char *key,
-		   const char *min, const char *ciphers, char *why, size_t len);
-
-/**
- * sink_parse_facility - "daemon", "local0" ... to LOG_* (shifted). Returns 0 or -EINVAL.
- */
-int sink_parse_facility(const char *name, int *out);
-
-/**
- * sink_parse_severity - "auto" (-1), "info", "warning" ... Returns 0 or -EINVAL.
- */
-int sink_parse_severity(const char *name, int *out);
-
-/**
- * sink_facility_name - the name sink_parse_facility takes for @facility; "?" for none.
- */
-const char *sink_facility_name(int facility);
-
-/**
- * sink_severity_name - "auto" for -1, else the name of LOG_* level @severity; "?" for none.
- */
-const char *sink_severity_name(int severity);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "kmw_format.h"
 #include "kmw_import.h"
+#include "kmw_sink_syslog.h"
 #include "kmw_sysfs.h"
 #include "kmodwatchd.h"
 

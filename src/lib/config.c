@@ -16,6 +16,7 @@
 #include "kmw_state.h"
 #include "kmw_rules.h"
 #include "kmw_sink.h"
+#include "kmw_sink_syslog.h"
 #include "kmw_store.h"
 #include "kmw_triage.h"
 

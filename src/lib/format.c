@@ -1,16 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* format.c - the formats by name, and what they share: each fact of an event written one way
- * (format_json.c, format_ecs.c, format_text.c hold the formats themselves) */
+/* format.c - the formats by name, and the one call above them (format_json.c, format_ecs.c and
+ * format_text.c hold the formats; format_common.c what they share) */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "kmw_decode.h"
 #include "kmw_format.h"
-#include "kmw_format_priv.h"
-#include "kmw_host.h"
 
 static const char *const format_names[] = {
 	[KMW_FMT_JSON] = "json",
@@ -40,139 +34,4 @@ int format_event(struct kmw_buf *b, enum kmw_format fmt, const struct kmw_event 
 	case KMW_FMT_ECS: return format_ecs(b, ev);
 	default: return format_json(b, ev);
 	}
-}
-
-void fmt_iso_time(char *out, size_t len, int64_t sec, unsigned int msec)
-{
-	time_t t = (time_t)sec;
-	struct tm tm;
-	size_t n;
-
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(out, len, "invalid");
-		return;
-	}
-	n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, len - n, ".%03uZ", msec % 1000);
-}
-
-void fmt_stat_time(struct kmw_json *w, const char *key, int64_t sec)
-{
-	char ts[48];
-
-	fmt_iso_time(ts, sizeof(ts), sec, 0);
-	/* seconds are what stat gives at this precision: drop the ".000" */
-	ts[19] = 'Z';
-	ts[20] = '\0';
-	json_cstr(w, key, ts);
-}
-
-void fmt_ev_str(struct kmw_json *w, const char *key, const struct kmw_event *ev,
-		const struct kmw_str *s)
-{
-	json_str(w, key, s->set ? event_str(ev, s) : NULL, s->len);
-}
-
-void fmt_id(struct kmw_json *w, const char *key, const struct kmw_event *ev)
-{
-	char id[KMW_EVENT_ID_MAX];
-
-	event_id(ev, id, sizeof(id));
-	json_cstr(w, key, id);
-}
-
-static const char *or_null(const char *s)
-{
-	return s && s[0] ? s : NULL;
-}
-
-void fmt_host_ecs(struct kmw_json *w, const struct kmw_event *ev)
-{
-	const struct kmw_host *h = event_is_local(ev) ? ev->host : NULL;
-
-	json_object(w, "host");
-	fmt_ev_str(w, "name", ev, &ev->node);
-	fmt_ev_str(w, "hostname", ev, &ev->node);
-	if (h) {
-		json_cstr(w, "id", or_null(h->machine_id));
-		json_cstr(w, "architecture", or_null(h->arch));
-		json_object(w, "os");
-		json_cstr(w, "type", "linux");
-		json_cstr(w, "family", or_null(h->os_family));
-		json_cstr(w, "platform", or_null(h->os_id));
-		json_cstr(w, "name", or_null(h->os_name));
-		json_cstr(w, "version", or_null(h->os_version));
-		json_cstr(w, "full", or_null(h->os_full));
-		json_cstr(w, "kernel", or_null(h->kernel));
-		json_close(w);
-	}
-	json_close(w);
-	if (!ev->host)
-		return;
-	/* who wrote the document, on which host: the same whichever host the event is of */
-	json_object(w, "agent");
-	json_cstr(w, "type", "kmodwatch");
-	json_cstr(w, "name", or_null(ev->host->name));
-	json_cstr(w, "version", PACKAGE_VERSION);
-	json_close(w);
-	json_object(w, "observer");
-	json_cstr(w, "hostname", or_null(ev->host->name));
-	json_cstr(w, "type", "host");
-	json_cstr(w, "product", "kmodwatch");
-	json_cstr(w, "version", PACKAGE_VERSION);
-	json_close(w);
-}
-
-void fmt_host_json(struct kmw_json *w, const struct kmw_event *ev)
-{
-	const struct kmw_host *h = event_is_local(ev) ? ev->host : NULL;
-
-	json_object(w, "host");
-	json_cstr(w, "machine_id", h ? or_null(h->machine_id) : NULL);
-	json_cstr(w, "os", h ? or_null(h->os_full) : NULL);
-	json_cstr(w, "kernel", h ? or_null(h->kernel) : NULL);
-	json_cstr(w, "observer", ev->host ? or_null(ev->host->name) : NULL);
-	json_close(w);
-}
-
-void fmt_argv(struct kmw_json *w, const char *key, const struct kmw_event *ev,
-	      const struct kmw_str *argv, unsigned int argc)
-{
-	unsigned int i;
-
-	json_array(w, key);
-	for (i = 0; i < argc; i++)
-		json_str(w, NULL, event_str(ev, &argv[i]), argv[i].len);
-	json_close(w);
-}
-
-void fmt_flags(struct kmw_json *w, const struct kmw_event *ev)
-{
-	const char *names[8];
-	unsigned int n, i;
-	uint64_t unknown, flags = ev->a[decode_flags_arg(ev->sc)];
-
-	decode_flags(ev->sc, flags, names, 8, &n, &unknown);
-	json_uint(w, "flags", flags);
-	json_array(w, "flag_names");
-	for (i = 0; i < n; i++)
-		json_cstr(w, NULL, names[i]);
-	json_close(w);
-	json_hex(w, "unknown_flags", unknown);
-}
-
-void fmt_exit(struct kmw_json *w, const char *key, const struct kmw_event *ev)
-{
-	if (ev->has_exit)
-		json_int(w, key, ev->exit);
-	else
-		json_null(w, key);
-}
-
-void fmt_mode(struct kmw_json *w, const char *key, uint32_t mode)
-{
-	char m[8];
-
-	snprintf(m, sizeof(m), "%04o", mode & 07777);
-	json_cstr(w, key, m);
 }

@@ -8,8 +8,25 @@
 #include "kmw_decode.h"
 #include "kmw_dpkg.h"
 #include "kmw_format.h"
-#include "kmw_format_priv.h"
+#include "format_priv.h"
 #include "kmw_risk.h"
+
+/* the ECS version this mapping follows, and event.risk_score of each risk level */
+#define ECS_VERSION "8.11.0"
+static const char *const ecs_risk_score[] = { "0.0", "25.0", "50.0", "75.0" };
+
+/* The head of every document: @timestamp (the event's time, into @ts), message, ecs.version. */
+static void ecs_head(struct kmw_json *w, struct kmw_buf *b, const struct kmw_event *ev,
+		     const char *message, char *ts, size_t tslen)
+{
+	json_start(w, b);
+	fmt_iso_time(ts, tslen, ev->sec, ev->msec);
+	json_cstr(w, "@timestamp", ts);
+	json_cstr(w, "message", message);
+	json_object(w, "ecs");
+	json_cstr(w, "version", ECS_VERSION);
+	json_close(w);
+}
 
 /* the last part of a path */
 static void basename_of(struct kmw_json *w, const char *key, const struct kmw_event *ev,
@@ -22,7 +39,6 @@ static void basename_of(struct kmw_json *w, const char *key, const struct kmw_ev
 
 static void event_part(struct kmw_json *w, const struct kmw_event *ev, bool load, int lvl)
 {
-	static const char *const risk_score[] = { "0.0", "25.0", "50.0", "75.0" };
 	int err = event_errno(ev);
 
 	json_object(w, "event");
@@ -39,7 +55,7 @@ static void event_part(struct kmw_json *w, const struct kmw_event *ev, bool load
 	json_cstr(w, "dataset", "kmodwatch.module");
 	fmt_id(w, "id", ev);
 	json_int(w, "severity", lvl);
-	json_raw(w, "risk_score", risk_score[lvl]);
+	json_raw(w, "risk_score", ecs_risk_score[lvl]);
 	json_close(w);
 	if (err) {
 		json_object(w, "error");
@@ -203,21 +219,14 @@ static void risk_reasons(struct kmw_json *w, const struct kmw_event *ev)
  */
 static int ecs_summary(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 {
-	static const char *const risk_score[] = { "0.0", "25.0", "50.0", "75.0" };
 	const struct kmw_summary_facts *s = &ev->summary;
 	int err = event_errno(ev);
 	struct kmw_json w;
 	char ts[48], msg[96];
 
-	json_start(&w, b);
-	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
-	json_cstr(&w, "@timestamp", ts);
 	snprintf(msg, sizeof(msg), "%llu failed kernel module call%s, summarised",
 		 (unsigned long long)s->count, s->count == 1 ? "" : "s");
-	json_cstr(&w, "message", msg);
-	json_object(&w, "ecs");
-	json_cstr(&w, "version", "8.11.0");
-	json_close(&w);
+	ecs_head(&w, b, ev, msg, ts, sizeof(ts));
 	json_object(&w, "event");
 	json_cstr(&w, "kind", "metric");
 	json_array(&w, "category");
@@ -235,7 +244,7 @@ static int ecs_summary(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 	fmt_iso_time(ts, sizeof(ts), s->last_ms / 1000, (unsigned int)(s->last_ms % 1000));
 	json_cstr(&w, "end", ts);
 	json_int(&w, "severity", lvl);
-	json_raw(&w, "risk_score", risk_score[lvl]);
+	json_raw(&w, "risk_score", ecs_risk_score[lvl]);
 	json_close(&w);
 	if (err) {
 		json_object(&w, "error");
@@ -315,7 +324,6 @@ static void native_part(struct kmw_json *w, const struct kmw_event *ev)
 /* An alert: a finding about the modules loaded now (event.kind alert, rule.name its code). */
 static int ecs_alert(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 {
-	static const char *const risk_score[] = { "0.0", "25.0", "50.0", "75.0" };
 	static const char *const actions[] = {
 		[KMW_R_HIDDEN_MODULE] = "hidden-kernel-module",
 		[KMW_R_UNAUDITED_LOAD] = "unaudited-kernel-module-load",
@@ -337,15 +345,9 @@ static int ecs_alert(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 	struct kmw_json w;
 	char ts[48], msg[160];
 
-	json_start(&w, b);
-	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
-	json_cstr(&w, "@timestamp", ts);
 	snprintf(msg, sizeof(msg), "%s: %.*s", code, (int)(ev->mod_name.len > 64 ? 64 : ev->mod_name.len),
 		 event_str(ev, &ev->mod_name));
-	json_cstr(&w, "message", msg);
-	json_object(&w, "ecs");
-	json_cstr(&w, "version", "8.11.0");
-	json_close(&w);
+	ecs_head(&w, b, ev, msg, ts, sizeof(ts));
 	json_object(&w, "event");
 	json_cstr(&w, "kind", "alert");
 	json_array(&w, "category");
@@ -362,7 +364,7 @@ static int ecs_alert(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 	json_cstr(&w, "dataset", "kmodwatch.alert");
 	fmt_id(&w, "id", ev);
 	json_int(&w, "severity", lvl);
-	json_raw(&w, "risk_score", risk_score[lvl]);
+	json_raw(&w, "risk_score", ecs_risk_score[lvl]);
 	json_cstr(&w, "reason", a->why);
 	json_close(&w);
 	/* the file of the load audit saw, when it did */
@@ -451,13 +453,7 @@ int format_ecs(struct kmw_buf *b, const struct kmw_event *ev)
 		return ecs_summary(b, ev, lvl);
 	if (ev->kind == KMW_KIND_ALERT)
 		return ecs_alert(b, ev, lvl);
-	json_start(&w, b);
-	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
-	json_cstr(&w, "@timestamp", ts);
-	json_cstr(&w, "message", load ? "kernel module load" : "kernel module unload");
-	json_object(&w, "ecs");
-	json_cstr(&w, "version", "8.11.0");
-	json_close(&w);
+	ecs_head(&w, b, ev, load ? "kernel module load" : "kernel module unload", ts, sizeof(ts));
 	event_part(&w, ev, load, lvl);
 	actor_part(&w, ev);
 	file_part(&w, ev);

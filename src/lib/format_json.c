@@ -9,7 +9,7 @@
 #include "kmw_decode.h"
 #include "kmw_dpkg.h"
 #include "kmw_format.h"
-#include "kmw_format_priv.h"
+#include "format_priv.h"
 #include "kmw_risk.h"
 
 static void audit_part(struct kmw_json *w, const struct kmw_event *ev)
@@ -329,40 +329,6 @@ static void risk_part(struct kmw_json *w, const struct kmw_event *ev)
 		json_cstr(w, NULL, KMW_MITRE_TECHNIQUE);
 		json_close(w);
 	}
-	json_close(w);
-}
-
-void fmt_alert_gaps(struct kmw_json *w, const struct kmw_audit_gaps *g)
-{
-	static const struct {
-		const char *name;
-		size_t off;
-	} counters[] = {
-		{ "kernel_lost", offsetof(struct kmw_audit_gaps, kernel_lost) },
-		{ "lost_events", offsetof(struct kmw_audit_gaps, lost_events) },
-		{ "socket_dropped", offsetof(struct kmw_audit_gaps, socket_dropped) },
-		{ "dropped_calls", offsetof(struct kmw_audit_gaps, dropped_calls) },
-		{ "rules_removed", offsetof(struct kmw_audit_gaps, rules_removed) },
-		{ "audit_disabled", offsetof(struct kmw_audit_gaps, audit_disabled) },
-	};
-	size_t i;
-
-	json_object(w, "gaps");
-	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-		json_uint(w, counters[i].name, *(const uint64_t *)(const void *)
-			  ((const char *)g + counters[i].off));
-	json_bool(w, "daemon_down", g->daemon_down);
-	json_bool(w, "unloads_unaudited", g->unloads_unaudited);
-	json_close(w);
-	/* which of them moved since kmodwatchd started: what may have hidden a load or unload */
-	json_array(w, "gaps_moved");
-	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-		if (*(const uint64_t *)(const void *)((const char *)g + counters[i].off))
-			json_cstr(w, NULL, counters[i].name);
-	if (g->daemon_down)
-		json_cstr(w, NULL, "daemon_down");
-	if (g->unloads_unaudited)
-		json_cstr(w, NULL, "unloads_unaudited");
 	json_close(w);
 }
 

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kmw_sink_priv.h"
+#include "sink_priv.h"
 
 /* the kinds: a new one adds its file and one line here */
 static const struct sink_ops *const kinds[] = {

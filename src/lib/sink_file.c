@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kmw_sink_priv.h"
+#include "sink_priv.h"
 
 struct file_sink {
 	int fd;

@@ -11,7 +11,7 @@
 
 #include "kmw_decode.h"
 #include "kmw_risk.h"
-#include "kmw_sink_priv.h"
+#include "sink_priv.h"
 
 /* the fields, in the order the frame puts them, each ended by a NUL; the JSON last */
 enum { J_PRIORITY, J_KIND, J_COUNT, J_SYSCALL, J_MODULE, J_SHA256, J_RESULT, J_EXE, J_RISK, J_JSON,

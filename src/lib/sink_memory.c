@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kmw_sink_priv.h"
+#include "kmw_sink_memory.h"
+#include "sink_priv.h"
 
 struct memory_sink {
 	char **msg;

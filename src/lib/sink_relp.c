@@ -16,7 +16,7 @@
 
 #include <librelp.h>
 
-#include "kmw_sink_priv.h"
+#include "sink_relp.h"
 
 /* the system's CA bundle, librelp's trust when --syslog-ca names none (it needs one) */
 #define RELP_SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* kmw_sink_priv.h - what a sink module (sink_file.c, sink_syslog.c ...) implements and sees
+/* sink_priv.h - what a sink module (sink_file.c, sink_syslog.c ...) implements and sees
  * of the common sink: its configuration, its name, its counters. Not for the daemon. */
-#ifndef KMW_SINK_PRIV_H
-#define KMW_SINK_PRIV_H
+#ifndef SINK_PRIV_H
+#define SINK_PRIV_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -71,25 +71,6 @@ uint64_t sink_now_ms(void);
 
 /* why the last open or send failed, in words, for the log (cut to fit) */
 void sink_why(struct kmw_sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* the transports of a syslog destination */
-enum sink_scheme { SINK_UNIX, SINK_UDP, SINK_TCP, SINK_TLS, SINK_RELP, SINK_RELP_TLS };
-
-/*
- * RELP (sink_relp.c, librelp): the syslog sink's transport for relp: and relp+tls:. librelp
- * keeps each message it took until the collector acknowledged it and sends those again on
- * reconnection; send fails (the message stays queued) until a session is up.
- */
-struct sink_relp;
-struct sink_relp *sink_relp_new(struct kmw_sink *s, const char *host, const char *port, bool tls);
-int sink_relp_open(struct sink_relp *r);
-int sink_relp_send(struct sink_relp *r, const char *msg, size_t len);
-bool sink_relp_is_open(const struct sink_relp *r);
-/* messages handed over and not yet given to librelp */
-uint64_t sink_relp_pending(const struct sink_relp *r);
-/* end the session gracefully (it waits for the collector's acknowledgements) */
-void sink_relp_close(struct sink_relp *r);
-void sink_relp_free(struct sink_relp *r);
 
 extern const struct sink_ops sink_file_ops;
 extern const struct sink_ops sink_syslog_ops;

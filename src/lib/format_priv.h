@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* kmw_format_priv.h - what the formats (format_*.c) share: the facts of an event as each of
+/* format_priv.h - what the formats (format_*.c) share: the facts of an event as each of
  * them writes it, computed in one place */
-#ifndef KMW_FORMAT_PRIV_H
-#define KMW_FORMAT_PRIV_H
+#ifndef FORMAT_PRIV_H
+#define FORMAT_PRIV_H
 
 #include "kmw_event.h"
 #include "kmw_json.h"
@@ -41,19 +41,5 @@ void fmt_mode(struct kmw_json *w, const char *key, uint32_t mode);
 
 /* an alert's "gaps" of audit's (each counter) and "gaps_moved" (the names of those that moved) */
 void fmt_alert_gaps(struct kmw_json *w, const struct kmw_audit_gaps *g);
-
-/* one column of a table: padded to @width, cut to it with an ellipsis only when @cut (a
- * terminal): its end (KMW_CUT_END) or its middle (KMW_CUT_MIDDLE, for paths); untrusted
- * bytes shown escaped */
-#define KMW_CUT_END 1
-#define KMW_CUT_MIDDLE 2
-void fmt_cell(struct kmw_buf *b, const char *s, int width, int cut, bool last);
-
-/* UTC, to the second, for tables (their headers say UTC) */
-void fmt_table_time(char *out, size_t len, int64_t ms);
-
-/* one RFC 4180 cell and its separator (a newline when @last); a number, empty if absent */
-void fmt_csv_cell(struct kmw_buf *b, const char *s, bool last);
-void fmt_csv_num(struct kmw_buf *b, int64_t v, bool present);
 
 #endif
