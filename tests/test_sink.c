@@ -23,6 +23,8 @@
 #include "kmw_event.h"
 #include "kmw_risk.h"
 #include "kmw_sink.h"
+#include "kmw_sink_memory.h"
+#include "kmw_sink_syslog.h"
 
 static char dir[] = "/tmp/kmw-test-sink.XXXXXX";
 

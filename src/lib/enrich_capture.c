@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 
-#include "kmw_enrich_priv.h"
+#include "enrich_priv.h"
 
 /*
  * Whether the module files can be reached by their paths here: NULL, or why not. In a sandbox

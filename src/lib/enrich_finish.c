@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "kmw_decode.h"
-#include "kmw_enrich_priv.h"
+#include "enrich_priv.h"
 
 static bool str_eq(const struct kmw_event *ev, const struct kmw_str *s, const char *lit)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* kmw_enrich_priv.h - the enricher's state, shared by its two stages (enrich_capture.c, enrich_finish.c) */
-#ifndef KMW_ENRICH_PRIV_H
-#define KMW_ENRICH_PRIV_H
+/* enrich_priv.h - the enricher's state, shared by its two stages (enrich_capture.c, enrich_finish.c) */
+#ifndef ENRICH_PRIV_H
+#define ENRICH_PRIV_H
 
 #include <limits.h>
 
