@@ -24,7 +24,7 @@ struct kmw_collected_stats {
 	int files_failed;	/* could not be read whole */
 };
 
-#define KMW_COLLECTED_NEEDLES 8
+#define KMW_COLLECTED_NEEDLES 16
 
 struct kmw_collected_opts {
 	kmw_collected_cb event;
@@ -35,7 +35,6 @@ struct kmw_collected_opts {
 	 * one of them is passed over unparsed */
 	const char *needles[KMW_COLLECTED_NEEDLES];
 	unsigned int nneedles;
-	char sha256[65];		/* the needle of --sha256, in the JSON's lower case */
 };
 
 /**

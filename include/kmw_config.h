@@ -17,7 +17,8 @@
 #define KMW_CONFIG_FILE "/etc/kmodwatch/kmodwatchd.conf"
 /* the auditd plugin's configuration, where auditd reads it */
 #define KMW_PLUGIN_CONF "/etc/audit/plugins.d/kmodwatch.conf"
-#define KMW_OUTPUT_DEFAULT "/var/log/kmodwatch/events.json"
+#define KMW_OUTPUT_DIR "/var/log/kmodwatch"
+#define KMW_OUTPUT_DEFAULT KMW_OUTPUT_DIR "/events.json"
 #define KMW_CONFIG_SYSLOG_MAX 4
 
 struct kmw_config {
@@ -73,6 +74,13 @@ enum kmw_config_action {
 	KMW_ACT_VERSION,
 };
 
+/* how a running kmodwatchd takes a key's new value on SIGHUP */
+enum kmw_reload {
+	KMW_RELOAD_NOW,		/* at once */
+	KMW_RELOAD_OUTPUTS,	/* the outputs are opened again with it */
+	KMW_RELOAD_RESTART,	/* only at the next start: the running value stays, and is said */
+};
+
 struct kmw_config_key {
 	const char *name;	/* the long option, and the key of the file */
 	int short_name;		/* 0: none */
@@ -83,6 +91,10 @@ struct kmw_config_key {
 	int type;
 	size_t off;
 	unsigned long min, max;
+	enum kmw_reload reload;
+	/* the default, as the file would give it: config_defaults, --help and --example-config
+	 * all take it from here (NULL: none, or one the help explains) */
+	const char *def;
 };
 
 /**
@@ -127,6 +139,26 @@ void config_usage(FILE *f);
  * comment and its default as a commented-out line.
  */
 void config_example(FILE *f);
+
+/**
+ * config_reload_name - "now", "outputs", "restart".
+ */
+const char *config_reload_name(enum kmw_reload r);
+
+/**
+ * config_changes - each key (an option, not an action) whose value differs between @was and
+ * @now, to @fn with its index and both values as config_print writes them (lines joined by
+ * ", ").
+ */
+typedef void (*kmw_config_change_fn)(size_t k, const char *was, const char *now, void *arg);
+void config_changes(const struct kmw_config *was, const struct kmw_config *now,
+		    kmw_config_change_fn fn, void *arg);
+
+/**
+ * config_keep - key @k of @dst takes @src's value: a new generation keeps the running value
+ * of a key that changes only at restart. Strings are shared: @src must outlive @dst.
+ */
+void config_keep(struct kmw_config *dst, const struct kmw_config *src, size_t k);
 
 /**
  * config_free - the strings read from files, and every configuration @c replaced

@@ -56,6 +56,12 @@ int decode_flags(enum kmw_syscall sc, uint64_t flags, const char **names,
 		 unsigned int max, unsigned int *n, uint64_t *unknown);
 
 /**
+ * decode_flag_name - the @i-th name decode_flags gives, of any module syscall (finit_module's,
+ * then delete_module's); NULL past the last.
+ */
+const char *decode_flag_name(unsigned int i);
+
+/**
  * decode_flags_arg - the index (0..3) of @sc's flags argument, or -1.
  */
 int decode_flags_arg(enum kmw_syscall sc);

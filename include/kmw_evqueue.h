@@ -12,6 +12,7 @@
 enum kmw_item_kind {
 	KMW_ITEM_EVENT,
 	KMW_ITEM_REOPEN,	/* reopen the outputs, in order with the events */
+	KMW_ITEM_CONFIG,	/* a reload: a new configuration generation to take (ptr) */
 	KMW_ITEM_MAINTENANCE,	/* store retention, between two events */
 	KMW_ITEM_BACKFILL,	/* records were lost: recover from auditd's log (ptr: the gap) */
 	KMW_ITEM_INVENTORY,	/* a tick of the module checks (ptr: audit's gaps, to free) */
@@ -20,7 +21,7 @@ enum kmw_item_kind {
 
 struct kmw_item {
 	enum kmw_item_kind kind;
-	void *ptr;		/* REOPEN: a new configuration to take, or NULL */
+	void *ptr;		/* what a control item carries, or NULL */
 	struct kmw_event ev;
 };
 

@@ -41,10 +41,11 @@ struct kmw_config_change {
 /* What a parser tells besides module syscall events; NULL members are not told. */
 struct kmw_parse_hooks {
 	void (*config_change)(const struct kmw_config_change *c, void *arg);
+	void *config_change_arg;
 	/* an INTEGRITY_RULE record whose SYSCALL never came (kmw_lines_ops.orphan), as an
 	 * alert event: its file, hash and process (suppressed_load) */
 	void (*suppressed)(struct kmw_event *ev, void *arg);
-	void *arg;
+	void *suppressed_arg;
 };
 
 /**

@@ -48,6 +48,11 @@ struct kmw_state {
 	 * record-to-capture latency then (p50, p99, microseconds; -1 none yet) */
 	uint64_t captures_early, captures_late;
 	int64_t capture_p50_us, capture_p99_us;
+	/* the configuration: its generation (1 at start, one more each reload taken), when the
+	 * running one was read, and the keys changed in the file that wait for a restart */
+	uint64_t config_generation;
+	int64_t config_loaded;
+	char config_pending[512];
 	int nsinks;
 	struct kmw_state_sink sink[KMW_STATE_SINKS];
 };

@@ -103,6 +103,11 @@ struct kmw_triage *triage_new(const struct kmw_triage_opts *o);
 void triage_set_capture(struct kmw_triage *t, kmw_triage_capture_fn fn, void *arg);
 
 /**
+ * triage_set_budget - the budget from now on (a reload); the reader takes it at its next pass.
+ */
+void triage_set_budget(struct kmw_triage *t, unsigned int budget);
+
+/**
  * triage_free - free @t and what it still counts.
  */
 void triage_free(struct kmw_triage *t);

@@ -148,7 +148,9 @@ def errors(tmp):
     conf = os.path.join(tmp, "plugin.conf")
     shutil.copy(os.path.join(BUILD, "init", "kmodwatch.conf"), conf)
     orig = open(conf).read()
-    env = {"KMW_PLUGIN_CONF": conf}
+    # no consumer runs, whatever a live test beside this one runs
+    env = {"KMW_PLUGIN_CONF": conf, "KMW_STATE_FILE": os.path.join(tmp, "d.state"),
+           "KMW_PLUGIN_STATE_FILE": os.path.join(tmp, "p.state")}
     check("plugin: inactive as installed", "\nactive = no\n" in orig, True)
     r = run([CLI, "plugin", "status"], env=env)
     check("plugin status: inactive", (r.returncode, "inactive" in r.stdout), (0, True))

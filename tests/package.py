@@ -261,7 +261,11 @@ def main(live, c):
         c.true("man kmodwatchd", "kmodwatchd" in sh("man", "-P", "cat", "kmodwatchd").stdout)
         for line, want in [("kmodwatch qu", "query"), ("kmodwatch query --st", "--store"),
                            ("kmodwatch rules ", "install"), ("kmodwatchd --metrics", "--metrics-file"),
-                           ("kmodwatch status --format ", "json")]:
+                           ("kmodwatch status --format ", "json"),
+                           # the values of a filter, from the filter table (query --values)
+                           ("kmodwatch query --flag O_", "O_NONBLOCK"),
+                           ("kmodwatch query --kind ", "alert"),
+                           ("kmodwatch modules --risk ", "medium")]:
             c.true("bash completion: %r offers %s" % (line, want), want in complete(line))
         installed_daemon(live, c)
         installed_plugin(live, c)

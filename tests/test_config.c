@@ -14,17 +14,9 @@
 #include <cmocka.h>
 
 #include "kmw_config.h"
+#include "helpers.h"
 
 static char path[] = "/tmp/kmw-test-config.XXXXXX";
-
-static void write_file(const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 static size_t key_index(const char *name)
 {
@@ -72,7 +64,7 @@ static void table_is_whole(void **state)
 			continue;
 		config_defaults(&c);
 		snprintf(line, sizeof(line), "%s = x\n", k[i].name);
-		write_file(line);
+		test_put_str(path, line);
 		assert_int_equal(config_load(&c, path, true, &err), -EINVAL);
 		config_free(&c);
 	}
@@ -88,7 +80,7 @@ static void file_then_command_line(void **state)
 	(void)state;
 	buf_init(&err);
 	config_defaults(&c);
-	write_file("# a comment\n\n  output = /var/log/x.json  # trailing comment\n"
+	test_put_str(path, "# a comment\n\n  output = /var/log/x.json  # trailing comment\n"
 		   "format=ecs\nsyslog = udp:10.0.0.1:514\nsyslog = tcp:[::1]:601\n"
 		   "syslog_rfc = 3164\nsyslog-facility = local3\nsyslog_severity = warning\n"
 		   "queue_size = 8\njournald = yes\nno_rules = true\nstore = none\n"
@@ -127,7 +119,7 @@ static void bad_lines_named(void **state)
 	(void)state;
 	buf_init(&err);
 	config_defaults(&c);
-	write_file("queue-size = 0\nbogus = 1\nformat = ecs\nsyslog-rfc = 12\nno equals sign\n"
+	test_put_str(path, "queue-size = 0\nbogus = 1\nformat = ecs\nsyslog-rfc = 12\nno equals sign\n"
 		   "journald = perhaps\nstats-interval = -1\npriority-boost = 21\nstore = /x.db\n");
 	assert_int_equal(config_load(&c, path, true, &err), -EINVAL);
 	buf_putc(&err, '\0');
@@ -183,7 +175,7 @@ static void long_line(void **state)
 	memcpy(text, "output = ", 9);
 	text[sizeof(text) - 2] = '\n';
 	text[sizeof(text) - 1] = '\0';
-	write_file(text);
+	test_put_str(path, text);
 	assert_int_equal(config_load(&c, path, true, &err), -EINVAL);
 	buf_putc(&err, '\0');
 	assert_non_null(strstr(err.data, ":1: line too long"));
@@ -202,7 +194,7 @@ static void check_config_reads_back(void **state)
 	(void)state;
 	buf_init(&err);
 	config_defaults(&a);
-	write_file("output = /tmp/o.json\nformat = text\noutput-prefix = @cee:\nsyslog = unix:/dev/log\n"
+	test_put_str(path, "output = /tmp/o.json\nformat = text\noutput-prefix = @cee:\nsyslog = unix:/dev/log\n"
 		   "syslog-facility = auth\nsyslog-severity = crit\nuser = kmw\nsource = multicast\n"
 		   "risk = refused=off\nbackfill-dir = none\nretention-days = 7\nreinstall-rules = yes\n");
 	assert_int_equal(config_load(&a, path, true, &err), 0);
@@ -212,7 +204,7 @@ static void check_config_reads_back(void **state)
 	assert_non_null(strstr(first, "backfill-dir = none\n"));
 	assert_non_null(strstr(first, "risk = refused=off\n"));
 	assert_non_null(strstr(first, "# record-log = (not set)\n"));
-	write_file(first);
+	test_put_str(path, first);
 	config_defaults(&b);
 	assert_int_equal(config_load(&b, path, true, &err), 0);
 	assert_string_equal(printed(&b), first);

@@ -21,29 +21,13 @@
 #include "kmw_enrich.h"
 #include "kmw_modfile.h"
 #include "kmw_risk.h"
+#include "helpers.h"
 
 #define CID "4f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
 static char root[256];
 static struct kmw_enricher *enr;
 static struct kmw_event ev;
-
-static void put(const char *rel, const char *data, size_t len)
-{
-	char path[512], *slash;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (slash = strchr(path + strlen(root) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(path, 0755);
-		*slash = '/';
-	}
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	fwrite(data, 1, len, f);
-	fclose(f);
-}
 
 static void link_to(const char *rel, const char *target)
 {
@@ -61,7 +45,7 @@ static void proc_stat(int pid, unsigned long long start_ticks)
 	/* comm with a space and a paren, as a hostile process may choose */
 	snprintf(data, sizeof(data), "%d (my ) loader) S 1 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 "
 		 "%llu 1000 100 18446744073709551615\n", pid, start_ticks);
-	put(rel, data, strlen(data));
+	test_put_under(root, rel, data, strlen(data));
 }
 
 static int setup(void **state)
@@ -73,36 +57,36 @@ static int setup(void **state)
 	snprintf(root, sizeof(root), "/tmp/kmw-test-enrich-XXXXXX");
 	assert_non_null(mkdtemp(root));
 	snprintf(data, sizeof(data), "cpu 1 2 3\nbtime %lld\n", (long long)now - 1000);
-	put("proc/stat", data, strlen(data));
+	test_put_under(root, "proc/stat", data, strlen(data));
 	/* the loader: alive, started 10 s after boot */
 	proc_stat(4242, 10 * sysconf(_SC_CLK_TCK));
-	put("proc/4242/cmdline", "modprobe\0dummy\0numdummies=2\0", 28);
+	test_put_under(root, "proc/4242/cmdline", "modprobe\0dummy\0numdummies=2\0", 28);
 	snprintf(data, sizeof(data), "0::/system.slice/docker-%s.scope\n", CID);
-	put("proc/4242/cgroup", data, strlen(data));
-	put("tmp/dummy.ko", "\177ELF not a module", 17);
+	test_put_under(root, "proc/4242/cgroup", data, strlen(data));
+	test_put_under(root, "tmp/dummy.ko", "\177ELF not a module", 17);
 	snprintf(module, sizeof(module), "%s/tmp/dummy.ko", root);
-	put("proc/4242/fd/.keep", "", 0);
+	test_put_under(root, "proc/4242/fd/.keep", "", 0);
 	link_to("proc/4242/fd/3", module);
 	link_to("proc/4242/fd/4", "/memfd:evil (deleted)");
 	link_to("proc/4242/exe", "/usr/bin/kmod");
 	link_to("proc/4242/cwd", "/root");
 	/* its parent */
 	proc_stat(1, 1);
-	put("proc/1/cmdline", "/sbin/init\0splash\0", 18);
+	test_put_under(root, "proc/1/cmdline", "/sbin/init\0splash\0", 18);
 	link_to("proc/1/exe", "/usr/lib/systemd/systemd");
 	/* a pid given to a process that started after the event */
 	proc_stat(4244, (unsigned long long)2000 * sysconf(_SC_CLK_TCK));
-	put("proc/4244/cmdline", "other\0", 6);
+	test_put_under(root, "proc/4244/cmdline", "other\0", 6);
 	link_to("proc/4244/exe", "/usr/bin/other");
-	put("proc/4244/fd/.keep", "", 0);
+	test_put_under(root, "proc/4244/fd/.keep", "", 0);
 	link_to("proc/4244/fd/3", module);
 	/* the kernel's view of the loaded module */
-	put("sys/module/dummy/srcversion", "ABCDEF0123456789ABCDEF0\n", 24);
-	put("sys/module/dummy/taint", "OE\n", 3);
-	put("sys/module/dummy/initstate", "live\n", 5);
-	put("sys/module/dummy/refcnt", "0\n", 2);
-	put("sys/module/dummy/coresize", "16384\n", 6);
-	put("sys/module/dummy/parameters/numdummies", "2\n", 2);
+	test_put_under(root, "sys/module/dummy/srcversion", "ABCDEF0123456789ABCDEF0\n", 24);
+	test_put_under(root, "sys/module/dummy/taint", "OE\n", 3);
+	test_put_under(root, "sys/module/dummy/initstate", "live\n", 5);
+	test_put_under(root, "sys/module/dummy/refcnt", "0\n", 2);
+	test_put_under(root, "sys/module/dummy/coresize", "16384\n", 6);
+	test_put_under(root, "sys/module/dummy/parameters/numdummies", "2\n", 2);
 
 	snprintf(data, sizeof(data), "%s/proc", root);
 	o.proc_root = strdup(data);
@@ -320,7 +304,7 @@ static void test_ima(void **state)
 	char path[300], want[129];
 
 	snprintf(path, sizeof(path), "%s/tmp/ima.ko", root);
-	put("tmp/ima.ko", v1, strlen(v1));
+	test_put_under(root, "tmp/ima.ko", v1, strlen(v1));
 	link_to("proc/4242/fd/5", path);
 
 	/* the bytes the kernel read: exact, and remembered */
@@ -345,7 +329,7 @@ static void test_ima(void **state)
 	assert_int_equal(ev.ima.matches, 1);
 
 	/* overwritten after the load: both hashes, and the reason */
-	put("tmp/ima.ko", v2, strlen(v2));
+	test_put_under(root, "tmp/ima.ko", v2, strlen(v2));
 	ima_event("sha256", v1, 902);
 	enrich_event(enr, &ev);
 	assert_int_equal(ev.ima.matches, 0);
@@ -363,7 +347,7 @@ static void test_ima(void **state)
 	assert_int_equal(ev.ima_absent, KMW_IMA_ABSENT_NO_RECORD);
 
 	/* the loader gone before /proc was read: the path and the file from IMA, verified */
-	put("tmp/ima.ko", v1, strlen(v1));
+	test_put_under(root, "tmp/ima.ko", v1, strlen(v1));
 	ima_event("sha256", v1, 903);
 	ev.pid = 4243;
 	enrich_event(enr, &ev);
@@ -385,7 +369,7 @@ static void test_ima_stale_cache(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/tmp/cached.ko", root);
-	put("tmp/cached.ko", "\177ELF cached", 12);
+	test_put_under(root, "tmp/cached.ko", "\177ELF cached", 12);
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
 	modfile_analyse_fd(a, fd, &f);
@@ -429,9 +413,9 @@ static void test_package(void **state)
 	o.dkms_dir = admin;
 	/* a file the list names outside a modules directory: found in the lists themselves */
 	snprintf(list, sizeof(list), "%s/tmp/dummy.ko\n", root);
-	put("dpkg/info/dummy-modules.list", list, strlen(list));
+	test_put_under(root, "dpkg/info/dummy-modules.list", list, strlen(list));
 	snprintf(sums, sizeof(sums), "%s  %s/tmp/dummy.ko\n", md5, root + 1);
-	put("dpkg/info/dummy-modules.md5sums", sums, strlen(sums));
+	test_put_under(root, "dpkg/info/dummy-modules.md5sums", sums, strlen(sums));
 	e = enrich_new(&o);
 	assert_non_null(e);
 	make_event(4242, 3);
@@ -441,7 +425,7 @@ static void test_package(void **state)
 	assert_false(ev.risk_reasons & (1u << KMW_R_UNPACKAGED));
 	enrich_free(e);
 	/* ... and one no list names: unpackaged */
-	put("dpkg/info/dummy-modules.list", "/nothing/else\n", 14);
+	test_put_under(root, "dpkg/info/dummy-modules.list", "/nothing/else\n", 14);
 	e = enrich_new(&o);
 	assert_non_null(e);
 	make_event(4242, 3);
@@ -450,13 +434,13 @@ static void test_package(void **state)
 	assert_true(ev.risk_reasons & (1u << KMW_R_UNPACKAGED));
 	enrich_free(e);
 
-	put("lib/modules/6.1/extra/dummy.ko", "\177ELF not a module", 17);
+	test_put_under(root, "lib/modules/6.1/extra/dummy.ko", "\177ELF not a module", 17);
 	snprintf(path, sizeof(path), "%s/lib/modules/6.1/extra/dummy.ko", root);
 	link_to("proc/4242/fd/9", path);
 	snprintf(list, sizeof(list), "%s\n", path);
-	put("dpkg/info/dummy-modules.list", list, strlen(list));
+	test_put_under(root, "dpkg/info/dummy-modules.list", list, strlen(list));
 	snprintf(sums, sizeof(sums), "%s  %s\n", md5, path + 1);
-	put("dpkg/info/dummy-modules.md5sums", sums, strlen(sums));
+	test_put_under(root, "dpkg/info/dummy-modules.md5sums", sums, strlen(sums));
 	e = enrich_new(&o);
 	make_event(4242, 9);
 	enrich_event(e, &ev);
@@ -468,7 +452,7 @@ static void test_package(void **state)
 
 	/* the package recorded other bytes */
 	snprintf(sums, sizeof(sums), "0123456789abcdef0123456789abcdef  %s\n", path + 1);
-	put("dpkg/info/dummy-modules.md5sums", sums, strlen(sums));
+	test_put_under(root, "dpkg/info/dummy-modules.md5sums", sums, strlen(sums));
 	e = enrich_new(&o);
 	make_event(4242, 9);
 	enrich_event(e, &ev);

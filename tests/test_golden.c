@@ -19,6 +19,7 @@
 #include "kmw_risk.h"
 #include "kmw_summary.h"
 #include "kmw_triage.h"
+#include "helpers.h"
 
 struct out {
 	struct kmw_buf json, text, ecs;
@@ -38,28 +39,6 @@ static void on_event(struct kmw_event *ev, void *arg)
 	o->events++;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		data = malloc((size_t)n + 1);
-		if (data && fread(data, 1, (size_t)n, f) == (size_t)n) {
-			data[n] = '\0';
-			*len = (size_t)n;
-		} else {
-			free(data);
-			data = NULL;
-		}
-	}
-	fclose(f);
-	return data;
-}
-
 static void compare(const char *name, const char *ext, const struct kmw_buf *got)
 {
 	const char *srcdir = getenv("srcdir") ?: ".";
@@ -76,7 +55,7 @@ static void compare(const char *name, const char *ext, const struct kmw_buf *got
 		fclose(f);
 		return;
 	}
-	want = slurp(path, &len);
+	want = test_slurp(path, &len);
 	if (!want)
 		fail_msg("missing golden file %s (KMW_UPDATE_GOLDEN=1 writes it)", path);
 	if (len != got->len || memcmp(want, got->data, len)) {
@@ -115,7 +94,7 @@ static void run_case(const char *name, size_t chunk, unsigned int want_events)
 	char *data;
 
 	snprintf(path, sizeof(path), "%s/tests/data/%s.log", srcdir, name);
-	data = slurp(path, &len);
+	data = test_slurp(path, &len);
 	if (!data)
 		fail_msg("cannot read %s", path);
 	buf_init(&o.json);
@@ -479,7 +458,7 @@ static void test_attack(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/tests/data/attack.log", srcdir);
-	data = slurp(path, &len);
+	data = test_slurp(path, &len);
 	assert_non_null(data);
 	assert_non_null(l);
 	buf_init(&o.json);
@@ -491,7 +470,9 @@ static void test_attack(void **state)
 	parse_set_names(p, KMW_NAMES_RECORD);
 	suppressed_out = &o;
 	parse_set_hooks(p, &(struct kmw_parse_hooks){ .config_change = on_config,
-						     .suppressed = on_suppressed, .arg = &config });
+						     .config_change_arg = &config,
+						     .suppressed = on_suppressed,
+						     .suppressed_arg = &config });
 	lines_init(l, &parse_lines_ops, p, true);
 	lines_push(l, data, len);
 	lines_finish(l);

@@ -13,20 +13,9 @@
 #include <cmocka.h>
 
 #include "kmw_host.h"
+#include "helpers.h"
 
 static char root[64];
-
-static void put(const char *rel, const char *data)
-{
-	char p[256];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(data, f);
-	fclose(f);
-}
 
 static int setup(void **state)
 {
@@ -59,8 +48,8 @@ static void test_os_release(void **state)
 	struct kmw_host h;
 
 	(void)state;
-	put("etc/machine-id", "4c4c4544004d3510804bb4c04f4e3732\n");
-	put("etc/os-release", "PRETTY_NAME=\"Ubuntu 24.04.1 LTS\"\nNAME='Ubuntu'\n"
+	test_put_str_under(root, "etc/machine-id", "4c4c4544004d3510804bb4c04f4e3732\n");
+	test_put_str_under(root, "etc/os-release", "PRETTY_NAME=\"Ubuntu 24.04.1 LTS\"\nNAME='Ubuntu'\n"
 	    "VERSION_ID=\"24.04\"\nID=ubuntu\nID_LIKE=\"debian gnu\"\n"
 	    "X=\"say \\\"hi\\\"\"\n");
 	host_read(&h, root);
@@ -82,15 +71,15 @@ static void test_fallbacks(void **state)
 	(void)state;
 	snprintf(p, sizeof(p), "%s/etc/os-release", root);
 	unlink(p);
-	put("etc/machine-id", "not-a-machine-id-at-all-0000000000\n");
-	put("usr/lib/os-release", "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n");
+	test_put_str_under(root, "etc/machine-id", "not-a-machine-id-at-all-0000000000\n");
+	test_put_str_under(root, "usr/lib/os-release", "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n");
 	host_read(&h, root);
 	assert_string_equal(h.machine_id, "");
 	assert_string_equal(h.os_id, "debian");
 	assert_string_equal(h.os_family, "debian");
 	assert_string_equal(h.os_full, "Debian GNU/Linux 12 (bookworm)");
 	assert_string_equal(h.os_name, "");
-	put("etc/machine-id", "4C4C4544004D3510804BB4C04F4E3732\n");
+	test_put_str_under(root, "etc/machine-id", "4C4C4544004D3510804BB4C04F4E3732\n");
 	host_read(&h, root);
 	assert_string_equal(h.machine_id, "");
 }

@@ -14,31 +14,15 @@
 #include <cmocka.h>
 
 #include "kmw_ima.h"
+#include "helpers.h"
 
 static char root[64], secfs[128], cmdline[128];
 
+/* a file of securityfs or proc, with its mode */
 static void write_file(const char *path, const char *data, mode_t mode)
 {
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(data, f);
-	fclose(f);
+	test_put_str(path, data);
 	assert_int_equal(chmod(path, mode), 0);
-}
-
-static char *slurp(const char *path)
-{
-	static char buf[4096];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
 }
 
 /* a securityfs with IMA (or without), its policy file as given (NULL: none), a command line */
@@ -129,7 +113,7 @@ static void enable(void **state)
 	tree(true, "", 0200, NULL);
 	assert_int_equal(ima_enable(secfs, cmdline, why, sizeof(why)), 0);
 	chmod(path, 0600);
-	assert_string_equal(slurp(path), KMW_IMA_RULE "\n");
+	test_assert_file(path, KMW_IMA_RULE "\n");
 	/* in force already: nothing to do */
 	tree(true, "audit func=MODULE_CHECK \n", 0600, NULL);
 	assert_int_equal(ima_enable(secfs, cmdline, why, sizeof(why)), 1);
@@ -139,7 +123,7 @@ static void enable(void **state)
 	assert_non_null(strstr(why, "ima_policy=appraise_tcb"));
 	assert_non_null(strstr(why, "/etc/ima/ima-policy"));
 	chmod(path, 0600);
-	assert_string_equal(slurp(path), "");
+	test_assert_file(path, "");
 	/* loaded already, one write a boot */
 	tree(true, NULL, 0, NULL);
 	assert_int_equal(ima_enable(secfs, cmdline, why, sizeof(why)), -EEXIST);

@@ -21,22 +21,9 @@
 #include "kmw_posture.h"
 #include "kmw_risk.h"
 #include "kmw_store.h"
+#include "helpers.h"
 
 static char root[64];
-
-static void put(const char *rel, const char *data)
-{
-	char path[512], cmd[1100];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
-	assert_int_equal(system(cmd), 0);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(data, f);
-	fclose(f);
-}
 
 /* remove @what (space-separated names) under the root */
 static void rm_under(const char *what)
@@ -71,15 +58,15 @@ static void sysmod(const char *name, const char *taint)
 	char rel[256];
 
 	snprintf(rel, sizeof(rel), "sys/module/%s/initstate", name);
-	put(rel, "live\n");
+	test_put_str_under(root, rel, "live\n");
 	snprintf(rel, sizeof(rel), "sys/module/%s/taint", name);
-	put(rel, taint);
+	test_put_str_under(root, rel, taint);
 	snprintf(rel, sizeof(rel), "sys/module/%s/srcversion", name);
-	put(rel, "0123456789ABCDEF0123456\n");
+	test_put_str_under(root, rel, "0123456789ABCDEF0123456\n");
 	snprintf(rel, sizeof(rel), "sys/module/%s/coresize", name);
-	put(rel, "16384\n");
+	test_put_str_under(root, rel, "16384\n");
 	snprintf(rel, sizeof(rel), "sys/module/%s/refcnt", name);
-	put(rel, "0\n");
+	test_put_str_under(root, rel, "0\n");
 }
 
 static void read_tree(struct kmw_inventory *inv)
@@ -99,7 +86,7 @@ static void test_inventory_views(void **state)
 
 	(void)state;
 	rm_under("proc sys");
-	put("proc/modules",
+	test_put_str_under(root, "proc/modules",
 	    "crc16 16384 1 ext4, Live 0x0000000000000000\n"
 	    "snd 110592 3 snd_hda,snd_pcm,snd_timer, Live 0x0000000000000000\n"
 	    "kmw_test 16384 0 - Live 0x0000000000000000 (OE)\n"
@@ -111,7 +98,7 @@ static void test_inventory_views(void **state)
 	/* in sysfs only: unlinked from the module list */
 	sysmod("hider", "OE\n");
 	/* built in: a directory with parameters and no initstate */
-	put("sys/module/printk/parameters/time", "Y\n");
+	test_put_str_under(root, "sys/module/printk/parameters/time", "Y\n");
 	read_tree(&inv);
 	assert_false(inv.no_modules);
 	assert_int_equal(inv.n, 5);
@@ -218,7 +205,7 @@ static void test_inventory_forged(void **state)
 		 "%s 16384 0 - Live 0xffffffffc0222000 (OE)\n"
 		 "kmw_sleepy 28672 1 - Loading 0x0000000000000000 (OE+)\n"
 		 "crc16 16384 0 - Live 0x0000000000000000\n", d2, d1);
-	put("proc/modules", list);
+	test_put_str_under(root, "proc/modules", list);
 	read_tree(&inv);
 	assert_int_equal(inv.malformed, 0);
 	assert_int_equal(inv.n, 5);
@@ -261,27 +248,27 @@ static void test_dpkg_provenance(void **state)
 
 	(void)state;
 	rm_under("var lib usr");
-	put("lib/modules/6.1.0-57-amd64/kernel/lib/crc16.ko", "\177ELF crc16 as shipped");
-	put("lib/modules/6.1.0-57-amd64/kernel/lib/crc7.ko", "\177ELF crc7 as shipped");
-	put("lib/modules/6.1.0-57-amd64/updates/dkms/zfs.ko", "\177ELF built here");
-	put("lib/modules/6.1.0-57-amd64/extra/vbox.ko", "\177ELF dkms elsewhere");
-	put("lib/modules/6.1.0-57-amd64/misc/rootkit.ko", "\177ELF nobody ships this");
-	put("var/lib/dkms/vbox/7.0/6.1.0-57-amd64/x86_64/module/vbox.ko", "\177ELF dkms elsewhere");
+	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/kernel/lib/crc16.ko", "\177ELF crc16 as shipped");
+	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/kernel/lib/crc7.ko", "\177ELF crc7 as shipped");
+	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/updates/dkms/zfs.ko", "\177ELF built here");
+	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/extra/vbox.ko", "\177ELF dkms elsewhere");
+	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/misc/rootkit.ko", "\177ELF nobody ships this");
+	test_put_str_under(root, "var/lib/dkms/vbox/7.0/6.1.0-57-amd64/x86_64/module/vbox.ko", "\177ELF dkms elsewhere");
 	md5_of("lib/modules/6.1.0-57-amd64/kernel/lib/crc16.ko", md5a);
 	md5_of("lib/modules/6.1.0-57-amd64/kernel/lib/crc7.ko", md5b);
 	/* the list names files as absolute paths, the digests as relative ones */
 	snprintf(list, sizeof(list), "/.\n%s/lib\n%s/lib/modules/6.1.0-57-amd64/kernel/lib/crc16.ko\n"
 		 "%s/lib/modules/6.1.0-57-amd64/kernel/lib/crc7.ko\n/usr/share/doc/x/copyright\n"
 		 "/lib/modules/6.1.0-57-amd64/kernel/fs/ext4/ext4.ko\n", root, root, root);
-	put("var/lib/dpkg/info/linux-image-6.1.0-57-amd64.list", list);
+	test_put_str_under(root, "var/lib/dpkg/info/linux-image-6.1.0-57-amd64.list", list);
 	/* crc7's digest is another's: the file was changed since the package installed it */
 	snprintf(sums, sizeof(sums), "%s  %s/lib/modules/6.1.0-57-amd64/kernel/lib/crc16.ko\n"
 		 "00000000000000000000000000000000  %s/lib/modules/6.1.0-57-amd64/kernel/lib/crc7.ko\n"
 		 "4d3c8f2f0c1e33e4c1b0e0a2b6d3c1f0  lib/modules/6.1.0-57-amd64/kernel/fs/ext4/ext4.ko\n"
 		 "zz  short\n", md5a, root + 1, root + 1);
-	put("var/lib/dpkg/info/linux-image-6.1.0-57-amd64.md5sums", sums);
-	put("var/lib/dpkg/info/bash.list", "/.\n/bin/bash\n");
-	put("var/lib/dpkg/info/bash.md5sums", "0123  bin/bash\n");
+	test_put_str_under(root, "var/lib/dpkg/info/linux-image-6.1.0-57-amd64.md5sums", sums);
+	test_put_str_under(root, "var/lib/dpkg/info/bash.list", "/.\n/bin/bash\n");
+	test_put_str_under(root, "var/lib/dpkg/info/bash.md5sums", "0123  bin/bash\n");
 	snprintf(admin, sizeof(admin), "%s/var/lib/dpkg", root);
 	snprintf(dkms, sizeof(dkms), "%s/var/lib/dkms", root);
 	d = dpkg_new(admin, dkms);
@@ -325,7 +312,7 @@ static void test_dpkg_provenance(void **state)
 	/* a package installed since: the database changed, the index follows */
 	sleep(1);
 	snprintf(list, sizeof(list), "%s/lib/modules/6.1.0-57-amd64/misc/rootkit.ko\n", root);
-	put("var/lib/dpkg/info/evil-dkms:amd64.list", list);
+	test_put_str_under(root, "var/lib/dpkg/info/evil-dkms:amd64.list", list);
 	snprintf(path, sizeof(path), "%s/lib/modules/6.1.0-57-amd64/misc/rootkit.ko", root);
 	md5_of("lib/modules/6.1.0-57-amd64/misc/rootkit.ko", mine);
 	assert_int_equal(dpkg_modules(d), 4);
@@ -338,7 +325,7 @@ static void test_dpkg_provenance(void **state)
 	assert_int_equal(dpkg_provenance(d, path, NULL, pkg, sizeof(pkg), NULL), KMW_PKG_MODIFIED);
 	snprintf(sums, sizeof(sums), "%s  %s/lib/modules/6.1.0-57-amd64/kernel/lib/crc7.ko\n", md5b,
 		 root + 1);
-	put("var/lib/dpkg/info/linux-image-6.1.0-57-amd64.md5sums", sums);
+	test_put_str_under(root, "var/lib/dpkg/info/linux-image-6.1.0-57-amd64.md5sums", sums);
 	assert_int_equal(dpkg_provenance(d, path, NULL, pkg, sizeof(pkg), want), KMW_PKG_PACKAGED);
 	assert_string_equal(want, md5b);
 	dpkg_free(d);
@@ -595,8 +582,8 @@ static void test_dpkg_merged_usr(void **state)
 				       "0123456789abcdef0123456789abcdef  %s/kmw-old-%s\n", dirs[i], dirs[i]);
 	}
 	snprintf(list + nl, sizeof(list) - nl, "/opt/vendor/driver.ko\n");
-	put("var/lib/dpkg/info/coreutils.list", list);
-	put("var/lib/dpkg/info/coreutils.md5sums", sums);
+	test_put_str_under(root, "var/lib/dpkg/info/coreutils.list", list);
+	test_put_str_under(root, "var/lib/dpkg/info/coreutils.md5sums", sums);
 	snprintf(admin, sizeof(admin), "%s/var/lib/dpkg", root);
 	d = dpkg_new(admin, "/nonexistent-dkms");
 	assert_non_null(d);
@@ -649,10 +636,10 @@ static void test_posture(void **state)
 
 	(void)state;
 	rm_under("proc sys");
-	put("proc/sys/kernel/modules_disabled", "1\n");
-	put("proc/cmdline", "BOOT_IMAGE=/vmlinuz ro quiet\n");
-	put("sys/module/module/parameters/sig_enforce", "Y\n");
-	put("sys/kernel/security/lockdown", "none [integrity] confidentiality\n");
+	test_put_str_under(root, "proc/sys/kernel/modules_disabled", "1\n");
+	test_put_str_under(root, "proc/cmdline", "BOOT_IMAGE=/vmlinuz ro quiet\n");
+	test_put_str_under(root, "sys/module/module/parameters/sig_enforce", "Y\n");
+	test_put_str_under(root, "sys/kernel/security/lockdown", "none [integrity] confidentiality\n");
 	snprintf(proc, sizeof(proc), "%s/proc", root);
 	snprintf(sys, sizeof(sys), "%s/sys", root);
 	snprintf(sec, sizeof(sec), "%s/sys/kernel/security", root);
@@ -661,11 +648,11 @@ static void test_posture(void **state)
 	assert_int_equal(was.sig_enforce, 1);
 	assert_int_equal(was.modules_disabled, 1);
 	assert_null(posture_weaker(&was, &was, why, sizeof(why)));
-	put("proc/sys/kernel/modules_disabled", "0\n");
+	test_put_str_under(root, "proc/sys/kernel/modules_disabled", "0\n");
 	posture_read(proc, sys, sec, &now);
 	assert_non_null(posture_weaker(&was, &now, why, sizeof(why)));
 	assert_non_null(strstr(why, "modules_disabled went from 1 to 0"));
-	put("sys/kernel/security/lockdown", "[none] integrity confidentiality\n");
+	test_put_str_under(root, "sys/kernel/security/lockdown", "[none] integrity confidentiality\n");
 	posture_read(proc, sys, sec, &now);
 	assert_int_equal(now.lockdown, 0);
 	assert_non_null(strstr(posture_weaker(&was, &now, why, sizeof(why)), "lockdown"));

@@ -18,6 +18,7 @@
 #include "kmw_buf.h"
 #include "kmw_format.h"
 #include "kmw_parse.h"
+#include "helpers.h"
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t size);
@@ -69,27 +70,6 @@ static void on_event(struct kmw_event *ev, void *arg)
 		o->formatted++;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *d;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	d = __real_malloc((size_t)n + 1);
-	if (d && fread(d, 1, (size_t)n, f) != (size_t)n) {
-		free(d);
-		d = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return d;
-}
-
 /* one pass over @data, with the @k-th allocation failing (-1: none); the events formatted */
 static unsigned int pass(const char *data, size_t len, long k, unsigned int *events)
 {
@@ -123,7 +103,7 @@ static void run_file(const char *name, unsigned int want)
 	long k;
 
 	snprintf(path, sizeof(path), "%s/tests/data/%s.log", srcdir, name);
-	data = slurp(path, &len);
+	data = test_slurp(path, &len);
 	if (!data)
 		fail_msg("cannot read %s", path);
 	formatted = pass(data, len, -1, &events);

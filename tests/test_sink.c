@@ -25,6 +25,7 @@
 #include "kmw_sink.h"
 #include "kmw_sink_memory.h"
 #include "kmw_sink_syslog.h"
+#include "helpers.h"
 
 static char dir[] = "/tmp/kmw-test-sink.XXXXXX";
 
@@ -265,20 +266,6 @@ static void tls_settings(void **state)
 	assert_int_equal(sink_syslog_check("tlsx:host:1", false, why, sizeof(why)), -EINVAL);
 }
 
-static char *slurp(const char *path)
-{
-	static char data[65536];
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return NULL;
-	n = read(fd, data, sizeof(data) - 1);
-	close(fd);
-	data[n < 0 ? 0 : n] = '\0';
-	return data;
-}
-
 /* a file: one line per event with its prefix; size rotation keeps N generations */
 static void file_lines_and_rotation(void **state)
 {
@@ -305,14 +292,14 @@ static void file_lines_and_rotation(void **state)
 		emit(s, body, 0);
 	}
 	/* two lines a file (40 bytes): 6,7 in FILE, 4,5 in .1, 2,3 in .2, 0,1 gone */
-	assert_string_equal(slurp(path), "@cee: {\"n\":6}\n@cee: {\"n\":7}\n");
-	assert_string_equal(slurp(p1), "@cee: {\"n\":4}\n@cee: {\"n\":5}\n");
-	assert_string_equal(slurp(p2), "@cee: {\"n\":2}\n@cee: {\"n\":3}\n");
+	test_assert_file(path, "@cee: {\"n\":6}\n@cee: {\"n\":7}\n");
+	test_assert_file(p1, "@cee: {\"n\":4}\n@cee: {\"n\":5}\n");
+	test_assert_file(p2, "@cee: {\"n\":2}\n@cee: {\"n\":3}\n");
 	assert_int_equal(stat(p3, &st), -1);
 	/* logrotate renames the file away (create mode): the sink follows the name */
 	assert_int_equal(rename(path, p3), 0);
 	emit(s, "{\"n\":8}", 0);
-	assert_string_equal(slurp(path), "@cee: {\"n\":8}\n");
+	test_assert_file(path, "@cee: {\"n\":8}\n");
 	sink_free(s);
 	unlink(path);
 	unlink(p1);
@@ -377,9 +364,9 @@ static void file_batch(void **state)
 		emit(s, body, 0);
 	}
 	/* collected, not written yet */
-	assert_string_equal(slurp(path), "");
+	test_assert_file(path, "");
 	assert_int_equal(sink_batch_end(s), 0);
-	assert_string_equal(slurp(path), "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n");
+	test_assert_file(path, "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n");
 	sink_stats(s, &st);
 	assert_int_equal(st.delivered, 3);
 	sink_free(s);

@@ -199,6 +199,86 @@ static void test_filter_bad_values(void **state)
 	}
 }
 
+struct words {
+	const char *w[256];
+	unsigned int n;
+};
+
+static void keep_word(const char *w, void *arg)
+{
+	struct words *ws = arg;
+
+	if (ws->n < 256)
+		ws->w[ws->n++] = w;
+}
+
+/*
+ * The filter table is the one source: each word a filter offers (to completion and help) is a
+ * value it takes, and only those; its condition in SQL has a value for each '?'; the
+ * prefilter looks for what JSON writes as it is, in its case.
+ */
+static void test_filter_table(void **state)
+{
+	struct kmw_filter_bind b[KMW_FILTER_BINDS];
+	struct kmw_filter f;
+	struct kmw_buf sql;
+	const char *why, *needles[16];
+	struct words ws;
+	unsigned int i, k, n;
+	int id;
+
+	(void)state;
+	for (id = 0; id < KMW_F_COUNT; id++) {
+		assert_int_equal(filter_find(filter_name((enum kmw_filter_id)id)), id);
+		memset(&ws, 0, sizeof(ws));
+		filter_words((enum kmw_filter_id)id, keep_word, &ws);
+		assert_int_equal(ws.n > 0, filter_complete((enum kmw_filter_id)id) == KMW_COMPLETE_WORDS);
+		for (i = 0; i < ws.n; i++) {
+			filter_init(&f);
+			assert_int_equal(filter_set(&f, filter_name((enum kmw_filter_id)id), ws.w[i],
+						    (time_t)T0, &why), 0);
+			/* its condition: a value for each '?' */
+			buf_init(&sql);
+			n = filter_sql(&f, &sql, b);
+			buf_putc(&sql, '\0');
+			for (k = 0; sql.data[k]; k++)
+				n -= sql.data[k] == '?';
+			assert_int_equal(n, 0);
+			buf_free(&sql);
+		}
+		if (ws.n) {
+			filter_init(&f);
+			assert_int_equal(filter_set(&f, filter_name((enum kmw_filter_id)id), "NOT-ONE",
+						    (time_t)T0, &why), -EINVAL);
+		}
+	}
+	/* the flags are decode.c's, of every module syscall */
+	memset(&ws, 0, sizeof(ws));
+	filter_words(KMW_F_FLAG, keep_word, &ws);
+	for (i = 0; decode_flag_name(i); i++)
+		assert_string_equal(ws.w[i], decode_flag_name(i));
+	assert_int_equal(ws.n, i);
+	assert_int_equal(i, 5);
+	/* the prefilter: the values as JSON writes them */
+	filter_init(&f);
+	assert_int_equal(filter_set(&f, "module", "e1000e", (time_t)T0, &why), 0);
+	assert_int_equal(filter_set(&f, "sha256", "ABCDEF", (time_t)T0, &why), 0);
+	assert_int_equal(filter_set(&f, "path", "/lib/*", (time_t)T0, &why), 0);
+	assert_int_equal(filter_set(&f, "host", "we\"ird", (time_t)T0, &why), 0);
+	n = filter_needles(&f, needles, 16);
+	assert_int_equal(n, 2);
+	assert_string_equal(needles[0], "e1000e");
+	assert_string_equal(needles[1], "abcdef");
+	/* six values for the prefix's three ranges */
+	buf_init(&sql);
+	filter_init(&f);
+	assert_int_equal(filter_set(&f, "sha256", "ABCDEF", (time_t)T0, &why), 0);
+	assert_int_equal(filter_sql(&f, &sql, b), 6);
+	assert_string_equal(b[5].s, "abcdef");
+	buf_free(&sql);
+	assert_int_equal(filter_find("nosuch"), -1);
+}
+
 static void test_insert_once(void **state)
 {
 	struct ctx *c = *state;
@@ -405,6 +485,7 @@ int main(void)
 	};
 	const struct CMUnitTest other[] = {
 		cmocka_unit_test(test_filter_bad_values),
+		cmocka_unit_test(test_filter_table),
 		cmocka_unit_test(test_risk),
 		cmocka_unit_test(test_event_errno),
 	};

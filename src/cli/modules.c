@@ -33,6 +33,7 @@ struct modlist {
 	struct kmw_kmod *kmod;
 	struct kmw_dpkg *dpkg;
 	int have_snapshot;		/* the store knows what was loaded when monitoring began */
+	const struct kmw_risk_config *risk;	/* kmodwatchd's levels */
 };
 
 /* The file of module @m, its facts now, its package, and the risk they add up to. */
@@ -102,7 +103,7 @@ static void modrow_fill(struct modlist *ml, struct kmw_modrow *r, const struct k
 		r->reasons |= 1u << KMW_R_UNPACKAGED;
 	if (r->pkg == KMW_PKG_MODIFIED)
 		r->reasons |= 1u << KMW_R_PACKAGE_MODIFIED;
-	r->level = risk_level_of(&conf.risk, r->reasons);
+	r->level = risk_level_of(ml->risk, r->reasons);
 	/* and what the load event was rated */
 	for (lvl = KMW_RISK_HIGH; r->load && lvl > r->level; lvl--)
 		if (!strcmp(r->load->load_risk, risk_level_name((enum kmw_risk_level)lvl))) {
@@ -112,7 +113,16 @@ static void modrow_fill(struct modlist *ml, struct kmw_modrow *r, const struct k
 }
 
 /* kmodwatch modules: the modules loaded now, and where each came from */
-int cmd_modules(int argc, char **argv)
+static void help(FILE *f)
+{
+	fputs("  modules [--risk LEVEL] [--unsigned] [--since T] [--module NAME]\n"
+	      "          [--store PATH] [--format text|json|csv]\n"
+	      "                               the modules loaded now: state, taint, file,\n"
+	      "                               signer, package, and where each came from\n"
+	      "                               (its load event, or before monitoring)\n", f);
+}
+
+static int run(struct cli *cli, int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "store", required_argument, NULL, 'S' },
@@ -125,7 +135,7 @@ int cmd_modules(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct modlist ml;
-	const char *store_path = store_default(), *fmt = "text", *why;
+	const char *store_path = cli->store, *fmt = "text", *why;
 	struct kmw_filter f;
 	struct kmw_table table = { 0 };
 	struct kmw_store *st;
@@ -139,48 +149,49 @@ int cmd_modules(int argc, char **argv)
 	int c, idx, rc = 0;
 
 	memset(&ml, 0, sizeof(ml));
+	ml.risk = &cli->conf.risk;
 	filter_init(&f);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "F:h", lopts, &idx)) != -1) {
 		switch (c) {
-		case 'h': return cli_help(stdout, "modules");
+		case 'h': return cli_help(stdout, &cli_modules);
 		case 'S': store_path = optarg; break;
 		case 'u': unsigned_only = true; break;
 		case 'F':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json") && strcmp(optarg, "csv")) {
 				fprintf(stderr, "kmodwatch: bad --format '%s': use text, json or csv\n", optarg);
-				return EXIT_ERROR;
+				return KMW_EXIT_ERROR;
 			}
 			fmt = optarg;
 			break;
 		case 1:
 			if (filter_set(&f, lopts[idx].name, optarg, time(NULL), &why)) {
 				fprintf(stderr, "kmodwatch: bad --%s '%s': %s\n", lopts[idx].name, optarg, why);
-				return EXIT_ERROR;
+				return KMW_EXIT_ERROR;
 			}
 			break;
 		default:
-			return cli_help(stderr, "modules");
+			return cli_help(stderr, &cli_modules);
 		}
 	}
 	if (cli_no_args(argc, argv))
-		return EXIT_ERROR;
-	rc = inventory_read(env_or("KMW_PROC_ROOT", "/proc"), env_or("KMW_SYS_ROOT", "/sys"), &ml.inv,
+		return KMW_EXIT_ERROR;
+	rc = inventory_read(cli->proc, cli->sys, &ml.inv,
 			    false);
 	if (rc) {
 		fprintf(stderr, "kmodwatch: cannot read the modules loaded: %s\n", strerror(-rc));
-		return rc == -EACCES || rc == -EPERM ? EXIT_NOPRIV : EXIT_ERROR;
+		return rc == -EACCES || rc == -EPERM ? KMW_EXIT_NOPRIV : KMW_EXIT_ERROR;
 	}
 	if (ml.inv.no_modules) {
 		fprintf(!strcmp(fmt, "text") ? stdout : stderr, "no modules: this kernel has no "
 			"loadable-module support (no %s/modules), so none is loaded\n",
-			env_or("KMW_PROC_ROOT", "/proc"));
-		return EXIT_NOMATCH;
+			cli->proc);
+		return KMW_EXIT_NOMATCH;
 	}
 	/* where each came from: the store's snapshot at start and the loads of this boot */
 	ledger_init(&ml.ledger, 0);
 	store_boot_id(boot, sizeof(boot));
-	btime = sysfs_boot_time(env_or("KMW_PROC_ROOT", "/proc"));
+	btime = sysfs_boot_time(cli->proc);
 	st = store_open(store_path, false, err, sizeof(err));
 	if (!st) {
 		fprintf(stderr, "kmodwatch: %s: where each module came from is unknown\n", err);
@@ -198,7 +209,7 @@ int cmd_modules(int argc, char **argv)
 	ml.dpkg = dpkg_new(getenv("KMW_DPKG_ADMIN"), getenv("KMW_DKMS_DIR"));
 	if (!ml.an || !ml.dpkg) {
 		fprintf(stderr, "kmodwatch: out of memory\n");
-		rc = EXIT_ERROR;
+		rc = KMW_EXIT_ERROR;
 		goto out;
 	}
 	if (!strcmp(fmt, "text"))
@@ -211,20 +222,20 @@ int cmd_modules(int argc, char **argv)
 		const struct kmw_ledger_entry *e = &ml.ledger.e[i];
 
 		if (e->loaded && !inventory_find(&ml.inv, e->name) && inventory_add_gone(&ml.inv, e->name)) {
-			rc = EXIT_ERROR;
+			rc = KMW_EXIT_ERROR;
 			goto out;
 		}
 	}
 	for (i = 0; i < ml.inv.n; i++) {
 		const struct kmw_module_info *m = &ml.inv.m[i];
 
-		if (f.module && strcmp(f.module, m->name))
+		if (f.v[KMW_F_MODULE].set && strcmp(f.v[KMW_F_MODULE].s, m->name))
 			continue;
 		modrow_fill(&ml, &r, m, file, sizeof(file), &facts, pkg, sizeof(pkg));
-		if ((f.risk >= 0 && r.level < f.risk) ||
+		if ((f.v[KMW_F_RISK].set && r.level < f.v[KMW_F_RISK].n) ||
 		    (unsigned_only && !(r.reasons & ((1u << KMW_R_UNSIGNED) |
 						     (1u << KMW_R_SIGNATURE_STRIPPED)))) ||
-		    (f.has_since && (!r.load || r.load->load_ms < f.since_ms)))
+		    (f.v[KMW_F_SINCE].set && (!r.load || r.load->load_ms < f.v[KMW_F_SINCE].n)))
 			continue;
 		format_modrow(&out, &table, fmt, &r);
 		shown++;
@@ -238,7 +249,7 @@ int cmd_modules(int argc, char **argv)
 			   ml.have_snapshot > 0 ? "" : " (provenance unknown: no snapshot of this boot)");
 	fwrite(out.data, 1, out.len, stdout);
 	buf_free(&out);
-	rc = shown ? EXIT_MATCH : EXIT_NOMATCH;
+	rc = shown ? KMW_EXIT_OK : KMW_EXIT_NOMATCH;
 out:
 	modfile_free(ml.an);
 	kmodlookup_free(ml.kmod);
@@ -248,3 +259,4 @@ out:
 	return rc;
 }
 
+const struct cli_command cli_modules = { "modules", run, help };

@@ -35,20 +35,27 @@ static int64_t running(const char *file)
 	return !state_read(file, &st) && state_alive(&st) ? st.pid : 0;
 }
 
-int cmd_plugin(int argc, char **argv)
+static void help(FILE *f)
 {
-	const char *conf_path = env_or("KMW_PLUGIN_CONF", KMW_PLUGIN_CONF);
+	fputs("  plugin status|enable|disable the auditd plugin (" KMW_PLUGIN_CONF "):\n"
+	      "                               enable switches it on and tells auditd; one\n"
+	      "                               consumer a host, the plugin or the daemon\n", f);
+}
+
+static int run(struct cli *cli, int argc, char **argv)
+{
+	const char *conf_path = cli->plugin_conf;
 	const char *what = argc > 1 ? argv[1] : "";
-	int64_t daemon = running(env_or("KMW_STATE_FILE", KMW_STATE_FILE));
-	int64_t plugin = running(env_or("KMW_PLUGIN_STATE_FILE", KMW_PLUGIN_STATE_FILE));
+	int64_t daemon = running(cli->state_file);
+	int64_t plugin = running(cli->plugin_state_file);
 	int active, rc;
 	pid_t auditd;
 	bool on;
 
 	if (!strcmp(what, "--help") || !strcmp(what, "-h"))
-		return cli_help(stdout, "plugin");
+		return cli_help(stdout, &cli_plugin);
 	if (argc != 2 || (strcmp(what, "status") && strcmp(what, "enable") && strcmp(what, "disable")))
-		return cli_help(stderr, "plugin");
+		return cli_help(stderr, &cli_plugin);
 	active = config_plugin_active(conf_path);
 	if (active < 0)
 		return cli_fail(-active, "cannot read the plugin configuration %s: %s%s", conf_path,
@@ -96,3 +103,5 @@ int cmd_plugin(int argc, char **argv)
 	       on ? "active" : "inactive", conf_path, (int)auditd);
 	return 0;
 }
+
+const struct cli_command cli_plugin = { "plugin", run, help };

@@ -105,7 +105,7 @@ static uint64_t losses(const struct kmw_state *st)
 }
 
 /* What is known, and what is wrong with it. Returns the exit status. */
-static int gather(struct status *s, const char *store_opt)
+static int gather(const struct cli *cli, struct status *s, const char *store_opt)
 {
 	int fd = audit_open(), rc, i, live = 0;
 
@@ -130,17 +130,17 @@ static int gather(struct status *s, const char *store_opt)
 		s->blind = rules_effect_blind(&s->eff, s->blind_why, sizeof(s->blind_why), &s->partly);
 	audit_close(fd);
 
-	s->c[0] = (struct consumer){ .kind = "daemon", .file = env_or("KMW_STATE_FILE", KMW_STATE_FILE) };
+	s->c[0] = (struct consumer){ .kind = "daemon", .file = cli->state_file };
 	s->c[1] = (struct consumer){ .kind = "plugin",
-				     .file = env_or("KMW_PLUGIN_STATE_FILE", KMW_PLUGIN_STATE_FILE) };
+				     .file = cli->plugin_state_file };
 	for (i = 0; i < 2; i++) {
 		s->c[i].found = state_read(s->c[i].file, &s->c[i].st) == 0;
 		s->c[i].running = s->c[i].found && state_alive(&s->c[i].st);
 		live += s->c[i].running;
 	}
-	s->plugin_conf = env_or("KMW_PLUGIN_CONF", KMW_PLUGIN_CONF);
+	s->plugin_conf = cli->plugin_conf;
 	s->plugin_active = config_plugin_active(s->plugin_conf);
-	ima_probe(cli_secfs(), cli_cmdline(), &s->ima);
+	ima_probe(cli->secfs, cli->cmdline, &s->ima);
 
 	/* the store: the option's, else the running consumer's, else the configuration's */
 	s->store = store_opt;
@@ -150,7 +150,7 @@ static int gather(struct status *s, const char *store_opt)
 			s->store = s->store_buf;
 		}
 	if (!s->store)
-		s->store = store_default();
+		s->store = cli->store;
 	s->ima_word = cli_ima_attested(&s->ima, s->store, s->ima_why, sizeof(s->ima_why));
 	{
 		struct kmw_store *st = store_open(s->store, false, s->store_err, sizeof(s->store_err));
@@ -167,7 +167,7 @@ static int gather(struct status *s, const char *store_opt)
 	/* what is wrong */
 	if (!live) {
 		problem(s, "no kmodwatchd runs: module loads are not watched");
-		return EXIT_NOT_RUNNING;
+		return KMW_EXIT_NOT_RUNNING;
 	}
 	if (live > 1)
 		problem(s, "both the daemon (pid %" PRId64 ") and the auditd plugin (pid %" PRId64 ") run: "
@@ -201,12 +201,12 @@ static int gather(struct status *s, const char *store_opt)
 				problem(s, "output %s: %" PRIu64 " events wait to be delivered",
 					st->sink[j].name, st->sink[j].waiting);
 	}
-	return s->nproblems ? EXIT_DEGRADED : 0;
+	return s->nproblems ? KMW_EXIT_DEGRADED : 0;
 }
 
 static const char *health(int rc)
 {
-	return rc == 0 ? "healthy" : rc == EXIT_DEGRADED ? "degraded" : "not_running";
+	return rc == 0 ? "healthy" : rc == KMW_EXIT_DEGRADED ? "degraded" : "not_running";
 }
 
 static void text(const struct status *s, int rc)
@@ -216,7 +216,7 @@ static void text(const struct status *s, int rc)
 	int i, j;
 
 	buf_init(&b);
-	buf_printf(&b, "kmodwatch: %s", rc == 0 ? "healthy" : rc == EXIT_DEGRADED ? "DEGRADED" :
+	buf_printf(&b, "kmodwatch: %s", rc == 0 ? "healthy" : rc == KMW_EXIT_DEGRADED ? "DEGRADED" :
 		   "NOT RUNNING");
 	for (i = 0; i < s->nproblems; i++)
 		buf_printf(&b, "\n  - %s", s->problem[i]);
@@ -295,6 +295,12 @@ static void text(const struct status *s, int rc)
 			   posture_lockdown_name((int)st->lockdown), tri(st->sig_enforce),
 			   tri(st->modules_disabled), tri(st->ima_modules), st->ima_modules == 0 ?
 			   " (a load that suppresses its own records leaves only the taint)" : "");
+		if (st->config_generation > 1 || st->config_pending[0]) {
+			utc(t1, sizeof(t1), st->config_loaded);
+			buf_printf(&b, "            configuration: reloaded %" PRIu64 " time(s), the last "
+				   "at %s%s%s\n", st->config_generation - 1, t1, st->config_pending[0] ?
+				   "; changed and waiting for a restart: " : "", st->config_pending);
+		}
 		utc(t1, sizeof(t1), st->updated);
 		buf_printf(&b, "            state written %s\n", t1);
 	}
@@ -413,7 +419,16 @@ static void json(const struct status *s, int rc)
 	buf_free(&line);
 }
 
-int cmd_status(int argc, char **argv)
+static void help(FILE *f)
+{
+	fputs("  status [--store PATH] [--format text|json]\n"
+	      "                               is capture healthy: audit, the module rules, the\n"
+	      "                               daemon or the auditd plugin and what it counted,\n"
+	      "                               IMA, the store. Exit 0 healthy, 1 degraded (it\n"
+	      "                               says why), 3 not running\n", f);
+}
+
+static int run(struct cli *cli, int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "store", required_argument, NULL, 'S' },
@@ -429,23 +444,23 @@ int cmd_status(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "F:h", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'h': return cli_help(stdout, "status");
+		case 'h': return cli_help(stdout, &cli_status);
 		case 'S': store = optarg; break;
 		case 'F':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
 				fprintf(stderr, "kmodwatch: bad --format '%s': use text or json\n", optarg);
-				return EXIT_ERROR;
+				return KMW_EXIT_ERROR;
 			}
 			fmt = optarg;
 			break;
 		default:
-			return cli_help(stderr, "status");
+			return cli_help(stderr, &cli_status);
 		}
 	}
 	if (cli_no_args(argc, argv))
-		return EXIT_ERROR;
-	rc = gather(&s, store);
-	if (rc == EXIT_ERROR || rc == EXIT_NOPRIV)
+		return KMW_EXIT_ERROR;
+	rc = gather(cli, &s, store);
+	if (rc == KMW_EXIT_ERROR || rc == KMW_EXIT_NOPRIV)
 		return rc;
 	if (!strcmp(fmt, "json"))
 		json(&s, rc);
@@ -453,3 +468,5 @@ int cmd_status(int argc, char **argv)
 		text(&s, rc);
 	return rc;
 }
+
+const struct cli_command cli_status = { "status", run, help };

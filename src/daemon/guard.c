@@ -1,9 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* guard.c - audit's own configuration watched: the rules in force (removed, out-ranked by a
- * never rule), the enabled flag, the audit pid. Each act that blinds audit to module loads is
- * an alert to every output and the store, naming who did it (its CONFIG_CHANGE record and
- * the SYSCALL and PROCTITLE of the call), and is undone unless --reinstall-rules=no. Main
- * thread. */
+/* guard.c - audit's own configuration watched, tampering said and undone (guard.h) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +10,9 @@
 
 #include <libaudit.h>
 
+#include "guard.h"
 #include "kmw_risk.h"
-#include "kmodwatchd.h"
+#include "log.h"
 
 /* an act this recent explains a blind state found by a look at the rules or the status */
 #define ACT_EXPLAINS_MS 10000
@@ -35,7 +32,7 @@ static bool is(const char *a, const char *b)
 	return !strcmp(a, b);
 }
 
-static void audit_pid_alert(struct daemon *d, int64_t pid, int64_t old, int res,
+static void audit_pid_alert(struct guard *g, int64_t pid, int64_t old, int res,
 			    struct guard_act *a);
 
 /* The program of @pid, for the words of an alert; false when it cannot be read. */
@@ -98,10 +95,9 @@ static struct guard_act *recent_act(struct guard *g, const char *act, const char
 }
 
 /* The alert of one act, to the worker like an event: the store, then every output. */
-static void raise_alert(struct daemon *d, int code, const char *act, const char *detail,
+static void raise_alert(struct guard *g, int code, const char *act, const char *detail,
 			const char *response, struct guard_act *a)
 {
-	struct guard *g = &d->guard;
 	struct kmw_event *ev = g->ev;
 	struct kmw_alert_facts *f = &ev->alert;
 	int64_t t = now_ms();
@@ -122,17 +118,17 @@ static void raise_alert(struct daemon *d, int code, const char *act, const char 
 		ev->serial = (1ULL << 62) | (((h ^ (uint64_t)t) << 8) & ((1ULL << 62) - 1)) |
 			     (uint64_t)(code & 0xff);
 	}
-	if (d->facts.name[0])
-		event_set_str(ev, &ev->node, d->facts.name, strlen(d->facts.name));
+	if (g->node)
+		event_set_str(ev, &ev->node, g->node, strlen(g->node));
 	f->code = code;
 	f->act = act;
 	f->response = response;
 	/* when it was done, by its record; the alert is of now */
 	f->first_ms = a ? a->ms : t;
 	snprintf(f->detail, sizeof(f->detail), "%s", detail ? detail : "");
-	f->gaps.rules_removed = d->rules_removed;
-	f->gaps.audit_disabled = d->audit_disabled;
-	f->gaps.kernel_lost = d->kernel_lost;
+	f->gaps.rules_removed = g->rules_removed;
+	f->gaps.audit_disabled = g->audit_disabled;
+	f->gaps.kernel_lost = g->control->kernel_lost;
 	if (a) {
 		a->told = true;
 		f->actor_known = a->pid >= 0;
@@ -159,34 +155,31 @@ static void raise_alert(struct daemon *d, int code, const char *act, const char 
 		 "its CONFIG_CHANGE record came without the SYSCALL that names who did it" :
 		 "audit was found blind to module loads, and no record names who made it so: audit "
 		 "was off when it was done, or the record was lost";
-	risk_assess(&d->o.risk, ev);
+	risk_assess(&g->conf->risk, ev);
 	g->alerts++;
 	log_msg(LOG_ALERT, "%s: %s: %s%s%s%s%s", risk_reason_code((enum kmw_risk_reason)code), act,
 		detail ? detail : "", a && a->pid >= 0 ? "; by " : "", a && a->pid >= 0 ? a->exe : "",
 		response ? "; " : "", response ? response : "");
-	evqueue_push(&d->evq, KMW_ITEM_EVENT, ev);
+	g->emit(ev, g->emit_arg);
 }
 
 /* Put kmodwatch's rules back, first where a never rule comes in front. Returns the words. */
-static const char *restore_rules(struct daemon *d)
+static const char *restore_rules(struct guard *g)
 {
-	struct kmw_rules_report rep;
+	bool first = false;
 	int rc;
 
-	if (d->o.plugin || d->o.no_rules || d->ctl < 0)
+	if (g->conf->plugin || g->conf->no_rules || g->control->ctl < 0)
 		return "none: the rules in force are not kmodwatchd's (plugin, or --no-rules)";
-	if (!d->o.reinstall_rules)
+	if (!g->conf->reinstall_rules)
 		return "none (--reinstall-rules=no)";
 	/* what is left of ours goes, so that ours come back whole and in front */
-	guard_own_change(d);
-	rules_remove(&d->rules);
-	rc = rules_install(&d->rules, d->ctl, d->o.key, &rep);
-	d->rules_added = d->rules.n;
+	rc = control_put_back(g->control, &first);
 	if (rc) {
 		log_msg(LOG_ERR, "cannot put the rules back: %s", strerror(-rc));
 		return "the rules could not be put back";
 	}
-	return rep.first ? "kmodwatch's rules put back, in front of the never rule" :
+	return first ? "kmodwatch's rules put back, in front of the never rule" :
 	       "kmodwatch's rules put back";
 }
 
@@ -194,9 +187,10 @@ static const char *restore_rules(struct daemon *d)
  * Each tick, and at once after a CONFIG_CHANGE of the rules: whether the rules in force audit
  * every module syscall, in the order the kernel tries them.
  */
-void guard_check_rules(struct daemon *d)
+void guard_check_rules(struct guard *g)
 {
-	struct guard *g = &d->guard;
+	const struct kmw_config *o = g->conf;
+	struct control *c = g->control;
 	struct kmw_rules_effect eff;
 	struct guard_act *a;
 	char why[400];
@@ -205,22 +199,22 @@ void guard_check_rules(struct daemon *d)
 	int64_t now = now_ms();
 	int n, rc;
 
-	if (d->ctl < 0)
+	if (c->ctl < 0)
 		return;
-	rc = rules_effect(d->ctl, d->o.key, &eff);
+	rc = rules_effect(c->ctl, o->key, &eff);
 	if (rc)
 		return;
 	blind = rules_effect_blind(&eff, why, sizeof(why), &partly);
 	act = eff.task_never == 2 ? "task_never_rule" : eff.exclude == 2 ? "exclude_rule" :
 	      strstr(why, "suppressed") ? "never_rule" : "rules_removed";
 	/* ours gone, though other rules cover the calls: still an act on ours */
-	if (!blind && d->rules.n && !d->o.plugin) {
-		n = rules_count_key(d->ctl, d->o.key);
-		if (n >= 0 && n < d->rules.n) {
+	if (!blind && c->rules.n && !o->plugin) {
+		n = rules_count_key(c->ctl, o->key);
+		if (n >= 0 && n < c->rules.n) {
 			blind = true;
 			act = "rules_removed";
-			snprintf(why, sizeof(why), "%d of kmodwatch's %d rules removed", d->rules.n - n,
-				 d->rules.n);
+			snprintf(why, sizeof(why), "%d of kmodwatch's %d rules removed", c->rules.n - n,
+				 c->rules.n);
 		}
 	}
 	/* as it was at start (audit immutable without a rule of ours, say): no act of anyone */
@@ -249,23 +243,23 @@ void guard_check_rules(struct daemon *d)
 	if (!g->rules_blind) {
 		g->rules_blind = true;
 		g->rules_since_ms = now;
-		d->rules_removed++;
+		g->rules_removed++;
 	}
 	g->last_blind_ms = now;
 	if (g->rules_alerted)
 		return;
 	/* the record of the act may still be on its way: a moment for it */
-	a = recent_act(g, act, d->o.key, now, now - g->rules_since_ms >= WAIT_FOR_RECORD_MS);
+	a = recent_act(g, act, o->key, now, now - g->rules_since_ms >= WAIT_FOR_RECORD_MS);
 	if (!a && now - g->rules_since_ms < WAIT_FOR_RECORD_MS)
 		return;
 	g->rules_alerted = true;
 	/* rules of others are not ours to delete: a never rule of the exit list is out-ranked */
-	raise_alert(d, KMW_R_AUDIT_TAMPERED, act, why, is(act, "never_rule") ||
-		    is(act, "rules_removed") ? restore_rules(d) : "none: kmodwatchd deletes no rule "
+	raise_alert(g, KMW_R_AUDIT_TAMPERED, act, why, is(act, "never_rule") ||
+		    is(act, "rules_removed") ? restore_rules(g) : "none: kmodwatchd deletes no rule "
 		    "of others; remove it (auditctl -l shows it)", a);
 	/* undone: a new act is a new alert */
-	if (d->o.reinstall_rules && !d->o.plugin && !d->o.no_rules) {
-		rc = rules_effect(d->ctl, d->o.key, &eff);
+	if (o->reinstall_rules && !o->plugin && !o->no_rules) {
+		rc = rules_effect(c->ctl, o->key, &eff);
 		if (!rc && !rules_effect_blind(&eff, why, sizeof(why), &partly)) {
 			g->rules_blind = false;
 			g->rules_alerted = false;
@@ -274,35 +268,27 @@ void guard_check_rules(struct daemon *d)
 }
 
 /* Audit disabled: said with the act's record when there is one, and enabled again. */
-static void audit_disabled(struct daemon *d, struct guard_act *a)
+static void audit_disabled(struct guard *g, struct guard_act *a)
 {
-	struct guard *g = &d->guard;
 	const char *response = "none (--reinstall-rules=no)";
 
 	if (g->disabled_alerted)
 		return;
 	g->disabled_alerted = true;
-	d->audit_disabled++;
+	g->audit_disabled++;
 	g->last_blind_ms = now_ms();
-	if (d->o.plugin || d->ctl < 0) {
+	if (g->conf->plugin || g->control->ctl < 0)
 		response = "none: a plugin changes no audit state";
-	} else if (d->o.reinstall_rules) {
-		guard_own_change(d);
-		if (audit_set_enabled(d->ctl, 1) > 0) {
-			response = "audit enabled again";
-			d->audit_enabled = 1;
-		} else {
-			response = "audit could not be enabled again";
-		}
-	}
-	raise_alert(d, KMW_R_AUDIT_TAMPERED, "audit_disabled",
+	else if (g->conf->reinstall_rules)
+		response = control_enable(g->control) ? "audit could not be enabled again" :
+			   "audit enabled again";
+	raise_alert(g, KMW_R_AUDIT_TAMPERED, "audit_disabled",
 		    "auditctl -e 0: no call of any process is audited while it lasts", response, a);
 }
 
 /* The status sampled (every TICK_SAMPLE_MS): the enabled flag and the audit pid. */
-void guard_status(struct daemon *d, const struct audit_status *st)
+void guard_status(struct guard *g, const struct audit_status *st)
 {
-	struct guard *g = &d->guard;
 	int64_t now = now_ms();
 	struct guard_act *a;
 
@@ -311,7 +297,7 @@ void guard_status(struct daemon *d, const struct audit_status *st)
 			g->disabled_since_ms = now;
 		a = recent_act(g, "audit_enabled", NULL, now, true);
 		if (a || now - g->disabled_since_ms >= WAIT_FOR_RECORD_MS)
-			audit_disabled(d, a);
+			audit_disabled(g, a);
 	} else if (g->disabled_since_ms) {
 		g->disabled_since_ms = 0;
 		g->disabled_alerted = false;
@@ -329,13 +315,13 @@ void guard_status(struct daemon *d, const struct audit_status *st)
 			return;
 		g->pid_waiting_ms = 0;
 		if (st->pid && !(exe_of(st->pid, exe, sizeof(exe)) && is_auditd(exe)))
-			audit_pid_alert(d, st->pid, g->audit_pid, 1, NULL);
+			audit_pid_alert(g, st->pid, g->audit_pid, 1, NULL);
 	}
 	g->audit_pid = st->pid;
 	g->audit_pid_known = true;
 }
 
-static void audit_pid_alert(struct daemon *d, int64_t pid, int64_t old, int res,
+static void audit_pid_alert(struct guard *g, int64_t pid, int64_t old, int res,
 			    struct guard_act *a)
 {
 	char detail[256], exe[128] = "";
@@ -352,15 +338,14 @@ static void audit_pid_alert(struct daemon *d, int64_t pid, int64_t old, int res,
 	else
 		snprintf(detail, sizeof(detail), "the audit daemon (pid %lld) let go of audit: the "
 			 "records wait in the kernel, or are lost", (long long)old);
-	raise_alert(d, KMW_R_AUDIT_PID_CHANGED, res == 0 ? "audit_pid_attempt" : "audit_pid", detail,
+	raise_alert(g, KMW_R_AUDIT_PID_CHANGED, res == 0 ? "audit_pid_attempt" : "audit_pid", detail,
 		    NULL, a);
 }
 
 /* A CONFIG_CHANGE record of others (the parser's hook): kept as the act, and judged. */
 void guard_config_change(const struct kmw_config_change *c, void *arg)
 {
-	struct daemon *d = arg;
-	struct guard *g = &d->guard;
+	struct guard *g = arg;
 	const struct kmw_event *ev = c->ev;
 	struct guard_act *a;
 	unsigned int i;
@@ -368,7 +353,7 @@ void guard_config_change(const struct kmw_config_change *c, void *arg)
 
 	/* our own rules and settings: by the SYSCALL's pid, or (no SYSCALL for the audit
 	 * daemon's own calls) by the time of our last change */
-	if (ev->pid == getpid() || (ev->pid < 0 && now_ms() - g->own_change_ms < 1000 &&
+	if (ev->pid == getpid() || (ev->pid < 0 && now_ms() - g->control->own_change_ms < 1000 &&
 				    !ev->historical))
 		return;
 	if (g->nacts == GUARD_ACTS) {
@@ -416,13 +401,13 @@ void guard_config_change(const struct kmw_config_change *c, void *arg)
 	    a->res != 0) {
 		/* said now, even when audit is on again by the next sample */
 		g->disabled_alerted = false;
-		audit_disabled(d, a);
+		audit_disabled(g, a);
 		g->disabled_since_ms = g->disabled_since_ms ? g->disabled_since_ms : now_ms();
 	} else if (is(a->op, "set") && is(a->field, "audit_pid") && a->value != getpid()) {
 		a->told = true;
 		/* auditd starting, or letting go, is no act; another program, or a try, is */
 		if (a->res == 0 || (a->value && !is_auditd(a->exe)))
-			audit_pid_alert(d, a->value, a->old, a->res, a);
+			audit_pid_alert(g, a->value, a->old, a->res, a);
 		if (a->res != 0)
 			g->audit_pid = (uint32_t)a->value;
 	} else if (is(a->op, "set") && is(a->field, "audit_rate_limit") && a->value > 0 &&
@@ -431,36 +416,40 @@ void guard_config_change(const struct kmw_config_change *c, void *arg)
 
 		snprintf(detail, sizeof(detail), "auditctl -r %lld: the kernel drops records past %lld "
 			 "a second", (long long)a->value, (long long)a->value);
-		raise_alert(d, KMW_R_AUDIT_TAMPERED, "rate_limit", detail, NULL, a);
+		raise_alert(g, KMW_R_AUDIT_TAMPERED, "rate_limit", detail, NULL, a);
 	} else if (is(a->op, "add_rule") || is(a->op, "remove_rule")) {
-		guard_check_rules(d);
+		guard_check_rules(g);
 		/* judged now: one that blinded nothing explains nothing found later */
 		a->told = true;
 	}
 }
 
-/* Our own change of audit's state is coming: its CONFIG_CHANGE is not an act of others. */
-void guard_own_change(struct daemon *d)
+bool guard_blind(const struct guard *g, int64_t within_ms)
 {
-	d->guard.own_change_ms = now_ms();
-}
-
-bool guard_blind(struct daemon *d, int64_t within_ms)
-{
-	struct guard *g = &d->guard;
-
 	return g->rules_blind || g->disabled_since_ms ||
 	       (g->last_blind_ms && now_ms() - g->last_blind_ms < within_ms);
 }
 
-int guard_setup(struct daemon *d)
+int guard_init(struct guard *g, struct control *control, const struct kmw_config *conf,
+	       const char *node, guard_emit_fn emit, void *arg)
 {
-	d->guard.ev = malloc(sizeof(*d->guard.ev));
-	return d->guard.ev ? 0 : -ENOMEM;
+	memset(g, 0, sizeof(*g));
+	g->control = control;
+	g->conf = conf;
+	g->node = node && node[0] ? node : NULL;
+	g->emit = emit;
+	g->emit_arg = arg;
+	g->ev = malloc(sizeof(*g->ev));
+	return g->ev ? 0 : -ENOMEM;
 }
 
-void guard_teardown(struct daemon *d)
+void guard_set_config(struct guard *g, const struct kmw_config *conf)
 {
-	free(d->guard.ev);
-	d->guard.ev = NULL;
+	g->conf = conf;
+}
+
+void guard_fini(struct guard *g)
+{
+	free(g->ev);
+	g->ev = NULL;
 }

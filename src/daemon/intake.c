@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* intake.c - the records on their way in: the reading thread and its queue, lines into
- * events, and what is lost on the way (counted, marked as a gap for the worker). Main thread. */
+/* intake.c - the records on their way in, and what is lost on the way (intake.h) */
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +14,9 @@
 
 #include <libaudit.h>
 
-#include "kmw_import.h"
-#include "kmodwatchd.h"
+#include "intake.h"
+#include "kmw_summary.h"
+#include "log.h"
 
 static int64_t mono_us(void)
 {
@@ -37,34 +38,34 @@ static int64_t mono_ms(void)
  */
 static void capture_early(void *arg, const char *line, size_t len)
 {
-	struct daemon *d = arg;
+	struct intake *in = arg;
 	struct kmw_call_id id;
 	struct kmw_capture *c;
 
 	if (!capture_call_of(line, len, &id) || !(c = malloc(sizeof(*c))))
 		return;
-	capture_take(&d->capenv, &id, c);
-	c->took_us = mono_us() - d->queue->filled_us;
-	captures_put(&d->captures, c);
+	capture_take(&in->capenv, &id, c);
+	c->took_us = mono_us() - in->queue->filled_us;
+	captures_put(&in->captures, c);
 }
 
-/* Main thread: what vanishes with the loader is taken (by the reader, else now), the rest goes
- * to the worker. */
-void intake_on_event(struct kmw_event *ev, void *arg)
+/* An event made: what vanishes with the loader is taken (by the reader, else now), the rest
+ * goes to the worker. */
+static void on_event(struct kmw_event *ev, void *arg)
 {
-	struct daemon *d = arg;
+	struct intake *in = arg;
 
-	enrich_capture(d->enricher, ev);
-	evqueue_push(&d->evq, KMW_ITEM_EVENT, ev);
+	enrich_capture(in->enricher, ev);
+	worker_push_event(in->worker, ev);
 }
 
 /* records lost by the kernel, by serial and at the socket, all told */
-static uint64_t lost_now(struct daemon *d)
+static uint64_t lost_now(struct intake *in)
 {
-	struct kmw_source_stats st = d->src.fd >= 0 ? source_stats(&d->src) :
+	struct kmw_source_stats st = in->src.fd >= 0 ? source_stats(&in->src) :
 				     (struct kmw_source_stats){ 0 };
 
-	return d->kernel_lost + st.lost_events + st.dropped_records;
+	return in->control->kernel_lost + st.lost_events + st.dropped_records;
 }
 
 /*
@@ -72,12 +73,13 @@ static uint64_t lost_now(struct daemon *d)
  * loader is looked at while it may live, and what was lost meanwhile (which could explain
  * the missing records instead) goes with it, as an alert.
  */
-void intake_on_suppressed(struct kmw_event *ev, void *arg)
+static void on_suppressed(struct kmw_event *ev, void *arg)
 {
-	struct daemon *d = arg;
-	unsigned int n = sizeof(d->loss_at) / sizeof(d->loss_at[0]);
+	struct intake *in = arg;
+	unsigned int n = sizeof(in->loss_at) / sizeof(in->loss_at[0]);
+	struct timespec ts;
 
-	ev->alert.lost_meanwhile = lost_now(d) - d->loss_at[d->ticks % n];
+	ev->alert.lost_meanwhile = lost_now(in) - in->loss_at[in->ticks % n];
 	ev->alert.why = ev->alert.lost_meanwhile ?
 		"IMA logged the kernel reading this file for a load, and the call's SYSCALL record "
 		"never came; records were lost meanwhile, which may explain it, or the load "
@@ -87,269 +89,90 @@ void intake_on_suppressed(struct kmw_event *ev, void *arg)
 		"own records, as audit-filtering rootkits do";
 	/* the alert is of now; the record of when the kernel read the file */
 	ev->alert.first_ms = ev->sec * 1000 + ev->msec;
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ev->sec = ts.tv_sec;
-		ev->msec = (unsigned int)(ts.tv_nsec / 1000000);
-	}
-	enrich_capture_process(d->enricher, ev);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev->sec = ts.tv_sec;
+	ev->msec = (unsigned int)(ts.tv_nsec / 1000000);
+	enrich_capture_process(in->enricher, ev);
 	log_msg(LOG_ALERT, "suppressed_load: the kernel read %.*s for a load (IMA record %llu), "
 		"and no SYSCALL record came", (int)ev->ima_file.len, event_str(ev, &ev->ima_file),
 		(unsigned long long)ev->serial);
-	evqueue_push(&d->evq, KMW_ITEM_EVENT, ev);
-}
-
-/*
- * Each tick: the INTEGRITY_RULE records whose SYSCALL has not come in ORPHAN_MS. A record of
- * a later serial must have come too, so that the SYSCALL is not merely on its way: when none
- * does, a record of our own brings one (our marker, as after an overrun).
- */
-void intake_orphans(struct daemon *d)
-{
-	unsigned int n = sizeof(d->loss_at) / sizeof(d->loss_at[0]);
-
-	/* quiet: no record moved the clock since the last came */
-	lines_set_clock(d->lines, mono_ms());
-	/* on our own socket: the reader's is the reader's alone (an acknowledgement it took
-	 * would never come to us) */
-	if (lines_orphans(d->lines, ORPHAN_MS) && !d->o.plugin && d->ctl >= 0)
-		audit_log_user_message(d->ctl, AUDIT_USER, "op=kmodwatch-serial-probe", NULL, NULL,
-				       NULL, 1);
-	d->loss_at[(d->ticks + n / 2) % n] = lost_now(d);
-}
-
-/* Main thread: a summary the reader finished counting goes to the worker like an event. */
-static void push_summary(const struct kmw_summary_entry *e, void *arg)
-{
-	struct daemon *d = arg;
-
-	summary_to_event(&d->triage->sum, e, d->facts.name[0] ? d->facts.name : NULL, d->summary_ev);
-	evqueue_push(&d->evq, KMW_ITEM_EVENT, d->summary_ev);
-}
-
-/* Every tick, and @all at the end: the summaries whose interval is over. */
-void intake_summaries(struct daemon *d, bool all)
-{
-	if (d->triage)
-		triage_take(d->triage, (int64_t)time(NULL) * 1000, all, push_summary, d);
+	worker_push_event(in->worker, ev);
 }
 
 /* the queue's size in chunks */
-static unsigned int queue_chunks(const struct daemon *d)
+static unsigned int queue_chunks(const struct intake *in)
 {
-	return (unsigned int)(((uint64_t)d->o.queue_mb << 20) / KMW_QUEUE_CHUNK);
+	return (unsigned int)(((uint64_t)in->conf->queue_mb << 20) / KMW_QUEUE_CHUNK);
 }
 
-struct intake intake_counts(struct daemon *d)
-{
-	struct intake in = { 0 };
-
-	if (d->queue)
-		in.q = queue_stats(d->queue);
-	if (d->triage)
-		in.t = triage_stats(d->triage);
-	in.queue_limit = (uint64_t)queue_chunks(d) * KMW_QUEUE_CHUNK;
-	if (d->o.plugin) {
-		in.records = d->lines ? d->lines->stats.lines : 0;
-	} else if (d->src.fd >= 0) {
-		struct kmw_source_stats st = source_stats(&d->src);
-
-		in.records = st.records;
-		in.enobufs = st.enobufs;
-		in.dropped = st.dropped_records;
-		in.lost_events = st.lost_events;
-		in.late = st.late;
-		in.too_long = st.too_long;
-	}
-	return in;
-}
-
-/* the first ones, one by one, then a count: hostile input must not flood the log */
-void intake_bad_line(void *arg, const char *input, uint64_t lineno, const char *why,
-			const char *line, size_t len)
-{
-	log_msg(LOG_WARNING, "%s line %llu: %s%s", input, (unsigned long long)lineno, why,
-		strcmp(why, KMW_BAD_MORE) ? ", skipped" : "");
-}
-
-/*
- * Take what the input has now. Returns the number of records or chunks taken,
- * -1 at the end of the plugin's input, or -2 on a fatal error.
- */
-int intake_take(struct daemon *d)
-{
-	struct kmw_chunk *c;
-	int rc, n = 0;
-
-	/* bounded, so that signals and timers get their turn in a flood */
-	while (n < 16 && (rc = queue_peek(d->queue, &c)) > 0) {
-		if (c->gap_before)
-			lines_drop_partial(d->lines, c->gap_mid_line);
-		lines_set_clock(d->lines, mono_ms());
-		lines_push(d->lines, c->data, c->len);
-		queue_release(d->queue);
-		n++;
-	}
-	/* the end of input wins: its wakeup was consumed by the last pop */
-	if (rc < 0 && d->queue->read_error && !d->input_failed) {
-		d->input_failed = true;
-		log_msg(LOG_ERR, "reading %s: %s", d->o.plugin ? "stdin" : "audit records",
-			strerror(d->queue->read_error));
-		/* netlink has no end of its own: stop now; stdin's records so far are whole */
-		if (!d->o.plugin)
-			return -2;
-	}
-	return rc < 0 ? rc : n;
-}
-
-static void note_gap(struct daemon *d, int64_t from_ms, uint64_t lost, time_t now)
-{
-	if (!d->gap_open) {
-		d->gap.from_ms = from_ms;
-		d->gap.lost = 0;
-	}
-	if (from_ms < d->gap.from_ms)
-		d->gap.from_ms = from_ms;
-	d->gap.lost += lost;
-	d->gap.to_ms = (int64_t)now * 1000;
-	d->gap_open = true;
-	/* a loss is counted within two ticks of its overrun: recover after that */
-	d->gap_due = now + 2 * TICK_S + 1;
-}
-
-/*
- * Main thread, each tick (and @stopping: once at exit, when no backfill is
- * handed over). The reader sends a marker after an overrun, so the serials
- * count what was lost even when nothing else comes; a loss opens a gap,
- * which the worker backfills from auditd's log once auditd has written it.
- */
-void intake_watch_losses(struct daemon *d, bool stopping)
-{
-	struct kmw_source_stats st = source_stats(&d->src);
-	time_t now = time(NULL);
-	int64_t since;
-
-	if (st.enobufs != d->enobufs_seen) {
-		if (!d->enobufs_seen)
-			log_msg(LOG_WARNING, "receive overrun: records were lost (%llu dropped by the "
-				"kernel); they are counted, and recovered from auditd's log",
-				(unsigned long long)st.dropped_records);
-		d->enobufs_seen = st.enobufs;
-	}
-	if (st.probe_errno && !d->probe_failed) {
-		d->probe_failed = true;
-		log_msg(LOG_WARNING, "cannot send the marker record after an overrun (%s): losses "
-			"are counted when the next record comes", strerror(st.probe_errno));
-	}
-	if (source_overrun_take(&d->src, &since))
-		note_gap(d, since * 1000 - GAP_MARGIN_MS, 0, now);
-	if (st.lost_events != d->lost_noted) {
-		/* settled a tick or two after they went missing */
-		note_gap(d, ((int64_t)now - 3 * TICK_S) * 1000 - GAP_MARGIN_MS,
-			 st.lost_events - d->lost_noted, now);
-		d->lost_noted = st.lost_events;
-	}
-	if (!d->gap_open || stopping || now < d->gap_due)
-		return;
-	struct gap *g = malloc(sizeof(*g));
-
-	if (!g)
-		return;	/* next tick */
-	*g = d->gap;
-	d->gap_open = false;
-	evqueue_push_ptr(&d->evq, KMW_ITEM_BACKFILL, g);
-}
-
-/* At exit: a gap not yet backfilled waits in the store for the next start. */
-void intake_keep_gap(struct daemon *d)
-{
-	if (d->o.plugin || d->src.fd < 0)
-		return;
-	intake_watch_losses(d, true);
-	if (!d->gap_open)
-		return;
-	d->gap_open = false;
-	if (d->store && store_gap_note(d->store, d->gap.from_ms, d->gap.to_ms, d->gap.lost) == 0)
-		log_msg(LOG_INFO, "records were lost before exit: the next start backfills from %lld ms",
-			(long long)d->gap.from_ms);
-}
-
-/*
- * The records go into a queue on a thread that does nothing else, so the
- * writer never waits on the pipeline: the kernel gives a full socket a tenth
- * of a second, then moves the records aside and, unless audit=1 was on the
- * kernel command line, drops them uncounted; auditd, writing to a plugin,
- * blocks. The lines, netlink's or auditd's, are prefiltered to module events.
- */
-int intake_setup(struct daemon *d)
+int intake_init(struct intake *in, const struct kmw_config *conf, struct control *control,
+		struct worker *worker, struct kmw_enricher *enricher, const char *node,
+		void (*config_change)(const struct kmw_config_change *c, void *arg), void *arg)
 {
 	struct kmw_triage_opts to = {
-		.budget = d->o.flood_budget, .interval_s = d->o.summary_interval,
+		.budget = conf->flood_budget, .interval_s = conf->summary_interval,
 		.max_inflight = KMW_TRIAGE_INFLIGHT,
 	};
-	struct stat st;
-	int rc;
 
-	d->queue = calloc(1, sizeof(*d->queue));
-	d->lines = calloc(1, sizeof(*d->lines));
-	d->summary_ev = malloc(sizeof(*d->summary_ev));
-	d->triage = triage_new(&to);
-	if (!d->queue || !d->lines || !d->summary_ev || !d->triage) {
+	memset(in, 0, sizeof(*in));
+	in->ready = true;
+	in->conf = conf;
+	in->control = control;
+	in->worker = worker;
+	in->enricher = enricher;
+	in->node = node && node[0] ? node : NULL;
+	in->src.fd = -1;
+	if (conf->record_log && !(in->record_log = fopen(conf->record_log, "ae"))) {
+		log_msg(LOG_ERR, "cannot open %s: %s", conf->record_log, strerror(errno));
+		return -1;
+	}
+	in->parser = parse_new(on_event, in, in->node);
+	in->queue = calloc(1, sizeof(*in->queue));
+	in->lines = calloc(1, sizeof(*in->lines));
+	in->summary_ev = malloc(sizeof(*in->summary_ev));
+	in->triage = triage_new(&to);
+	if (!in->parser || !in->queue || !in->lines || !in->summary_ev || !in->triage) {
 		log_msg(LOG_ERR, "out of memory");
 		return -1;
 	}
-	captures_init(&d->captures);
-	capture_env_init(&d->capenv, "/proc", 64ull << 20);
-	enrich_set_captures(d->enricher, &d->captures);
-	triage_set_capture(d->triage, capture_early, d);
-	lines_init(d->lines, &parse_lines_ops, d->parser, true);
-	lines_set_bad(d->lines, intake_bad_line, d);
-	lines_set_input(d->lines, d->o.plugin ? "stdin" : "netlink");
-	if (d->o.plugin)
-		rc = queue_start(d->queue, queue_fill_fd, (void *)(intptr_t)STDIN_FILENO,
-				 queue_chunks(d), fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode),
-				 d->triage);
-	else
-		rc = queue_start(d->queue, source_fill, &d->src, queue_chunks(d), false, d->triage);
-	if (rc) {
-		log_msg(LOG_ERR, "cannot start reading %s: %s", d->o.plugin ? "stdin" : "audit records",
-			strerror(-rc));
-		free(d->queue);
-		d->queue = NULL;
-		return -1;
-	}
+	parse_set_hooks(in->parser, &(struct kmw_parse_hooks){ .config_change = config_change,
+								.config_change_arg = arg,
+								.suppressed = on_suppressed,
+								.suppressed_arg = in });
 	return 0;
 }
 
-void intake_teardown(struct daemon *d)
+void intake_set_config(struct intake *in, const struct kmw_config *conf)
 {
-	if (d->queue) {
-		queue_stop(d->queue);
-		free(d->queue);
-		d->queue = NULL;
-	}
-	if (d->enricher)
-		enrich_set_captures(d->enricher, NULL);
-	captures_free(&d->captures);
-	free(d->lines);
-	d->lines = NULL;
-	triage_free(d->triage);
-	d->triage = NULL;
-	free(d->summary_ev);
-	d->summary_ev = NULL;
+	in->conf = conf;
+	triage_set_budget(in->triage, conf->flood_budget);
 }
 
-/*
- * The daemon runs priority_boost nice levels higher than it was started, as auditd does
- * for itself, and its reader reader_boost levels more: a flood by unprivileged processes
- * (nice 0) must not keep the records from being read, nor the events behind them from
- * being written. Raised on this thread before the capabilities go, inherited by the
- * reader, then set back to the daemon's level here (which needs no privilege), which the
- * worker, started later, inherits. Returns the level to set back to.
- */
-int intake_boost_begin(struct daemon *d)
+int intake_open_source(struct intake *in)
+{
+	int rc = source_open(&in->src, in->conf->source, in->control->audit_pid);
+
+	if (rc == -EEXIST) {
+		log_msg(LOG_ERR, "another process (pid %d) is the audit daemon: use --source multicast "
+			"or auto", (int)in->control->audit_pid);
+		return -1;
+	}
+	if (rc) {
+		log_msg(LOG_ERR, "cannot open the %s audit source: %s",
+			source_mode_name(in->conf->source), strerror(-rc));
+		return -1;
+	}
+	/* the reader writes it, the lines it makes of the records */
+	in->src.record_log = in->record_log;
+	return 0;
+}
+
+bool intake_multicast(const struct intake *in)
+{
+	return in->src.fd >= 0 && in->src.mode == KMW_SRC_MULTICAST;
+}
+
+int intake_boost_begin(struct intake *in)
 {
 	int old, want = 0;
 
@@ -357,13 +180,277 @@ int intake_boost_begin(struct daemon *d)
 	old = getpriority(PRIO_PROCESS, (id_t)gettid());
 	if (old == -1 && errno)
 		return 0;
-	want = old - (int)d->o.priority_boost - (int)d->o.reader_boost;
+	want = old - (int)in->conf->priority_boost - (int)in->conf->reader_boost;
 	if (want != old && setpriority(PRIO_PROCESS, (id_t)gettid(), want) < 0)
 		log_msg(LOG_WARNING, "cannot raise the daemon's priority: %s", strerror(errno));
-	return old - (int)d->o.priority_boost;
+	return old - (int)in->conf->priority_boost;
 }
 
 void intake_boost_end(int level)
 {
 	setpriority(PRIO_PROCESS, (id_t)gettid(), level);
+}
+
+/*
+ * The records go into a queue on a thread that does nothing else, so the writer never waits
+ * on the pipeline: the kernel gives a full socket a tenth of a second, then moves the records
+ * aside and, unless audit=1 was on the kernel command line, drops them uncounted; auditd,
+ * writing to a plugin, blocks. The lines, netlink's or auditd's, are prefiltered to module
+ * events.
+ */
+int intake_start(struct intake *in)
+{
+	bool plugin = in->conf->plugin;
+	struct stat st;
+	int rc;
+
+	captures_init(&in->captures);
+	capture_env_init(&in->capenv, "/proc", 64ull << 20);
+	enrich_set_captures(in->enricher, &in->captures);
+	triage_set_capture(in->triage, capture_early, in);
+	lines_init(in->lines, &parse_lines_ops, in->parser, true);
+	lines_set_bad(in->lines, log_bad_line, in);
+	lines_set_input(in->lines, plugin ? "stdin" : "netlink");
+	if (plugin)
+		rc = queue_start(in->queue, queue_fill_fd, (void *)(intptr_t)STDIN_FILENO,
+				 queue_chunks(in), fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode),
+				 in->triage);
+	else
+		rc = queue_start(in->queue, source_fill, &in->src, queue_chunks(in), false, in->triage);
+	if (rc) {
+		log_msg(LOG_ERR, "cannot start reading %s: %s", plugin ? "stdin" : "audit records",
+			strerror(-rc));
+		free(in->queue);
+		in->queue = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int intake_fd(const struct intake *in)
+{
+	return in->queue ? in->queue->efd : -1;
+}
+
+int intake_take(struct intake *in)
+{
+	struct kmw_chunk *c;
+	int rc, n = 0;
+
+	/* bounded, so that signals and timers get their turn in a flood */
+	while (n < 16 && (rc = queue_peek(in->queue, &c)) > 0) {
+		if (c->gap_before)
+			lines_drop_partial(in->lines, c->gap_mid_line);
+		lines_set_clock(in->lines, mono_ms());
+		lines_push(in->lines, c->data, c->len);
+		queue_release(in->queue);
+		n++;
+	}
+	/* the end of input wins: its wakeup was consumed by the last pop */
+	if (rc < 0 && in->queue->read_error && !in->input_failed) {
+		in->input_failed = true;
+		log_msg(LOG_ERR, "reading %s: %s", in->conf->plugin ? "stdin" : "audit records",
+			strerror(in->queue->read_error));
+		/* netlink has no end of its own: stop now; stdin's records so far are whole */
+		if (!in->conf->plugin)
+			return -2;
+	}
+	return rc < 0 ? rc : n;
+}
+
+void intake_idle(struct intake *in)
+{
+	parse_flush(in->parser);
+}
+
+/* A summary the reader finished counting goes to the worker like an event. */
+static void push_summary(const struct kmw_summary_entry *e, void *arg)
+{
+	struct intake *in = arg;
+
+	summary_to_event(&in->triage->sum, e, in->node, in->summary_ev);
+	worker_push_event(in->worker, in->summary_ev);
+}
+
+/* the summaries whose interval is over (@all at the end) */
+static void summaries(struct intake *in, bool all)
+{
+	if (in->triage)
+		triage_take(in->triage, (int64_t)time(NULL) * 1000, all, push_summary, in);
+}
+
+/*
+ * The INTEGRITY_RULE records whose SYSCALL has not come in INTAKE_ORPHAN_MS. A record of a
+ * later serial must have come too, so that the SYSCALL is not merely on its way: when none
+ * does, a record of our own brings one (our marker, as after an overrun).
+ */
+static void orphans(struct intake *in)
+{
+	unsigned int n = sizeof(in->loss_at) / sizeof(in->loss_at[0]);
+
+	/* quiet: no record moved the clock since the last came */
+	lines_set_clock(in->lines, mono_ms());
+	/* on the control socket: the reader's is the reader's alone (an acknowledgement it took
+	 * would never come to us) */
+	if (lines_orphans(in->lines, INTAKE_ORPHAN_MS) && !in->conf->plugin && in->control->ctl >= 0)
+		audit_log_user_message(in->control->ctl, AUDIT_USER, "op=kmodwatch-serial-probe", NULL,
+				       NULL, NULL, 1);
+	in->loss_at[(in->ticks + n / 2) % n] = lost_now(in);
+}
+
+static void note_gap(struct intake *in, int64_t from_ms, uint64_t lost, time_t now)
+{
+	if (!in->gap_open) {
+		in->gap.from_ms = from_ms;
+		in->gap.lost = 0;
+	}
+	if (from_ms < in->gap.from_ms)
+		in->gap.from_ms = from_ms;
+	in->gap.lost += lost;
+	in->gap.to_ms = (int64_t)now * 1000;
+	in->gap_open = true;
+	/* a loss is counted within two ticks of its overrun: recover after that */
+	in->gap_due = now + 2 * INTAKE_TICK_S + 1;
+}
+
+/*
+ * Each tick (and @stopping: once at exit, when no backfill is handed over). The reader sends a
+ * marker after an overrun, so the serials count what was lost even when nothing else comes; a
+ * loss opens a gap, which the worker backfills from auditd's log once auditd has written it.
+ */
+static void watch_losses(struct intake *in, bool stopping)
+{
+	struct kmw_source_stats st = source_stats(&in->src);
+	time_t now = time(NULL);
+	int64_t since;
+
+	if (st.enobufs != in->enobufs_seen) {
+		if (!in->enobufs_seen)
+			log_msg(LOG_WARNING, "receive overrun: records were lost (%llu dropped by the "
+				"kernel); they are counted, and recovered from auditd's log",
+				(unsigned long long)st.dropped_records);
+		in->enobufs_seen = st.enobufs;
+	}
+	if (st.probe_errno && !in->probe_failed) {
+		in->probe_failed = true;
+		log_msg(LOG_WARNING, "cannot send the marker record after an overrun (%s): losses "
+			"are counted when the next record comes", strerror(st.probe_errno));
+	}
+	if (source_overrun_take(&in->src, &since))
+		note_gap(in, since * 1000 - PERSIST_GAP_MARGIN_MS, 0, now);
+	if (st.lost_events != in->lost_noted) {
+		/* settled a tick or two after they went missing */
+		note_gap(in, ((int64_t)now - 3 * INTAKE_TICK_S) * 1000 - PERSIST_GAP_MARGIN_MS,
+			 st.lost_events - in->lost_noted, now);
+		in->lost_noted = st.lost_events;
+	}
+	if (!in->gap_open || stopping || now < in->gap_due)
+		return;
+	in->gap_open = false;
+	worker_push_gap(in->worker, &in->gap);
+}
+
+void intake_tick(struct intake *in)
+{
+	in->ticks++;
+	if (!in->conf->plugin)
+		source_tick(&in->src, false);
+	summaries(in, false);
+	orphans(in);
+	if (!in->conf->plugin)
+		watch_losses(in, false);
+}
+
+void intake_finish(struct intake *in)
+{
+	int rc;
+
+	if (in->conf->plugin) {
+		while (intake_take(in) > 0)
+			;
+	} else {
+		/* the reader takes what the socket holds, then ends the input */
+		queue_finish(in->queue);
+		while ((rc = intake_take(in)) >= 0)
+			if (!rc)
+				poll(&(struct pollfd){ .fd = intake_fd(in), .events = POLLIN }, 1, 100);
+	}
+	lines_finish(in->lines);
+	/* what was counted and not yet said: every summary, whatever its interval */
+	summaries(in, true);
+	if (!in->conf->plugin)
+		source_tick(&in->src, true);
+}
+
+bool intake_open_gap(struct intake *in, struct persist_gap *g)
+{
+	if (in->conf->plugin || in->src.fd < 0)
+		return false;
+	watch_losses(in, true);
+	if (!in->gap_open)
+		return false;
+	in->gap_open = false;
+	*g = in->gap;
+	return true;
+}
+
+struct intake_counts intake_counts(struct intake *in)
+{
+	struct intake_counts c = { 0 };
+
+	if (in->queue)
+		c.q = queue_stats(in->queue);
+	if (in->triage)
+		c.t = triage_stats(in->triage);
+	c.queue_limit = (uint64_t)queue_chunks(in) * KMW_QUEUE_CHUNK;
+	c.bad_lines = in->lines ? in->lines->stats.bad_lines : 0;
+	if (in->conf->plugin) {
+		c.records = in->lines ? in->lines->stats.lines : 0;
+	} else if (in->src.fd >= 0) {
+		struct kmw_source_stats st = source_stats(&in->src);
+
+		c.records = st.records;
+		c.enobufs = st.enobufs;
+		c.dropped = st.dropped_records;
+		c.lost_events = st.lost_events;
+		c.late = st.late;
+		c.too_long = st.too_long;
+	}
+	c.captures_early = in->captures.used;
+	c.capture_p50_us = captures_latency(&in->captures, 50);
+	c.capture_p99_us = captures_latency(&in->captures, 99);
+	return c;
+}
+
+void intake_close(struct intake *in)
+{
+	if (!in->ready)
+		return;
+	if (in->queue) {
+		queue_stop(in->queue);
+		free(in->queue);
+		in->queue = NULL;
+	}
+	source_close(&in->src);
+}
+
+void intake_fini(struct intake *in)
+{
+	if (!in->ready)
+		return;
+	intake_close(in);
+	if (in->enricher)
+		enrich_set_captures(in->enricher, NULL);
+	captures_free(&in->captures);
+	free(in->lines);
+	in->lines = NULL;
+	triage_free(in->triage);
+	in->triage = NULL;
+	free(in->summary_ev);
+	in->summary_ev = NULL;
+	parse_free(in->parser);
+	in->parser = NULL;
+	if (in->record_log)
+		fclose(in->record_log);
+	in->record_log = NULL;
 }

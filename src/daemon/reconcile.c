@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* reconcile.c - what audit saw of the modules held against the modules loaded now: the
- * snapshot at start, the ledger kept from the events, the checks (a few seconds after a load,
- * then at jittered intervals) and the alerts they find, once per module (kmw_ledger.h) */
+/* reconcile.c - the module checks, the taint and the posture watched (reconcile.h) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +15,9 @@
 #include "kmw_ima.h"
 #include "kmw_state.h"
 #include "kmw_risk.h"
-#include "kmodwatchd.h"
+#include "kmw_rules.h"
+#include "log.h"
+#include "reconcile.h"
 
 static int64_t now_ms(void)
 {
@@ -68,9 +68,8 @@ static uint64_t load_taint(const struct kmw_event *ev)
 }
 
 /* A taint alert: the flags before and now, the gaps, and the tampering before it. */
-static void taint_alert(struct daemon *d, int code, uint64_t was, uint64_t now_taint, int64_t now)
+static void taint_alert(struct recon *r, int code, uint64_t was, uint64_t now_taint, int64_t now)
 {
-	struct recon *r = &d->recon;
 	struct kmw_event *ev = r->ev;
 
 	event_reset(ev);
@@ -78,8 +77,8 @@ static void taint_alert(struct daemon *d, int code, uint64_t was, uint64_t now_t
 	ev->sec = now / 1000;
 	ev->msec = (unsigned int)(now % 1000);
 	ev->serial = (1ULL << 62) | (((uint64_t)now << 8) & ((1ULL << 62) - 1)) | (uint64_t)code;
-	if (d->facts.name[0])
-		event_set_str(ev, &ev->node, d->facts.name, strlen(d->facts.name));
+	if (r->node)
+		event_set_str(ev, &ev->node, r->node, strlen(r->node));
 	ev->alert.code = code;
 	ev->alert.taint_was = was;
 	ev->alert.taint_now = now_taint;
@@ -92,11 +91,11 @@ static void taint_alert(struct daemon *d, int code, uint64_t was, uint64_t now_t
 		"audit's word (its records suppressed, or audit blind meanwhile)";
 	if (r->last_act[0])
 		snprintf(ev->alert.hidden_by, sizeof(ev->alert.hidden_by), "%s", r->last_act);
-	risk_assess(&d->o.risk, ev);
+	risk_assess(&r->conf->risk, ev);
 	log_msg(LOG_ALERT, "%s: the kernel's taint went from %llu to %llu",
 		risk_reason_code((enum kmw_risk_reason)code), (unsigned long long)was,
 		(unsigned long long)now_taint);
-	pipeline_emit(d, ev);
+	r->emit(ev, r->emit_arg);
 }
 
 /*
@@ -104,15 +103,14 @@ static void taint_alert(struct daemon *d, int code, uint64_t was, uint64_t now_t
  * first load of a kind (out of tree, unsigned, forced, ...). New bits wait a moment for the
  * audited load that explains them; bits that go are said at once.
  */
-static void check_taint(struct daemon *d, int64_t now)
+static void check_taint(struct recon *r, int64_t now)
 {
-	struct recon *r = &d->recon;
 	uint64_t t, fresh;
 
 	if (!r->taint_on || !read_taint(&t))
 		return;
 	if (r->taint_known & ~t) {
-		taint_alert(d, KMW_R_TAINT_CLEARED, r->taint_known, t, now);
+		taint_alert(r, KMW_R_TAINT_CLEARED, r->taint_known, t, now);
 		r->taint_known = t;
 		r->taint_pending &= t;
 	}
@@ -134,7 +132,7 @@ static void check_taint(struct daemon *d, int64_t now)
 	if (now - r->taint_pending_ms < RECON_TAINT_WAIT_MS ||
 	    (r->behind && now - r->taint_pending_ms < RECON_BEHIND_MAX_MS))
 		return;
-	taint_alert(d, KMW_R_UNEXPLAINED_TAINT, r->taint_known, t, now);
+	taint_alert(r, KMW_R_UNEXPLAINED_TAINT, r->taint_known, t, now);
 	r->taint_known |= fresh;
 	r->taint_pending = 0;
 	r->taint_pending_ms = 0;
@@ -144,9 +142,8 @@ static void check_taint(struct daemon *d, int64_t now)
  * Worker, every tick: the protections of module loading. The kernel lets none of them go
  * down: one that does was changed from inside it. Said once, then the new level stands.
  */
-static void check_posture(struct daemon *d, int64_t now)
+static void check_posture(struct recon *r, int64_t now)
 {
-	struct recon *r = &d->recon;
 	struct kmw_posture p;
 	struct kmw_event *ev = r->ev;
 	char why[200];
@@ -154,26 +151,26 @@ static void check_posture(struct daemon *d, int64_t now)
 	posture_read("/proc", "/sys", KMW_SECURITYFS, &p);
 	if (p.ima_modules < 0 && r->ima_seen)
 		p.ima_modules = 1;
-	if (r->posture_on && posture_weaker(&d->wc.posture, &p, why, sizeof(why))) {
+	if (r->posture_on && posture_weaker(&r->n.posture, &p, why, sizeof(why))) {
 		event_reset(ev);
 		ev->kind = KMW_KIND_ALERT;
 		ev->sec = now / 1000;
 		ev->msec = (unsigned int)(now % 1000);
 		ev->serial = (1ULL << 62) | (((uint64_t)now << 8) & ((1ULL << 62) - 1)) |
 			     KMW_R_POSTURE_WEAKENED;
-		if (d->facts.name[0])
-			event_set_str(ev, &ev->node, d->facts.name, strlen(d->facts.name));
+		if (r->node)
+			event_set_str(ev, &ev->node, r->node, strlen(r->node));
 		ev->alert.code = KMW_R_POSTURE_WEAKENED;
 		ev->alert.act = "posture_weakened";
 		ev->alert.first_ms = now;
 		snprintf(ev->alert.detail, sizeof(ev->alert.detail), "%s", why);
 		ev->alert.why = "a protection of module loading went down, which the kernel does not "
 				"allow from outside: code inside the kernel changed it";
-		risk_assess(&d->o.risk, ev);
+		risk_assess(&r->conf->risk, ev);
 		log_msg(LOG_ALERT, "posture_weakened: %s", why);
-		pipeline_emit(d, ev);
+		r->emit(ev, r->emit_arg);
 	}
-	d->wc.posture = p;
+	r->n.posture = p;
 	r->posture_on = true;
 }
 
@@ -190,12 +187,12 @@ static uint64_t next_random(struct recon *r)
 }
 
 /* The interval, a quarter either way. */
-static void schedule(struct daemon *d, int64_t now)
+static void schedule(struct recon *r, int64_t now)
 {
-	int64_t base = (int64_t)d->o.inventory_interval * 1000;
+	int64_t base = (int64_t)r->conf->inventory_interval * 1000;
 	int64_t spread = base / 2;
 
-	d->recon.next_ms = now + base - base / 4 + (spread ? (int64_t)(next_random(&d->recon) %
+	r->next_ms = now + base - base / 4 + (spread ? (int64_t)(next_random(r) %
 						  (uint64_t)(spread + 1)) : 0);
 }
 
@@ -215,16 +212,16 @@ static void on_rule(const struct kmw_rule_info *ri, void *arg)
  * in place with --no-rules, are someone else's. Without it, a module gone from both views
  * may be an unload nobody audited, not one that hides.
  */
-static void check_unload_rules(struct daemon *d)
+static void check_unload_rules(struct recon *r, int ctl, bool rules_ours)
 {
 	bool covered = false;
 	int fd, rc;
 
-	if (!d->o.plugin && !d->o.no_rules)
+	if (rules_ours)
 		return;
-	fd = d->ctl >= 0 ? d->ctl : audit_open();
+	fd = ctl >= 0 ? ctl : audit_open();
 	rc = fd < 0 ? -errno : rules_list_module(fd, on_rule, &covered);
-	if (fd >= 0 && fd != d->ctl)
+	if (fd >= 0 && fd != ctl)
 		audit_close(fd);
 	if (rc) {
 		log_msg(LOG_WARNING, "module checks: cannot tell whether the audit rules in force "
@@ -233,8 +230,8 @@ static void check_unload_rules(struct daemon *d)
 		return;
 	}
 	if (!covered) {
-		d->recon.gaps.unloads_unaudited = true;
-		d->recon.ledger.unloads_unaudited = true;
+		r->gaps.unloads_unaudited = true;
+		r->ledger.unloads_unaudited = true;
 		log_msg(LOG_WARNING, "module checks: no audit rule in force audits delete_module: a "
 			"module gone from both views is reported as an unaudited unload, never as one "
 			"that hides (kmodwatch rules install)");
@@ -253,10 +250,11 @@ static void no_module(const char *name, int64_t time_ms, void *arg)
  * tmpfs, one per boot), where deleting the store does not reset it, a line a store
  * ("BOOT_ID MS STORE"). Added at the first start, read at the next ones. Returns its time.
  */
-static int64_t first_start(struct daemon *d, int64_t now)
+static int64_t first_start(struct recon *r, int64_t now)
 {
 	char path[] = KMW_STATE_DIR "/first-start", boot[64], line[4200];
-	const char *mine = d->o.store ? d->o.store : "none";
+	const char *mine = r->conf->store ? r->conf->store : "none";
+	const char *boot_id = r->persist->boot_id;
 	long long t;
 	FILE *f = fopen(path, "re");
 	int n;
@@ -265,7 +263,7 @@ static int64_t first_start(struct daemon *d, int64_t now)
 		line[strcspn(line, "\n")] = '\0';
 		n = 0;
 		if (sscanf(line, "%63s %lld %n", boot, &t, &n) >= 2 && n && t > 0 &&
-		    !strcmp(boot, d->boot_id) && !strcmp(line + n, mine)) {
+		    !strcmp(boot, boot_id) && !strcmp(line + n, mine)) {
 			fclose(f);
 			return t;
 		}
@@ -275,7 +273,7 @@ static int64_t first_start(struct daemon *d, int64_t now)
 	mkdir(KMW_STATE_DIR, 0755);
 	f = fopen(path, "ae");
 	if (f) {
-		fprintf(f, "%s %lld %s\n", d->boot_id, (long long)now, mine);
+		fprintf(f, "%s %lld %s\n", boot_id, (long long)now, mine);
 		if (fclose(f))
 			log_msg(LOG_WARNING, "cannot keep this boot's first start in %s", path);
 	}
@@ -321,15 +319,10 @@ static unsigned int baseline_by_time(const struct kmw_inventory *inv, int64_t si
 	return n;
 }
 
-/*
- * Main thread, before the worker starts: the modules loaded now go to the store. The
- * first snapshot of this boot is the baseline: what it has was there before monitoring.
- * A later one (a restart) takes the baseline and the events of this boot from the store;
- * what came or went while kmodwatchd was down is a gap, unless auditd's logs filled it in.
- */
-void reconcile_start(struct daemon *d, bool logs_filled_in)
+void recon_start(struct recon *r, bool logs_filled_in, int ctl, bool rules_ours)
 {
-	struct recon *r = &d->recon;
+	struct kmw_store *store = r->persist->store;
+	const char *boot_id = r->persist->boot_id;
 	struct kmw_inventory kept;
 	struct kmw_buf after, unchecked;
 	int64_t now = now_ms(), t0;
@@ -337,7 +330,7 @@ void reconcile_start(struct daemon *d, bool logs_filled_in)
 	unsigned int i;
 	int first = 1, rc;
 
-	if (!d->o.inventory_interval)
+	if (!r->conf->inventory_interval)
 		return;
 	ledger_init(&r->ledger, RECON_CONFIRM_MS);
 	rc = inventory_read("/proc", "/sys", &r->inv, false);
@@ -358,32 +351,31 @@ void reconcile_start(struct daemon *d, bool logs_filled_in)
 		return;
 	}
 	r->rng |= 1;
-	t0 = d->boot_id[0] ? first_start(d, now) : now;
-	d->wc.boot_first_start_ms = t0;
-	if (d->store && d->boot_id[0]) {
+	t0 = boot_id[0] ? first_start(r, now) : now;
+	r->n.boot_first_start_ms = t0;
+	if (store && boot_id[0]) {
 		lost = t0 < now - 1000 &&
-		       store_snapshot_first(d->store, d->boot_id, no_module, NULL) == 0;
+		       store_snapshot_first(store, boot_id, no_module, NULL) == 0;
 		if (lost) {
 			buf_init(&after);
 			buf_init(&unchecked);
-			d->wc.modules_unchecked = baseline_by_time(&r->inv, t0, &kept, &after,
-								   &unchecked);
-			d->wc.store_history_lost = true;
+			r->n.modules_unchecked = baseline_by_time(&r->inv, t0, &kept, &after,
+								  &unchecked);
+			r->n.store_history_lost = true;
 			r->gaps.daemon_down = true;
 			log_msg(LOG_ALERT, "the store %s has no record of this boot, though kmodwatchd "
 				"watched it with this store since %lld ms: it was deleted or replaced. "
 				"Loaded since then, by sysfs, and checked as loads audit never reported: "
-				"%s%.*s%s%.*s", d->o.store, (long long)t0, after.len ? "" : "none",
+				"%s%.*s%s%.*s", r->conf->store, (long long)t0, after.len ? "" : "none",
 				(int)after.len, after.len ? after.data : "", unchecked.len ?
 				"; could not be checked (taken as there before): " : "",
 				(int)unchecked.len, unchecked.len ? unchecked.data : "");
 			buf_free(&after);
 			buf_free(&unchecked);
 		}
-		first = store_snapshot_note(d->store, d->boot_id, lost ? t0 : now,
-					    lost ? &kept : &r->inv);
+		first = store_snapshot_note(store, boot_id, lost ? t0 : now, lost ? &kept : &r->inv);
 		if (first < 0)
-			log_msg(LOG_ERR, "store: %s", store_error(d->store));
+			log_msg(LOG_ERR, "store: %s", store_error(store));
 	}
 	if (first) {
 		/* the baseline: loaded before monitoring began */
@@ -391,61 +383,33 @@ void reconcile_start(struct daemon *d, bool logs_filled_in)
 
 		for (i = 0; i < base->n; i++)
 			ledger_at_start(&r->ledger, base->m[i].name, 0);
-	} else if (ledger_restore(&r->ledger, d->store, d->boot_id, d->boot_start_ms) < 0) {
+	} else if (ledger_restore(&r->ledger, store, boot_id, r->persist->boot_start_ms) < 0) {
 		log_msg(LOG_ERR, "store: %s; what came before this start is unknown",
-			store_error(d->store));
+			store_error(store));
 		r->gaps.daemon_down = true;
 	} else {
 		r->gaps.daemon_down = !logs_filled_in;
 	}
 	if (lost)
 		free(kept.m);
-	check_unload_rules(d);
+	check_unload_rules(r, ctl, rules_ours);
 	/* the taint now is the baseline: what came before monitoring is not for it to explain */
 	r->taint_on = read_taint(&r->taint_known);
-	r->on = true;
+	r->on = r->started = true;
 	r->next_ms = now;	/* the first check at the first tick */
 	log_msg(LOG_INFO, "module checks: %u modules loaded now%s, checked about every %u s and "
 		"a few seconds after each load", r->inv.n, first > 0 ?
 		" (the baseline of this boot)" : first == 0 ? (r->gaps.daemon_down ?
 		" (a restart; what came or went while down is unknown: auditd's logs did not cover "
 		"it)" : " (a restart; the store and auditd's logs cover the time down)") :
-		" (no store: the baseline is now)", d->o.inventory_interval);
-}
-
-/*
- * Main thread, every tick: audit's gaps so far, and whether events lag behind (the kernel's
- * backlog, records read and not yet taken, events waiting for the worker), to the worker in
- * order with the events.
- */
-void reconcile_tick_push(struct daemon *d)
-{
-	struct intake in;
-	struct recon_tick *t;
-
-	if (!d->o.inventory_interval)
-		return;
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return;
-	in = intake_counts(d);
-	t->g.kernel_lost = d->kernel_lost;
-	t->g.lost_events = in.lost_events;
-	t->g.socket_dropped = in.dropped;
-	t->g.dropped_calls = in.q.dropped_calls;
-	t->g.rules_removed = d->rules_removed;
-	t->g.audit_disabled = d->audit_disabled;
-	t->behind = d->backlog_now > 0 || in.q.chunks > 1 || evqueue_waiting(&d->evq) > 8;
-	t->blind = guard_blind(d, RECON_BLIND_AFTER_MS);
-	evqueue_push_ptr(&d->evq, KMW_ITEM_INVENTORY, t);
+		" (no store: the baseline is now)", r->conf->inventory_interval);
 }
 
 /* A finding stood its second look: one alert line, to the store and every output. */
 static void on_finding(const struct kmw_ledger_entry *e, int code, const struct kmw_module_info *m,
 		       void *arg)
 {
-	struct daemon *d = arg;
-	struct recon *r = &d->recon;
+	struct recon *r = arg;
 	struct kmw_module_info full;
 
 	if (m) {
@@ -453,24 +417,23 @@ static void on_finding(const struct kmw_ledger_entry *e, int code, const struct 
 		inventory_detail("/sys", &full);
 		m = &full;
 	}
-	ledger_alert(r->ev, e, code, m, &r->gaps, r->behind, d->facts.name[0] ? d->facts.name : NULL, now_ms());
+	ledger_alert(r->ev, e, code, m, &r->gaps, r->behind, r->node, now_ms());
 	/* the tampering before it may be what hid the load or unload from audit */
 	if (r->last_act[0] && (code == KMW_R_UNAUDITED_LOAD || code == KMW_R_UNAUDITED_UNLOAD) &&
 	    r->last_act_ms <= e->pending_ms)
 		snprintf(r->ev->alert.hidden_by, sizeof(r->ev->alert.hidden_by), "%s", r->last_act);
-	risk_assess(&d->o.risk, r->ev);
+	risk_assess(&r->conf->risk, r->ev);
 	log_msg(LOG_ALERT, "%s: module %s (%s)", risk_reason_code((enum kmw_risk_reason)code),
 		e->name, r->ev->alert.why);
-	pipeline_emit(d, r->ev);
+	r->emit(r->ev, r->emit_arg);
 }
 
 /*
  * A name no real module has (white space, a newline, a control byte, a quote): said once per
  * life of the module, at once. A line of the list no module's name explains: said once.
  */
-static void odd_names(struct daemon *d, int64_t now)
+static void odd_names(struct recon *r, int64_t now)
 {
-	struct recon *r = &d->recon;
 	const struct kmw_ledger_entry *e;
 	struct kmw_event *ev = r->ev;
 	uint64_t h = 14695981039346656037ULL;
@@ -489,15 +452,14 @@ static void odd_names(struct daemon *d, int64_t now)
 		e = ledger_find(&r->ledger, m->name);
 		if (!e)
 			continue;
-		ledger_alert(ev, e, KMW_R_ODD_MODULE_NAME, m, &r->gaps, r->behind,
-			     d->facts.name[0] ? d->facts.name : NULL, now);
+		ledger_alert(ev, e, KMW_R_ODD_MODULE_NAME, m, &r->gaps, r->behind, r->node, now);
 		ev->alert.why = "a module's name holds white space, a control byte or a quote: no "
 				"real module has such a name, and it can forge lines of /proc/modules "
 				"or of a log (module.name has its bytes, escaped)";
-		risk_assess(&d->o.risk, ev);
+		risk_assess(&r->conf->risk, ev);
 		log_msg(LOG_ALERT, "odd_module_name: a module named \"%s\" (its bytes escaped in the "
 			"alert)", m->name);
-		pipeline_emit(d, ev);
+		r->emit(ev, r->emit_arg);
 	}
 	if (!r->inv.malformed)
 		return;
@@ -511,8 +473,8 @@ static void odd_names(struct daemon *d, int64_t now)
 	ev->sec = now / 1000;
 	ev->msec = (unsigned int)(now % 1000);
 	ev->serial = (1ULL << 62) | ((h << 8) & ((1ULL << 62) - 1)) | KMW_R_ODD_MODULE_NAME;
-	if (d->facts.name[0])
-		event_set_str(ev, &ev->node, d->facts.name, strlen(d->facts.name));
+	if (r->node)
+		event_set_str(ev, &ev->node, r->node, strlen(r->node));
 	event_set_str(ev, &ev->mod_name, r->inv.malformed_line, r->inv.malformed_len);
 	ev->alert.code = KMW_R_ODD_MODULE_NAME;
 	ev->alert.first_ms = now;
@@ -521,9 +483,9 @@ static void odd_names(struct daemon *d, int64_t now)
 		 "first, escaped)", r->inv.malformed);
 	ev->alert.why = "a line of /proc/modules that no module's name explains: a name with a "
 			"newline forges lines (and hides from sysfs too)";
-	risk_assess(&d->o.risk, ev);
+	risk_assess(&r->conf->risk, ev);
 	log_msg(LOG_ALERT, "odd_module_name: %s", ev->alert.detail);
-	pipeline_emit(d, ev);
+	r->emit(ev, r->emit_arg);
 }
 
 /*
@@ -531,9 +493,8 @@ static void odd_names(struct daemon *d, int64_t now)
  * changed since is said once (its bytes in memory are not those on disk any more). The
  * enricher's cache makes an unchanged file cost a stat.
  */
-static void changed_files(struct daemon *d, int64_t now)
+static void changed_files(struct recon *r, int64_t now)
 {
-	struct recon *r = &d->recon;
 	struct kmw_event *ev = r->ev;
 	char sha[65];
 	unsigned int i;
@@ -546,27 +507,25 @@ static void changed_files(struct daemon *d, int64_t now)
 		    (e->reported & (1u << KMW_R_CHANGED_SINCE_LOAD)))
 			continue;
 		m = inventory_find(&r->inv, e->name);
-		if (!m || enrich_hash_file(d->enricher, e->load_path, sha) || !strcmp(sha, e->load_sha256))
+		if (!m || enrich_hash_file(r->enricher, e->load_path, sha) || !strcmp(sha, e->load_sha256))
 			continue;
-		ledger_alert(ev, e, KMW_R_CHANGED_SINCE_LOAD, m, &r->gaps, r->behind,
-			     d->facts.name[0] ? d->facts.name : NULL, now);
+		ledger_alert(ev, e, KMW_R_CHANGED_SINCE_LOAD, m, &r->gaps, r->behind, r->node, now);
 		/* the path is the event's file_path (ledger_alert); the hashes here */
 		snprintf(ev->alert.detail, sizeof(ev->alert.detail), "sha256 %.64s at the load, %.64s "
 			 "now", e->load_sha256, sha);
 		ev->alert.why = "the file the module was loaded from has other bytes now: what runs "
 				"is not what is on disk, and a check of the file says nothing of the "
 				"module (alert.evidence.detail has both hashes)";
-		risk_assess(&d->o.risk, ev);
+		risk_assess(&r->conf->risk, ev);
 		log_msg(LOG_ALERT, "changed_since_load: module %s: %s", e->name, ev->alert.detail);
-		pipeline_emit(d, ev);
+		r->emit(ev, r->emit_arg);
 		ledger_reported(&r->ledger, e->name, KMW_R_CHANGED_SINCE_LOAD);
 	}
 }
 
 /* One check: the views now against the ledger. */
-static void check(struct daemon *d, int64_t now)
+static void check(struct recon *r, int64_t now)
 {
-	struct recon *r = &d->recon;
 	bool confirm;
 	int64_t t0 = mono_us(), us;
 	int rc;
@@ -580,26 +539,25 @@ static void check(struct daemon *d, int64_t now)
 	}
 	/* events that lag behind may hold the load or unload a finding lacks: it waits for them,
 	 * but not for ever, or a flood would hold back every finding */
-	odd_names(d, now);
-	changed_files(d, now);
+	odd_names(r, now);
+	changed_files(r, now);
 	confirm = !r->behind || (r->behind_since_ms && now - r->behind_since_ms >= RECON_BEHIND_MAX_MS);
 	r->waiting = ledger_check(&r->ledger, &r->inv, now, ledger_gap_gen(&r->gaps), confirm,
-				  on_finding, d);
+				  on_finding, r);
 	us = mono_us() - t0;
-	d->wc.checks++;
-	d->wc.modules = r->inv.n;
-	if (us > d->wc.check_us_max)
-		d->wc.check_us_max = us;
+	r->n.checks++;
+	r->n.modules = r->inv.n;
+	if (us > r->n.check_us_max)
+		r->n.check_us_max = us;
 }
 
 /* Worker: a tick from the main thread. A check when one is due or a finding waits. */
-void reconcile_tick(struct daemon *d, const struct recon_tick *t)
+void recon_tick(struct recon *r, const struct recon_tick *t)
 {
-	struct recon *r = &d->recon;
 	int64_t now = now_ms();
 	bool due, down, unaudited;
 
-	if (!r->on)
+	if (!r->on || r->paused)
 		return;
 	/* the counters are the main thread's; what only the worker knows stays */
 	down = r->gaps.daemon_down;
@@ -613,22 +571,22 @@ void reconcile_tick(struct daemon *d, const struct recon_tick *t)
 		r->behind_since_ms = 0;
 	else if (!r->behind_since_ms)
 		r->behind_since_ms = now;
-	check_taint(d, now);
-	check_posture(d, now);
+	check_taint(r, now);
+	check_posture(r, now);
 	/* while audit is blind, and a while after, every tick: what came meanwhile is found now */
 	due = now >= r->next_ms || r->waiting || r->blind ||
 	      (r->after_load_ms && now >= r->after_load_ms);
 	if (!due)
 		return;
 	if (now >= r->next_ms)
-		schedule(d, now);
+		schedule(r, now);
 	if (r->after_load_ms && now >= r->after_load_ms)
 		r->after_load_ms = 0;
-	check(d, now);
+	check(r, now);
 }
 
 /* A tampering alert: named by what it may hide, and a check at once (and every tick while
- * audit is blind, reconcile_tick). */
+ * audit is blind, recon_tick). */
 static void note_act(struct recon *r, const struct kmw_event *ev)
 {
 	char id[KMW_EVENT_ID_MAX], ts[32];
@@ -646,9 +604,8 @@ static void note_act(struct recon *r, const struct kmw_event *ev)
 }
 
 /* Worker: every event delivered. The loads and unloads of this boot go into the ledger. */
-void reconcile_event(struct daemon *d, const struct kmw_event *ev)
+void recon_event(struct recon *r, const struct kmw_event *ev)
 {
-	struct recon *r = &d->recon;
 	int64_t t = ev->sec * 1000 + ev->msec;
 	char name[KMW_MODNAME_MAX], path[512];
 	struct kmw_load ld = { .serial = ev->serial, .ms = t, .uid = ev->uid };
@@ -668,7 +625,7 @@ void reconcile_event(struct daemon *d, const struct kmw_event *ev)
 	}
 	if (!r->on || ev->kind != KMW_KIND_SYSCALL || !(ev->success || partial) ||
 	    !ev->mod_name.set || !ev->mod_name.len || ev->mod_name.len >= sizeof(name) ||
-	    t < d->boot_start_ms)
+	    t < r->persist->boot_start_ms)
 		return;
 	memcpy(name, event_str(ev, &ev->mod_name), ev->mod_name.len);
 	name[ev->mod_name.len] = '\0';
@@ -699,11 +656,44 @@ void reconcile_event(struct daemon *d, const struct kmw_event *ev)
 		r->after_load_ms = now_ms() + RECON_AFTER_LOAD_MS;
 }
 
-void reconcile_fini(struct daemon *d)
+void recon_init(struct recon *r, const struct kmw_config *conf, struct persist *persist,
+		struct kmw_enricher *enricher, const char *node, recon_emit_fn emit, void *arg)
 {
-	ledger_free(&d->recon.ledger);
-	inventory_free(&d->recon.inv);
-	free(d->recon.ev);
-	d->recon.ev = NULL;
-	d->recon.on = false;
+	memset(r, 0, sizeof(*r));
+	r->conf = conf;
+	r->persist = persist;
+	r->enricher = enricher;
+	r->node = node && node[0] ? node : NULL;
+	r->emit = emit;
+	r->emit_arg = arg;
+	/* unknown until the checks read them */
+	r->n.posture = (struct kmw_posture){ -1, -1, -1, -1 };
+}
+
+void recon_set_config(struct recon *r, const struct kmw_config *conf)
+{
+	bool was = r->conf->inventory_interval != 0;
+
+	r->conf = conf;
+	if (!r->started && conf->inventory_interval) {
+		log_msg(LOG_WARNING, "configuration reload: the module checks were off at start "
+			"(inventory-interval 0): turning them on takes a restart");
+		return;
+	}
+	if (!r->started)
+		return;
+	/* 0 stops the checks (the ledger still follows the events); another interval takes
+	 * effect from now */
+	r->paused = !conf->inventory_interval;
+	if (!r->paused && (!was || r->next_ms > now_ms() + (int64_t)conf->inventory_interval * 1000))
+		r->next_ms = now_ms();
+}
+
+void recon_fini(struct recon *r)
+{
+	ledger_free(&r->ledger);
+	inventory_free(&r->inv);
+	free(r->ev);
+	r->ev = NULL;
+	r->on = false;
 }

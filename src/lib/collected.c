@@ -171,31 +171,9 @@ static void alert_event(struct kmw_event *ev, json_t *root)
 	set_str(ev, &ev->file_path, at(a, "evidence.load_path"));
 }
 
-/* A value JSON writes as it is: printable ASCII, no quote, no backslash. */
-static bool verbatim(const char *v)
-{
-	for (; v && *v; v++)
-		if (*v < 0x20 || *v > 0x7e || *v == '"' || *v == '\\')
-			return false;
-	return v != NULL;
-}
-
 void collected_prefilter(struct kmw_collected_opts *o, const struct kmw_filter *f)
 {
-	const char *exact[] = { f->host, f->module, f->exe, f->user, f->key, f->errno_name,
-				f->syscall, f->flag };
-	size_t i;
-
-	o->nneedles = 0;
-	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
-		if (verbatim(exact[i]) && exact[i][0] && o->nneedles < KMW_COLLECTED_NEEDLES - 1)
-			o->needles[o->nneedles++] = exact[i];
-	if (f->sha256 && f->sha256[0]) {
-		for (i = 0; f->sha256[i] && i < sizeof(o->sha256) - 1; i++)
-			o->sha256[i] = (char)tolower((unsigned char)f->sha256[i]);
-		o->sha256[i] = '\0';
-		o->needles[o->nneedles++] = o->sha256;
-	}
+	o->nneedles = filter_needles(f, o->needles, KMW_COLLECTED_NEEDLES);
 }
 
 /* One line: an event, or a bad line with the reason. */

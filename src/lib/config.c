@@ -27,111 +27,121 @@ enum type {
 
 #define OFF(f) offsetof(struct kmw_config, f)
 #define NUM(f, lo, hi) T_UINT, OFF(f), lo, hi
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* how a key reloads on SIGHUP, and its default as the file would give it (NULL: none) */
+#define NOW(d) KMW_RELOAD_NOW, d
+#define OUT(d) KMW_RELOAD_OUTPUTS, d
+#define RESTART(d) KMW_RELOAD_RESTART, d
+#define ACTION KMW_RELOAD_RESTART, NULL
 
 static const struct kmw_config_key keys[] = {
 	{ "foreground", 'f', NULL, "stay in the foreground, log to stderr", 0, T_SWITCH,
-	  OFF(foreground), 0, 0 },
+	  OFF(foreground), 0, 0, RESTART(NULL) },
 	{ "output", 'o', "FILE|-", "where events go (default: stdout in the\n"
-	  "foreground, else " KMW_OUTPUT_DEFAULT ")", 0, T_STR, OFF(output), 0, 0 },
-	{ "format", 'F', "json|ecs|text", "event format of --output (default json)", 0, T_FORMAT,
-	  OFF(format), 0, 0 },
+	  "foreground, else " KMW_OUTPUT_DEFAULT ")", 0, T_STR, OFF(output), 0, 0, OUT(NULL) },
+	{ "format", 'F', "json|ecs|text", "event format of --output", 0, T_FORMAT, OFF(format), 0, 0,
+	  OUT("json") },
 	{ "output-prefix", 0, "STR", "put STR before each line (\"@cee: \" for rsyslog)", 0, T_STR,
-	  OFF(output_prefix), 0, 0 },
+	  OFF(output_prefix), 0, 0, OUT(NULL) },
 	{ "output-rotate-size", 0, "MB", "rotate --output past MB megabytes (0: never)", 0,
-	  NUM(rotate_mb, 0, 100000) },
-	{ "output-rotate-keep", 0, "N", "generations kept, FILE.1 ... FILE.N (default 5)", 0,
-	  NUM(rotate_keep, 0, 100000) },
+	  NUM(rotate_mb, 0, 100000), OUT("0") },
+	{ "output-rotate-keep", 0, "N", "generations kept, FILE.1 ... FILE.N", 0,
+	  NUM(rotate_keep, 0, 100000), OUT("5") },
 	{ "output-group", 0, "NAME", "group of a new output file (mode 0640)", 0, T_STR,
-	  OFF(output_group), 0, 0 },
+	  OFF(output_group), 0, 0, OUT(NULL) },
 	{ "syslog", 0, "DEST", "also send to syslog: unix:/dev/log, udp:HOST:PORT,\n"
 	  "tcp:HOST:PORT (octet-counted), tls:HOST:PORT (RFC 5425),\n"
 	  "relp:HOST:PORT, relp+tls:HOST:PORT (acknowledged);\n"
-	  "repeatable, four at most", 0, T_SYSLOG, OFF(syslog), 0, 0 },
+	  "repeatable, four at most", 0, T_SYSLOG, OFF(syslog), 0, 0, OUT(NULL) },
 	{ "syslog-ca", 0, "FILE|DIR", "tls, relp+tls: the CA certificates that verify the\n"
-	  "collector (default: the system's)", 0, T_STR, OFF(syslog_ca), 0, 0 },
+	  "collector (default: the system's)", 0, T_STR, OFF(syslog_ca), 0, 0, OUT(NULL) },
 	{ "syslog-cert", 0, "FILE", "tls, relp+tls: our certificate (PEM), for mutual TLS", 0,
-	  T_STR, OFF(syslog_cert), 0, 0 },
+	  T_STR, OFF(syslog_cert), 0, 0, OUT(NULL) },
 	{ "syslog-key", 0, "FILE", "tls, relp+tls: its private key (PEM)", 0, T_STR,
-	  OFF(syslog_key), 0, 0 },
+	  OFF(syslog_key), 0, 0, OUT(NULL) },
 	{ "syslog-peer-name", 0, "NAME", "tls, relp+tls: the name the collector's certificate\n"
-	  "must carry (default: HOST of the destination)", 0, T_STR, OFF(syslog_peer_name), 0, 0 },
+	  "must carry (default: HOST of the destination)", 0, T_STR, OFF(syslog_peer_name), 0, 0,
+	  OUT(NULL) },
 	{ "syslog-tls-min", 0, "1.2|1.3", "tls, relp+tls: the oldest TLS version taken (default\n"
-	  "1.2)", 0, T_STR, OFF(syslog_tls_min), 0, 0 },
+	  "1.2)", 0, T_STR, OFF(syslog_tls_min), 0, 0, OUT(NULL) },
 	{ "syslog-ciphers", 0, "LIST", "tls, relp+tls: OpenSSL cipher list for TLS 1.2\n"
 	  "(default: OpenSSL's; TLS 1.3 suites are OpenSSL's)", 0, T_STR, OFF(syslog_ciphers),
-	  0, 0 },
-	{ "syslog-rfc", 0, "5424|3164", "the syslog header (default 5424)", 0, T_RFC,
-	  OFF(syslog_rfc), 0, 0 },
-	{ "syslog-facility", 0, "NAME", "daemon (default), local0 ... local7, auth ...", 0,
-	  T_FACILITY, OFF(syslog_facility), 0, 0 },
-	{ "syslog-severity", 0, "auto|NAME", "auto: from risk.level (default)", 0, T_SEVERITY,
-	  OFF(syslog_severity), 0, 0 },
-	{ "syslog-app-name", 0, "NAME", "APP-NAME or TAG of syslog messages (default kmodwatch)", 0,
-	  T_STR, OFF(syslog_app), 0, 0 },
-	{ "syslog-format", 0, "json|ecs|text", "the syslog message (default json)", 0, T_FORMAT,
-	  OFF(syslog_format), 0, 0 },
+	  0, 0, OUT(NULL) },
+	{ "syslog-rfc", 0, "5424|3164", "the syslog header", 0, T_RFC, OFF(syslog_rfc), 0, 0,
+	  OUT("5424") },
+	{ "syslog-facility", 0, "NAME", "daemon, local0 ... local7, auth ...", 0, T_FACILITY,
+	  OFF(syslog_facility), 0, 0, OUT("daemon") },
+	{ "syslog-severity", 0, "auto|NAME", "auto: from risk.level", 0, T_SEVERITY,
+	  OFF(syslog_severity), 0, 0, OUT("auto") },
+	{ "syslog-app-name", 0, "NAME", "APP-NAME or TAG of syslog messages", 0, T_STR,
+	  OFF(syslog_app), 0, 0, OUT("kmodwatch") },
+	{ "syslog-format", 0, "json|ecs|text", "the syslog message", 0, T_FORMAT,
+	  OFF(syslog_format), 0, 0, OUT("json") },
 	{ "journald", 0, NULL, "also send to journald, with KMODWATCH_* fields", 0, T_SWITCH,
-	  OFF(journald), 0, 0 },
+	  OFF(journald), 0, 0, OUT(NULL) },
 	{ "reinstall-rules", 0, NULL, "undo what blinds audit: put kmodwatch's rules back\n"
 	  "(in front of a never rule that out-ranks them) and\n"
-	  "enable audit again (default yes; =no: an alert only)", 0, T_SWITCH,
-	  OFF(reinstall_rules), 0, 0 },
+	  "enable audit again (=no: an alert only)", 0, T_SWITCH, OFF(reinstall_rules), 0, 0,
+	  NOW("yes") },
 	{ "stats-interval", 0, "S", "log what was lost, and where, every S seconds\n"
-	  "(default 300, 0: never)", 0, NUM(stats_interval, 0, 100000) },
-	{ "queue-size", 0, "MB", "records read but not yet processed, at most (default\n"
-	  "64); past it records are dropped, and counted", 0, NUM(queue_mb, 1, 4096) },
+	  "(0: never)", 0, NUM(stats_interval, 0, 100000), NOW("300") },
+	{ "queue-size", 0, "MB", "records read but not yet processed, at most;\n"
+	  "past it records are dropped, and counted", 0, NUM(queue_mb, 1, 4096), RESTART("64") },
 	{ "flood-budget", 0, "N", "failed calls one unprivileged user may make per\n"
-	  "interval that come out one by one (default 100, 0: no\n"
-	  "limit); past it, and whenever the pipeline falls behind,\n"
-	  "they are counted in summaries", 0, NUM(flood_budget, 0, 100000000) },
-	{ "summary-interval", 0, "S", "the interval of a summary (default 10)", 0,
-	  NUM(summary_interval, 1, 86400) },
+	  "interval that come out one by one (0: no limit);\n"
+	  "past it, and whenever the pipeline falls behind,\n"
+	  "they are counted in summaries", 0, NUM(flood_budget, 0, 100000000),
+	  NOW(STR(KMW_TRIAGE_BUDGET)) },
+	{ "summary-interval", 0, "S", "the interval of a summary", 0,
+	  NUM(summary_interval, 1, 86400), RESTART(STR(KMW_TRIAGE_INTERVAL_S)) },
 	{ "inventory-interval", 0, "S", "check the modules loaded against what audit saw\n"
 	  "about every S seconds, jittered by a quarter, and a few\n"
-	  "seconds after each load (default 30, 0: never)", 0,
-	  NUM(inventory_interval, 0, 86400) },
-	{ "priority-boost", 0, "N", "run N nice levels higher than started (default 4,\n"
-	  "as auditd; 0: none)", 0, NUM(priority_boost, 0, 20) },
-	{ "reader-boost", 0, "N", "and the thread that reads records N levels more\n"
-	  "(default 6), so that a flood cannot keep it from reading", 0,
-	  NUM(reader_boost, 0, 20) },
+	  "seconds after each load (0: never)", 0, NUM(inventory_interval, 0, 86400), NOW("30") },
+	{ "priority-boost", 0, "N", "run N nice levels higher than started (as auditd;\n"
+	  "0: none)", 0, NUM(priority_boost, 0, 20), RESTART("4") },
+	{ "reader-boost", 0, "N", "and the thread that reads records N levels more,\n"
+	  "so that a flood cannot keep it from reading", 0, NUM(reader_boost, 0, 20),
+	  RESTART("6") },
 	{ "user", 0, "NAME", "run as NAME once the audit sockets are open (the\n"
-	  "output and store must be writable by NAME)", 0, T_STR, OFF(user), 0, 0 },
+	  "output and store must be writable by NAME)", 0, T_STR, OFF(user), 0, 0, RESTART(NULL) },
 	{ "source", 's', "auto|multicast|unicast", "auto: multicast beside a running auditd,\n"
-	  "else become the audit daemon (default)", 0, T_SOURCE, OFF(source), 0, 0 },
+	  "else become the audit daemon", 0, T_SOURCE, OFF(source), 0, 0, RESTART("auto") },
 	{ "no-rules", 0, NULL, "install no audit rules; use those in place", 0, T_SWITCH,
-	  OFF(no_rules), 0, 0 },
+	  OFF(no_rules), 0, 0, RESTART(NULL) },
 	{ "second-consumer", 0, NULL, "run beside another kmodwatchd on purpose (a test, a\n"
 	  "move from plugin to daemon): both report every event;\n"
-	  "this one writes no state file", 0, T_SWITCH, OFF(second_consumer), 0, 0 },
-	{ "key", 'k', "KEY", "key of the rules it installs (default " KMW_DEFAULT_KEY ")", 0, T_KEY,
-	  OFF(key), 0, 0 },
+	  "this one writes no state file", 0, T_SWITCH, OFF(second_consumer), 0, 0, RESTART(NULL) },
+	{ "key", 'k', "KEY", "key of the rules it installs", 0, T_KEY, OFF(key), 0, 0,
+	  RESTART(KMW_DEFAULT_KEY) },
 	{ "record-log", 0, "FILE", "also append every audit record received to FILE", 0, T_STR,
-	  OFF(record_log), 0, 0 },
+	  OFF(record_log), 0, 0, RESTART(NULL) },
 	{ "risk", 0, "CODE=LEVEL", "level of a risk reason: info, low, medium, high, off\n"
-	  "(repeatable; codes in doc/schema.md)", 0, T_RISK, OFF(risk), 0, 0 },
-	{ "store", 0, "PATH|none", "the event store (default " KMW_STORE_DEFAULT ")", 0, T_STR_NONE,
-	  OFF(store), 0, 0 },
+	  "(repeatable; codes and their defaults in doc/schema.md)", 0, T_RISK, OFF(risk), 0, 0,
+	  NOW(NULL) },
+	{ "store", 0, "PATH|none", "the event store", 0, T_STR_NONE, OFF(store), 0, 0,
+	  RESTART(KMW_STORE_DEFAULT) },
 	{ "metrics-file", 0, "FILE|auto|none", "the counters for Prometheus, textfile format;\n"
-	  "auto (default): " KMW_METRICS_DIR "/\n"
-	  "kmodwatch.prom when that directory exists", 0, T_STR, OFF(metrics_file), 0, 0 },
-	{ "retention-days", 0, "N", "delete stored events older than N days (default 365,\n"
-	  "0: keep)", 0, NUM(retention_days, 0, 1000000) },
-	{ "retention-size", 0, "MB", "keep the store under MB megabytes (default 1024, 0: no\n"
-	  "limit)", 0, NUM(retention_mb, 0, 1000000) },
-	{ "backfill-dir", 0, "DIR|none", "at start, store the module events of auditd's logs\n"
-	  "in DIR newer than the newest stored (default /var/log/audit)", 0, T_STR_NONE,
-	  OFF(backfill_dir), 0, 0 },
+	  "auto: " KMW_METRICS_DIR "/\n"
+	  "kmodwatch.prom when that directory exists", 0, T_STR, OFF(metrics_file), 0, 0,
+	  NOW("auto") },
+	{ "retention-days", 0, "N", "delete stored events older than N days (0: keep)", 0,
+	  NUM(retention_days, 0, 1000000), NOW("365") },
+	{ "retention-size", 0, "MB", "keep the store under MB megabytes (0: no limit)", 0,
+	  NUM(retention_mb, 0, 1000000), NOW("1024") },
+	{ "backfill-dir", 0, "DIR|none", "store the module events of auditd's logs in DIR\n"
+	  "that the store lacks: at start, and after records were lost", 0, T_STR_NONE,
+	  OFF(backfill_dir), 0, 0, NOW("/var/log/audit") },
 	{ "plugin", 0, NULL, "run as an auditd plugin: records on stdin\n"
-	  "(format = string), no rules, no netlink", 0, T_SWITCH, OFF(plugin), 0, 0 },
+	  "(format = string), no rules, no netlink", 0, T_SWITCH, OFF(plugin), 0, 0, RESTART(NULL) },
 	{ "config", 0, "FILE", "read options from FILE (default " KMW_CONFIG_FILE ",\n"
-	  "when it exists); the command line wins", KMW_ACT_CONFIG, T_ACTION, 0, 0, 0 },
+	  "when it exists); the command line wins", KMW_ACT_CONFIG, T_ACTION, 0, 0, 0, ACTION },
 	{ "check-config", 0, NULL, "print the effective configuration and exit", KMW_ACT_CHECK,
-	  T_ACTION, 0, 0, 0 },
+	  T_ACTION, 0, 0, 0, ACTION },
 	{ "example-config", 0, NULL, "print a configuration file with every option,\n"
-	  "commented out at its default, and exit", KMW_ACT_EXAMPLE, T_ACTION, 0, 0, 0 },
-	{ "help", 'h', NULL, "this text", KMW_ACT_HELP, T_ACTION, 0, 0, 0 },
-	{ "version", 'V', NULL, "version", KMW_ACT_VERSION, T_ACTION, 0, 0, 0 },
+	  "commented out at its default, and exit", KMW_ACT_EXAMPLE, T_ACTION, 0, 0, 0, ACTION },
+	{ "help", 'h', NULL, "this text", KMW_ACT_HELP, T_ACTION, 0, 0, 0, ACTION },
+	{ "version", 'V', NULL, "version", KMW_ACT_VERSION, T_ACTION, 0, 0, 0, ACTION },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -144,30 +154,14 @@ const struct kmw_config_key *config_keys(size_t *n)
 
 void config_defaults(struct kmw_config *c)
 {
+	size_t i;
+
 	memset(c, 0, sizeof(*c));
-	c->key = KMW_DEFAULT_KEY;
-	c->store = KMW_STORE_DEFAULT;
-	c->metrics_file = "auto";
-	c->retention_days = 365;
-	c->retention_mb = 1024;
-	c->backfill_dir = "/var/log/audit";
-	c->format = KMW_FMT_JSON;
-	c->source = KMW_SRC_AUTO;
-	c->rotate_keep = 5;
-	c->stats_interval = 300;
-	c->queue_mb = 64;
-	c->priority_boost = 4;
-	c->reader_boost = 6;
-	c->flood_budget = KMW_TRIAGE_BUDGET;
-	c->summary_interval = KMW_TRIAGE_INTERVAL_S;
-	c->inventory_interval = 30;
-	c->reinstall_rules = true;
-	c->syslog_rfc = 5424;
-	c->syslog_facility = LOG_DAEMON;
-	c->syslog_severity = -1;
-	c->syslog_app = "kmodwatch";
-	c->syslog_format = KMW_FMT_JSON;
 	risk_config_default(&c->risk);
+	/* each default as the file would give it: the table's column is the one source */
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].def && config_set(c, i, keys[i].def, NULL, NULL))
+			abort();	/* a default the table's own type refuses: a bug, found by the tests */
 }
 
 /* Yes/no for a switch given in the configuration file; always yes on the command line. */
@@ -464,6 +458,16 @@ void config_print(FILE *f, const struct kmw_config *c)
 		print_key(f, c, &keys[i]);
 }
 
+/* what SIGHUP does with a key, in words for the example file */
+static const char *reload_words(enum kmw_reload r)
+{
+	switch (r) {
+	case KMW_RELOAD_NOW: return "a reload (SIGHUP) takes it at once";
+	case KMW_RELOAD_OUTPUTS: return "a reload (SIGHUP) opens the outputs again with it";
+	default: return "a reload (SIGHUP) leaves it: it takes effect at the next start";
+	}
+}
+
 void config_example(FILE *f)
 {
 	struct kmw_config c;
@@ -485,7 +489,7 @@ void config_example(FILE *f)
 		fputs("\n# ", f);
 		for (p = (char *)k->help; *p; p++)
 			fputs(*p == '\n' ? "\n# " : (char[]){ *p, 0 }, f);
-		fputc('\n', f);
+		fprintf(f, "\n# (%s)\n", reload_words(k->reload));
 		m = open_memstream(&line, &len);
 		if (!m)
 			continue;
@@ -527,8 +531,100 @@ void config_usage(FILE *f)
 			fprintf(f, "%.*s\n%27s", (int)(nl - h), h, "");
 			h = nl + 1;
 		}
-		fprintf(f, "%s\n", h);
+		if (k->def && strlen(h) + strlen(k->def) + 11 > 52)
+			fprintf(f, "%s\n%27s(default %s)\n", h, "", k->def);
+		else if (k->def)
+			fprintf(f, "%s (default %s)\n", h, k->def);
+		else
+			fprintf(f, "%s\n", h);
 	}
+}
+
+const char *config_reload_name(enum kmw_reload r)
+{
+	switch (r) {
+	case KMW_RELOAD_NOW: return "now";
+	case KMW_RELOAD_OUTPUTS: return "outputs";
+	default: return "restart";
+	}
+}
+
+/* one key's value as config_print writes it, its lines joined by ", " */
+static char *key_text(const struct kmw_config *c, const struct kmw_config_key *k)
+{
+	char *text = NULL, *p;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	size_t skip = strlen(k->name) + 3;
+
+	if (!m)
+		return NULL;
+	print_key(m, c, k);
+	fclose(m);
+	if (!text)
+		return NULL;
+	/* "name = value\n" a line: the values alone, joined */
+	for (p = text; *p; p++)
+		if (*p == '\n')
+			*p = '\x1f';
+	{
+		struct kmw_buf b;
+		char *line, *save = NULL;
+
+		buf_init(&b);
+		for (line = strtok_r(text, "\x1f", &save); line; line = strtok_r(NULL, "\x1f", &save)) {
+			const char *v = line[0] == '#' ? "(not set)" : strlen(line) > skip ? line + skip : "";
+
+			if (line[0] == '#' && strstr(line, " = "))
+				v = strstr(line, " = ") + 3;
+			buf_printf(&b, "%s%s", b.len ? ", " : "", v);
+		}
+		buf_putc(&b, '\0');
+		free(text);
+		return b.oom ? (buf_free(&b), NULL) : b.data;
+	}
+}
+
+void config_changes(const struct kmw_config *was, const struct kmw_config *now,
+		    kmw_config_change_fn fn, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		char *a, *b;
+
+		if (keys[i].action != KMW_ACT_NONE)
+			continue;
+		a = key_text(was, &keys[i]);
+		b = key_text(now, &keys[i]);
+		if (a && b && strcmp(a, b))
+			fn(i, a, b, arg);
+		free(a);
+		free(b);
+	}
+}
+
+void config_keep(struct kmw_config *dst, const struct kmw_config *src, size_t k)
+{
+	const struct kmw_config_key *key = &keys[k];
+	size_t size;
+
+	switch (key->type) {
+	case T_SWITCH: size = sizeof(bool); break;
+	case T_UINT: size = sizeof(unsigned int); break;
+	case T_STR: case T_STR_NONE: case T_KEY: size = sizeof(const char *); break;
+	case T_FORMAT: size = sizeof(enum kmw_format); break;
+	case T_SOURCE: size = sizeof(enum kmw_source_mode); break;
+	case T_RFC: case T_FACILITY: case T_SEVERITY: size = sizeof(int); break;
+	case T_RISK: size = sizeof(struct kmw_risk_config); break;
+	case T_SYSLOG:
+		memcpy(dst->syslog, src->syslog, sizeof(dst->syslog));
+		dst->nsyslog = src->nsyslog;
+		return;
+	default:
+		return;
+	}
+	memcpy((char *)dst + key->off, (const char *)src + key->off, size);
 }
 
 void config_free(struct kmw_config *c)

@@ -126,6 +126,14 @@ static const struct kmw_flag_name delete_flags[] = {
 	{ 0, NULL },
 };
 
+const char *decode_flag_name(unsigned int i)
+{
+	size_t nf = sizeof(finit_flags) / sizeof(finit_flags[0]) - 1;
+	size_t nd = sizeof(delete_flags) / sizeof(delete_flags[0]) - 1;
+
+	return i < nf ? finit_flags[i].name : i < nf + nd ? delete_flags[i - nf].name : NULL;
+}
+
 int decode_flags_arg(enum kmw_syscall sc)
 {
 	switch (sc) {

@@ -536,7 +536,7 @@ static void read_config_change(struct kmw_parser *p, struct kmw_event *ev)
 				}
 		}
 	} while (auparse_next_field(au) > 0);
-	p->hooks.config_change(&c, p->hooks.arg);
+	p->hooks.config_change(&c, p->hooks.config_change_arg);
 }
 
 /* An event of audit's own configuration: every CONFIG_CHANGE record of it, told. */
@@ -748,7 +748,7 @@ static void lines_orphan(void *arg, const char *line, size_t len)
 			ev->sc = KMW_SC_FINIT_MODULE;	/* IMA's MODULE_CHECK: a file, finit_module's */
 			ev->historical = p->historical;
 			p->au = saved;
-			p->hooks.suppressed(ev, p->hooks.arg);
+			p->hooks.suppressed(ev, p->hooks.suppressed_arg);
 		}
 	}
 	p->au = saved;

@@ -39,7 +39,8 @@ static const struct key {
 	U64(audit_disabled), U64(losses_last_minute), U64(tamper_alerts), I64(lockdown),
 	I64(sig_enforce), I64(modules_disabled), I64(ima_modules), I64(boot_first_start_ms),
 	U64(store_history_lost), U64(modules_unchecked), STR(module_dir), U64(captures_early),
-	U64(captures_late), I64(capture_p50_us), I64(capture_p99_us),
+	U64(captures_late), I64(capture_p50_us), I64(capture_p99_us), U64(config_generation),
+	I64(config_loaded), STR(config_pending),
 };
 
 static void print_key(FILE *f, const struct kmw_state *st, const struct key *k)

@@ -824,71 +824,33 @@ int store_info(struct kmw_store *s, const char *path, struct kmw_store_info *out
 int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only,
 		void (*cb)(const struct kmw_row *row, void *arg), void *arg, uint64_t *count)
 {
-	char sql[2048];
-	const char *binds[32], *glue = " WHERE ";
-	int64_t ints[32];
-	bool is_int[32];
-	int nb = 0, i, rc;
-	size_t n;
+	struct kmw_filter_bind binds[KMW_FILTER_BINDS];
+	struct kmw_buf sql;
+	unsigned int nb, i;
 	sqlite3_stmt *st;
+	int rc;
 
 	/* no condition, no WHERE: SQLite counts a whole table without reading it */
-#define WHERE(cond) (n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%s", glue, cond), \
-		     glue = " AND ")
-#define BIND_S(v) (binds[nb] = (v), is_int[nb] = false, nb++)
-#define BIND_I(v) (ints[nb] = (v), is_int[nb] = true, nb++)
-	n = (size_t)snprintf(sql, sizeof(sql), count_only ? "SELECT count(*) FROM events" :
-			     "SELECT time_ms, syscall, arch, success, exit, errno, module, path, sha256,"
-			     " exe, comm, user, key, risk, flag_names, node, pid, uid, auid, flags,"
-			     " historical, json, kind, calls FROM events");
-	if (f->has_since) { WHERE("time_ms >= ?"); BIND_I(f->since_ms); }
-	if (f->has_until) { WHERE("time_ms < ?"); BIND_I(f->until_ms); }
-	if (f->module) { WHERE("module = ?"); BIND_S(f->module); }
-	if (f->path_glob) { WHERE("path GLOB ?"); BIND_S(f->path_glob); }
-	if (f->sha256) {
-		/* a prefix: a range on the index rather than LIKE (case and index-friendly) */
-		WHERE("((sha256 >= lower(?) AND sha256 < lower(?) || 'g') OR "
-		      "(image_sha256 >= lower(?) AND image_sha256 < lower(?) || 'g') OR "
-		      "(ima_hash >= 'sha256:' || lower(?) AND ima_hash < 'sha256:' || lower(?) || 'g'))");
-		BIND_S(f->sha256); BIND_S(f->sha256); BIND_S(f->sha256); BIND_S(f->sha256);
-		BIND_S(f->sha256); BIND_S(f->sha256);
-	}
-	if (f->has_uid) { WHERE("uid = ?"); BIND_I(f->uid); }
-	if (f->has_auid) { WHERE("auid = ?"); BIND_I(f->auid); }
-	if (f->user) { WHERE("user = ?"); BIND_S(f->user); }
-	if (f->host) { WHERE("node = ?"); BIND_S(f->host); }
-	if (f->exe) { WHERE("exe = ?"); BIND_S(f->exe); }
-	if (f->result > 0) WHERE("success = 1");
-	if (f->result < 0) WHERE("success = 0");
-	if (f->errno_name) { WHERE("errno = ?"); BIND_S(f->errno_name); }
-	if (f->flag) {
-		WHERE("id IN (SELECT event_id FROM event_flags WHERE flag = ?)");
-		BIND_S(f->flag);
-	}
-	if (f->syscall) { WHERE("syscall = ?"); BIND_S(f->syscall); }
-	if (f->key) {
-		WHERE("instr(keys, '|' || ? || '|') > 0");
-		BIND_S(f->key);
-	}
-	if (f->risk >= 0) { WHERE("risk >= ?"); BIND_I(f->risk); }
-	/* the partial index applies only where the query repeats its condition, word for word */
-	if (f->has_kind && f->kind == KMW_KIND_SUMMARY) WHERE("kind = 'summary' AND kind != 'syscall'");
-	if (f->has_kind && f->kind == KMW_KIND_ALERT) WHERE("kind = 'alert' AND kind != 'syscall'");
-	if (f->has_kind && f->kind == KMW_KIND_SYSCALL) WHERE("kind = 'syscall'");
+	buf_init(&sql);
+	buf_puts(&sql, count_only ? "SELECT count(*) FROM events" :
+		 "SELECT time_ms, syscall, arch, success, exit, errno, module, path, sha256,"
+		 " exe, comm, user, key, risk, flag_names, node, pid, uid, auid, flags,"
+		 " historical, json, kind, calls FROM events");
+	nb = filter_sql(f, &sql, binds);
 	if (!count_only)
-		n += (size_t)snprintf(sql + n, sizeof(sql) - n, " ORDER BY time_ms, id");
-#undef WHERE
-#undef BIND_S
-#undef BIND_I
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		buf_puts(&sql, " ORDER BY time_ms, id");
+	buf_putc(&sql, '\0');
+	if (sql.oom || sqlite3_prepare_v2(s->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+		buf_free(&sql);
 		set_err(s, "preparing the query");
 		return -EIO;
 	}
+	buf_free(&sql);
 	for (i = 0; i < nb; i++) {
-		if (is_int[i])
-			sqlite3_bind_int64(st, i + 1, ints[i]);
+		if (binds[i].is_int)
+			sqlite3_bind_int64(st, (int)i + 1, binds[i].n);
 		else
-			sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, (int)i + 1, binds[i].s, -1, SQLITE_STATIC);
 	}
 	*count = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

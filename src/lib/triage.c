@@ -124,6 +124,13 @@ struct kmw_triage *triage_new(const struct kmw_triage_opts *o)
 	return t;
 }
 
+void triage_set_budget(struct kmw_triage *t, unsigned int budget)
+{
+	pthread_mutex_lock(&t->lock);
+	t->o.budget = budget;
+	pthread_mutex_unlock(&t->lock);
+}
+
 void triage_free(struct kmw_triage *t)
 {
 	if (!t)

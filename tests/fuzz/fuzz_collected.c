@@ -20,6 +20,7 @@ static void on_event(struct kmw_event *ev, const char *line, size_t len, void *a
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct kmw_filter f;
+	const char *why;
 	struct kmw_collected_opts o = { .event = on_event, .arg = &f };
 	struct kmw_collected_stats st;
 	char path[64], *paths[1] = { path };
@@ -29,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (write(fd, data, size) == (ssize_t)size) {
 		filter_init(&f);
-		f.sha256 = "ab";
+		filter_set(&f, "sha256", "ab", 0, &why);
 		collected_prefilter(&o, &f);
 		o.nneedles = size && data[0] & 1 ? o.nneedles : 0;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);

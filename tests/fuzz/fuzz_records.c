@@ -39,13 +39,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct kmw_lines lines;
 	struct kmw_parser *p;
+	const char *why;
 	size_t half = size / 2;
 
 	if (!out.cap) {
 		buf_init(&out);
 		risk_config_default(&risk);
 		filter_init(&filter);
-		filter.path_glob = "/tmp/*";
+		filter_set(&filter, "path", "/tmp/*", 0, &why);
 	}
 	/* both paths: the prefiltered one of logs and the plugin, and auparse on everything */
 	p = parse_new(on_event, NULL, "fuzz");
