@@ -13,4 +13,43 @@ for f in "$s"/man/*.[58]; do
 		echo "ok: $f"
 	fi
 done
+# the reload classes of kmodwatchd.conf(5) are the keyword table's (--example-config says
+# each), key for key
+daemon=${KMW_BUILDDIR:-.}/src/kmodwatchd
+if [ -x "$daemon" ]; then
+	want=$("$daemon" --example-config | awk '/\(a reload \(SIGHUP\)/ {
+			c = /at once/ ? "once" : /outputs/ ? "outputs" : "start" }
+		/^# [a-z0-9-]+ = / { if (c) { print c, $2; c = "" } }' | sort)
+	got=$(sed 's/\\-/-/g' "$s/man/kmodwatchd.conf.5" | awk '
+		/^\.SH/ { in_reload = ($2 == "RELOAD") }
+		in_reload && /^\.B at once/ { c = "once"; next }
+		in_reload && /^\.B with the outputs/ { c = "outputs"; next }
+		in_reload && /^\.B at the next start/ { c = "start"; next }
+		in_reload && /^\./ { c = "" }
+		in_reload && c { sub(/:.*/, ""); gsub(/,/, " "); for (i = 1; i <= NF; i++) print c, $i }' | sort)
+	if [ "$want" != "$got" ]; then
+		echo "FAIL: kmodwatchd.conf(5) RELOAD differs from the keyword table:"
+		diff <(echo "$want") <(echo "$got")
+		status=1
+	else
+		echo "ok: kmodwatchd.conf(5) RELOAD is the keyword table's"
+	fi
+fi
+# the filters of kmodwatch(8) are those of the filter table (kmodwatch query --help)
+cli=${KMW_BUILDDIR:-.}/src/kmodwatch
+if [ -x "$cli" ]; then
+	want=$("$cli" query --help | awk '/FILTER:/ { on = 1; next } on && /^       --/ { print $1 }
+		on && !/^       --/ { on = 0 }' | sort)
+	got=$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$s/man/kmodwatch.8" | awk '
+		/^\.SH/ { on = ($2 == "FILTERS") }
+		on && /^\.B[IR] / { for (i = 2; i <= NF; i++) if ($i ~ /^"?--[a-z0-9]/) {
+			w = $i; gsub(/"/, "", w); print w } }' | sort -u)
+	if [ "$want" != "$got" ]; then
+		echo "FAIL: kmodwatch(8) FILTERS differ from the filter table:"
+		diff <(echo "$want") <(echo "$got")
+		status=1
+	else
+		echo "ok: kmodwatch(8) FILTERS are the filter table's"
+	fi
+fi
 exit $status

@@ -213,6 +213,111 @@ static void check_config_reads_back(void **state)
 	buf_free(&err);
 }
 
+/*
+ * The defaults column is the one source: config_defaults gives each key the value its column
+ * says (as --check-config prints it), --help says it, and the example file has it; every
+ * option says how a reload takes it.
+ */
+static void defaults_from_the_table(void **state)
+{
+	const struct kmw_config_key *k;
+	struct kmw_config c, d;
+	char *text = NULL, *example = NULL, want[256], *ex;
+	size_t n, i, len = 0, elen = 0;
+	FILE *f;
+
+	(void)state;
+	k = config_keys(&n);
+	config_defaults(&c);
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	config_usage(f);
+	fclose(f);
+	f = open_memstream(&example, &elen);
+	assert_non_null(f);
+	config_example(f);
+	fclose(f);
+	for (i = 0; i < n; i++) {
+		if (k[i].action != KMW_ACT_NONE)
+			continue;
+		assert_true(k[i].reload <= KMW_RELOAD_RESTART);
+		assert_non_null(config_reload_name(k[i].reload));
+		if (!k[i].def)
+			continue;
+		/* the default taken from its column, as the file would give it */
+		config_defaults(&d);
+		assert_int_equal(config_set(&d, i, k[i].def, NULL, NULL), 0);
+		assert_string_equal(printed(&c), printed(&d));
+		config_free(&d);
+		/* said in --help, and commented out at it in the example file */
+		snprintf(want, sizeof(want), "(default %s)", k[i].def);
+		assert_non_null(strstr(text, want));
+		snprintf(want, sizeof(want), "\n# %s = ", k[i].name);
+		ex = strstr(example, want);
+		assert_non_null(ex);
+	}
+	/* the example says what SIGHUP does with each option */
+	for (i = 0, len = 0; (ex = strstr(example + len, "(a reload (SIGHUP)")); i++)
+		len = (size_t)(ex - example) + 1;
+	for (len = 0, elen = 0; len < n; len++)
+		elen += k[len].action == KMW_ACT_NONE;
+	assert_int_equal(i, elen);
+	free(text);
+	free(example);
+	config_free(&c);
+}
+
+struct seen {
+	char keys[1024];
+	unsigned int n;
+};
+
+static void on_change(size_t k, const char *was, const char *now, void *arg)
+{
+	struct seen *s = arg;
+	size_t len = strlen(s->keys);
+
+	assert_string_not_equal(was, now);
+	snprintf(s->keys + len, sizeof(s->keys) - len, "%s%s", len ? "," : "",
+		 config_keys(&(size_t){ 0 })[k].name);
+	s->n++;
+}
+
+/* a reload's changes, a key each, and a key kept at its running value */
+static void changes_and_keep(void **state)
+{
+	struct kmw_config a, b;
+	struct kmw_buf err;
+	struct seen s = { .n = 0 };
+
+	(void)state;
+	buf_init(&err);
+	config_defaults(&a);
+	config_defaults(&b);
+	test_put_str(path, "format = ecs\nqueue-size = 8\nsyslog = udp:127.0.0.1:514\n"
+		     "risk = unsigned=high\nstore = none\n");
+	assert_int_equal(config_load(&b, path, true, &err), 0);
+	config_changes(&a, &b, on_change, &s);
+	assert_string_equal(s.keys, "format,syslog,queue-size,risk,store");
+	/* what only a restart changes keeps the running value */
+	config_keep(&b, &a, key_index("queue-size"));
+	config_keep(&b, &a, key_index("store"));
+	config_keep(&b, &a, key_index("syslog"));
+	assert_int_equal(b.queue_mb, 64);
+	assert_string_equal(b.store, a.store);
+	assert_int_equal(b.nsyslog, 0);
+	memset(&s, 0, sizeof(s));
+	config_changes(&a, &b, on_change, &s);
+	assert_string_equal(s.keys, "format,risk");
+	/* the table's classes: outputs, restart, now */
+	assert_int_equal(config_keys(&(size_t){ 0 })[key_index("format")].reload, KMW_RELOAD_OUTPUTS);
+	assert_int_equal(config_keys(&(size_t){ 0 })[key_index("queue-size")].reload, KMW_RELOAD_RESTART);
+	assert_int_equal(config_keys(&(size_t){ 0 })[key_index("risk")].reload, KMW_RELOAD_NOW);
+	config_free(&a);
+	config_free(&b);
+	buf_free(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +327,8 @@ int main(void)
 		cmocka_unit_test(missing_file),
 		cmocka_unit_test(long_line),
 		cmocka_unit_test(check_config_reads_back),
+		cmocka_unit_test(defaults_from_the_table),
+		cmocka_unit_test(changes_and_keep),
 	};
 	int fd = mkstemp(path), rc;
 
