@@ -93,6 +93,12 @@ typedef void (*kmw_bad_line_fn)(void *arg, const char *input, uint64_t lineno, c
 
 #define KMW_BAD_MORE "more bad lines follow: counted, not shown one by one"
 
+/**
+ * lines_bad_message - what a kmw_bad_line_fn says, the same words for every reader:
+ * "INPUT:LINE: WHY, skipped" (no "skipped" after KMW_BAD_MORE), into @out.
+ */
+void lines_bad_message(char *out, size_t len, const char *input, uint64_t lineno, const char *why);
+
 struct kmw_open_id {
 	char id[KMW_ID_MAX];	/* node, a space, and "SEC.MS:SERIAL" of a module event */
 	uint16_t len;

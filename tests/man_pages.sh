@@ -13,6 +13,16 @@ for f in "$s"/man/*.[58]; do
 		echo "ok: $f"
 	fi
 done
+# same WHAT WANT GOT: a section of a man page holds what a table of the program says
+same() {
+	if [ "$2" != "$3" ] || [ -z "$2" ]; then
+		echo "FAIL: $1 differs from the program's table:"
+		diff <(echo "$2") <(echo "$3")
+		status=1
+	else
+		echo "ok: $1 is the program's table"
+	fi
+}
 # the reload classes of kmodwatchd.conf(5) are the keyword table's (--example-config says
 # each), key for key
 daemon=${KMW_BUILDDIR:-.}/src/kmodwatchd
@@ -27,13 +37,7 @@ if [ -x "$daemon" ]; then
 		in_reload && /^\.B at the next start/ { c = "start"; next }
 		in_reload && /^\./ { c = "" }
 		in_reload && c { sub(/:.*/, ""); gsub(/,/, " "); for (i = 1; i <= NF; i++) print c, $i }' | sort)
-	if [ "$want" != "$got" ]; then
-		echo "FAIL: kmodwatchd.conf(5) RELOAD differs from the keyword table:"
-		diff <(echo "$want") <(echo "$got")
-		status=1
-	else
-		echo "ok: kmodwatchd.conf(5) RELOAD is the keyword table's"
-	fi
+	same "kmodwatchd.conf(5) RELOAD" "$want" "$got"
 fi
 # the filters of kmodwatch(8) are those of the filter table (kmodwatch query --help)
 cli=${KMW_BUILDDIR:-.}/src/kmodwatch
@@ -44,12 +48,6 @@ if [ -x "$cli" ]; then
 		/^\.SH/ { on = ($2 == "FILTERS") }
 		on && /^\.B[IR] / { for (i = 2; i <= NF; i++) if ($i ~ /^"?--[a-z0-9]/) {
 			w = $i; gsub(/"/, "", w); print w } }' | sort -u)
-	if [ "$want" != "$got" ]; then
-		echo "FAIL: kmodwatch(8) FILTERS differ from the filter table:"
-		diff <(echo "$want") <(echo "$got")
-		status=1
-	else
-		echo "ok: kmodwatch(8) FILTERS are the filter table's"
-	fi
+	same "kmodwatch(8) FILTERS" "$want" "$got"
 fi
 exit $status

@@ -78,24 +78,28 @@ static void append_call(const char *path, time_t t, unsigned int serial, unsigne
 	fclose(f);
 }
 
-/* the events of @text, parsed, pushed to the worker */
+/* an event parsed: to the worker */
 static void on_event(struct kmw_event *ev, void *arg)
 {
 	worker_push_event(arg, ev);
 }
 
-static void push_records(struct worker *w, const char *text)
+/* the records of the file @path, parsed, their events pushed to the worker */
+static void push_file(struct worker *w, const char *path)
 {
 	static struct kmw_lines lines;
 	struct kmw_parser *p = parse_new(on_event, w, "testhost");
+	char *text = test_slurp(path, NULL);
 
 	assert_non_null(p);
+	assert_non_null(text);
 	parse_set_names(p, KMW_NAMES_RECORD);
 	lines_init(&lines, &parse_lines_ops, p, true);
 	lines_push(&lines, text, strlen(text));
 	lines_finish(&lines);
 	parse_flush(p);
 	parse_free(p);
+	free(text);
 }
 
 /* the worker has delivered @n events, or the test fails after 10 s */
@@ -215,13 +219,7 @@ static void worker_life(void **state)
 	append_call(log, now, 21, 601);
 	append_call(log, now, 22, 602);
 	append_call(log, now, 23, 603);
-	{
-		char *data = test_slurp(log, &len);
-
-		assert_non_null(data);
-		push_records(&c->w, data);
-		free(data);
-	}
+	push_file(&c->w, log);
 	v = wait_delivered(&c->w, 5);
 	assert_int_equal(v.store.stored, 5);
 	assert_int_equal(sink_memory_count(c->mem), 5);
@@ -246,13 +244,7 @@ static void worker_life(void **state)
 	worker_push_config(&c->w, &c->gen[1], 2, true);
 	snprintf(log, sizeof(log), "%s/later.log", c->dir);
 	append_call(log, now, 41, 801);
-	{
-		char *data = test_slurp(log, &len);
-
-		assert_non_null(data);
-		push_records(&c->w, data);
-		free(data);
-	}
+	push_file(&c->w, log);
 	v = wait_delivered(&c->w, 8);
 	assert_int_equal(v.generation, 2);
 	assert_string_equal(v.output, c->out2);

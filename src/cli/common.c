@@ -120,11 +120,13 @@ int cli_check_readable(char **files, int n)
 void cli_bad_line(void *arg, const char *input, uint64_t lineno, const char *why,
 		  const char *line, size_t len)
 {
+	char msg[600];
+
 	(void)arg;
 	(void)line;
 	(void)len;
-	fprintf(stderr, "kmodwatch: %s:%llu: %s%s\n", input, (unsigned long long)lineno, why,
-		strcmp(why, KMW_BAD_MORE) ? ", skipped" : "");
+	lines_bad_message(msg, sizeof(msg), input, lineno, why);
+	fprintf(stderr, "kmodwatch: %s\n", msg);
 }
 
 void cli_file_error(void *arg, const char *msg)

@@ -62,9 +62,11 @@ void log_errors(struct kmw_buf *err)
 void log_bad_line(void *arg, const char *input, uint64_t lineno, const char *why,
 		  const char *line, size_t len)
 {
+	char msg[600];
+
 	(void)arg;
 	(void)line;
 	(void)len;
-	log_msg(LOG_WARNING, "%s line %llu: %s%s", input, (unsigned long long)lineno, why,
-		strcmp(why, KMW_BAD_MORE) ? ", skipped" : "");
+	lines_bad_message(msg, sizeof(msg), input, lineno, why);
+	log_msg(LOG_WARNING, "%s", msg);
 }

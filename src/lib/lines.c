@@ -641,3 +641,9 @@ void lines_sort_rotated(char **files, int n)
 {
 	qsort(files, (size_t)n, sizeof(char *), by_age);
 }
+
+void lines_bad_message(char *out, size_t len, const char *input, uint64_t lineno, const char *why)
+{
+	snprintf(out, len, "%s:%llu: %s%s", input, (unsigned long long)lineno, why,
+		 strcmp(why, KMW_BAD_MORE) ? ", skipped" : "");
+}
