@@ -71,8 +71,9 @@ static void make_tree(const char *dir, int n)
 	}
 	for (i = 0; i < n; i++) {
 		if (i < n - 1)
-			fprintf(mods, "mod_%03d %d %d %s Live 0x0000000000000000%s\n", i, 16384 + i * 64,
-				i % 3, i % 5 ? "-" : "snd,snd_pcm,snd_timer,", i % 7 ? "" : " (OE)");
+			fprintf(mods, "mod_%03d %d %d %s Live 0x0000000000000000%s\n", i,
+				16384 + i * 64, i % 3, i % 5 ? "-" : "snd,snd_pcm,snd_timer,",
+				i % 7 ? "" : " (OE)");
 		snprintf(path, sizeof(path), "%s/sys/module/mod_%03d", dir, i);
 		mkdir(path, 0755);
 		/* built-ins have parameters and no initstate */
@@ -171,7 +172,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "inventory_bench: %s\n", strerror(-rc));
 		return 1;
 	}
-	for (pass = !strcmp(mode, "full") ? 1 : 0; pass < (!strcmp(mode, "quick") ? 1 : 2); pass++) {
+	for (pass = !strcmp(mode, "full") ? 1 : 0; pass < (!strcmp(mode, "quick") ? 1 : 2);
+	     pass++) {
 		ledger_init(&l, 0);
 		for (j = 0; j < inv.n; j++)
 			ledger_at_start(&l, inv.m[j].name, 0);
@@ -184,8 +186,9 @@ int main(int argc, char **argv)
 				n += last.m[j].in_proc;
 			printf("%s: modules %u (%d in the list), %d checks: p50 %.0f us, p99 %.0f us, "
 			       "max %.0f us, mean %.0f us; findings %d, waiting %u\n",
-			       pass == 0 ? "check (views only)" : "full read", last.n, n, iter, t[iter / 2],
-			       t[(int)(iter * 0.99)], t[iter - 1], mean, found, waiting);
+			       pass == 0 ? "check (views only)" : "full read", last.n, n, iter,
+			       t[iter / 2], t[(int)(iter * 0.99)], t[iter - 1], mean, found,
+			       waiting);
 			inventory_free(&last);
 		}
 		ledger_free(&l);

@@ -15,8 +15,9 @@
 #include "kmw_store.h"
 
 static const char *const modules[] = {
-	"nf_tables", "overlay", "br_netfilter", "xt_conntrack", "wireguard", "ip6_tables",
-	"veth", "loop", "vboxdrv", "zfs", "dummy", "tcp_nv", "crc7", "nls_utf8", "rare_module",
+	"nf_tables",  "overlay", "br_netfilter", "xt_conntrack", "wireguard",
+	"ip6_tables", "veth",	 "loop",	 "vboxdrv",	 "zfs",
+	"dummy",      "tcp_nv",	 "crc7",	 "nls_utf8",	 "rare_module",
 };
 
 int main(int argc, char **argv)
@@ -28,7 +29,7 @@ int main(int argc, char **argv)
 	struct timespec a, b;
 	char err[512], sha[65];
 	long n, i, batch = 1;
-	int64_t start = 1767225600;	/* 2026-01-01, a year of events */
+	int64_t start = 1767225600; /* 2026-01-01, a year of events */
 	double secs;
 
 	if (argc < 3) {
@@ -103,11 +104,11 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	if (batch > 1)
-		printf("%ld events inserted in %.1f s: %.0f events/s, %ld to a transaction\n", n, secs,
-		       n / secs, batch);
+		printf("%ld events inserted in %.1f s: %.0f events/s, %ld to a transaction\n", n,
+		       secs, n / secs, batch);
 	else
-		printf("%ld events inserted in %.1f s: %.0f events/s, each in its own transaction\n", n,
-		       secs, n / secs);
+		printf("%ld events inserted in %.1f s: %.0f events/s, each in its own transaction\n",
+		       n, secs, n / secs);
 	buf_free(&json);
 	store_close(st);
 	return 0;

@@ -11,7 +11,7 @@ struct kmw_buf {
 	char *data;
 	size_t len;
 	size_t cap;
-	int oom;	/* set once an allocation failed; later appends are dropped */
+	int oom; /* set once an allocation failed; later appends are dropped */
 };
 
 /**
@@ -27,7 +27,10 @@ void buf_free(struct kmw_buf *b);
 /**
  * buf_reset - forget the contents of @b but keep its memory for reuse.
  */
-static inline void buf_reset(struct kmw_buf *b) { b->len = 0; }
+static inline void buf_reset(struct kmw_buf *b)
+{
+	b->len = 0;
+}
 
 /**
  * buf_append - append @len bytes of @p. Returns 0 or -ENOMEM (then b->oom is set).
@@ -47,8 +50,7 @@ int buf_putc(struct kmw_buf *b, char c);
 /**
  * buf_printf - append printf-formatted text. Returns 0 or -ENOMEM.
  */
-int buf_printf(struct kmw_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int buf_printf(struct kmw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /**
  * buf_json_str - append @len bytes of untrusted @p as a quoted JSON string.

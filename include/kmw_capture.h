@@ -17,7 +17,7 @@
 /* The call a capture is of: what its SYSCALL record says. */
 struct kmw_call_id {
 	uint64_t serial;
-	int64_t sec;		/* the record's time */
+	int64_t sec; /* the record's time */
 	int64_t pid, ppid;
 	enum kmw_syscall sc;
 	uint64_t a[4];
@@ -26,14 +26,14 @@ struct kmw_call_id {
 struct kmw_capture {
 	struct kmw_call_id id;
 	bool taken;
-	int64_t took_us;		/* from the record's arrival to the end of the capture */
+	int64_t took_us; /* from the record's arrival to the end of the capture */
 	/* finit_module: the file behind the fd */
 	enum kmw_path_err path_err;
 	int path_errno;
-	char *link;			/* what /proc/PID/fd/N names, " (deleted)" cut off */
+	char *link; /* what /proc/PID/fd/N names, " (deleted)" cut off */
 	size_t link_len;
 	bool path_deleted, path_replaced, have_stat;
-	int file_fd;			/* ours, or -1 */
+	int file_fd; /* ours, or -1 */
 	uint64_t dev, ino, size;
 	uint32_t mode, uid, gid;
 	int64_t mtime, ctime;
@@ -41,20 +41,20 @@ struct kmw_capture {
 	char *params;
 	size_t params_len;
 	bool params_cut, params_odd, have_params;
-	const char *params_check;	/* "not_parameters", or NULL */
+	const char *params_check; /* "not_parameters", or NULL */
 	int params_errno;
 	/* init_module's image */
 	void *image;
 	size_t image_len;
 	bool image_cut;
 	/* the process */
-	const char *proc_error;		/* process_gone, pid_reused, or NULL */
+	const char *proc_error; /* process_gone, pid_reused, or NULL */
 	bool proc_read;
 	char *exe, *cwd;
-	char *cmdline;			/* NUL-separated, as /proc gives it */
+	char *cmdline; /* NUL-separated, as /proc gives it */
 	size_t cmdline_len;
 	bool cmdline_cut;
-	char *cgroup;			/* the path of the first line of /proc/PID/cgroup */
+	char *cgroup; /* the path of the first line of /proc/PID/cgroup */
 	bool parent_read;
 	char *parent_exe, *parent_cmdline;
 	size_t parent_cmdline_len;
@@ -62,10 +62,10 @@ struct kmw_capture {
 
 /* What a capture reads with. */
 struct kmw_capture_env {
-	const char *proc;		/* "/proc", or a fake tree in tests */
-	long long btime;		/* boot time, epoch seconds (0: unknown) */
+	const char *proc; /* "/proc", or a fake tree in tests */
+	long long btime;  /* boot time, epoch seconds (0: unknown) */
 	long hz;
-	uint64_t max_image;		/* init_module image bytes copied at most */
+	uint64_t max_image; /* init_module image bytes copied at most */
 };
 
 /**
@@ -104,10 +104,10 @@ bool capture_call_of(const char *line, size_t len, struct kmw_call_id *id);
 #define KMW_CAPTURES 64
 
 struct kmw_captures {
-	pthread_mutex_t lock;		/* the reader puts, the main thread takes */
+	pthread_mutex_t lock; /* the reader puts, the main thread takes */
 	struct kmw_capture *slot[KMW_CAPTURES];
 	unsigned int next;
-	uint64_t taken, used, evicted;	/* put, found by their event, dropped unfound */
+	uint64_t taken, used, evicted; /* put, found by their event, dropped unfound */
 	/* record-to-capture latency: a histogram in powers of two of microseconds */
 	uint64_t lat[24];
 };

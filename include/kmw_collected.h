@@ -17,20 +17,20 @@
 typedef void (*kmw_collected_cb)(struct kmw_event *ev, const char *line, size_t len, void *arg);
 
 struct kmw_collected_stats {
-	uint64_t files;		/* read */
+	uint64_t files; /* read */
 	uint64_t lines;
-	uint64_t events;	/* lines that were kmodwatch events */
-	uint64_t bad_lines;	/* not one: reported (the first KMW_BAD_SHOWN), counted, skipped */
-	int files_failed;	/* could not be read whole */
+	uint64_t events;    /* lines that were kmodwatch events */
+	uint64_t bad_lines; /* not one: reported (the first KMW_BAD_SHOWN), counted, skipped */
+	int files_failed;   /* could not be read whole */
 };
 
 #define KMW_COLLECTED_NEEDLES 16
 
 struct kmw_collected_opts {
 	kmw_collected_cb event;
-	kmw_bad_line_fn bad;		/* may be NULL */
-	kmw_file_error_fn file_error;	/* may be NULL */
-	void *arg;			/* for all three */
+	kmw_bad_line_fn bad;	      /* may be NULL */
+	kmw_file_error_fn file_error; /* may be NULL */
+	void *arg;		      /* for all three */
 	/* bytes every line that can match holds (collected_prefilter): a line without
 	 * one of them is passed over unparsed */
 	const char *needles[KMW_COLLECTED_NEEDLES];

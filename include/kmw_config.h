@@ -23,20 +23,20 @@
 
 struct kmw_config {
 	bool foreground;
-	const char *output;		/* NULL until the daemon settles it (stdout or the log) */
+	const char *output; /* NULL until the daemon settles it (stdout or the log) */
 	enum kmw_format format;
 	enum kmw_source_mode source;
 	bool no_rules;
-	bool second_consumer;	/* beside another kmodwatchd on purpose: no state file */
+	bool second_consumer; /* beside another kmodwatchd on purpose: no state file */
 	const char *key;
 	const char *record_log;
 	bool plugin;
 	struct kmw_risk_config risk;
-	const char *store;		/* NULL: none */
-	const char *metrics_file;	/* FILE, "auto" or "none" */
+	const char *store;	  /* NULL: none */
+	const char *metrics_file; /* FILE, "auto" or "none" */
 	unsigned int retention_days;
 	unsigned int retention_mb;
-	const char *backfill_dir;	/* NULL: none */
+	const char *backfill_dir; /* NULL: none */
 	const char *output_prefix;
 	unsigned int rotate_mb, rotate_keep;
 	const char *output_group;
@@ -45,18 +45,18 @@ struct kmw_config {
 	int syslog_rfc, syslog_facility, syslog_severity;
 	const char *syslog_app;
 	const char *syslog_ca, *syslog_cert, *syslog_key, *syslog_peer_name, *syslog_tls_min,
-		*syslog_ciphers;	/* tls: and relp+tls: destinations */
+		*syslog_ciphers; /* tls: and relp+tls: destinations */
 	enum kmw_format syslog_format;
 	bool journald;
 	const char *user;
 	bool reinstall_rules;
 	unsigned int stats_interval;
-	unsigned int queue_mb;		/* records waiting for the pipeline, at most */
-	unsigned int priority_boost;	/* nice levels taken off the daemon */
-	unsigned int reader_boost;	/* ... and more off its reading thread */
-	unsigned int flood_budget;	/* sheddable calls of one user one by one per interval */
-	unsigned int summary_interval;	/* seconds */
-	unsigned int inventory_interval;	/* seconds between module checks, 0: none */
+	unsigned int queue_mb;		 /* records waiting for the pipeline, at most */
+	unsigned int priority_boost;	 /* nice levels taken off the daemon */
+	unsigned int reader_boost;	 /* ... and more off its reading thread */
+	unsigned int flood_budget;	 /* sheddable calls of one user one by one per interval */
+	unsigned int summary_interval;	 /* seconds */
+	unsigned int inventory_interval; /* seconds between module checks, 0: none */
 	/* the values read from files, and a configuration this one replaced (a reload):
 	 * the strings stay valid until config_free */
 	char *strs[128];
@@ -66,26 +66,26 @@ struct kmw_config {
 
 /* what a key is for, beside setting an option */
 enum kmw_config_action {
-	KMW_ACT_NONE,		/* an option, in the file and on the command line */
-	KMW_ACT_CONFIG,		/* --config FILE */
-	KMW_ACT_CHECK,		/* --check-config */
-	KMW_ACT_EXAMPLE,	/* --example-config */
+	KMW_ACT_NONE,	 /* an option, in the file and on the command line */
+	KMW_ACT_CONFIG,	 /* --config FILE */
+	KMW_ACT_CHECK,	 /* --check-config */
+	KMW_ACT_EXAMPLE, /* --example-config */
 	KMW_ACT_HELP,
 	KMW_ACT_VERSION,
 };
 
 /* how a running kmodwatchd takes a key's new value on SIGHUP */
 enum kmw_reload {
-	KMW_RELOAD_NOW,		/* at once */
-	KMW_RELOAD_OUTPUTS,	/* the outputs are opened again with it */
-	KMW_RELOAD_RESTART,	/* only at the next start: the running value stays, and is said */
+	KMW_RELOAD_NOW,	    /* at once */
+	KMW_RELOAD_OUTPUTS, /* the outputs are opened again with it */
+	KMW_RELOAD_RESTART, /* only at the next start: the running value stays, and is said */
 };
 
 struct kmw_config_key {
-	const char *name;	/* the long option, and the key of the file */
-	int short_name;		/* 0: none */
-	const char *arg;	/* the value's form in --help; NULL: a switch */
-	const char *help;	/* lines after the first start with '\n' */
+	const char *name; /* the long option, and the key of the file */
+	int short_name;	  /* 0: none */
+	const char *arg;  /* the value's form in --help; NULL: a switch */
+	const char *help; /* lines after the first start with '\n' */
 	enum kmw_config_action action;
 	/* for config.c: how the value is read and where it goes */
 	int type;

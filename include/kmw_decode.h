@@ -11,8 +11,8 @@
 
 /* The kernel's finit_module flags (include/uapi/linux/module.h). */
 #define KMW_MODULE_INIT_IGNORE_MODVERSIONS 1u
-#define KMW_MODULE_INIT_IGNORE_VERMAGIC    2u
-#define KMW_MODULE_INIT_COMPRESSED_FILE    4u
+#define KMW_MODULE_INIT_IGNORE_VERMAGIC 2u
+#define KMW_MODULE_INIT_COMPRESSED_FILE 4u
 
 struct kmw_flag_name {
 	uint64_t bit;
@@ -52,8 +52,8 @@ const char *decode_arch_name(uint32_t arch);
  * @n: number of names written; @unknown: the bits left that have no name.
  * Returns 0, or -EINVAL when @sc has no flags argument.
  */
-int decode_flags(enum kmw_syscall sc, uint64_t flags, const char **names,
-		 unsigned int max, unsigned int *n, uint64_t *unknown);
+int decode_flags(enum kmw_syscall sc, uint64_t flags, const char **names, unsigned int max,
+		 unsigned int *n, uint64_t *unknown);
 
 /**
  * decode_flag_name - the @i-th name decode_flags gives, of any module syscall (finit_module's,
@@ -101,8 +101,8 @@ int decode_field(const char *val, size_t len, char *out, size_t *outlen);
 int decode_proctitle(struct kmw_event *ev, const char *val, size_t len);
 
 /* The taint bits a module load sets: P (0), F (1), C (10), O (12), E (13), K (15). */
-#define KMW_TAINT_MODULE_BITS ((1ULL << 0) | (1ULL << 1) | (1ULL << 10) | (1ULL << 12) | \
-			       (1ULL << 13) | (1ULL << 15))
+#define KMW_TAINT_MODULE_BITS \
+	((1ULL << 0) | (1ULL << 1) | (1ULL << 10) | (1ULL << 12) | (1ULL << 13) | (1ULL << 15))
 
 /**
  * decode_taint_letter - the letter the kernel shows for taint bit @bit (P F S R M B U D A W

@@ -8,11 +8,11 @@
 #include <stddef.h>
 
 enum kmw_pkg_prov {
-	KMW_PKG_UNKNOWN = 0,		/* not looked up (a log, a memfd, no file), or no dpkg database */
-	KMW_PKG_PACKAGED,		/* a package ships it, and its MD5 is the recorded one */
-	KMW_PKG_MODIFIED,		/* a package ships it, and its MD5 differs: changed since */
-	KMW_PKG_DKMS,			/* built by DKMS (updates/dkms/, or in /var/lib/dkms) */
-	KMW_PKG_UNPACKAGED,		/* no package ships it */
+	KMW_PKG_UNKNOWN = 0, /* not looked up (a log, a memfd, no file), or no dpkg database */
+	KMW_PKG_PACKAGED,    /* a package ships it, and its MD5 is the recorded one */
+	KMW_PKG_MODIFIED,    /* a package ships it, and its MD5 differs: changed since */
+	KMW_PKG_DKMS,	     /* built by DKMS (updates/dkms/, or in /var/lib/dkms) */
+	KMW_PKG_UNPACKAGED,  /* no package ships it */
 };
 
 struct kmw_dpkg;
@@ -40,8 +40,8 @@ void dpkg_free(struct kmw_dpkg *d);
  * index of every module file the lists name; any other file in the lists themselves, once
  * (kept until the database changes). Unknown, never modified, when its bytes cannot be read.
  */
-enum kmw_pkg_prov dpkg_provenance(struct kmw_dpkg *d, const char *path, const char *md5,
-				  char *pkg, size_t pkgcap, char *want);
+enum kmw_pkg_prov dpkg_provenance(struct kmw_dpkg *d, const char *path, const char *md5, char *pkg,
+				  size_t pkgcap, char *want);
 
 /**
  * dpkg_prov_name - "packaged", "packaged_modified", "dkms", "unpackaged", or NULL.

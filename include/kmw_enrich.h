@@ -13,16 +13,16 @@
 struct kmw_enricher;
 
 struct kmw_enrich_opts {
-	const char *proc_root;		/* "/proc", or a fake tree in tests */
-	const char *sys_root;		/* "/sys" */
-	const char *moddir;		/* NULL: /lib/modules/$(uname -r) */
-	unsigned int cache_entries;	/* hash cache size */
-	const struct kmw_modfile_limits *limits;	/* NULL: the defaults */
-	uint64_t max_image_copy;	/* bytes of an init_module image copied at most */
-	const struct kmw_risk_config *risk;	/* NULL: the defaults */
-	const char *dpkg_admin;		/* dpkg's database (NULL: /var/lib/dpkg) */
-	const char *dkms_dir;		/* DKMS's tree (NULL: /var/lib/dkms) */
-	bool no_packages;		/* look up no package provenance */
+	const char *proc_root;			 /* "/proc", or a fake tree in tests */
+	const char *sys_root;			 /* "/sys" */
+	const char *moddir;			 /* NULL: /lib/modules/$(uname -r) */
+	unsigned int cache_entries;		 /* hash cache size */
+	const struct kmw_modfile_limits *limits; /* NULL: the defaults */
+	uint64_t max_image_copy;		 /* bytes of an init_module image copied at most */
+	const struct kmw_risk_config *risk;	 /* NULL: the defaults */
+	const char *dpkg_admin;			 /* dpkg's database (NULL: /var/lib/dpkg) */
+	const char *dkms_dir;			 /* DKMS's tree (NULL: /var/lib/dkms) */
+	bool no_packages;			 /* look up no package provenance */
 };
 
 /**

@@ -11,17 +11,17 @@
 
 enum kmw_item_kind {
 	KMW_ITEM_EVENT,
-	KMW_ITEM_REOPEN,	/* reopen the outputs, in order with the events */
-	KMW_ITEM_CONFIG,	/* a reload: a new configuration generation to take (ptr) */
-	KMW_ITEM_MAINTENANCE,	/* store retention, between two events */
-	KMW_ITEM_BACKFILL,	/* records were lost: recover from auditd's log (ptr: the gap) */
-	KMW_ITEM_INVENTORY,	/* a tick of the module checks (ptr: audit's gaps, to free) */
+	KMW_ITEM_REOPEN,      /* reopen the outputs, in order with the events */
+	KMW_ITEM_CONFIG,      /* a reload: a new configuration generation to take (ptr) */
+	KMW_ITEM_MAINTENANCE, /* store retention, between two events */
+	KMW_ITEM_BACKFILL,    /* records were lost: recover from auditd's log (ptr: the gap) */
+	KMW_ITEM_INVENTORY,   /* a tick of the module checks (ptr: audit's gaps, to free) */
 	KMW_ITEM_STOP,
 };
 
 struct kmw_item {
 	enum kmw_item_kind kind;
-	void *ptr;		/* what a control item carries, or NULL */
+	void *ptr; /* what a control item carries, or NULL */
 	struct kmw_event ev;
 };
 
@@ -39,14 +39,14 @@ typedef void (*kmw_item_cb)(struct kmw_item **items, unsigned int n, void *arg);
 struct kmw_evqueue {
 	struct kmw_item *slots;
 	unsigned int nslots, head, count;
-	uint64_t waits;		/* pushes that found the queue full and waited */
+	uint64_t waits; /* pushes that found the queue full and waited */
 	pthread_mutex_t lock;
 	pthread_cond_t nonempty, nonfull;
 	pthread_t thread;
 	bool started;
 	kmw_item_cb cb;
 	void *arg;
-	void (*tick)(void *arg);	/* called about every tick_ms while the queue is idle */
+	void (*tick)(void *arg); /* called about every tick_ms while the queue is idle */
 	unsigned int tick_ms;
 };
 

@@ -38,8 +38,8 @@ enum kmw_filter_id {
 
 /* how a shell completes a filter's value */
 enum kmw_filter_complete {
-	KMW_COMPLETE_NONE,	/* free text */
-	KMW_COMPLETE_WORDS,	/* one of the words filter_words lists */
+	KMW_COMPLETE_NONE,  /* free text */
+	KMW_COMPLETE_WORDS, /* one of the words filter_words lists */
 	KMW_COMPLETE_FILE,
 	KMW_COMPLETE_USER,
 };
@@ -54,8 +54,8 @@ struct kmw_filter_value {
 
 struct kmw_filter {
 	struct kmw_filter_value v[KMW_F_COUNT];
-	char sha256[65];	/* --sha256 in lower case, as events write it */
-	char forms[200];	/* the values a filter takes, in words, when one was refused */
+	char sha256[65]; /* --sha256 in lower case, as events write it */
+	char forms[200]; /* the values a filter takes, in words, when one was refused */
 };
 
 /* A value to bind to the store's query: a number or a string. */

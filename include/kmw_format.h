@@ -9,7 +9,7 @@
 enum kmw_format {
 	KMW_FMT_JSON,
 	KMW_FMT_TEXT,
-	KMW_FMT_ECS,	/* Elastic Common Schema, doc/ecs.md */
+	KMW_FMT_ECS, /* Elastic Common Schema, doc/ecs.md */
 };
 
 /**
@@ -49,9 +49,9 @@ int format_event(struct kmw_buf *b, enum kmw_format fmt, const struct kmw_event 
 
 /* Columns of the text table of `kmodwatch query`. */
 struct kmw_table {
-	int width;		/* terminal columns; 0: no limit (not a terminal) */
+	int width; /* terminal columns; 0: no limit (not a terminal) */
 	bool colour;
-	bool host;	/* a HOST column: the query spans hosts (a collector's events) */
+	bool host; /* a HOST column: the query spans hosts (a collector's events) */
 };
 
 /**

@@ -5,15 +5,15 @@
 #define KMW_HOST_H
 
 struct kmw_host {
-	char name[256];		/* gethostname() */
-	char machine_id[64];	/* /etc/machine-id; "" when none */
-	char os_id[64];		/* os-release ID ("debian") */
-	char os_family[64];	/* the first word of ID_LIKE, else ID */
-	char os_name[128];	/* NAME ("Debian GNU/Linux") */
-	char os_version[64];	/* VERSION_ID ("12") */
-	char os_full[192];	/* PRETTY_NAME ("Debian GNU/Linux 12 (bookworm)") */
-	char kernel[128];	/* uname release */
-	char arch[64];		/* uname machine */
+	char name[256];	     /* gethostname() */
+	char machine_id[64]; /* /etc/machine-id; "" when none */
+	char os_id[64];	     /* os-release ID ("debian") */
+	char os_family[64];  /* the first word of ID_LIKE, else ID */
+	char os_name[128];   /* NAME ("Debian GNU/Linux") */
+	char os_version[64]; /* VERSION_ID ("12") */
+	char os_full[192];   /* PRETTY_NAME ("Debian GNU/Linux 12 (bookworm)") */
+	char kernel[128];    /* uname release */
+	char arch[64];	     /* uname machine */
 };
 
 /**

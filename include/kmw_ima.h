@@ -12,19 +12,19 @@
 #define KMW_IMA_RULE "audit func=MODULE_CHECK"
 
 enum kmw_ima_policy {
-	KMW_IMA_NO_SECURITYFS,	/* securityfs is not mounted: nothing can be known */
-	KMW_IMA_ABSENT,		/* this kernel has no IMA */
-	KMW_IMA_WRITABLE,	/* no custom policy loaded yet this boot: it may be written */
-	KMW_IMA_LOADED,		/* a custom policy was loaded this boot, and cannot be read */
-	KMW_IMA_READABLE,	/* the policy in force can be read (CONFIG_IMA_READ_POLICY) */
+	KMW_IMA_NO_SECURITYFS, /* securityfs is not mounted: nothing can be known */
+	KMW_IMA_ABSENT,	       /* this kernel has no IMA */
+	KMW_IMA_WRITABLE,      /* no custom policy loaded yet this boot: it may be written */
+	KMW_IMA_LOADED,	       /* a custom policy was loaded this boot, and cannot be read */
+	KMW_IMA_READABLE,      /* the policy in force can be read (CONFIG_IMA_READ_POLICY) */
 };
 
 struct kmw_ima_state {
 	enum kmw_ima_policy policy;
-	bool write_again;		/* the file stays writable after a write (CONFIG_IMA_WRITE_POLICY) */
-	bool module_check;		/* READABLE: the policy has the audit rule for MODULE_CHECK */
-	unsigned int rules;		/* READABLE: the rules in force */
-	char boot_policy[64];		/* ima_policy=, ima_tcb ... on the kernel command line, or "" */
+	bool write_again;     /* the file stays writable after a write (CONFIG_IMA_WRITE_POLICY) */
+	bool module_check;    /* READABLE: the policy has the audit rule for MODULE_CHECK */
+	unsigned int rules;   /* READABLE: the rules in force */
+	char boot_policy[64]; /* ima_policy=, ima_tcb ... on the kernel command line, or "" */
 };
 
 /**

@@ -16,21 +16,21 @@
 typedef void (*kmw_import_cb)(const struct kmw_event *ev, const char *json, size_t len, void *arg);
 
 struct kmw_import_opts {
-	int64_t since_ms;			/* events older than this are passed over */
-	const struct kmw_risk_config *risk;	/* NULL: the defaults */
-	kmw_import_cb added;			/* may be NULL */
-	kmw_bad_line_fn bad;			/* may be NULL */
-	kmw_file_error_fn file_error;		/* may be NULL */
-	void *arg;				/* for all three */
+	int64_t since_ms;		    /* events older than this are passed over */
+	const struct kmw_risk_config *risk; /* NULL: the defaults */
+	kmw_import_cb added;		    /* may be NULL */
+	kmw_bad_line_fn bad;		    /* may be NULL */
+	kmw_file_error_fn file_error;	    /* may be NULL */
+	void *arg;			    /* for all three */
 };
 
 struct kmw_import_result {
-	uint64_t seen;		/* module events at or after since_ms */
-	uint64_t added;		/* new to the store */
-	uint64_t failed;	/* could not be stored */
+	uint64_t seen;	 /* module events at or after since_ms */
+	uint64_t added;	 /* new to the store */
+	uint64_t failed; /* could not be stored */
 	uint64_t bad_lines;
-	uint64_t left_out;	/* open where a file was cut: not imported */
-	int files_failed;	/* files that could not be read whole */
+	uint64_t left_out; /* open where a file was cut: not imported */
+	int files_failed;  /* files that could not be read whole */
 };
 
 /**

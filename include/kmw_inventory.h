@@ -13,25 +13,25 @@
 
 struct kmw_module_info {
 	char name[KMW_MODNAME_MAX];
-	bool in_proc;		/* listed in /proc/modules */
-	bool in_sysfs;		/* /sys/module/NAME has an initstate: a loadable module */
-	char state[16];		/* /proc/modules: Live, Loading, Unloading; else sysfs initstate */
-	int64_t size;		/* bytes (/proc/modules, else sysfs coresize), -1 unknown */
-	int64_t refcnt;		/* -1 unknown */
-	char users[256];	/* the modules that use it, comma-separated */
-	char taint[16];		/* letters: E unsigned, O out of tree, F forced, ... */
+	bool in_proc;	 /* listed in /proc/modules */
+	bool in_sysfs;	 /* /sys/module/NAME has an initstate: a loadable module */
+	char state[16];	 /* /proc/modules: Live, Loading, Unloading; else sysfs initstate */
+	int64_t size;	 /* bytes (/proc/modules, else sysfs coresize), -1 unknown */
+	int64_t refcnt;	 /* -1 unknown */
+	char users[256]; /* the modules that use it, comma-separated */
+	char taint[16];	 /* letters: E unsigned, O out of tree, F forced, ... */
 	char srcversion[64];
 };
 
 struct kmw_inventory {
-	bool no_modules;	/* this kernel has no module support: no /proc/modules */
+	bool no_modules; /* this kernel has no module support: no /proc/modules */
 	/* lines of /proc/modules that are not what the kernel writes for a module that sysfs
 	 * names: a name with a newline forges them */
 	unsigned int malformed;
-	char malformed_line[96];	/* the first of them, as it is (may hold any byte) */
+	char malformed_line[96]; /* the first of them, as it is (may hold any byte) */
 	size_t malformed_len;
 	unsigned int n, cap;
-	struct kmw_module_info *m;	/* sorted by name */
+	struct kmw_module_info *m; /* sorted by name */
 };
 
 /**

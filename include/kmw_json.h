@@ -15,8 +15,8 @@
 struct kmw_json {
 	struct kmw_buf *b;
 	unsigned int depth;
-	bool first[KMW_JSON_DEPTH];	/* nothing written yet at this level */
-	char close[KMW_JSON_DEPTH];	/* '}' or ']' */
+	bool first[KMW_JSON_DEPTH]; /* nothing written yet at this level */
+	char close[KMW_JSON_DEPTH]; /* '}' or ']' */
 };
 
 /*

@@ -14,30 +14,30 @@
 struct kmw_load {
 	uint64_t serial;
 	int64_t ms;
-	const char *path, *sha256;	/* the module file, or NULL */
-	const char *exe, *user;		/* the loader, or NULL */
+	const char *path, *sha256; /* the module file, or NULL */
+	const char *exe, *user;	   /* the loader, or NULL */
 	int64_t uid;
-	const char *risk;		/* the event's risk level, or NULL */
+	const char *risk; /* the event's risk level, or NULL */
 };
 
 struct kmw_ledger_entry {
 	char name[KMW_MODNAME_MAX];
-	bool loaded;		/* audit saw it loaded, and no unload since */
-	bool unloaded;		/* audit saw it unloaded */
-	bool at_start;		/* present when monitoring began this boot */
-	bool came_unaudited;	/* present with no load seen: said so (unaudited_load) */
+	bool loaded;	     /* audit saw it loaded, and no unload since */
+	bool unloaded;	     /* audit saw it unloaded */
+	bool at_start;	     /* present when monitoring began this boot */
+	bool came_unaudited; /* present with no load seen: said so (unaudited_load) */
 	uint64_t load_serial;
 	int64_t load_ms;
-	char load_path[512];	/* the file of the load event, "" when it named none */
+	char load_path[512]; /* the file of the load event, "" when it named none */
 	char load_sha256[65];
 	char load_exe[256], load_user[64], load_risk[8];
 	int64_t load_uid;
-	uint64_t gap_gen;	/* the audit gaps counted when it was last seen loaded */
-	int pending;		/* a finding waiting for its second look (risk reason), or -1 */
+	uint64_t gap_gen; /* the audit gaps counted when it was last seen loaded */
+	int pending;	  /* a finding waiting for its second look (risk reason), or -1 */
 	int64_t pending_ms;
 	unsigned int checks;
-	uint32_t reported;	/* findings already said of this life of the module (bits) */
-	int64_t flight_ms;	/* seen Loading or Unloading since (its call not returned), or 0 */
+	uint32_t reported; /* findings already said of this life of the module (bits) */
+	int64_t flight_ms; /* seen Loading or Unloading since (its call not returned), or 0 */
 };
 
 /* A module whose init has not returned is in flight: its load's records come when it does.
@@ -48,7 +48,7 @@ struct kmw_ledger {
 	unsigned int n, cap;
 	struct kmw_ledger_entry *e;
 	int64_t confirm_ms;	/* a finding stands when two checks this far apart see it */
-	bool unloads_unaudited;	/* the rules do not audit delete_module: no unload is seen */
+	bool unloads_unaudited; /* the rules do not audit delete_module: no unload is seen */
 };
 
 /*

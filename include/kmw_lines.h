@@ -26,9 +26,9 @@
 
 /* One record line, taken apart by lines_parse_record: pointers into the line. */
 struct kmw_rec {
-	const char *node;	/* the value of node=, or NULL */
+	const char *node; /* the value of node=, or NULL */
 	size_t nodelen;
-	const char *type, *id, *body;	/* id: "SEC.MS:SERIAL"; body: after "): " */
+	const char *type, *id, *body; /* id: "SEC.MS:SERIAL"; body: after "): " */
 	size_t typelen, idlen;
 };
 
@@ -60,10 +60,10 @@ enum kmw_syscall lines_syscall_of(const char *body, const char *end, uint32_t *a
 
 struct kmw_lines_stats {
 	uint64_t lines;
-	uint64_t bad_lines;	/* not an audit record: counted, reported, skipped */
-	uint64_t passed;	/* records handed on */
-	uint64_t evicted;	/* open module events completed for want of room or time */
-	uint64_t early;		/* records that came before their SYSCALL record, kept */
+	uint64_t bad_lines; /* not an audit record: counted, reported, skipped */
+	uint64_t passed;    /* records handed on */
+	uint64_t evicted;   /* open module events completed for want of room or time */
+	uint64_t early;	    /* records that came before their SYSCALL record, kept */
 };
 
 /*
@@ -100,12 +100,12 @@ typedef void (*kmw_bad_line_fn)(void *arg, const char *input, uint64_t lineno, c
 void lines_bad_message(char *out, size_t len, const char *input, uint64_t lineno, const char *why);
 
 struct kmw_open_id {
-	char id[KMW_ID_MAX];	/* node, a space, and "SEC.MS:SERIAL" of a module event */
+	char id[KMW_ID_MAX]; /* node, a space, and "SEC.MS:SERIAL" of a module event */
 	uint16_t len;
-	uint16_t nodelen;	/* the node part of id, 0 without node= */
-	uint64_t expires;	/* line number after which it is completed */
-	bool syscall;		/* its SYSCALL record came */
-	char *held;		/* a PROCTITLE that came before the SYSCALL: fed at the end */
+	uint16_t nodelen; /* the node part of id, 0 without node= */
+	uint64_t expires; /* line number after which it is completed */
+	bool syscall;	  /* its SYSCALL record came */
+	char *held;	  /* a PROCTITLE that came before the SYSCALL: fed at the end */
 	size_t heldlen;
 };
 
@@ -114,12 +114,12 @@ struct kmw_early {
 	char id[KMW_ID_MAX];
 	uint16_t len;
 	bool proctitle;
-	bool ima;		/* an INTEGRITY_RULE: it may wait long for its SYSCALL */
-	bool told;		/* ... told to ops.orphan already */
-	uint64_t seq;		/* when it came */
-	uint64_t serial;	/* of its event */
-	int64_t ms;		/* when it came, by the clock of lines_set_clock (0: none) */
-	const char *line;	/* into the text being pushed, or into buf */
+	bool ima;	  /* an INTEGRITY_RULE: it may wait long for its SYSCALL */
+	bool told;	  /* ... told to ops.orphan already */
+	uint64_t seq;	  /* when it came */
+	uint64_t serial;  /* of its event */
+	int64_t ms;	  /* when it came, by the clock of lines_set_clock (0: none) */
+	const char *line; /* into the text being pushed, or into buf */
 	size_t linelen;
 	bool owned;
 	char buf[KMW_EARLY_LINE];
@@ -130,19 +130,19 @@ struct kmw_lines {
 	void *arg;
 	kmw_bad_line_fn bad;
 	void *bad_arg;
-	const char *input;	/* the name of what is read now */
+	const char *input; /* the name of what is read now */
 	bool prefilter;
 	struct kmw_lines_stats stats;
-	uint64_t lineno;	/* of the current input, for messages */
-	uint64_t seq;		/* lines of all inputs: the clock of the open events */
-	uint64_t max_serial;	/* the highest event serial seen */
-	int64_t now_ms;		/* lines_set_clock: 0 reading logs, where time is the lines' */
+	uint64_t lineno;     /* of the current input, for messages */
+	uint64_t seq;	     /* lines of all inputs: the clock of the open events */
+	uint64_t max_serial; /* the highest event serial seen */
+	int64_t now_ms;	     /* lines_set_clock: 0 reading logs, where time is the lines' */
 	unsigned int nopen;
 	struct kmw_open_id open[KMW_OPEN_MAX];
-	unsigned int nearly;	/* early records held */
+	unsigned int nearly; /* early records held */
 	struct kmw_early early[KMW_EARLY_MAX];
 	size_t carry_len;
-	bool skipping;		/* inside a line too long to keep: drop up to its end */
+	bool skipping; /* inside a line too long to keep: drop up to its end */
 	char carry[KMW_LINE_MAX];
 	char eoe[KMW_ID_MAX + 64];
 };

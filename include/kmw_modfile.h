@@ -11,9 +11,9 @@
 #include "kmw_event.h"
 
 struct kmw_modfile_limits {
-	uint64_t max_file;		/* bytes read and hashed at most */
-	uint64_t max_image;		/* bytes of decompressed image at most */
-	unsigned int max_ms;		/* time for one analysis */
+	uint64_t max_file;   /* bytes read and hashed at most */
+	uint64_t max_image;  /* bytes of decompressed image at most */
+	unsigned int max_ms; /* time for one analysis */
 };
 
 struct kmw_analyzer;
@@ -23,7 +23,8 @@ struct kmw_analyzer;
  * (dev, inode, size, mtime, ctime). @limits may be NULL for the defaults
  * (64 MiB file, 256 MiB image, 2000 ms). Returns NULL with errno set.
  */
-struct kmw_analyzer *modfile_new(unsigned int cache_entries, const struct kmw_modfile_limits *limits);
+struct kmw_analyzer *modfile_new(unsigned int cache_entries,
+				 const struct kmw_modfile_limits *limits);
 
 /**
  * modfile_free - release @a and its cache.
@@ -55,7 +56,5 @@ int modfile_attest(struct kmw_analyzer *a, int fd, struct kmw_modfacts *out, con
  */
 void modfile_analyse_buf(struct kmw_analyzer *a, const void *data, size_t len,
 			 struct kmw_modfacts *out);
-
-
 
 #endif

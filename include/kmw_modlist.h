@@ -12,25 +12,25 @@
 #include "kmw_ledger.h"
 
 enum kmw_provenance {
-	KMW_PROV_UNKNOWN = 0,	/* the store has no snapshot of this boot: monitoring was off */
-	KMW_PROV_LOAD_EVENT,	/* the stored load event that brought it in */
-	KMW_PROV_BEFORE,	/* loaded before monitoring began this boot */
-	KMW_PROV_UNAUDITED,	/* loaded while monitoring, with no load event */
+	KMW_PROV_UNKNOWN = 0, /* the store has no snapshot of this boot: monitoring was off */
+	KMW_PROV_LOAD_EVENT,  /* the stored load event that brought it in */
+	KMW_PROV_BEFORE,      /* loaded before monitoring began this boot */
+	KMW_PROV_UNAUDITED,   /* loaded while monitoring, with no load event */
 };
 
 struct kmw_modrow {
 	const struct kmw_module_info *m;
 	enum kmw_provenance prov;
-	const struct kmw_ledger_entry *load;	/* KMW_PROV_LOAD_EVENT's event */
-	const char *file;			/* the file it resolves to, or NULL */
-	const char *file_source;		/* "load_event", "kmod_lookup" */
-	const char *file_error;			/* why it could not be read */
-	const struct kmw_modfacts *facts;	/* of that file now, or NULL */
-	int file_matches_load;			/* its sha256 is the load event's: 1, 0, -1 */
+	const struct kmw_ledger_entry *load; /* KMW_PROV_LOAD_EVENT's event */
+	const char *file;		     /* the file it resolves to, or NULL */
+	const char *file_source;	     /* "load_event", "kmod_lookup" */
+	const char *file_error;		     /* why it could not be read */
+	const struct kmw_modfacts *facts;    /* of that file now, or NULL */
+	int file_matches_load;		     /* its sha256 is the load event's: 1, 0, -1 */
 	enum kmw_pkg_prov pkg;
 	const char *pkg_name;
-	uint32_t reasons;			/* enum kmw_risk_reason bits */
-	int level;				/* enum kmw_risk_level, with the load event's */
+	uint32_t reasons; /* enum kmw_risk_reason bits */
+	int level;	  /* enum kmw_risk_level, with the load event's */
 };
 
 /**

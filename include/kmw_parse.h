@@ -14,8 +14,8 @@ struct kmw_parser;
 
 /* Where user and group names come from. */
 enum kmw_names {
-	KMW_NAMES_LOCAL,	/* this host's user database: right for live events */
-	KMW_NAMES_RECORD,	/* only what the record carries (ENRICHED logs); "unset" for -1 */
+	KMW_NAMES_LOCAL,  /* this host's user database: right for live events */
+	KMW_NAMES_RECORD, /* only what the record carries (ENRICHED logs); "unset" for -1 */
 };
 
 /*
@@ -27,12 +27,12 @@ typedef void (*kmw_event_cb)(struct kmw_event *ev, void *arg);
 
 /* A change of audit's own configuration (one CONFIG_CHANGE record), and who made it. */
 struct kmw_config_change {
-	char op[32];		/* add_rule, remove_rule, set, ... */
-	char field[32];		/* op=set: audit_enabled, audit_pid, audit_rate_limit, ... */
-	int64_t value, old;	/* op=set: the new value and the old one; -1 unknown */
-	char key[64];		/* add_rule, remove_rule: the rule's key, "" without one */
-	int list;		/* the rule's filter list (4: exit), -1 unknown */
-	int res;		/* 1 done, 0 refused, -1 unknown */
+	char op[32];	    /* add_rule, remove_rule, set, ... */
+	char field[32];	    /* op=set: audit_enabled, audit_pid, audit_rate_limit, ... */
+	int64_t value, old; /* op=set: the new value and the old one; -1 unknown */
+	char key[64];	    /* add_rule, remove_rule: the rule's key, "" without one */
+	int list;	    /* the rule's filter list (4: exit), -1 unknown */
+	int res;	    /* 1 done, 0 refused, -1 unknown */
 	/* the event: its time and serial, and who made the change: pid, ppid, uid, auid,
 	 * ses, comm, exe and the command line (pid -1: no SYSCALL record came with it) */
 	const struct kmw_event *ev;

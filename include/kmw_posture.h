@@ -9,9 +9,9 @@
 /* Each protection: 1 on, 0 off, -1 unknown; lockdown 0 none, 1 integrity, 2 confidentiality. */
 struct kmw_posture {
 	int lockdown;
-	int sig_enforce;	/* unsigned modules are refused */
-	int modules_disabled;	/* no module can be loaded any more */
-	int ima_modules;	/* IMA audits every finit_module (audit func=MODULE_CHECK) */
+	int sig_enforce;      /* unsigned modules are refused */
+	int modules_disabled; /* no module can be loaded any more */
+	int ima_modules;      /* IMA audits every finit_module (audit func=MODULE_CHECK) */
 };
 
 /**

@@ -16,9 +16,9 @@
 struct kmw_chunk {
 	struct kmw_chunk *next;
 	size_t len;
-	bool gap_before;	/* data was dropped just before this chunk */
-	bool gap_mid_line;	/* ... and the drop ended inside a line */
-	unsigned int shed;	/* sheddable module calls it holds one by one (triage) */
+	bool gap_before;   /* data was dropped just before this chunk */
+	bool gap_mid_line; /* ... and the drop ended inside a line */
+	unsigned int shed; /* sheddable module calls it holds one by one (triage) */
 	char data[KMW_QUEUE_CHUNK];
 };
 
@@ -33,11 +33,11 @@ struct kmw_chunk {
 typedef ssize_t (*kmw_fill_fn)(void *arg, char *buf, size_t cap, int stop_fd);
 
 struct kmw_queue_stats {
-	uint64_t dropped_lines;		/* read but no room: the records lost */
-	uint64_t dropped_calls;		/* ... of them, SYSCALL records of module syscalls */
-	uint64_t overflows;		/* times the queue was full */
-	unsigned int peak_chunks;	/* the most chunks queued at once */
-	unsigned int chunks;		/* queued now */
+	uint64_t dropped_lines;	  /* read but no room: the records lost */
+	uint64_t dropped_calls;	  /* ... of them, SYSCALL records of module syscalls */
+	uint64_t overflows;	  /* times the queue was full */
+	unsigned int peak_chunks; /* the most chunks queued at once */
+	unsigned int chunks;	  /* queued now */
 };
 
 /*
@@ -57,26 +57,26 @@ struct kmw_queue_stats {
 struct kmw_queue {
 	kmw_fill_fn fill;
 	void *fill_arg;
-	int efd;		/* eventfd: readable when chunks wait or input ended */
-	int stop_efd;		/* eventfd: queue_finish asks the fill to end */
+	int efd;      /* eventfd: readable when chunks wait or input ended */
+	int stop_efd; /* eventfd: queue_finish asks the fill to end */
 	unsigned int max_chunks, count, nspare;
 	struct kmw_chunk *head, *tail, *spare;
-	bool busy;		/* the pipeline holds the head chunk */
+	bool busy; /* the pipeline holds the head chunk */
 	bool eof;
 	int read_error;
 	bool gap;
 	bool gap_mid_line;
-	bool block;		/* a file: wait for room instead of dropping */
-	struct kmw_triage *triage;	/* sorts what is read before it is queued, or NULL */
-	unsigned int inflight;	/* sheddable calls queued one by one (chunks' shed) */
+	bool block;		   /* a file: wait for room instead of dropping */
+	struct kmw_triage *triage; /* sorts what is read before it is queued, or NULL */
+	unsigned int inflight;	   /* sheddable calls queued one by one (chunks' shed) */
 	struct kmw_queue_stats stats;
 	pthread_mutex_t lock;
 	pthread_cond_t room;
 	pthread_t thread;
 	bool started;
-	struct kmw_chunk *cur;	/* the reader's: filled in place, then queued */
-	int64_t filled_us;	/* the reader's: when the last fill returned (monotonic) */
-	size_t carry;		/* a partial line at the start of cur */
+	struct kmw_chunk *cur; /* the reader's: filled in place, then queued */
+	int64_t filled_us;     /* the reader's: when the last fill returned (monotonic) */
+	size_t carry;	       /* a partial line at the start of cur */
 };
 
 /**

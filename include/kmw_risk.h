@@ -12,7 +12,7 @@ enum kmw_risk_level {
 	KMW_RISK_LOW,
 	KMW_RISK_MEDIUM,
 	KMW_RISK_HIGH,
-	KMW_RISK_OFF,		/* a reason switched off by configuration */
+	KMW_RISK_OFF, /* a reason switched off by configuration */
 };
 
 /* Reasons, one bit each in kmw_event.risk_reasons; codes are stable. */

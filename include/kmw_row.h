@@ -13,11 +13,11 @@ struct kmw_row {
 	int64_t time_ms;
 	const char *syscall, *arch, *errno_name, *module, *path, *sha256, *exe, *comm;
 	const char *user, *key, *risk, *flag_names, *node;
-	const char *kind;	/* "syscall", "summary", "alert" */
-	int64_t count;		/* calls it stands for: 1, or a summary's count */
+	const char *kind; /* "syscall", "summary", "alert" */
+	int64_t count;	  /* calls it stands for: 1, or a summary's count */
 	bool success, historical;
 	int64_t pid, uid, auid, exit, flags;
-	const char *json;	/* the whole event in the native schema, one line */
+	const char *json; /* the whole event in the native schema, one line */
 	size_t json_len;
 };
 

@@ -12,18 +12,18 @@
 
 /* How the installation went, per arch. */
 struct kmw_rules_report {
-	int added;		/* rules kmodwatch added */
-	int covered;		/* arches already covered by existing rules */
-	int partial;		/* arches partly covered: a rule was added for the rest */
-	int failed;		/* arches whose rule could not be added */
-	int first;		/* rules put in front of a never rule (-A) */
-	int last_error;		/* -errno of the last failure */
+	int added;	/* rules kmodwatch added */
+	int covered;	/* arches already covered by existing rules */
+	int partial;	/* arches partly covered: a rule was added for the rest */
+	int failed;	/* arches whose rule could not be added */
+	int first;	/* rules put in front of a never rule (-A) */
+	int last_error; /* -errno of the last failure */
 };
 
 struct kmw_rules {
 	int fd;
 	int n;
-	struct audit_rule_data *rule[4];	/* the rules kmodwatch added, to delete at exit */
+	struct audit_rule_data *rule[4]; /* the rules kmodwatch added, to delete at exit */
 };
 
 /**
@@ -81,11 +81,11 @@ int rules_delete_key(int fd, const char *key);
 
 /* What a rule in the kernel does for the module syscalls. */
 struct kmw_rule_info {
-	uint32_t arch;		/* AUDIT_ARCH_* value, when has_arch */
+	uint32_t arch; /* AUDIT_ARCH_* value, when has_arch */
 	bool has_arch;
-	bool unconditional;	/* no condition but arch and key */
-	bool never;		/* a "never" rule: it suppresses these syscalls */
-	unsigned int syscalls;	/* bit i: rules_syscall_name(i) */
+	bool unconditional;    /* no condition but arch and key */
+	bool never;	       /* a "never" rule: it suppresses these syscalls */
+	unsigned int syscalls; /* bit i: rules_syscall_name(i) */
 	char key[AUDIT_MAX_KEY_LEN + 1];
 };
 
@@ -97,10 +97,10 @@ int rules_list_module(int fd, void (*fn)(const struct kmw_rule_info *, void *), 
 
 /* What the kernel's rules, in their order, do to one module syscall of one arch. */
 enum kmw_rule_verdict {
-	KMW_RULE_AUDITED = 0,	/* the first rule that matches every call audits it */
-	KMW_RULE_PARTLY,	/* ... but a never rule with conditions comes before it */
-	KMW_RULE_SUPPRESSED,	/* a never rule with no condition comes first: no call audited */
-	KMW_RULE_UNCOVERED,	/* no rule audits every call: only what conditions pick, or none */
+	KMW_RULE_AUDITED = 0, /* the first rule that matches every call audits it */
+	KMW_RULE_PARTLY,      /* ... but a never rule with conditions comes before it */
+	KMW_RULE_SUPPRESSED,  /* a never rule with no condition comes first: no call audited */
+	KMW_RULE_UNCOVERED,   /* no rule audits every call: only what conditions pick, or none */
 };
 
 #define KMW_RULE_TEXT 160
@@ -109,17 +109,17 @@ enum kmw_rule_verdict {
 struct kmw_rules_effect {
 	unsigned int narch;
 	struct {
-		uint32_t arch;			/* AUDIT_ARCH_* */
-		const char *name;		/* "b64", "b32" */
-		enum kmw_rule_verdict v[3];	/* per rules_syscall_name(i) */
-		bool ours_first[3];		/* the deciding rule carries kmodwatch's key */
-		char by[3][KMW_RULE_TEXT];	/* the never rule that suppresses, or "" */
+		uint32_t arch;		    /* AUDIT_ARCH_* */
+		const char *name;	    /* "b64", "b32" */
+		enum kmw_rule_verdict v[3]; /* per rules_syscall_name(i) */
+		bool ours_first[3];	    /* the deciding rule carries kmodwatch's key */
+		char by[3][KMW_RULE_TEXT];  /* the never rule that suppresses, or "" */
 	} a[2];
 	/* a never rule of the task list: the processes it matches are never audited */
-	int task_never;			/* 0 none, 1 with conditions, 2 with none */
+	int task_never; /* 0 none, 1 with conditions, 2 with none */
 	char task_rule[KMW_RULE_TEXT];
 	/* an exclude rule that drops records a module event is made of */
-	int exclude;			/* 0 none, 1 with conditions, 2 with none */
+	int exclude; /* 0 none, 1 with conditions, 2 with none */
 	char exclude_rule[KMW_RULE_TEXT];
 };
 

@@ -19,11 +19,11 @@
  */
 struct kmw_serials {
 	bool started;
-	uint32_t base;		/* the oldest serial not yet settled */
-	uint32_t top;		/* one past the newest serial seen */
-	uint64_t lost;		/* settled serials that never came */
-	uint64_t late;		/* records that came after their serial was settled */
-	uint64_t bits[KMW_SERIAL_WINDOW / 64];	/* seen, for base .. base + WINDOW - 1 */
+	uint32_t base; /* the oldest serial not yet settled */
+	uint32_t top;  /* one past the newest serial seen */
+	uint64_t lost; /* settled serials that never came */
+	uint64_t late; /* records that came after their serial was settled */
+	uint64_t bits[KMW_SERIAL_WINDOW / 64]; /* seen, for base .. base + WINDOW - 1 */
 };
 
 /**

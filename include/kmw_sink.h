@@ -15,40 +15,40 @@
 #include "kmw_format.h"
 
 enum kmw_sink_kind {
-	KMW_SINK_FILE,		/* a file, or "-" for stdout */
+	KMW_SINK_FILE, /* a file, or "-" for stdout */
 	KMW_SINK_SYSLOG,
 	KMW_SINK_JOURNAL,
-	KMW_SINK_MEMORY,	/* kept in memory, for the tests (sink_memory_*) */
+	KMW_SINK_MEMORY, /* kept in memory, for the tests (sink_memory_*) */
 };
 
 struct kmw_sink_conf {
 	enum kmw_sink_kind kind;
-	const char *target;	/* file path or "-"; syslog: unix:PATH, udp:HOST:PORT, tcp:HOST:PORT */
-	enum kmw_format format;	/* json, ecs or text */
+	const char *target; /* file path or "-"; syslog: unix:PATH, udp:HOST:PORT, tcp:HOST:PORT */
+	enum kmw_format format; /* json, ecs or text */
 	const char *prefix;	/* file: put before each line ("@cee: " for rsyslog mmjsonparse) */
 	uint64_t rotate_bytes;	/* file: rotate past this size (0: never; logrotate may) */
-	unsigned int rotate_keep;	/* file: generations kept, FILE.1 ... FILE.N */
-	gid_t group;		/* file: group of a new file; (gid_t)-1 keeps the default */
-	int rfc;		/* syslog: 5424 or 3164 */
-	int facility;		/* syslog: LOG_DAEMON and the like (already shifted, as syslog.h) */
-	int severity;		/* syslog: fixed LOG_* level, or -1: from risk.level */
-	const char *app_name;	/* syslog: APP-NAME / TAG */
-	uint64_t queue_bytes;	/* what may wait for a failed sink (0: 4 MiB) */
+	unsigned int rotate_keep; /* file: generations kept, FILE.1 ... FILE.N */
+	gid_t group;		  /* file: group of a new file; (gid_t)-1 keeps the default */
+	int rfc;		  /* syslog: 5424 or 3164 */
+	int facility;	      /* syslog: LOG_DAEMON and the like (already shifted, as syslog.h) */
+	int severity;	      /* syslog: fixed LOG_* level, or -1: from risk.level */
+	const char *app_name; /* syslog: APP-NAME / TAG */
+	uint64_t queue_bytes; /* what may wait for a failed sink (0: 4 MiB) */
 	/* syslog tls: and relp+tls: (NULL: the default) */
-	const char *tls_ca;	/* CA file or directory; NULL: the system's trust store */
-	const char *tls_cert, *tls_key;	/* ours, for mutual TLS */
-	const char *tls_peer_name;	/* the name the collector's certificate carries; NULL: HOST */
-	const char *tls_min;	/* "1.2" (default) or "1.3" */
-	const char *tls_ciphers;	/* OpenSSL cipher list for TLS 1.2 */
+	const char *tls_ca;		/* CA file or directory; NULL: the system's trust store */
+	const char *tls_cert, *tls_key; /* ours, for mutual TLS */
+	const char *tls_peer_name; /* the name the collector's certificate carries; NULL: HOST */
+	const char *tls_min;	   /* "1.2" (default) or "1.3" */
+	const char *tls_ciphers;   /* OpenSSL cipher list for TLS 1.2 */
 };
 
 struct kmw_sink_stats {
-	uint64_t delivered;	/* messages written whole */
-	uint64_t failures;	/* attempts that failed */
-	uint64_t dropped;	/* messages lost to a full queue */
-	uint64_t queued;	/* messages waiting now */
-	int last_error;		/* -errno of the last attempt; 0 once one succeeded */
-	char why[256];		/* ... and in words when the kind knows more ("certificate has
+	uint64_t delivered; /* messages written whole */
+	uint64_t failures;  /* attempts that failed */
+	uint64_t dropped;   /* messages lost to a full queue */
+	uint64_t queued;    /* messages waiting now */
+	int last_error;	    /* -errno of the last attempt; 0 once one succeeded */
+	char why[256];	    /* ... and in words when the kind knows more ("certificate has
 				 * expired"); "" when it does not */
 };
 

@@ -23,13 +23,13 @@ enum kmw_source_mode {
 
 struct kmw_source_stats {
 	uint64_t records;
-	uint64_t enobufs;	/* receive-queue overruns: records the kernel dropped for us */
-	uint64_t lost_events;	/* event serials that never came: lost on the way */
-	uint64_t late;		/* records that came after their serial was counted lost */
-	uint64_t too_long;	/* records longer than a queue chunk: skipped */
-	uint64_t probes;	/* marker records sent after overruns (source_probe) */
-	int probe_errno;	/* why the last marker could not be sent, or 0 */
-	uint64_t dropped_records;	/* records the kernel dropped for us: its count (SO_MEMINFO) */
+	uint64_t enobufs;	  /* receive-queue overruns: records the kernel dropped for us */
+	uint64_t lost_events;	  /* event serials that never came: lost on the way */
+	uint64_t late;		  /* records that came after their serial was counted lost */
+	uint64_t too_long;	  /* records longer than a queue chunk: skipped */
+	uint64_t probes;	  /* marker records sent after overruns (source_probe) */
+	int probe_errno;	  /* why the last marker could not be sent, or 0 */
+	uint64_t dropped_records; /* records the kernel dropped for us: its count (SO_MEMINFO) */
 };
 
 /* Records received with one system call at most, and the room for each. */
@@ -38,29 +38,29 @@ struct kmw_source_stats {
 
 struct kmw_recv {
 	struct sockaddr_nl from;
-	size_t len;		/* of the record's text */
-	int type;		/* -1: not a record, skipped */
+	size_t len; /* of the record's text */
+	int type;   /* -1: not a record, skipped */
 	char buf[KMW_RECV_SIZE];
 };
 
 struct kmw_source {
 	int fd;
-	enum kmw_source_mode mode;	/* the mode in effect: never AUTO after open */
-	bool own_pid;			/* we registered as the audit daemon */
-	int rcvbuf;			/* receive buffer granted, bytes */
-	int64_t since;			/* serials are tracked from the first record this new */
-	FILE *record_log;		/* optional: every record's line is appended here too */
-	pthread_mutex_t lock;		/* stats and serials: the reader writes, others read */
+	enum kmw_source_mode mode; /* the mode in effect: never AUTO after open */
+	bool own_pid;		   /* we registered as the audit daemon */
+	int rcvbuf;		   /* receive buffer granted, bytes */
+	int64_t since;		   /* serials are tracked from the first record this new */
+	FILE *record_log;	   /* optional: every record's line is appended here too */
+	pthread_mutex_t lock;	   /* stats and serials: the reader writes, others read */
 	struct kmw_source_stats stats;
 	struct kmw_serials serials;
-	uint32_t settle_mark;		/* serials below it are at least a tick old */
+	uint32_t settle_mark; /* serials below it are at least a tick old */
 	bool settle_valid;
-	bool stopping;			/* the queue asked the fill to end ... */
-	struct timespec stop_at;	/* ... at this time */
-	bool event_open;		/* a SYSCALL record was taken, and not yet its EOE */
-	int64_t last_sec;		/* time of the newest record taken */
-	bool probe_due;			/* an overrun: send a marker once the queue is empty */
-	int64_t overrun_since;		/* an overrun not yet claimed: records from then on may be lost; 0 none */
+	bool stopping;		 /* the queue asked the fill to end ... */
+	struct timespec stop_at; /* ... at this time */
+	bool event_open;	 /* a SYSCALL record was taken, and not yet its EOE */
+	int64_t last_sec;	 /* time of the newest record taken */
+	bool probe_due;		 /* an overrun: send a marker once the queue is empty */
+	int64_t overrun_since; /* an overrun not yet claimed: records from then on may be lost; 0 none */
 	/* the reader's: records received and not yet taken into the queue */
 	unsigned int batch_n, batch_next;
 	struct mmsghdr msgs[KMW_RECV_BATCH];

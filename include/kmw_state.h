@@ -10,8 +10,8 @@
 #include <stdio.h>
 
 #define KMW_STATE_DIR "/run/kmodwatch"
-#define KMW_STATE_FILE KMW_STATE_DIR "/kmodwatchd.state"		/* the daemon's */
-#define KMW_PLUGIN_STATE_FILE KMW_STATE_DIR "/plugin.state"	/* auditd's plugin's */
+#define KMW_STATE_FILE KMW_STATE_DIR "/kmodwatchd.state"    /* the daemon's */
+#define KMW_PLUGIN_STATE_FILE KMW_STATE_DIR "/plugin.state" /* auditd's plugin's */
 #define KMW_STATE_SINKS 8
 
 struct kmw_state_sink {
@@ -27,7 +27,8 @@ struct kmw_state {
 	uint64_t queue_dropped_records, queue_dropped_calls, queue_peak_bytes, queue_limit_bytes;
 	uint64_t enrichment_gave_up, rules_removed_by_others, socket_dropped_records, gap_backfills;
 	/* the module calls read, and where each went: one event, a summary, or dropped */
-	uint64_t module_calls, protected_calls, unreadable_calls, calls_one_by_one, calls_summarised;
+	uint64_t module_calls, protected_calls, unreadable_calls, calls_one_by_one,
+		calls_summarised;
 	uint64_t summaries, noise_records_dropped;
 	uint64_t backlog_max, backlog_limit, backlog_wait_time_ms;
 	/* the module checks: how many, the modules at the last, the longest, the alerts */
@@ -76,7 +77,7 @@ int state_read(const char *path, struct kmw_state *st);
  */
 int state_metrics(const char *path, const struct kmw_state *st, const char *mode);
 
-#define KMW_METRICS_DIR "/var/lib/prometheus/node-exporter"	/* Debian's textfile directory */
+#define KMW_METRICS_DIR "/var/lib/prometheus/node-exporter" /* Debian's textfile directory */
 
 struct kmw_json;
 

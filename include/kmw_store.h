@@ -17,8 +17,8 @@
 
 struct kmw_store_info {
 	uint64_t events;
-	int64_t first_ms, last_ms;	/* 0 when empty */
-	uint64_t bytes;			/* database and WAL */
+	int64_t first_ms, last_ms; /* 0 when empty */
+	uint64_t bytes;		   /* database and WAL */
 	int version;
 };
 
@@ -54,9 +54,9 @@ void store_defer_checkpoints(struct kmw_store *s);
 
 /* When a checkpoint is asked for: how long the write-ahead log may grow first. */
 enum kmw_checkpoint {
-	KMW_CKPT_QUIET,		/* events come one at a time: short pauses, often (250 pages) */
-	KMW_CKPT_BUSY,		/* events wait behind this one: fewer fsyncs (4000 pages) */
-	KMW_CKPT_IDLE,		/* nothing waits: whatever the log holds */
+	KMW_CKPT_QUIET, /* events come one at a time: short pauses, often (250 pages) */
+	KMW_CKPT_BUSY,	/* events wait behind this one: fewer fsyncs (4000 pages) */
+	KMW_CKPT_IDLE,	/* nothing waits: whatever the log holds */
 };
 
 /**
@@ -106,7 +106,8 @@ int store_snapshot_first(struct kmw_store *s, const char *boot_id,
  * or -errno.
  */
 int store_module_history(struct kmw_store *s, const char *boot_id, int64_t since_ms,
-			 void (*cb)(const struct kmw_row *row, uint64_t serial, void *arg), void *arg);
+			 void (*cb)(const struct kmw_row *row, uint64_t serial, void *arg),
+			 void *arg);
 
 /**
  * store_ima_seen - how many stored events the kernel attested through IMA, and

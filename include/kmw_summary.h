@@ -18,11 +18,11 @@ struct kmw_call {
 	bool have_success, success;
 	bool have_exit, have_uid, have_euid;
 	int64_t exit, uid, euid;
-	const char *exe;	/* the raw value of exe= (quoted or hex), or NULL */
+	const char *exe; /* the raw value of exe= (quoted or hex), or NULL */
 	size_t exelen;
-	const char *node;	/* node= of the record, or NULL */
+	const char *node; /* node= of the record, or NULL */
 	size_t nodelen;
-	int64_t time_ms;	/* the record's own time */
+	int64_t time_ms; /* the record's own time */
 	uint64_t serial;
 };
 
@@ -35,16 +35,16 @@ struct kmw_call {
 
 /* One summary: calls of one key in one interval. */
 struct kmw_summary_entry {
-	int64_t interval_ms;		/* start of its interval (the overflow entry: the first's) */
-	int64_t uid;			/* -1: many users (the overflow entry) */
-	enum kmw_syscall sc;		/* KMW_SC_NONE: several (the overflow entry) */
+	int64_t interval_ms; /* start of its interval (the overflow entry: the first's) */
+	int64_t uid;	     /* -1: many users (the overflow entry) */
+	enum kmw_syscall sc; /* KMW_SC_NONE: several (the overflow entry) */
 	uint32_t arch;
 	int nr;
-	int err;			/* positive errno */
-	char *exe;			/* the raw exe= value; NULL when merged or unknown */
+	int err;   /* positive errno */
+	char *exe; /* the raw exe= value; NULL when merged or unknown */
 	size_t exelen;
-	bool exe_merged;		/* several executables of this user, counted together */
-	bool overflow;			/* the table was full: every key counted together */
+	bool exe_merged; /* several executables of this user, counted together */
+	bool overflow;	 /* the table was full: every key counted together */
 	char *node;
 	size_t nodelen;
 	uint64_t count;
@@ -55,11 +55,11 @@ struct kmw_summary_entry {
 };
 
 struct kmw_summary_table {
-	int64_t interval_ms;		/* length of an interval */
-	unsigned int cap, n;		/* slots, entries in use */
+	int64_t interval_ms; /* length of an interval */
+	unsigned int cap, n; /* slots, entries in use */
 	struct kmw_summary_entry *slots;
 	struct kmw_summary_entry overflow;
-	uint64_t pending;		/* calls counted and not yet taken */
+	uint64_t pending; /* calls counted and not yet taken */
 };
 
 /**
@@ -96,8 +96,8 @@ typedef bool (*kmw_summary_fn)(struct kmw_summary_entry *e, void *arg);
  * KMW_SUMMARY_GRACE_MS before @now_ms (every entry when @all), oldest
  * interval first, and forget those it took. Returns how many it took.
  */
-unsigned int summary_take(struct kmw_summary_table *t, int64_t now_ms, bool all,
-			  kmw_summary_fn fn, void *arg);
+unsigned int summary_take(struct kmw_summary_table *t, int64_t now_ms, bool all, kmw_summary_fn fn,
+			  void *arg);
 
 /**
  * summary_to_event - @e as an event of kind KMW_KIND_SUMMARY in @ev: the

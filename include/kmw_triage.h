@@ -20,7 +20,7 @@
  * thousand (refused with EPERM, or ENOSYS on a kernel without modules).
  */
 enum kmw_class {
-	KMW_CLASS_NONE = 0,	/* no module syscall */
+	KMW_CLASS_NONE = 0, /* no module syscall */
 	KMW_CLASS_PROTECTED,
 	KMW_CLASS_SHEDDABLE,
 };
@@ -33,9 +33,10 @@ enum kmw_class {
 enum kmw_class triage_classify(const char *body, const char *end, struct kmw_call *c);
 
 struct kmw_triage_opts {
-	unsigned int budget;		/* sheddable calls of one uid passed one by one per interval; 0: no limit */
-	unsigned int interval_s;	/* summary interval */
-	unsigned int max_inflight;	/* sheddable calls queued one by one at most */
+	unsigned int
+		budget; /* sheddable calls of one uid passed one by one per interval; 0: no limit */
+	unsigned int interval_s;   /* summary interval */
+	unsigned int max_inflight; /* sheddable calls queued one by one at most */
 };
 
 #define KMW_TRIAGE_BUDGET 100
@@ -44,14 +45,14 @@ struct kmw_triage_opts {
 #define KMW_TRIAGE_INFLIGHT 128
 
 struct kmw_triage_stats {
-	uint64_t calls;			/* SYSCALL records of module calls read */
-	uint64_t protected_calls;	/* ... of them protected */
-	uint64_t unreadable;		/* ... of those, fields that could not be read */
-	uint64_t shed_kept;		/* sheddable calls passed on one by one */
-	uint64_t summarised;		/* sheddable calls counted into summaries */
-	uint64_t summaries;		/* summaries taken */
-	uint64_t noise_dropped;		/* records of no module event dropped under pressure */
-	uint64_t budget_spent;		/* sheddable calls summarised because their user's budget was spent */
+	uint64_t calls;		  /* SYSCALL records of module calls read */
+	uint64_t protected_calls; /* ... of them protected */
+	uint64_t unreadable;	  /* ... of those, fields that could not be read */
+	uint64_t shed_kept;	  /* sheddable calls passed on one by one */
+	uint64_t summarised;	  /* sheddable calls counted into summaries */
+	uint64_t summaries;	  /* summaries taken */
+	uint64_t noise_dropped;	  /* records of no module event dropped under pressure */
+	uint64_t budget_spent; /* sheddable calls summarised because their user's budget was spent */
 };
 
 /* Recent module events and what was decided for them: their later records follow. */
@@ -60,7 +61,7 @@ struct kmw_triage_stats {
 struct kmw_triage_id {
 	char key[KMW_ID_MAX];
 	uint16_t len;
-	bool shed;		/* summarised: its records go too */
+	bool shed; /* summarised: its records go too */
 };
 
 #define KMW_TRIAGE_BUDGETS 256
@@ -79,7 +80,7 @@ struct kmw_triage {
 	struct kmw_triage_opts o;
 	kmw_triage_capture_fn capture;
 	void *capture_arg;
-	pthread_mutex_t lock;	/* the reader filters, the main thread takes and reads */
+	pthread_mutex_t lock; /* the reader filters, the main thread takes and reads */
 	struct kmw_triage_stats st;
 	struct kmw_summary_table sum;
 	unsigned int nids, next_id;
@@ -114,10 +115,10 @@ void triage_free(struct kmw_triage *t);
 
 /* What the queue tells a pass, and learns from it. */
 struct kmw_triage_pass {
-	unsigned int inflight;	/* sheddable calls queued one by one now */
-	bool room;		/* the queue can take more */
-	bool squeeze;		/* the queue is nearly full: records of no module event go */
-	unsigned int kept;	/* out: sheddable calls this pass kept one by one */
+	unsigned int inflight; /* sheddable calls queued one by one now */
+	bool room;	       /* the queue can take more */
+	bool squeeze;	       /* the queue is nearly full: records of no module event go */
+	unsigned int kept;     /* out: sheddable calls this pass kept one by one */
 };
 
 /**

@@ -20,8 +20,8 @@ static void usage(FILE *f)
 	for (i = 0; i < NCOMMANDS; i++)
 		commands[i]->help(f);
 	fprintf(f, "\nkmodwatch COMMAND --help: that command alone.\n"
-		"The store, the rule key and the risk levels are kmodwatchd's, from its\n"
-		"configuration file (" KMW_CONFIG_FILE ", or --config=FILE).\n\n");
+		   "The store, the rule key and the risk levels are kmodwatchd's, from its\n"
+		   "configuration file (" KMW_CONFIG_FILE ", or --config=FILE).\n\n");
 	cli_exit_text(f);
 }
 

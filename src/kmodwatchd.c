@@ -28,10 +28,11 @@
 struct daemon {
 	int argc;
 	char **argv;
-	struct kmw_config *conf;	/* the newest generation; it holds the older ones */
+	struct kmw_config *conf; /* the newest generation; it holds the older ones */
 	struct options_reload reload;
-	struct kmw_host facts;		/* this host: its name, machine id, OS (fleet fields) */
-	struct kmw_enricher *enricher;	/* its first stage the main thread's, its second the worker's */
+	struct kmw_host facts; /* this host: its name, machine id, OS (fleet fields) */
+	struct kmw_enricher
+		*enricher; /* its first stage the main thread's, its second the worker's */
 	struct control control;
 	struct guard guard;
 	struct intake intake;
@@ -162,8 +163,8 @@ static int prepare(struct daemon *d)
 
 	host_read(&d->facts, NULL);
 	d->enricher = enrich_new(&eo);
-	if (!d->enricher || guard_init(&d->guard, &d->control, d->conf, d->facts.name, push_alert,
-				       &d->worker)) {
+	if (!d->enricher ||
+	    guard_init(&d->guard, &d->control, d->conf, d->facts.name, push_alert, &d->worker)) {
 		log_msg(LOG_ERR, "out of memory");
 		return KMW_EXIT_FAILURE;
 	}

@@ -52,7 +52,7 @@ static int open_target(const char *path)
 		return fd;
 	}
 	if (!strcmp(path, "@badfd"))
-		return 987;	/* nothing is open there */
+		return 987; /* nothing is open there */
 	if (!strncmp(path, "@deleted:", 9)) {
 		fd = open(path + 9, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd >= 0)
@@ -157,7 +157,8 @@ int main(void)
 				printf("error open: %s\n", strerror(errno));
 				continue;
 			}
-			ret = syscall(SYS_finit_module, fd, strdup(params), (unsigned int)strtoul(a2, NULL, 0));
+			ret = syscall(SYS_finit_module, fd, strdup(params),
+				      (unsigned int)strtoul(a2, NULL, 0));
 		} else if (sscanf(line, "finit-scribble %2047s %89999s", a1, a3) == 2) {
 			char *params = strdup(a3);
 
@@ -209,7 +210,8 @@ int main(void)
 				continue;
 			}
 			/* each call keeps its own copy: the daemon reads it after we return */
-			ret = syscall(SYS_finit_module, fd, strdup(a3), (unsigned int)strtoul(a2, NULL, 0));
+			ret = syscall(SYS_finit_module, fd, strdup(a3),
+				      (unsigned int)strtoul(a2, NULL, 0));
 		} else if (sscanf(line, "init-file %2047s %89999s", a1, a3) >= 1) {
 			/* init_module of a file's bytes, as busybox insmod and older kmod load */
 			FILE *f = fopen(a1, "rb");
@@ -249,7 +251,9 @@ int main(void)
 			unsigned int id = (unsigned int)strtoul(a2, NULL, 0);
 
 			ret = (setgroups(0, NULL) == 0 && setresgid(id, id, id) == 0 &&
-			       setresuid(id, id, id) == 0) ? 0 : -1;
+			       setresuid(id, id, id) == 0)
+				      ? 0
+				      : -1;
 		} else if (sscanf(line, "setpid %63s", a2) == 1) {
 			ret = set_audit_pid((unsigned int)strtoul(a2, NULL, 0));
 		} else if (sscanf(line, "delete %2047s %63s", a1, a2) == 2) {

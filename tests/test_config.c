@@ -80,11 +80,12 @@ static void file_then_command_line(void **state)
 	(void)state;
 	buf_init(&err);
 	config_defaults(&c);
-	test_put_str(path, "# a comment\n\n  output = /var/log/x.json  # trailing comment\n"
-		   "format=ecs\nsyslog = udp:10.0.0.1:514\nsyslog = tcp:[::1]:601\n"
-		   "syslog_rfc = 3164\nsyslog-facility = local3\nsyslog_severity = warning\n"
-		   "queue_size = 8\njournald = yes\nno_rules = true\nstore = none\n"
-		   "risk = unsigned=high\nkey = mykey\n");
+	test_put_str(path,
+		     "# a comment\n\n  output = /var/log/x.json  # trailing comment\n"
+		     "format=ecs\nsyslog = udp:10.0.0.1:514\nsyslog = tcp:[::1]:601\n"
+		     "syslog_rfc = 3164\nsyslog-facility = local3\nsyslog_severity = warning\n"
+		     "queue_size = 8\njournald = yes\nno_rules = true\nstore = none\n"
+		     "risk = unsigned=high\nkey = mykey\n");
 	assert_int_equal(config_load(&c, path, true, &err), 0);
 	assert_int_equal(err.len, 0);
 	assert_string_equal(c.output, "/var/log/x.json");
@@ -119,11 +120,14 @@ static void bad_lines_named(void **state)
 	(void)state;
 	buf_init(&err);
 	config_defaults(&c);
-	test_put_str(path, "queue-size = 0\nbogus = 1\nformat = ecs\nsyslog-rfc = 12\nno equals sign\n"
-		   "journald = perhaps\nstats-interval = -1\npriority-boost = 21\nstore = /x.db\n");
+	test_put_str(
+		path,
+		"queue-size = 0\nbogus = 1\nformat = ecs\nsyslog-rfc = 12\nno equals sign\n"
+		"journald = perhaps\nstats-interval = -1\npriority-boost = 21\nstore = /x.db\n");
 	assert_int_equal(config_load(&c, path, true, &err), -EINVAL);
 	buf_putc(&err, '\0');
-	snprintf(want, sizeof(want), "%s:1: bad queue-size '0': takes a number from 1 to 4096\n", path);
+	snprintf(want, sizeof(want), "%s:1: bad queue-size '0': takes a number from 1 to 4096\n",
+		 path);
 	assert_non_null(strstr(err.data, want));
 	snprintf(want, sizeof(want), "%s:2: unknown key 'bogus'\n", path);
 	assert_non_null(strstr(err.data, want));
@@ -156,7 +160,8 @@ static void missing_file(void **state)
 	assert_int_equal(config_load(&c, "/nonexistent/kmw.conf", false, &err), 0);
 	assert_int_equal(config_load(&c, "/nonexistent/kmw.conf", true, &err), -ENOENT);
 	buf_putc(&err, '\0');
-	assert_string_equal(err.data, "cannot read /nonexistent/kmw.conf: No such file or directory\n");
+	assert_string_equal(err.data,
+			    "cannot read /nonexistent/kmw.conf: No such file or directory\n");
 	config_free(&c);
 	buf_free(&err);
 }
@@ -194,9 +199,11 @@ static void check_config_reads_back(void **state)
 	(void)state;
 	buf_init(&err);
 	config_defaults(&a);
-	test_put_str(path, "output = /tmp/o.json\nformat = text\noutput-prefix = @cee:\nsyslog = unix:/dev/log\n"
-		   "syslog-facility = auth\nsyslog-severity = crit\nuser = kmw\nsource = multicast\n"
-		   "risk = refused=off\nbackfill-dir = none\nretention-days = 7\nreinstall-rules = yes\n");
+	test_put_str(
+		path,
+		"output = /tmp/o.json\nformat = text\noutput-prefix = @cee:\nsyslog = unix:/dev/log\n"
+		"syslog-facility = auth\nsyslog-severity = crit\nuser = kmw\nsource = multicast\n"
+		"risk = refused=off\nbackfill-dir = none\nretention-days = 7\nreinstall-rules = yes\n");
 	assert_int_equal(config_load(&a, path, true, &err), 0);
 	first = printed(&a);
 	assert_non_null(strstr(first, "syslog-facility = auth\n"));
@@ -295,7 +302,7 @@ static void changes_and_keep(void **state)
 	config_defaults(&a);
 	config_defaults(&b);
 	test_put_str(path, "format = ecs\nqueue-size = 8\nsyslog = udp:127.0.0.1:514\n"
-		     "risk = unsigned=high\nstore = none\n");
+			   "risk = unsigned=high\nstore = none\n");
 	assert_int_equal(config_load(&b, path, true, &err), 0);
 	config_changes(&a, &b, on_change, &s);
 	assert_string_equal(s.keys, "format,syslog,queue-size,risk,store");
@@ -310,8 +317,10 @@ static void changes_and_keep(void **state)
 	config_changes(&a, &b, on_change, &s);
 	assert_string_equal(s.keys, "format,risk");
 	/* the table's classes: outputs, restart, now */
-	assert_int_equal(config_keys(&(size_t){ 0 })[key_index("format")].reload, KMW_RELOAD_OUTPUTS);
-	assert_int_equal(config_keys(&(size_t){ 0 })[key_index("queue-size")].reload, KMW_RELOAD_RESTART);
+	assert_int_equal(config_keys(&(size_t){ 0 })[key_index("format")].reload,
+			 KMW_RELOAD_OUTPUTS);
+	assert_int_equal(config_keys(&(size_t){ 0 })[key_index("queue-size")].reload,
+			 KMW_RELOAD_RESTART);
 	assert_int_equal(config_keys(&(size_t){ 0 })[key_index("risk")].reload, KMW_RELOAD_NOW);
 	config_free(&a);
 	config_free(&b);

@@ -38,7 +38,8 @@ static void test_syscalls(void **state)
 static void test_finit_flags_all_combinations(void **state)
 {
 	static const char *const bit[] = {
-		"MODULE_INIT_IGNORE_MODVERSIONS", "MODULE_INIT_IGNORE_VERMAGIC",
+		"MODULE_INIT_IGNORE_MODVERSIONS",
+		"MODULE_INIT_IGNORE_VERMAGIC",
 		"MODULE_INIT_COMPRESSED_FILE",
 	};
 	const char *names[8];
@@ -48,7 +49,9 @@ static void test_finit_flags_all_combinations(void **state)
 
 	for (e = 0; e < sizeof(extra) / sizeof(extra[0]); e++) {
 		for (i = 0; i < 8; i++) {
-			assert_int_equal(decode_flags(KMW_SC_FINIT_MODULE, i | extra[e], names, 8, &n, &unknown), 0);
+			assert_int_equal(decode_flags(KMW_SC_FINIT_MODULE, i | extra[e], names, 8,
+						      &n, &unknown),
+					 0);
 			assert_int_equal(unknown, extra[e]);
 			assert_int_equal(n, __builtin_popcount(i));
 			for (k = 0, n = 0; k < 3; k++)
@@ -147,7 +150,8 @@ static void test_json_escaping(void **state)
 	check_json("l1\nl2\r\t", 7, "\"l1\\nl2\\r\\t\"");
 	check_json("\x1b[31m\x7f", 6, "\"\\u001b[31m\\u007f\"");
 	check_json("n\0l", 3, "\"n\\u0000l\"");
-	check_json("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+	check_json("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9,
+		   "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
 	/* invalid UTF-8: stray continuation, overlong, surrogate, truncated sequence */
 	check_json("\x80", 1, "\"\\\\x80\"");
 	check_json("\xc0\xaf", 2, "\"\\\\xc0\\\\xaf\"");
@@ -174,7 +178,7 @@ static void test_text_escaping(void **state)
 	check_text("\x1b[2J", 4, "\\x1b[2J");
 	check_text("\"\\", 2, "\\\"\\\\");
 	check_text("\xc3\xa9", 2, "\xc3\xa9");
-	check_text("\xc2\x9b", 2, "\\xc2\\x9b");	/* C1 CSI */
+	check_text("\xc2\x9b", 2, "\\xc2\\x9b"); /* C1 CSI */
 	check_text("\xff", 1, "\\xff");
 }
 

@@ -43,8 +43,10 @@ static void proc_stat(int pid, unsigned long long start_ticks)
 
 	snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
 	/* comm with a space and a paren, as a hostile process may choose */
-	snprintf(data, sizeof(data), "%d (my ) loader) S 1 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 "
-		 "%llu 1000 100 18446744073709551615\n", pid, start_ticks);
+	snprintf(data, sizeof(data),
+		 "%d (my ) loader) S 1 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 "
+		 "%llu 1000 100 18446744073709551615\n",
+		 pid, start_ticks);
 	test_put_under(root, rel, data, strlen(data));
 }
 
@@ -148,7 +150,7 @@ static void test_live_loader(void **state)
 	/* the file was analysed through our fd: not a module, and it says so */
 	assert_true(ev.have_facts);
 	assert_non_null(ev.facts.modinfo_error);
-	assert_int_equal(ev.file_fd, -1);	/* released by the slow stage */
+	assert_int_equal(ev.file_fd, -1); /* released by the slow stage */
 	/* process context from /proc, not the audit record */
 	assert_true(ev.proc_read);
 	assert_true(ev.cmdline_from_proc);
@@ -491,16 +493,11 @@ static void test_risk_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_live_loader),
-		cmocka_unit_test(test_memfd),
-		cmocka_unit_test(test_fd_closed),
-		cmocka_unit_test(test_fd_path),
-		cmocka_unit_test(test_bad_fd),
-		cmocka_unit_test(test_process_gone),
-		cmocka_unit_test(test_pid_reused),
-		cmocka_unit_test(test_ima),
-		cmocka_unit_test(test_ima_stale_cache),
-		cmocka_unit_test(test_package),
+		cmocka_unit_test(test_live_loader),	cmocka_unit_test(test_memfd),
+		cmocka_unit_test(test_fd_closed),	cmocka_unit_test(test_fd_path),
+		cmocka_unit_test(test_bad_fd),		cmocka_unit_test(test_process_gone),
+		cmocka_unit_test(test_pid_reused),	cmocka_unit_test(test_ima),
+		cmocka_unit_test(test_ima_stale_cache), cmocka_unit_test(test_package),
 		cmocka_unit_test(test_risk_config),
 	};
 

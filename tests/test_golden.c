@@ -104,7 +104,8 @@ static void run_case(const char *name, size_t chunk, unsigned int want_events)
 	assert_non_null(p);
 	parse_set_names(p, KMW_NAMES_RECORD);
 	for (off = 0; off < len; off += chunk)
-		assert_int_equal(parse_feed(p, data + off, len - off < chunk ? len - off : chunk), 0);
+		assert_int_equal(parse_feed(p, data + off, len - off < chunk ? len - off : chunk),
+				 0);
 	parse_flush(p);
 	assert_int_equal(o.events, want_events);
 	compare_formats(name, &o);
@@ -112,14 +113,40 @@ static void run_case(const char *name, size_t chunk, unsigned int want_events)
 	free(data);
 }
 
-static void test_arches(void **state) { run_case("arches", 1 << 20, 6); run_case("arches", 7, 6); }
-static void test_hexfields(void **state) { run_case("hexfields", 1 << 20, 2); }
-static void test_interleaved(void **state) { run_case("interleaved", 1 << 20, 2); run_case("interleaved", 1, 2); }
-static void test_noproctitle(void **state) { run_case("noproctitle", 1 << 20, 2); }
-static void test_flags(void **state) { run_case("flags", 1 << 20, 18); }
-static void test_escapes(void **state) { run_case("escapes", 1 << 20, 1); }
-static void test_real_netlink(void **state) { run_case("real-6.1-netlink", 1 << 20, 14); }
-static void test_real_enriched(void **state) { run_case("real-6.1-auditd-enriched", 1 << 20, 14); }
+static void test_arches(void **state)
+{
+	run_case("arches", 1 << 20, 6);
+	run_case("arches", 7, 6);
+}
+static void test_hexfields(void **state)
+{
+	run_case("hexfields", 1 << 20, 2);
+}
+static void test_interleaved(void **state)
+{
+	run_case("interleaved", 1 << 20, 2);
+	run_case("interleaved", 1, 2);
+}
+static void test_noproctitle(void **state)
+{
+	run_case("noproctitle", 1 << 20, 2);
+}
+static void test_flags(void **state)
+{
+	run_case("flags", 1 << 20, 18);
+}
+static void test_escapes(void **state)
+{
+	run_case("escapes", 1 << 20, 1);
+}
+static void test_real_netlink(void **state)
+{
+	run_case("real-6.1-netlink", 1 << 20, 14);
+}
+static void test_real_enriched(void **state)
+{
+	run_case("real-6.1-auditd-enriched", 1 << 20, 14);
+}
 /*
  * Every field the enrichment can fill, each branch of the formats: a success
  * with facts, sysfs, stat, parent and container; a failure with what could not
@@ -127,9 +154,15 @@ static void test_real_enriched(void **state) { run_case("real-6.1-auditd-enriche
  */
 /* the facts of the host that saw the synthetic events (host_read fills them live) */
 static const struct kmw_host web01 = {
-	.name = "web-01", .machine_id = "4c4c4544004d3510804bb4c04f4e3732", .os_id = "debian",
-	.os_family = "debian", .os_name = "Debian GNU/Linux", .os_version = "12",
-	.os_full = "Debian GNU/Linux 12 (bookworm)", .kernel = "6.1.0-28-amd64", .arch = "x86_64",
+	.name = "web-01",
+	.machine_id = "4c4c4544004d3510804bb4c04f4e3732",
+	.os_id = "debian",
+	.os_family = "debian",
+	.os_name = "Debian GNU/Linux",
+	.os_version = "12",
+	.os_full = "Debian GNU/Linux 12 (bookworm)",
+	.kernel = "6.1.0-28-amd64",
+	.arch = "x86_64",
 };
 static const struct kmw_host other_host = { .name = "collector-01" };
 
@@ -310,14 +343,15 @@ static void test_summary(void **state)
 	struct out o = { .events = 0 };
 	struct summaries s = { &t, &o };
 	struct kmw_call c;
-	const char *b64 = "arch=c000003e syscall=313 success=no exit=-1 a0=3 a1=4a2 a2=0 a3=0 "
+	const char *b64 =
+		"arch=c000003e syscall=313 success=no exit=-1 a0=3 a1=4a2 a2=0 a3=0 "
 		"items=0 ppid=1 pid=900 auid=1000 uid=65534 gid=65534 euid=65534 suid=65534 "
 		"fsuid=65534 egid=65534 sgid=65534 fsgid=65534 tty=(none) ses=3 comm=\"x y\" "
 		"exe=2F746D702F782079 key=\"kmodwatch\"";
 	const char *b32 = "arch=40000003 syscall=129 success=no exit=-1 a0=8 a1=0 a2=0 a3=0 "
-		"items=0 ppid=1 pid=901 auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 "
-		"fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=3 comm=\"rmmod\" "
-		"exe=\"/usr/bin/kmod\" key=\"kmodwatch\"";
+			  "items=0 ppid=1 pid=901 auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 "
+			  "fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=3 comm=\"rmmod\" "
+			  "exe=\"/usr/bin/kmod\" key=\"kmodwatch\"";
 	int64_t t0 = 1795800010000LL;
 	int i;
 
@@ -333,7 +367,7 @@ static void test_summary(void **state)
 	t.overflow.count = 0;
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(summary_take(&t, t0 + 60000, true, on_summary, &s), 2);
-	t.n = KMW_SUMMARY_MAX;	/* as if full: what comes goes to the overflow entry */
+	t.n = KMW_SUMMARY_MAX; /* as if full: what comes goes to the overflow entry */
 	assert_int_equal(triage_classify(b64, b64 + strlen(b64), &c), KMW_CLASS_SHEDDABLE);
 	c.time_ms = t0 + 20000;
 	c.serial = 7000;
@@ -353,14 +387,29 @@ static void test_alert(void **state)
 {
 	static struct kmw_event ev;
 	struct kmw_ledger l;
-	struct kmw_load ld = { .serial = 4711, .ms = 1795800000123LL, .path = "/tmp/rk/\"x\".ko",
-			       .sha256 = "b3b468d17054ccd70be7f4d4d00dd89e86f7c41c776e95aed26f34757875938c",
-			       .exe = "/usr/bin/kmod", .user = "root", .uid = 0, .risk = "medium" };
-	struct kmw_module_info in_sys = { .name = "kmw_hide_now", .in_sysfs = true, .state = "live",
-					  .taint = "OE", .size = 12288, .refcnt = 0 };
-	struct kmw_module_info in_proc = { .name = "nls_utf8", .in_proc = true, .in_sysfs = true,
-					   .state = "Live", .srcversion = "9FA0C1B0FDB5E5ED3CC6C7B",
-					   .size = 16384, .refcnt = 0 };
+	struct kmw_load ld = {
+		.serial = 4711,
+		.ms = 1795800000123LL,
+		.path = "/tmp/rk/\"x\".ko",
+		.sha256 = "b3b468d17054ccd70be7f4d4d00dd89e86f7c41c776e95aed26f34757875938c",
+		.exe = "/usr/bin/kmod",
+		.user = "root",
+		.uid = 0,
+		.risk = "medium"
+	};
+	struct kmw_module_info in_sys = { .name = "kmw_hide_now",
+					  .in_sysfs = true,
+					  .state = "live",
+					  .taint = "OE",
+					  .size = 12288,
+					  .refcnt = 0 };
+	struct kmw_module_info in_proc = { .name = "nls_utf8",
+					   .in_proc = true,
+					   .in_sysfs = true,
+					   .state = "Live",
+					   .srcversion = "9FA0C1B0FDB5E5ED3CC6C7B",
+					   .size = 16384,
+					   .refcnt = 0 };
 	struct kmw_audit_gaps none = { 0 }, removed = { .rules_removed = 1, .kernel_lost = 3 };
 	struct kmw_audit_gaps down = { .daemon_down = true };
 	struct out o = { .events = 0 };
@@ -404,14 +453,21 @@ static void test_alert(void **state)
 }
 
 /* recorded from this machine's kernel (no module support: ENOSYS), b64 and b32 */
-static void test_host_netlink(void **state) { run_case("host-netlink", 1 << 20, 4); }
+static void test_host_netlink(void **state)
+{
+	run_case("host-netlink", 1 << 20, 4);
+}
 
 /*
  * IMA's INTEGRITY_RULE records, as the 6.1 kernel of the harness writes them (before their
  * SYSCALL), a hex file name, sha1, and every bad case: each a parse note, none costs its
  * event or gives it a path. Fed in pieces of 13 bytes too.
  */
-static void test_ima(void **state) { run_case("ima", 1 << 20, 16); run_case("ima", 13, 16); }
+static void test_ima(void **state)
+{
+	run_case("ima", 1 << 20, 16);
+	run_case("ima", 13, 16);
+}
 
 /* what the parser's hooks tell, one line each */
 static void on_config(const struct kmw_config_change *c, void *arg)
@@ -420,13 +476,16 @@ static void on_config(const struct kmw_config_change *c, void *arg)
 	const struct kmw_event *ev = c->ev;
 	unsigned int i;
 
-	buf_printf(b, "serial=%llu op=%s field=%s value=%lld old=%lld key=%s list=%d res=%d pid=%lld "
-		   "auid=%lld ses=%lld comm=%.*s exe=%.*s argv=", (unsigned long long)ev->serial,
-		   c->op, c->field, (long long)c->value, (long long)c->old, c->key, c->list, c->res,
-		   (long long)ev->pid, (long long)ev->auid, (long long)ev->ses, (int)ev->comm.len,
+	buf_printf(b,
+		   "serial=%llu op=%s field=%s value=%lld old=%lld key=%s list=%d res=%d pid=%lld "
+		   "auid=%lld ses=%lld comm=%.*s exe=%.*s argv=",
+		   (unsigned long long)ev->serial, c->op, c->field, (long long)c->value,
+		   (long long)c->old, c->key, c->list, c->res, (long long)ev->pid,
+		   (long long)ev->auid, (long long)ev->ses, (int)ev->comm.len,
 		   event_str(ev, &ev->comm), (int)ev->exe.len, event_str(ev, &ev->exe));
 	for (i = 0; i < ev->argc; i++)
-		buf_printf(b, "%s%.*s", i ? "|" : "", (int)ev->argv[i].len, event_str(ev, &ev->argv[i]));
+		buf_printf(b, "%s%.*s", i ? "|" : "", (int)ev->argv[i].len,
+			   event_str(ev, &ev->argv[i]));
 	buf_putc(b, '\n');
 }
 
@@ -470,9 +529,9 @@ static void test_attack(void **state)
 	parse_set_names(p, KMW_NAMES_RECORD);
 	suppressed_out = &o;
 	parse_set_hooks(p, &(struct kmw_parse_hooks){ .config_change = on_config,
-						     .config_change_arg = &config,
-						     .suppressed = on_suppressed,
-						     .suppressed_arg = &config });
+						      .config_change_arg = &config,
+						      .suppressed = on_suppressed,
+						      .suppressed_arg = &config });
 	lines_init(l, &parse_lines_ops, p, true);
 	lines_push(l, data, len);
 	lines_finish(l);
@@ -490,20 +549,13 @@ static void test_attack(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_arches),
-		cmocka_unit_test(test_hexfields),
-		cmocka_unit_test(test_interleaved),
-		cmocka_unit_test(test_noproctitle),
-		cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_escapes),
-		cmocka_unit_test(test_real_netlink),
-		cmocka_unit_test(test_real_enriched),
-		cmocka_unit_test(test_host_netlink),
-		cmocka_unit_test(test_ima),
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_summary),
-		cmocka_unit_test(test_alert),
-		cmocka_unit_test(test_attack),
+		cmocka_unit_test(test_arches),	     cmocka_unit_test(test_hexfields),
+		cmocka_unit_test(test_interleaved),  cmocka_unit_test(test_noproctitle),
+		cmocka_unit_test(test_flags),	     cmocka_unit_test(test_escapes),
+		cmocka_unit_test(test_real_netlink), cmocka_unit_test(test_real_enriched),
+		cmocka_unit_test(test_host_netlink), cmocka_unit_test(test_ima),
+		cmocka_unit_test(test_full),	     cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_alert),	     cmocka_unit_test(test_attack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

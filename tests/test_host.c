@@ -49,9 +49,10 @@ static void test_os_release(void **state)
 
 	(void)state;
 	test_put_str_under(root, "etc/machine-id", "4c4c4544004d3510804bb4c04f4e3732\n");
-	test_put_str_under(root, "etc/os-release", "PRETTY_NAME=\"Ubuntu 24.04.1 LTS\"\nNAME='Ubuntu'\n"
-	    "VERSION_ID=\"24.04\"\nID=ubuntu\nID_LIKE=\"debian gnu\"\n"
-	    "X=\"say \\\"hi\\\"\"\n");
+	test_put_str_under(root, "etc/os-release",
+			   "PRETTY_NAME=\"Ubuntu 24.04.1 LTS\"\nNAME='Ubuntu'\n"
+			   "VERSION_ID=\"24.04\"\nID=ubuntu\nID_LIKE=\"debian gnu\"\n"
+			   "X=\"say \\\"hi\\\"\"\n");
 	host_read(&h, root);
 	assert_string_equal(h.machine_id, "4c4c4544004d3510804bb4c04f4e3732");
 	assert_string_equal(h.os_full, "Ubuntu 24.04.1 LTS");
@@ -72,7 +73,9 @@ static void test_fallbacks(void **state)
 	snprintf(p, sizeof(p), "%s/etc/os-release", root);
 	unlink(p);
 	test_put_str_under(root, "etc/machine-id", "not-a-machine-id-at-all-0000000000\n");
-	test_put_str_under(root, "usr/lib/os-release", "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n");
+	test_put_str_under(
+		root, "usr/lib/os-release",
+		"ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n");
 	host_read(&h, root);
 	assert_string_equal(h.machine_id, "");
 	assert_string_equal(h.os_id, "debian");

@@ -88,7 +88,8 @@ static void probe_states(void **state)
 	ima_probe(secfs, cmdline, &st);
 	assert_int_equal(st.policy, KMW_IMA_LOADED);
 	/* CONFIG_IMA_READ_POLICY and WRITE_POLICY: the rules in force can be read */
-	tree(true, "measure func=BPRM_CHECK \naudit func=MODULE_CHECK \n", 0600, "ima_policy=tcb\n");
+	tree(true, "measure func=BPRM_CHECK \naudit func=MODULE_CHECK \n", 0600,
+	     "ima_policy=tcb\n");
 	ima_probe(secfs, cmdline, &st);
 	assert_int_equal(st.policy, KMW_IMA_READABLE);
 	assert_int_equal(st.rules, 2);

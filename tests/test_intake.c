@@ -45,12 +45,12 @@ static void serials_gaps_and_repeats(void **state)
 	(void)state;
 	serials_init(&t);
 	see_range(&t, 10, 20);
-	see_range(&t, 25, 30);		/* 20..24 never came */
-	serials_see(&t, 27);		/* a second record of an event: no change */
-	serials_see(&t, 40);		/* 30..39 never came */
+	see_range(&t, 25, 30); /* 20..24 never came */
+	serials_see(&t, 27);   /* a second record of an event: no change */
+	serials_see(&t, 40);   /* 30..39 never came */
 	serials_settle(&t, t.top);
 	assert_int_equal(t.lost, 5 + 10);
-	serials_see(&t, 22);		/* after settling: late, not a correction */
+	serials_see(&t, 22); /* after settling: late, not a correction */
 	assert_int_equal(t.late, 1);
 	assert_int_equal(t.lost, 15);
 }
@@ -79,8 +79,8 @@ static void serials_rollover(void **state)
 
 	(void)state;
 	serials_init(&t);
-	see_range(&t, UINT32_MAX - 5, 3);	/* ... 4294967295, 0, 1, 2 */
-	serials_see(&t, 5);			/* 3 and 4 never came */
+	see_range(&t, UINT32_MAX - 5, 3); /* ... 4294967295, 0, 1, 2 */
+	serials_see(&t, 5);		  /* 3 and 4 never came */
 	serials_settle(&t, t.top);
 	assert_int_equal(t.lost, 2);
 	assert_int_equal(t.top, 6);
@@ -106,7 +106,7 @@ static void serials_window_slides(void **state)
 	(void)state;
 	serials_init(&t);
 	serials_see(&t, 0);
-	see_range(&t, 2, KMW_SERIAL_WINDOW + 10);	/* 1 never came */
+	see_range(&t, 2, KMW_SERIAL_WINDOW + 10); /* 1 never came */
 	/* 1 fell out of the window: settled lost without an explicit settle */
 	assert_int_equal(t.lost, 1);
 	serials_settle(&t, t.top);
@@ -131,10 +131,12 @@ static void serials_header(void **state)
 	assert_false(serials_of_record("audit(89766666666666666666.1:2): ", 33, &serial, &sec));
 }
 
-#define CALL "type=SYSCALL msg=audit(1795818230.329:%u): arch=c000003e syscall=313 " \
-	     "success=no exit=-38 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=2 comm=\"m\" key=\"k\"\n"
-#define EXEC "type=SYSCALL msg=audit(1795818230.329:%u): arch=c000003e syscall=59 " \
-	     "success=yes exit=0 a0=3 a1=0 a2=0 a3=0 items=2 ppid=1 pid=2 comm=\"sh\" key=\"k\"\n"
+#define CALL                                                                    \
+	"type=SYSCALL msg=audit(1795818230.329:%u): arch=c000003e syscall=313 " \
+	"success=no exit=-38 a0=3 a1=0 a2=0 a3=0 items=0 ppid=1 pid=2 comm=\"m\" key=\"k\"\n"
+#define EXEC                                                                   \
+	"type=SYSCALL msg=audit(1795818230.329:%u): arch=c000003e syscall=59 " \
+	"success=yes exit=0 a0=3 a1=0 a2=0 a3=0 items=2 ppid=1 pid=2 comm=\"sh\" key=\"k\"\n"
 #define TITLE "type=PROCTITLE msg=audit(1795818230.329:%u): proctitle=6D\n"
 
 static void count_calls(void **state)
@@ -176,7 +178,7 @@ static ssize_t fill_events(void *arg, char *buf, size_t cap, int stop_fd)
 static void queue_counts_what_it_drops(void **state)
 {
 	struct kmw_queue *q = calloc(1, sizeof(*q));
-	struct writer w = { .total = 20000 };	/* about 4.6 MB of lines */
+	struct writer w = { .total = 20000 }; /* about 4.6 MB of lines */
 	struct kmw_queue_stats st;
 	struct kmw_chunk *c;
 	uint64_t lines = 0, calls = 0, l;
@@ -262,8 +264,9 @@ static ssize_t fill_stream(void *arg, char *buf, size_t cap, int stop_fd)
 		if (s->at == s->len) {
 			if (s->n == s->total)
 				break;
-			s->len = (size_t)snprintf(s->line, sizeof(s->line),
-						  "type=PROCTITLE msg=audit(1.1:%u): proctitle=41\n", s->n++);
+			s->len = (size_t)snprintf(
+				s->line, sizeof(s->line),
+				"type=PROCTITLE msg=audit(1.1:%u): proctitle=41\n", s->n++);
 			s->at = 0;
 		}
 		k = s->len - s->at < cap - used ? s->len - s->at : cap - used;
@@ -292,7 +295,7 @@ static void take_lines(const struct kmw_chunk *c, unsigned int *expect)
 static void queue_partial_line_after_handover(void **state)
 {
 	struct kmw_queue *q = calloc(1, sizeof(*q));
-	struct stream s = { .total = 100000 };	/* about 20 chunks */
+	struct stream s = { .total = 100000 }; /* about 20 chunks */
 	struct kmw_chunk *c;
 	unsigned int expect = 0;
 	int rc;
@@ -361,15 +364,18 @@ static void prefilter_keeps_early_ima(void **state)
 	(void)state;
 	assert_non_null(p);
 	lines_init(&l, &parse_lines_ops, p, true);
-	n = snprintf(line, sizeof(line), "type=INTEGRITY_RULE msg=audit(1796192457.464:50000): "
-		     "file=\"/mods/x.ko\" hash=\"sha256:%064d\" ppid=1 pid=7 uid=0\n", 0);
+	n = snprintf(line, sizeof(line),
+		     "type=INTEGRITY_RULE msg=audit(1796192457.464:50000): "
+		     "file=\"/mods/x.ko\" hash=\"sha256:%064d\" ppid=1 pid=7 uid=0\n",
+		     0);
 	lines_push(&l, line, (size_t)n);
 	for (i = 0; i < 20000; i++) {
 		n = snprintf(line, sizeof(line), "type=%s msg=audit(1796192457.465:%d): a=b\n",
 			     i % 2 ? "PROCTITLE" : "CWD", 60000 + i / 2);
 		lines_push(&l, line, (size_t)n);
 	}
-	n = snprintf(line, sizeof(line), "type=SYSCALL msg=audit(1796192457.464:50000): "
+	n = snprintf(line, sizeof(line),
+		     "type=SYSCALL msg=audit(1796192457.464:50000): "
 		     "arch=c000003e syscall=313 success=yes exit=0 a0=3 a1=0 a2=0 a3=0 items=0 "
 		     "ppid=1 pid=7 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 "
 		     "tty=(none) ses=1 comm=\"insmod\" exe=\"/usr/bin/kmod\" key=\"k\"\n"

@@ -87,11 +87,11 @@ static void test_inventory_views(void **state)
 	(void)state;
 	rm_under("proc sys");
 	test_put_str_under(root, "proc/modules",
-	    "crc16 16384 1 ext4, Live 0x0000000000000000\n"
-	    "snd 110592 3 snd_hda,snd_pcm,snd_timer, Live 0x0000000000000000\n"
-	    "kmw_test 16384 0 - Live 0x0000000000000000 (OE)\n"
-	    "half 8192 0 - Loading 0x0000000000000000\n"
-	    "garbage\n");
+			   "crc16 16384 1 ext4, Live 0x0000000000000000\n"
+			   "snd 110592 3 snd_hda,snd_pcm,snd_timer, Live 0x0000000000000000\n"
+			   "kmw_test 16384 0 - Live 0x0000000000000000 (OE)\n"
+			   "half 8192 0 - Loading 0x0000000000000000\n"
+			   "garbage\n");
 	sysmod("crc16", "\n");
 	sysmod("snd", "\n");
 	sysmod("kmw_test", "OE\n");
@@ -189,7 +189,8 @@ static void sysmod_raw(const char *name)
  */
 static void test_inventory_forged(void **state)
 {
-	static const char d1[] = "d\nkmw_hide_lst 1 0 - Live 0", d2[] = "q\"\\\nghost 4096 0 - Live 0x0";
+	static const char d1[] = "d\nkmw_hide_lst 1 0 - Live 0",
+			  d2[] = "q\"\\\nghost 4096 0 - Live 0x0";
 	struct kmw_inventory inv;
 	const struct kmw_module_info *m;
 	char list[1024];
@@ -201,10 +202,12 @@ static void test_inventory_forged(void **state)
 	sysmod("kmw_sleepy", "OE\n");
 	sysmod_raw(d1);
 	sysmod_raw(d2);
-	snprintf(list, sizeof(list), "%s 16384 0 - Live 0xffffffffc022b000 (OE)\n"
+	snprintf(list, sizeof(list),
+		 "%s 16384 0 - Live 0xffffffffc022b000 (OE)\n"
 		 "%s 16384 0 - Live 0xffffffffc0222000 (OE)\n"
 		 "kmw_sleepy 28672 1 - Loading 0x0000000000000000 (OE+)\n"
-		 "crc16 16384 0 - Live 0x0000000000000000\n", d2, d1);
+		 "crc16 16384 0 - Live 0x0000000000000000\n",
+		 d2, d1);
 	test_put_str_under(root, "proc/modules", list);
 	read_tree(&inv);
 	assert_int_equal(inv.malformed, 0);
@@ -248,24 +251,35 @@ static void test_dpkg_provenance(void **state)
 
 	(void)state;
 	rm_under("var lib usr");
-	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/kernel/lib/crc16.ko", "\177ELF crc16 as shipped");
-	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/kernel/lib/crc7.ko", "\177ELF crc7 as shipped");
-	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/updates/dkms/zfs.ko", "\177ELF built here");
-	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/extra/vbox.ko", "\177ELF dkms elsewhere");
-	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/misc/rootkit.ko", "\177ELF nobody ships this");
-	test_put_str_under(root, "var/lib/dkms/vbox/7.0/6.1.0-57-amd64/x86_64/module/vbox.ko", "\177ELF dkms elsewhere");
+	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/kernel/lib/crc16.ko",
+			   "\177ELF crc16 as shipped");
+	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/kernel/lib/crc7.ko",
+			   "\177ELF crc7 as shipped");
+	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/updates/dkms/zfs.ko",
+			   "\177ELF built here");
+	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/extra/vbox.ko",
+			   "\177ELF dkms elsewhere");
+	test_put_str_under(root, "lib/modules/6.1.0-57-amd64/misc/rootkit.ko",
+			   "\177ELF nobody ships this");
+	test_put_str_under(root, "var/lib/dkms/vbox/7.0/6.1.0-57-amd64/x86_64/module/vbox.ko",
+			   "\177ELF dkms elsewhere");
 	md5_of("lib/modules/6.1.0-57-amd64/kernel/lib/crc16.ko", md5a);
 	md5_of("lib/modules/6.1.0-57-amd64/kernel/lib/crc7.ko", md5b);
 	/* the list names files as absolute paths, the digests as relative ones */
-	snprintf(list, sizeof(list), "/.\n%s/lib\n%s/lib/modules/6.1.0-57-amd64/kernel/lib/crc16.ko\n"
+	snprintf(list, sizeof(list),
+		 "/.\n%s/lib\n%s/lib/modules/6.1.0-57-amd64/kernel/lib/crc16.ko\n"
 		 "%s/lib/modules/6.1.0-57-amd64/kernel/lib/crc7.ko\n/usr/share/doc/x/copyright\n"
-		 "/lib/modules/6.1.0-57-amd64/kernel/fs/ext4/ext4.ko\n", root, root, root);
+		 "/lib/modules/6.1.0-57-amd64/kernel/fs/ext4/ext4.ko\n",
+		 root, root, root);
 	test_put_str_under(root, "var/lib/dpkg/info/linux-image-6.1.0-57-amd64.list", list);
 	/* crc7's digest is another's: the file was changed since the package installed it */
-	snprintf(sums, sizeof(sums), "%s  %s/lib/modules/6.1.0-57-amd64/kernel/lib/crc16.ko\n"
-		 "00000000000000000000000000000000  %s/lib/modules/6.1.0-57-amd64/kernel/lib/crc7.ko\n"
-		 "4d3c8f2f0c1e33e4c1b0e0a2b6d3c1f0  lib/modules/6.1.0-57-amd64/kernel/fs/ext4/ext4.ko\n"
-		 "zz  short\n", md5a, root + 1, root + 1);
+	snprintf(
+		sums, sizeof(sums),
+		"%s  %s/lib/modules/6.1.0-57-amd64/kernel/lib/crc16.ko\n"
+		"00000000000000000000000000000000  %s/lib/modules/6.1.0-57-amd64/kernel/lib/crc7.ko\n"
+		"4d3c8f2f0c1e33e4c1b0e0a2b6d3c1f0  lib/modules/6.1.0-57-amd64/kernel/fs/ext4/ext4.ko\n"
+		"zz  short\n",
+		md5a, root + 1, root + 1);
 	test_put_str_under(root, "var/lib/dpkg/info/linux-image-6.1.0-57-amd64.md5sums", sums);
 	test_put_str_under(root, "var/lib/dpkg/info/bash.list", "/.\n/bin/bash\n");
 	test_put_str_under(root, "var/lib/dpkg/info/bash.md5sums", "0123  bin/bash\n");
@@ -289,14 +303,18 @@ static void test_dpkg_provenance(void **state)
 	assert_string_equal(want, "00000000000000000000000000000000");
 
 	/* merged /usr: the list says /lib, the kernel's fd /usr/lib */
-	assert_int_equal(dpkg_provenance(d, "/usr/lib/modules/6.1.0-57-amd64/kernel/fs/ext4/ext4.ko",
-					 "4d3c8f2f0c1e33e4c1b0e0a2b6d3c1f0", pkg, sizeof(pkg), NULL),
-			 KMW_PKG_PACKAGED);
-	assert_int_equal(dpkg_provenance(d, "/usr/lib/modules/6.1.0-57-amd64/kernel/fs/ext4/ext4.ko",
-					 "4D3C8F2F0C1E33E4C1B0E0A2B6D3C1F0", pkg, sizeof(pkg), NULL),
-			 KMW_PKG_PACKAGED);
-	assert_int_equal(dpkg_provenance(d, "/usr/lib/modules/6.1.0-57-amd64/kernel/fs/ext4/ext4.ko",
-					 md5a, pkg, sizeof(pkg), NULL), KMW_PKG_MODIFIED);
+	assert_int_equal(
+		dpkg_provenance(d, "/usr/lib/modules/6.1.0-57-amd64/kernel/fs/ext4/ext4.ko",
+				"4d3c8f2f0c1e33e4c1b0e0a2b6d3c1f0", pkg, sizeof(pkg), NULL),
+		KMW_PKG_PACKAGED);
+	assert_int_equal(
+		dpkg_provenance(d, "/usr/lib/modules/6.1.0-57-amd64/kernel/fs/ext4/ext4.ko",
+				"4D3C8F2F0C1E33E4C1B0E0A2B6D3C1F0", pkg, sizeof(pkg), NULL),
+		KMW_PKG_PACKAGED);
+	assert_int_equal(dpkg_provenance(d,
+					 "/usr/lib/modules/6.1.0-57-amd64/kernel/fs/ext4/ext4.ko",
+					 md5a, pkg, sizeof(pkg), NULL),
+			 KMW_PKG_MODIFIED);
 
 	snprintf(path, sizeof(path), "%s/lib/modules/6.1.0-57-amd64/updates/dkms/zfs.ko", root);
 	assert_int_equal(dpkg_provenance(d, path, NULL, pkg, sizeof(pkg), NULL), KMW_PKG_DKMS);
@@ -305,7 +323,8 @@ static void test_dpkg_provenance(void **state)
 	snprintf(path, sizeof(path), "%s/lib/modules/6.1.0-57-amd64/extra/vbox.ko", root);
 	assert_int_equal(dpkg_provenance(d, path, NULL, pkg, sizeof(pkg), NULL), KMW_PKG_DKMS);
 	snprintf(path, sizeof(path), "%s/lib/modules/6.1.0-57-amd64/misc/rootkit.ko", root);
-	assert_int_equal(dpkg_provenance(d, path, NULL, pkg, sizeof(pkg), NULL), KMW_PKG_UNPACKAGED);
+	assert_int_equal(dpkg_provenance(d, path, NULL, pkg, sizeof(pkg), NULL),
+			 KMW_PKG_UNPACKAGED);
 	assert_int_equal(dpkg_provenance(d, "/tmp/x.ko", NULL, pkg, sizeof(pkg), NULL),
 			 KMW_PKG_UNPACKAGED);
 
@@ -387,7 +406,8 @@ static void views(struct kmw_inventory *inv, const char *spec)
 		m->in_proc = strchr(colon + 1, 'p') != NULL;
 		m->in_sysfs = strchr(colon + 1, 's') != NULL;
 		/* L: Loading, its init not returned */
-		snprintf(m->state, sizeof(m->state), "%s", strchr(colon + 1, 'L') ? "Loading" : "Live");
+		snprintf(m->state, sizeof(m->state), "%s",
+			 strchr(colon + 1, 'L') ? "Loading" : "Live");
 	}
 	/* sorted, as inventory_read leaves it */
 	qsort(inv->m, inv->n, sizeof(*inv->m), by_name);
@@ -424,7 +444,7 @@ static void test_ledger_findings(void **state)
 	ledger_at_start(&l, "snd", 0);
 	ledger_at_start(&l, "pre_hider", 0);
 	assert_int_equal(check(&l, "crc16:ps snd:ps pre_hider:s", 0, 0, &t), 1);
-	assert_int_equal(t.n, 0);	/* a first look is no finding */
+	assert_int_equal(t.n, 0); /* a first look is no finding */
 	/* too soon for the second look */
 	assert_int_equal(check(&l, "crc16:ps snd:ps pre_hider:s", 1000, 0, &t), 1);
 	assert_int_equal(t.n, 0);
@@ -521,7 +541,8 @@ static void test_ledger_races(void **state)
 	/* events that lag behind hold a finding back, however long it stood */
 	views(&inv, "crc16:ps coming:ps late:ps");
 	for (i = 0; i < 5; i++)
-		assert_int_equal(ledger_check(&l, &inv, 10000 + i * 3000, 0, false, on_finding, &t), 1);
+		assert_int_equal(ledger_check(&l, &inv, 10000 + i * 3000, 0, false, on_finding, &t),
+				 1);
 	assert_int_equal(t.n, 0);
 	assert_int_equal(ledger_check(&l, &inv, 30000, 0, true, on_finding, &t), 0);
 	assert_int_equal(t.n, 1);
@@ -576,10 +597,12 @@ static void test_dpkg_merged_usr(void **state)
 	(void)state;
 	rm_under("var");
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		nl += (size_t)snprintf(list + nl, sizeof(list) - nl, "/%s/kmw-old-%s\n/usr/%s/kmw-new-%s\n",
-				       dirs[i], dirs[i], dirs[i], dirs[i]);
+		nl += (size_t)snprintf(list + nl, sizeof(list) - nl,
+				       "/%s/kmw-old-%s\n/usr/%s/kmw-new-%s\n", dirs[i], dirs[i],
+				       dirs[i], dirs[i]);
 		ns += (size_t)snprintf(sums + ns, sizeof(sums) - ns,
-				       "0123456789abcdef0123456789abcdef  %s/kmw-old-%s\n", dirs[i], dirs[i]);
+				       "0123456789abcdef0123456789abcdef  %s/kmw-old-%s\n", dirs[i],
+				       dirs[i]);
 	}
 	snprintf(list + nl, sizeof(list) - nl, "/opt/vendor/driver.ko\n");
 	test_put_str_under(root, "var/lib/dpkg/info/coreutils.list", list);
@@ -604,8 +627,10 @@ static void test_dpkg_merged_usr(void **state)
 		if (merged) {
 			assert_string_equal(pkg, "coreutils");
 			assert_string_equal(want, "0123456789abcdef0123456789abcdef");
-			assert_int_equal(dpkg_provenance(d, path, "00000000000000000000000000000000",
-							 pkg, sizeof(pkg), NULL), KMW_PKG_MODIFIED);
+			assert_int_equal(dpkg_provenance(d, path,
+							 "00000000000000000000000000000000", pkg,
+							 sizeof(pkg), NULL),
+					 KMW_PKG_MODIFIED);
 		}
 		/* the list names /usr/DIR/x, the path /DIR/x; no digest recorded */
 		snprintf(path, sizeof(path), "/%s/kmw-new-%s", dirs[i], dirs[i]);
@@ -614,16 +639,22 @@ static void test_dpkg_merged_usr(void **state)
 				 merged ? KMW_PKG_PACKAGED : KMW_PKG_UNPACKAGED);
 	}
 	/* a module file the index does not hold, by its path: the lists say */
-	assert_int_equal(dpkg_provenance(d, "/opt/vendor/driver.ko", "00000000000000000000000000000000",
-					 pkg, sizeof(pkg), NULL), KMW_PKG_PACKAGED);
+	assert_int_equal(dpkg_provenance(d, "/opt/vendor/driver.ko",
+					 "00000000000000000000000000000000", pkg, sizeof(pkg),
+					 NULL),
+			 KMW_PKG_PACKAGED);
 	assert_string_equal(pkg, "coreutils");
 	/* each looked up once, until the database changes */
 	n = (ssize_t)dpkg_lookups(d);
-	assert_int_equal(dpkg_provenance(d, "/opt/vendor/driver.ko", "00000000000000000000000000000000",
-					 pkg, sizeof(pkg), NULL), KMW_PKG_PACKAGED);
+	assert_int_equal(dpkg_provenance(d, "/opt/vendor/driver.ko",
+					 "00000000000000000000000000000000", pkg, sizeof(pkg),
+					 NULL),
+			 KMW_PKG_PACKAGED);
 	assert_int_equal(dpkg_lookups(d), (unsigned int)n);
-	assert_int_equal(dpkg_provenance(d, "/usr/bin/nobody-ships-this", "00000000000000000000000000000000",
-					 pkg, sizeof(pkg), NULL), KMW_PKG_UNPACKAGED);
+	assert_int_equal(dpkg_provenance(d, "/usr/bin/nobody-ships-this",
+					 "00000000000000000000000000000000", pkg, sizeof(pkg),
+					 NULL),
+			 KMW_PKG_UNPACKAGED);
 	dpkg_free(d);
 	rm_under("var");
 }
@@ -639,7 +670,8 @@ static void test_posture(void **state)
 	test_put_str_under(root, "proc/sys/kernel/modules_disabled", "1\n");
 	test_put_str_under(root, "proc/cmdline", "BOOT_IMAGE=/vmlinuz ro quiet\n");
 	test_put_str_under(root, "sys/module/module/parameters/sig_enforce", "Y\n");
-	test_put_str_under(root, "sys/kernel/security/lockdown", "none [integrity] confidentiality\n");
+	test_put_str_under(root, "sys/kernel/security/lockdown",
+			   "none [integrity] confidentiality\n");
 	snprintf(proc, sizeof(proc), "%s/proc", root);
 	snprintf(sys, sizeof(sys), "%s/sys", root);
 	snprintf(sec, sizeof(sec), "%s/sys/kernel/security", root);
@@ -652,7 +684,8 @@ static void test_posture(void **state)
 	posture_read(proc, sys, sec, &now);
 	assert_non_null(posture_weaker(&was, &now, why, sizeof(why)));
 	assert_non_null(strstr(why, "modules_disabled went from 1 to 0"));
-	test_put_str_under(root, "sys/kernel/security/lockdown", "[none] integrity confidentiality\n");
+	test_put_str_under(root, "sys/kernel/security/lockdown",
+			   "[none] integrity confidentiality\n");
 	posture_read(proc, sys, sec, &now);
 	assert_int_equal(now.lockdown, 0);
 	assert_non_null(strstr(posture_weaker(&was, &now, why, sizeof(why)), "lockdown"));
@@ -711,14 +744,10 @@ static void test_ledger_restore(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_inventory_views),
-		cmocka_unit_test(test_inventory_forged),
-		cmocka_unit_test(test_dpkg_provenance),
-		cmocka_unit_test(test_dpkg_merged_usr),
-		cmocka_unit_test(test_ledger_findings),
-		cmocka_unit_test(test_ledger_races),
-		cmocka_unit_test(test_ledger_restore),
-		cmocka_unit_test(test_posture),
+		cmocka_unit_test(test_inventory_views), cmocka_unit_test(test_inventory_forged),
+		cmocka_unit_test(test_dpkg_provenance), cmocka_unit_test(test_dpkg_merged_usr),
+		cmocka_unit_test(test_ledger_findings), cmocka_unit_test(test_ledger_races),
+		cmocka_unit_test(test_ledger_restore),	cmocka_unit_test(test_posture),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -27,7 +27,7 @@ void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t n);
 
-static long countdown = -1;	/* fail the allocation that takes it to 0; -1: never */
+static long countdown = -1; /* fail the allocation that takes it to 0; -1: never */
 static long failed;
 
 static bool fail_now(void)
@@ -123,9 +123,21 @@ static void run_file(const char *name, unsigned int want)
 	free(data);
 }
 
-static void test_real_netlink(void **state) { (void)state; run_file("real-6.1-netlink", 14); }
-static void test_interleaved(void **state) { (void)state; run_file("interleaved", 2); }
-static void test_escapes(void **state) { (void)state; run_file("escapes", 1); }
+static void test_real_netlink(void **state)
+{
+	(void)state;
+	run_file("real-6.1-netlink", 14);
+}
+static void test_interleaved(void **state)
+{
+	(void)state;
+	run_file("interleaved", 2);
+}
+static void test_escapes(void **state)
+{
+	(void)state;
+	run_file("escapes", 1);
+}
 
 int main(void)
 {

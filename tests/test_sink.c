@@ -47,7 +47,9 @@ static struct kmw_event *event(int risk)
 
 static struct kmw_sink *memory_sink(uint64_t queue_bytes, int severity)
 {
-	struct kmw_sink_conf c = { .kind = KMW_SINK_MEMORY, .target = "t", .severity = severity,
+	struct kmw_sink_conf c = { .kind = KMW_SINK_MEMORY,
+				   .target = "t",
+				   .severity = severity,
 				   .queue_bytes = queue_bytes };
 	struct kmw_sink *s = sink_new(&c);
 
@@ -128,7 +130,7 @@ static void memory_fault_then_recover(void **state)
 	emit(s, "{\"n\":0}", 1);
 	for (i = 1; i < 5; i++) {
 		snprintf(body, sizeof(body), "{\"n\":%d}", i);
-		emit(s, body, 1);	/* behind the first: queued, never ahead of it */
+		emit(s, body, 1); /* behind the first: queued, never ahead of it */
 	}
 	sink_stats(s, &st);
 	assert_int_equal(st.queued, 5);
@@ -168,14 +170,14 @@ static void memory_busy_retries_soon(void **state)
  * what still waits at the end is counted as dropped too */
 static void memory_queue_bound(void **state)
 {
-	struct kmw_sink *s = memory_sink(10 * 8, -1);	/* room for ten 8-byte frames */
+	struct kmw_sink *s = memory_sink(10 * 8, -1); /* room for ten 8-byte frames */
 	struct kmw_sink_stats st;
 	int i, queued = 0, dropped = 0, rc;
 
 	(void)state;
 	sink_memory_fail(s, -ECONNREFUSED, -1);
 	for (i = 0; i < 25; i++) {
-		rc = sink_emit(s, event(KMW_RISK_MEDIUM), "{\"n\":0}", 5);	/* "<4>" + 5 */
+		rc = sink_emit(s, event(KMW_RISK_MEDIUM), "{\"n\":0}", 5); /* "<4>" + 5 */
 		if (rc == 1)
 			queued++;
 		else if (rc == -ENOBUFS)
@@ -214,7 +216,7 @@ static void bad_configurations(void **state)
 	errno = 0;
 	assert_null(sink_new(&c));
 	assert_int_equal(errno, EINVAL);
-	c.target = "udp:127.0.0.1";	/* no port */
+	c.target = "udp:127.0.0.1"; /* no port */
 	assert_null(sink_new(&c));
 	assert_int_equal(errno, EINVAL);
 	c.target = "udp:127.0.0.1:514";
@@ -242,25 +244,32 @@ static void tls_settings(void **state)
 	(void)state;
 	/* no TLS in the destination: nothing to check */
 	assert_int_equal(sink_tls_check("tcp:127.0.0.1:514", "/nonexistent", NULL, NULL, NULL, NULL,
-					why, sizeof(why)), 0);
-	assert_int_equal(sink_tls_check("tls:localhost:6514", "/nonexistent", NULL, NULL, NULL, NULL,
-					why, sizeof(why)), -EINVAL);
+					why, sizeof(why)),
+			 0);
+	assert_int_equal(sink_tls_check("tls:localhost:6514", "/nonexistent", NULL, NULL, NULL,
+					NULL, why, sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "/nonexistent"));
 	assert_int_equal(sink_tls_check("tls:localhost:6514", NULL, NULL, NULL, "1.1", NULL, why,
-					sizeof(why)), -EINVAL);
+					sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "1.2 or 1.3"));
 	assert_int_equal(sink_tls_check("tls:localhost:6514", NULL, "/etc/hostname", NULL, NULL,
-					NULL, why, sizeof(why)), -EINVAL);
+					NULL, why, sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "--syslog-key"));
-	assert_int_equal(sink_tls_check("tls:localhost:6514", NULL, NULL, NULL, NULL, "NO-SUCH-CIPHER",
-					why, sizeof(why)), -EINVAL);
+	assert_int_equal(sink_tls_check("tls:localhost:6514", NULL, NULL, NULL, NULL,
+					"NO-SUCH-CIPHER", why, sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "cipher"));
 	/* librelp would check no name without our certificate: refused, said why */
-	assert_int_equal(sink_tls_check("relp+tls:localhost:2514", NULL, NULL, NULL, NULL, NULL, why,
-					sizeof(why)), -EINVAL);
+	assert_int_equal(sink_tls_check("relp+tls:localhost:2514", NULL, NULL, NULL, NULL, NULL,
+					why, sizeof(why)),
+			 -EINVAL);
 	assert_non_null(strstr(why, "client certificate"));
 	assert_int_equal(sink_tls_check("tls:localhost:6514", NULL, NULL, NULL, "1.3", NULL, why,
-					sizeof(why)), 0);
+					sizeof(why)),
+			 0);
 	assert_int_equal(sink_syslog_check("relp+tls:[::1]:2514", false, why, sizeof(why)), 0);
 	assert_int_equal(sink_syslog_check("relp:host", false, why, sizeof(why)), -EINVAL);
 	assert_int_equal(sink_syslog_check("tlsx:host:1", false, why, sizeof(why)), -EINVAL);
@@ -270,8 +279,11 @@ static void tls_settings(void **state)
 static void file_lines_and_rotation(void **state)
 {
 	char path[256], p1[300], p2[300], p3[300];
-	struct kmw_sink_conf c = { .kind = KMW_SINK_FILE, .prefix = "@cee: ", .group = (gid_t)-1,
-				   .rotate_bytes = 40, .rotate_keep = 2 };
+	struct kmw_sink_conf c = { .kind = KMW_SINK_FILE,
+				   .prefix = "@cee: ",
+				   .group = (gid_t)-1,
+				   .rotate_bytes = 40,
+				   .rotate_keep = 2 };
 	struct kmw_sink *s;
 	struct stat st;
 	int i;
@@ -288,7 +300,7 @@ static void file_lines_and_rotation(void **state)
 	for (i = 0; i < 8; i++) {
 		char body[32];
 
-		snprintf(body, sizeof(body), "{\"n\":%d}", i);	/* 6 + 7 + 1 = 14 bytes a line */
+		snprintf(body, sizeof(body), "{\"n\":%d}", i); /* 6 + 7 + 1 = 14 bytes a line */
 		emit(s, body, 0);
 	}
 	/* two lines a file (40 bytes): 6,7 in FILE, 4,5 in .1, 2,3 in .2, 0,1 gone */
@@ -323,7 +335,7 @@ static void file_refuses_symlink(void **state)
 	assert_non_null(s);
 	assert_true(sink_stats_failed_open(s, &err));
 	assert_int_equal(err, -ELOOP);
-	emit(s, "x", 1);	/* kept, not written through the link */
+	emit(s, "x", 1); /* kept, not written through the link */
 	sink_free(s);
 	unlink(path);
 }
@@ -331,7 +343,9 @@ static void file_refuses_symlink(void **state)
 /* a full disk: the write fails with ENOSPC, the message waits */
 static void file_full_device(void **state)
 {
-	struct kmw_sink_conf c = { .kind = KMW_SINK_FILE, .target = "/dev/full", .group = (gid_t)-1 };
+	struct kmw_sink_conf c = { .kind = KMW_SINK_FILE,
+				   .target = "/dev/full",
+				   .group = (gid_t)-1 };
 	struct kmw_sink *s = sink_new(&c);
 	struct kmw_sink_stats st;
 
@@ -442,9 +456,12 @@ static void syslog_unix(void **state)
 /* UDP, RFC 5424: "<PRI>1 TIME HOST APP PID module - BODY" */
 static void syslog_udp_5424(void **state)
 {
-	struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in in = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(in);
-	struct kmw_sink_conf c = { .kind = KMW_SINK_SYSLOG, .severity = -1, .rfc = 5424,
+	struct kmw_sink_conf c = { .kind = KMW_SINK_SYSLOG,
+				   .severity = -1,
+				   .rfc = 5424,
 				   .facility = LOG_LOCAL3 };
 	char target[64], msg[512], want[128];
 	struct kmw_sink *s;
@@ -470,7 +487,8 @@ static void syslog_udp_5424(void **state)
 
 static int tcp_listener(uint16_t port, uint16_t *out)
 {
-	struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	struct sockaddr_in in = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 				  .sin_port = htons(port) };
 	socklen_t len = sizeof(in);
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -523,7 +541,7 @@ static void syslog_tcp_reconnect(void **state)
 	recv_into(cfd, got, sizeof(got));
 	p = strchr(got, ' ');
 	assert_non_null(p);
-	assert_int_equal(strtoul(got, NULL, 10), strlen(p + 1));	/* "LEN MSG" */
+	assert_int_equal(strtoul(got, NULL, 10), strlen(p + 1)); /* "LEN MSG" */
 	assert_non_null(strstr(p + 1, "{\"n\":1}"));
 	/* the collector goes away */
 	close(cfd);

@@ -21,7 +21,7 @@
 #include "kmw_store.h"
 
 #define N_EVENTS 400
-#define T0 1790000000LL	/* seconds */
+#define T0 1790000000LL /* seconds */
 
 static struct kmw_event evs[N_EVENTS];
 
@@ -33,8 +33,9 @@ static void make_event(struct kmw_event *ev, int i)
 	const char *mod = mods[i % 4];
 
 	event_reset(ev);
-	ev->sc = i % 3 == 0 ? KMW_SC_DELETE_MODULE : i % 3 == 1 ? KMW_SC_FINIT_MODULE :
-		 KMW_SC_INIT_MODULE;
+	ev->sc = i % 3 == 0   ? KMW_SC_DELETE_MODULE
+		 : i % 3 == 1 ? KMW_SC_FINIT_MODULE
+			      : KMW_SC_INIT_MODULE;
 	ev->arch = AUDIT_ARCH_X86_64;
 	ev->sc_nr = ev->sc == KMW_SC_FINIT_MODULE ? 313 : ev->sc == KMW_SC_INIT_MODULE ? 175 : 176;
 	ev->serial = 1000 + (uint64_t)i;
@@ -44,9 +45,9 @@ static void make_event(struct kmw_event *ev, int i)
 	ev->exit = -errs[i % 5];
 	ev->success = ev->exit == 0;
 	if (ev->sc == KMW_SC_FINIT_MODULE)
-		ev->a[2] = (uint64_t)(i % 8);		/* every combination of the three flags */
+		ev->a[2] = (uint64_t)(i % 8); /* every combination of the three flags */
 	else if (ev->sc == KMW_SC_DELETE_MODULE)
-		ev->a[1] = i % 2 ? 04000 : 01000;	/* O_NONBLOCK or O_TRUNC */
+		ev->a[1] = i % 2 ? 04000 : 01000; /* O_NONBLOCK or O_TRUNC */
 	ev->pid = 100 + i;
 	ev->uid = i % 2 ? 0 : 1000;
 	ev->auid = i % 7 ? 4294967295LL : 1000;
@@ -88,8 +89,8 @@ static int setup(void **state)
 		make_event(&evs[i], i);
 		risk_assess(&rc, &evs[i]);
 		buf_reset(&json);
-		if (format_json(&json, &evs[i]) || store_insert(c.st, &evs[i], "boot-a", json.data,
-								 json.len) != 1)
+		if (format_json(&json, &evs[i]) ||
+		    store_insert(c.st, &evs[i], "boot-a", json.data, json.len) != 1)
 			return -1;
 	}
 	buf_free(&json);
@@ -182,9 +183,9 @@ static void test_filters_agree(void **state)
 static void test_filter_bad_values(void **state)
 {
 	static const char *const bad[][2] = {
-		{ "flag", "O_TRACE" }, { "syscall", "open" }, { "result", "maybe" },
-		{ "sha256", "xyz" }, { "risk", "severe" }, { "uid", "-5" }, { "since", "last tuesday" },
-		{ "errno", "ENOTANERRNO" },
+		{ "flag", "O_TRACE" },	     { "syscall", "open" },	 { "result", "maybe" },
+		{ "sha256", "xyz" },	     { "risk", "severe" },	 { "uid", "-5" },
+		{ "since", "last tuesday" }, { "errno", "ENOTANERRNO" },
 	};
 	struct kmw_filter f;
 	const char *why;
@@ -232,11 +233,13 @@ static void test_filter_table(void **state)
 		assert_int_equal(filter_find(filter_name((enum kmw_filter_id)id)), id);
 		memset(&ws, 0, sizeof(ws));
 		filter_words((enum kmw_filter_id)id, keep_word, &ws);
-		assert_int_equal(ws.n > 0, filter_complete((enum kmw_filter_id)id) == KMW_COMPLETE_WORDS);
+		assert_int_equal(ws.n > 0,
+				 filter_complete((enum kmw_filter_id)id) == KMW_COMPLETE_WORDS);
 		for (i = 0; i < ws.n; i++) {
 			filter_init(&f);
-			assert_int_equal(filter_set(&f, filter_name((enum kmw_filter_id)id), ws.w[i],
-						    (time_t)T0, &why), 0);
+			assert_int_equal(filter_set(&f, filter_name((enum kmw_filter_id)id),
+						    ws.w[i], (time_t)T0, &why),
+					 0);
 			/* its condition: a value for each '?' */
 			buf_init(&sql);
 			n = filter_sql(&f, &sql, b);
@@ -248,8 +251,9 @@ static void test_filter_table(void **state)
 		}
 		if (ws.n) {
 			filter_init(&f);
-			assert_int_equal(filter_set(&f, filter_name((enum kmw_filter_id)id), "NOT-ONE",
-						    (time_t)T0, &why), -EINVAL);
+			assert_int_equal(filter_set(&f, filter_name((enum kmw_filter_id)id),
+						    "NOT-ONE", (time_t)T0, &why),
+					 -EINVAL);
 		}
 	}
 	/* the flags are decode.c's, of every module syscall */
@@ -349,7 +353,7 @@ static void test_risk(void **state)
 
 	(void)state;
 	risk_config_default(&rc);
-	make_event(&ev, 1);		/* finit_module from kmod, flag bit 1: forced */
+	make_event(&ev, 1); /* finit_module from kmod, flag bit 1: forced */
 	ev.a[2] = KMW_MODULE_INIT_IGNORE_VERMAGIC;
 	risk_assess(&rc, &ev);
 	assert_true(ev.risk_reasons & (1u << KMW_R_FORCED_LOAD));
@@ -387,7 +391,7 @@ static void test_event_errno(void **state)
 	ev.success = true;
 	assert_int_equal(event_errno(&ev), 0);
 	ev.success = false;
-	ev.exit = -5000;	/* no errno: a value */
+	ev.exit = -5000; /* no errno: a value */
 	assert_int_equal(event_errno(&ev), 0);
 	ev.exit = -EPERM;
 	ev.has_exit = false;
@@ -477,10 +481,8 @@ static void test_summaries(void **state)
 int main(void)
 {
 	const struct CMUnitTest store_tests[] = {
-		cmocka_unit_test(test_filters_agree),
-		cmocka_unit_test(test_insert_once),
-		cmocka_unit_test(test_gaps),
-		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_filters_agree), cmocka_unit_test(test_insert_once),
+		cmocka_unit_test(test_gaps),	      cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_summaries),
 	};
 	const struct CMUnitTest other[] = {

@@ -20,10 +20,12 @@ static const char *body(const char *success, const char *exit, const char *uid, 
 {
 	static char b[1024];
 
-	snprintf(b, sizeof(b), "arch=c000003e syscall=313 success=%s exit=%s a0=3 a1=0 a2=0 a3=0 "
+	snprintf(b, sizeof(b),
+		 "arch=c000003e syscall=313 success=%s exit=%s a0=3 a1=0 a2=0 a3=0 "
 		 "items=0 ppid=1 pid=77 auid=4294967295 uid=%s gid=0 euid=%s suid=0 fsuid=0 "
 		 "egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"x\" exe=\"/tmp/x\" "
-		 "key=\"kmodwatch\"", success, exit, uid, euid);
+		 "key=\"kmodwatch\"",
+		 success, exit, uid, euid);
 	return b;
 }
 
@@ -61,11 +63,11 @@ static void classes(void **state)
 	assert_int_equal(classify(body("no", "-1", "-5", "1000")), KMW_CLASS_PROTECTED);
 	assert_int_equal(classify(body("no", "-1", "99999999999999999999999", "1000")),
 			 KMW_CLASS_PROTECTED);
-	b = "arch=c000003e syscall=313 success=no exit=-1 uid=1000";	/* no euid */
+	b = "arch=c000003e syscall=313 success=no exit=-1 uid=1000"; /* no euid */
 	assert_int_equal(classify(b), KMW_CLASS_PROTECTED);
-	b = "arch=c000003e syscall=313 exit=-1 uid=1000 euid=1000";	/* no success */
+	b = "arch=c000003e syscall=313 exit=-1 uid=1000 euid=1000"; /* no success */
 	assert_int_equal(classify(b), KMW_CLASS_PROTECTED);
-	b = "arch=c000003e syscall=313 success=no uid=1000 euid=1000";	/* no exit */
+	b = "arch=c000003e syscall=313 success=no uid=1000 euid=1000"; /* no exit */
 	assert_int_equal(classify(b), KMW_CLASS_PROTECTED);
 	/* garbage, and syscalls that are no module call */
 	assert_int_equal(classify("\x01\xff garbage=== ="), KMW_CLASS_NONE);
@@ -79,7 +81,8 @@ static void classes(void **state)
 	b = "arch=c000003e syscall=313 success=yes exit=0 uid=1000 euid=1000 success=no";
 	assert_int_equal(classify(b), KMW_CLASS_PROTECTED);
 	/* only the raw part of an ENRICHED record: names after 0x1d are not fields */
-	b = "arch=c000003e syscall=313 success=no exit=-1 uid=1000 \x1d" "euid=1000";
+	b = "arch=c000003e syscall=313 success=no exit=-1 uid=1000 \x1d"
+	    "euid=1000";
 	assert_int_equal(classify(b), KMW_CLASS_PROTECTED);
 	b = "arch=c000003e syscall=313 success=no exit=-1 uid=1000 euid=1000 exe=\"/a\""
 	    "\x1dUID=\"bob\" EUID=\"bob\"";
@@ -98,12 +101,12 @@ static void classes(void **state)
 static size_t event_lines(char *out, size_t cap, int64_t ms, unsigned int serial, const char *b)
 {
 	return (size_t)snprintf(out, cap,
-		"type=SYSCALL msg=audit(%lld.%03lld:%u): %s\n"
-		"type=PROCTITLE msg=audit(%lld.%03lld:%u): proctitle=78\n"
-		"type=EOE msg=audit(%lld.%03lld:%u): \n",
-		(long long)(ms / 1000), (long long)(ms % 1000), serial, b,
-		(long long)(ms / 1000), (long long)(ms % 1000), serial,
-		(long long)(ms / 1000), (long long)(ms % 1000), serial);
+				"type=SYSCALL msg=audit(%lld.%03lld:%u): %s\n"
+				"type=PROCTITLE msg=audit(%lld.%03lld:%u): proctitle=78\n"
+				"type=EOE msg=audit(%lld.%03lld:%u): \n",
+				(long long)(ms / 1000), (long long)(ms % 1000), serial, b,
+				(long long)(ms / 1000), (long long)(ms % 1000), serial,
+				(long long)(ms / 1000), (long long)(ms % 1000), serial);
 }
 
 static unsigned int count_lines(const char *p, size_t n, unsigned int *empty)
@@ -206,8 +209,8 @@ static void budget_boundary(void **state)
 	/* the old interval's end, then both interleaved */
 	for (i = 0; i < 40; i++)
 		n += event_lines(buf + n, sizeof(buf) - n,
-				 i < 10 || i % 2 ? edge - 50 + (int64_t)i : edge + (int64_t)i, 100 + i,
-				 body("no", "-1", "1000", "1000"));
+				 i < 10 || i % 2 ? edge - 50 + (int64_t)i : edge + (int64_t)i,
+				 100 + i, body("no", "-1", "1000", "1000"));
 	triage_filter(t, buf, n, &p);
 	/* the old interval's 5, then the new one's 5: never more */
 	assert_int_equal(p.kept, 10);
@@ -275,7 +278,7 @@ static void summary_intervals(void **state)
 	struct kmw_call c;
 	struct got g = { 0 };
 	const char *b = body("no", "-1", "1000", "1000");
-	int64_t t0 = 1795800000000LL;	/* a boundary of 10 s intervals */
+	int64_t t0 = 1795800000000LL; /* a boundary of 10 s intervals */
 
 	(void)state;
 	assert_int_equal(summary_init(&t, 10), 0);
@@ -289,14 +292,14 @@ static void summary_intervals(void **state)
 	c.time_ms = t0 + 9999;
 	c.serial = 2;
 	summary_add(&t, &c);
-	c.time_ms = t0 + 10000;	/* the next interval */
+	c.time_ms = t0 + 10000; /* the next interval */
 	c.serial = 3;
 	summary_add(&t, &c);
-	c.uid = 1001;		/* another user, the same interval */
+	c.uid = 1001; /* another user, the same interval */
 	c.serial = 4;
 	summary_add(&t, &c);
 	c.uid = 1000;
-	c.exit = -38;		/* another errno */
+	c.exit = -38; /* another errno */
 	c.serial = 5;
 	summary_add(&t, &c);
 	/* a record late for its interval: the first still comes out whole */
@@ -306,15 +309,17 @@ static void summary_intervals(void **state)
 	summary_add(&t, &c);
 	assert_int_equal(t.pending, 6);
 	/* the first interval is due after its grace, not before */
-	assert_int_equal(summary_take(&t, t0 + 10000 + KMW_SUMMARY_GRACE_MS - 1, false, took_all,
-				      &g), 0);
-	assert_int_equal(summary_take(&t, t0 + 10000 + KMW_SUMMARY_GRACE_MS, false, took_all, &g), 1);
+	assert_int_equal(
+		summary_take(&t, t0 + 10000 + KMW_SUMMARY_GRACE_MS - 1, false, took_all, &g), 0);
+	assert_int_equal(summary_take(&t, t0 + 10000 + KMW_SUMMARY_GRACE_MS, false, took_all, &g),
+			 1);
 	assert_int_equal(g.e[0].count, 3);
 	assert_int_equal(g.e[0].first_serial, 0);
 	assert_int_equal(g.e[0].first_ms, t0 + 5);
 	assert_int_equal(g.e[0].last_serial, 2);
 	assert_int_equal(g.e[0].last_ms, t0 + 9999);
-	assert_int_equal(summary_take(&t, t0 + 20000 + KMW_SUMMARY_GRACE_MS, false, took_all, &g), 3);
+	assert_int_equal(summary_take(&t, t0 + 20000 + KMW_SUMMARY_GRACE_MS, false, took_all, &g),
+			 3);
 	assert_int_equal(g.calls, 6);
 	assert_int_equal(t.pending, 0);
 	summary_fini(&t);
@@ -380,7 +385,7 @@ static void summary_bounds(void **state)
 	/* 1024 exact, and one entry of this user's other executables */
 	assert_int_equal(t.n, KMW_SUMMARY_EXACT + 1);
 	for (i = 0; i < KMW_SUMMARY_MAX; i++) {
-		c.uid = 2000 + i;	/* a merged key each, until the table is full */
+		c.uid = 2000 + i; /* a merged key each, until the table is full */
 		summary_add(&t, &c);
 	}
 	assert_int_equal(t.n, KMW_SUMMARY_MAX);
@@ -398,12 +403,9 @@ static void summary_bounds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(classes),
-		cmocka_unit_test(filter_pass),
-		cmocka_unit_test(filter_pressure),
-		cmocka_unit_test(budget_boundary),
-		cmocka_unit_test(summary_intervals),
-		cmocka_unit_test(summary_take_order),
+		cmocka_unit_test(classes),	     cmocka_unit_test(filter_pass),
+		cmocka_unit_test(filter_pressure),   cmocka_unit_test(budget_boundary),
+		cmocka_unit_test(summary_intervals), cmocka_unit_test(summary_take_order),
 		cmocka_unit_test(summary_bounds),
 	};
 

@@ -28,7 +28,7 @@
 
 struct ctx {
 	char dir[128], out1[256], out2[256], store[256], logs[256];
-	struct kmw_config gen[3];	/* generations 1 to 3: they live until the worker stops */
+	struct kmw_config gen[3]; /* generations 1 to 3: they live until the worker stops */
 	struct kmw_enricher *enricher;
 	struct kmw_host facts;
 	struct worker w;
@@ -43,8 +43,11 @@ static void make_conf(struct ctx *c, struct kmw_config *o, const char *out, cons
 	struct kmw_buf err;
 	size_t n, i;
 	const char *set[][2] = {
-		{ "output", out }, { "format", format }, { "store", c->store },
-		{ "backfill-dir", logs ? c->logs : "none" }, { "inventory-interval", "0" },
+		{ "output", out },
+		{ "format", format },
+		{ "store", c->store },
+		{ "backfill-dir", logs ? c->logs : "none" },
+		{ "inventory-interval", "0" },
 		{ "metrics-file", "none" },
 	};
 
@@ -66,14 +69,15 @@ static void append_call(const char *path, time_t t, unsigned int serial, unsigne
 	FILE *f = fopen(path, "a");
 
 	assert_non_null(f);
-	snprintf(line, sizeof(line),
-		 "type=SYSCALL msg=audit(%lld.100:%u): arch=c000003e syscall=313 success=no exit=-38 "
-		 "a0=3 a1=55550000 a2=0 a3=0 items=0 ppid=1 pid=%u auid=4294967295 uid=0 gid=0 "
-		 "euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 "
-		 "comm=\"modprobe\" exe=\"/usr/bin/kmod\" subj=unconfined key=\"kmodwatch\"\n"
-		 "type=PROCTITLE msg=audit(%lld.100:%u): proctitle=6D6F6470726F62650064756D6D79\n"
-		 "type=EOE msg=audit(%lld.100:%u): \n", (long long)t, serial, pid, (long long)t,
-		 serial, (long long)t, serial);
+	snprintf(
+		line, sizeof(line),
+		"type=SYSCALL msg=audit(%lld.100:%u): arch=c000003e syscall=313 success=no exit=-38 "
+		"a0=3 a1=55550000 a2=0 a3=0 items=0 ppid=1 pid=%u auid=4294967295 uid=0 gid=0 "
+		"euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 "
+		"comm=\"modprobe\" exe=\"/usr/bin/kmod\" subj=unconfined key=\"kmodwatch\"\n"
+		"type=PROCTITLE msg=audit(%lld.100:%u): proctitle=6D6F6470726F62650064756D6D79\n"
+		"type=EOE msg=audit(%lld.100:%u): \n",
+		(long long)t, serial, pid, (long long)t, serial, (long long)t, serial);
 	fputs(line, f);
 	fclose(f);
 }
@@ -170,7 +174,8 @@ static int setup(void **state)
 	assert_non_null(c->enricher);
 	worker_init(&c->w, &c->gen[0], c->enricher, &c->facts);
 	assert_int_equal(worker_open_outputs(&c->w), 0);
-	c->mem = sink_new(&(struct kmw_sink_conf){ .kind = KMW_SINK_MEMORY, .format = KMW_FMT_TEXT });
+	c->mem = sink_new(
+		&(struct kmw_sink_conf){ .kind = KMW_SINK_MEMORY, .format = KMW_FMT_TEXT });
 	assert_non_null(c->mem);
 	assert_int_equal(worker_add_output(&c->w, c->mem, KMW_FMT_TEXT), 0);
 	worker_open_store(&c->w);
@@ -231,7 +236,8 @@ static void worker_life(void **state)
 	snprintf(log, sizeof(log), "%s/audit.log", c->logs);
 	append_call(log, now - 5, 31, 701);
 	append_call(log, now - 4, 32, 702);
-	g = (struct persist_gap){ .from_ms = ((int64_t)now - 10) * 1000, .to_ms = (int64_t)now * 1000,
+	g = (struct persist_gap){ .from_ms = ((int64_t)now - 10) * 1000,
+				  .to_ms = (int64_t)now * 1000,
 				  .lost = 2 };
 	worker_push_gap(&c->w, &g);
 	v = wait_delivered(&c->w, 7);

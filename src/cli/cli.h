@@ -19,13 +19,13 @@
  * tests point the CLI at trees of their own).
  */
 struct cli {
-	struct kmw_config conf;		/* kmodwatchd's: the store, the rule key, the risk levels */
-	const char *store;		/* the store: the configuration's, else the default */
-	const char *proc, *sys;		/* KMW_PROC_ROOT, KMW_SYS_ROOT */
-	const char *secfs, *cmdline;	/* KMW_SECURITYFS, KMW_PROC_CMDLINE */
-	const char *state_file;		/* KMW_STATE_FILE: the daemon's */
-	const char *plugin_state_file;	/* KMW_PLUGIN_STATE_FILE */
-	const char *plugin_conf;	/* KMW_PLUGIN_CONF: auditd's plugin file */
+	struct kmw_config conf;	       /* kmodwatchd's: the store, the rule key, the risk levels */
+	const char *store;	       /* the store: the configuration's, else the default */
+	const char *proc, *sys;	       /* KMW_PROC_ROOT, KMW_SYS_ROOT */
+	const char *secfs, *cmdline;   /* KMW_SECURITYFS, KMW_PROC_CMDLINE */
+	const char *state_file;	       /* KMW_STATE_FILE: the daemon's */
+	const char *plugin_state_file; /* KMW_PLUGIN_STATE_FILE */
+	const char *plugin_conf;       /* KMW_PLUGIN_CONF: auditd's plugin file */
 };
 
 /* One command: `kmodwatch NAME ...`. */
@@ -78,8 +78,8 @@ int cli_check_readable(char **files, int n);
 
 /* cli_bad_line, cli_file_error - a bad line of an input and a file that failed, said on stderr
  * (the callbacks of the log readers) */
-void cli_bad_line(void *arg, const char *input, uint64_t lineno, const char *why,
-		  const char *line, size_t len);
+void cli_bad_line(void *arg, const char *input, uint64_t lineno, const char *why, const char *line,
+		  size_t len);
 void cli_file_error(void *arg, const char *msg);
 
 /**

@@ -31,7 +31,8 @@ int cli_init(struct cli *c, const char *config)
 	buf_init(&err);
 	if (config_load(&c->conf, config ? config : KMW_CONFIG_FILE, config != NULL, &err)) {
 		buf_putc(&err, '\0');
-		for (line = strtok_r(err.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		for (line = strtok_r(err.data, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
 			fprintf(stderr, "kmodwatch: %s\n", line);
 		buf_free(&err);
 		config_free(&c->conf);
@@ -56,10 +57,11 @@ void cli_fini(struct cli *c)
 
 void cli_exit_text(FILE *f)
 {
-	fprintf(f, "Exit status: %d success or matches, %d no match (status: degraded), %d error,\n"
-		"%d (status) not running, %d no privilege, %d bad configuration file.\n", KMW_EXIT_OK,
-		KMW_EXIT_NOMATCH, KMW_EXIT_ERROR, KMW_EXIT_NOT_RUNNING, KMW_EXIT_NOPRIV,
-		KMW_EXIT_CONFIG);
+	fprintf(f,
+		"Exit status: %d success or matches, %d no match (status: degraded), %d error,\n"
+		"%d (status) not running, %d no privilege, %d bad configuration file.\n",
+		KMW_EXIT_OK, KMW_EXIT_NOMATCH, KMW_EXIT_ERROR, KMW_EXIT_NOT_RUNNING,
+		KMW_EXIT_NOPRIV, KMW_EXIT_CONFIG);
 }
 
 int cli_help(FILE *f, const struct cli_command *cmd)
@@ -117,8 +119,8 @@ int cli_check_readable(char **files, int n)
 	return 0;
 }
 
-void cli_bad_line(void *arg, const char *input, uint64_t lineno, const char *why,
-		  const char *line, size_t len)
+void cli_bad_line(void *arg, const char *input, uint64_t lineno, const char *why, const char *line,
+		  size_t len)
 {
 	char msg[600];
 
@@ -147,16 +149,20 @@ const char *cli_ima_attested(const struct kmw_ima_state *st, const char *store, 
 
 	if (s && !store_ima_seen(s, &n, &last) && n) {
 		t = (time_t)(last / 1000);
-		if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
+		if (!gmtime_r(&t, &tm) ||
+		    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
 			snprintf(when, sizeof(when), "?");
-		snprintf(why, len, "%lld stored event(s) with an INTEGRITY_RULE record, the last at %s",
+		snprintf(why, len,
+			 "%lld stored event(s) with an INTEGRITY_RULE record, the last at %s",
 			 (long long)n, when);
 		word = "yes";
 	} else if (st->policy == KMW_IMA_READABLE && st->module_check) {
-		snprintf(why, len, "the policy in force audits MODULE_CHECK (no record stored yet)");
+		snprintf(why, len,
+			 "the policy in force audits MODULE_CHECK (no record stored yet)");
 		word = "yes";
 	} else if (st->policy == KMW_IMA_LOADED) {
-		snprintf(why, len, "a policy is loaded and cannot be read; no INTEGRITY_RULE record "
+		snprintf(why, len,
+			 "a policy is loaded and cannot be read; no INTEGRITY_RULE record "
 			 "stored yet");
 		word = "unknown";
 	} else {

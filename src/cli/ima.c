@@ -10,7 +10,8 @@ static void help(FILE *f)
 {
 	fputs("  ima status                   IMA: is it there, what policy, are loads attested\n"
 	      "  ima enable                   write \"" KMW_IMA_RULE "\" to the IMA policy,\n"
-	      "                               when that replaces no policy in force\n", f);
+	      "                               when that replaces no policy in force\n",
+	      f);
 }
 
 static int enable(struct cli *cli)
@@ -28,7 +29,8 @@ static int enable(struct cli *cli)
 	}
 	printf("IMA policy written: \"%s\"; from now on every finit_module carries an "
 	       "INTEGRITY_RULE record with the file and the hash the kernel read (until "
-	       "reboot: /etc/ima/ima-policy makes it stay)\n", KMW_IMA_RULE);
+	       "reboot: /etc/ima/ima-policy makes it stay)\n",
+	       KMW_IMA_RULE);
 	return KMW_EXIT_OK;
 }
 
@@ -43,12 +45,11 @@ static int status(struct cli *cli)
 	case KMW_IMA_NO_SECURITYFS:
 		printf("IMA: unknown: securityfs is not mounted at %s\n", cli->secfs);
 		break;
-	case KMW_IMA_ABSENT:
-		printf("IMA: not in this kernel\n");
-		break;
+	case KMW_IMA_ABSENT: printf("IMA: not in this kernel\n"); break;
 	case KMW_IMA_WRITABLE:
 		printf("IMA: present; no policy loaded this boot: kmodwatch ima enable can write "
-		       "\"%s\"\n", KMW_IMA_RULE);
+		       "\"%s\"\n",
+		       KMW_IMA_RULE);
 		break;
 	case KMW_IMA_LOADED:
 		printf("IMA: present; a policy was loaded this boot, and this kernel neither shows "
@@ -56,8 +57,10 @@ static int status(struct cli *cli)
 		break;
 	case KMW_IMA_READABLE:
 		printf("IMA: present; the policy in force has %u rule(s), %s; it %s be written "
-		       "again\n", st.rules, st.module_check ? "MODULE_CHECK audited" :
-		       "MODULE_CHECK not audited", st.write_again ? "can" : "cannot");
+		       "again\n",
+		       st.rules,
+		       st.module_check ? "MODULE_CHECK audited" : "MODULE_CHECK not audited",
+		       st.write_again ? "can" : "cannot");
 		break;
 	}
 	if (st.boot_policy[0])

@@ -12,7 +12,8 @@
 static void help(FILE *f)
 {
 	fputs("  import [--store PATH] FILE|-...  store the module events of audit logs\n"
-	      "                               (each once, marked historical)\n", f);
+	      "                               (each once, marked historical)\n",
+	      f);
 }
 
 static int run(struct cli *cli, int argc, char **argv)
@@ -50,7 +51,8 @@ static int run(struct cli *cli, int argc, char **argv)
 		return cli_fail(errno, "%s", err);
 	rc = import_logs(st, argv + optind, argc - optind, &o, &im);
 	printf("%llu module events read, %llu new to %s, %llu already there, %llu not stored, "
-	       "%llu bad lines\n", (unsigned long long)im.seen, (unsigned long long)im.added, path,
+	       "%llu bad lines\n",
+	       (unsigned long long)im.seen, (unsigned long long)im.added, path,
 	       (unsigned long long)(im.seen - im.added - im.failed), (unsigned long long)im.failed,
 	       (unsigned long long)im.bad_lines);
 	if (im.left_out)

@@ -32,13 +32,14 @@ struct modlist {
 	struct kmw_analyzer *an;
 	struct kmw_kmod *kmod;
 	struct kmw_dpkg *dpkg;
-	int have_snapshot;		/* the store knows what was loaded when monitoring began */
-	const struct kmw_risk_config *risk;	/* kmodwatchd's levels */
+	int have_snapshot; /* the store knows what was loaded when monitoring began */
+	const struct kmw_risk_config *risk; /* kmodwatchd's levels */
 };
 
 /* The file of module @m, its facts now, its package, and the risk they add up to. */
 static void modrow_fill(struct modlist *ml, struct kmw_modrow *r, const struct kmw_module_info *m,
-			char *file, size_t cap, struct kmw_modfacts *facts, char *pkg, size_t pkgcap)
+			char *file, size_t cap, struct kmw_modfacts *facts, char *pkg,
+			size_t pkgcap)
 {
 	const struct kmw_ledger_entry *e = ledger_find(&ml->ledger, m->name);
 	bool changed;
@@ -75,8 +76,9 @@ static void modrow_fill(struct modlist *ml, struct kmw_modrow *r, const struct k
 				r->file_matches_load = !strcmp(r->load->load_sha256, facts->sha256);
 		}
 		if (ml->dpkg)
-			r->pkg = dpkg_provenance(ml->dpkg, file, r->facts && facts->md5[0] ? facts->md5 :
-						 NULL, pkg, pkgcap, NULL);
+			r->pkg = dpkg_provenance(ml->dpkg, file,
+						 r->facts && facts->md5[0] ? facts->md5 : NULL, pkg,
+						 pkgcap, NULL);
 		r->pkg_name = pkg;
 	}
 	/* what the kernel says first: it knows what it loaded unsigned (taint E) */
@@ -90,12 +92,13 @@ static void modrow_fill(struct modlist *ml, struct kmw_modrow *r, const struct k
 	changed = r->file_matches_load == 0;
 	if (changed)
 		r->reasons |= 1u << KMW_R_CHANGED_SINCE_LOAD;
-	if (strchr(m->taint, 'E') || (!changed && r->facts && facts->analysed &&
-				       facts->has_modinfo && !facts->sig_present))
-		r->reasons |= 1u << (!changed && r->facts && !strcmp(facts->mi_intree, "Y") ?
-				     KMW_R_SIGNATURE_STRIPPED : KMW_R_UNSIGNED);
-	if (!changed && r->facts && facts->analysed && m->srcversion[0] && facts->mi_srcversion[0] &&
-	    strcmp(m->srcversion, facts->mi_srcversion))
+	if (strchr(m->taint, 'E') ||
+	    (!changed && r->facts && facts->analysed && facts->has_modinfo && !facts->sig_present))
+		r->reasons |= 1u << (!changed && r->facts && !strcmp(facts->mi_intree, "Y")
+					     ? KMW_R_SIGNATURE_STRIPPED
+					     : KMW_R_UNSIGNED);
+	if (!changed && r->facts && facts->analysed && m->srcversion[0] &&
+	    facts->mi_srcversion[0] && strcmp(m->srcversion, facts->mi_srcversion))
 		r->reasons |= 1u << KMW_R_LOADED_DIFFERS;
 	if (decode_name_is_odd(m->name, strlen(m->name)))
 		r->reasons |= 1u << KMW_R_ODD_MODULE_NAME;
@@ -119,7 +122,8 @@ static void help(FILE *f)
 	      "          [--store PATH] [--format text|json|csv]\n"
 	      "                               the modules loaded now: state, taint, file,\n"
 	      "                               signer, package, and where each came from\n"
-	      "                               (its load event, or before monitoring)\n", f);
+	      "                               (its load event, or before monitoring)\n",
+	      f);
 }
 
 static int run(struct cli *cli, int argc, char **argv)
@@ -158,32 +162,35 @@ static int run(struct cli *cli, int argc, char **argv)
 		case 'S': store_path = optarg; break;
 		case 'u': unsigned_only = true; break;
 		case 'F':
-			if (strcmp(optarg, "text") && strcmp(optarg, "json") && strcmp(optarg, "csv")) {
-				fprintf(stderr, "kmodwatch: bad --format '%s': use text, json or csv\n", optarg);
+			if (strcmp(optarg, "text") && strcmp(optarg, "json") &&
+			    strcmp(optarg, "csv")) {
+				fprintf(stderr,
+					"kmodwatch: bad --format '%s': use text, json or csv\n",
+					optarg);
 				return KMW_EXIT_ERROR;
 			}
 			fmt = optarg;
 			break;
 		case 1:
 			if (filter_set(&f, lopts[idx].name, optarg, time(NULL), &why)) {
-				fprintf(stderr, "kmodwatch: bad --%s '%s': %s\n", lopts[idx].name, optarg, why);
+				fprintf(stderr, "kmodwatch: bad --%s '%s': %s\n", lopts[idx].name,
+					optarg, why);
 				return KMW_EXIT_ERROR;
 			}
 			break;
-		default:
-			return cli_help(stderr, &cli_modules);
+		default: return cli_help(stderr, &cli_modules);
 		}
 	}
 	if (cli_no_args(argc, argv))
 		return KMW_EXIT_ERROR;
-	rc = inventory_read(cli->proc, cli->sys, &ml.inv,
-			    false);
+	rc = inventory_read(cli->proc, cli->sys, &ml.inv, false);
 	if (rc) {
 		fprintf(stderr, "kmodwatch: cannot read the modules loaded: %s\n", strerror(-rc));
 		return rc == -EACCES || rc == -EPERM ? KMW_EXIT_NOPRIV : KMW_EXIT_ERROR;
 	}
 	if (ml.inv.no_modules) {
-		fprintf(!strcmp(fmt, "text") ? stdout : stderr, "no modules: this kernel has no "
+		fprintf(!strcmp(fmt, "text") ? stdout : stderr,
+			"no modules: this kernel has no "
 			"loadable-module support (no %s/modules), so none is loaded\n",
 			cli->proc);
 		return KMW_EXIT_NOMATCH;
@@ -200,8 +207,10 @@ static int run(struct cli *cli, int argc, char **argv)
 		if (ml.have_snapshot < 0)
 			fprintf(stderr, "kmodwatch: %s: %s\n", store_path, store_error(st));
 		else if (!ml.have_snapshot)
-			fprintf(stderr, "kmodwatch: kmodwatchd has not run this boot with the store %s: "
-				"where each module came from is unknown\n", store_path);
+			fprintf(stderr,
+				"kmodwatch: kmodwatchd has not run this boot with the store %s: "
+				"where each module came from is unknown\n",
+				store_path);
 		store_close(st);
 	}
 	ml.an = modfile_new(0, NULL);
@@ -221,7 +230,8 @@ static int run(struct cli *cli, int argc, char **argv)
 	for (i = 0; i < ml.ledger.n; i++) {
 		const struct kmw_ledger_entry *e = &ml.ledger.e[i];
 
-		if (e->loaded && !inventory_find(&ml.inv, e->name) && inventory_add_gone(&ml.inv, e->name)) {
+		if (e->loaded && !inventory_find(&ml.inv, e->name) &&
+		    inventory_add_gone(&ml.inv, e->name)) {
 			rc = KMW_EXIT_ERROR;
 			goto out;
 		}
@@ -233,8 +243,8 @@ static int run(struct cli *cli, int argc, char **argv)
 			continue;
 		modrow_fill(&ml, &r, m, file, sizeof(file), &facts, pkg, sizeof(pkg));
 		if ((f.v[KMW_F_RISK].set && r.level < f.v[KMW_F_RISK].n) ||
-		    (unsigned_only && !(r.reasons & ((1u << KMW_R_UNSIGNED) |
-						     (1u << KMW_R_SIGNATURE_STRIPPED)))) ||
+		    (unsigned_only &&
+		     !(r.reasons & ((1u << KMW_R_UNSIGNED) | (1u << KMW_R_SIGNATURE_STRIPPED)))) ||
 		    (f.v[KMW_F_SINCE].set && (!r.load || r.load->load_ms < f.v[KMW_F_SINCE].n)))
 			continue;
 		format_modrow(&out, &table, fmt, &r);
@@ -246,7 +256,9 @@ static int run(struct cli *cli, int argc, char **argv)
 	}
 	if (!strcmp(fmt, "text"))
 		buf_printf(&out, "%u of %u module(s)%s\n", shown, ml.inv.n,
-			   ml.have_snapshot > 0 ? "" : " (provenance unknown: no snapshot of this boot)");
+			   ml.have_snapshot > 0
+				   ? ""
+				   : " (provenance unknown: no snapshot of this boot)");
 	fwrite(out.data, 1, out.len, stdout);
 	buf_free(&out);
 	rc = shown ? KMW_EXIT_OK : KMW_EXIT_NOMATCH;

@@ -39,7 +39,8 @@ static void help(FILE *f)
 {
 	fputs("  plugin status|enable|disable the auditd plugin (" KMW_PLUGIN_CONF "):\n"
 	      "                               enable switches it on and tells auditd; one\n"
-	      "                               consumer a host, the plugin or the daemon\n", f);
+	      "                               consumer a host, the plugin or the daemon\n",
+	      f);
 }
 
 static int run(struct cli *cli, int argc, char **argv)
@@ -54,13 +55,16 @@ static int run(struct cli *cli, int argc, char **argv)
 
 	if (!strcmp(what, "--help") || !strcmp(what, "-h"))
 		return cli_help(stdout, &cli_plugin);
-	if (argc != 2 || (strcmp(what, "status") && strcmp(what, "enable") && strcmp(what, "disable")))
+	if (argc != 2 ||
+	    (strcmp(what, "status") && strcmp(what, "enable") && strcmp(what, "disable")))
 		return cli_help(stderr, &cli_plugin);
 	active = config_plugin_active(conf_path);
 	if (active < 0)
 		return cli_fail(-active, "cannot read the plugin configuration %s: %s%s", conf_path,
-				strerror(-active), active == -ENOENT ? " (is kmodwatch installed with "
-				"its auditd plugin?)" : "");
+				strerror(-active),
+				active == -ENOENT ? " (is kmodwatch installed with "
+						    "its auditd plugin?)"
+						  : "");
 	auditd = auditd_pid();
 	if (!strcmp(what, "status")) {
 		printf("plugin: %s (%s); auditd %s", active ? "active" : "inactive", conf_path,
@@ -77,7 +81,8 @@ static int run(struct cli *cli, int argc, char **argv)
 	on = !strcmp(what, "enable");
 	/* one consumer a host: the plugin beside a running daemon would report every event twice */
 	if (on && daemon) {
-		fprintf(stderr, "kmodwatch: kmodwatchd runs as a daemon (pid %lld): stop it first "
+		fprintf(stderr,
+			"kmodwatch: kmodwatchd runs as a daemon (pid %lld): stop it first "
 			"(systemctl disable --now kmodwatchd), or every event is reported twice\n",
 			(long long)daemon);
 		return 1;
@@ -91,14 +96,17 @@ static int run(struct cli *cli, int argc, char **argv)
 		return cli_fail(-rc, "cannot write %s: %s", conf_path, strerror(-rc));
 	/* auditd reads its plugins again on SIGHUP: it starts an active one, stops an inactive */
 	if (!auditd) {
-		printf("the plugin is %s (%s); auditd does not run: %s\n", on ? "active" : "inactive",
-		       conf_path, on ? "it starts the plugin when it starts" : "nothing runs it");
+		printf("the plugin is %s (%s); auditd does not run: %s\n",
+		       on ? "active" : "inactive", conf_path,
+		       on ? "it starts the plugin when it starts" : "nothing runs it");
 		return 0;
 	}
 	if (kill(auditd, SIGHUP) < 0)
-		return cli_fail(errno, "the plugin is %s (%s), but auditd (pid %d) could not be told: "
-				"%s (service auditd reload)", on ? "active" : "inactive", conf_path,
-				(int)auditd, strerror(errno));
+		return cli_fail(errno,
+				"the plugin is %s (%s), but auditd (pid %d) could not be told: "
+				"%s (service auditd reload)",
+				on ? "active" : "inactive", conf_path, (int)auditd,
+				strerror(errno));
 	printf("the plugin is %s (%s); auditd (pid %d) told to read its plugins again\n",
 	       on ? "active" : "inactive", conf_path, (int)auditd);
 	return 0;

@@ -28,13 +28,15 @@ static void help(FILE *f)
 	      "                               " KMW_STORE_DEFAULT "), audit logs, or\n"
 	      "                               kmodwatch's JSON lines a collector stored\n"
 	      "                               (many hosts, rotated, gzip)\n"
-	      "     FILTER:\n", f);
+	      "     FILTER:\n",
+	      f);
 	filter_usage(f, 7);
 	fputs("     T: ISO 8601, epoch seconds, now, today, yesterday, this-week, recent,\n"
 	      "        'N minutes|hours|days ago'\n"
 	      "     The table shows UTC times; --wide keeps every column whole.\n"
 	      "     --values FILTER: the values FILTER takes, a line each (for completion;\n"
-	      "        :file or :user when its value is a file or a user)\n", f);
+	      "        :file or :user when its value is a file or a user)\n",
+	      f);
 }
 
 struct query {
@@ -50,7 +52,7 @@ struct query {
 	bool progress;
 	time_t started;
 	uint64_t bytes_done, bytes_total;
-	uint64_t *file_base;	/* bytes of the files before each */
+	uint64_t *file_base; /* bytes of the files before each */
 	time_t last_progress;
 };
 
@@ -193,7 +195,10 @@ static int query_logs(struct query *q, char **files, int nfiles)
 static int query_collected(struct query *q, char **paths, int n)
 {
 	struct kmw_collected_opts o = {
-		.event = on_collected, .bad = cli_bad_line, .file_error = cli_file_error, .arg = q,
+		.event = on_collected,
+		.bad = cli_bad_line,
+		.file_error = cli_file_error,
+		.arg = q,
 	};
 	struct kmw_collected_stats st;
 	int rc;
@@ -239,13 +244,14 @@ static void summary(const struct query *q)
 	gmtime_r(&t, &tm);
 	strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S UTC", &tm);
 	printf("%llu event(s): %llu load(s), %llu unload(s), %llu failed",
-	       (unsigned long long)(q->matches - q->summaries - q->alerts), (unsigned long long)q->loads,
-	       (unsigned long long)q->unloads, (unsigned long long)q->failed);
+	       (unsigned long long)(q->matches - q->summaries - q->alerts),
+	       (unsigned long long)q->loads, (unsigned long long)q->unloads,
+	       (unsigned long long)q->failed);
 	if (q->unknown)
 		printf(", %llu without their SYSCALL record", (unsigned long long)q->unknown);
 	if (q->summaries)
-		printf("; %llu summary line(s) of %llu failed call(s)", (unsigned long long)q->summaries,
-		       (unsigned long long)q->summarised);
+		printf("; %llu summary line(s) of %llu failed call(s)",
+		       (unsigned long long)q->summaries, (unsigned long long)q->summarised);
 	if (q->alerts)
 		printf("; %llu alert(s)", (unsigned long long)q->alerts);
 	printf("; %s to %s\n", a, b);
@@ -326,18 +332,20 @@ static int run(struct cli *cli, int argc, char **argv)
 			else if (!strcmp(optarg, "csv"))
 				q.format = OUT_CSV;
 			else {
-				fprintf(stderr, "kmodwatch: bad --format '%s': use text, json or csv\n", optarg);
+				fprintf(stderr,
+					"kmodwatch: bad --format '%s': use text, json or csv\n",
+					optarg);
 				return KMW_EXIT_ERROR;
 			}
 			break;
 		case OPT_FILTER:
 			if (filter_set(&q.filter, lopts[idx].name, optarg, now, &why)) {
-				fprintf(stderr, "kmodwatch: bad --%s '%s': %s\n", lopts[idx].name, optarg, why);
+				fprintf(stderr, "kmodwatch: bad --%s '%s': %s\n", lopts[idx].name,
+					optarg, why);
 				return KMW_EXIT_ERROR;
 			}
 			break;
-		default:
-			return cli_help(stderr, &cli_query);
+		default: return cli_help(stderr, &cli_query);
 		}
 	}
 	if (logs && events) {
@@ -346,12 +354,15 @@ static int run(struct cli *cli, int argc, char **argv)
 	}
 	if ((logs || events) && optind >= argc) {
 		fprintf(stderr, "kmodwatch: %s needs one or more files%s\n",
-			logs ? "--audit-log" : "--events", logs ? " (- for stdin)" : " or directories");
+			logs ? "--audit-log" : "--events",
+			logs ? " (- for stdin)" : " or directories");
 		return KMW_EXIT_ERROR;
 	}
 	if (!logs && !events && optind < argc) {
-		fprintf(stderr, "kmodwatch: unexpected argument '%s' (files go with --audit-log or "
-			"--events)\n", argv[optind]);
+		fprintf(stderr,
+			"kmodwatch: unexpected argument '%s' (files go with --audit-log or "
+			"--events)\n",
+			argv[optind]);
 		return KMW_EXIT_ERROR;
 	}
 	/* what cannot be read is said before anything is written */

@@ -15,7 +15,8 @@ static void help(FILE *f)
 {
 	fputs("  rules list                   the kernel's rules for module syscalls\n"
 	      "  rules install [--key KEY]    add kmodwatch's rules where missing (they stay)\n"
-	      "  rules remove [--key KEY]     delete every rule with that key\n", f);
+	      "  rules remove [--key KEY]     delete every rule with that key\n",
+	      f);
 }
 
 static void print_rule(const struct kmw_rule_info *r, void *arg)
@@ -48,11 +49,11 @@ static int install(int fd, const char *key)
 	int rc = rules_install(&r, fd, key, &rep);
 
 	if (rc)
-		rc = cli_fail(-rc, "cannot add a rule: %s%s", strerror(-rc), rc == -EPERM ?
-			      " (it needs root: CAP_AUDIT_CONTROL)" : "");
+		rc = cli_fail(-rc, "cannot add a rule: %s%s", strerror(-rc),
+			      rc == -EPERM ? " (it needs root: CAP_AUDIT_CONTROL)" : "");
 	else
-		printf("%d rule(s) added with key %s; %d arch(es) already covered\n", rep.added, key,
-		       rep.covered);
+		printf("%d rule(s) added with key %s; %d arch(es) already covered\n", rep.added,
+		       key, rep.covered);
 	/* installed for good: forget them so that nothing removes them */
 	while (r.n)
 		audit_rule_free_data(r.rule[--r.n]);
@@ -64,8 +65,8 @@ static int remove_key(int fd, const char *key)
 	int rc = rules_delete_key(fd, key);
 
 	if (rc < 0)
-		return cli_fail(-rc, "cannot remove rules: %s%s", strerror(-rc), rc == -EPERM ?
-				" (it needs root: CAP_AUDIT_CONTROL)" : "");
+		return cli_fail(-rc, "cannot remove rules: %s%s", strerror(-rc),
+				rc == -EPERM ? " (it needs root: CAP_AUDIT_CONTROL)" : "");
 	printf("%d rule(s) with key %s removed\n", rc, key);
 	return 0;
 }
@@ -96,7 +97,8 @@ static int run(struct cli *cli, int argc, char **argv)
 	if (cli_no_args(argc, argv))
 		return KMW_EXIT_ERROR;
 	if (strcmp(what, "list") && strcmp(what, "install") && strcmp(what, "remove")) {
-		fprintf(stderr, "kmodwatch: unknown rules command '%s': use list, install or remove\n",
+		fprintf(stderr,
+			"kmodwatch: unknown rules command '%s': use list, install or remove\n",
 			what);
 		return KMW_EXIT_ERROR;
 	}

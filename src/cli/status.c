@@ -27,10 +27,10 @@
 #define STALE_S 10
 
 struct consumer {
-	const char *kind;		/* "daemon", "plugin" */
+	const char *kind; /* "daemon", "plugin" */
 	const char *file;
-	bool found;			/* a state file */
-	bool running;			/* ... of a live kmodwatchd */
+	bool found;   /* a state file */
+	bool running; /* ... of a live kmodwatchd */
 	struct kmw_state st;
 };
 
@@ -41,10 +41,10 @@ struct status {
 	struct kmw_rule_info rule[32];
 	int nrules;
 	struct kmw_rules_effect eff;
-	bool blind, partly;		/* a module syscall unaudited: with no condition, with some */
+	bool blind, partly; /* a module syscall unaudited: with no condition, with some */
 	char blind_why[400];
 	struct consumer c[2];
-	int plugin_active;		/* the plugin configuration: 1 active, 0 not, <0 none */
+	int plugin_active; /* the plugin configuration: 1 active, 0 not, <0 none */
 	const char *plugin_conf;
 	struct kmw_ima_state ima;
 	const char *ima_word;
@@ -127,12 +127,12 @@ static int gather(const struct cli *cli, struct status *s, const char *store_opt
 	if (rc && !s->rules_error)
 		s->rules_error = rc;
 	if (!rc)
-		s->blind = rules_effect_blind(&s->eff, s->blind_why, sizeof(s->blind_why), &s->partly);
+		s->blind =
+			rules_effect_blind(&s->eff, s->blind_why, sizeof(s->blind_why), &s->partly);
 	audit_close(fd);
 
 	s->c[0] = (struct consumer){ .kind = "daemon", .file = cli->state_file };
-	s->c[1] = (struct consumer){ .kind = "plugin",
-				     .file = cli->plugin_state_file };
+	s->c[1] = (struct consumer){ .kind = "plugin", .file = cli->plugin_state_file };
 	for (i = 0; i < 2; i++) {
 		s->c[i].found = state_read(s->c[i].file, &s->c[i].st) == 0;
 		s->c[i].running = s->c[i].found && state_alive(&s->c[i].st);
@@ -153,7 +153,8 @@ static int gather(const struct cli *cli, struct status *s, const char *store_opt
 		s->store = cli->store;
 	s->ima_word = cli_ima_attested(&s->ima, s->store, s->ima_why, sizeof(s->ima_why));
 	{
-		struct kmw_store *st = store_open(s->store, false, s->store_err, sizeof(s->store_err));
+		struct kmw_store *st =
+			store_open(s->store, false, s->store_err, sizeof(s->store_err));
 
 		s->store_ok = st != NULL;
 		if (st) {
@@ -170,9 +171,12 @@ static int gather(const struct cli *cli, struct status *s, const char *store_opt
 		return KMW_EXIT_NOT_RUNNING;
 	}
 	if (live > 1)
-		problem(s, "both the daemon (pid %" PRId64 ") and the auditd plugin (pid %" PRId64 ") run: "
+		problem(s,
+			"both the daemon (pid %" PRId64 ") and the auditd plugin (pid %" PRId64
+			") run: "
 			"every event is reported twice (run one: kmodwatch plugin disable, or stop the "
-			"daemon)", s->c[0].st.pid, s->c[1].st.pid);
+			"daemon)",
+			s->c[0].st.pid, s->c[1].st.pid);
 	if (!s->audit.enabled)
 		problem(s, "audit is disabled: nothing is audited (auditctl -e 1)");
 	if (s->rules_error)
@@ -189,13 +193,17 @@ static int gather(const struct cli *cli, struct status *s, const char *store_opt
 			problem(s, "the %s's state is %lld s old: it may be stuck", s->c[i].kind,
 				(long long)(s->now - st->updated));
 		if (st->losses_last_minute)
-			problem(s, "the %s lost %" PRIu64 " records or calls in the last minute (see "
-				"losses)", s->c[i].kind, st->losses_last_minute);
+			problem(s,
+				"the %s lost %" PRIu64 " records or calls in the last minute (see "
+				"losses)",
+				s->c[i].kind, st->losses_last_minute);
 		if (st->store_history_lost)
-			problem(s, "the store had no record of this boot when the %s started, though "
+			problem(s,
+				"the store had no record of this boot when the %s started, though "
 				"kmodwatchd watched it before with this store: it was deleted or "
-				"replaced; modules loaded meanwhile were checked by their sysfs time (%"
-				PRIu64 " could not be)", s->c[i].kind, st->modules_unchecked);
+				"replaced; modules loaded meanwhile were checked by their sysfs time (%" PRIu64
+				" could not be)",
+				s->c[i].kind, st->modules_unchecked);
 		for (j = 0; j < st->nsinks; j++)
 			if (st->sink[j].waiting)
 				problem(s, "output %s: %" PRIu64 " events wait to be delivered",
@@ -216,14 +224,20 @@ static void text(const struct status *s, int rc)
 	int i, j;
 
 	buf_init(&b);
-	buf_printf(&b, "kmodwatch: %s", rc == 0 ? "healthy" : rc == KMW_EXIT_DEGRADED ? "DEGRADED" :
-		   "NOT RUNNING");
+	buf_printf(&b, "kmodwatch: %s",
+		   rc == 0		     ? "healthy"
+		   : rc == KMW_EXIT_DEGRADED ? "DEGRADED"
+					     : "NOT RUNNING");
 	for (i = 0; i < s->nproblems; i++)
 		buf_printf(&b, "\n  - %s", s->problem[i]);
-	buf_printf(&b, "\naudit:      %s; backlog %u of %u; lost %u; backlog_wait_time %u ms; "
-		   "audit daemon pid %u\n", s->audit.enabled == 2 ? "enabled, immutable" :
-		   s->audit.enabled ? "enabled" : "DISABLED", s->audit.backlog, s->audit.backlog_limit,
-		   s->audit.lost, s->audit.backlog_wait_time, s->audit.pid);
+	buf_printf(&b,
+		   "\naudit:      %s; backlog %u of %u; lost %u; backlog_wait_time %u ms; "
+		   "audit daemon pid %u\n",
+		   s->audit.enabled == 2 ? "enabled, immutable"
+		   : s->audit.enabled	 ? "enabled"
+					 : "DISABLED",
+		   s->audit.backlog, s->audit.backlog_limit, s->audit.lost,
+		   s->audit.backlog_wait_time, s->audit.pid);
 	if (rules_backlog_advice(&s->audit))
 		buf_printf(&b, "            note: %s\n", rules_backlog_advice(&s->audit));
 	if (s->rules_error)
@@ -239,7 +253,9 @@ static void text(const struct status *s, int rc)
 		buf_putc(&b, '\n');
 	}
 	if (!s->nrules && !s->rules_error)
-		buf_puts(&b, "            (no rule audits finit_module, init_module or delete_module)\n");
+		buf_puts(
+			&b,
+			"            (no rule audits finit_module, init_module or delete_module)\n");
 	for (i = 0; i < 2; i++) {
 		const struct kmw_state *st = &s->c[i].st;
 
@@ -252,61 +268,91 @@ static void text(const struct status *s, int rc)
 		buf_printf(&b, "%s: running, pid %" PRId64 ", source %s, since %s (%lld min)\n",
 			   i ? "plugin" : "kmodwatchd", st->pid, st->source, t1,
 			   (long long)((s->now - st->started) / 60));
-		buf_printf(&b, "            output %s (%s), store %s, rules key %s (%" PRId64 " added)\n",
+		buf_printf(&b,
+			   "            output %s (%s), store %s, rules key %s (%" PRId64
+			   " added)\n",
 			   st->output, st->format, st->store, st->rules_key, st->rules_added);
-		buf_printf(&b, "            %" PRIu64 " records; %" PRIu64 " events, %" PRIu64 " stored; %"
-			   PRIu64 " summaries of %" PRIu64 " calls; %" PRIu64 " alerts\n", st->records,
-			   st->events, st->stored, st->summaries, st->calls_summarised, st->alerts);
-		buf_printf(&b, "            module calls %" PRIu64 ": %" PRIu64 " one by one (%" PRIu64
-			   " protected), %" PRIu64 " summarised, %" PRIu64 " dropped by the queue\n",
+		buf_printf(&b,
+			   "            %" PRIu64 " records; %" PRIu64 " events, %" PRIu64
+			   " stored; %" PRIu64 " summaries of %" PRIu64 " calls; %" PRIu64
+			   " alerts\n",
+			   st->records, st->events, st->stored, st->summaries, st->calls_summarised,
+			   st->alerts);
+		buf_printf(&b,
+			   "            module calls %" PRIu64 ": %" PRIu64 " one by one (%" PRIu64
+			   " protected), %" PRIu64 " summarised, %" PRIu64
+			   " dropped by the queue\n",
 			   st->module_calls, st->calls_one_by_one, st->protected_calls,
 			   st->calls_summarised, st->queue_dropped_calls);
 		if (!losses(st))
 			buf_puts(&b, "            losses: none\n");
 		else
-			buf_printf(&b, "            losses: kernel %" PRIu64 " records, %" PRIu64 " events by "
-				   "serial, %" PRIu64 " ENOBUFS (%" PRIu64 " records), queue %" PRIu64
-				   " records (%" PRIu64 " module calls); %" PRIu64 " recovered from "
-				   "auditd's log; %" PRIu64 " in the last minute\n", st->kernel_lost,
-				   st->serial_gaps, st->enobufs, st->socket_dropped_records,
-				   st->queue_dropped_records, st->queue_dropped_calls, st->recovered,
-				   st->losses_last_minute);
-		buf_printf(&b, "            backlog at most %" PRIu64 " of %" PRIu64 "; module checks %"
-			   PRIu64 " (%" PRIu64 " modules, the longest %.1f ms); not stored %" PRIu64
-			   "; enrichment cut short %" PRIu64 "\n", st->backlog_max, st->backlog_limit,
-			   st->module_checks, st->modules_loaded, st->module_check_max_us / 1000.0,
-			   st->store_failures, st->enrichment_gave_up);
+			buf_printf(&b,
+				   "            losses: kernel %" PRIu64 " records, %" PRIu64
+				   " events by "
+				   "serial, %" PRIu64 " ENOBUFS (%" PRIu64
+				   " records), queue %" PRIu64 " records (%" PRIu64
+				   " module calls); %" PRIu64 " recovered from "
+				   "auditd's log; %" PRIu64 " in the last minute\n",
+				   st->kernel_lost, st->serial_gaps, st->enobufs,
+				   st->socket_dropped_records, st->queue_dropped_records,
+				   st->queue_dropped_calls, st->recovered, st->losses_last_minute);
+		buf_printf(&b,
+			   "            backlog at most %" PRIu64 " of %" PRIu64
+			   "; module checks %" PRIu64 " (%" PRIu64
+			   " modules, the longest %.1f ms); not stored %" PRIu64
+			   "; enrichment cut short %" PRIu64 "\n",
+			   st->backlog_max, st->backlog_limit, st->module_checks,
+			   st->modules_loaded, st->module_check_max_us / 1000.0, st->store_failures,
+			   st->enrichment_gave_up);
 		for (j = 0; j < st->nsinks; j++)
-			buf_printf(&b, "            output %s: %" PRIu64 " delivered, %" PRIu64 " waiting, %"
-				   PRIu64 " dropped, %" PRIu64 " failures\n", st->sink[j].name,
-				   st->sink[j].delivered, st->sink[j].waiting, st->sink[j].dropped,
-				   st->sink[j].failures);
+			buf_printf(&b,
+				   "            output %s: %" PRIu64 " delivered, %" PRIu64
+				   " waiting, %" PRIu64 " dropped, %" PRIu64 " failures\n",
+				   st->sink[j].name, st->sink[j].delivered, st->sink[j].waiting,
+				   st->sink[j].dropped, st->sink[j].failures);
 		buf_printf(&b, "            tampering with audit: %" PRIu64 " alert(s)\n",
 			   st->tamper_alerts);
 		if (st->capture_p99_us >= 0 && st->captures_early)
-			buf_printf(&b, "            loaders read as their records came: %" PRIu64
-				   " (p50 %" PRId64 " us, p99 %" PRId64 " us); later: %" PRIu64 "\n",
+			buf_printf(&b,
+				   "            loaders read as their records came: %" PRIu64
+				   " (p50 %" PRId64 " us, p99 %" PRId64 " us); later: %" PRIu64
+				   "\n",
 				   st->captures_early, st->capture_p50_us, st->capture_p99_us,
 				   st->captures_late);
 		if (st->module_dir[0])
-			buf_printf(&b, "            module files: %s (doc/sandbox.md)\n", st->module_dir);
-		buf_printf(&b, "            posture: lockdown %s, module.sig_enforce %s, "
-			   "kernel.modules_disabled %s, IMA audits module loads %s%s\n",
-			   posture_lockdown_name((int)st->lockdown), tri(st->sig_enforce),
-			   tri(st->modules_disabled), tri(st->ima_modules), st->ima_modules == 0 ?
-			   " (a load that suppresses its own records leaves only the taint)" : "");
+			buf_printf(&b, "            module files: %s (doc/sandbox.md)\n",
+				   st->module_dir);
+		buf_printf(
+			&b,
+			"            posture: lockdown %s, module.sig_enforce %s, "
+			"kernel.modules_disabled %s, IMA audits module loads %s%s\n",
+			posture_lockdown_name((int)st->lockdown), tri(st->sig_enforce),
+			tri(st->modules_disabled), tri(st->ima_modules),
+			st->ima_modules == 0
+				? " (a load that suppresses its own records leaves only the taint)"
+				: "");
 		if (st->config_generation > 1 || st->config_pending[0]) {
 			utc(t1, sizeof(t1), st->config_loaded);
-			buf_printf(&b, "            configuration: reloaded %" PRIu64 " time(s), the last "
-				   "at %s%s%s\n", st->config_generation - 1, t1, st->config_pending[0] ?
-				   "; changed and waiting for a restart: " : "", st->config_pending);
+			buf_printf(&b,
+				   "            configuration: reloaded %" PRIu64
+				   " time(s), the last "
+				   "at %s%s%s\n",
+				   st->config_generation - 1, t1,
+				   st->config_pending[0] ? "; changed and waiting for a restart: "
+							 : "",
+				   st->config_pending);
 		}
 		utc(t1, sizeof(t1), st->updated);
 		buf_printf(&b, "            state written %s\n", t1);
 	}
-	buf_printf(&b, "plugin:     %s (%s)\n", s->plugin_active > 0 ? "active" : s->plugin_active == 0 ?
-		   "inactive" : "not installed", s->plugin_conf);
-	buf_printf(&b, "IMA:        module loads kernel-attested: %s, %s\n", s->ima_word, s->ima_why);
+	buf_printf(&b, "plugin:     %s (%s)\n",
+		   s->plugin_active > 0	   ? "active"
+		   : s->plugin_active == 0 ? "inactive"
+					   : "not installed",
+		   s->plugin_conf);
+	buf_printf(&b, "IMA:        module loads kernel-attested: %s, %s\n", s->ima_word,
+		   s->ima_why);
 	if (!s->store_ok) {
 		buf_printf(&b, "store:      %s\n", s->store_err);
 	} else {
@@ -317,8 +363,11 @@ static void text(const struct status *s, int rc)
 			buf_printf(&b, " from %s to %s", t1, t2);
 		buf_printf(&b, ", %.1f MB, schema %d\n", s->info.bytes / 1e6, s->info.version);
 		if (s->gaps > 0)
-			buf_printf(&b, "            %lld capture gap(s) not yet backfilled (the next start "
-				   "backfills them)\n", (long long)s->gaps);
+			buf_printf(
+				&b,
+				"            %lld capture gap(s) not yet backfilled (the next start "
+				"backfills them)\n",
+				(long long)s->gaps);
 	}
 	fwrite(b.data, 1, b.len, stdout);
 	buf_free(&b);
@@ -393,8 +442,10 @@ static void json(const struct status *s, int rc)
 	json_close(&w);
 	json_object(&w, "plugin");
 	json_cstr(&w, "config", s->plugin_conf);
-	json_cstr(&w, "active", s->plugin_active > 0 ? "yes" : s->plugin_active == 0 ? "no" :
-		  "not_installed");
+	json_cstr(&w, "active",
+		  s->plugin_active > 0	  ? "yes"
+		  : s->plugin_active == 0 ? "no"
+					  : "not_installed");
 	json_close(&w);
 	json_object(&w, "ima");
 	json_cstr(&w, "attested", s->ima_word);
@@ -425,7 +476,8 @@ static void help(FILE *f)
 	      "                               is capture healthy: audit, the module rules, the\n"
 	      "                               daemon or the auditd plugin and what it counted,\n"
 	      "                               IMA, the store. Exit 0 healthy, 1 degraded (it\n"
-	      "                               says why), 3 not running\n", f);
+	      "                               says why), 3 not running\n",
+	      f);
 }
 
 static int run(struct cli *cli, int argc, char **argv)
@@ -448,13 +500,13 @@ static int run(struct cli *cli, int argc, char **argv)
 		case 'S': store = optarg; break;
 		case 'F':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
-				fprintf(stderr, "kmodwatch: bad --format '%s': use text or json\n", optarg);
+				fprintf(stderr, "kmodwatch: bad --format '%s': use text or json\n",
+					optarg);
 				return KMW_EXIT_ERROR;
 			}
 			fmt = optarg;
 			break;
-		default:
-			return cli_help(stderr, &cli_status);
+		default: return cli_help(stderr, &cli_status);
 		}
 	}
 	if (cli_no_args(argc, argv))

@@ -39,7 +39,8 @@ int control_check_privileges(const struct kmw_config *o)
 	}
 	if (o->source == KMW_SRC_MULTICAST &&
 	    !capng_have_capability(CAPNG_EFFECTIVE, CAP_AUDIT_READ)) {
-		log_msg(LOG_ERR, "missing CAP_AUDIT_READ (needed to read the audit multicast group): "
+		log_msg(LOG_ERR,
+			"missing CAP_AUDIT_READ (needed to read the audit multicast group): "
 			"run as root");
 		return KMW_EXIT_NOPRIV;
 	}
@@ -116,8 +117,10 @@ static void remove_stale_rules(struct control *c)
 		return;
 	n = rules_delete_key(c->ctl, c->conf->key);
 	if (n > 0)
-		log_msg(LOG_NOTICE, "removed %d audit rule(s) with key %s that kmodwatchd pid %lld "
-			"added and left when it was killed", n, c->conf->key, (long long)st.pid);
+		log_msg(LOG_NOTICE,
+			"removed %d audit rule(s) with key %s that kmodwatchd pid %lld "
+			"added and left when it was killed",
+			n, c->conf->key, (long long)st.pid);
 	unlink(KMW_STATE_FILE);
 }
 
@@ -143,15 +146,19 @@ int control_open(struct control *c)
 		control_own_change(c);
 		if (audit_set_enabled(c->ctl, 1) > 0) {
 			c->restore_enabled = true;
-			log_msg(LOG_NOTICE, "audit was disabled: enabled it, and will disable it again at exit");
+			log_msg(LOG_NOTICE,
+				"audit was disabled: enabled it, and will disable it again at exit");
 		} else {
-			log_msg(LOG_ERR, "audit is disabled and could not be enabled: %s", strerror(errno));
+			log_msg(LOG_ERR, "audit is disabled and could not be enabled: %s",
+				strerror(errno));
 		}
 	} else if (st.enabled == 0) {
-		log_msg(LOG_WARNING, "audit is disabled and --no-rules leaves it so: no events will come");
+		log_msg(LOG_WARNING,
+			"audit is disabled and --no-rules leaves it so: no events will come");
 	}
 	if (st.enabled == 2)
-		log_msg(LOG_ERR, "audit is immutable (enabled 2): rules cannot change until reboot; "
+		log_msg(LOG_ERR,
+			"audit is immutable (enabled 2): rules cannot change until reboot; "
 			"running with the rules in place");
 	if (rules_backlog_advice(&st))
 		log_msg(LOG_WARNING, "audit backlog %u, backlog_wait_time %u ms: %s (doc/flood.md)",
@@ -164,8 +171,10 @@ int control_open(struct control *c)
 	if (rc)
 		log_msg(LOG_ERR, "cannot add the module-syscall rule for %d arch(es): %s%s",
 			rep.failed, strerror(-rc), st.enabled == 2 ? " (audit is immutable)" : "");
-	log_msg(LOG_INFO, "rules: %d added with key %s, %d arch(es) already covered by existing "
-		"rules%s%s", rep.added, o->key, rep.covered, rep.partial ? " (some partly)" : "",
+	log_msg(LOG_INFO,
+		"rules: %d added with key %s, %d arch(es) already covered by existing "
+		"rules%s%s",
+		rep.added, o->key, rep.covered, rep.partial ? " (some partly)" : "",
 		rep.first ? "; put in front of a never rule that would suppress module calls" : "");
 	return 0;
 }
@@ -175,7 +184,8 @@ void control_open_plugin(struct control *c)
 	c->plugin = true;
 	c->ctl = audit_open();
 	if (c->ctl < 0)
-		log_msg(LOG_WARNING, "cannot open the audit netlink socket (%s): the rules in force "
+		log_msg(LOG_WARNING,
+			"cannot open the audit netlink socket (%s): the rules in force "
 			"and audit's status are not watched; only the records of changes are",
 			strerror(errno));
 }
@@ -265,9 +275,11 @@ int control_account_lost(struct control *c, struct audit_status *st)
 	if (rc)
 		return rc;
 	if (st->lost != c->lost_reported) {
-		log_msg(LOG_WARNING, "the kernel lost %u audit records since the last look (%llu since "
+		log_msg(LOG_WARNING,
+			"the kernel lost %u audit records since the last look (%llu since "
 			"start; backlog %u of %u, the most seen %u): they were dropped before any reader "
-			"had them", st->lost - c->lost_reported, (unsigned long long)c->kernel_lost,
+			"had them",
+			st->lost - c->lost_reported, (unsigned long long)c->kernel_lost,
 			st->backlog, st->backlog_limit, c->backlog_max);
 		c->lost_reported = st->lost;
 	}

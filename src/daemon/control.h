@@ -18,21 +18,21 @@
 #include "kmw_rules.h"
 
 struct control {
-	const struct kmw_config *conf;	/* the generation at start: what it holds is restart-only */
-	int ctl;			/* libaudit control socket, or -1 */
-	bool plugin;			/* read only: the rules in force are others' */
-	struct kmw_rules rules;		/* ours, installed */
-	bool restore_enabled;		/* we enabled audit and turn it off again at exit */
-	pid_t audit_pid;		/* the audit daemon at start (0: none) */
-	int64_t own_change_ms;		/* our own last change of audit's state */
+	const struct kmw_config *conf; /* the generation at start: what it holds is restart-only */
+	int ctl;		       /* libaudit control socket, or -1 */
+	bool plugin;		       /* read only: the rules in force are others' */
+	struct kmw_rules rules;	       /* ours, installed */
+	bool restore_enabled;	       /* we enabled audit and turn it off again at exit */
+	pid_t audit_pid;	       /* the audit daemon at start (0: none) */
+	int64_t own_change_ms;	       /* our own last change of audit's state */
 	/* the kernel's status, sampled */
 	bool have_lost;
 	uint32_t lost_start, lost_reported;
-	uint64_t kernel_lost;		/* records the kernel lost since start */
-	uint32_t backlog_max;		/* the kernel's audit backlog, the most seen */
-	uint32_t backlog_now;		/* ... at the last sample */
+	uint64_t kernel_lost; /* records the kernel lost since start */
+	uint32_t backlog_max; /* the kernel's audit backlog, the most seen */
+	uint32_t backlog_now; /* ... at the last sample */
 	uint32_t backlog_limit, backlog_wait_ms;
-	int audit_enabled;		/* at the last sample, -1 unknown */
+	int audit_enabled; /* at the last sample, -1 unknown */
 };
 
 /**

@@ -148,18 +148,22 @@ static void raise_alert(struct guard *g, int code, const char *act, const char *
 		for (i = 0; i < a->argc; i++)
 			event_add_arg(ev, a->args + a->arg_off[i], a->arg_len[i]);
 	}
-	f->why = code == KMW_R_AUDIT_PID_CHANGED ? "the audit pid changed: the records go to another "
-		 "program, which may drop them" : a && a->pid >= 0 ?
-		 "audit was made blind to module loads; its CONFIG_CHANGE record and the call's "
-		 "SYSCALL and PROCTITLE name who did it" : a ? "audit was made blind to module loads; "
-		 "its CONFIG_CHANGE record came without the SYSCALL that names who did it" :
-		 "audit was found blind to module loads, and no record names who made it so: audit "
-		 "was off when it was done, or the record was lost";
+	f->why =
+		code == KMW_R_AUDIT_PID_CHANGED
+			? "the audit pid changed: the records go to another "
+			  "program, which may drop them"
+		: a && a->pid >= 0
+			? "audit was made blind to module loads; its CONFIG_CHANGE record and the call's "
+			  "SYSCALL and PROCTITLE name who did it"
+		: a ? "audit was made blind to module loads; "
+		      "its CONFIG_CHANGE record came without the SYSCALL that names who did it"
+		    : "audit was found blind to module loads, and no record names who made it so: audit "
+		      "was off when it was done, or the record was lost";
 	risk_assess(&g->conf->risk, ev);
 	g->alerts++;
 	log_msg(LOG_ALERT, "%s: %s: %s%s%s%s%s", risk_reason_code((enum kmw_risk_reason)code), act,
-		detail ? detail : "", a && a->pid >= 0 ? "; by " : "", a && a->pid >= 0 ? a->exe : "",
-		response ? "; " : "", response ? response : "");
+		detail ? detail : "", a && a->pid >= 0 ? "; by " : "",
+		a && a->pid >= 0 ? a->exe : "", response ? "; " : "", response ? response : "");
 	g->emit(ev, g->emit_arg);
 }
 
@@ -179,8 +183,8 @@ static const char *restore_rules(struct guard *g)
 		log_msg(LOG_ERR, "cannot put the rules back: %s", strerror(-rc));
 		return "the rules could not be put back";
 	}
-	return first ? "kmodwatch's rules put back, in front of the never rule" :
-	       "kmodwatch's rules put back";
+	return first ? "kmodwatch's rules put back, in front of the never rule"
+		     : "kmodwatch's rules put back";
 }
 
 /*
@@ -205,16 +209,18 @@ void guard_check_rules(struct guard *g)
 	if (rc)
 		return;
 	blind = rules_effect_blind(&eff, why, sizeof(why), &partly);
-	act = eff.task_never == 2 ? "task_never_rule" : eff.exclude == 2 ? "exclude_rule" :
-	      strstr(why, "suppressed") ? "never_rule" : "rules_removed";
+	act = eff.task_never == 2	  ? "task_never_rule"
+	      : eff.exclude == 2	  ? "exclude_rule"
+	      : strstr(why, "suppressed") ? "never_rule"
+					  : "rules_removed";
 	/* ours gone, though other rules cover the calls: still an act on ours */
 	if (!blind && c->rules.n && !o->plugin) {
 		n = rules_count_key(c->ctl, o->key);
 		if (n >= 0 && n < c->rules.n) {
 			blind = true;
 			act = "rules_removed";
-			snprintf(why, sizeof(why), "%d of kmodwatch's %d rules removed", c->rules.n - n,
-				 c->rules.n);
+			snprintf(why, sizeof(why), "%d of kmodwatch's %d rules removed",
+				 c->rules.n - n, c->rules.n);
 		}
 	}
 	/* as it was at start (audit immutable without a rule of ours, say): no act of anyone */
@@ -254,9 +260,12 @@ void guard_check_rules(struct guard *g)
 		return;
 	g->rules_alerted = true;
 	/* rules of others are not ours to delete: a never rule of the exit list is out-ranked */
-	raise_alert(g, KMW_R_AUDIT_TAMPERED, act, why, is(act, "never_rule") ||
-		    is(act, "rules_removed") ? restore_rules(g) : "none: kmodwatchd deletes no rule "
-		    "of others; remove it (auditctl -l shows it)", a);
+	raise_alert(g, KMW_R_AUDIT_TAMPERED, act, why,
+		    is(act, "never_rule") || is(act, "rules_removed")
+			    ? restore_rules(g)
+			    : "none: kmodwatchd deletes no rule "
+			      "of others; remove it (auditctl -l shows it)",
+		    a);
 	/* undone: a new act is a new alert */
 	if (o->reinstall_rules && !o->plugin && !o->no_rules) {
 		rc = rules_effect(c->ctl, o->key, &eff);
@@ -280,8 +289,8 @@ static void audit_disabled(struct guard *g, struct guard_act *a)
 	if (g->conf->plugin || g->control->ctl < 0)
 		response = "none: a plugin changes no audit state";
 	else if (g->conf->reinstall_rules)
-		response = control_enable(g->control) ? "audit could not be enabled again" :
-			   "audit enabled again";
+		response = control_enable(g->control) ? "audit could not be enabled again"
+						      : "audit enabled again";
 	raise_alert(g, KMW_R_AUDIT_TAMPERED, "audit_disabled",
 		    "auditctl -e 0: no call of any process is audited while it lasts", response, a);
 }
@@ -321,25 +330,30 @@ void guard_status(struct guard *g, const struct audit_status *st)
 	g->audit_pid_known = true;
 }
 
-static void audit_pid_alert(struct guard *g, int64_t pid, int64_t old, int res,
-			    struct guard_act *a)
+static void audit_pid_alert(struct guard *g, int64_t pid, int64_t old, int res, struct guard_act *a)
 {
 	char detail[256], exe[128] = "";
 
 	if (pid > 0 && !exe_of(pid, exe, sizeof(exe)))
 		exe[0] = '\0';
 	if (res == 0)
-		snprintf(detail, sizeof(detail), "pid %lld tried to take the audit pid from pid %lld "
-			 "and was refused", (long long)pid, (long long)old);
+		snprintf(detail, sizeof(detail),
+			 "pid %lld tried to take the audit pid from pid %lld "
+			 "and was refused",
+			 (long long)pid, (long long)old);
 	else if (pid)
-		snprintf(detail, sizeof(detail), "the audit pid is %lld%s%s%s now (was %lld): the "
-			 "records go to it", (long long)pid, exe[0] ? " (" : "", exe, exe[0] ? ")" : "",
+		snprintf(detail, sizeof(detail),
+			 "the audit pid is %lld%s%s%s now (was %lld): the "
+			 "records go to it",
+			 (long long)pid, exe[0] ? " (" : "", exe, exe[0] ? ")" : "",
 			 (long long)old);
 	else
-		snprintf(detail, sizeof(detail), "the audit daemon (pid %lld) let go of audit: the "
-			 "records wait in the kernel, or are lost", (long long)old);
-	raise_alert(g, KMW_R_AUDIT_PID_CHANGED, res == 0 ? "audit_pid_attempt" : "audit_pid", detail,
-		    NULL, a);
+		snprintf(detail, sizeof(detail),
+			 "the audit daemon (pid %lld) let go of audit: the "
+			 "records wait in the kernel, or are lost",
+			 (long long)old);
+	raise_alert(g, KMW_R_AUDIT_PID_CHANGED, res == 0 ? "audit_pid_attempt" : "audit_pid",
+		    detail, NULL, a);
 }
 
 /* A CONFIG_CHANGE record of others (the parser's hook): kept as the act, and judged. */
@@ -353,8 +367,8 @@ void guard_config_change(const struct kmw_config_change *c, void *arg)
 
 	/* our own rules and settings: by the SYSCALL's pid, or (no SYSCALL for the audit
 	 * daemon's own calls) by the time of our last change */
-	if (ev->pid == getpid() || (ev->pid < 0 && now_ms() - g->control->own_change_ms < 1000 &&
-				    !ev->historical))
+	if (ev->pid == getpid() ||
+	    (ev->pid < 0 && now_ms() - g->control->own_change_ms < 1000 && !ev->historical))
 		return;
 	if (g->nacts == GUARD_ACTS) {
 		memmove(&g->acts[0], &g->acts[1], sizeof(g->acts[0]) * (GUARD_ACTS - 1));
@@ -377,7 +391,8 @@ void guard_config_change(const struct kmw_config_change *c, void *arg)
 	a->auid = ev->auid;
 	a->ses = ev->ses;
 	if (ev->comm.set)
-		snprintf(a->comm, sizeof(a->comm), "%.*s", (int)ev->comm.len, event_str(ev, &ev->comm));
+		snprintf(a->comm, sizeof(a->comm), "%.*s", (int)ev->comm.len,
+			 event_str(ev, &ev->comm));
 	if (ev->exe.set)
 		snprintf(a->exe, sizeof(a->exe), "%.*s", (int)ev->exe.len, event_str(ev, &ev->exe));
 	if (ev->uid_name.set)
@@ -414,8 +429,10 @@ void guard_config_change(const struct kmw_config_change *c, void *arg)
 		   (a->old == 0 || a->value < a->old) && a->res != 0) {
 		char detail[160];
 
-		snprintf(detail, sizeof(detail), "auditctl -r %lld: the kernel drops records past %lld "
-			 "a second", (long long)a->value, (long long)a->value);
+		snprintf(detail, sizeof(detail),
+			 "auditctl -r %lld: the kernel drops records past %lld "
+			 "a second",
+			 (long long)a->value, (long long)a->value);
 		raise_alert(g, KMW_R_AUDIT_TAMPERED, "rate_limit", detail, NULL, a);
 	} else if (is(a->op, "add_rule") || is(a->op, "remove_rule")) {
 		guard_check_rules(g);

@@ -24,10 +24,10 @@ struct guard_act {
 	int64_t ms;
 	int64_t pid, ppid, uid, auid, ses;
 	char comm[64], exe[256], user[64], auser[64];
-	char args[512];			/* the command line: its words, each after the last */
+	char args[512]; /* the command line: its words, each after the last */
 	uint16_t arg_off[16], arg_len[16];
 	unsigned int argc;
-	bool told;			/* an alert names it already */
+	bool told; /* an alert names it already */
 };
 
 #define GUARD_ACTS 16
@@ -37,28 +37,28 @@ typedef void (*guard_emit_fn)(struct kmw_event *ev, void *arg);
 
 struct guard {
 	struct control *control;
-	const struct kmw_config *conf;	/* the generation in force */
-	const char *node;		/* this host's name, for the alerts; NULL: none */
+	const struct kmw_config *conf; /* the generation in force */
+	const char *node;	       /* this host's name, for the alerts; NULL: none */
 	guard_emit_fn emit;
 	void *emit_arg;
-	struct kmw_event *ev;		/* the alert being made */
-	struct guard_act acts[GUARD_ACTS];	/* the newest acts, oldest first */
+	struct kmw_event *ev;		   /* the alert being made */
+	struct guard_act acts[GUARD_ACTS]; /* the newest acts, oldest first */
 	unsigned int nacts;
-	bool rules_blind;		/* a module syscall unaudited by the rules in force */
-	bool rules_alerted;		/* ... and said */
+	bool rules_blind;   /* a module syscall unaudited by the rules in force */
+	bool rules_alerted; /* ... and said */
 	int64_t rules_since_ms;
-	char partly_said[400];		/* unaudited where a rule's conditions match: said once */
-	char baseline[400];		/* what went unaudited at start: no act of anyone */
+	char partly_said[400]; /* unaudited where a rule's conditions match: said once */
+	char baseline[400];    /* what went unaudited at start: no act of anyone */
 	bool baseline_set;
-	int64_t disabled_since_ms;	/* audit seen disabled since, or 0 */
+	int64_t disabled_since_ms; /* audit seen disabled since, or 0 */
 	bool disabled_alerted;
-	uint32_t audit_pid;		/* the audit daemon's pid, at the last sample */
+	uint32_t audit_pid; /* the audit daemon's pid, at the last sample */
 	bool audit_pid_known;
-	int64_t pid_waiting_ms;		/* a new audit pid waiting for its record */
-	int64_t last_blind_ms;		/* audit was last seen blind */
+	int64_t pid_waiting_ms; /* a new audit pid waiting for its record */
+	int64_t last_blind_ms;	/* audit was last seen blind */
 	/* what it counted */
-	uint64_t rules_removed;		/* times the rules were found removed or out-ranked */
-	uint64_t audit_disabled;	/* times audit was found disabled */
+	uint64_t rules_removed;	 /* times the rules were found removed or out-ranked */
+	uint64_t audit_disabled; /* times audit was found disabled */
 	uint64_t alerts;
 };
 

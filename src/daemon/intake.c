@@ -62,8 +62,8 @@ static void on_event(struct kmw_event *ev, void *arg)
 /* records lost by the kernel, by serial and at the socket, all told */
 static uint64_t lost_now(struct intake *in)
 {
-	struct kmw_source_stats st = in->src.fd >= 0 ? source_stats(&in->src) :
-				     (struct kmw_source_stats){ 0 };
+	struct kmw_source_stats st = in->src.fd >= 0 ? source_stats(&in->src)
+						     : (struct kmw_source_stats){ 0 };
 
 	return in->control->kernel_lost + st.lost_events + st.dropped_records;
 }
@@ -80,21 +80,24 @@ static void on_suppressed(struct kmw_event *ev, void *arg)
 	struct timespec ts;
 
 	ev->alert.lost_meanwhile = lost_now(in) - in->loss_at[in->ticks % n];
-	ev->alert.why = ev->alert.lost_meanwhile ?
-		"IMA logged the kernel reading this file for a load, and the call's SYSCALL record "
-		"never came; records were lost meanwhile, which may explain it, or the load "
-		"suppressed its own records" :
-		"IMA logged the kernel reading this file for a load, and the call's SYSCALL record "
-		"never came, though later records did and none was lost: the load suppressed its "
-		"own records, as audit-filtering rootkits do";
+	ev->alert.why =
+		ev->alert.lost_meanwhile
+			? "IMA logged the kernel reading this file for a load, and the call's SYSCALL record "
+			  "never came; records were lost meanwhile, which may explain it, or the load "
+			  "suppressed its own records"
+			: "IMA logged the kernel reading this file for a load, and the call's SYSCALL record "
+			  "never came, though later records did and none was lost: the load suppressed its "
+			  "own records, as audit-filtering rootkits do";
 	/* the alert is of now; the record of when the kernel read the file */
 	ev->alert.first_ms = ev->sec * 1000 + ev->msec;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ev->sec = ts.tv_sec;
 	ev->msec = (unsigned int)(ts.tv_nsec / 1000000);
 	enrich_capture_process(in->enricher, ev);
-	log_msg(LOG_ALERT, "suppressed_load: the kernel read %.*s for a load (IMA record %llu), "
-		"and no SYSCALL record came", (int)ev->ima_file.len, event_str(ev, &ev->ima_file),
+	log_msg(LOG_ALERT,
+		"suppressed_load: the kernel read %.*s for a load (IMA record %llu), "
+		"and no SYSCALL record came",
+		(int)ev->ima_file.len, event_str(ev, &ev->ima_file),
 		(unsigned long long)ev->serial);
 	worker_push_event(in->worker, ev);
 }
@@ -110,7 +113,8 @@ int intake_init(struct intake *in, const struct kmw_config *conf, struct control
 		void (*config_change)(const struct kmw_config_change *c, void *arg), void *arg)
 {
 	struct kmw_triage_opts to = {
-		.budget = conf->flood_budget, .interval_s = conf->summary_interval,
+		.budget = conf->flood_budget,
+		.interval_s = conf->summary_interval,
 		.max_inflight = KMW_TRIAGE_INFLIGHT,
 	};
 
@@ -136,9 +140,9 @@ int intake_init(struct intake *in, const struct kmw_config *conf, struct control
 		return -1;
 	}
 	parse_set_hooks(in->parser, &(struct kmw_parse_hooks){ .config_change = config_change,
-								.config_change_arg = arg,
-								.suppressed = on_suppressed,
-								.suppressed_arg = in });
+							       .config_change_arg = arg,
+							       .suppressed = on_suppressed,
+							       .suppressed_arg = in });
 	return 0;
 }
 
@@ -153,8 +157,10 @@ int intake_open_source(struct intake *in)
 	int rc = source_open(&in->src, in->conf->source, in->control->audit_pid);
 
 	if (rc == -EEXIST) {
-		log_msg(LOG_ERR, "another process (pid %d) is the audit daemon: use --source multicast "
-			"or auto", (int)in->control->audit_pid);
+		log_msg(LOG_ERR,
+			"another process (pid %d) is the audit daemon: use --source multicast "
+			"or auto",
+			(int)in->control->audit_pid);
 		return -1;
 	}
 	if (rc) {
@@ -213,10 +219,11 @@ int intake_start(struct intake *in)
 	lines_set_input(in->lines, plugin ? "stdin" : "netlink");
 	if (plugin)
 		rc = queue_start(in->queue, queue_fill_fd, (void *)(intptr_t)STDIN_FILENO,
-				 queue_chunks(in), fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode),
-				 in->triage);
+				 queue_chunks(in),
+				 fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode), in->triage);
 	else
-		rc = queue_start(in->queue, source_fill, &in->src, queue_chunks(in), false, in->triage);
+		rc = queue_start(in->queue, source_fill, &in->src, queue_chunks(in), false,
+				 in->triage);
 	if (rc) {
 		log_msg(LOG_ERR, "cannot start reading %s: %s", plugin ? "stdin" : "audit records",
 			strerror(-rc));
@@ -292,9 +299,10 @@ static void orphans(struct intake *in)
 	lines_set_clock(in->lines, mono_ms());
 	/* on the control socket: the reader's is the reader's alone (an acknowledgement it took
 	 * would never come to us) */
-	if (lines_orphans(in->lines, INTAKE_ORPHAN_MS) && !in->conf->plugin && in->control->ctl >= 0)
-		audit_log_user_message(in->control->ctl, AUDIT_USER, "op=kmodwatch-serial-probe", NULL,
-				       NULL, NULL, 1);
+	if (lines_orphans(in->lines, INTAKE_ORPHAN_MS) && !in->conf->plugin &&
+	    in->control->ctl >= 0)
+		audit_log_user_message(in->control->ctl, AUDIT_USER, "op=kmodwatch-serial-probe",
+				       NULL, NULL, NULL, 1);
 	in->loss_at[(in->ticks + n / 2) % n] = lost_now(in);
 }
 
@@ -326,15 +334,18 @@ static void watch_losses(struct intake *in, bool stopping)
 
 	if (st.enobufs != in->enobufs_seen) {
 		if (!in->enobufs_seen)
-			log_msg(LOG_WARNING, "receive overrun: records were lost (%llu dropped by the "
+			log_msg(LOG_WARNING,
+				"receive overrun: records were lost (%llu dropped by the "
 				"kernel); they are counted, and recovered from auditd's log",
 				(unsigned long long)st.dropped_records);
 		in->enobufs_seen = st.enobufs;
 	}
 	if (st.probe_errno && !in->probe_failed) {
 		in->probe_failed = true;
-		log_msg(LOG_WARNING, "cannot send the marker record after an overrun (%s): losses "
-			"are counted when the next record comes", strerror(st.probe_errno));
+		log_msg(LOG_WARNING,
+			"cannot send the marker record after an overrun (%s): losses "
+			"are counted when the next record comes",
+			strerror(st.probe_errno));
 	}
 	if (source_overrun_take(&in->src, &since))
 		note_gap(in, since * 1000 - PERSIST_GAP_MARGIN_MS, 0, now);
@@ -373,7 +384,8 @@ void intake_finish(struct intake *in)
 		queue_finish(in->queue);
 		while ((rc = intake_take(in)) >= 0)
 			if (!rc)
-				poll(&(struct pollfd){ .fd = intake_fd(in), .events = POLLIN }, 1, 100);
+				poll(&(struct pollfd){ .fd = intake_fd(in), .events = POLLIN }, 1,
+				     100);
 	}
 	lines_finish(in->lines);
 	/* what was counted and not yet said: every summary, whatever its interval */

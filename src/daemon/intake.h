@@ -36,36 +36,36 @@ struct intake_counts {
 	uint64_t records, enobufs, dropped, lost_events, late, too_long, bad_lines;
 	struct kmw_queue_stats q;
 	struct kmw_triage_stats t;
-	uint64_t queue_limit;		/* bytes */
-	uint64_t captures_early;	/* calls whose loader was looked at by the reader */
+	uint64_t queue_limit;	 /* bytes */
+	uint64_t captures_early; /* calls whose loader was looked at by the reader */
 	int64_t capture_p50_us, capture_p99_us;
 };
 
 struct intake {
-	bool ready;			/* intake_init ran: there is something to close */
-	const struct kmw_config *conf;	/* the generation in force */
-	struct control *control;	/* the kernel's lost count; its socket for our marker */
-	struct worker *worker;		/* where events and gaps go */
-	struct kmw_enricher *enricher;	/* its first stage: what dies with the loader */
-	const char *node;		/* this host's name; NULL: none */
-	struct kmw_source src;		/* netlink (not a plugin) */
-	FILE *record_log;		/* --record-log: every record as received */
+	bool ready;		       /* intake_init ran: there is something to close */
+	const struct kmw_config *conf; /* the generation in force */
+	struct control *control;       /* the kernel's lost count; its socket for our marker */
+	struct worker *worker;	       /* where events and gaps go */
+	struct kmw_enricher *enricher; /* its first stage: what dies with the loader */
+	const char *node;	       /* this host's name; NULL: none */
+	struct kmw_source src;	       /* netlink (not a plugin) */
+	FILE *record_log;	       /* --record-log: every record as received */
 	struct kmw_parser *parser;
 	struct kmw_lines *lines;
-	struct kmw_queue *queue;	/* the records, read on a thread of their own */
-	struct kmw_triage *triage;	/* ... sorted there: a flood is summarised */
-	struct kmw_capture_env capenv;	/* ... and what dies with each loader read there */
-	struct kmw_captures captures;	/* ... kept by serial for enrich_capture */
-	struct kmw_event *summary_ev;	/* a summary on its way to the worker */
-	bool input_failed;		/* the input ended on a read error: exit 1 */
+	struct kmw_queue *queue;       /* the records, read on a thread of their own */
+	struct kmw_triage *triage;     /* ... sorted there: a flood is summarised */
+	struct kmw_capture_env capenv; /* ... and what dies with each loader read there */
+	struct kmw_captures captures;  /* ... kept by serial for enrich_capture */
+	struct kmw_event *summary_ev;  /* a summary on its way to the worker */
+	bool input_failed;	       /* the input ended on a read error: exit 1 */
 	unsigned int ticks;
-	uint64_t enobufs_seen;		/* overruns already said (the reader sends their marker) */
-	uint64_t lost_noted;		/* serial losses a gap was noted for */
-	uint64_t loss_at[8];		/* records lost by then, at each of the last ticks */
+	uint64_t enobufs_seen; /* overruns already said (the reader sends their marker) */
+	uint64_t lost_noted;   /* serial losses a gap was noted for */
+	uint64_t loss_at[8];   /* records lost by then, at each of the last ticks */
 	bool probe_failed;
-	bool gap_open;			/* a gap not yet handed to the worker */
+	bool gap_open; /* a gap not yet handed to the worker */
 	struct persist_gap gap;
-	time_t gap_due;			/* auditd has logged the gap by then */
+	time_t gap_due; /* auditd has logged the gap by then */
 };
 
 /**

@@ -59,8 +59,8 @@ void log_errors(struct kmw_buf *err)
 	buf_reset(err);
 }
 
-void log_bad_line(void *arg, const char *input, uint64_t lineno, const char *why,
-		  const char *line, size_t len)
+void log_bad_line(void *arg, const char *input, uint64_t lineno, const char *why, const char *line,
+		  size_t len)
 {
 	char msg[600];
 

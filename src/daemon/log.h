@@ -36,7 +36,7 @@ void log_errors(struct kmw_buf *err);
  * log_bad_line - a line of an input that was not taken (kmw_bad_line_fn): the first ones one by
  * one, then a count, so that hostile input cannot flood the log.
  */
-void log_bad_line(void *arg, const char *input, uint64_t lineno, const char *why,
-		  const char *line, size_t len);
+void log_bad_line(void *arg, const char *input, uint64_t lineno, const char *why, const char *line,
+		  size_t len);
 
 #endif

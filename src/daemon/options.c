@@ -14,15 +14,18 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: kmodwatchd [OPTION]...\n"
-		"Watch kernel-module loads and unloads through the audit subsystem.\n\n");
+		   "Watch kernel-module loads and unloads through the audit subsystem.\n\n");
 	config_usage(f);
-	fprintf(f, "\nSIGHUP reloads the configuration: each option takes effect at once, with the\n"
+	fprintf(f,
+		"\nSIGHUP reloads the configuration: each option takes effect at once, with the\n"
 		"outputs opened again, or at the next start (kmodwatchd.conf(5) says which).\n");
-	fprintf(f, "\nExit status: %d stopped by a signal, %d runtime error, %d bad usage,\n"
+	fprintf(f,
+		"\nExit status: %d stopped by a signal, %d runtime error, %d bad usage,\n"
 		"%d missing privileges, %d another kmodwatchd (daemon or plugin) runs: one a\n"
 		"host, %d bad configuration file, or a --check-config whose checks failed\n"
-		"(a syslog host that does not resolve).\n", KMW_EXIT_OK, KMW_EXIT_FAILURE,
-		KMW_EXIT_USAGE, KMW_EXIT_NOPRIV, KMW_EXIT_OTHER_CONSUMER, KMW_EXIT_CONFIG);
+		"(a syslog host that does not resolve).\n",
+		KMW_EXIT_OK, KMW_EXIT_FAILURE, KMW_EXIT_USAGE, KMW_EXIT_NOPRIV,
+		KMW_EXIT_OTHER_CONSUMER, KMW_EXIT_CONFIG);
 }
 
 /*
@@ -42,9 +45,11 @@ static int parse(int argc, char **argv, struct kmw_config *o, bool actions, stru
 	keys = config_keys(&n);
 	for (i = 0; i < n && i < 63; i++) {
 		/* a switch takes =no on the command line too */
-		lopts[i] = (struct option){ keys[i].name, keys[i].arg ? required_argument :
-					    keys[i].action == KMW_ACT_NONE ? optional_argument :
-					    no_argument, NULL, 1000 + (int)i };
+		lopts[i] = (struct option){ keys[i].name,
+					    keys[i].arg			     ? required_argument
+					    : keys[i].action == KMW_ACT_NONE ? optional_argument
+									     : no_argument,
+					    NULL, 1000 + (int)i };
 		if (keys[i].short_name) {
 			*sp++ = (char)keys[i].short_name;
 			if (keys[i].arg)
@@ -70,7 +75,8 @@ static int parse(int argc, char **argv, struct kmw_config *o, bool actions, stru
 				usage(stderr);
 			return KMW_EXIT_USAGE;
 		}
-		for (i = 0; i < n && (c >= 1000 ? i != (size_t)(c - 1000) : keys[i].short_name != c); i++)
+		for (i = 0;
+		     i < n && (c >= 1000 ? i != (size_t)(c - 1000) : keys[i].short_name != c); i++)
 			;
 		if (keys[i].action != KMW_ACT_NONE && !actions)
 			continue;
@@ -130,19 +136,26 @@ static void on_change(size_t k, const char *was, const char *now, void *arg)
 	switch (key->reload) {
 	case KMW_RELOAD_RESTART:
 		config_keep(ch->n, ch->cur, k);
-		log_msg(LOG_WARNING, "configuration reload: %s changed (%.100s, was %.100s): it takes "
-			"effect at the next start; the running value stays", key->name, now, was);
-		snprintf(r->pending + len, sizeof(r->pending) - len, "%s%s", len ? "," : "", key->name);
+		log_msg(LOG_WARNING,
+			"configuration reload: %s changed (%.100s, was %.100s): it takes "
+			"effect at the next start; the running value stays",
+			key->name, now, was);
+		snprintf(r->pending + len, sizeof(r->pending) - len, "%s%s", len ? "," : "",
+			 key->name);
 		break;
 	case KMW_RELOAD_OUTPUTS:
 		r->outputs = true;
-		log_msg(LOG_INFO, "configuration reload: %s changed (%.100s, was %.100s): the outputs "
-			"are opened again", key->name, now, was);
+		log_msg(LOG_INFO,
+			"configuration reload: %s changed (%.100s, was %.100s): the outputs "
+			"are opened again",
+			key->name, now, was);
 		break;
 	case KMW_RELOAD_NOW:
 		r->now++;
-		log_msg(LOG_INFO, "configuration reload: %s changed (%.100s, was %.100s): in effect "
-			"now", key->name, now, was);
+		log_msg(LOG_INFO,
+			"configuration reload: %s changed (%.100s, was %.100s): in effect "
+			"now",
+			key->name, now, was);
 		break;
 	}
 }
@@ -157,7 +170,8 @@ struct kmw_config *options_reload(struct kmw_config *cur, int argc, char **argv,
 	int rc;
 
 	if (!n) {
-		log_msg(LOG_ERR, "configuration reload: out of memory; the running configuration stays");
+		log_msg(LOG_ERR,
+			"configuration reload: out of memory; the running configuration stays");
 		return NULL;
 	}
 	buf_init(&err);
@@ -167,8 +181,10 @@ struct kmw_config *options_reload(struct kmw_config *cur, int argc, char **argv,
 		rc = KMW_EXIT_CONFIG;
 	if (rc) {
 		log_errors(&err);
-		log_msg(LOG_ERR, "configuration reload failed (a start would exit with %d): the "
-			"running configuration stays", rc);
+		log_msg(LOG_ERR,
+			"configuration reload failed (a start would exit with %d): the "
+			"running configuration stays",
+			rc);
 		buf_free(&err);
 		config_free(n);
 		free(n);
@@ -180,8 +196,10 @@ struct kmw_config *options_reload(struct kmw_config *cur, int argc, char **argv,
 	r->loaded = time(NULL);
 	config_changes(cur, n, on_change, &ch);
 	n->older = cur;
-	log_msg(LOG_INFO, "configuration reloaded (generation %u): %u key(s) in effect now, outputs "
-		"%s%s%s", r->generation, r->now, r->outputs ? "opened again" : "as they were",
+	log_msg(LOG_INFO,
+		"configuration reloaded (generation %u): %u key(s) in effect now, outputs "
+		"%s%s%s",
+		r->generation, r->now, r->outputs ? "opened again" : "as they were",
 		r->pending[0] ? "; waiting for a restart: " : "", r->pending);
 	return n;
 }

@@ -13,11 +13,11 @@
 
 /* What a reload changed. */
 struct options_reload {
-	unsigned int generation;	/* 1 at start, then one more each reload taken */
-	time_t loaded;			/* when the running generation was read */
-	bool outputs;			/* a key of the outputs changed: they are opened again */
-	unsigned int now;		/* keys changed that take effect at once */
-	char pending[512];		/* the keys changed that wait for a restart, comma separated */
+	unsigned int generation; /* 1 at start, then one more each reload taken */
+	time_t loaded;		 /* when the running generation was read */
+	bool outputs;		 /* a key of the outputs changed: they are opened again */
+	unsigned int now;	 /* keys changed that take effect at once */
+	char pending[512];	 /* the keys changed that wait for a restart, comma separated */
 };
 
 /**

@@ -107,8 +107,10 @@ int outputs_open(struct outputs *o, const struct kmw_config *conf)
 		rc = -errno;
 		/* the output cannot be opened then: say the cause, not what follows from it */
 		log_msg(LOG_ERR, "cannot create %s for the output %s: %s%s", KMW_OUTPUT_DIR,
-			KMW_OUTPUT_DEFAULT, strerror(-rc), rc == -EACCES ? " (run as root, or give "
-			"--output a file this user can write)" : "");
+			KMW_OUTPUT_DEFAULT, strerror(-rc),
+			rc == -EACCES ? " (run as root, or give "
+					"--output a file this user can write)"
+				      : "");
 		return rc;
 	}
 
@@ -139,8 +141,8 @@ int outputs_open(struct outputs *o, const struct kmw_config *conf)
 
 		if (sink_syslog_check(conf->syslog[i], true, why, sizeof(why)) ||
 		    sink_tls_check(conf->syslog[i], conf->syslog_ca, conf->syslog_cert,
-				   conf->syslog_key, conf->syslog_tls_min, conf->syslog_ciphers, why,
-				   sizeof(why))) {
+				   conf->syslog_key, conf->syslog_tls_min, conf->syslog_ciphers,
+				   why, sizeof(why))) {
 			log_msg(LOG_ERR, "bad --syslog '%s': %s", conf->syslog[i], why);
 			return -EINVAL;
 		}
@@ -179,8 +181,8 @@ int outputs_open(struct outputs *o, const struct kmw_config *conf)
 		c.app_name = conf->syslog_app;
 		rc = add(o, &c, KMW_FMT_JSON);
 		if (rc) {
-			log_msg(LOG_ERR, "--journald: %s", rc == -ENOTSUP ?
-				"this build has no libsystemd" : strerror(-rc));
+			log_msg(LOG_ERR, "--journald: %s",
+				rc == -ENOTSUP ? "this build has no libsystemd" : strerror(-rc));
 			return rc;
 		}
 	}
@@ -202,7 +204,8 @@ int outputs_swap(struct outputs *o, const struct kmw_config *conf)
 		memcpy(o->fmt, old.fmt, sizeof(o->fmt));
 		memcpy(o->down, old.down, sizeof(o->down));
 		o->n = old.n;
-		log_msg(LOG_ERR, "configuration reload: the new outputs cannot be opened; the old stay");
+		log_msg(LOG_ERR,
+			"configuration reload: the new outputs cannot be opened; the old stay");
 		return rc;
 	}
 	for (i = 0; i < old.n; i++) {
@@ -299,7 +302,8 @@ void outputs_reopen(struct outputs *o)
 	for (i = 0; i < o->n; i++) {
 		rc = sink_reopen(o->sinks[i]);
 		if (rc)
-			log_msg(LOG_ERR, "cannot reopen %s: %s", sink_name(o->sinks[i]), strerror(-rc));
+			log_msg(LOG_ERR, "cannot reopen %s: %s", sink_name(o->sinks[i]),
+				strerror(-rc));
 	}
 	log_msg(LOG_INFO, "outputs reopened");
 }

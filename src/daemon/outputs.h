@@ -17,20 +17,20 @@
 #define OUTPUTS_MAX 8
 
 struct outputs_counts {
-	uint64_t events;		/* syscall events delivered to the outputs */
-	uint64_t summaries;		/* summary lines delivered */
-	uint64_t alerts;		/* alert lines delivered */
+	uint64_t events;    /* syscall events delivered to the outputs */
+	uint64_t summaries; /* summary lines delivered */
+	uint64_t alerts;    /* alert lines delivered */
 };
 
 struct outputs {
 	struct kmw_sink *sinks[OUTPUTS_MAX];
-	enum kmw_format fmt[OUTPUTS_MAX];	/* the format of each sink */
-	bool down[OUTPUTS_MAX];		/* a failure was said; a recovery will be */
+	enum kmw_format fmt[OUTPUTS_MAX]; /* the format of each sink */
+	bool down[OUTPUTS_MAX];		  /* a failure was said; a recovery will be */
 	int n;
-	bool batching;			/* between outputs_begin and outputs_end */
-	struct kmw_buf body[3];		/* the event in each format, made once per event */
+	bool batching;		/* between outputs_begin and outputs_end */
+	struct kmw_buf body[3]; /* the event in each format, made once per event */
 	struct outputs_counts count;
-	bool stored;			/* the store has every event: a drop loses less */
+	bool stored; /* the store has every event: a drop loses less */
 };
 
 /* outputs_init - no output yet */

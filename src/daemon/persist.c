@@ -29,8 +29,10 @@ void persist_open(struct persist *p, const struct kmw_config *conf, const struct
 		return;
 	p->store = store_open(conf->store, true, err, sizeof(err));
 	if (!p->store) {
-		log_msg(LOG_ERR, "event store unavailable: %s; events still go to the outputs, and "
-			"each one not stored is counted", err);
+		log_msg(LOG_ERR,
+			"event store unavailable: %s; events still go to the outputs, and "
+			"each one not stored is counted",
+			err);
 		return;
 	}
 	if (p->boot_id[0] && btime)
@@ -95,8 +97,10 @@ int persist_event(struct persist *p, const struct kmw_event *ev, const char *boo
 	if (rc < 0) {
 		p->n.store_failures++;
 		if (p->n.store_failures == 1 || p->n.store_failures % 1000 == 0)
-			log_msg(LOG_ERR, "cannot store event %llu: %s (%llu not stored; the outputs still "
-				"get them)", (unsigned long long)ev->serial, store_error(p->store),
+			log_msg(LOG_ERR,
+				"cannot store event %llu: %s (%llu not stored; the outputs still "
+				"get them)",
+				(unsigned long long)ev->serial, store_error(p->store),
 				(unsigned long long)p->n.store_failures);
 	} else if (rc > 0) {
 		p->n.stored++;
@@ -128,8 +132,9 @@ void persist_checkpoint(struct persist *p, enum kmw_checkpoint when)
 void persist_retention(struct persist *p)
 {
 	const struct kmw_config *o = p->conf;
-	int64_t before = o->retention_days ?
-			 ((int64_t)time(NULL) - (int64_t)o->retention_days * 86400) * 1000 : 0;
+	int64_t before = o->retention_days
+				 ? ((int64_t)time(NULL) - (int64_t)o->retention_days * 86400) * 1000
+				 : 0;
 	int n, total = 0;
 
 	if (!p->store || (!before && !o->retention_mb))
@@ -172,8 +177,11 @@ static int backfill(struct persist *p, int64_t since_ms, const char *why, persis
 {
 	const char *dirname = p->conf->backfill_dir;
 	struct recovered r = { p, fn, arg };
-	struct kmw_import_opts io = { .risk = &p->conf->risk, .added = on_recovered, .arg = &r,
-				      .bad = log_bad_line, .since_ms = since_ms };
+	struct kmw_import_opts io = { .risk = &p->conf->risk,
+				      .added = on_recovered,
+				      .arg = &r,
+				      .bad = log_bad_line,
+				      .since_ms = since_ms };
 	struct kmw_import_result im;
 	char path[4096], *files[64];
 	struct dirent *de;
@@ -184,9 +192,10 @@ static int backfill(struct persist *p, int64_t since_ms, const char *why, persis
 		return -1;
 	dir = opendir(dirname);
 	if (!dir)
-		return -1;	/* auditd does not log here: nothing to recover */
+		return -1; /* auditd does not log here: nothing to recover */
 	while ((de = readdir(dir)) && n < 64)
-		if (!strncmp(de->d_name, "audit.log", 9) && (!de->d_name[9] || de->d_name[9] == '.')) {
+		if (!strncmp(de->d_name, "audit.log", 9) &&
+		    (!de->d_name[9] || de->d_name[9] == '.')) {
 			snprintf(path, sizeof(path), "%s/%s", dirname, de->d_name);
 			files[n] = strdup(path);
 			if (files[n])
@@ -200,9 +209,11 @@ static int backfill(struct persist *p, int64_t since_ms, const char *why, persis
 		free(files[i]);
 	p->n.recovered += im.added;
 	p->n.store_failures += im.failed;
-	log_msg(LOG_INFO, "backfill from %s %s: %llu module events since %lld ms, %llu recovered "
-		"(stored now, marked historical)", dirname, why, (unsigned long long)im.seen,
-		(long long)since_ms, (unsigned long long)im.added);
+	log_msg(LOG_INFO,
+		"backfill from %s %s: %llu module events since %lld ms, %llu recovered "
+		"(stored now, marked historical)",
+		dirname, why, (unsigned long long)im.seen, (long long)since_ms,
+		(unsigned long long)im.added);
 	return im.files_failed ? -1 : 0;
 }
 
@@ -225,9 +236,10 @@ void persist_recover(struct persist *p, const struct persist_gap *g, persist_rec
 		     void *arg)
 {
 	if (!p->store) {
-		log_msg(LOG_WARNING, "records lost between %lld and %lld ms (%llu events by serial): "
-			"no store to complete", (long long)g->from_ms, (long long)g->to_ms,
-			(unsigned long long)g->lost);
+		log_msg(LOG_WARNING,
+			"records lost between %lld and %lld ms (%llu events by serial): "
+			"no store to complete",
+			(long long)g->from_ms, (long long)g->to_ms, (unsigned long long)g->lost);
 		return;
 	}
 	if (store_gap_note(p->store, g->from_ms, g->to_ms, g->lost) < 0)
@@ -242,7 +254,8 @@ void persist_recover(struct persist *p, const struct persist_gap *g, persist_rec
 void persist_keep_gap(struct persist *p, const struct persist_gap *g)
 {
 	if (p->store && store_gap_note(p->store, g->from_ms, g->to_ms, g->lost) == 0)
-		log_msg(LOG_INFO, "records were lost before exit: the next start backfills from %lld ms",
+		log_msg(LOG_INFO,
+			"records were lost before exit: the next start backfills from %lld ms",
 			(long long)g->from_ms);
 }
 

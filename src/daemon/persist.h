@@ -26,15 +26,15 @@ struct persist_gap {
 
 struct persist_counts {
 	uint64_t stored, store_failures;
-	uint64_t recovered;		/* backfilled from auditd's logs */
+	uint64_t recovered; /* backfilled from auditd's logs */
 	uint64_t gaps_backfilled;
 };
 
 struct persist {
-	const struct kmw_config *conf;	/* the generation in force (retention, backfill-dir) */
-	const struct kmw_host *facts;	/* this host, stamped on every event */
-	struct kmw_store *store;	/* NULL: none (or it could not be opened) */
-	char boot_id[40];		/* this boot */
+	const struct kmw_config *conf; /* the generation in force (retention, backfill-dir) */
+	const struct kmw_host *facts;  /* this host, stamped on every event */
+	struct kmw_store *store;       /* NULL: none (or it could not be opened) */
+	char boot_id[40];	       /* this boot */
 	int64_t boot_start_ms;
 	char boot_scratch[64];
 	struct persist_counts n;

@@ -55,8 +55,8 @@ static uint64_t load_taint(const struct kmw_event *ev)
 {
 	uint64_t m = ev->have_sysfs ? decode_taint_mask(ev->sysfs.taint) : 0;
 
-	if (ev->sc == KMW_SC_FINIT_MODULE && (ev->a[2] & (KMW_MODULE_INIT_IGNORE_MODVERSIONS |
-							  KMW_MODULE_INIT_IGNORE_VERMAGIC)))
+	if (ev->sc == KMW_SC_FINIT_MODULE &&
+	    (ev->a[2] & (KMW_MODULE_INIT_IGNORE_MODVERSIONS | KMW_MODULE_INIT_IGNORE_VERMAGIC)))
 		m |= 1ULL << decode_taint_bit('F');
 	if (ev->have_facts && ev->facts.has_modinfo) {
 		if (!ev->facts.sig_present)
@@ -84,11 +84,12 @@ static void taint_alert(struct recon *r, int code, uint64_t was, uint64_t now_ta
 	ev->alert.taint_now = now_taint;
 	ev->alert.gaps = r->gaps;
 	ev->alert.first_ms = code == KMW_R_UNEXPLAINED_TAINT ? r->taint_pending_ms : now;
-	ev->alert.why = code == KMW_R_TAINT_CLEARED ?
-		"the kernel's taint flags went down, which the kernel never does: code inside it "
-		"cleared them, as rootkits do to hide their load" :
-		"the kernel's taint gained flags no audited load explains: a module came in without "
-		"audit's word (its records suppressed, or audit blind meanwhile)";
+	ev->alert.why =
+		code == KMW_R_TAINT_CLEARED
+			? "the kernel's taint flags went down, which the kernel never does: code inside it "
+			  "cleared them, as rootkits do to hide their load"
+			: "the kernel's taint gained flags no audited load explains: a module came in without "
+			  "audit's word (its records suppressed, or audit blind meanwhile)";
 	if (r->last_act[0])
 		snprintf(ev->alert.hidden_by, sizeof(ev->alert.hidden_by), "%s", r->last_act);
 	risk_assess(&r->conf->risk, ev);
@@ -164,8 +165,9 @@ static void check_posture(struct recon *r, int64_t now)
 		ev->alert.act = "posture_weakened";
 		ev->alert.first_ms = now;
 		snprintf(ev->alert.detail, sizeof(ev->alert.detail), "%s", why);
-		ev->alert.why = "a protection of module loading went down, which the kernel does not "
-				"allow from outside: code inside the kernel changed it";
+		ev->alert.why =
+			"a protection of module loading went down, which the kernel does not "
+			"allow from outside: code inside the kernel changed it";
 		risk_assess(&r->conf->risk, ev);
 		log_msg(LOG_ALERT, "posture_weakened: %s", why);
 		r->emit(ev, r->emit_arg);
@@ -192,8 +194,8 @@ static void schedule(struct recon *r, int64_t now)
 	int64_t base = (int64_t)r->conf->inventory_interval * 1000;
 	int64_t spread = base / 2;
 
-	r->next_ms = now + base - base / 4 + (spread ? (int64_t)(next_random(r) %
-						  (uint64_t)(spread + 1)) : 0);
+	r->next_ms = now + base - base / 4 +
+		     (spread ? (int64_t)(next_random(r) % (uint64_t)(spread + 1)) : 0);
 }
 
 static void on_rule(const struct kmw_rule_info *ri, void *arg)
@@ -224,15 +226,18 @@ static void check_unload_rules(struct recon *r, int ctl, bool rules_ours)
 	if (fd >= 0 && fd != ctl)
 		audit_close(fd);
 	if (rc) {
-		log_msg(LOG_WARNING, "module checks: cannot tell whether the audit rules in force "
+		log_msg(LOG_WARNING,
+			"module checks: cannot tell whether the audit rules in force "
 			"audit delete_module (%s): a module gone from both views is taken for one that "
-			"hides", strerror(-rc));
+			"hides",
+			strerror(-rc));
 		return;
 	}
 	if (!covered) {
 		r->gaps.unloads_unaudited = true;
 		r->ledger.unloads_unaudited = true;
-		log_msg(LOG_WARNING, "module checks: no audit rule in force audits delete_module: a "
+		log_msg(LOG_WARNING,
+			"module checks: no audit rule in force audits delete_module: a "
 			"module gone from both views is reported as an unaudited unload, never as one "
 			"that hides (kmodwatch rules install)");
 	}
@@ -305,7 +310,8 @@ static unsigned int baseline_by_time(const struct kmw_inventory *inv, int64_t si
 
 		snprintf(path, sizeof(path), "/sys/module/%s", m->name);
 		if (stat(path, &st)) {
-			buf_printf(unchecked, "%s%s (%s)", n++ ? ", " : "", m->name, strerror(errno));
+			buf_printf(unchecked, "%s%s (%s)", n++ ? ", " : "", m->name,
+				   strerror(errno));
 			kept->m[kept->n++] = *m;
 			continue;
 		}
@@ -335,17 +341,19 @@ void recon_start(struct recon *r, bool logs_filled_in, int ctl, bool rules_ours)
 	ledger_init(&r->ledger, RECON_CONFIRM_MS);
 	rc = inventory_read("/proc", "/sys", &r->inv, false);
 	if (rc) {
-		log_msg(LOG_ERR, "module checks off: cannot read the modules loaded: %s", strerror(-rc));
+		log_msg(LOG_ERR, "module checks off: cannot read the modules loaded: %s",
+			strerror(-rc));
 		return;
 	}
 	if (r->inv.no_modules) {
 		log_msg(LOG_INFO, "module checks off: this kernel has no loadable modules "
-			"(no /proc/modules)");
+				  "(no /proc/modules)");
 		return;
 	}
 	r->ev = malloc(sizeof(*r->ev));
 	if (!r->ev || getrandom(&r->rng, sizeof(r->rng), 0) != sizeof(r->rng)) {
-		log_msg(LOG_ERR, "module checks off: %s", r->ev ? strerror(errno) : "out of memory");
+		log_msg(LOG_ERR, "module checks off: %s",
+			r->ev ? strerror(errno) : "out of memory");
 		free(r->ev);
 		r->ev = NULL;
 		return;
@@ -359,21 +367,25 @@ void recon_start(struct recon *r, bool logs_filled_in, int ctl, bool rules_ours)
 		if (lost) {
 			buf_init(&after);
 			buf_init(&unchecked);
-			r->n.modules_unchecked = baseline_by_time(&r->inv, t0, &kept, &after,
-								  &unchecked);
+			r->n.modules_unchecked =
+				baseline_by_time(&r->inv, t0, &kept, &after, &unchecked);
 			r->n.store_history_lost = true;
 			r->gaps.daemon_down = true;
-			log_msg(LOG_ALERT, "the store %s has no record of this boot, though kmodwatchd "
+			log_msg(LOG_ALERT,
+				"the store %s has no record of this boot, though kmodwatchd "
 				"watched it with this store since %lld ms: it was deleted or replaced. "
 				"Loaded since then, by sysfs, and checked as loads audit never reported: "
-				"%s%.*s%s%.*s", r->conf->store, (long long)t0, after.len ? "" : "none",
-				(int)after.len, after.len ? after.data : "", unchecked.len ?
-				"; could not be checked (taken as there before): " : "",
+				"%s%.*s%s%.*s",
+				r->conf->store, (long long)t0, after.len ? "" : "none",
+				(int)after.len, after.len ? after.data : "",
+				unchecked.len ? "; could not be checked (taken as there before): "
+					      : "",
 				(int)unchecked.len, unchecked.len ? unchecked.data : "");
 			buf_free(&after);
 			buf_free(&unchecked);
 		}
-		first = store_snapshot_note(store, boot_id, lost ? t0 : now, lost ? &kept : &r->inv);
+		first = store_snapshot_note(store, boot_id, lost ? t0 : now,
+					    lost ? &kept : &r->inv);
 		if (first < 0)
 			log_msg(LOG_ERR, "store: %s", store_error(store));
 	}
@@ -396,13 +408,19 @@ void recon_start(struct recon *r, bool logs_filled_in, int ctl, bool rules_ours)
 	/* the taint now is the baseline: what came before monitoring is not for it to explain */
 	r->taint_on = read_taint(&r->taint_known);
 	r->on = r->started = true;
-	r->next_ms = now;	/* the first check at the first tick */
-	log_msg(LOG_INFO, "module checks: %u modules loaded now%s, checked about every %u s and "
-		"a few seconds after each load", r->inv.n, first > 0 ?
-		" (the baseline of this boot)" : first == 0 ? (r->gaps.daemon_down ?
-		" (a restart; what came or went while down is unknown: auditd's logs did not cover "
-		"it)" : " (a restart; the store and auditd's logs cover the time down)") :
-		" (no store: the baseline is now)", r->conf->inventory_interval);
+	r->next_ms = now; /* the first check at the first tick */
+	log_msg(LOG_INFO,
+		"module checks: %u modules loaded now%s, checked about every %u s and "
+		"a few seconds after each load",
+		r->inv.n,
+		first > 0 ? " (the baseline of this boot)"
+		: first == 0
+			? (r->gaps.daemon_down
+				   ? " (a restart; what came or went while down is unknown: auditd's logs did not cover "
+				     "it)"
+				   : " (a restart; the store and auditd's logs cover the time down)")
+			: " (no store: the baseline is now)",
+		r->conf->inventory_interval);
 }
 
 /* A finding stood its second look: one alert line, to the store and every output. */
@@ -453,12 +471,15 @@ static void odd_names(struct recon *r, int64_t now)
 		if (!e)
 			continue;
 		ledger_alert(ev, e, KMW_R_ODD_MODULE_NAME, m, &r->gaps, r->behind, r->node, now);
-		ev->alert.why = "a module's name holds white space, a control byte or a quote: no "
-				"real module has such a name, and it can forge lines of /proc/modules "
-				"or of a log (module.name has its bytes, escaped)";
+		ev->alert.why =
+			"a module's name holds white space, a control byte or a quote: no "
+			"real module has such a name, and it can forge lines of /proc/modules "
+			"or of a log (module.name has its bytes, escaped)";
 		risk_assess(&r->conf->risk, ev);
-		log_msg(LOG_ALERT, "odd_module_name: a module named \"%s\" (its bytes escaped in the "
-			"alert)", m->name);
+		log_msg(LOG_ALERT,
+			"odd_module_name: a module named \"%s\" (its bytes escaped in the "
+			"alert)",
+			m->name);
 		r->emit(ev, r->emit_arg);
 	}
 	if (!r->inv.malformed)
@@ -478,9 +499,11 @@ static void odd_names(struct recon *r, int64_t now)
 	event_set_str(ev, &ev->mod_name, r->inv.malformed_line, r->inv.malformed_len);
 	ev->alert.code = KMW_R_ODD_MODULE_NAME;
 	ev->alert.first_ms = now;
-	snprintf(ev->alert.detail, sizeof(ev->alert.detail), "%u line(s) of /proc/modules are "
+	snprintf(ev->alert.detail, sizeof(ev->alert.detail),
+		 "%u line(s) of /proc/modules are "
 		 "not what the kernel writes for any module sysfs names (module.name holds the "
-		 "first, escaped)", r->inv.malformed);
+		 "first, escaped)",
+		 r->inv.malformed);
 	ev->alert.why = "a line of /proc/modules that no module's name explains: a name with a "
 			"newline forges lines (and hides from sysfs too)";
 	risk_assess(&r->conf->risk, ev);
@@ -507,15 +530,19 @@ static void changed_files(struct recon *r, int64_t now)
 		    (e->reported & (1u << KMW_R_CHANGED_SINCE_LOAD)))
 			continue;
 		m = inventory_find(&r->inv, e->name);
-		if (!m || enrich_hash_file(r->enricher, e->load_path, sha) || !strcmp(sha, e->load_sha256))
+		if (!m || enrich_hash_file(r->enricher, e->load_path, sha) ||
+		    !strcmp(sha, e->load_sha256))
 			continue;
 		ledger_alert(ev, e, KMW_R_CHANGED_SINCE_LOAD, m, &r->gaps, r->behind, r->node, now);
 		/* the path is the event's file_path (ledger_alert); the hashes here */
-		snprintf(ev->alert.detail, sizeof(ev->alert.detail), "sha256 %.64s at the load, %.64s "
-			 "now", e->load_sha256, sha);
-		ev->alert.why = "the file the module was loaded from has other bytes now: what runs "
-				"is not what is on disk, and a check of the file says nothing of the "
-				"module (alert.evidence.detail has both hashes)";
+		snprintf(ev->alert.detail, sizeof(ev->alert.detail),
+			 "sha256 %.64s at the load, %.64s "
+			 "now",
+			 e->load_sha256, sha);
+		ev->alert.why =
+			"the file the module was loaded from has other bytes now: what runs "
+			"is not what is on disk, and a check of the file says nothing of the "
+			"module (alert.evidence.detail has both hashes)";
 		risk_assess(&r->conf->risk, ev);
 		log_msg(LOG_ALERT, "changed_since_load: module %s: %s", e->name, ev->alert.detail);
 		r->emit(ev, r->emit_arg);
@@ -541,7 +568,8 @@ static void check(struct recon *r, int64_t now)
 	 * but not for ever, or a flood would hold back every finding */
 	odd_names(r, now);
 	changed_files(r, now);
-	confirm = !r->behind || (r->behind_since_ms && now - r->behind_since_ms >= RECON_BEHIND_MAX_MS);
+	confirm = !r->behind ||
+		  (r->behind_since_ms && now - r->behind_since_ms >= RECON_BEHIND_MAX_MS);
 	r->waiting = ledger_check(&r->ledger, &r->inv, now, ledger_gap_gen(&r->gaps), confirm,
 				  on_finding, r);
 	us = mono_us() - t0;
@@ -597,8 +625,11 @@ static void note_act(struct recon *r, const struct kmw_event *ev)
 	if (!gmtime_r(&t, &tm) || !strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(ts, sizeof(ts), "?");
 	snprintf(r->last_act, sizeof(r->last_act), "%s at %s by %s%.*s (alert %s)",
-		 ev->alert.act ? ev->alert.act : "tampering", ts, ev->exe.set ? "" : "an unknown "
-		 "process", (int)ev->exe.len, ev->exe.set ? event_str(ev, &ev->exe) : "", id);
+		 ev->alert.act ? ev->alert.act : "tampering", ts,
+		 ev->exe.set ? ""
+			     : "an unknown "
+			       "process",
+		 (int)ev->exe.len, ev->exe.set ? event_str(ev, &ev->exe) : "", id);
 	r->last_act_ms = ev->sec * 1000 + ev->msec;
 	r->after_load_ms = now_ms();
 }
@@ -618,8 +649,8 @@ void recon_event(struct recon *r, const struct kmw_event *ev)
 
 	if (ev->ima.src == KMW_IMA_RECORD)
 		r->ima_seen = true;
-	if (r->on && ev->kind == KMW_KIND_ALERT && (ev->alert.code == KMW_R_AUDIT_TAMPERED ||
-						    ev->alert.code == KMW_R_AUDIT_PID_CHANGED)) {
+	if (r->on && ev->kind == KMW_KIND_ALERT &&
+	    (ev->alert.code == KMW_R_AUDIT_TAMPERED || ev->alert.code == KMW_R_AUDIT_PID_CHANGED)) {
 		note_act(r, ev);
 		return;
 	}
@@ -641,7 +672,8 @@ void recon_event(struct recon *r, const struct kmw_event *ev)
 	path[0] = '\0';
 	if (mp)
 		snprintf(path, sizeof(path), "%.*s", (int)mp->len, event_str(ev, mp));
-	snprintf(exe, sizeof(exe), "%.*s", (int)ev->exe.len, ev->exe.set ? event_str(ev, &ev->exe) : "");
+	snprintf(exe, sizeof(exe), "%.*s", (int)ev->exe.len,
+		 ev->exe.set ? event_str(ev, &ev->exe) : "");
 	snprintf(user, sizeof(user), "%.*s", (int)ev->uid_name.len,
 		 ev->uid_name.set ? event_str(ev, &ev->uid_name) : "");
 	ld.path = path;
@@ -677,7 +709,7 @@ void recon_set_config(struct recon *r, const struct kmw_config *conf)
 	r->conf = conf;
 	if (!r->started && conf->inventory_interval) {
 		log_msg(LOG_WARNING, "configuration reload: the module checks were off at start "
-			"(inventory-interval 0): turning them on takes a restart");
+				     "(inventory-interval 0): turning them on takes a restart");
 		return;
 	}
 	if (!r->started)
@@ -685,7 +717,8 @@ void recon_set_config(struct recon *r, const struct kmw_config *conf)
 	/* 0 stops the checks (the ledger still follows the events); another interval takes
 	 * effect from now */
 	r->paused = !conf->inventory_interval;
-	if (!r->paused && (!was || r->next_ms > now_ms() + (int64_t)conf->inventory_interval * 1000))
+	if (!r->paused &&
+	    (!was || r->next_ms > now_ms() + (int64_t)conf->inventory_interval * 1000))
 		r->next_ms = now_ms();
 }
 

@@ -31,55 +31,55 @@
 
 /* The main thread's tick to the checks: audit's gaps, and whether events lag behind. */
 struct recon_tick {
-	struct kmw_audit_gaps g;	/* the counters; the flags are the checks' own */
+	struct kmw_audit_gaps g; /* the counters; the flags are the checks' own */
 	bool behind;
-	bool blind;			/* audit is blind to module loads, or was a moment ago */
+	bool blind; /* audit is blind to module loads, or was a moment ago */
 };
 
 /* an alert made: to the store and every output */
 typedef void (*recon_emit_fn)(struct kmw_event *ev, void *arg);
 
 struct recon_counts {
-	uint64_t checks;		/* module checks made */
-	uint64_t modules;		/* modules loaded at the last check */
-	int64_t check_us_max;		/* the longest check */
-	struct kmw_posture posture;	/* the kernel's protections at the last tick */
-	int64_t boot_first_start_ms;	/* this boot's first start of kmodwatchd */
-	bool store_history_lost;	/* the store had no record of this boot before this start */
-	uint64_t modules_unchecked;	/* ... and so many modules' load time could not be read */
+	uint64_t checks;	     /* module checks made */
+	uint64_t modules;	     /* modules loaded at the last check */
+	int64_t check_us_max;	     /* the longest check */
+	struct kmw_posture posture;  /* the kernel's protections at the last tick */
+	int64_t boot_first_start_ms; /* this boot's first start of kmodwatchd */
+	bool store_history_lost;     /* the store had no record of this boot before this start */
+	uint64_t modules_unchecked;  /* ... and so many modules' load time could not be read */
 };
 
 struct recon {
-	const struct kmw_config *conf;	/* the generation in force */
-	struct persist *persist;	/* the store and this boot */
-	struct kmw_enricher *enricher;	/* a module file's hash, from its cache */
-	const char *node;		/* this host's name, for the alerts; NULL: none */
+	const struct kmw_config *conf; /* the generation in force */
+	struct persist *persist;       /* the store and this boot */
+	struct kmw_enricher *enricher; /* a module file's hash, from its cache */
+	const char *node;	       /* this host's name, for the alerts; NULL: none */
 	recon_emit_fn emit;
 	void *emit_arg;
-	bool on;			/* live, on a kernel with modules, checks not turned off */
-	bool started;			/* the checks started (inventory-interval was not 0) */
-	bool paused;			/* inventory-interval 0 since a reload: no checks */
+	bool on;      /* live, on a kernel with modules, checks not turned off */
+	bool started; /* the checks started (inventory-interval was not 0) */
+	bool paused;  /* inventory-interval 0 since a reload: no checks */
 	struct kmw_ledger ledger;
 	struct kmw_inventory inv;
-	struct kmw_audit_gaps gaps;	/* the latest */
-	int64_t next_ms;		/* the next periodic check */
-	int64_t after_load_ms;		/* a check due after a load, or 0 */
-	int64_t behind_since_ms;	/* events lag behind since, or 0 */
+	struct kmw_audit_gaps gaps; /* the latest */
+	int64_t next_ms;	    /* the next periodic check */
+	int64_t after_load_ms;	    /* a check due after a load, or 0 */
+	int64_t behind_since_ms;    /* events lag behind since, or 0 */
 	bool behind;
-	bool blind;			/* audit blind (guard.h): a check every tick */
-	char last_act[192];		/* the last tampering alert, for what it may have hidden */
+	bool blind;	    /* audit blind (guard.h): a check every tick */
+	char last_act[192]; /* the last tampering alert, for what it may have hidden */
 	int64_t last_act_ms;
-	uint64_t malformed_said;	/* the malformed line of the list said last (a hash) */
+	uint64_t malformed_said; /* the malformed line of the list said last (a hash) */
 	bool posture_on;
-	bool ima_seen;			/* an event had an INTEGRITY_RULE record: IMA audits loads */
+	bool ima_seen; /* an event had an INTEGRITY_RULE record: IMA audits loads */
 	/* the kernel's taint (/proc/sys/kernel/tainted): what is known of it, the bits audited
 	 * loads explain, new bits that wait for the load that explains them */
 	bool taint_on;
 	uint64_t taint_known, taint_explained, taint_pending;
 	int64_t taint_pending_ms;
-	unsigned int waiting;		/* findings waiting for their second look */
+	unsigned int waiting; /* findings waiting for their second look */
 	uint64_t rng;
-	struct kmw_event *ev;		/* the alert being made */
+	struct kmw_event *ev; /* the alert being made */
 	struct recon_counts n;
 };
 

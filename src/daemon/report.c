@@ -32,21 +32,26 @@ int report_one_consumer(const struct kmw_config *conf)
 	if (conf->second_consumer)
 		return 0;
 	if (!state_read(state_file_of(conf), &st) && st.pid != getpid() && state_alive(&st)) {
-		log_msg(LOG_ERR, "kmodwatchd already runs%s (pid %lld, source %s): one is enough, "
-			"or every event is reported twice", conf->plugin ? " as the auditd plugin" : "",
-			(long long)st.pid, st.source);
+		log_msg(LOG_ERR,
+			"kmodwatchd already runs%s (pid %lld, source %s): one is enough, "
+			"or every event is reported twice",
+			conf->plugin ? " as the auditd plugin" : "", (long long)st.pid, st.source);
 		return KMW_EXIT_OTHER_CONSUMER;
 	}
 	if (!state_read(other, &st) && state_alive(&st)) {
-		log_msg(LOG_ERR, "kmodwatchd runs %s (pid %lld): one consumer a host, or every event "
-			"is reported twice; %s", conf->plugin ? "as a daemon" : "as the auditd plugin",
-			(long long)st.pid, conf->plugin ? "stop the daemon (systemctl disable --now "
-			"kmodwatchd) or disable this plugin (kmodwatch plugin disable)" :
-			"use the plugin (then the daemon is not needed), or kmodwatch plugin disable");
+		log_msg(LOG_ERR,
+			"kmodwatchd runs %s (pid %lld): one consumer a host, or every event "
+			"is reported twice; %s",
+			conf->plugin ? "as a daemon" : "as the auditd plugin", (long long)st.pid,
+			conf->plugin
+				? "stop the daemon (systemctl disable --now "
+				  "kmodwatchd) or disable this plugin (kmodwatch plugin disable)"
+				: "use the plugin (then the daemon is not needed), or kmodwatch plugin disable");
 		return KMW_EXIT_OTHER_CONSUMER;
 	}
 	if (!conf->plugin && config_plugin_active(KMW_PLUGIN_CONF) == 1 && proc_find("auditd")) {
-		log_msg(LOG_ERR, "the auditd plugin is active (" KMW_PLUGIN_CONF ") and auditd runs: "
+		log_msg(LOG_ERR,
+			"the auditd plugin is active (" KMW_PLUGIN_CONF ") and auditd runs: "
 			"it reads these events already, and this daemon would report each twice; run "
 			"one (kmodwatch plugin disable, or do not start this daemon)");
 		return KMW_EXIT_OTHER_CONSUMER;
@@ -75,31 +80,51 @@ void report_state(struct report *r)
 	uint64_t lost = losses(r, &in, &v);
 	unsigned int n = sizeof(r->loss_ring) / sizeof(r->loss_ring[0]);
 	/* the oldest of the last minute's samples (30 ticks of 2 s), or the first */
-	uint64_t then = r->loss_ticks ? r->loss_ring[(r->loss_ticks >= n ? r->loss_ticks : 0) % n] :
-			lost;
+	uint64_t then = r->loss_ticks ? r->loss_ring[(r->loss_ticks >= n ? r->loss_ticks : 0) % n]
+				      : lost;
 	struct kmw_state st = {
-		.pid = getpid(), .started = r->started, .updated = time(NULL),
-		.rules_added = c->rules.n, .records = in.records, .events = v.out.events,
-		.enobufs = in.enobufs, .output_failures = worker_undelivered(&v, NULL),
-		.stored = v.store.stored, .store_failures = v.store.store_failures,
-		.recovered = v.store.recovered, .kernel_lost = c->kernel_lost,
-		.serial_gaps = in.lost_events, .late_records = in.late,
-		.records_too_long = in.too_long, .queue_dropped_records = in.q.dropped_lines,
+		.pid = getpid(),
+		.started = r->started,
+		.updated = time(NULL),
+		.rules_added = c->rules.n,
+		.records = in.records,
+		.events = v.out.events,
+		.enobufs = in.enobufs,
+		.output_failures = worker_undelivered(&v, NULL),
+		.stored = v.store.stored,
+		.store_failures = v.store.store_failures,
+		.recovered = v.store.recovered,
+		.kernel_lost = c->kernel_lost,
+		.serial_gaps = in.lost_events,
+		.late_records = in.late,
+		.records_too_long = in.too_long,
+		.queue_dropped_records = in.q.dropped_lines,
 		.queue_dropped_calls = in.q.dropped_calls,
 		.queue_peak_bytes = in.q.peak_chunks * KMW_QUEUE_CHUNK,
 		.queue_limit_bytes = in.queue_limit,
-		.enrichment_gave_up = v.enrich_gaveup, .rules_removed_by_others = r->guard->rules_removed,
-		.socket_dropped_records = in.dropped, .gap_backfills = v.store.gaps_backfilled,
-		.nsinks = v.nsinks, .module_calls = in.t.calls, .protected_calls = in.t.protected_calls,
+		.enrichment_gave_up = v.enrich_gaveup,
+		.rules_removed_by_others = r->guard->rules_removed,
+		.socket_dropped_records = in.dropped,
+		.gap_backfills = v.store.gaps_backfilled,
+		.nsinks = v.nsinks,
+		.module_calls = in.t.calls,
+		.protected_calls = in.t.protected_calls,
 		.unreadable_calls = in.t.unreadable,
 		.calls_one_by_one = in.t.protected_calls + in.t.shed_kept,
-		.calls_summarised = in.t.summarised, .summaries = v.out.summaries,
-		.noise_records_dropped = in.t.noise_dropped, .backlog_max = c->backlog_max,
-		.backlog_limit = c->backlog_limit, .backlog_wait_time_ms = c->backlog_wait_ms,
-		.module_checks = v.checks.checks, .modules_loaded = v.checks.modules,
-		.module_check_max_us = (uint64_t)v.checks.check_us_max, .alerts = v.out.alerts,
-		.audit_disabled = r->guard->audit_disabled, .losses_last_minute = lost - then,
-		.tamper_alerts = r->guard->alerts, .lockdown = v.checks.posture.lockdown,
+		.calls_summarised = in.t.summarised,
+		.summaries = v.out.summaries,
+		.noise_records_dropped = in.t.noise_dropped,
+		.backlog_max = c->backlog_max,
+		.backlog_limit = c->backlog_limit,
+		.backlog_wait_time_ms = c->backlog_wait_ms,
+		.module_checks = v.checks.checks,
+		.modules_loaded = v.checks.modules,
+		.module_check_max_us = (uint64_t)v.checks.check_us_max,
+		.alerts = v.out.alerts,
+		.audit_disabled = r->guard->audit_disabled,
+		.losses_last_minute = lost - then,
+		.tamper_alerts = r->guard->alerts,
+		.lockdown = v.checks.posture.lockdown,
 		.sig_enforce = v.checks.posture.sig_enforce,
 		.modules_disabled = v.checks.posture.modules_disabled,
 		.ima_modules = v.checks.posture.ima_modules,
@@ -108,7 +133,8 @@ void report_state(struct report *r)
 		.modules_unchecked = v.checks.modules_unchecked,
 		.captures_early = in.captures_early,
 		.captures_late = in.t.protected_calls + in.t.shed_kept - in.captures_early,
-		.capture_p50_us = in.capture_p50_us, .capture_p99_us = in.capture_p99_us,
+		.capture_p50_us = in.capture_p50_us,
+		.capture_p99_us = in.capture_p99_us,
 		.config_generation = r->reload->generation,
 		.config_loaded = r->reload->loaded,
 	};
@@ -155,8 +181,8 @@ static char *metrics_path(const struct kmw_config *conf)
 	struct stat sb;
 
 	if (!m || !strcmp(m, "none") ||
-	    (!strcmp(m, "auto") && (conf->second_consumer || stat(KMW_METRICS_DIR, &sb) ||
-				    !S_ISDIR(sb.st_mode))))
+	    (!strcmp(m, "auto") &&
+	     (conf->second_consumer || stat(KMW_METRICS_DIR, &sb) || !S_ISDIR(sb.st_mode))))
 		return NULL;
 	return strdup(strcmp(m, "auto") ? m : KMW_METRICS_DIR "/kmodwatch.prom");
 }
@@ -213,7 +239,8 @@ void report_fini(struct report *r)
 static void calls_line(struct kmw_buf *b, const struct intake_counts *in,
 		       const struct worker_view *v)
 {
-	buf_printf(b, "%llu module calls read: %llu events one by one (%llu protected), %llu "
+	buf_printf(b,
+		   "%llu module calls read: %llu events one by one (%llu protected), %llu "
 		   "summarised in %llu summaries, %llu dropped by the queue",
 		   (unsigned long long)in->t.calls,
 		   (unsigned long long)(in->t.protected_calls + in->t.shed_kept),
@@ -231,16 +258,18 @@ void report_stats(struct report *r)
 
 	buf_init(&calls);
 	calls_line(&calls, &in, &v);
-	log_msg(LOG_INFO, "stats: %llu events, %llu records; %.*s; lost: kernel %llu records "
+	log_msg(LOG_INFO,
+		"stats: %llu events, %llu records; %.*s; lost: kernel %llu records "
 		"(backlog at most %u of %u), %llu events by serial, %llu ENOBUFS; queue overflow %llu "
 		"records (%llu module calls); enrichment gave up on %llu; not stored %llu; outputs "
 		"undelivered %llu (%llu of them waiting for a retry)",
 		(unsigned long long)v.out.events, (unsigned long long)in.records, (int)calls.len,
 		calls.data ? calls.data : "", (unsigned long long)c->kernel_lost, c->backlog_max,
-		c->backlog_limit, (unsigned long long)in.lost_events, (unsigned long long)in.enobufs,
-		(unsigned long long)in.q.dropped_lines, (unsigned long long)in.q.dropped_calls,
-		(unsigned long long)v.enrich_gaveup, (unsigned long long)v.store.store_failures,
-		(unsigned long long)undelivered, (unsigned long long)waiting);
+		c->backlog_limit, (unsigned long long)in.lost_events,
+		(unsigned long long)in.enobufs, (unsigned long long)in.q.dropped_lines,
+		(unsigned long long)in.q.dropped_calls, (unsigned long long)v.enrich_gaveup,
+		(unsigned long long)v.store.store_failures, (unsigned long long)undelivered,
+		(unsigned long long)waiting);
 	buf_free(&calls);
 }
 
@@ -253,7 +282,8 @@ void report_stop(struct report *r)
 
 	buf_init(&calls);
 	calls_line(&calls, &in, &v);
-	log_msg(LOG_INFO, "stopping: %llu events (%llu stored, %llu not stored), %llu summaries, "
+	log_msg(LOG_INFO,
+		"stopping: %llu events (%llu stored, %llu not stored), %llu summaries, "
 		"%llu alerts (%llu module checks), "
 		"%llu records, %llu bad lines; %.*s; %llu records lost by the kernel (backlog at most "
 		"%u of %u), %llu events lost by serial, %llu ENOBUFS overruns (%llu records "
@@ -262,12 +292,12 @@ void report_stop(struct report *r)
 		(unsigned long long)v.out.events, (unsigned long long)v.store.stored,
 		(unsigned long long)v.store.store_failures, (unsigned long long)v.out.summaries,
 		(unsigned long long)v.out.alerts, (unsigned long long)v.checks.checks,
-		(unsigned long long)in.records,
-		(unsigned long long)in.bad_lines, (int)calls.len,
+		(unsigned long long)in.records, (unsigned long long)in.bad_lines, (int)calls.len,
 		calls.data ? calls.data : "", (unsigned long long)c->kernel_lost, c->backlog_max,
-		c->backlog_limit, (unsigned long long)in.lost_events, (unsigned long long)in.enobufs,
-		(unsigned long long)in.dropped, (unsigned long long)v.store.recovered,
-		(unsigned long long)in.q.dropped_lines, (unsigned long long)in.q.dropped_calls,
+		c->backlog_limit, (unsigned long long)in.lost_events,
+		(unsigned long long)in.enobufs, (unsigned long long)in.dropped,
+		(unsigned long long)v.store.recovered, (unsigned long long)in.q.dropped_lines,
+		(unsigned long long)in.q.dropped_calls,
 		(unsigned long long)worker_undelivered(&v, NULL));
 	buf_free(&calls);
 }

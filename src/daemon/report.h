@@ -17,12 +17,12 @@
 #include "worker.h"
 
 struct report {
-	const struct kmw_config *conf;	/* the generation in force */
-	const char *state_file;		/* the daemon's, the plugin's, or NULL (second consumer) */
-	char *metrics_file;		/* NULL: none */
-	int metrics_err;		/* the last write's -errno, said once */
+	const struct kmw_config *conf; /* the generation in force */
+	const char *state_file;	       /* the daemon's, the plugin's, or NULL (second consumer) */
+	char *metrics_file;	       /* NULL: none */
+	int metrics_err;	       /* the last write's -errno, said once */
 	time_t started;
-	uint64_t loss_ring[30];		/* the losses counted at each of the last 30 ticks */
+	uint64_t loss_ring[30]; /* the losses counted at each of the last 30 ticks */
 	unsigned int loss_ticks;
 	/* what it reads */
 	struct control *control;

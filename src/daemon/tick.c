@@ -6,8 +6,12 @@ void tick_init(struct tick_state *t, const struct kmw_config *conf, struct contr
 	       struct guard *guard, struct intake *intake, struct worker *worker,
 	       struct report *report)
 {
-	*t = (struct tick_state){ .conf = conf, .control = control, .guard = guard, .intake = intake,
-			    .worker = worker, .report = report };
+	*t = (struct tick_state){ .conf = conf,
+				  .control = control,
+				  .guard = guard,
+				  .intake = intake,
+				  .worker = worker,
+				  .report = report };
 }
 
 void tick_set_config(struct tick_state *t, const struct kmw_config *conf)
@@ -59,7 +63,8 @@ void tick_run(struct tick_state *t)
 	intake_tick(t->intake);
 	push_checks(t);
 	report_state(t->report);
-	if (t->conf->stats_interval && t->n % ((t->conf->stats_interval + TICK_S - 1) / TICK_S) == 0)
+	if (t->conf->stats_interval &&
+	    t->n % ((t->conf->stats_interval + TICK_S - 1) / TICK_S) == 0)
 		report_stats(t->report);
 	if (t->n % (60 / TICK_S) == 0)
 		worker_push_maintenance(t->worker);

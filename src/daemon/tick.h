@@ -19,8 +19,8 @@
 #define TICK_SAMPLE_MS 100
 
 struct tick_state {
-	const struct kmw_config *conf;	/* the generation in force: stats-interval */
-	unsigned int n;			/* ticks so far */
+	const struct kmw_config *conf; /* the generation in force: stats-interval */
+	unsigned int n;		       /* ticks so far */
 	struct control *control;
 	struct guard *guard;
 	struct intake *intake;

@@ -21,7 +21,8 @@ static void emit(struct kmw_event *ev, void *arg)
 	buf_reset(json);
 	made = !format_json(json, ev);
 	if (!made)
-		log_msg(LOG_ERR, "out of memory formatting alert %llu", (unsigned long long)ev->serial);
+		log_msg(LOG_ERR, "out of memory formatting alert %llu",
+			(unsigned long long)ev->serial);
 	persist_event(&w->persist, ev, boot, made ? json : NULL);
 	outputs_deliver(&w->out, ev, made ? json : NULL);
 	persist_checkpoint(&w->persist, KMW_CKPT_QUIET);
@@ -94,7 +95,8 @@ static void publish(struct worker *w)
 	v->generation = w->generation;
 	v->nsinks = w->out.n;
 	for (i = 0; i < w->out.n; i++) {
-		snprintf(v->sink_name[i], sizeof(v->sink_name[i]), "%s", sink_name(w->out.sinks[i]));
+		snprintf(v->sink_name[i], sizeof(v->sink_name[i]), "%s",
+			 sink_name(w->out.sinks[i]));
 		sink_stats(w->out.sinks[i], &v->sink[i]);
 	}
 	pthread_mutex_unlock(&w->view_lock);
@@ -186,12 +188,8 @@ static void on_items(struct kmw_item **items, unsigned int n, void *arg)
 		take_config(w, it->ptr);
 		free(it->ptr);
 		break;
-	case KMW_ITEM_REOPEN:
-		outputs_reopen(&w->out);
-		break;
-	default:
-		take_events(w, items, n);
-		break;
+	case KMW_ITEM_REOPEN: outputs_reopen(&w->out); break;
+	default: take_events(w, items, n); break;
 	}
 	publish(w);
 }

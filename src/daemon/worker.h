@@ -27,28 +27,28 @@ struct worker_view {
 	struct outputs_counts out;
 	struct persist_counts store;
 	struct recon_counts checks;
-	uint64_t enrich_gaveup;		/* events with a bound or a failure in enrichment */
-	const char *output;		/* the generation's: every generation lives until exit */
+	uint64_t enrich_gaveup; /* events with a bound or a failure in enrichment */
+	const char *output;	/* the generation's: every generation lives until exit */
 	enum kmw_format format;
-	unsigned int generation;	/* of the configuration the worker runs */
+	unsigned int generation; /* of the configuration the worker runs */
 	int nsinks;
 	char sink_name[OUTPUTS_MAX][128];
 	struct kmw_sink_stats sink[OUTPUTS_MAX];
 };
 
 struct worker {
-	bool ready;			/* worker_init ran: there is something to finish */
+	bool ready; /* worker_init ran: there is something to finish */
 	struct kmw_evqueue evq;
-	const struct kmw_config *conf;	/* the generation it runs */
+	const struct kmw_config *conf; /* the generation it runs */
 	unsigned int generation;
-	struct kmw_enricher *enricher;	/* its second stage (the first is the main thread's) */
+	struct kmw_enricher *enricher; /* its second stage (the first is the main thread's) */
 	struct outputs out;
 	struct persist persist;
 	struct recon recon;
-	struct kmw_buf json[KMW_EVQUEUE_BATCH];	/* a batch's events in JSON: store and outputs */
+	struct kmw_buf json[KMW_EVQUEUE_BATCH]; /* a batch's events in JSON: store and outputs */
 	uint64_t enrich_gaveup;
 	pthread_mutex_t view_lock;
-	struct worker_view view;	/* under view_lock */
+	struct worker_view view; /* under view_lock */
 };
 
 /**

@@ -142,7 +142,8 @@ int buf_json_str(struct kmw_buf *b, const char *p, size_t len)
 	while (i < len) {
 		/* copy the longest run that needs no escaping in one go */
 		run = i;
-		while (run < len && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' && s[run] != '\\')
+		while (run < len && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' &&
+		       s[run] != '\\')
 			run++;
 		if (run > i) {
 			buf_append(b, s + i, run - i);

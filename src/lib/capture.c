@@ -121,7 +121,7 @@ static void take_fd(int dir, struct kmw_capture *c)
 		if (errno == EACCES || errno == EPERM)
 			c->path_err = KMW_PATH_PERMISSION;
 		else if (errno == ESRCH || faccessat(dir, "stat", F_OK, 0))
-			c->path_err = KMW_PATH_PROCESS_GONE;	/* gone, or on its way out */
+			c->path_err = KMW_PATH_PROCESS_GONE; /* gone, or on its way out */
 		else if (errno == ENOENT)
 			c->path_err = KMW_PATH_FD_CLOSED;
 		else
@@ -370,7 +370,8 @@ void capture_take(const struct kmw_capture_env *env, const struct kmw_call_id *i
 		return;
 	}
 	if (started_after(env, dir, id->sec)) {
-		c->path_err = id->sc == KMW_SC_FINIT_MODULE ? KMW_PATH_PID_REUSED : KMW_PATH_NOT_TRIED;
+		c->path_err = id->sc == KMW_SC_FINIT_MODULE ? KMW_PATH_PID_REUSED
+							    : KMW_PATH_NOT_TRIED;
 		c->proc_error = "pid_reused";
 		c->params_errno = ESRCH;
 		close(dir);
@@ -411,15 +412,20 @@ void capture_release(struct kmw_capture *c)
  */
 static void container_from_cgroup(struct kmw_event *ev, const char *cg, size_t len)
 {
-	static const struct { const char *mark; const char *runtime; } runtimes[] = {
-		{ "docker", "docker" }, { "cri-containerd", "containerd" },
-		{ "containerd", "containerd" }, { "crio", "cri-o" }, { "libpod", "podman" },
-		{ "lxc", "lxc" }, { "kubepods", "kubernetes" },
+	static const struct {
+		const char *mark;
+		const char *runtime;
+	} runtimes[] = {
+		{ "docker", "docker" },		{ "cri-containerd", "containerd" },
+		{ "containerd", "containerd" }, { "crio", "cri-o" },
+		{ "libpod", "podman" },		{ "lxc", "lxc" },
+		{ "kubepods", "kubernetes" },
 	};
 	size_t i, run = 0, r;
 
 	for (i = 0; i <= len; i++) {
-		bool hex = i < len && ((cg[i] >= '0' && cg[i] <= '9') || (cg[i] >= 'a' && cg[i] <= 'f'));
+		bool hex = i < len &&
+			   ((cg[i] >= '0' && cg[i] <= '9') || (cg[i] >= 'a' && cg[i] <= 'f'));
 
 		if (hex) {
 			run++;
@@ -429,7 +435,8 @@ static void container_from_cgroup(struct kmw_event *ev, const char *cg, size_t l
 			event_set_str(ev, &ev->container_id, cg + i - 64, 64);
 			for (r = 0; r < sizeof(runtimes) / sizeof(runtimes[0]); r++)
 				if (memmem(cg, i, runtimes[r].mark, strlen(runtimes[r].mark))) {
-					event_set_str(ev, &ev->container_runtime, runtimes[r].runtime,
+					event_set_str(ev, &ev->container_runtime,
+						      runtimes[r].runtime,
 						      strlen(runtimes[r].runtime));
 					break;
 				}

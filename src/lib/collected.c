@@ -112,9 +112,8 @@ static void syscall_event(struct kmw_event *ev, json_t *root)
 	ev->msec = (unsigned int)(ms % 1000);
 	ev->serial = (uint64_t)int_or(at(root, "audit.serial"), 0);
 	set_str(ev, &ev->key, at(root, "audit.key"));
-	json_array_foreach(at(root, "audit.keys"), i, k)
-		if (ev->nkeys < KMW_MAX_KEYS)
-			set_str(ev, &ev->keys[ev->nkeys++], k);
+	json_array_foreach(at(root, "audit.keys"), i, k) if (ev->nkeys < KMW_MAX_KEYS)
+		set_str(ev, &ev->keys[ev->nkeys++], k);
 	set_str(ev, &ev->node, at(root, "audit.node"));
 	set_syscall(ev, json_object_get(root, "syscall"));
 	arg = decode_flags_arg(ev->sc);
@@ -207,9 +206,9 @@ static void take_line(struct reader *r, const char *input, uint64_t lineno, char
 	if (!json_is_string(json_object_get(root, "kind")) ||
 	    event_kind_parse(json_string_value(json_object_get(root, "kind")), &kind) ||
 	    !json_is_integer(json_object_get(root, "schema_version"))) {
-		why = json_is_object(json_object_get(root, "ecs")) ?
-		      "an ECS document: the query reads kmodwatch's native JSON (--syslog-format json)" :
-		      "not a kmodwatch event (no kind and schema_version)";
+		why = json_is_object(json_object_get(root, "ecs"))
+			      ? "an ECS document: the query reads kmodwatch's native JSON (--syslog-format json)"
+			      : "not a kmodwatch event (no kind and schema_version)";
 		json_decref(root);
 		goto bad;
 	}
@@ -230,8 +229,8 @@ static void take_line(struct reader *r, const char *input, uint64_t lineno, char
 bad:
 	r->st->bad_lines++;
 	if (r->o->bad && r->st->bad_lines <= KMW_BAD_SHOWN + 1)
-		r->o->bad(r->o->arg, input, lineno, r->st->bad_lines > KMW_BAD_SHOWN ?
-			  KMW_BAD_MORE : why, line, len);
+		r->o->bad(r->o->arg, input, lineno,
+			  r->st->bad_lines > KMW_BAD_SHOWN ? KMW_BAD_MORE : why, line, len);
 }
 
 static int read_file(struct reader *r, const char *path)
@@ -243,7 +242,8 @@ static int read_file(struct reader *r, const char *path)
 	int err;
 
 	if (!z) {
-		snprintf(msg, sizeof(msg), "cannot read %s: %s", path, strerror(errno ? errno : ENOMEM));
+		snprintf(msg, sizeof(msg), "cannot read %s: %s", path,
+			 strerror(errno ? errno : ENOMEM));
 		goto fail;
 	}
 	gzbuffer(z, 256 << 10);
@@ -260,7 +260,8 @@ static int read_file(struct reader *r, const char *path)
 
 				if (!n) {
 					gzclose(z);
-					snprintf(msg, sizeof(msg), "%s: out of memory for a line", path);
+					snprintf(msg, sizeof(msg), "%s: out of memory for a line",
+						 path);
 					goto fail;
 				}
 				r->line = n;
@@ -298,7 +299,8 @@ static int read_dir(struct reader *r, const char *path, int depth)
 
 	n = scandir(path, &ents, NULL, alphasort);
 	if (n < 0) {
-		snprintf(msg, sizeof(msg), "cannot read the directory %s: %s", path, strerror(errno));
+		snprintf(msg, sizeof(msg), "cannot read the directory %s: %s", path,
+			 strerror(errno));
 		r->st->files_failed++;
 		if (r->o->file_error)
 			r->o->file_error(r->o->arg, msg);
@@ -324,7 +326,8 @@ static int read_dir(struct reader *r, const char *path, int depth)
 	for (i = 0; i < nf; i++) {
 		struct stat st;
 
-		if (stat(files[i], &st) == 0 && S_ISDIR(st.st_mode) && read_path(r, files[i], depth + 1))
+		if (stat(files[i], &st) == 0 && S_ISDIR(st.st_mode) &&
+		    read_path(r, files[i], depth + 1))
 			rc = -EIO;
 		free(files[i]);
 	}

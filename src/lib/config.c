@@ -21,8 +21,19 @@
 #include "kmw_triage.h"
 
 enum type {
-	T_ACTION, T_SWITCH, T_UINT, T_STR, T_STR_NONE, T_FORMAT, T_SOURCE, T_SYSLOG, T_RFC,
-	T_FACILITY, T_SEVERITY, T_RISK, T_KEY,
+	T_ACTION,
+	T_SWITCH,
+	T_UINT,
+	T_STR,
+	T_STR_NONE,
+	T_FORMAT,
+	T_SOURCE,
+	T_SYSLOG,
+	T_RFC,
+	T_FACILITY,
+	T_SEVERITY,
+	T_RISK,
+	T_KEY,
 };
 
 #define OFF(f) offsetof(struct kmw_config, f)
@@ -38,10 +49,12 @@ enum type {
 static const struct kmw_config_key keys[] = {
 	{ "foreground", 'f', NULL, "stay in the foreground, log to stderr", 0, T_SWITCH,
 	  OFF(foreground), 0, 0, RESTART(NULL) },
-	{ "output", 'o', "FILE|-", "where events go (default: stdout in the\n"
-	  "foreground, else " KMW_OUTPUT_DEFAULT ")", 0, T_STR, OFF(output), 0, 0, OUT(NULL) },
-	{ "format", 'F', "json|ecs|text", "event format of --output", 0, T_FORMAT, OFF(format), 0, 0,
-	  OUT("json") },
+	{ "output", 'o', "FILE|-",
+	  "where events go (default: stdout in the\n"
+	  "foreground, else " KMW_OUTPUT_DEFAULT ")",
+	  0, T_STR, OFF(output), 0, 0, OUT(NULL) },
+	{ "format", 'F', "json|ecs|text", "event format of --output", 0, T_FORMAT, OFF(format), 0,
+	  0, OUT("json") },
 	{ "output-prefix", 0, "STR", "put STR before each line (\"@cee: \" for rsyslog)", 0, T_STR,
 	  OFF(output_prefix), 0, 0, OUT(NULL) },
 	{ "output-rotate-size", 0, "MB", "rotate --output past MB megabytes (0: never)", 0,
@@ -50,24 +63,32 @@ static const struct kmw_config_key keys[] = {
 	  NUM(rotate_keep, 0, 100000), OUT("5") },
 	{ "output-group", 0, "NAME", "group of a new output file (mode 0640)", 0, T_STR,
 	  OFF(output_group), 0, 0, OUT(NULL) },
-	{ "syslog", 0, "DEST", "also send to syslog: unix:/dev/log, udp:HOST:PORT,\n"
+	{ "syslog", 0, "DEST",
+	  "also send to syslog: unix:/dev/log, udp:HOST:PORT,\n"
 	  "tcp:HOST:PORT (octet-counted), tls:HOST:PORT (RFC 5425),\n"
 	  "relp:HOST:PORT, relp+tls:HOST:PORT (acknowledged);\n"
-	  "repeatable, four at most", 0, T_SYSLOG, OFF(syslog), 0, 0, OUT(NULL) },
-	{ "syslog-ca", 0, "FILE|DIR", "tls, relp+tls: the CA certificates that verify the\n"
-	  "collector (default: the system's)", 0, T_STR, OFF(syslog_ca), 0, 0, OUT(NULL) },
+	  "repeatable, four at most",
+	  0, T_SYSLOG, OFF(syslog), 0, 0, OUT(NULL) },
+	{ "syslog-ca", 0, "FILE|DIR",
+	  "tls, relp+tls: the CA certificates that verify the\n"
+	  "collector (default: the system's)",
+	  0, T_STR, OFF(syslog_ca), 0, 0, OUT(NULL) },
 	{ "syslog-cert", 0, "FILE", "tls, relp+tls: our certificate (PEM), for mutual TLS", 0,
 	  T_STR, OFF(syslog_cert), 0, 0, OUT(NULL) },
 	{ "syslog-key", 0, "FILE", "tls, relp+tls: its private key (PEM)", 0, T_STR,
 	  OFF(syslog_key), 0, 0, OUT(NULL) },
-	{ "syslog-peer-name", 0, "NAME", "tls, relp+tls: the name the collector's certificate\n"
-	  "must carry (default: HOST of the destination)", 0, T_STR, OFF(syslog_peer_name), 0, 0,
-	  OUT(NULL) },
-	{ "syslog-tls-min", 0, "1.2|1.3", "tls, relp+tls: the oldest TLS version taken (default\n"
-	  "1.2)", 0, T_STR, OFF(syslog_tls_min), 0, 0, OUT(NULL) },
-	{ "syslog-ciphers", 0, "LIST", "tls, relp+tls: OpenSSL cipher list for TLS 1.2\n"
-	  "(default: OpenSSL's; TLS 1.3 suites are OpenSSL's)", 0, T_STR, OFF(syslog_ciphers),
-	  0, 0, OUT(NULL) },
+	{ "syslog-peer-name", 0, "NAME",
+	  "tls, relp+tls: the name the collector's certificate\n"
+	  "must carry (default: HOST of the destination)",
+	  0, T_STR, OFF(syslog_peer_name), 0, 0, OUT(NULL) },
+	{ "syslog-tls-min", 0, "1.2|1.3",
+	  "tls, relp+tls: the oldest TLS version taken (default\n"
+	  "1.2)",
+	  0, T_STR, OFF(syslog_tls_min), 0, 0, OUT(NULL) },
+	{ "syslog-ciphers", 0, "LIST",
+	  "tls, relp+tls: OpenSSL cipher list for TLS 1.2\n"
+	  "(default: OpenSSL's; TLS 1.3 suites are OpenSSL's)",
+	  0, T_STR, OFF(syslog_ciphers), 0, 0, OUT(NULL) },
 	{ "syslog-rfc", 0, "5424|3164", "the syslog header", 0, T_RFC, OFF(syslog_rfc), 0, 0,
 	  OUT("5424") },
 	{ "syslog-facility", 0, "NAME", "daemon, local0 ... local7, auth ...", 0, T_FACILITY,
@@ -80,66 +101,92 @@ static const struct kmw_config_key keys[] = {
 	  OFF(syslog_format), 0, 0, OUT("json") },
 	{ "journald", 0, NULL, "also send to journald, with KMODWATCH_* fields", 0, T_SWITCH,
 	  OFF(journald), 0, 0, OUT(NULL) },
-	{ "reinstall-rules", 0, NULL, "undo what blinds audit: put kmodwatch's rules back\n"
+	{ "reinstall-rules", 0, NULL,
+	  "undo what blinds audit: put kmodwatch's rules back\n"
 	  "(in front of a never rule that out-ranks them) and\n"
-	  "enable audit again (=no: an alert only)", 0, T_SWITCH, OFF(reinstall_rules), 0, 0,
-	  NOW("yes") },
-	{ "stats-interval", 0, "S", "log what was lost, and where, every S seconds\n"
-	  "(0: never)", 0, NUM(stats_interval, 0, 100000), NOW("300") },
-	{ "queue-size", 0, "MB", "records read but not yet processed, at most;\n"
-	  "past it records are dropped, and counted", 0, NUM(queue_mb, 1, 4096), RESTART("64") },
-	{ "flood-budget", 0, "N", "failed calls one unprivileged user may make per\n"
+	  "enable audit again (=no: an alert only)",
+	  0, T_SWITCH, OFF(reinstall_rules), 0, 0, NOW("yes") },
+	{ "stats-interval", 0, "S",
+	  "log what was lost, and where, every S seconds\n"
+	  "(0: never)",
+	  0, NUM(stats_interval, 0, 100000), NOW("300") },
+	{ "queue-size", 0, "MB",
+	  "records read but not yet processed, at most;\n"
+	  "past it records are dropped, and counted",
+	  0, NUM(queue_mb, 1, 4096), RESTART("64") },
+	{ "flood-budget", 0, "N",
+	  "failed calls one unprivileged user may make per\n"
 	  "interval that come out one by one (0: no limit);\n"
 	  "past it, and whenever the pipeline falls behind,\n"
-	  "they are counted in summaries", 0, NUM(flood_budget, 0, 100000000),
-	  NOW(STR(KMW_TRIAGE_BUDGET)) },
+	  "they are counted in summaries",
+	  0, NUM(flood_budget, 0, 100000000), NOW(STR(KMW_TRIAGE_BUDGET)) },
 	{ "summary-interval", 0, "S", "the interval of a summary", 0,
 	  NUM(summary_interval, 1, 86400), RESTART(STR(KMW_TRIAGE_INTERVAL_S)) },
-	{ "inventory-interval", 0, "S", "check the modules loaded against what audit saw\n"
+	{ "inventory-interval", 0, "S",
+	  "check the modules loaded against what audit saw\n"
 	  "about every S seconds, jittered by a quarter, and a few\n"
-	  "seconds after each load (0: never)", 0, NUM(inventory_interval, 0, 86400), NOW("30") },
-	{ "priority-boost", 0, "N", "run N nice levels higher than started (as auditd;\n"
-	  "0: none)", 0, NUM(priority_boost, 0, 20), RESTART("4") },
-	{ "reader-boost", 0, "N", "and the thread that reads records N levels more,\n"
-	  "so that a flood cannot keep it from reading", 0, NUM(reader_boost, 0, 20),
-	  RESTART("6") },
-	{ "user", 0, "NAME", "run as NAME once the audit sockets are open (the\n"
-	  "output and store must be writable by NAME)", 0, T_STR, OFF(user), 0, 0, RESTART(NULL) },
-	{ "source", 's', "auto|multicast|unicast", "auto: multicast beside a running auditd,\n"
-	  "else become the audit daemon", 0, T_SOURCE, OFF(source), 0, 0, RESTART("auto") },
+	  "seconds after each load (0: never)",
+	  0, NUM(inventory_interval, 0, 86400), NOW("30") },
+	{ "priority-boost", 0, "N",
+	  "run N nice levels higher than started (as auditd;\n"
+	  "0: none)",
+	  0, NUM(priority_boost, 0, 20), RESTART("4") },
+	{ "reader-boost", 0, "N",
+	  "and the thread that reads records N levels more,\n"
+	  "so that a flood cannot keep it from reading",
+	  0, NUM(reader_boost, 0, 20), RESTART("6") },
+	{ "user", 0, "NAME",
+	  "run as NAME once the audit sockets are open (the\n"
+	  "output and store must be writable by NAME)",
+	  0, T_STR, OFF(user), 0, 0, RESTART(NULL) },
+	{ "source", 's', "auto|multicast|unicast",
+	  "auto: multicast beside a running auditd,\n"
+	  "else become the audit daemon",
+	  0, T_SOURCE, OFF(source), 0, 0, RESTART("auto") },
 	{ "no-rules", 0, NULL, "install no audit rules; use those in place", 0, T_SWITCH,
 	  OFF(no_rules), 0, 0, RESTART(NULL) },
-	{ "second-consumer", 0, NULL, "run beside another kmodwatchd on purpose (a test, a\n"
+	{ "second-consumer", 0, NULL,
+	  "run beside another kmodwatchd on purpose (a test, a\n"
 	  "move from plugin to daemon): both report every event;\n"
-	  "this one writes no state file", 0, T_SWITCH, OFF(second_consumer), 0, 0, RESTART(NULL) },
+	  "this one writes no state file",
+	  0, T_SWITCH, OFF(second_consumer), 0, 0, RESTART(NULL) },
 	{ "key", 'k', "KEY", "key of the rules it installs", 0, T_KEY, OFF(key), 0, 0,
 	  RESTART(KMW_DEFAULT_KEY) },
 	{ "record-log", 0, "FILE", "also append every audit record received to FILE", 0, T_STR,
 	  OFF(record_log), 0, 0, RESTART(NULL) },
-	{ "risk", 0, "CODE=LEVEL", "level of a risk reason: info, low, medium, high, off\n"
-	  "(repeatable; codes and their defaults in doc/schema.md)", 0, T_RISK, OFF(risk), 0, 0,
-	  NOW(NULL) },
+	{ "risk", 0, "CODE=LEVEL",
+	  "level of a risk reason: info, low, medium, high, off\n"
+	  "(repeatable; codes and their defaults in doc/schema.md)",
+	  0, T_RISK, OFF(risk), 0, 0, NOW(NULL) },
 	{ "store", 0, "PATH|none", "the event store", 0, T_STR_NONE, OFF(store), 0, 0,
 	  RESTART(KMW_STORE_DEFAULT) },
-	{ "metrics-file", 0, "FILE|auto|none", "the counters for Prometheus, textfile format;\n"
+	{ "metrics-file", 0, "FILE|auto|none",
+	  "the counters for Prometheus, textfile format;\n"
 	  "auto: " KMW_METRICS_DIR "/\n"
-	  "kmodwatch.prom when that directory exists", 0, T_STR, OFF(metrics_file), 0, 0,
-	  NOW("auto") },
+	  "kmodwatch.prom when that directory exists",
+	  0, T_STR, OFF(metrics_file), 0, 0, NOW("auto") },
 	{ "retention-days", 0, "N", "delete stored events older than N days (0: keep)", 0,
 	  NUM(retention_days, 0, 1000000), NOW("365") },
 	{ "retention-size", 0, "MB", "keep the store under MB megabytes (0: no limit)", 0,
 	  NUM(retention_mb, 0, 1000000), NOW("1024") },
-	{ "backfill-dir", 0, "DIR|none", "store the module events of auditd's logs in DIR\n"
-	  "that the store lacks: at start, and after records were lost", 0, T_STR_NONE,
-	  OFF(backfill_dir), 0, 0, NOW("/var/log/audit") },
-	{ "plugin", 0, NULL, "run as an auditd plugin: records on stdin\n"
-	  "(format = string), no rules, no netlink", 0, T_SWITCH, OFF(plugin), 0, 0, RESTART(NULL) },
-	{ "config", 0, "FILE", "read options from FILE (default " KMW_CONFIG_FILE ",\n"
-	  "when it exists); the command line wins", KMW_ACT_CONFIG, T_ACTION, 0, 0, 0, ACTION },
+	{ "backfill-dir", 0, "DIR|none",
+	  "store the module events of auditd's logs in DIR\n"
+	  "that the store lacks: at start, and after records were lost",
+	  0, T_STR_NONE, OFF(backfill_dir), 0, 0, NOW("/var/log/audit") },
+	{ "plugin", 0, NULL,
+	  "run as an auditd plugin: records on stdin\n"
+	  "(format = string), no rules, no netlink",
+	  0, T_SWITCH, OFF(plugin), 0, 0, RESTART(NULL) },
+	{ "config", 0, "FILE",
+	  "read options from FILE (default " KMW_CONFIG_FILE ",\n"
+	  "when it exists); the command line wins",
+	  KMW_ACT_CONFIG, T_ACTION, 0, 0, 0, ACTION },
 	{ "check-config", 0, NULL, "print the effective configuration and exit", KMW_ACT_CHECK,
 	  T_ACTION, 0, 0, 0, ACTION },
-	{ "example-config", 0, NULL, "print a configuration file with every option,\n"
-	  "commented out at its default, and exit", KMW_ACT_EXAMPLE, T_ACTION, 0, 0, 0, ACTION },
+	{ "example-config", 0, NULL,
+	  "print a configuration file with every option,\n"
+	  "commented out at its default, and exit",
+	  KMW_ACT_EXAMPLE, T_ACTION, 0, 0, 0, ACTION },
 	{ "help", 'h', NULL, "this text", KMW_ACT_HELP, T_ACTION, 0, 0, 0, ACTION },
 	{ "version", 'V', NULL, "version", KMW_ACT_VERSION, T_ACTION, 0, 0, 0, ACTION },
 };
@@ -161,7 +208,7 @@ void config_defaults(struct kmw_config *c)
 	/* each default as the file would give it: the table's column is the one source */
 	for (i = 0; i < NKEYS; i++)
 		if (keys[i].def && config_set(c, i, keys[i].def, NULL, NULL))
-			abort();	/* a default the table's own type refuses: a bug, found by the tests */
+			abort(); /* a default the table's own type refuses: a bug, found by the tests */
 }
 
 /* Yes/no for a switch given in the configuration file; always yes on the command line. */
@@ -181,9 +228,7 @@ static const char *forms_of(const struct kmw_config_key *k, char *tmp, size_t si
 {
 	switch (k->type) {
 	case T_SWITCH: return "yes or no";
-	case T_UINT:
-		snprintf(tmp, size, "a number from %lu to %lu", k->min, k->max);
-		return tmp;
+	case T_UINT: snprintf(tmp, size, "a number from %lu to %lu", k->min, k->max); return tmp;
 	case T_FORMAT: return "json, ecs or text";
 	case T_SOURCE: return "auto, multicast or unicast";
 	case T_SYSLOG: return "unix:PATH, udp:HOST:PORT or tcp:HOST:PORT, four at most";
@@ -227,12 +272,8 @@ int config_set(struct kmw_config *c, size_t k, const char *v, const char *where,
 		}
 		break;
 	}
-	case T_STR:
-		*(const char **)field = v;
-		return 0;
-	case T_STR_NONE:
-		*(const char **)field = strcmp(v, "none") ? v : NULL;
-		return 0;
+	case T_STR: *(const char **)field = v; return 0;
+	case T_STR_NONE: *(const char **)field = strcmp(v, "none") ? v : NULL; return 0;
 	case T_FORMAT:
 		if (!format_parse_name(v, (enum kmw_format *)field))
 			return 0;
@@ -280,13 +321,13 @@ int config_set(struct kmw_config *c, size_t k, const char *v, const char *where,
 			return 0;
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 bad:
 	if (err) {
-		buf_printf(err, "%s%sbad %s '%s': takes %s\n", where ? where : "", where ? ": " : "",
-			   key->name, v ? v : "", forms_of(key, tmp, sizeof(tmp)));
+		buf_printf(err, "%s%sbad %s '%s': takes %s\n", where ? where : "",
+			   where ? ": " : "", key->name, v ? v : "",
+			   forms_of(key, tmp, sizeof(tmp)));
 	}
 	return -EINVAL;
 }
@@ -389,12 +430,8 @@ static void print_key(FILE *f, const struct kmw_config *c, const struct kmw_conf
 	int i;
 
 	switch (k->type) {
-	case T_SWITCH:
-		fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "yes" : "no");
-		break;
-	case T_UINT:
-		fprintf(f, "%s = %u\n", k->name, *(const unsigned int *)field);
-		break;
+	case T_SWITCH: fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "yes" : "no"); break;
+	case T_UINT: fprintf(f, "%s = %u\n", k->name, *(const unsigned int *)field); break;
 	case T_STR:
 	case T_KEY:
 		s = *(const char *const *)field;
@@ -408,7 +445,8 @@ static void print_key(FILE *f, const struct kmw_config *c, const struct kmw_conf
 		fprintf(f, "%s = %s\n", k->name, format_name(*(const enum kmw_format *)field));
 		break;
 	case T_SOURCE:
-		fprintf(f, "%s = %s\n", k->name, source_mode_name(*(const enum kmw_source_mode *)field));
+		fprintf(f, "%s = %s\n", k->name,
+			source_mode_name(*(const enum kmw_source_mode *)field));
 		break;
 	case T_SYSLOG:
 		if (!c->nsyslog)
@@ -416,9 +454,7 @@ static void print_key(FILE *f, const struct kmw_config *c, const struct kmw_conf
 		for (i = 0; i < c->nsyslog; i++)
 			fprintf(f, "%s = %s\n", k->name, c->syslog[i]);
 		break;
-	case T_RFC:
-		fprintf(f, "%s = %d\n", k->name, *(const int *)field);
-		break;
+	case T_RFC: fprintf(f, "%s = %d\n", k->name, *(const int *)field); break;
 	case T_FACILITY:
 		fprintf(f, "%s = %s\n", k->name, sink_facility_name(*(const int *)field));
 		break;
@@ -427,11 +463,11 @@ static void print_key(FILE *f, const struct kmw_config *c, const struct kmw_conf
 		break;
 	case T_RISK:
 		for (i = 0; i < KMW_R_COUNT; i++)
-			fprintf(f, "%s = %s=%s\n", k->name, risk_reason_code((enum kmw_risk_reason)i),
+			fprintf(f, "%s = %s=%s\n", k->name,
+				risk_reason_code((enum kmw_risk_reason)i),
 				risk_level_name(c->risk.level[i]));
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -477,7 +513,8 @@ void config_example(FILE *f)
 	c.output = KMW_OUTPUT_DEFAULT;
 	fputs("# " KMW_CONFIG_FILE " - kmodwatchd's options, one \"key = value\" a line\n"
 	      "# (kmodwatchd.conf(5)); the command line wins over this file. Every option is\n"
-	      "# here, commented out at its default: uncomment a line to change it.\n", f);
+	      "# here, commented out at its default: uncomment a line to change it.\n",
+	      f);
 	for (i = 0; i < NKEYS; i++) {
 		const struct kmw_config_key *k = &keys[i];
 		char *line = NULL, *p, *nl;
@@ -521,8 +558,8 @@ void config_usage(FILE *f)
 			n = snprintf(head, sizeof(head), "  -%c, --%s%s%s", k->short_name, k->name,
 				     k->arg ? " " : "", k->arg ? k->arg : "");
 		else
-			n = snprintf(head, sizeof(head), "      --%s%s%s", k->name, k->arg ? " " : "",
-				     k->arg ? k->arg : "");
+			n = snprintf(head, sizeof(head), "      --%s%s%s", k->name,
+				     k->arg ? " " : "", k->arg ? k->arg : "");
 		if (n < 27)
 			fprintf(f, "%-27s", head);
 		else
@@ -572,8 +609,11 @@ static char *key_text(const struct kmw_config *c, const struct kmw_config_key *k
 		char *line, *save = NULL;
 
 		buf_init(&b);
-		for (line = strtok_r(text, "\x1f", &save); line; line = strtok_r(NULL, "\x1f", &save)) {
-			const char *v = line[0] == '#' ? "(not set)" : strlen(line) > skip ? line + skip : "";
+		for (line = strtok_r(text, "\x1f", &save); line;
+		     line = strtok_r(NULL, "\x1f", &save)) {
+			const char *v = line[0] == '#'	      ? "(not set)"
+					: strlen(line) > skip ? line + skip
+							      : "";
 
 			if (line[0] == '#' && strstr(line, " = "))
 				v = strstr(line, " = ") + 3;
@@ -612,17 +652,20 @@ void config_keep(struct kmw_config *dst, const struct kmw_config *src, size_t k)
 	switch (key->type) {
 	case T_SWITCH: size = sizeof(bool); break;
 	case T_UINT: size = sizeof(unsigned int); break;
-	case T_STR: case T_STR_NONE: case T_KEY: size = sizeof(const char *); break;
+	case T_STR:
+	case T_STR_NONE:
+	case T_KEY: size = sizeof(const char *); break;
 	case T_FORMAT: size = sizeof(enum kmw_format); break;
 	case T_SOURCE: size = sizeof(enum kmw_source_mode); break;
-	case T_RFC: case T_FACILITY: case T_SEVERITY: size = sizeof(int); break;
+	case T_RFC:
+	case T_FACILITY:
+	case T_SEVERITY: size = sizeof(int); break;
 	case T_RISK: size = sizeof(struct kmw_risk_config); break;
 	case T_SYSLOG:
 		memcpy(dst->syslog, src->syslog, sizeof(dst->syslog));
 		dst->nsyslog = src->nsyslog;
 		return;
-	default:
-		return;
+	default: return;
 	}
 	memcpy((char *)dst + key->off, (const char *)src + key->off, size);
 }
@@ -717,8 +760,9 @@ int config_plugin_set_active(const char *path, bool active)
 		fprintf(out, "active = %s\n", active ? "yes" : "no");
 	fclose(in);
 	/* auditd refuses a plugin file that others can write: the mode and owner it had */
-	if (fchmod(fileno(out), st.st_mode & 07777) < 0 || fchown(fileno(out), st.st_uid, st.st_gid) < 0 ||
-	    fflush(out) || fsync(fileno(out)) < 0) {
+	if (fchmod(fileno(out), st.st_mode & 07777) < 0 ||
+	    fchown(fileno(out), st.st_uid, st.st_gid) < 0 || fflush(out) ||
+	    fsync(fileno(out)) < 0) {
 		err = errno;
 		fclose(out);
 		unlink(tmp);

@@ -13,19 +13,15 @@
 struct sc_arch {
 	uint32_t arch;
 	int machine;
-	int nr[4];	/* indexed by enum kmw_syscall */
+	int nr[4]; /* indexed by enum kmw_syscall */
 };
 
 static struct sc_arch sc_arches[] = {
-	{ AUDIT_ARCH_X86_64, -1, {0} },
-	{ AUDIT_ARCH_I386, -1, {0} },
-	{ AUDIT_ARCH_AARCH64, -1, {0} },
-	{ AUDIT_ARCH_ARM, -1, {0} },
-	{ AUDIT_ARCH_PPC64, -1, {0} },
-	{ AUDIT_ARCH_PPC64LE, -1, {0} },
-	{ AUDIT_ARCH_PPC, -1, {0} },
-	{ AUDIT_ARCH_S390X, -1, {0} },
-	{ AUDIT_ARCH_S390, -1, {0} },
+	{ AUDIT_ARCH_X86_64, -1, { 0 } },  { AUDIT_ARCH_I386, -1, { 0 } },
+	{ AUDIT_ARCH_AARCH64, -1, { 0 } }, { AUDIT_ARCH_ARM, -1, { 0 } },
+	{ AUDIT_ARCH_PPC64, -1, { 0 } },   { AUDIT_ARCH_PPC64LE, -1, { 0 } },
+	{ AUDIT_ARCH_PPC, -1, { 0 } },	   { AUDIT_ARCH_S390X, -1, { 0 } },
+	{ AUDIT_ARCH_S390, -1, { 0 } },
 };
 #define N_ARCHES (sizeof(sc_arches) / sizeof(sc_arches[0]))
 
@@ -48,7 +44,8 @@ static void sc_init(void)
 
 		a->machine = audit_elf_to_machine(a->arch);
 		for (s = KMW_SC_FINIT_MODULE; s <= KMW_SC_DELETE_MODULE; s++)
-			a->nr[s] = a->machine < 0 ? -1 : audit_name_to_syscall(sc_names[s], a->machine);
+			a->nr[s] = a->machine < 0 ? -1
+						  : audit_name_to_syscall(sc_names[s], a->machine);
 	}
 }
 
@@ -143,8 +140,8 @@ int decode_flags_arg(enum kmw_syscall sc)
 	}
 }
 
-int decode_flags(enum kmw_syscall sc, uint64_t flags, const char **names,
-		 unsigned int max, unsigned int *n, uint64_t *unknown)
+int decode_flags(enum kmw_syscall sc, uint64_t flags, const char **names, unsigned int max,
+		 unsigned int *n, uint64_t *unknown)
 {
 	const struct kmw_flag_name *t;
 
@@ -171,11 +168,12 @@ static const struct {
 	const char *name;
 	int bytes;
 } digests[] = {
-	{ "md4", 16 }, { "md5", 16 }, { "sha1", 20 }, { "rmd160", 20 }, { "sha256", 32 },
-	{ "sha384", 48 }, { "sha512", 64 }, { "sha224", 28 }, { "rmd128", 16 }, { "rmd256", 32 },
-	{ "rmd320", 40 }, { "wp256", 32 }, { "wp384", 48 }, { "wp512", 64 }, { "tgr128", 16 },
-	{ "tgr160", 20 }, { "tgr192", 24 }, { "sm3", 32 }, { "streebog256", 32 },
-	{ "streebog512", 64 }, { "sha3-256", 32 }, { "sha3-384", 48 }, { "sha3-512", 64 },
+	{ "md4", 16 },	    { "md5", 16 },	{ "sha1", 20 },	       { "rmd160", 20 },
+	{ "sha256", 32 },   { "sha384", 48 },	{ "sha512", 64 },      { "sha224", 28 },
+	{ "rmd128", 16 },   { "rmd256", 32 },	{ "rmd320", 40 },      { "wp256", 32 },
+	{ "wp384", 48 },    { "wp512", 64 },	{ "tgr128", 16 },      { "tgr160", 20 },
+	{ "tgr192", 24 },   { "sm3", 32 },	{ "streebog256", 32 }, { "streebog512", 64 },
+	{ "sha3-256", 32 }, { "sha3-384", 48 }, { "sha3-512", 64 },
 };
 
 int decode_digest_len(const char *algo, size_t len)

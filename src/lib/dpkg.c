@@ -19,7 +19,7 @@
 struct file_entry {
 	char *path;
 	unsigned int pkg;
-	char md5[33];		/* "" when the package records none */
+	char md5[33]; /* "" when the package records none */
 };
 
 /* a path dpkg's lists do not index (no module file), looked up in them once */
@@ -27,23 +27,23 @@ struct file_entry {
 
 struct looked_up {
 	char *path;
-	int pkg;		/* -1: no package ships it */
+	int pkg; /* -1: no package ships it */
 	char pkgname[128];
 	char md5[33];
 };
 
 struct kmw_dpkg {
 	char info[4096], dkms[4096];
-	unsigned int merged;	/* bit i: merged_dirs[i] is a link into /usr (merged /usr) */
+	unsigned int merged; /* bit i: merged_dirs[i] is a link into /usr (merged /usr) */
 	bool built;
-	bool nodb;		/* no database at all: not a dpkg system, provenance unknown */
-	struct timespec mtime;	/* of the info directory: dpkg renames its files into it */
+	bool nodb;	       /* no database at all: not a dpkg system, provenance unknown */
+	struct timespec mtime; /* of the info directory: dpkg renames its files into it */
 	/* and of the lists and digests that name module files: a file edited in place */
 	struct watched {
 		char *path;
 		struct timespec mtime;
 		bool present;
-	} *watch;
+	} * watch;
 	unsigned int nwatch;
 	struct file_entry *f;
 	unsigned int n, cap;
@@ -280,12 +280,12 @@ static int refresh(struct kmw_dpkg *d)
 	if (stat(d->info, &st) < 0) {
 		clear(d);
 		d->built = true;
-		d->nodb = true;		/* not a dpkg system: nothing can be said of packages */
+		d->nodb = true; /* not a dpkg system: nothing can be said of packages */
 		return 0;
 	}
 	d->nodb = false;
-	if (d->built && st.st_mtim.tv_sec == d->mtime.tv_sec && st.st_mtim.tv_nsec == d->mtime.tv_nsec &&
-	    !watched_changed(d))
+	if (d->built && st.st_mtim.tv_sec == d->mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == d->mtime.tv_nsec && !watched_changed(d))
 		return 0;
 	clear(d);
 	dir = opendir(d->info);
@@ -321,8 +321,8 @@ static int refresh(struct kmw_dpkg *d)
 		snprintf(path, sizeof(path), "%s/%s", d->info, withmods[i]);
 		if (!rc)
 			rc = watch(d, path);
-		snprintf(path, sizeof(path), "%s/%.*s.md5sums", d->info, (int)(strlen(withmods[i]) - 5),
-			 withmods[i]);
+		snprintf(path, sizeof(path), "%s/%.*s.md5sums", d->info,
+			 (int)(strlen(withmods[i]) - 5), withmods[i]);
 		if (!rc)
 			rc = watch(d, path);
 		free(withmods[i]);
@@ -487,8 +487,8 @@ static const struct looked_up *look_up(struct kmw_dpkg *d, char names[2][4200], 
 			for (k = 0; k < n; k++)
 				if (!strcmp(line, names[k])) {
 					l->pkg = 0;
-					snprintf(l->pkgname, sizeof(l->pkgname), "%.*s", (int)(len - 5),
-						 de->d_name);
+					snprintf(l->pkgname, sizeof(l->pkgname), "%.*s",
+						 (int)(len - 5), de->d_name);
 					l->pkgname[strcspn(l->pkgname, ":")] = '\0';
 					md5_of_listed(d, de->d_name, names[k] + 1, l->md5);
 					break;
@@ -502,8 +502,8 @@ static const struct looked_up *look_up(struct kmw_dpkg *d, char names[2][4200], 
 	return l;
 }
 
-enum kmw_pkg_prov dpkg_provenance(struct kmw_dpkg *d, const char *path, const char *md5,
-				  char *pkg, size_t pkgcap, char *want)
+enum kmw_pkg_prov dpkg_provenance(struct kmw_dpkg *d, const char *path, const char *md5, char *pkg,
+				  size_t pkgcap, char *want)
 {
 	char names[2][4200], mine[33];
 	const struct looked_up *l;

@@ -12,7 +12,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-
 #include "enrich_priv.h"
 
 /*
@@ -34,7 +33,7 @@ static const char *moddir_problem(const char *proc)
 		       "files are known from the loader's fd only; no lookup by name or path";
 	snprintf(path, sizeof(path), "%s/modules", proc);
 	if (uname(&u) || access(path, F_OK))
-		return NULL;	/* no modules in this kernel: nothing to reach */
+		return NULL; /* no modules in this kernel: nothing to reach */
 	snprintf(dir, sizeof(dir), "/lib/modules/%s", u.release);
 	if (stat(dir, &st))
 		return "no module directory for the running kernel here (/lib/modules/RELEASE): "
@@ -61,7 +60,8 @@ struct kmw_enricher *enrich_new(const struct kmw_enrich_opts *o)
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	capture_env_init(&e->env, e->proc, o && o->max_image_copy ? o->max_image_copy : 64ull << 20);
+	capture_env_init(&e->env, e->proc,
+			 o && o->max_image_copy ? o->max_image_copy : 64ull << 20);
 	if (o && o->risk)
 		e->risk = *o->risk;
 	else
@@ -161,8 +161,11 @@ void enrich_capture(struct kmw_enricher *e, struct kmw_event *ev)
 		ev->capture_us = c->took_us;
 		ev->captured_early = true;
 	} else {
-		id = (struct kmw_call_id){ .serial = ev->serial, .sec = ev->sec, .pid = ev->pid,
-					   .ppid = ev->ppid, .sc = ev->sc };
+		id = (struct kmw_call_id){ .serial = ev->serial,
+					   .sec = ev->sec,
+					   .pid = ev->pid,
+					   .ppid = ev->ppid,
+					   .sc = ev->sc };
 		memcpy(id.a, ev->a, sizeof(id.a));
 		c = &now;
 		capture_take(&e->env, &id, c);
@@ -183,8 +186,11 @@ void enrich_set_captures(struct kmw_enricher *e, struct kmw_captures *t)
 void enrich_capture_process(struct kmw_enricher *e, struct kmw_event *ev)
 {
 	struct kmw_capture c;
-	struct kmw_call_id id = { .serial = ev->serial, .sec = ev->sec, .pid = ev->pid,
-				  .ppid = ev->ppid, .sc = KMW_SC_NONE };
+	struct kmw_call_id id = { .serial = ev->serial,
+				  .sec = ev->sec,
+				  .pid = ev->pid,
+				  .ppid = ev->ppid,
+				  .sc = KMW_SC_NONE };
 
 	capture_take(&e->env, &id, &c);
 	c.have_params = false;

@@ -99,7 +99,7 @@ static struct kmw_attested *attested_find(struct kmw_enricher *e, uint64_t dev, 
 static void attested_put(struct kmw_enricher *e, const struct stat *st, const struct kmw_event *ev)
 {
 	struct kmw_attested *a = attested_find(e, st->st_dev, st->st_ino, (uint64_t)st->st_size,
-						st->st_mtim.tv_sec, st->st_ctim.tv_sec);
+					       st->st_mtim.tv_sec, st->st_ctim.tv_sec);
 	unsigned int i;
 	char *path;
 
@@ -277,8 +277,8 @@ static void infer_file(struct kmw_enricher *e, struct kmw_event *ev)
 	event_set_str(ev, &ev->file_path, path, strlen(path));
 	fd = open_regular(path);
 	if (fd < 0) {
-		event_skip(ev, e->moddir_why ? e->moddir_why :
-			   "the inferred module file cannot be opened");
+		event_skip(ev, e->moddir_why ? e->moddir_why
+					     : "the inferred module file cannot be opened");
 		return;
 	}
 	analyse(e, ev, fd);
@@ -342,7 +342,8 @@ int enrich_hash_file(struct kmw_enricher *e, const char *path, char sha256[65])
 /* /tmp, /dev/shm, /var/tmp, homes, and any directory others or a user can write */
 static bool writable_dir(const char *path)
 {
-	static const char *const prefixes[] = { "/tmp/", "/dev/shm/", "/var/tmp/", "/home/", "/run/user/" };
+	static const char *const prefixes[] = { "/tmp/", "/dev/shm/", "/var/tmp/", "/home/",
+						"/run/user/" };
 	char dir[PATH_MAX];
 	struct stat st;
 	char *slash;
@@ -485,7 +486,8 @@ static void check_params(struct kmw_event *ev)
 		for (i = 0; i < ev->sysfs.nparams; i++)
 			/* a value sysfs showed cut cannot be compared */
 			if (param_name_eq(name, nlen, ev->sysfs.params[i].name) &&
-			    strlen(ev->sysfs.params[i].value) < sizeof(ev->sysfs.params[i].value) - 1) {
+			    strlen(ev->sysfs.params[i].value) <
+				    sizeof(ev->sysfs.params[i].value) - 1) {
 				if (param_value_eq(val, vlen, ev->sysfs.params[i].value))
 					agree++;
 				else
@@ -533,8 +535,9 @@ void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev)
 		ev->mod_name_modinfo = true;
 	}
 	if (ev->have_facts && ev->facts.limit)
-		event_skip(ev, !strcmp(ev->facts.limit, "time") ? "module file: time bound reached" :
-			   "module file: size bound reached");
+		event_skip(ev, !strcmp(ev->facts.limit, "time")
+				       ? "module file: time bound reached"
+				       : "module file: size bound reached");
 
 	if ((mpath = event_module_path(ev, &psrc)) && !ev->path_deleted) {
 		cstr(ev, mpath, path, sizeof(path));

@@ -20,7 +20,7 @@ struct kmw_attested {
 	uint64_t dev, ino, size;
 	int64_t mtime, ctime;
 	uint64_t tick;
-	uint64_t serial;		/* the event whose record it was */
+	uint64_t serial; /* the event whose record it was */
 	char algo[24];
 	char hash[KMW_IMA_HASH_MAX + 1];
 	char *path;
@@ -29,14 +29,14 @@ struct kmw_attested {
 struct kmw_enricher {
 	char proc[PATH_MAX];
 	char sys[PATH_MAX];
-	struct kmw_capture_env env;	/* what captures read with */
-	struct kmw_captures *captures;	/* taken by the reader, by serial; NULL: none */
-	const char *moddir_why;		/* the module files out of reach by path: why (static) */
+	struct kmw_capture_env env;    /* what captures read with */
+	struct kmw_captures *captures; /* taken by the reader, by serial; NULL: none */
+	const char *moddir_why;	       /* the module files out of reach by path: why (static) */
 	struct kmw_risk_config risk;
 	struct kmw_analyzer *analyzer;
-	struct kmw_kmod *kmod;	/* NULL when this kernel has no module directory */
-	struct kmw_dpkg *dpkg;	/* NULL: no package lookups */
-	struct kmw_attested attested[KMW_ATTESTED];	/* the worker's */
+	struct kmw_kmod *kmod; /* NULL when this kernel has no module directory */
+	struct kmw_dpkg *dpkg; /* NULL: no package lookups */
+	struct kmw_attested attested[KMW_ATTESTED]; /* the worker's */
 	uint64_t attest_tick;
 };
 

@@ -29,8 +29,9 @@ bool event_is_local(const struct kmw_event *ev)
 
 void event_id(const struct kmw_event *ev, char *out, size_t len)
 {
-	snprintf(out, len, "%s:%" PRIu64 ":%" PRId64 ".%03u%s%s", ev->boot_id[0] ? ev->boot_id : "-",
-		 ev->serial, ev->sec, ev->msec % 1000, ev->kind == KMW_KIND_SYSCALL ? "" : ":",
+	snprintf(out, len, "%s:%" PRIu64 ":%" PRId64 ".%03u%s%s",
+		 ev->boot_id[0] ? ev->boot_id : "-", ev->serial, ev->sec, ev->msec % 1000,
+		 ev->kind == KMW_KIND_SYSCALL ? "" : ":",
 		 ev->kind == KMW_KIND_SYSCALL ? "" : event_kind_name(ev->kind));
 }
 

@@ -28,7 +28,8 @@ static void *worker(void *arg)
 			ts.tv_nsec += (long)(q->tick_ms % 1000) * 1000000L;
 			ts.tv_sec += q->tick_ms / 1000 + ts.tv_nsec / 1000000000L;
 			ts.tv_nsec %= 1000000000L;
-			if (pthread_cond_timedwait(&q->nonempty, &q->lock, &ts) == ETIMEDOUT && !q->count) {
+			if (pthread_cond_timedwait(&q->nonempty, &q->lock, &ts) == ETIMEDOUT &&
+			    !q->count) {
 				pthread_mutex_unlock(&q->lock);
 				q->tick(q->arg);
 				pthread_mutex_lock(&q->lock);

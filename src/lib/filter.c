@@ -93,9 +93,12 @@ static int parse_iso(const char *s, int64_t *ms)
 
 int filter_parse_time(const char *s, time_t now, int64_t *ms)
 {
-	static const struct { const char *unit; long sec; } units[] = {
-		{ "second", 1 }, { "minute", 60 }, { "hour", 3600 }, { "day", 86400 },
-		{ "week", 604800 },
+	static const struct {
+		const char *unit;
+		long sec;
+	} units[] = {
+		{ "second", 1 },  { "minute", 60 },   { "hour", 3600 },
+		{ "day", 86400 }, { "week", 604800 },
 	};
 	char unit[16], ago[8], *end;
 	long long n;
@@ -145,7 +148,8 @@ int filter_parse_time(const char *s, time_t now, int64_t *ms)
 	return parse_iso(s, ms);
 }
 
-static const char time_forms[] = "ISO 8601 (2026-11-27, 2026-11-27T14:03:00, ...Z or +01:00), "
+static const char time_forms[] =
+	"ISO 8601 (2026-11-27, 2026-11-27T14:03:00, ...Z or +01:00), "
 	"epoch seconds, now, today, yesterday, this-week, recent (10 minutes), or 'N minutes|hours|days ago'";
 
 typedef void (*word_fn)(void (*each)(const char *word, void *arg), void *arg);
@@ -159,19 +163,19 @@ typedef bool (*match_fn)(const struct kmw_filter *f, const struct kmw_filter_val
 			 const struct kmw_event *ev);
 
 struct def {
-	const char *name;	/* --NAME of `kmodwatch query` */
-	const char *arg;	/* the form of its value; NULL: its words, "a|b|c" */
-	const char *help;	/* what it keeps */
+	const char *name; /* --NAME of `kmodwatch query` */
+	const char *arg;  /* the form of its value; NULL: its words, "a|b|c" */
+	const char *help; /* what it keeps */
 	enum kmw_filter_complete complete;
-	parse_fn parse;		/* NULL: any text */
-	word_fn words;		/* the values it takes (a value is one of them); NULL: free text */
-	const char *forms;	/* the values taken, in words, when a value is refused (NULL: its
+	parse_fn parse;	   /* NULL: any text */
+	word_fn words;	   /* the values it takes (a value is one of them); NULL: free text */
+	const char *forms; /* the values taken, in words, when a value is refused (NULL: its
 				 * words, "a, b or c") */
 	match_fn match;
-	const char *sql;	/* the store's condition: each ? bound to the value */
-	bool sql_int;		/* ... its number (else its text) */
-	const char *const *word_sql;	/* the condition of each word, instead of sql */
-	bool verbatim;		/* a matching event's JSON line holds the value as it is */
+	const char *sql;	     /* the store's condition: each ? bound to the value */
+	bool sql_int;		     /* ... its number (else its text) */
+	const char *const *word_sql; /* the condition of each word, instead of sql */
+	bool verbatim;		     /* a matching event's JSON line holds the value as it is */
 };
 
 static void result_words(void (*each)(const char *, void *), void *arg)
@@ -290,7 +294,7 @@ static const char *parse_result(struct kmw_filter *f, struct kmw_filter_value *o
 	(void)f;
 	(void)now;
 	if (strcmp(v, "fail"))
-		return "";	/* one of the words */
+		return ""; /* one of the words */
 	out->n = 1;
 	return NULL;
 }
@@ -470,44 +474,50 @@ static const char *const kind_sql[] = {
 static const struct def defs[KMW_F_COUNT] = {
 	[KMW_F_SINCE] = { "since", "T", "events at T or later", KMW_COMPLETE_NONE, parse_time, NULL,
 			  NULL, m_since, "time_ms >= ?", true, NULL, false },
-	[KMW_F_UNTIL] = { "until", "T", "events before T", KMW_COMPLETE_NONE, parse_time, NULL, NULL,
-			  m_until, "time_ms < ?", true, NULL, false },
-	[KMW_F_MODULE] = { "module", "NAME", "the module of that name", KMW_COMPLETE_NONE, NULL, NULL,
-			   NULL, m_module, "module = ?", false, NULL, true },
-	[KMW_F_PATH] = { "path", "GLOB", "its file (a shell pattern)", KMW_COMPLETE_FILE, NULL, NULL,
-			 NULL, m_path, "path GLOB ?", false, NULL, false },
+	[KMW_F_UNTIL] = { "until", "T", "events before T", KMW_COMPLETE_NONE, parse_time, NULL,
+			  NULL, m_until, "time_ms < ?", true, NULL, false },
+	[KMW_F_MODULE] = { "module", "NAME", "the module of that name", KMW_COMPLETE_NONE, NULL,
+			   NULL, NULL, m_module, "module = ?", false, NULL, true },
+	[KMW_F_PATH] = { "path", "GLOB", "its file (a shell pattern)", KMW_COMPLETE_FILE, NULL,
+			 NULL, NULL, m_path, "path GLOB ?", false, NULL, false },
 	/* a prefix: a range on the index rather than LIKE (case and index-friendly) */
-	[KMW_F_SHA256] = { "sha256", "HEX", "its file's SHA-256 or a prefix (file, image, IMA)", KMW_COMPLETE_NONE, parse_sha256, NULL, NULL,
-			   m_sha256, "((sha256 >= lower(?) AND sha256 < lower(?) || 'g') OR "
+	[KMW_F_SHA256] = { "sha256", "HEX", "its file's SHA-256 or a prefix (file, image, IMA)",
+			   KMW_COMPLETE_NONE, parse_sha256, NULL, NULL, m_sha256,
+			   "((sha256 >= lower(?) AND sha256 < lower(?) || 'g') OR "
 			   "(image_sha256 >= lower(?) AND image_sha256 < lower(?) || 'g') OR "
 			   "(ima_hash >= 'sha256:' || lower(?) AND ima_hash < 'sha256:' || lower(?) || "
-			   "'g'))", false, NULL, true },
+			   "'g'))",
+			   false, NULL, true },
 	[KMW_F_UID] = { "uid", "N", "the loader's user id", KMW_COMPLETE_NONE, parse_id, NULL, NULL,
 			m_uid, "uid = ?", true, NULL, false },
-	[KMW_F_USER] = { "user", "NAME", "the loader's user name", KMW_COMPLETE_USER, NULL, NULL, NULL,
-			 m_user, "user = ?", false, NULL, true },
+	[KMW_F_USER] = { "user", "NAME", "the loader's user name", KMW_COMPLETE_USER, NULL, NULL,
+			 NULL, m_user, "user = ?", false, NULL, true },
 	[KMW_F_AUID] = { "auid", "N", "the login user id (or unset)", KMW_COMPLETE_NONE, parse_auid,
 			 NULL, NULL, m_auid, "auid = ?", true, NULL, false },
 	[KMW_F_EXE] = { "exe", "PATH", "the loader's program", KMW_COMPLETE_FILE, NULL, NULL, NULL,
 			m_exe, "exe = ?", false, NULL, true },
 	[KMW_F_RESULT] = { "result", NULL, "the call's outcome", KMW_COMPLETE_WORDS, parse_result,
 			   result_words, NULL, m_result, NULL, false, result_sql, false },
-	[KMW_F_ERRNO] = { "errno", "NAME", "the call's error (EPERM, EEXIST ...)", KMW_COMPLETE_WORDS,
-			  parse_errno, errno_words, "an errno name such as EPERM, ENOENT, "
-			  "EKEYREJECTED", m_errno, "errno = ?", false, NULL, true },
-	[KMW_F_FLAG] = { "flag", "NAME", "a flag the call set", KMW_COMPLETE_WORDS, NULL, flag_words,
-			 NULL, m_flag, "id IN (SELECT event_id FROM event_flags WHERE flag = ?)", false,
-			 NULL, true },
+	[KMW_F_ERRNO] = { "errno", "NAME", "the call's error (EPERM, EEXIST ...)",
+			  KMW_COMPLETE_WORDS, parse_errno, errno_words,
+			  "an errno name such as EPERM, ENOENT, "
+			  "EKEYREJECTED",
+			  m_errno, "errno = ?", false, NULL, true },
+	[KMW_F_FLAG] = { "flag", "NAME", "a flag the call set", KMW_COMPLETE_WORDS, NULL,
+			 flag_words, NULL, m_flag,
+			 "id IN (SELECT event_id FROM event_flags WHERE flag = ?)", false, NULL,
+			 true },
 	[KMW_F_SYSCALL] = { "syscall", "NAME", "the module syscall", KMW_COMPLETE_WORDS, NULL,
 			    syscall_words, NULL, m_syscall, "syscall = ?", false, NULL, true },
-	[KMW_F_KEY] = { "key", "KEY", "an audit rule's key of the event", KMW_COMPLETE_NONE, NULL, NULL,
-			NULL, m_key, "instr(keys, '|' || ? || '|') > 0", false, NULL, true },
+	[KMW_F_KEY] = { "key", "KEY", "an audit rule's key of the event", KMW_COMPLETE_NONE, NULL,
+			NULL, NULL, m_key, "instr(keys, '|' || ? || '|') > 0", false, NULL, true },
 	[KMW_F_RISK] = { "risk", "LEVEL", "that risk level or above", KMW_COMPLETE_WORDS, NULL,
 			 risk_words, NULL, m_risk, "risk >= ?", true, NULL, false },
 	[KMW_F_KIND] = { "kind", NULL, "events, summaries or alerts", KMW_COMPLETE_WORDS, NULL,
 			 kind_words, NULL, m_kind, NULL, false, kind_sql, false },
 	[KMW_F_HOST] = { "host", "NAME", "the host the event happened on (audit.node)",
-			 KMW_COMPLETE_NONE, NULL, NULL, NULL, m_host, "node = ?", false, NULL, true },
+			 KMW_COMPLETE_NONE, NULL, NULL, NULL, m_host, "node = ?", false, NULL,
+			 true },
 };
 
 void filter_init(struct kmw_filter *f)
@@ -682,8 +692,10 @@ unsigned int filter_sql(const struct kmw_filter *f, struct kmw_buf *sql, struct 
 		buf_printf(sql, "%s%s", glue, cond);
 		glue = " AND ";
 		for (p = cond; (p = strchr(p, '?')) && nb < KMW_FILTER_BINDS; p++)
-			b[nb++] = (struct kmw_filter_bind){ .is_int = d->sql_int, .n = v->n,
-							    .s = i == KMW_F_SHA256 ? f->sha256 : v->s };
+			b[nb++] = (struct kmw_filter_bind){ .is_int = d->sql_int,
+							    .n = v->n,
+							    .s = i == KMW_F_SHA256 ? f->sha256
+										   : v->s };
 	}
 	return nb;
 }

@@ -24,7 +24,8 @@ int format_parse_name(const char *name, enum kmw_format *out)
 
 const char *format_name(enum kmw_format f)
 {
-	return (unsigned int)f < sizeof(format_names) / sizeof(format_names[0]) ? format_names[f] : "?";
+	return (unsigned int)f < sizeof(format_names) / sizeof(format_names[0]) ? format_names[f]
+										: "?";
 }
 
 int format_event(struct kmw_buf *b, enum kmw_format fmt, const struct kmw_event *ev)

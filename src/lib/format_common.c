@@ -163,8 +163,8 @@ void fmt_alert_gaps(struct kmw_json *w, const struct kmw_audit_gaps *g)
 
 	json_object(w, "gaps");
 	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-		json_uint(w, counters[i].name, *(const uint64_t *)(const void *)
-			  ((const char *)g + counters[i].off));
+		json_uint(w, counters[i].name,
+			  *(const uint64_t *)(const void *)((const char *)g + counters[i].off));
 	json_bool(w, "daemon_down", g->daemon_down);
 	json_bool(w, "unloads_unaudited", g->unloads_unaudited);
 	json_close(w);

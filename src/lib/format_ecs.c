@@ -115,7 +115,8 @@ static const char *ecs_hash_key(const char *algo)
 
 static void file_part(struct kmw_json *w, const struct kmw_event *ev)
 {
-	const char *psrc, *ima_key = ev->ima.src != KMW_IMA_NONE ? ecs_hash_key(ev->ima.algo) : NULL;
+	const char *psrc,
+		*ima_key = ev->ima.src != KMW_IMA_NONE ? ecs_hash_key(ev->ima.algo) : NULL;
 	const struct kmw_str *path = event_module_path(ev, &psrc);
 	const struct kmw_modfacts *m = &ev->facts;
 	bool analysed = ev->have_facts && m->analysed;
@@ -345,7 +346,8 @@ static int ecs_alert(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 	struct kmw_json w;
 	char ts[48], msg[160];
 
-	snprintf(msg, sizeof(msg), "%s: %.*s", code, (int)(ev->mod_name.len > 64 ? 64 : ev->mod_name.len),
+	snprintf(msg, sizeof(msg), "%s: %.*s", code,
+		 (int)(ev->mod_name.len > 64 ? 64 : ev->mod_name.len),
 		 event_str(ev, &ev->mod_name));
 	ecs_head(&w, b, ev, msg, ts, sizeof(ts));
 	json_object(&w, "event");
@@ -358,8 +360,10 @@ static int ecs_alert(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 	json_array(&w, "type");
 	json_cstr(&w, NULL, config ? "change" : "info");
 	json_close(&w);
-	json_cstr(&w, "action", (unsigned int)a->code < sizeof(actions) / sizeof(actions[0]) &&
-		  actions[a->code] ? actions[a->code] : code);
+	json_cstr(&w, "action",
+		  (unsigned int)a->code < sizeof(actions) / sizeof(actions[0]) && actions[a->code]
+			  ? actions[a->code]
+			  : code);
 	json_cstr(&w, "module", "kmodwatch");
 	json_cstr(&w, "dataset", "kmodwatch.alert");
 	fmt_id(&w, "id", ev);
@@ -416,7 +420,10 @@ static int ecs_alert(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 	fmt_ev_str(&w, "module", ev, &ev->mod_name);
 	json_bool(&w, "proc_modules", a->in_proc);
 	json_bool(&w, "sys_module", a->in_sysfs);
-	json_cstr(&w, "audit", a->audit_loaded ? "loaded" : a->audit_unloaded ? "unloaded" : "never");
+	json_cstr(&w, "audit",
+		  a->audit_loaded     ? "loaded"
+		  : a->audit_unloaded ? "unloaded"
+				      : "never");
 	if (a->audit_loaded)
 		json_uint(&w, "load_serial", a->load_serial);
 	json_bool(&w, "at_start", a->at_start);

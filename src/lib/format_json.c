@@ -69,8 +69,7 @@ static void syscall_part(struct kmw_json *w, const struct kmw_event *ev)
 		json_hex(w, "name_ptr", ev->a[0]);
 		fmt_flags(w, ev);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	json_close(w);
 }
@@ -197,8 +196,10 @@ static void module_part(struct kmw_json *w, const struct kmw_event *ev)
 
 	json_object(w, "module");
 	fmt_ev_str(w, "name", ev, &ev->mod_name);
-	json_cstr(w, "name_source", ev->mod_name_modinfo ? "modinfo" : ev->mod_name.set ? "kern_module" :
-		  NULL);
+	json_cstr(w, "name_source",
+		  ev->mod_name_modinfo ? "modinfo"
+		  : ev->mod_name.set   ? "kern_module"
+				       : NULL);
 	if (path)
 		fmt_ev_str(w, "path", ev, path);
 	else
@@ -271,7 +272,10 @@ static void process_part(struct kmw_json *w, const struct kmw_event *ev)
 	fmt_ev_str(w, "exe", ev, &ev->exe);
 	fmt_argv(w, "cmdline", ev, ev->argv, ev->argc);
 	json_bool(w, "cmdline_truncated", ev->argv_truncated);
-	json_cstr(w, "cmdline_source", ev->cmdline_from_proc ? "proc" : ev->argc ? "proctitle" : NULL);
+	json_cstr(w, "cmdline_source",
+		  ev->cmdline_from_proc ? "proc"
+		  : ev->argc		? "proctitle"
+					: NULL);
 	json_cstr(w, "context_source", ev->proc_read ? "proc" : "audit_record");
 	/* read by the reader as the SYSCALL record came, so long after it came to us */
 	if (ev->captured_early)
@@ -341,7 +345,10 @@ static void ledger_evidence(struct kmw_json *w, const struct kmw_event *ev)
 	json_object(w, "evidence");
 	json_bool(w, "proc_modules", a->in_proc);
 	json_bool(w, "sys_module", a->in_sysfs);
-	json_cstr(w, "audit", a->audit_loaded ? "loaded" : a->audit_unloaded ? "unloaded" : "never");
+	json_cstr(w, "audit",
+		  a->audit_loaded     ? "loaded"
+		  : a->audit_unloaded ? "unloaded"
+				      : "never");
 	if (a->audit_loaded) {
 		json_uint(w, "load_serial", a->load_serial);
 		fmt_iso_time(ts, sizeof(ts), a->load_ms / 1000, (unsigned int)(a->load_ms % 1000));
@@ -388,7 +395,8 @@ static void other_evidence(struct kmw_json *w, const struct kmw_event *ev)
 	switch (a->code) {
 	case KMW_R_SUPPRESSED_LOAD:
 		json_uint(w, "record_serial", ev->serial);
-		fmt_iso_time(ts, sizeof(ts), a->first_ms / 1000, (unsigned int)(a->first_ms % 1000));
+		fmt_iso_time(ts, sizeof(ts), a->first_ms / 1000,
+			     (unsigned int)(a->first_ms % 1000));
 		json_cstr(w, "record_time", ts);
 		fmt_ev_str(w, "file", ev, &ev->ima_file);
 		json_cstr(w, "algo", ev->ima.algo[0] ? ev->ima.algo : NULL);
@@ -402,8 +410,8 @@ static void other_evidence(struct kmw_json *w, const struct kmw_event *ev)
 		taint_letters(w, "flags_was", a->taint_was);
 		taint_letters(w, "flags_now", a->taint_now);
 		taint_letters(w, a->code == KMW_R_TAINT_CLEARED ? "flags_gone" : "flags_new",
-			      a->code == KMW_R_TAINT_CLEARED ? a->taint_was & ~a->taint_now :
-			      a->taint_now & ~a->taint_was);
+			      a->code == KMW_R_TAINT_CLEARED ? a->taint_was & ~a->taint_now
+							     : a->taint_now & ~a->taint_was);
 		fmt_alert_gaps(w, &a->gaps);
 		if (a->hidden_by[0])
 			json_cstr(w, "hidden_by", a->hidden_by);

@@ -20,8 +20,16 @@
 #define KMW_CUT_MIDDLE 2
 
 /* Column widths of the table; PATH takes what is left of the terminal. */
-enum { W_HOST = 16, W_TIME = 19, W_SYSCALL = 13, W_RESULT = 12, W_MODULE = 18, W_USER = 10, W_RISK = 6,
-       W_EXE = 24 };
+enum {
+	W_HOST = 16,
+	W_TIME = 19,
+	W_SYSCALL = 13,
+	W_RESULT = 12,
+	W_MODULE = 18,
+	W_USER = 10,
+	W_RISK = 6,
+	W_EXE = 24
+};
 
 /*
  * One column: padded to @width; cut to it with an ellipsis only when @cut
@@ -56,7 +64,7 @@ static void fmt_cell(struct kmw_buf *b, const char *s, int width, int cut, bool 
 		head = cut == KMW_CUT_MIDDLE ? ((size_t)width - 1) / 3 : (size_t)width - 1;
 		tail = (size_t)width - 1 - head;
 		buf_append(b, t.data, char_off(t.data, t.len, head));
-		buf_puts(b, "\xe2\x80\xa6");	/* U+2026, an ellipsis */
+		buf_puts(b, "\xe2\x80\xa6"); /* U+2026, an ellipsis */
 		if (tail) {
 			size_t from = char_off(t.data, t.len, n - tail);
 
@@ -120,8 +128,12 @@ int format_table_row(struct kmw_buf *b, const struct kmw_table *t, const struct 
 		 false);
 	if (t->colour && !r->success)
 		buf_puts(b, "\033[31m");
-	fmt_cell(b, r->success ? "ok" : r->errno_name ? r->errno_name : !strcmp(r->syscall, "unknown") ?
-		 "unknown" : "failed", W_RESULT, false, false);
+	fmt_cell(b,
+		 r->success			  ? "ok"
+		 : r->errno_name		  ? r->errno_name
+		 : !strcmp(r->syscall, "unknown") ? "unknown"
+						  : "failed",
+		 W_RESULT, false, false);
 	if (t->colour && !r->success)
 		buf_puts(b, "\033[0m");
 	if (r->kind && !strcmp(r->kind, "summary")) {
@@ -185,8 +197,10 @@ static void fmt_csv_num(struct kmw_buf *b, int64_t v, bool present)
 
 int format_csv_header(struct kmw_buf *b)
 {
-	buf_puts(b, "time,syscall,arch,success,exit,errno,flags,flag_names,module,path,sha256,exe,comm,"
-		 "pid,uid,user,auid,key,risk,historical,node,kind,count\n");
+	buf_puts(
+		b,
+		"time,syscall,arch,success,exit,errno,flags,flag_names,module,path,sha256,exe,comm,"
+		"pid,uid,user,auid,key,risk,historical,node,kind,count\n");
 	return b->oom ? -ENOMEM : 0;
 }
 
@@ -204,7 +218,8 @@ int format_csv_row(struct kmw_buf *b, const struct kmw_row *r)
 	fmt_csv_cell(b, r->errno_name, false);
 	fmt_csv_num(b, r->flags, r->flags >= 0);
 	/* stored as |A|B|: a plain A|B here */
-	snprintf(flags, sizeof(flags), "%s", r->flag_names ? r->flag_names + (r->flag_names[0] == '|') : "");
+	snprintf(flags, sizeof(flags), "%s",
+		 r->flag_names ? r->flag_names + (r->flag_names[0] == '|') : "");
 	n = strlen(flags);
 	if (n && flags[n - 1] == '|')
 		flags[n - 1] = '\0';
@@ -238,8 +253,19 @@ const char *modrow_prov_name(enum kmw_provenance p)
 }
 
 /* Column widths; FILE takes what is left of the terminal. */
-enum { M_NAME = 20, M_STATE = 8, M_SIZE = 8, M_REFS = 4, M_TAINT = 5, M_PROV = 17, M_SINCE = 19,
-       M_BY = 10, M_SIGNER = 22, M_PKG = 17, M_RISK = 6 };
+enum {
+	M_NAME = 20,
+	M_STATE = 8,
+	M_SIZE = 8,
+	M_REFS = 4,
+	M_TAINT = 5,
+	M_PROV = 17,
+	M_SINCE = 19,
+	M_BY = 10,
+	M_SIGNER = 22,
+	M_PKG = 17,
+	M_RISK = 6
+};
 
 static const char *signer(const struct kmw_modrow *r)
 {
@@ -252,17 +278,22 @@ static const char *signer(const struct kmw_modrow *r)
 
 static void views(char *out, size_t len, const struct kmw_module_info *m)
 {
-	snprintf(out, len, "%s", m->in_proc && m->in_sysfs ? "both" : m->in_proc ?
-		 "proc_modules" : m->in_sysfs ? "sys_module" : "neither");
+	snprintf(out, len, "%s",
+		 m->in_proc && m->in_sysfs ? "both"
+		 : m->in_proc		   ? "proc_modules"
+		 : m->in_sysfs		   ? "sys_module"
+					   : "neither");
 }
 
 int format_modrow_header(struct kmw_buf *b, const struct kmw_table *t, const char *fmt)
 {
 	(void)t;
 	if (!strcmp(fmt, "csv")) {
-		buf_puts(b, "name,state,size,refcnt,users,taint,srcversion,views,provenance,load_time,"
-			 "loader,user,uid,serial,file,file_source,sha256,signed,signer,package_provenance,"
-			 "package,risk,reasons\n");
+		buf_puts(
+			b,
+			"name,state,size,refcnt,users,taint,srcversion,views,provenance,load_time,"
+			"loader,user,uid,serial,file,file_source,sha256,signed,signer,package_provenance,"
+			"package,risk,reasons\n");
 	} else if (!strcmp(fmt, "text")) {
 		fmt_cell(b, "MODULE", M_NAME, false, false);
 		fmt_cell(b, "STATE", M_STATE, false, false);
@@ -290,8 +321,9 @@ static void reasons_csv(struct kmw_buf *b, uint32_t reasons)
 	list[0] = '\0';
 	for (i = 0; i < KMW_R_COUNT; i++)
 		if (reasons & (1u << i))
-			n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s%s",
-					      n ? "|" : "", risk_reason_code((enum kmw_risk_reason)i));
+			n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0,
+					      "%s%s", n ? "|" : "",
+					      risk_reason_code((enum kmw_risk_reason)i));
 	fmt_csv_cell(b, list, true);
 }
 
@@ -299,8 +331,8 @@ static int row_text(struct kmw_buf *b, const struct kmw_table *t, const struct k
 {
 	const struct kmw_module_info *m = r->m;
 	const struct kmw_ledger_entry *e = r->load;
-	int used = M_NAME + M_STATE + M_SIZE + M_REFS + M_TAINT + M_PROV + M_SINCE + M_BY + M_SIGNER +
-		   M_PKG + M_RISK + 11;
+	int used = M_NAME + M_STATE + M_SIZE + M_REFS + M_TAINT + M_PROV + M_SINCE + M_BY +
+		   M_SIGNER + M_PKG + M_RISK + 11;
 	int filew = t->width ? (t->width - used > 10 ? t->width - used : 10) : 0;
 	const char *risk = risk_level_name((enum kmw_risk_level)r->level);
 	bool cut = t->width > 0;
@@ -310,8 +342,11 @@ static int row_text(struct kmw_buf *b, const struct kmw_table *t, const struct k
 	/* what hides is said where the eye falls: in the state */
 	if (t->colour && !m->in_proc)
 		buf_puts(b, "\033[1;31m");
-	fmt_cell(b, m->in_proc ? m->state : r->reasons & (1u << KMW_R_HIDDEN_MODULE) ? "HIDDEN" :
-		 "GONE", M_STATE, false, false);
+	fmt_cell(b,
+		 m->in_proc				    ? m->state
+		 : r->reasons & (1u << KMW_R_HIDDEN_MODULE) ? "HIDDEN"
+							    : "GONE",
+		 M_STATE, false, false);
 	if (t->colour && !m->in_proc)
 		buf_puts(b, "\033[0m");
 	snprintf(num, sizeof(num), "%lld", (long long)m->size);

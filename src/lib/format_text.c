@@ -22,8 +22,8 @@ static void t_str(struct kmw_buf *b, const char *key, const struct kmw_event *ev
 		buf_putc(b, '-');
 }
 
-static void t_id(struct kmw_buf *b, const char *key, int64_t id,
-		 const struct kmw_event *ev, const struct kmw_str *name)
+static void t_id(struct kmw_buf *b, const char *key, int64_t id, const struct kmw_event *ev,
+		 const struct kmw_str *name)
 {
 	buf_printf(b, " %s=", key);
 	if (id < 0)
@@ -44,7 +44,8 @@ static void risk_text(struct kmw_buf *b, const struct kmw_event *ev)
 	buf_printf(b, " risk=%s", risk_level_name((enum kmw_risk_level)ev->risk_level));
 	for (i = 0, n = 0; i < KMW_R_COUNT; i++)
 		if (ev->risk_reasons & (1u << i))
-			buf_printf(b, "%c%s", n++ ? ',' : '(', risk_reason_code((enum kmw_risk_reason)i));
+			buf_printf(b, "%c%s", n++ ? ',' : '(',
+				   risk_reason_code((enum kmw_risk_reason)i));
 	if (n)
 		buf_putc(b, ')');
 }
@@ -82,8 +83,8 @@ static void alert_other_text(struct kmw_buf *b, const struct kmw_event *ev)
 		buf_printf(b, " hash=%s:%s lost_meanwhile=%" PRIu64, ev->ima.algo, ev->ima.hash,
 			   a->lost_meanwhile);
 	} else if (a->code == KMW_R_UNEXPLAINED_TAINT || a->code == KMW_R_TAINT_CLEARED) {
-		uint64_t moved = a->code == KMW_R_TAINT_CLEARED ? a->taint_was & ~a->taint_now :
-				 a->taint_now & ~a->taint_was;
+		uint64_t moved = a->code == KMW_R_TAINT_CLEARED ? a->taint_was & ~a->taint_now
+								: a->taint_now & ~a->taint_was;
 
 		buf_printf(b, " taint=%" PRIu64 "->%" PRIu64 " %s=", a->taint_was, a->taint_now,
 			   a->code == KMW_R_TAINT_CLEARED ? "gone" : "new");
@@ -133,7 +134,9 @@ static int alert_text(struct kmw_buf *b, const struct kmw_event *ev)
 	}
 	buf_printf(b, " proc_modules=%s sys_module=%s audit=%s", a->in_proc ? "yes" : "no",
 		   a->in_sysfs ? "yes" : "no",
-		   a->audit_loaded ? "loaded" : a->audit_unloaded ? "unloaded" : "never");
+		   a->audit_loaded     ? "loaded"
+		   : a->audit_unloaded ? "unloaded"
+				       : "never");
 	if (a->audit_loaded)
 		buf_printf(b, "(serial %" PRIu64 ")", a->load_serial);
 	buf_printf(b, " at_start=%s checks=%u", a->at_start ? "yes" : "no", a->checks);
@@ -163,7 +166,8 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 		return alert_text(b, ev);
 	fmt_iso_time(ts, sizeof(ts), ev->sec, ev->msec);
 	if (ev->no_syscall)
-		buf_printf(b, "%s module call (no SYSCALL record: call, result and process unknown)",
+		buf_printf(b,
+			   "%s module call (no SYSCALL record: call, result and process unknown)",
 			   ts);
 	else
 		buf_printf(b, "%s %s(%s) %s", ts, decode_syscall_name(ev->sc),
@@ -225,7 +229,9 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev)
 	if (ev->ima.src != KMW_IMA_NONE)
 		buf_printf(b, " ima=%s:%s(%s%s)", ev->ima.algo, ev->ima.hash,
 			   event_ima_src_name(ev->ima.src),
-			   ev->ima.matches == 0 ? ",changed" : ev->ima.matches == 1 ? ",matches" : "");
+			   ev->ima.matches == 0	  ? ",changed"
+			   : ev->ima.matches == 1 ? ",matches"
+						  : "");
 	if (ev->have_facts && ev->facts.analysed)
 		buf_printf(b, " signed=%s", ev->facts.sig_present ? "yes" : "no");
 	if (dpkg_prov_name((enum kmw_pkg_prov)ev->package)) {

@@ -30,7 +30,8 @@ static void read_machine_id(struct kmw_host *h, const char *root)
 			continue;
 		if (fgets(line, sizeof(line), f)) {
 			line[strcspn(line, "\r\n")] = '\0';
-			for (n = 0; isxdigit((unsigned char)line[n]) && !isupper((unsigned char)line[n]);
+			for (n = 0;
+			     isxdigit((unsigned char)line[n]) && !isupper((unsigned char)line[n]);
 			     n++)
 				;
 			if (n == 32 && !line[n])
@@ -97,7 +98,8 @@ void host_read(struct kmw_host *h, const char *root)
 	read_machine_id(h, root);
 	read_os_release(h, root);
 	if (uname(&u) == 0) {
-		snprintf(h->kernel, sizeof(h->kernel), "%.*s", (int)sizeof(h->kernel) - 1, u.release);
+		snprintf(h->kernel, sizeof(h->kernel), "%.*s", (int)sizeof(h->kernel) - 1,
+			 u.release);
 		snprintf(h->arch, sizeof(h->arch), "%.*s", (int)sizeof(h->arch) - 1, u.machine);
 	}
 }

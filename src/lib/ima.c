@@ -97,34 +97,39 @@ int ima_enable(const char *secfs, const char *cmdline, char *why, size_t whylen)
 	ima_probe(secfs, cmdline, &st);
 	switch (st.policy) {
 	case KMW_IMA_NO_SECURITYFS:
-		snprintf(why, whylen, "securityfs is not mounted at %s (mount -t securityfs "
-			 "securityfs %s)", secfs, secfs);
+		snprintf(why, whylen,
+			 "securityfs is not mounted at %s (mount -t securityfs "
+			 "securityfs %s)",
+			 secfs, secfs);
 		return -ENOENT;
 	case KMW_IMA_ABSENT:
 		snprintf(why, whylen, "this kernel has no IMA (no %s/ima)", secfs);
 		return -ENOTSUP;
 	case KMW_IMA_LOADED:
-		snprintf(why, whylen, "an IMA policy was loaded already this boot, and this kernel "
-			 "takes one write of it per boot (no CONFIG_IMA_WRITE_POLICY): put \"%s\" in "
-			 "/etc/ima/ima-policy with the rest of that policy, for the next boot",
-			 KMW_IMA_RULE);
+		snprintf(
+			why, whylen,
+			"an IMA policy was loaded already this boot, and this kernel "
+			"takes one write of it per boot (no CONFIG_IMA_WRITE_POLICY): put \"%s\" in "
+			"/etc/ima/ima-policy with the rest of that policy, for the next boot",
+			KMW_IMA_RULE);
 		return -EEXIST;
 	case KMW_IMA_READABLE:
 		if (st.module_check)
 			return 1;
 		if (!st.write_again) {
-			snprintf(why, whylen, "an IMA policy of %u rule(s) is in force and cannot be "
-				 "written again this boot: put \"%s\" in /etc/ima/ima-policy", st.rules,
-				 KMW_IMA_RULE);
+			snprintf(why, whylen,
+				 "an IMA policy of %u rule(s) is in force and cannot be "
+				 "written again this boot: put \"%s\" in /etc/ima/ima-policy",
+				 st.rules, KMW_IMA_RULE);
 			return -EEXIST;
 		}
 		break;
-	case KMW_IMA_WRITABLE:
-		break;
+	case KMW_IMA_WRITABLE: break;
 	}
 	/* the first custom write replaces the boot policy: not behind its owner's back */
 	if (st.boot_policy[0]) {
-		snprintf(why, whylen, "the kernel booted with %s: writing a policy now would replace "
+		snprintf(why, whylen,
+			 "the kernel booted with %s: writing a policy now would replace "
 			 "that policy; add \"%s\" to it in /etc/ima/ima-policy instead",
 			 st.boot_policy, KMW_IMA_RULE);
 		return -EEXIST;

@@ -23,10 +23,10 @@ struct import_ctx {
 	struct kmw_risk_config risk;
 	struct kmw_import_result *out;
 	struct kmw_buf json;
-	bool tx;		/* a transaction is open */
-	unsigned int in_tx;	/* inserts in it */
+	bool tx;	    /* a transaction is open */
+	unsigned int in_tx; /* inserts in it */
 	uint64_t added_in_tx;
-	unsigned int nheld;	/* of them new, for the callback once committed */
+	unsigned int nheld; /* of them new, for the callback once committed */
 	struct kmw_event *held;
 	struct kmw_buf heldjson[BATCH_HELD];
 };
@@ -79,7 +79,8 @@ static void on_event(struct kmw_event *ev, void *arg)
 		c->out->added++;
 		c->added_in_tx++;
 		if (c->held) {
-			memcpy(&c->held[c->nheld], ev, offsetof(struct kmw_event, arena) + ev->arena_len);
+			memcpy(&c->held[c->nheld], ev,
+			       offsetof(struct kmw_event, arena) + ev->arena_len);
 			buf_reset(&c->heldjson[c->nheld]);
 			buf_append(&c->heldjson[c->nheld], c->json.data, c->json.len);
 			c->nheld++;

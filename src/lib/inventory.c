@@ -315,8 +315,9 @@ static int read_proc(const char *proc, const char *sys, struct kmw_inventory *in
 			if (!nl)
 				nl = end;
 			if (!inv->malformed++) {
-				inv->malformed_len = (size_t)(nl - p) < sizeof(inv->malformed_line) ?
-						     (size_t)(nl - p) : sizeof(inv->malformed_line);
+				inv->malformed_len = (size_t)(nl - p) < sizeof(inv->malformed_line)
+							     ? (size_t)(nl - p)
+							     : sizeof(inv->malformed_line);
 				memcpy(inv->malformed_line, p, inv->malformed_len);
 			}
 			if (nl == end)
@@ -401,7 +402,8 @@ static int read_sysfs(const char *sys, struct kmw_inventory *inv, bool quick)
 		m = sorted ? bsearch(&key, inv->m, sorted, sizeof(*inv->m), by_name) : NULL;
 		/* the list shows only loadable modules: one it has needs no look at its initstate */
 		if (!m || !quick) {
-			snprintf(rel, sizeof(rel), "%.*s/initstate", KMW_MODNAME_MAX - 1, de->d_name);
+			snprintf(rel, sizeof(rel), "%.*s/initstate", KMW_MODNAME_MAX - 1,
+				 de->d_name);
 			if (faccessat(dirfd(d), rel, F_OK, 0) < 0)
 				continue;
 		}

@@ -44,7 +44,8 @@ int kmodlookup_path(struct kmw_kmod *k, const char *name, char *path, size_t cap
 
 	if (!k || kmod_module_new_from_lookup(k->ctx, name, &list) < 0 || !list)
 		return -ENOENT;
-	kmod_list_foreach(it, list) {
+	kmod_list_foreach(it, list)
+	{
 		struct kmod_module *m = kmod_module_get_module(it);
 		const char *p = kmod_module_get_path(m);
 

@@ -199,8 +199,9 @@ unsigned int ledger_check(struct kmw_ledger *l, const struct kmw_inventory *inv,
 	for (i = 0; i < l->n; i++) {
 		struct kmw_ledger_entry *e = &l->e[i];
 		const struct kmw_module_info *m = inventory_find(inv, e->name);
-		int f = e->flight_ms && now_ms - e->flight_ms < KMW_LEDGER_FLIGHT_MS ? -1 :
-			finding(l, e, m, gap_gen);
+		int f = e->flight_ms && now_ms - e->flight_ms < KMW_LEDGER_FLIGHT_MS
+				? -1
+				: finding(l, e, m, gap_gen);
 
 		weigh(l, e, f, m, now_ms, confirm, fn, arg, &waiting);
 	}
@@ -222,24 +223,26 @@ static const char *why(int code, const struct kmw_ledger_entry *e, const struct 
 	switch (code) {
 	case KMW_R_HIDDEN_MODULE:
 		if (sysfs && !proc)
-			return e->loaded ? "audit saw it loaded and sysfs has it, but the kernel's module "
-			       "list does not: unlinked from the list, as rootkits hide" :
-			       "sysfs has it, but the kernel's module list does not: unlinked from the "
-			       "list, as rootkits hide";
+			return e->loaded
+				       ? "audit saw it loaded and sysfs has it, but the kernel's module "
+					 "list does not: unlinked from the list, as rootkits hide"
+				       : "sysfs has it, but the kernel's module list does not: unlinked from the "
+					 "list, as rootkits hide";
 		return "audit saw it loaded and never unloaded, with no gap since, but neither the "
 		       "module list nor sysfs has it: hidden from both";
 	case KMW_R_UNAUDITED_LOAD:
 		return gaps ? "the module list has it, but audit never reported its load and it was "
-		       "not loaded when monitoring began: audit was off, its rules removed, or records "
-		       "lost (evidence.gaps_moved)" :
-		       "the module list has it, but audit never reported its load and it was not "
-		       "loaded when monitoring began; no counter of audit's gaps moved: the rules were "
-		       "removed and put back between two looks, or audit was off for a moment";
+			      "not loaded when monitoring began: audit was off, its rules removed, or records "
+			      "lost (evidence.gaps_moved)"
+			    : "the module list has it, but audit never reported its load and it was not "
+			      "loaded when monitoring began; no counter of audit's gaps moved: the rules were "
+			      "removed and put back between two looks, or audit was off for a moment";
 	case KMW_R_UNAUDITED_UNLOAD:
-		return e->loaded ? "audit saw it loaded; it is gone from both views with no "
-		       "delete_module seen, and audit had a gap meanwhile (evidence.gaps_moved)" :
-		       "there when monitoring began or came unaudited, now gone from both views with "
-		       "no delete_module seen";
+		return e->loaded
+			       ? "audit saw it loaded; it is gone from both views with no "
+				 "delete_module seen, and audit had a gap meanwhile (evidence.gaps_moved)"
+			       : "there when monitoring began or came unaudited, now gone from both views with "
+				 "no delete_module seen";
 	}
 	return NULL;
 }
@@ -298,9 +301,14 @@ static void restore_history(const struct kmw_row *row, uint64_t serial, void *ar
 {
 	struct kmw_ledger *l = arg;
 	enum kmw_risk_reason code;
-	struct kmw_load ld = { .serial = serial, .ms = row->time_ms, .path = row->path,
-			       .sha256 = row->sha256, .exe = row->exe, .user = row->user,
-			       .uid = row->uid, .risk = row->risk };
+	struct kmw_load ld = { .serial = serial,
+			       .ms = row->time_ms,
+			       .path = row->path,
+			       .sha256 = row->sha256,
+			       .exe = row->exe,
+			       .user = row->user,
+			       .uid = row->uid,
+			       .risk = row->risk };
 
 	if (!row->module)
 		return;
@@ -314,8 +322,7 @@ static void restore_history(const struct kmw_row *row, uint64_t serial, void *ar
 	}
 }
 
-int ledger_restore(struct kmw_ledger *l, struct kmw_store *s, const char *boot_id,
-		   int64_t since_ms)
+int ledger_restore(struct kmw_ledger *l, struct kmw_store *s, const char *boot_id, int64_t since_ms)
 {
 	int had, rc;
 

@@ -114,9 +114,10 @@ enum kmw_syscall lines_syscall_of(const char *body, const char *end, uint32_t *a
 	if (end - p < 5 || memcmp(p, "arch=", 5))
 		return KMW_SC_NONE;
 	for (p += 5; p < end && *p != ' '; p++) {
-		int v = (*p >= '0' && *p <= '9') ? *p - '0' :
-			(*p >= 'a' && *p <= 'f') ? *p - 'a' + 10 :
-			(*p >= 'A' && *p <= 'F') ? *p - 'A' + 10 : -1;
+		int v = (*p >= '0' && *p <= '9')   ? *p - '0'
+			: (*p >= 'a' && *p <= 'f') ? *p - 'a' + 10
+			: (*p >= 'A' && *p <= 'F') ? *p - 'A' + 10
+						   : -1;
 		if (v < 0 || arch >> 60)
 			return KMW_SC_NONE;
 		arch = arch << 4 | (uint64_t)v;
@@ -153,8 +154,8 @@ uint64_t lines_count_calls(const char *data, size_t len, uint64_t *lines)
 		nl = memchr(data, '\n', (size_t)(end - data));
 		n = (size_t)((nl ? nl : end) - data);
 		(*lines)++;
-		if (n <= KMW_LINE_MAX && !lines_parse_record(data, n, &r) && lines_rec_is(&r, "SYSCALL") &&
-		    module_syscall(r.body, data + n))
+		if (n <= KMW_LINE_MAX && !lines_parse_record(data, n, &r) &&
+		    lines_rec_is(&r, "SYSCALL") && module_syscall(r.body, data + n))
 			calls++;
 		data += n + 1;
 	}
@@ -197,10 +198,12 @@ static void open_end(struct kmw_lines *l, unsigned int i)
 	if (o->held)
 		pass(l, o->held, o->heldlen);
 	if (o->nodelen)
-		n = snprintf(l->eoe, sizeof(l->eoe), "node=%.*s type=EOE msg=audit(%.*s): ",
-			     (int)o->nodelen, o->id, (int)(o->len - o->nodelen - 1), o->id + o->nodelen + 1);
+		n = snprintf(l->eoe, sizeof(l->eoe),
+			     "node=%.*s type=EOE msg=audit(%.*s): ", (int)o->nodelen, o->id,
+			     (int)(o->len - o->nodelen - 1), o->id + o->nodelen + 1);
 	else
-		n = snprintf(l->eoe, sizeof(l->eoe), "type=EOE msg=audit(%.*s): ", (int)o->len, o->id);
+		n = snprintf(l->eoe, sizeof(l->eoe), "type=EOE msg=audit(%.*s): ", (int)o->len,
+			     o->id);
 	if (n > 0 && (size_t)n < sizeof(l->eoe))
 		pass(l, l->eoe, (size_t)n);
 	l->stats.evicted++;
@@ -239,7 +242,7 @@ static void early_own(struct kmw_early *e)
 	if (e->owned || !e->line)
 		return;
 	if (e->linelen > sizeof(e->buf)) {
-		e->line = NULL;	/* too long to keep: it goes as if it had not come */
+		e->line = NULL; /* too long to keep: it goes as if it had not come */
 		return;
 	}
 	memcpy(e->buf, e->line, e->linelen);
@@ -371,7 +374,8 @@ static void bad_line(struct kmw_lines *l, const char *why, const char *line, siz
 	if (l->stats.bad_lines <= KMW_BAD_SHOWN)
 		l->bad(l->bad_arg, l->input ? l->input : "input", l->lineno, why, line, len);
 	else if (l->stats.bad_lines == KMW_BAD_SHOWN + 1)
-		l->bad(l->bad_arg, l->input ? l->input : "input", l->lineno, KMW_BAD_MORE, line, len);
+		l->bad(l->bad_arg, l->input ? l->input : "input", l->lineno, KMW_BAD_MORE, line,
+		       len);
 }
 
 static void count_line(struct kmw_lines *l)
@@ -410,7 +414,7 @@ static void take_line(struct kmw_lines *l, const char *line, size_t len, bool tr
 	}
 	klen = lines_rec_key(&r, key);
 	if (!klen)
-		return;		/* a node name past what libauparse reads: not an event it could keep */
+		return; /* a node name past what libauparse reads: not an event it could keep */
 	serial = rec_serial(&r);
 	if (!r.nodelen && serial > l->max_serial)
 		l->max_serial = serial;

@@ -50,10 +50,13 @@ int logfile_feed(struct kmw_lines *l, const char *path, char *err, size_t errlen
 			snprintf(err, errlen, "reading %s: %s", path, strerror(errno));
 		} else {
 			rc = zerr == Z_BUF_ERROR ? -ENODATA : -EBADMSG;
-			snprintf(err, errlen, "%s is cut: %s (what came before the cut is read; the "
-				 "events at the cut are left out)", path,
-				 zerr == Z_BUF_ERROR ? "the compressed data ends before its end" :
-				 msg && *msg ? msg : "corrupt compressed data");
+			snprintf(err, errlen,
+				 "%s is cut: %s (what came before the cut is read; the "
+				 "events at the cut are left out)",
+				 path,
+				 zerr == Z_BUF_ERROR ? "the compressed data ends before its end"
+				 : msg && *msg	     ? msg
+						     : "corrupt compressed data");
 		}
 		lines_drop_partial(l, false);
 		lines_abandon(l);

@@ -54,7 +54,8 @@ static const struct kmw_modfile_limits default_limits = {
 	.max_ms = 2000,
 };
 
-struct kmw_analyzer *modfile_new(unsigned int cache_entries, const struct kmw_modfile_limits *limits)
+struct kmw_analyzer *modfile_new(unsigned int cache_entries,
+				 const struct kmw_modfile_limits *limits)
 {
 	struct kmw_analyzer *a = calloc(1, sizeof(*a));
 
@@ -153,11 +154,12 @@ static unsigned char *read_file(int fd, const struct kmw_analyzer *a, uint64_t d
 		return NULL;
 	}
 	while (got < want) {
-		n = pread(fd, buf + got, want - got > (1 << 20) ? (1 << 20) : want - got, (off_t)got);
+		n = pread(fd, buf + got, want - got > (1 << 20) ? (1 << 20) : want - got,
+			  (off_t)got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			break;	/* the file shrank: hash what is there, as the kernel would */
+			break; /* the file shrank: hash what is there, as the kernel would */
 		got += (size_t)n;
 		if (now_ms() > deadline) {
 			f->limit = "time";
@@ -171,7 +173,10 @@ static unsigned char *read_file(int fd, const struct kmw_analyzer *a, uint64_t d
 
 static enum kmw_compression detect(const unsigned char *p, size_t len)
 {
-	if (len >= 6 && !memcmp(p, "\xfd" "7zXZ\0", 6))
+	if (len >= 6 && !memcmp(p,
+				"\xfd"
+				"7zXZ\0",
+				6))
 		return KMW_COMP_XZ;
 	if (len >= 4 && !memcmp(p, "\x28\xb5\x2f\xfd", 4))
 		return KMW_COMP_ZSTD;
@@ -302,7 +307,8 @@ static unsigned char *decompress(enum kmw_compression c, const unsigned char *in
 			if (r == Z_STREAM_END)
 				done = true;
 			else if (r != Z_OK && !(r == Z_BUF_ERROR && zs.avail_in)) {
-				f->error = r == Z_BUF_ERROR ? "gzip: truncated data" : "gzip: corrupt data";
+				f->error = r == Z_BUF_ERROR ? "gzip: truncated data"
+							    : "gzip: corrupt data";
 				rc = -EINVAL;
 				break;
 			}
@@ -340,7 +346,7 @@ static void parse_pkcs7(const unsigned char *sig, size_t len, struct kmw_modfact
 {
 	const unsigned char *p = sig;
 	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
-	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(CMS_SignerInfo) * sis;
 	CMS_SignerInfo *si;
 	ASN1_OCTET_STRING *keyid = NULL;
 	X509_NAME *issuer = NULL;
@@ -366,9 +372,11 @@ static void parse_pkcs7(const unsigned char *sig, size_t len, struct kmw_modfact
 	}
 	if (issuer) {
 		idx = X509_NAME_get_index_by_NID(issuer, NID_commonName, -1);
-		if (idx >= 0 && (n = ASN1_STRING_to_UTF8(&utf8,
-				X509_NAME_ENTRY_get_data(X509_NAME_get_entry(issuer, idx)))) >= 0) {
-			put(f->sig_signer, sizeof(f->sig_signer), (const char *)utf8, (size_t)n, NULL);
+		if (idx >= 0 &&
+		    (n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(
+							    issuer, idx)))) >= 0) {
+			put(f->sig_signer, sizeof(f->sig_signer), (const char *)utf8, (size_t)n,
+			    NULL);
 			OPENSSL_free(utf8);
 		}
 	}
@@ -416,7 +424,8 @@ static size_t parse_signature(const unsigned char *img, size_t len, struct kmw_m
 		return len - SIG_MAGIC_LEN;
 	}
 	info = img + len - SIG_MAGIC_LEN - SIG_INFO_LEN;
-	siglen = (uint32_t)info[8] << 24 | (uint32_t)info[9] << 16 | (uint32_t)info[10] << 8 | info[11];
+	siglen = (uint32_t)info[8] << 24 | (uint32_t)info[9] << 16 | (uint32_t)info[10] << 8 |
+		 info[11];
 	if ((uint64_t)siglen + info[3] + info[4] > len - SIG_MAGIC_LEN - SIG_INFO_LEN) {
 		f->sig_error = "signature length past the start of the file";
 		return len - SIG_MAGIC_LEN - SIG_INFO_LEN;
@@ -426,15 +435,9 @@ static size_t parse_signature(const unsigned char *img, size_t len, struct kmw_m
 		snprintf(f->sig_id_type, sizeof(f->sig_id_type), "PKCS#7");
 		parse_pkcs7(info - siglen, siglen, f);
 		break;
-	case PKEY_ID_X509:
-		snprintf(f->sig_id_type, sizeof(f->sig_id_type), "X509");
-		break;
-	case PKEY_ID_PGP:
-		snprintf(f->sig_id_type, sizeof(f->sig_id_type), "PGP");
-		break;
-	default:
-		snprintf(f->sig_id_type, sizeof(f->sig_id_type), "unknown(%u)", info[2]);
-		break;
+	case PKEY_ID_X509: snprintf(f->sig_id_type, sizeof(f->sig_id_type), "X509"); break;
+	case PKEY_ID_PGP: snprintf(f->sig_id_type, sizeof(f->sig_id_type), "PGP"); break;
+	default: snprintf(f->sig_id_type, sizeof(f->sig_id_type), "unknown(%u)", info[2]); break;
 	}
 	return len - SIG_MAGIC_LEN - SIG_INFO_LEN - siglen - info[3] - info[4];
 }
@@ -445,11 +448,18 @@ static void modinfo_kv(struct kmw_modfacts *f, const char *kv, size_t len)
 		const char *key;
 		size_t off, cap;
 	} keys[] = {
-#define K(name, field) { name, offsetof(struct kmw_modfacts, field), sizeof(((struct kmw_modfacts *)0)->field) }
-		K("name", mi_name), K("vermagic", mi_vermagic), K("license", mi_license),
-		K("srcversion", mi_srcversion), K("depends", mi_depends), K("intree", mi_intree),
-		K("retpoline", mi_retpoline), K("version", mi_version),
-		K("description", mi_description), K("author", mi_author),
+#define K(name, field) \
+	{ name, offsetof(struct kmw_modfacts, field), sizeof(((struct kmw_modfacts *)0)->field) }
+		K("name", mi_name),
+		K("vermagic", mi_vermagic),
+		K("license", mi_license),
+		K("srcversion", mi_srcversion),
+		K("depends", mi_depends),
+		K("intree", mi_intree),
+		K("retpoline", mi_retpoline),
+		K("version", mi_version),
+		K("description", mi_description),
+		K("author", mi_author),
 #undef K
 	};
 	const char *eq = memchr(kv, '=', len);
@@ -508,8 +518,9 @@ static void parse_modinfo(unsigned char *img, size_t len, struct kmw_modfacts *f
 		}
 		goto out;
 	}
-	f->modinfo_error = elf_errmsg(0) && elf_errno() ? "ELF: malformed section headers" :
-			   "no .modinfo section: not a kernel module";
+	f->modinfo_error = elf_errmsg(0) && elf_errno()
+				   ? "ELF: malformed section headers"
+				   : "no .modinfo section: not a kernel module";
 out:
 	if (e)
 		elf_end(e);
@@ -547,9 +558,11 @@ static struct cache_entry *cache_find(struct kmw_analyzer *a, const struct stat 
 	for (i = 0; i < a->ncache; i++) {
 		struct cache_entry *c = &a->cache[i];
 
-		if (c->used && c->dev == st->st_dev && c->ino == st->st_ino && c->size == st->st_size &&
-		    c->mtime.tv_sec == st->st_mtim.tv_sec && c->mtime.tv_nsec == st->st_mtim.tv_nsec &&
-		    c->ctime.tv_sec == st->st_ctim.tv_sec && c->ctime.tv_nsec == st->st_ctim.tv_nsec)
+		if (c->used && c->dev == st->st_dev && c->ino == st->st_ino &&
+		    c->size == st->st_size && c->mtime.tv_sec == st->st_mtim.tv_sec &&
+		    c->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+		    c->ctime.tv_sec == st->st_ctim.tv_sec &&
+		    c->ctime.tv_nsec == st->st_ctim.tv_nsec)
 			return c;
 	}
 	return NULL;
@@ -610,7 +623,8 @@ void modfile_analyse_fd(struct kmw_analyzer *a, int fd, struct kmw_modfacts *out
 static bool digest_hex(const char *algo, const void *data, size_t len, char *hex, size_t cap)
 {
 	/* the kernel's names that OpenSSL spells otherwise */
-	static const char *const alias[][2] = { { "rmd160", "ripemd160" }, { "wp512", "whirlpool" } };
+	static const char *const alias[][2] = { { "rmd160", "ripemd160" },
+						{ "wp512", "whirlpool" } };
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 	const EVP_MD *md_type;
@@ -657,8 +671,8 @@ int modfile_attest(struct kmw_analyzer *a, int fd, struct kmw_modfacts *out, con
 	if (!raw)
 		return -1;
 	analyse(a, raw, len, deadline, out);
-	if (sha256 ? snprintf(now, nowcap, "%s", out->sha256) > 0 :
-		     digest_hex(algo, raw, len, now, nowcap))
+	if (sha256 ? snprintf(now, nowcap, "%s", out->sha256) > 0
+		   : digest_hex(algo, raw, len, now, nowcap))
 		match = !strcmp(now, hash);
 	free(raw);
 	if (!out->limit || !strcmp(out->limit, "size"))

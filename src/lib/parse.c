@@ -51,7 +51,7 @@ struct kmw_parser {
 	char *hostname;
 	enum kmw_names names;
 	bool historical;
-	struct kmw_event ev;	/* reused: one event at a time reaches the callback */
+	struct kmw_event ev; /* reused: one event at a time reaches the callback */
 	char line[KMW_LINE_MAX + 64];
 };
 
@@ -125,13 +125,30 @@ static void set_name(struct kmw_parser *p, struct kmw_event *ev, struct kmw_str 
 
 /* The SYSCALL fields read; the bit of each says it was seen (the first value counts). */
 enum sc_field {
-	F_ARCH, F_SYSCALL, F_A0, F_A1, F_A2, F_A3, F_AUID, F_COMM, F_EXIT, F_EXE, F_EUID, F_GID,
-	F_PID, F_PPID, F_SUCCESS, F_SES, F_TTY, F_UID, F_COUNT,
+	F_ARCH,
+	F_SYSCALL,
+	F_A0,
+	F_A1,
+	F_A2,
+	F_A3,
+	F_AUID,
+	F_COMM,
+	F_EXIT,
+	F_EXE,
+	F_EUID,
+	F_GID,
+	F_PID,
+	F_PPID,
+	F_SUCCESS,
+	F_SES,
+	F_TTY,
+	F_UID,
+	F_COUNT,
 };
 
 static const struct {
 	const char *name;
-	const char *dup;	/* the note when it comes twice */
+	const char *dup; /* the note when it comes twice */
 } sc_fields[F_COUNT] = {
 	[F_ARCH] = { "arch", "SYSCALL record: arch= twice, the first kept" },
 	[F_SYSCALL] = { "syscall", "SYSCALL record: syscall= twice, the first kept" },
@@ -208,22 +225,17 @@ static enum kmw_syscall read_syscall(struct kmw_parser *p, struct kmw_event *ev)
 			if (parse_i64(val, &nr))
 				nr = -1;
 			break;
-		case F_A0: case F_A1: case F_A2: case F_A3:
-			parse_hex(val, &ev->a[f - F_A0]);
-			break;
+		case F_A0:
+		case F_A1:
+		case F_A2:
+		case F_A3: parse_hex(val, &ev->a[f - F_A0]); break;
 		case F_AUID:
 			parse_i64(val, &ev->auid);
 			set_name(p, ev, &ev->auid_name, ev->auid);
 			break;
-		case F_COMM:
-			set_untrusted(ev, &ev->comm, val);
-			break;
-		case F_EXIT:
-			ev->has_exit = parse_i64(val, &ev->exit) == 0;
-			break;
-		case F_EXE:
-			set_untrusted(ev, &ev->exe, val);
-			break;
+		case F_COMM: set_untrusted(ev, &ev->comm, val); break;
+		case F_EXIT: ev->has_exit = parse_i64(val, &ev->exit) == 0; break;
+		case F_EXE: set_untrusted(ev, &ev->exe, val); break;
 		case F_EUID:
 			parse_i64(val, &ev->euid);
 			set_name(p, ev, &ev->euid_name, ev->euid);
@@ -232,18 +244,10 @@ static enum kmw_syscall read_syscall(struct kmw_parser *p, struct kmw_event *ev)
 			parse_i64(val, &ev->gid);
 			set_name(p, ev, &ev->gid_name, ev->gid);
 			break;
-		case F_PID:
-			parse_i64(val, &ev->pid);
-			break;
-		case F_PPID:
-			parse_i64(val, &ev->ppid);
-			break;
-		case F_SUCCESS:
-			ev->success = !strcmp(val, "yes");
-			break;
-		case F_SES:
-			parse_i64(val, &ev->ses);
-			break;
+		case F_PID: parse_i64(val, &ev->pid); break;
+		case F_PPID: parse_i64(val, &ev->ppid); break;
+		case F_SUCCESS: ev->success = !strcmp(val, "yes"); break;
+		case F_SES: parse_i64(val, &ev->ses); break;
 		case F_TTY:
 			if (strcmp(val, "(none)"))
 				event_set_str(ev, &ev->tty, val, strlen(val));
@@ -265,7 +269,8 @@ static enum kmw_syscall read_syscall(struct kmw_parser *p, struct kmw_event *ev)
 }
 
 static void read_field_of(auparse_state_t *au, const char *want,
-			  void (*fn)(struct kmw_event *, const char *, size_t), struct kmw_event *ev)
+			  void (*fn)(struct kmw_event *, const char *, size_t),
+			  struct kmw_event *ev)
 {
 	if (auparse_first_field(au) <= 0)
 		return;
@@ -339,8 +344,9 @@ static const char *ima_hash(const char *val, struct kmw_ima *ima)
 	memcpy(ima->algo, val, alen);
 	ima->algo[alen] = '\0';
 	for (i = 0; i < hlen; i++)
-		ima->hash[i] = (char)(colon[1 + i] >= 'A' && colon[1 + i] <= 'F' ?
-				      colon[1 + i] - 'A' + 'a' : colon[1 + i]);
+		ima->hash[i] = (char)(colon[1 + i] >= 'A' && colon[1 + i] <= 'F'
+					      ? colon[1 + i] - 'A' + 'a'
+					      : colon[1 + i]);
 	ima->hash[hlen] = '\0';
 	ima->algo_known = bytes > 0;
 	return NULL;
@@ -383,7 +389,8 @@ static void read_integrity_rule(struct kmw_parser *p, struct kmw_event *ev)
 	} while (auparse_next_field(au) > 0);
 	ev->ima_absent = KMW_IMA_ABSENT_BAD_RECORD;
 	if (pid >= 0 && ev->pid >= 0 && pid != ev->pid) {
-		event_note(ev, "INTEGRITY_RULE record of another process than the call's: left out");
+		event_note(ev,
+			   "INTEGRITY_RULE record of another process than the call's: left out");
 		return;
 	}
 	if (!file) {
@@ -402,15 +409,15 @@ static void read_integrity_rule(struct kmw_parser *p, struct kmw_event *ev)
 	}
 	/* quoted, or hex when the name has a space or a byte audit escapes */
 	n = strlen(file);
-	ret = n <= (file[0] == '"' ? sizeof(tmp) : 2 * sizeof(tmp)) ?
-	      decode_field(file, n, tmp, &n) : -EINVAL;
+	ret = n <= (file[0] == '"' ? sizeof(tmp) : 2 * sizeof(tmp)) ? decode_field(file, n, tmp, &n)
+								    : -EINVAL;
 	if (ret <= 0 || !n) {
 		event_note(ev, "INTEGRITY_RULE record: file= is no path, left out");
 		return;
 	}
 	if (!ima.algo_known)
 		event_note(ev, "INTEGRITY_RULE record: a hash algorithm kmodwatch does not know, "
-			   "kept as the kernel gave it");
+			       "kept as the kernel gave it");
 	ima.src = KMW_IMA_RECORD;
 	ima.matches = -1;
 	ev->ima = ima;
@@ -484,8 +491,8 @@ static void field_copy(char *out, size_t len, const char *val)
 	size_t n;
 
 	/* quoted, hex, or "(null)" for a rule without key */
-	if (!strcmp(val, "(null)") || decode_field(val, strlen(val) < sizeof(tmp) ? strlen(val) : 0,
-						   tmp, &n) <= 0) {
+	if (!strcmp(val, "(null)") ||
+	    decode_field(val, strlen(val) < sizeof(tmp) ? strlen(val) : 0, tmp, &n) <= 0) {
 		snprintf(out, len, "%s", strcmp(val, "(null)") ? val : "");
 		return;
 	}
@@ -495,9 +502,9 @@ static void field_copy(char *out, size_t len, const char *val)
 /* One CONFIG_CHANGE record (the cursor is on it) told to the hook, with @ev's process. */
 static void read_config_change(struct kmw_parser *p, struct kmw_event *ev)
 {
-	static const char *const sets[] = { "audit_enabled", "audit_pid", "audit_rate_limit",
-					    "audit_backlog_limit", "audit_backlog_wait_time",
-					    "audit_failure" };
+	static const char *const sets[] = { "audit_enabled",	       "audit_pid",
+					    "audit_rate_limit",	       "audit_backlog_limit",
+					    "audit_backlog_wait_time", "audit_failure" };
 	auparse_state_t *au = p->au;
 	struct kmw_config_change c = { .value = -1, .old = -1, .list = -1, .res = -1, .ev = ev };
 	size_t i;
@@ -580,7 +587,7 @@ static void handle_event(struct kmw_parser *p)
 			return;
 		ev->no_syscall = true;
 		event_note(ev, "no SYSCALL record: it was lost; the call, its result and the "
-			   "process are unknown");
+			       "process are unknown");
 	}
 	ev->historical = p->historical;
 	/* a log holds no fd: the file of a finit_module is not in its records */
@@ -592,21 +599,16 @@ static void handle_event(struct kmw_parser *p)
 	auparse_first_record(au);
 	do {
 		switch (auparse_get_type(au)) {
-		case AUDIT_KERN_MODULE:
-			read_field_of(au, "name", take_module_name, ev);
-			break;
-		case AUDIT_PROCTITLE:
-			read_field_of(au, "proctitle", take_proctitle, ev);
-			break;
-		case AUDIT_INTEGRITY_RULE:
-			read_integrity_rule(p, ev);
-			break;
+		case AUDIT_KERN_MODULE: read_field_of(au, "name", take_module_name, ev); break;
+		case AUDIT_PROCTITLE: read_field_of(au, "proctitle", take_proctitle, ev); break;
+		case AUDIT_INTEGRITY_RULE: read_integrity_rule(p, ev); break;
 		}
 	} while (auparse_next_record(au) > 0);
 	if (ev->ima.src == KMW_IMA_NONE && ev->ima_absent == KMW_IMA_ABSENT_NONE)
-		ev->ima_absent = ev->sc == KMW_SC_FINIT_MODULE ? KMW_IMA_ABSENT_NO_RECORD :
-				 ev->sc == KMW_SC_INIT_MODULE ? KMW_IMA_ABSENT_INIT_MODULE :
-				 ev->no_syscall ? KMW_IMA_ABSENT_NO_RECORD : KMW_IMA_ABSENT_NOT_LOAD;
+		ev->ima_absent = ev->sc == KMW_SC_FINIT_MODULE	? KMW_IMA_ABSENT_NO_RECORD
+				 : ev->sc == KMW_SC_INIT_MODULE ? KMW_IMA_ABSENT_INIT_MODULE
+				 : ev->no_syscall		? KMW_IMA_ABSENT_NO_RECORD
+								: KMW_IMA_ABSENT_NOT_LOAD;
 
 	p->cb(ev, p->arg);
 }
@@ -745,7 +747,8 @@ static void lines_orphan(void *arg, const char *line, size_t len)
 		if (read_timestamp(p, ev) && ev->ima.src == KMW_IMA_RECORD) {
 			ev->kind = KMW_KIND_ALERT;
 			ev->alert.code = KMW_R_SUPPRESSED_LOAD;
-			ev->sc = KMW_SC_FINIT_MODULE;	/* IMA's MODULE_CHECK: a file, finit_module's */
+			ev->sc =
+				KMW_SC_FINIT_MODULE; /* IMA's MODULE_CHECK: a file, finit_module's */
 			ev->historical = p->historical;
 			p->au = saved;
 			p->hooks.suppressed(ev, p->hooks.suppressed_arg);

@@ -48,8 +48,9 @@ void posture_read(const char *proc, const char *sys, const char *secfs, struct k
 		p->modules_disabled = line[0] == '1';
 	snprintf(path, sizeof(path), "%s/cmdline", proc);
 	ima_probe(secfs, path, &ima);
-	p->ima_modules = ima.policy == KMW_IMA_READABLE ? ima.module_check :
-			 ima.policy == KMW_IMA_ABSENT || ima.policy == KMW_IMA_WRITABLE ? 0 : -1;
+	p->ima_modules = ima.policy == KMW_IMA_READABLE ? ima.module_check
+			 : ima.policy == KMW_IMA_ABSENT || ima.policy == KMW_IMA_WRITABLE ? 0
+											  : -1;
 }
 
 const char *posture_weaker(const struct kmw_posture *was, const struct kmw_posture *now, char *buf,
@@ -57,11 +58,13 @@ const char *posture_weaker(const struct kmw_posture *was, const struct kmw_postu
 {
 	if (was->lockdown > 0 && now->lockdown >= 0 && now->lockdown < was->lockdown) {
 		snprintf(buf, len, "kernel lockdown went from %s to %s",
-			 posture_lockdown_name(was->lockdown), posture_lockdown_name(now->lockdown));
+			 posture_lockdown_name(was->lockdown),
+			 posture_lockdown_name(now->lockdown));
 		return buf;
 	}
 	if (was->sig_enforce == 1 && now->sig_enforce == 0) {
-		snprintf(buf, len, "module.sig_enforce went from Y to N: unsigned modules load again");
+		snprintf(buf, len,
+			 "module.sig_enforce went from Y to N: unsigned modules load again");
 		return buf;
 	}
 	if (was->modules_disabled == 1 && now->modules_disabled == 0) {

@@ -43,7 +43,7 @@ ssize_t queue_fill_fd(void *arg, char *buf, size_t cap, int stop_fd)
 	int fd = (int)(intptr_t)arg, avail;
 	ssize_t n, more;
 
-	(void)stop_fd;	/* a stream ends by itself, or queue_stop cancels the read */
+	(void)stop_fd; /* a stream ends by itself, or queue_stop cancels the read */
 	n = read(fd, buf, cap);
 	if (n < 0)
 		return -errno;
@@ -102,7 +102,7 @@ static struct kmw_chunk *take_chunk(struct kmw_queue *q)
 	while (!c) {
 		c = chunk_map();
 		if (!c)
-			usleep(10000);	/* no memory now: reading waits, the writer with it */
+			usleep(10000); /* no memory now: reading waits, the writer with it */
 	}
 	return c;
 }

@@ -14,72 +14,71 @@ static const struct {
 	const char *text;
 } reasons[KMW_R_COUNT] = {
 	[KMW_R_MEMFD_OR_DELETED] = { "memfd_or_deleted", KMW_RISK_HIGH,
-		"loaded from a memfd or a deleted file: nothing on disk to inspect" },
+				     "loaded from a memfd or a deleted file: nothing on disk to inspect" },
 	[KMW_R_WRITABLE_DIR] = { "writable_dir", KMW_RISK_HIGH,
-		"module file in a world-writable or user-owned directory (/tmp, /dev/shm, /var/tmp, a home)" },
+				 "module file in a world-writable or user-owned directory (/tmp, /dev/shm, /var/tmp, a home)" },
 	[KMW_R_FORCED_LOAD] = { "forced_load", KMW_RISK_MEDIUM,
-		"forced load: the vermagic or modversions check was skipped" },
-	[KMW_R_UNSIGNED] = { "unsigned", KMW_RISK_MEDIUM,
-		"the module carries no signature" },
+				"forced load: the vermagic or modversions check was skipped" },
+	[KMW_R_UNSIGNED] = { "unsigned", KMW_RISK_MEDIUM, "the module carries no signature" },
 	[KMW_R_SIGNATURE_STRIPPED] = { "signature_stripped", KMW_RISK_HIGH,
-		"an in-tree module without its signature: it was stripped" },
+				       "an in-tree module without its signature: it was stripped" },
 	[KMW_R_LOADED_DIFFERS] = { "loaded_differs_from_disk", KMW_RISK_HIGH,
-		"the loaded module's srcversion differs from the file its name resolves to" },
+				   "the loaded module's srcversion differs from the file its name resolves to" },
 	[KMW_R_UNUSUAL_LOADER] = { "unusual_loader", KMW_RISK_MEDIUM,
-		"a program other than kmod, systemd-udevd or systemd-modules-load made the call" },
+				   "a program other than kmod, systemd-udevd or systemd-modules-load made the call" },
 	[KMW_R_INTERACTIVE_USER] = { "interactive_user", KMW_RISK_LOW,
-		"an interactive user made the call (login uid set)" },
+				     "an interactive user made the call (login uid set)" },
 	[KMW_R_IN_CONTAINER] = { "in_container", KMW_RISK_HIGH,
-		"the call came from inside a container" },
+				 "the call came from inside a container" },
 	[KMW_R_REFUSED] = { "refused", KMW_RISK_MEDIUM,
-		"the kernel refused the load (EPERM or EKEYREJECTED)" },
+			    "the kernel refused the load (EPERM or EKEYREJECTED)" },
 	[KMW_R_UNKNOWN_FLAGS] = { "unknown_flags", KMW_RISK_MEDIUM,
-		"flag bits the kernel does not define" },
+				  "flag bits the kernel does not define" },
 	[KMW_R_FLOOD] = { "flood", KMW_RISK_MEDIUM,
-		"an unprivileged user made failed module calls faster than they are worth one event "
-		"each: counted in a summary (a flood may be meant to bury other events)" },
+			  "an unprivileged user made failed module calls faster than they are worth one event "
+			  "each: counted in a summary (a flood may be meant to bury other events)" },
 	[KMW_R_CHANGED_SINCE_LOAD] = { "changed_since_load", KMW_RISK_HIGH,
-		"the module file's bytes now differ from those the kernel read and IMA hashed: it "
-		"was changed after the load (module.ima.hash, the kernel's; module.ima.file_hash_now)" },
+				       "the module file's bytes now differ from those the kernel read and IMA hashed: it "
+				       "was changed after the load (module.ima.hash, the kernel's; module.ima.file_hash_now)" },
 	[KMW_R_HIDDEN_MODULE] = { "hidden_module", KMW_RISK_HIGH,
-		"a loaded module the kernel's module list does not show, as a rootkit hides: audit "
-		"saw it loaded and never unloaded, or sysfs still has it" },
+				  "a loaded module the kernel's module list does not show, as a rootkit hides: audit "
+				  "saw it loaded and never unloaded, or sysfs still has it" },
 	[KMW_R_UNAUDITED_LOAD] = { "unaudited_load", KMW_RISK_MEDIUM,
-		"a module is loaded that audit never reported loading: audit was off, the rules were "
-		"removed, or records were lost" },
+				   "a module is loaded that audit never reported loading: audit was off, the rules were "
+				   "removed, or records were lost" },
 	[KMW_R_UNAUDITED_UNLOAD] = { "unaudited_unload", KMW_RISK_LOW,
-		"a module is gone from both of the kernel's views with no delete_module seen" },
+				     "a module is gone from both of the kernel's views with no delete_module seen" },
 	[KMW_R_UNPACKAGED] = { "unpackaged_module", KMW_RISK_LOW,
-		"no package ships the module file" },
+			       "no package ships the module file" },
 	[KMW_R_PACKAGE_MODIFIED] = { "packaged_module_modified", KMW_RISK_HIGH,
-		"a package ships the module file, but its MD5 is not the one the package recorded" },
+				     "a package ships the module file, but its MD5 is not the one the package recorded" },
 	[KMW_R_SUPPRESSED_LOAD] = { "suppressed_load", KMW_RISK_HIGH,
-		"the kernel read a module file to load it (IMA's INTEGRITY_RULE record), and the "
-		"call's own records never came: they were suppressed from inside the kernel, as "
-		"audit-filtering rootkits do" },
+				    "the kernel read a module file to load it (IMA's INTEGRITY_RULE record), and the "
+				    "call's own records never came: they were suppressed from inside the kernel, as "
+				    "audit-filtering rootkits do" },
 	[KMW_R_UNEXPLAINED_TAINT] = { "unexplained_taint", KMW_RISK_HIGH,
-		"the kernel's taint gained flags that no audited load explains: a module was loaded "
-		"without audit's word" },
+				      "the kernel's taint gained flags that no audited load explains: a module was loaded "
+				      "without audit's word" },
 	[KMW_R_TAINT_CLEARED] = { "taint_cleared", KMW_RISK_HIGH,
-		"the kernel's taint lost flags, which only code inside the kernel can do: something "
-		"is covering its tracks" },
+				  "the kernel's taint lost flags, which only code inside the kernel can do: something "
+				  "is covering its tracks" },
 	[KMW_R_AUDIT_TAMPERED] = { "audit_tampered", KMW_RISK_HIGH,
-		"audit was made blind to module loads: its rules removed or out-ranked by a never "
-		"rule, or audit disabled" },
+				   "audit was made blind to module loads: its rules removed or out-ranked by a never "
+				   "rule, or audit disabled" },
 	[KMW_R_AUDIT_PID_CHANGED] = { "audit_pid_changed", KMW_RISK_MEDIUM,
-		"another program took, or tried to take, the audit daemon's place: the records go "
-		"where it wants" },
+				      "another program took, or tried to take, the audit daemon's place: the records go "
+				      "where it wants" },
 	[KMW_R_ODD_MODULE_NAME] = { "odd_module_name", KMW_RISK_HIGH,
-		"a module name with control bytes, white space or quotes: no real module has one, "
-		"and such a name can forge lines of /proc/modules or of a log" },
+				    "a module name with control bytes, white space or quotes: no real module has one, "
+				    "and such a name can forge lines of /proc/modules or of a log" },
 	[KMW_R_ANONYMOUS_IMAGE] = { "anonymous_image", KMW_RISK_HIGH,
-		"init_module from anonymous memory: no file holds the module" },
+				    "init_module from anonymous memory: no file holds the module" },
 	[KMW_R_POSTURE_WEAKENED] = { "posture_weakened", KMW_RISK_HIGH,
-		"a kernel protection of module loading was weakened while running" },
+				     "a kernel protection of module loading was weakened while running" },
 	[KMW_R_ODD_PARAMS] = { "odd_parameters", KMW_RISK_MEDIUM,
-		"control bytes in the module parameters: the kernel skips words it cannot parse, "
-		"and a tool that stops at such a byte shows less than the kernel set "
-		"(module.param_values has every byte, escaped)" },
+			       "control bytes in the module parameters: the kernel skips words it cannot parse, "
+			       "and a tool that stops at such a byte shows less than the kernel set "
+			       "(module.param_values has every byte, escaped)" },
 };
 
 static const char *const level_names[] = { "info", "low", "medium", "high", "off" };
@@ -157,15 +156,14 @@ const char *risk_technique(const struct kmw_event *ev, const char **name)
 		*name = KMW_MITRE_FLOOD_NAME;
 		return KMW_MITRE_FLOOD;
 	}
-	if (ev->kind == KMW_KIND_ALERT && (ev->alert.code == KMW_R_HIDDEN_MODULE ||
-					   ev->alert.code == KMW_R_SUPPRESSED_LOAD ||
-					   ev->alert.code == KMW_R_UNEXPLAINED_TAINT ||
-					   ev->alert.code == KMW_R_TAINT_CLEARED)) {
+	if (ev->kind == KMW_KIND_ALERT &&
+	    (ev->alert.code == KMW_R_HIDDEN_MODULE || ev->alert.code == KMW_R_SUPPRESSED_LOAD ||
+	     ev->alert.code == KMW_R_UNEXPLAINED_TAINT || ev->alert.code == KMW_R_TAINT_CLEARED)) {
 		*name = KMW_MITRE_ROOTKIT_NAME;
 		return KMW_MITRE_ROOTKIT;
 	}
-	if (ev->kind == KMW_KIND_ALERT && (ev->alert.code == KMW_R_AUDIT_TAMPERED ||
-					   ev->alert.code == KMW_R_AUDIT_PID_CHANGED)) {
+	if (ev->kind == KMW_KIND_ALERT &&
+	    (ev->alert.code == KMW_R_AUDIT_TAMPERED || ev->alert.code == KMW_R_AUDIT_PID_CHANGED)) {
 		*name = KMW_MITRE_AUDIT_NAME;
 		return KMW_MITRE_AUDIT;
 	}
@@ -176,13 +174,13 @@ const char *risk_technique(const struct kmw_event *ev, const char **name)
 /* loaders that belong on a Debian host: kmod's tools (one binary), udev, modules-load */
 static bool usual_loader(const struct kmw_event *ev)
 {
-	static const char *const usual[] = { "kmod", "systemd-udevd", "systemd-modules-load",
-					     "modprobe", "insmod", "rmmod" };
+	static const char *const usual[] = { "kmod",	 "systemd-udevd", "systemd-modules-load",
+					     "modprobe", "insmod",	  "rmmod" };
 	const char *exe = event_str(ev, &ev->exe), *base;
 	size_t len = ev->exe.len, i;
 
 	if (!ev->exe.set)
-		return true;	/* nothing to judge by */
+		return true; /* nothing to judge by */
 	base = memrchr(exe, '/', len);
 	if (base) {
 		len -= (size_t)(base + 1 - exe);
@@ -201,7 +199,8 @@ void risk_assess(const struct kmw_risk_config *c, struct kmw_event *ev)
 	int err = event_errno(ev);
 
 	if (ev->kind == KMW_KIND_SUMMARY || ev->kind == KMW_KIND_ALERT) {
-		ev->risk_reasons = 1u << (ev->kind == KMW_KIND_SUMMARY ? KMW_R_FLOOD : ev->alert.code);
+		ev->risk_reasons = 1u
+				   << (ev->kind == KMW_KIND_SUMMARY ? KMW_R_FLOOD : ev->alert.code);
 		ev->risk_level = risk_level_of(c, ev->risk_reasons);
 		return;
 	}
@@ -210,16 +209,18 @@ void risk_assess(const struct kmw_risk_config *c, struct kmw_event *ev)
 	if (ev->writable_dir)
 		r |= 1u << KMW_R_WRITABLE_DIR;
 	if (ev->sc == KMW_SC_FINIT_MODULE) {
-		if (ev->a[2] & (KMW_MODULE_INIT_IGNORE_MODVERSIONS | KMW_MODULE_INIT_IGNORE_VERMAGIC))
+		if (ev->a[2] &
+		    (KMW_MODULE_INIT_IGNORE_MODVERSIONS | KMW_MODULE_INIT_IGNORE_VERMAGIC))
 			r |= 1u << KMW_R_FORCED_LOAD;
-		if (ev->a[2] & ~(uint64_t)(KMW_MODULE_INIT_IGNORE_MODVERSIONS |
-					   KMW_MODULE_INIT_IGNORE_VERMAGIC |
-					   KMW_MODULE_INIT_COMPRESSED_FILE))
+		if (ev->a[2] &
+		    ~(uint64_t)(KMW_MODULE_INIT_IGNORE_MODVERSIONS |
+				KMW_MODULE_INIT_IGNORE_VERMAGIC | KMW_MODULE_INIT_COMPRESSED_FILE))
 			r |= 1u << KMW_R_UNKNOWN_FLAGS;
 	}
 	/* signatures are judged only on files that are modules at all */
 	if (load && ev->have_facts && ev->facts.has_modinfo && !ev->facts.sig_present)
-		r |= 1u << (!strcmp(ev->facts.mi_intree, "Y") ? KMW_R_SIGNATURE_STRIPPED : KMW_R_UNSIGNED);
+		r |= 1u << (!strcmp(ev->facts.mi_intree, "Y") ? KMW_R_SIGNATURE_STRIPPED
+							      : KMW_R_UNSIGNED);
 	if (ev->loaded_matches_disk == 0)
 		r |= 1u << KMW_R_LOADED_DIFFERS;
 	if (ev->ima.src != KMW_IMA_NONE && ev->ima.matches == 0)

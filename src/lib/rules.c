@@ -41,7 +41,7 @@ static void builder_reset(void)
  * Returns NULL with errno set.
  */
 static struct audit_rule_data *rules_build(const char *arch, const char *const *names, int n,
-				    const char *key)
+					   const char *key)
 {
 	struct audit_rule_data *rule;
 	char pair[320];
@@ -131,7 +131,8 @@ static uint32_t rule_arch(const struct audit_rule_data *r, bool *has)
 
 	*has = false;
 	for (i = 0; i < r->field_count; i++)
-		if ((r->fields[i] & ~AUDIT_OPERATORS) == AUDIT_ARCH && r->fieldflags[i] == AUDIT_EQUAL) {
+		if ((r->fields[i] & ~AUDIT_OPERATORS) == AUDIT_ARCH &&
+		    r->fieldflags[i] == AUDIT_EQUAL) {
 			*has = true;
 			return r->values[i];
 		}
@@ -234,8 +235,9 @@ int rules_delete_key(int fd, const char *key)
 	int rc = rules_foreach(fd, key_one, &c), i, n = 0;
 
 	for (i = 0; i < c.ncopy; i++) {
-		if (!rc && audit_delete_rule_data(fd, c.copy[i], c.copy[i]->flags & ~AUDIT_FILTER_PREPEND,
-						  c.copy[i]->action) > 0)
+		if (!rc &&
+		    audit_delete_rule_data(fd, c.copy[i], c.copy[i]->flags & ~AUDIT_FILTER_PREPEND,
+					   c.copy[i]->action) > 0)
 			n++;
 		else if (!rc)
 			rc = -errno ? -errno : -EIO;
@@ -391,8 +393,8 @@ static void describe_copy(char *out, size_t len, const struct rule_copy *c, int 
 	if (c->list == AUDIT_FILTER_EXIT && machine >= 0)
 		for (i = 0; i < N_MODULE_SYSCALLS && n < len; i++)
 			if (mask_has(r, audit_name_to_syscall(module_syscalls[i], machine)))
-				n += (size_t)snprintf(out + n, len - n, "%s%s", nsc++ ? "," : " -S ",
-						      module_syscalls[i]);
+				n += (size_t)snprintf(out + n, len - n, "%s%s",
+						      nsc++ ? "," : " -S ", module_syscalls[i]);
 	if (n < len && k)
 		n += (size_t)snprintf(out + n, len - n, " key=%.*s", (int)klen, k);
 	if (n < len)
@@ -439,8 +441,12 @@ static enum kmw_rule_verdict exit_verdict(const struct collect_ctx *c, uint32_t 
 }
 
 /* the record types a module event is made of, and a tampering act's */
-static const int needed_types[] = { AUDIT_SYSCALL, AUDIT_PROCTITLE, AUDIT_EOE, AUDIT_CONFIG_CHANGE,
-				    1330 /* KERN_MODULE */, 1805 /* INTEGRITY_RULE */ };
+static const int needed_types[] = { AUDIT_SYSCALL,
+				    AUDIT_PROCTITLE,
+				    AUDIT_EOE,
+				    AUDIT_CONFIG_CHANGE,
+				    1330 /* KERN_MODULE */,
+				    1805 /* INTEGRITY_RULE */ };
 
 /* Whether exclude rule @r drops records of a type in needed_types: 0, 1 (conditions), 2. */
 static int exclude_drops(const struct audit_rule_data *r)
@@ -455,7 +461,8 @@ static int exclude_drops(const struct audit_rule_data *r)
 			uint32_t f = r->fields[i] & ~AUDIT_OPERATORS;
 
 			if (f == AUDIT_MSGTYPE)
-				match = compare((uint32_t)needed_types[t], r->fieldflags[i], r->values[i]);
+				match = compare((uint32_t)needed_types[t], r->fieldflags[i],
+						r->values[i]);
 			else if (f != AUDIT_FILTERKEY)
 				other++;
 		}
@@ -478,13 +485,13 @@ int rules_effect(int fd, const char *key, struct kmw_rules_effect *e)
 	if (rc)
 		goto out;
 	for (i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
-		struct audit_rule_data *probe = rules_build(arches[i], module_syscalls,
-							    N_MODULE_SYSCALLS, NULL);
+		struct audit_rule_data *probe =
+			rules_build(arches[i], module_syscalls, N_MODULE_SYSCALLS, NULL);
 		uint32_t arch;
 		bool has;
 
 		if (!probe)
-			continue;	/* an arch libaudit does not know here */
+			continue; /* an arch libaudit does not know here */
 		arch = rule_arch(probe, &has);
 		audit_rule_free_data(probe);
 		machine = audit_elf_to_machine(arch);
@@ -496,7 +503,7 @@ int rules_effect(int fd, const char *key, struct kmw_rules_effect *e)
 			int nr = audit_name_to_syscall(module_syscalls[k], machine);
 
 			if (nr < 0) {
-				e->a[e->narch].v[k] = KMW_RULE_AUDITED;	/* no such call here */
+				e->a[e->narch].v[k] = KMW_RULE_AUDITED; /* no such call here */
 				continue;
 			}
 			e->a[e->narch].v[k] = exit_verdict(&c, arch, machine, nr, key,
@@ -520,7 +527,8 @@ int rules_effect(int fd, const char *key, struct kmw_rules_effect *e)
 			level = exclude_drops(r);
 			if (level > e->exclude) {
 				e->exclude = level;
-				describe_copy(e->exclude_rule, sizeof(e->exclude_rule), &c.v[i], machine);
+				describe_copy(e->exclude_rule, sizeof(e->exclude_rule), &c.v[i],
+					      machine);
 			}
 		}
 	}
@@ -561,20 +569,24 @@ bool rules_effect_blind(const struct kmw_rules_effect *e, char *why, size_t len,
 			}
 		}
 	if (e->task_never == 2) {
-		snprintf(why, len, "a never rule of the task list stops auditing every new process: %s",
+		snprintf(why, len,
+			 "a never rule of the task list stops auditing every new process: %s",
 			 e->task_rule);
 		return true;
 	}
 	if (e->exclude == 2) {
-		snprintf(why, len, "an exclude rule drops the records a module event is made of: %s",
+		snprintf(why, len,
+			 "an exclude rule drops the records a module event is made of: %s",
 			 e->exclude_rule);
 		return true;
 	}
 	for (i = 0; i < e->narch; i++)
 		for (k = 0; k < N_MODULE_SYSCALLS; k++)
 			if (e->a[i].v[k] == KMW_RULE_PARTLY) {
-				snprintf(why, len, "%s %s goes unaudited where a never rule's conditions "
-					 "match: %s", e->a[i].name, module_syscalls[k], e->a[i].by[k]);
+				snprintf(why, len,
+					 "%s %s goes unaudited where a never rule's conditions "
+					 "match: %s",
+					 e->a[i].name, module_syscalls[k], e->a[i].by[k]);
 				*partly = true;
 				return false;
 			}
@@ -627,8 +639,8 @@ static int install_arch(struct kmw_rules *r, const struct kmw_rules_effect *e, u
 	rule = rules_build(e->a[a].name, missing, n, key);
 	if (!rule)
 		return -errno;
-	rc = audit_add_rule_data(r->fd, rule, AUDIT_FILTER_EXIT | (first ? AUDIT_FILTER_PREPEND : 0),
-				 AUDIT_ALWAYS);
+	rc = audit_add_rule_data(
+		r->fd, rule, AUDIT_FILTER_EXIT | (first ? AUDIT_FILTER_PREPEND : 0), AUDIT_ALWAYS);
 	if (rc <= 0) {
 		audit_rule_free_data(rule);
 		return rc < 0 ? rc : -EIO;
@@ -703,7 +715,10 @@ void rules_describe(struct kmw_buf *b, const struct kmw_rule_info *r)
 		if (r->syscalls & (1u << i))
 			buf_printf(b, "%s%s", n++ ? "," : "", rules_syscall_name(i));
 	buf_printf(b, "  key=%s%s", r->key[0] ? r->key : "(none)",
-		   r->never ? (r->unconditional ? "  (no condition: no call is audited)" :
-			       "  (with conditions: the calls they match are not audited)") :
-		   r->unconditional ? "" : "  (with conditions: covers only some calls)");
+		   r->never
+			   ? (r->unconditional
+				      ? "  (no condition: no call is audited)"
+				      : "  (with conditions: the calls they match are not audited)")
+		   : r->unconditional ? ""
+				      : "  (with conditions: covers only some calls)");
 }

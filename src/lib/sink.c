@@ -159,7 +159,8 @@ static void failed(struct kmw_sink *s, int rc)
 		return;
 	}
 	/* a broken one: 100 ms, doubling to 30 s */
-	s->backoff_ms = s->backoff_ms ? (s->backoff_ms * 2 > 30000 ? 30000 : s->backoff_ms * 2) : 100;
+	s->backoff_ms = s->backoff_ms ? (s->backoff_ms * 2 > 30000 ? 30000 : s->backoff_ms * 2)
+				      : 100;
 	s->next_retry_ms = sink_now_ms() + s->backoff_ms;
 }
 

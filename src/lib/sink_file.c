@@ -48,11 +48,13 @@ static int file_open(struct kmw_sink *s)
 		return 0;
 	}
 	/* never through a symlink planted where the log goes */
-	fd = open(s->c.target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
+	fd = open(s->c.target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+		  0640);
 	if (fd < 0)
 		return -errno;
 	/* a regular file, or a device or pipe the operator chose (/dev/null, a fifo) */
-	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+	if (fstat(fd, &st) < 0 ||
+	    !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
 		close(fd);
 		return -EINVAL;
 	}
@@ -126,8 +128,8 @@ static int file_send(struct kmw_sink *s, const char *msg, size_t len)
 			if ((rc = file_open(s)))
 				return rc;
 		}
-		if (f->regular && s->c.rotate_bytes && f->size + len > s->c.rotate_bytes && f->size > 0 &&
-		    (rc = file_rotate(s)))
+		if (f->regular && s->c.rotate_bytes && f->size + len > s->c.rotate_bytes &&
+		    f->size > 0 && (rc = file_rotate(s)))
 			return rc;
 	}
 	before = f->regular ? lseek(f->fd, 0, SEEK_END) : -1;

@@ -14,8 +14,19 @@
 #include "sink_priv.h"
 
 /* the fields, in the order the frame puts them, each ended by a NUL; the JSON last */
-enum { J_PRIORITY, J_KIND, J_COUNT, J_SYSCALL, J_MODULE, J_SHA256, J_RESULT, J_EXE, J_RISK, J_JSON,
-       J_FIELDS };
+enum {
+	J_PRIORITY,
+	J_KIND,
+	J_COUNT,
+	J_SYSCALL,
+	J_MODULE,
+	J_SHA256,
+	J_RESULT,
+	J_EXE,
+	J_RISK,
+	J_JSON,
+	J_FIELDS
+};
 
 static int journal_init(struct kmw_sink *s)
 {
@@ -53,15 +64,17 @@ static void journal_frame(struct kmw_sink *s, struct kmw_buf *b, const struct km
 			  const char *body, size_t len, int severity)
 {
 	int err = event_errno(ev);
-	const char *result = ev->success ? "success" : (err && strerrorname_np(err)) ?
-			     strerrorname_np(err) : "failure";
+	const char *result = ev->success		     ? "success"
+			     : (err && strerrorname_np(err)) ? strerrorname_np(err)
+							     : "failure";
 
 	(void)s;
 	buf_printf(b, "%d", severity);
 	buf_putc(b, '\0');
 	buf_puts(b, event_kind_name(ev->kind));
 	buf_putc(b, '\0');
-	buf_printf(b, "%llu", (unsigned long long)(ev->kind == KMW_KIND_SUMMARY ? ev->summary.count : 1));
+	buf_printf(b, "%llu",
+		   (unsigned long long)(ev->kind == KMW_KIND_SUMMARY ? ev->summary.count : 1));
 	buf_putc(b, '\0');
 	/* a summary of an overflowing table may count several syscalls */
 	buf_puts(b, decode_syscall_name(ev->sc) ?: "several");
@@ -93,23 +106,25 @@ static int journal_send(struct kmw_sink *s, const char *msg, size_t len)
 	}
 	if (!strcmp(f[J_KIND], "summary"))
 		rc = sd_journal_send("MESSAGE=kmodwatch: %s failed %s calls (%s) by %s, summarised "
-				     "(risk %s)", f[J_COUNT], f[J_SYSCALL], f[J_RESULT],
-				     f[J_EXE][0] ? f[J_EXE] : "-", f[J_RISK],
-				     "PRIORITY=%s", f[J_PRIORITY], "SYSLOG_IDENTIFIER=%s", s->c.app_name,
-				     "KMODWATCH_KIND=%s", f[J_KIND], "KMODWATCH_COUNT=%s", f[J_COUNT],
-				     "KMODWATCH_SYSCALL=%s", f[J_SYSCALL], "KMODWATCH_RESULT=%s",
-				     f[J_RESULT], "KMODWATCH_EXE=%s", f[J_EXE], "KMODWATCH_RISK=%s",
-				     f[J_RISK], "KMODWATCH_JSON=%s", f[J_JSON], NULL);
+				     "(risk %s)",
+				     f[J_COUNT], f[J_SYSCALL], f[J_RESULT],
+				     f[J_EXE][0] ? f[J_EXE] : "-", f[J_RISK], "PRIORITY=%s",
+				     f[J_PRIORITY], "SYSLOG_IDENTIFIER=%s", s->c.app_name,
+				     "KMODWATCH_KIND=%s", f[J_KIND], "KMODWATCH_COUNT=%s",
+				     f[J_COUNT], "KMODWATCH_SYSCALL=%s", f[J_SYSCALL],
+				     "KMODWATCH_RESULT=%s", f[J_RESULT], "KMODWATCH_EXE=%s",
+				     f[J_EXE], "KMODWATCH_RISK=%s", f[J_RISK], "KMODWATCH_JSON=%s",
+				     f[J_JSON], NULL);
 	else
 		rc = sd_journal_send("MESSAGE=kmodwatch: %s %s %s by %s (risk %s)", f[J_SYSCALL],
-			     f[J_MODULE][0] ? f[J_MODULE] : "-", f[J_RESULT],
-			     f[J_EXE][0] ? f[J_EXE] : "-", f[J_RISK],
-			     "PRIORITY=%s", f[J_PRIORITY], "SYSLOG_IDENTIFIER=%s", s->c.app_name,
-			     "KMODWATCH_KIND=%s", f[J_KIND],
-			     "KMODWATCH_SYSCALL=%s", f[J_SYSCALL], "KMODWATCH_MODULE=%s", f[J_MODULE],
-			     "KMODWATCH_SHA256=%s", f[J_SHA256], "KMODWATCH_RESULT=%s", f[J_RESULT],
-			     "KMODWATCH_EXE=%s", f[J_EXE], "KMODWATCH_RISK=%s", f[J_RISK],
-			     "KMODWATCH_JSON=%s", f[J_JSON], NULL);
+				     f[J_MODULE][0] ? f[J_MODULE] : "-", f[J_RESULT],
+				     f[J_EXE][0] ? f[J_EXE] : "-", f[J_RISK], "PRIORITY=%s",
+				     f[J_PRIORITY], "SYSLOG_IDENTIFIER=%s", s->c.app_name,
+				     "KMODWATCH_KIND=%s", f[J_KIND], "KMODWATCH_SYSCALL=%s",
+				     f[J_SYSCALL], "KMODWATCH_MODULE=%s", f[J_MODULE],
+				     "KMODWATCH_SHA256=%s", f[J_SHA256], "KMODWATCH_RESULT=%s",
+				     f[J_RESULT], "KMODWATCH_EXE=%s", f[J_EXE], "KMODWATCH_RISK=%s",
+				     f[J_RISK], "KMODWATCH_JSON=%s", f[J_JSON], NULL);
 	return rc < 0 ? rc : 0;
 #else
 	(void)s;

@@ -13,8 +13,8 @@ struct memory_sink {
 	char **msg;
 	size_t *len;
 	size_t count, cap;
-	int fail_err;		/* -errno the next sends return */
-	long fail_left;		/* how many more fail; -1: all */
+	int fail_err;	/* -errno the next sends return */
+	long fail_left; /* how many more fail; -1: all */
 	bool closed;
 };
 

@@ -20,8 +20,8 @@ struct kmw_sink;
  * is the kind's own state.
  */
 struct sink_ops {
-	const char *kind;	/* "file", "syslog", "journald", "memory" */
-	bool batch;		/* send may take several framed messages at once */
+	const char *kind; /* "file", "syslog", "journald", "memory" */
+	bool batch;	  /* send may take several framed messages at once */
 	/* check the options this kind takes from @s->c, set up ->priv and ->name; 0 or -errno */
 	int (*init)(struct kmw_sink *s);
 	/* open (connect); 0 or -errno. A failure is retried like a failed send. */

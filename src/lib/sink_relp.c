@@ -59,12 +59,12 @@ struct sink_relp {
 	/* under lock: the hand-over, and what the sender says back */
 	struct relp_msg ring[RELP_RING];
 	unsigned int head, count;
-	bool up;		/* a session is up */
-	bool failing;		/* the last attempt failed; why says how */
+	bool up;      /* a session is up */
+	bool failing; /* the last attempt failed; why says how */
 	bool stop;
 	uint64_t stop_at_ms;
 	char why[256];
-	uint64_t lost;		/* left in the ring at exit */
+	uint64_t lost; /* left in the ring at exit */
 };
 
 /* The sender's word on a failure, for the worker to log (the first word is the precise one:
@@ -164,7 +164,8 @@ static bool connect_session(struct sink_relp *r)
 		rr = relpCltConnect(r->clt, AF_UNSPEC, (unsigned char *)r->port,
 				    (unsigned char *)r->host);
 		if (rr != RELP_RET_OK) {
-			relp_why(r, true, "cannot connect", rr == RELP_RET_TIMED_OUT ? "timed out" : NULL);
+			relp_why(r, true, "cannot connect",
+				 rr == RELP_RET_TIMED_OUT ? "timed out" : NULL);
 			relpEngineCltDestruct(r->engine, &r->clt);
 			return false;
 		}
@@ -216,8 +217,10 @@ static void *sender(void *arg)
 			pthread_mutex_lock(&r->lock);
 			if (!ok) {
 				/* 100 ms doubling to 30 s, as the sink's own backoff */
-				r->backoff_ms = r->backoff_ms ? (r->backoff_ms >= 15000 ? 30000 :
-								 r->backoff_ms * 2) : 100;
+				r->backoff_ms = r->backoff_ms ? (r->backoff_ms >= 15000
+									 ? 30000
+									 : r->backoff_ms * 2)
+							      : 100;
 				pause_locked(r, r->backoff_ms);
 			}
 			continue;

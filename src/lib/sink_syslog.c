@@ -29,23 +29,26 @@ struct syslog_sink {
 	int fd;
 	int socktype;
 	enum sink_scheme scheme;
-	char peer_host[256];	/* HOST of the destination, and its port */
+	char peer_host[256]; /* HOST of the destination, and its port */
 	char port[8];
 	struct sink_tls *tls;	/* tls: */
-	struct sink_relp *relp;	/* relp:, relp+tls: */
+	struct sink_relp *relp; /* relp:, relp+tls: */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
-	size_t sent_of_head;	/* TCP: bytes of the head message already on the wire */
+	size_t sent_of_head; /* TCP: bytes of the head message already on the wire */
 	char host[256];
 	int pid;
 };
 
-static const struct { const char *name; int v; } facilities[] = {
-	{ "kern", LOG_KERN }, { "user", LOG_USER }, { "daemon", LOG_DAEMON }, { "auth", LOG_AUTH },
-	{ "authpriv", LOG_AUTHPRIV }, { "syslog", LOG_SYSLOG }, { "security", LOG_AUTH },
-	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
-	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
-	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+static const struct {
+	const char *name;
+	int v;
+} facilities[] = {
+	{ "kern", LOG_KERN },	  { "user", LOG_USER },		{ "daemon", LOG_DAEMON },
+	{ "auth", LOG_AUTH },	  { "authpriv", LOG_AUTHPRIV }, { "syslog", LOG_SYSLOG },
+	{ "security", LOG_AUTH }, { "local0", LOG_LOCAL0 },	{ "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },	{ "local4", LOG_LOCAL4 },
+	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },	{ "local7", LOG_LOCAL7 },
 };
 
 static const char *const severities[] = {
@@ -95,8 +98,11 @@ const char *sink_severity_name(int severity)
 	return severity < 0 ? "auto" : severity < 8 ? severities[severity] : "?";
 }
 
-static const struct { const char *prefix; enum sink_scheme scheme; } schemes[] = {
-	{ "udp:", SINK_UDP }, { "tcp:", SINK_TCP }, { "tls:", SINK_TLS },
+static const struct {
+	const char *prefix;
+	enum sink_scheme scheme;
+} schemes[] = {
+	{ "udp:", SINK_UDP },	{ "tcp:", SINK_TCP },		{ "tls:", SINK_TLS },
 	{ "relp:", SINK_RELP }, { "relp+tls:", SINK_RELP_TLS },
 };
 
@@ -139,7 +145,8 @@ static int parse_target(struct syslog_sink *y, const char *t, char *why, size_t 
 			pl = strlen(schemes[i].prefix);
 		}
 	if (!pl) {
-		snprintf(why, len, "unix:PATH, udp:HOST:PORT, tcp:HOST:PORT, tls:HOST:PORT, "
+		snprintf(why, len,
+			 "unix:PATH, udp:HOST:PORT, tcp:HOST:PORT, tls:HOST:PORT, "
 			 "relp:HOST:PORT or relp+tls:HOST:PORT");
 		return -EINVAL;
 	}
@@ -173,8 +180,8 @@ static int parse_target(struct syslog_sink *y, const char *t, char *why, size_t 
 	hints.ai_flags = AI_NUMERICSERV;
 	rc = getaddrinfo(host, colon + 1, &hints, &ai);
 	if (rc || !ai) {
-		snprintf(why, len, "cannot resolve %s: %s", host, rc == EAI_SYSTEM ? strerror(errno) :
-			 gai_strerror(rc));
+		snprintf(why, len, "cannot resolve %s: %s", host,
+			 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return -EINVAL;
 	}
 	memcpy(&y->addr, ai->ai_addr, ai->ai_addrlen);
@@ -276,7 +283,8 @@ static int syslog_open(struct kmw_sink *s)
 	if (connect(fd, (struct sockaddr *)&y->addr, y->addrlen) < 0) {
 		int err = errno;
 
-		if (err == EPROTOTYPE && y->addr.ss_family == AF_UNIX && y->socktype == SOCK_DGRAM) {
+		if (err == EPROTOTYPE && y->addr.ss_family == AF_UNIX &&
+		    y->socktype == SOCK_DGRAM) {
 			close(fd);
 			y->socktype = SOCK_STREAM;
 			return syslog_open(s);
@@ -338,12 +346,13 @@ static void syslog_frame(struct kmw_sink *s, struct kmw_buf *b, const struct kmw
 		if (y->addr.ss_family == AF_UNIX)
 			buf_printf(b, "<%d>%s %s[%d]: ", pri, ts, s->c.app_name, y->pid);
 		else
-			buf_printf(b, "<%d>%s %s %s[%d]: ", pri, ts, y->host, s->c.app_name, y->pid);
+			buf_printf(b, "<%d>%s %s %s[%d]: ", pri, ts, y->host, s->c.app_name,
+				   y->pid);
 	} else {
 		gmtime_r(&t, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-		buf_printf(b, "<%d>1 %s.%03uZ %s %s %d module - ", pri, ts, ev->msec % 1000, y->host,
-			   s->c.app_name, y->pid);
+		buf_printf(b, "<%d>1 %s.%03uZ %s %s %d module - ", pri, ts, ev->msec % 1000,
+			   y->host, s->c.app_name, y->pid);
 	}
 	buf_append(b, body, len);
 }

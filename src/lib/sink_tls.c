@@ -24,18 +24,18 @@
 #define TLS_WAIT_MS 3000
 
 struct sink_tls {
-	struct kmw_sink *s;	/* the sink: its options, the reason of a failure, its counters */
-	char host[256], port[8];	/* the collector, for its name and the messages */
-	int fd;			/* the caller's socket; -1 between two sessions */
+	struct kmw_sink *s;	 /* the sink: its options, the reason of a failure, its counters */
+	char host[256], port[8]; /* the collector, for its name and the messages */
+	int fd;			 /* the caller's socket; -1 between two sessions */
 	SSL_CTX *ctx;
-	SSL *ssl;		/* the session; NULL until one starts */
-	struct kmw_buf out;	/* one framed message, written whole */
+	SSL *ssl;	    /* the session; NULL until one starts */
+	struct kmw_buf out; /* one framed message, written whole */
 	enum { TLS_CONNECTING, TLS_HANDSHAKE, TLS_VERDICT, TLS_UP } state;
-	uint64_t connect_deadline_ms;	/* the whole connection by then */
-	uint64_t deadline_ms;		/* the verdict by then */
-	bool pending;		/* a write the socket could not take yet */
-	bool cert_requested;	/* the collector asked for our certificate */
-	bool ticket;		/* ... and sent a session ticket: it took the handshake */
+	uint64_t connect_deadline_ms; /* the whole connection by then */
+	uint64_t deadline_ms;	      /* the verdict by then */
+	bool pending;		      /* a write the socket could not take yet */
+	bool cert_requested;	      /* the collector asked for our certificate */
+	bool ticket;		      /* ... and sent a session ticket: it took the handshake */
 };
 
 /* OpenSSL's first queued error in words, or @dflt */
@@ -70,7 +70,7 @@ static int on_ticket(SSL *ssl, SSL_SESSION *sess)
 	(void)sess;
 	if (t)
 		t->ticket = true;
-	return 0;	/* not kept: every connection makes a full handshake */
+	return 0; /* not kept: every connection makes a full handshake */
 }
 
 /*
@@ -91,7 +91,8 @@ static SSL_CTX *ctx_new(const char *ca, const char *cert, const char *key, const
 	if (min && !strcmp(min, "1.3"))
 		v = TLS1_3_VERSION;
 	if (!cert != !key) {
-		snprintf(why, len, "a client certificate needs its key, and a key its certificate "
+		snprintf(why, len,
+			 "a client certificate needs its key, and a key its certificate "
 			 "(--syslog-cert and --syslog-key)");
 		return NULL;
 	}
@@ -104,15 +105,16 @@ static SSL_CTX *ctx_new(const char *ca, const char *cert, const char *key, const
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_mode(ctx, SSL_MODE_AUTO_RETRY);
 	SSL_CTX_set_cert_cb(ctx, on_cert_request, NULL);
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_set_session_cache_mode(ctx,
+				       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(ctx, on_ticket);
 	if (ca && stat(ca, &st) < 0) {
 		snprintf(why, len, "CA '%s': %s", ca, strerror(errno));
 		goto out_free;
 	}
 	if (ca ? !SSL_CTX_load_verify_locations(ctx, S_ISDIR(st.st_mode) ? NULL : ca,
-						S_ISDIR(st.st_mode) ? ca : NULL) :
-		 !SSL_CTX_set_default_verify_paths(ctx)) {
+						S_ISDIR(st.st_mode) ? ca : NULL)
+	       : !SSL_CTX_set_default_verify_paths(ctx)) {
 		ssl_reason(why, len, ca ? ca : "the system's CA certificates", "cannot load them");
 		goto out_free;
 	}
@@ -145,9 +147,11 @@ int sink_tls_check(const char *target, const char *ca, const char *cert, const c
 	 * upstream in 2026, "Fix client TLS auth mode credential selection").
 	 */
 	if (!strncmp(target, "relp+tls:", 9) && !cert) {
-		snprintf(why, len, "relp+tls needs a client certificate (--syslog-cert and "
-			 "--syslog-key): without one, librelp 1.11 (Debian 12's) does not check the "
-			 "collector's name (use tls: for server-only TLS)");
+		snprintf(
+			why, len,
+			"relp+tls needs a client certificate (--syslog-cert and "
+			"--syslog-key): without one, librelp 1.11 (Debian 12's) does not check the "
+			"collector's name (use tls: for server-only TLS)");
 		return -EINVAL;
 	}
 	ctx = ctx_new(ca, cert, key, min, ciphers, why, len);
@@ -226,13 +230,15 @@ static int handshake_failed(struct sink_tls *t, int err)
 	long vr = SSL_get_verify_result(t->ssl);
 
 	if (vr != X509_V_OK)
-		sink_why(t->s, "TLS: the certificate of %s:%s fails verification: %s (checked for "
-			 "'%s'); nothing sent", t->host, t->port, X509_verify_cert_error_string(vr),
-			 name);
+		sink_why(t->s,
+			 "TLS: the certificate of %s:%s fails verification: %s (checked for "
+			 "'%s'); nothing sent",
+			 t->host, t->port, X509_verify_cert_error_string(vr), name);
 	else
-		ssl_reason(t->s->st.why, sizeof(t->s->st.why), "TLS handshake failed (nothing sent)",
-			   err == SSL_ERROR_SYSCALL ? "the collector closed the connection" :
-			   "refused by the collector");
+		ssl_reason(t->s->st.why, sizeof(t->s->st.why),
+			   "TLS handshake failed (nothing sent)",
+			   err == SSL_ERROR_SYSCALL ? "the collector closed the connection"
+						    : "refused by the collector");
 	ERR_clear_error();
 	return vr != X509_V_OK ? -EPROTO : -ECONNABORTED;
 }
@@ -286,15 +292,16 @@ int sink_tls_step(struct sink_tls *t)
 			err = SSL_get_error(t->ssl, rc);
 			if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
 				break;
-			ssl_reason(t->s->st.why, sizeof(t->s->st.why), "TLS: the collector refused "
-				   "us after the handshake (nothing sent)", "it closed the connection");
+			ssl_reason(t->s->st.why, sizeof(t->s->st.why),
+				   "TLS: the collector refused "
+				   "us after the handshake (nothing sent)",
+				   "it closed the connection");
 			return -EACCES;
 		}
 		if (t->ticket || now >= t->deadline_ms)
 			t->state = TLS_UP;
 		break;
-	case TLS_UP:
-		break;
+	case TLS_UP: break;
 	}
 	if (t->state == TLS_UP) {
 		t->s->st.why[0] = '\0';
@@ -302,8 +309,8 @@ int sink_tls_step(struct sink_tls *t)
 	}
 	if (now >= t->connect_deadline_ms) {
 		sink_why(t->s, "%s with %s:%s timed out after %d s; nothing sent",
-			 t->state == TLS_CONNECTING ? "connecting" : "the TLS handshake",
-			 t->host, t->port, TLS_CONNECT_MS / 1000);
+			 t->state == TLS_CONNECTING ? "connecting" : "the TLS handshake", t->host,
+			 t->port, TLS_CONNECT_MS / 1000);
 		return -ETIMEDOUT;
 	}
 	return -EINPROGRESS;
@@ -370,8 +377,9 @@ int sink_tls_send(struct sink_tls *t, const char *msg, size_t len)
 		t->pending = true;
 		return -EAGAIN;
 	}
-	ssl_reason(t->s->st.why, sizeof(t->s->st.why), "TLS write", err == SSL_ERROR_SYSCALL ?
-		   "the collector closed the connection" : "the session broke");
+	ssl_reason(t->s->st.why, sizeof(t->s->st.why), "TLS write",
+		   err == SSL_ERROR_SYSCALL ? "the collector closed the connection"
+					    : "the session broke");
 	if (t->pending) {
 		t->s->st.dropped++;
 		return -ECONNRESET;

@@ -220,7 +220,8 @@ static bool past_stop(const struct kmw_source *s)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - s->stop_at.tv_sec) * 1000 +
-	       (now.tv_nsec - s->stop_at.tv_nsec) / 1000000 > 500;
+		       (now.tv_nsec - s->stop_at.tv_nsec) / 1000000 >
+	       500;
 }
 
 /* The lines made go to the queue; the record log gets them whole, now. */
@@ -288,8 +289,10 @@ static int receive(struct kmw_source *s)
 		s->iov[i] = (struct iovec){ .iov_base = s->batch[i].buf,
 					    .iov_len = sizeof(s->batch[i].buf) };
 		s->msgs[i].msg_hdr = (struct msghdr){
-			.msg_name = &s->batch[i].from, .msg_namelen = sizeof(s->batch[i].from),
-			.msg_iov = &s->iov[i], .msg_iovlen = 1,
+			.msg_name = &s->batch[i].from,
+			.msg_namelen = sizeof(s->batch[i].from),
+			.msg_iov = &s->iov[i],
+			.msg_iovlen = 1,
 		};
 	}
 	/* one system call for many records: a flood brings hundreds of thousands a second */
@@ -317,7 +320,8 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 				continue;
 			}
 			n = (ssize_t)format_line(buf + used, cap - used, r->type,
-						 (char *)NLMSG_DATA((struct nlmsghdr *)r->buf), r->len);
+						 (char *)NLMSG_DATA((struct nlmsghdr *)r->buf),
+						 r->len);
 			if (!n) {
 				if (used)
 					return hand_over(s, used);
@@ -369,7 +373,8 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 				s->probe_due = false;
 				source_probe(s);
 				if (s->stopping && !used)
-					poll(&(struct pollfd){ .fd = s->fd, .events = POLLIN }, 1, 100);
+					poll(&(struct pollfd){ .fd = s->fd, .events = POLLIN }, 1,
+					     100);
 			}
 			if (used)
 				return hand_over(s, used);

@@ -16,9 +16,18 @@
 
 enum kind { K_I64, K_U64, K_STR };
 
-#define I64(n) { #n, K_I64, offsetof(struct kmw_state, n), 0 }
-#define U64(n) { #n, K_U64, offsetof(struct kmw_state, n), 0 }
-#define STR(n) { #n, K_STR, offsetof(struct kmw_state, n), sizeof(((struct kmw_state *)0)->n) }
+#define I64(n)                                              \
+	{                                                   \
+#n, K_I64, offsetof(struct kmw_state, n), 0 \
+	}
+#define U64(n)                                              \
+	{                                                   \
+#n, K_U64, offsetof(struct kmw_state, n), 0 \
+	}
+#define STR(n)                                                                               \
+	{                                                                                    \
+#n, K_STR, offsetof(struct kmw_state, n), sizeof(((struct kmw_state *)0)->n) \
+	}
 
 /* the keys, in the order they are written */
 static const struct key {
@@ -26,21 +35,66 @@ static const struct key {
 	enum kind kind;
 	size_t off, size;
 } keys[] = {
-	I64(pid), STR(source), STR(output), STR(format), I64(started), I64(updated),
-	I64(rules_added), STR(rules_key), U64(records), U64(events), U64(enobufs),
-	U64(output_failures), STR(store), U64(stored), U64(store_failures), U64(recovered),
-	U64(kernel_lost), U64(serial_gaps), U64(late_records), U64(records_too_long),
-	U64(queue_dropped_records), U64(queue_dropped_calls), U64(queue_peak_bytes),
-	U64(queue_limit_bytes), U64(enrichment_gave_up), U64(rules_removed_by_others),
-	U64(socket_dropped_records), U64(gap_backfills), U64(module_calls), U64(protected_calls),
-	U64(unreadable_calls), U64(calls_one_by_one), U64(calls_summarised), U64(summaries),
-	U64(noise_records_dropped), U64(backlog_max), U64(backlog_limit), U64(backlog_wait_time_ms),
-	U64(module_checks), U64(modules_loaded), U64(module_check_max_us), U64(alerts),
-	U64(audit_disabled), U64(losses_last_minute), U64(tamper_alerts), I64(lockdown),
-	I64(sig_enforce), I64(modules_disabled), I64(ima_modules), I64(boot_first_start_ms),
-	U64(store_history_lost), U64(modules_unchecked), STR(module_dir), U64(captures_early),
-	U64(captures_late), I64(capture_p50_us), I64(capture_p99_us), U64(config_generation),
-	I64(config_loaded), STR(config_pending),
+	I64(pid),
+	STR(source),
+	STR(output),
+	STR(format),
+	I64(started),
+	I64(updated),
+	I64(rules_added),
+	STR(rules_key),
+	U64(records),
+	U64(events),
+	U64(enobufs),
+	U64(output_failures),
+	STR(store),
+	U64(stored),
+	U64(store_failures),
+	U64(recovered),
+	U64(kernel_lost),
+	U64(serial_gaps),
+	U64(late_records),
+	U64(records_too_long),
+	U64(queue_dropped_records),
+	U64(queue_dropped_calls),
+	U64(queue_peak_bytes),
+	U64(queue_limit_bytes),
+	U64(enrichment_gave_up),
+	U64(rules_removed_by_others),
+	U64(socket_dropped_records),
+	U64(gap_backfills),
+	U64(module_calls),
+	U64(protected_calls),
+	U64(unreadable_calls),
+	U64(calls_one_by_one),
+	U64(calls_summarised),
+	U64(summaries),
+	U64(noise_records_dropped),
+	U64(backlog_max),
+	U64(backlog_limit),
+	U64(backlog_wait_time_ms),
+	U64(module_checks),
+	U64(modules_loaded),
+	U64(module_check_max_us),
+	U64(alerts),
+	U64(audit_disabled),
+	U64(losses_last_minute),
+	U64(tamper_alerts),
+	I64(lockdown),
+	I64(sig_enforce),
+	I64(modules_disabled),
+	I64(ima_modules),
+	I64(boot_first_start_ms),
+	U64(store_history_lost),
+	U64(modules_unchecked),
+	STR(module_dir),
+	U64(captures_early),
+	U64(captures_late),
+	I64(capture_p50_us),
+	I64(capture_p99_us),
+	U64(config_generation),
+	I64(config_loaded),
+	STR(config_pending),
 };
 
 static void print_key(FILE *f, const struct kmw_state *st, const struct key *k)
@@ -67,14 +121,17 @@ void state_print(FILE *f, const struct kmw_state *st, const char *indent, bool w
 		print_key(f, st, &keys[i]);
 	}
 	for (j = 0; j < st->nsinks && j < KMW_STATE_SINKS; j++)
-		fprintf(f, "%ssink=%s delivered=%" PRIu64 " failures=%" PRIu64 " waiting=%" PRIu64
-			" dropped=%" PRIu64 "\n", indent, st->sink[j].name, st->sink[j].delivered,
-			st->sink[j].failures, st->sink[j].waiting, st->sink[j].dropped);
+		fprintf(f,
+			"%ssink=%s delivered=%" PRIu64 " failures=%" PRIu64 " waiting=%" PRIu64
+			" dropped=%" PRIu64 "\n",
+			indent, st->sink[j].name, st->sink[j].delivered, st->sink[j].failures,
+			st->sink[j].waiting, st->sink[j].dropped);
 }
 
 /* Write @path atomically with mode @mode: @print fills a new file, renamed over the old. */
 static int write_atomic(const char *path, mode_t mode, const struct kmw_state *st,
-			const char *label, void (*print)(FILE *, const struct kmw_state *, const char *))
+			const char *label,
+			void (*print)(FILE *, const struct kmw_state *, const char *))
 {
 	char tmp[4096], dir[4096], *slash;
 	FILE *f;
@@ -124,26 +181,37 @@ static const struct metric {
 	bool counter;
 	size_t off;
 } metrics[] = {
-#define C(n, f, h) { "kmodwatch_" n, h, true, offsetof(struct kmw_state, f) }
-#define G(n, f, h) { "kmodwatch_" n, h, false, offsetof(struct kmw_state, f) }
+#define C(n, f, h)                                                     \
+	{                                                              \
+		"kmodwatch_" n, h, true, offsetof(struct kmw_state, f) \
+	}
+#define G(n, f, h)                                                      \
+	{                                                               \
+		"kmodwatch_" n, h, false, offsetof(struct kmw_state, f) \
+	}
 	C("records_total", records, "Audit records read."),
 	C("events_total", events, "Module events emitted, one per system call."),
 	C("module_calls_total", module_calls, "Module system calls read."),
-	C("calls_summarised_total", calls_summarised, "Failed unprivileged calls counted in summaries."),
+	C("calls_summarised_total", calls_summarised,
+	  "Failed unprivileged calls counted in summaries."),
 	C("summaries_total", summaries, "Summary lines emitted."),
 	C("alerts_total", alerts, "Alerts emitted (hidden modules, unaudited loads)."),
 	C("events_stored_total", stored, "Events written to the store."),
 	C("store_failures_total", store_failures, "Events the store failed to take."),
 	C("kernel_lost_total", kernel_lost, "Records the kernel lost (audit 'lost') since start."),
 	C("serial_gaps_total", serial_gaps, "Events lost by serial: serials never seen."),
-	C("socket_dropped_records_total", socket_dropped_records, "Records lost to netlink ENOBUFS."),
+	C("socket_dropped_records_total", socket_dropped_records,
+	  "Records lost to netlink ENOBUFS."),
 	C("queue_dropped_records_total", queue_dropped_records, "Records dropped by a full queue."),
-	C("queue_dropped_calls_total", queue_dropped_calls, "Module calls dropped by a full queue."),
+	C("queue_dropped_calls_total", queue_dropped_calls,
+	  "Module calls dropped by a full queue."),
 	C("output_failures_total", output_failures, "Events an output did not deliver."),
 	C("gap_backfills_total", gap_backfills, "Events recovered from auditd's log."),
 	C("module_checks_total", module_checks, "Checks of the loaded modules against audit."),
-	C("rules_removed_by_others_total", rules_removed_by_others, "Times kmodwatch's rules were deleted."),
-	G("losses_last_minute", losses_last_minute, "Records, calls and events lost in the last 60 s."),
+	C("rules_removed_by_others_total", rules_removed_by_others,
+	  "Times kmodwatch's rules were deleted."),
+	G("losses_last_minute", losses_last_minute,
+	  "Records, calls and events lost in the last 60 s."),
 	G("backlog_max", backlog_max, "The audit backlog's high-water mark."),
 	G("backlog_limit", backlog_limit, "The audit backlog limit."),
 	G("queue_peak_bytes", queue_peak_bytes, "The queue's high-water mark in bytes."),
@@ -180,7 +248,8 @@ static void print_metrics(FILE *f, const struct kmw_state *st, const char *mode)
 			*(const uint64_t *)(const void *)((const char *)st + m->off));
 	}
 	fputs("# HELP kmodwatch_start_time_seconds When this kmodwatchd started.\n"
-	      "# TYPE kmodwatch_start_time_seconds gauge\n", f);
+	      "# TYPE kmodwatch_start_time_seconds gauge\n",
+	      f);
 	fprintf(f, "kmodwatch_start_time_seconds{mode=\"%s\"} %" PRId64 "\n", mode, st->started);
 	static const struct {
 		const char *name, *help;
@@ -197,12 +266,14 @@ static void print_metrics(FILE *f, const struct kmw_state *st, const char *mode)
 	};
 	for (i = 0; i < sizeof(sink) / sizeof(sink[0]); i++) {
 		fprintf(f, "# HELP kmodwatch_%s %s\n# TYPE kmodwatch_%s %s\n", sink[i].name,
-			sink[i].help, sink[i].name, strstr(sink[i].name, "_total") ? "counter" : "gauge");
+			sink[i].help, sink[i].name,
+			strstr(sink[i].name, "_total") ? "counter" : "gauge");
 		for (j = 0; j < st->nsinks && j < KMW_STATE_SINKS; j++) {
 			fprintf(f, "kmodwatch_%s{mode=\"%s\",output=\"", sink[i].name, mode);
 			label_value(f, st->sink[j].name);
 			fprintf(f, "\"} %" PRIu64 "\n",
-				*(const uint64_t *)(const void *)((const char *)&st->sink[j] + sink[i].off));
+				*(const uint64_t *)(const void *)((const char *)&st->sink[j] +
+								  sink[i].off));
 		}
 	}
 }
@@ -326,7 +397,8 @@ long long proc_find(const char *comm)
 	long long pid = 0;
 
 	while (dir && !pid && (de = readdir(dir)))
-		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && proc_is(atoll(de->d_name), comm))
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' &&
+		    proc_is(atoll(de->d_name), comm))
 			pid = atoll(de->d_name);
 	if (dir)
 		closedir(dir);

@@ -19,8 +19,8 @@ struct kmw_store {
 	sqlite3 *db;
 	sqlite3_stmt *ins;
 	sqlite3_stmt *ins_flag;
-	int wal_pages;		/* pages in the write-ahead log after the last commit */
-	bool deferred;		/* checkpoints wait for store_checkpoint */
+	int wal_pages; /* pages in the write-ahead log after the last commit */
+	bool deferred; /* checkpoints wait for store_checkpoint */
 	char err[256];
 };
 
@@ -159,9 +159,11 @@ static int errno_of_sqlite(int rc)
 	switch (rc & 0xff) {
 	case SQLITE_FULL: return -ENOSPC;
 	case SQLITE_READONLY: return -EROFS;
-	case SQLITE_BUSY: case SQLITE_LOCKED: return -EBUSY;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: return -EBUSY;
 	case SQLITE_CANTOPEN: return -ENOENT;
-	case SQLITE_PERM: case SQLITE_AUTH: return -EACCES;
+	case SQLITE_PERM:
+	case SQLITE_AUTH: return -EACCES;
 	default: return -EIO;
 	}
 }
@@ -188,8 +190,10 @@ static int migrate(struct kmw_store *s)
 		return -1;
 	}
 	if (v > N_MIGRATIONS) {
-		snprintf(s->err, sizeof(s->err), "the store has schema version %d, newer than this "
-			 "kmodwatch (%d)", v, N_MIGRATIONS);
+		snprintf(s->err, sizeof(s->err),
+			 "the store has schema version %d, newer than this "
+			 "kmodwatch (%d)",
+			 v, N_MIGRATIONS);
 		return -1;
 	}
 	for (; v < N_MIGRATIONS; v++) {
@@ -240,7 +244,8 @@ static int make_parent(const char *path)
 struct kmw_store *store_open(const char *path, bool create, char *err, size_t errlen)
 {
 	struct kmw_store *s = calloc(1, sizeof(*s));
-	int fd, rc, flags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE;
+	int fd, rc,
+		flags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE;
 
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
@@ -248,7 +253,8 @@ struct kmw_store *store_open(const char *path, bool create, char *err, size_t er
 	}
 	if (create) {
 		if (make_parent(path) < 0) {
-			snprintf(err, errlen, "cannot create the directory of %s: %s", path, strerror(errno));
+			snprintf(err, errlen, "cannot create the directory of %s: %s", path,
+				 strerror(errno));
 			goto out_free;
 		}
 		/* created here so that its mode is 0640 whatever the umask; WAL files follow it */
@@ -273,8 +279,10 @@ struct kmw_store *store_open(const char *path, bool create, char *err, size_t er
 		goto out_close;
 	}
 	sqlite3_busy_timeout(s->db, 2000);
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-			 "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK ||
+	if (sqlite3_exec(s->db,
+			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+			 "PRAGMA foreign_keys = ON",
+			 NULL, NULL, NULL) != SQLITE_OK ||
 	    migrate(s)) {
 		if (!s->err[0])
 			set_err(s, "setting up");
@@ -422,7 +430,8 @@ static int insert_flags(struct kmw_store *s, const char *names, int64_t time_ms,
 	while (p && *p == '|' && (end = strchr(p + 1, '|'))) {
 		if (end > p + 1) {
 			sqlite3_reset(s->ins_flag);
-			sqlite3_bind_text(s->ins_flag, 1, p + 1, (int)(end - p - 1), SQLITE_TRANSIENT);
+			sqlite3_bind_text(s->ins_flag, 1, p + 1, (int)(end - p - 1),
+					  SQLITE_TRANSIENT);
 			sqlite3_bind_int64(s->ins_flag, 2, time_ms);
 			sqlite3_bind_int64(s->ins_flag, 3, id);
 			rc = sqlite3_step(s->ins_flag);
@@ -472,7 +481,8 @@ int store_insert(struct kmw_store *s, const struct kmw_event *ev, const char *bo
 	bind_text(st, 12, r.arch);
 	bind_text(st, 13, r.path);
 	bind_text(st, 14, r.sha256);
-	bind_text(st, 15, ev->have_facts && ev->facts.image_sha256[0] ? ev->facts.image_sha256 : NULL);
+	bind_text(st, 15,
+		  ev->have_facts && ev->facts.image_sha256[0] ? ev->facts.image_sha256 : NULL);
 	bind_text(st, 16, r.comm);
 	bind_id(st, 17, r.pid);
 	bind_text(st, 18, r.user);
@@ -615,9 +625,11 @@ int store_snapshot_note(struct kmw_store *s, const char *boot_id, int64_t time_m
 	sqlite3_finalize(st);
 	st = NULL;
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO module_snapshots (boot_id, name, time_ms,"
-			       " in_proc, in_sysfs, size, taint, srcversion) VALUES (?,?,?,?,?,?,?,?)",
-			       -1, &st, NULL) != SQLITE_OK)
+	    sqlite3_prepare_v2(
+		    s->db,
+		    "INSERT OR IGNORE INTO module_snapshots (boot_id, name, time_ms,"
+		    " in_proc, in_sysfs, size, taint, srcversion) VALUES (?,?,?,?,?,?,?,?)",
+		    -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	/* a row of no module stands for the snapshot itself: a boot may start with none loaded */
 	sqlite3_bind_text(st, 1, boot_id, -1, SQLITE_STATIC);
@@ -662,9 +674,12 @@ int store_snapshot_first(struct kmw_store *s, const char *boot_id,
 	sqlite3_stmt *st;
 	int rc, had = 0;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT name, time_ms FROM module_snapshots WHERE boot_id = ?1"
-			       " AND time_ms = (SELECT time_ms FROM module_snapshots WHERE boot_id = ?1"
-			       " AND name = '') ORDER BY name", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		    s->db,
+		    "SELECT name, time_ms FROM module_snapshots WHERE boot_id = ?1"
+		    " AND time_ms = (SELECT time_ms FROM module_snapshots WHERE boot_id = ?1"
+		    " AND name = '') ORDER BY name",
+		    -1, &st, NULL) != SQLITE_OK) {
 		set_err(s, "reading the modules loaded at start");
 		return -EIO;
 	}
@@ -685,16 +700,20 @@ int store_snapshot_first(struct kmw_store *s, const char *boot_id,
 }
 
 int store_module_history(struct kmw_store *s, const char *boot_id, int64_t since_ms,
-			 void (*cb)(const struct kmw_row *row, uint64_t serial, void *arg), void *arg)
+			 void (*cb)(const struct kmw_row *row, uint64_t serial, void *arg),
+			 void *arg)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	/* by the time index: the boot started at @since_ms */
-	if (sqlite3_prepare_v2(s->db, "SELECT time_ms, syscall, module, serial, exe, user, uid, path,"
-			       " json, kind, errno, sha256, risk FROM events WHERE time_ms >= ? AND boot_id = ?"
-			       " AND module IS NOT NULL AND ((kind = 'syscall' AND success = 1) OR"
-			       " kind = 'alert') ORDER BY time_ms, id", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		    s->db,
+		    "SELECT time_ms, syscall, module, serial, exe, user, uid, path,"
+		    " json, kind, errno, sha256, risk FROM events WHERE time_ms >= ? AND boot_id = ?"
+		    " AND module IS NOT NULL AND ((kind = 'syscall' AND success = 1) OR"
+		    " kind = 'alert') ORDER BY time_ms, id",
+		    -1, &st, NULL) != SQLITE_OK) {
 		set_err(s, "reading the loads of this boot");
 		return -EIO;
 	}
@@ -737,7 +756,8 @@ int store_gap_note(struct kmw_store *s, int64_t start_ms, int64_t end_ms, uint64
 {
 	char sql[160];
 
-	snprintf(sql, sizeof(sql), "INSERT INTO gaps (start_ms, end_ms, lost) VALUES (%lld, %lld, %llu)",
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO gaps (start_ms, end_ms, lost) VALUES (%lld, %lld, %llu)",
 		 (long long)start_ms, (long long)end_ms, (unsigned long long)lost);
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		set_err(s, "noting a gap");
@@ -775,8 +795,10 @@ int store_retention(struct kmw_store *s, int64_t before_ms, uint64_t max_bytes, 
 	int deleted = 0;
 
 	if (before_ms > 0) {
-		snprintf(sql, sizeof(sql), "DELETE FROM events WHERE id IN (SELECT id FROM events "
-			 "WHERE time_ms < %lld ORDER BY time_ms LIMIT %u)", (long long)before_ms, batch);
+		snprintf(sql, sizeof(sql),
+			 "DELETE FROM events WHERE id IN (SELECT id FROM events "
+			 "WHERE time_ms < %lld ORDER BY time_ms LIMIT %u)",
+			 (long long)before_ms, batch);
 		if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 			set_err(s, "applying retention");
 			return -EIO;
@@ -789,8 +811,10 @@ int store_retention(struct kmw_store *s, int64_t before_ms, uint64_t max_bytes, 
 		one_int64(s, "PRAGMA freelist_count", &freep);
 		/* pages on the free list are reused before the file grows: they do not count */
 		if ((uint64_t)((pages - freep) * psize) > max_bytes) {
-			snprintf(sql, sizeof(sql), "DELETE FROM events WHERE id IN (SELECT id FROM events "
-				 "ORDER BY time_ms LIMIT %u)", batch);
+			snprintf(sql, sizeof(sql),
+				 "DELETE FROM events WHERE id IN (SELECT id FROM events "
+				 "ORDER BY time_ms LIMIT %u)",
+				 batch);
 			if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 				set_err(s, "applying retention");
 				return -EIO;
@@ -832,10 +856,13 @@ int store_query(struct kmw_store *s, const struct kmw_filter *f, bool count_only
 
 	/* no condition, no WHERE: SQLite counts a whole table without reading it */
 	buf_init(&sql);
-	buf_puts(&sql, count_only ? "SELECT count(*) FROM events" :
-		 "SELECT time_ms, syscall, arch, success, exit, errno, module, path, sha256,"
-		 " exe, comm, user, key, risk, flag_names, node, pid, uid, auid, flags,"
-		 " historical, json, kind, calls FROM events");
+	buf_puts(
+		&sql,
+		count_only
+			? "SELECT count(*) FROM events"
+			: "SELECT time_ms, syscall, arch, success, exit, errno, module, path, sha256,"
+			  " exe, comm, user, key, risk, flag_names, node, pid, uid, auid, flags,"
+			  " historical, json, kind, calls FROM events");
 	nb = filter_sql(f, &sql, binds);
 	if (!count_only)
 		buf_puts(&sql, " ORDER BY time_ms, id");
@@ -903,8 +930,9 @@ int store_note_boot(struct kmw_store *s, const char *boot_id, int64_t start_ms)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO boots (boot_id, start_ms) VALUES (?, ?)",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT OR IGNORE INTO boots (boot_id, start_ms) VALUES (?, ?)", -1,
+			       &st, NULL) != SQLITE_OK) {
 		set_err(s, "recording the boot");
 		return -EIO;
 	}
@@ -924,8 +952,10 @@ void store_boot_for(struct kmw_store *s, int64_t time_ms, char *out, size_t len)
 	sqlite3_stmt *st;
 
 	snprintf(out, len, "unknown");
-	if (sqlite3_prepare_v2(s->db, "SELECT boot_id FROM boots WHERE start_ms <= ? "
-			       "ORDER BY start_ms DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT boot_id FROM boots WHERE start_ms <= ? "
+			       "ORDER BY start_ms DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_int64(st, 1, time_ms);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))

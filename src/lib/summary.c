@@ -161,9 +161,14 @@ static struct kmw_summary_entry *lookup(struct kmw_summary_table *t, const struc
 void summary_add(struct kmw_summary_table *t, const struct kmw_call *c)
 {
 	struct key k = {
-		.interval_ms = summary_interval_of(t, c->time_ms), .uid = c->uid, .sc = c->sc,
-		.arch = c->arch, .err = c->have_exit && c->exit < 0 ? (int)-c->exit : 0,
-		.exe = c->exe, .exelen = c->exe ? c->exelen : 0, .node = c->node,
+		.interval_ms = summary_interval_of(t, c->time_ms),
+		.uid = c->uid,
+		.sc = c->sc,
+		.arch = c->arch,
+		.err = c->have_exit && c->exit < 0 ? (int)-c->exit : 0,
+		.exe = c->exe,
+		.exelen = c->exe ? c->exelen : 0,
+		.node = c->node,
 		.nodelen = c->node ? c->nodelen : 0,
 	};
 	struct kmw_summary_entry *e = lookup(t, &k, KMW_SUMMARY_EXACT);
@@ -219,8 +224,8 @@ static bool due(const struct kmw_summary_table *t, const struct kmw_summary_entr
 	return all || e->interval_ms + t->interval_ms + KMW_SUMMARY_GRACE_MS <= now_ms;
 }
 
-unsigned int summary_take(struct kmw_summary_table *t, int64_t now_ms, bool all,
-			  kmw_summary_fn fn, void *arg)
+unsigned int summary_take(struct kmw_summary_table *t, int64_t now_ms, bool all, kmw_summary_fn fn,
+			  void *arg)
 {
 	struct kmw_summary_entry **ready, *old = t->slots;
 	unsigned int i, n = 0, taken, cap = t->cap;
@@ -230,7 +235,7 @@ unsigned int summary_take(struct kmw_summary_table *t, int64_t now_ms, bool all,
 		return 0;
 	ready = malloc((t->n + 1) * sizeof(*ready));
 	if (!ready)
-		return 0;	/* the next take */
+		return 0; /* the next take */
 	for (i = 0; i < cap; i++)
 		if (old[i].used && due(t, &old[i], now_ms, all))
 			ready[n++] = &old[i];
@@ -254,7 +259,7 @@ unsigned int summary_take(struct kmw_summary_table *t, int64_t now_ms, bool all,
 		struct kmw_summary_entry *fresh = calloc(cap, sizeof(*fresh));
 
 		if (!fresh)
-			return taken;	/* holes make a later key miss its entry: a second one, counted all the same */
+			return taken; /* holes make a later key miss its entry: a second one, counted all the same */
 		for (i = 0; i < cap; i++) {
 			unsigned int j;
 
@@ -295,7 +300,8 @@ void summary_to_event(const struct kmw_summary_table *t, const struct kmw_summar
 	ev->summary.exe_merged = e->exe_merged;
 	ev->summary.overflow = e->overflow;
 	/* hex or quoted, as the record had it; a value too long or not decodable stays raw */
-	if (e->exe && e->exelen <= (e->exelen && e->exe[0] == '"' ? sizeof(exe) : 2 * sizeof(exe)) &&
+	if (e->exe &&
+	    e->exelen <= (e->exelen && e->exe[0] == '"' ? sizeof(exe) : 2 * sizeof(exe)) &&
 	    decode_field(e->exe, e->exelen, exe, &n) > 0)
 		event_set_str(ev, &ev->exe, exe, n);
 	else if (e->exe)

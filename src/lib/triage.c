@@ -170,7 +170,7 @@ static void id_add(struct kmw_triage *t, const char *key, size_t len, bool shed)
 
 static void id_del(struct kmw_triage *t, int k)
 {
-	t->ids[k].len = 0;	/* matches nothing; its slot is reused in turn */
+	t->ids[k].len = 0; /* matches nothing; its slot is reused in turn */
 }
 
 /*
@@ -244,7 +244,7 @@ static enum verdict sort_line(struct kmw_triage *t, const char *line, size_t len
 	int k;
 
 	if (len > KMW_LINE_MAX || lines_parse_record(line, len, &r))
-		return NOISE;	/* lines.c reports it, unless squeezed out */
+		return NOISE; /* lines.c reports it, unless squeezed out */
 	klen = lines_rec_key(&r, key);
 	if (!klen)
 		return NOISE;
@@ -356,7 +356,7 @@ static bool collect(struct kmw_summary_entry *e, void *arg)
 		struct kmw_summary_entry *m = realloc(tk->e, cap * sizeof(*m));
 
 		if (!m)
-			return false;	/* it stays, for the next take */
+			return false; /* it stays, for the next take */
 		tk->e = m;
 		tk->cap = cap;
 	}

@@ -9,7 +9,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct kmw_analyzer *a;
 	static const struct kmw_modfile_limits lim = {
-		.max_file = 1 << 20, .max_image = 8 << 20, .max_ms = 1000,
+		.max_file = 1 << 20,
+		.max_image = 8 << 20,
+		.max_ms = 1000,
 	};
 	struct kmw_modfacts f;
 
