@@ -69,6 +69,18 @@ def audit_rules():
     return [l.strip() for l in out.splitlines() if l.startswith("-")]
 
 
+MODULE_SYSCALLS = ("init_module", "finit_module", "delete_module")
+
+
+def module_rule(rule):
+    """Whether an exit-list rule of `auditctl -l` picks module syscalls (or every syscall)."""
+    w = rule.split()
+    if "-S" not in w or not any(a.endswith(",exit") for a in w):
+        return False
+    calls = set(",".join(w[i + 1] for i, a in enumerate(w[:-1]) if a == "-S").split(","))
+    return "all" in calls or bool(calls & set(MODULE_SYSCALLS))
+
+
 def pid_alive(pid):
     try:
         os.kill(pid, 0)
@@ -106,6 +118,14 @@ class Live:
             self.foreign_auditd = 0
         log("audit before: enabled=%s pid=%s rules=%d" % (
             self.before.get("enabled"), self.before.get("pid"), len(self.before_rules)))
+        # Rules already auditing module calls (a distribution's audit.rules, `kmodwatch rules
+        # install`, or the rules of a kmodwatchd killed on a machine whose /run was wiped since)
+        # change what every daemon here adds and removes: set aside for the test, and put back
+        # by close() with the rest of the state it restores.
+        for r in self.before_rules:
+            if module_rule(r):
+                log("set aside for the test, put back after: " + r)
+                sh("auditctl", *(["-d"] + r.split()[1:]), check=False)
 
     # -- processes ---------------------------------------------------------
     def spawn(self, args, **kw):
