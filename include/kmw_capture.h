@@ -18,9 +18,11 @@
 struct kmw_call_id {
 	uint64_t serial;
 	int64_t sec; /* the record's time */
+	int64_t ms;  /* ... in milliseconds (0: unknown) */
 	int64_t pid, ppid;
 	enum kmw_syscall sc;
 	uint64_t a[4];
+	uint64_t exe_hash; /* of the record's exe= field: another program since is an execve */
 };
 
 struct kmw_capture {
@@ -81,6 +83,44 @@ void capture_env_init(struct kmw_capture_env *env, const char *proc, uint64_t ma
 void capture_take(const struct kmw_capture_env *env, const struct kmw_call_id *id,
 		  struct kmw_capture *c);
 
+/*
+ * The processes a reader saw load lately: their /proc directory held open (a directory fd
+ * of /proc/PID names that process for good: once it is gone, every read fails, even after
+ * its pid went to another), and what does not change between two of their calls within
+ * KMW_CAPTURE_REUSE_MS (the exe, the command line, the cgroup, the working directory, the
+ * parent), unless the record names another program (an execve). One thread's own.
+ */
+#define KMW_CAPTURE_PROCS 64
+#define KMW_CAPTURE_REUSE_MS 1000
+
+struct kmw_capture_proc {
+	int64_t pid, ppid;
+	int dir;   /* O_PATH of /proc/PID, or -1: an empty slot */
+	int pidfd; /* its pidfd (the loader's fds taken through it), or -1 */
+	uint64_t exe_hash;
+	int64_t facts_ms; /* when the facts were read (monotonic), 0: not read */
+	int64_t used_ms;
+	struct kmw_capture facts; /* only its process fields */
+};
+
+struct kmw_capture_cache {
+	struct kmw_capture_proc p[KMW_CAPTURE_PROCS];
+	uint64_t hits, misses;
+};
+
+/* capture_cache_init, capture_cache_free - an empty cache; every fd and fact released */
+void capture_cache_init(struct kmw_capture_cache *cache);
+void capture_cache_free(struct kmw_capture_cache *cache);
+
+/**
+ * capture_take_cached - capture_take, through @cache: a process seen lately is read through
+ * its directory fd, its facts reused; only the fd's file and the parameters are read each
+ * time. A call read within moments of its record skips the check of a pid given to another
+ * process (no pid space cycles in that time).
+ */
+void capture_take_cached(const struct kmw_capture_env *env, struct kmw_capture_cache *cache,
+			 const struct kmw_call_id *id, struct kmw_capture *c);
+
 /**
  * capture_apply - @c into @ev (its file fd and image move to @ev): the fd's file, the
  * parameters, the image, the process context (the command line only when the record's is
@@ -101,12 +141,12 @@ void capture_release(struct kmw_capture *c);
 bool capture_call_of(const char *line, size_t len, struct kmw_call_id *id);
 
 /* Captures waiting for their events, by serial. */
-#define KMW_CAPTURES 64
+/* by serial, direct-mapped: a capture is lost only when its event is this many behind */
+#define KMW_CAPTURES 1024
 
 struct kmw_captures {
 	pthread_mutex_t lock; /* the reader puts, the main thread takes */
 	struct kmw_capture *slot[KMW_CAPTURES];
-	unsigned int next;
 	uint64_t taken, used, evicted; /* put, found by their event, dropped unfound */
 	/* record-to-capture latency: a histogram in powers of two of microseconds */
 	uint64_t lat[24];

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -101,9 +102,31 @@ static bool started_after(const struct kmw_capture_env *env, int dir, int64_t se
 	return env->btime + (long long)(start / (unsigned long long)env->hz) > sec + 1;
 }
 
+/*
+ * The loader's file description itself, through its pidfd (no path walked, nothing opened):
+ * -1 when there is none, or when it cannot be read from (O_PATH, write-only), for which the
+ * file is opened again by /proc.
+ */
+static int getfd(int pidfd, int fd)
+{
+	int mine, fl;
+
+	if (pidfd < 0)
+		return -1;
+	mine = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (mine < 0)
+		return -1;
+	fl = fcntl(mine, F_GETFL);
+	if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY) {
+		close(mine);
+		return -1;
+	}
+	return mine;
+}
+
 /* The file behind the loader's fd: what it names, and our own fd of it (the very file the
  * kernel read, even if it is renamed, replaced or deleted after this). */
-static void take_fd(int dir, struct kmw_capture *c)
+static void take_fd(int dir, int pidfd, struct kmw_capture *c)
 {
 	char link[32], target[PATH_MAX + 1];
 	struct stat st;
@@ -129,8 +152,11 @@ static void take_fd(int dir, struct kmw_capture *c)
 		return;
 	}
 	target[n] = '\0';
-	/* only a regular file: opening a device or a fifo could have effects */
-	c->file_fd = openat(dir, link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	/* only a regular file: opening a device or a fifo could have effects (a description the
+	 * loader holds has had them already) */
+	c->file_fd = getfd(pidfd, fd);
+	if (c->file_fd < 0)
+		c->file_fd = openat(dir, link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (c->file_fd >= 0 && (fstat(c->file_fd, &st) < 0 || !S_ISREG(st.st_mode))) {
 		close(c->file_fd);
 		c->file_fd = -1;
@@ -157,14 +183,8 @@ static void take_fd(int dir, struct kmw_capture *c)
 	c->link = dup_n(target, (size_t)n);
 	c->link_len = (size_t)n;
 	c->path_err = KMW_PATH_OK;
-	/* does the name still lead to the file that was loaded? */
-	if (!c->path_deleted && c->have_stat) {
-		struct stat now;
-
-		c->path_replaced = target[0] == '/' &&
-				   (stat(target, &now) < 0 || now.st_dev != st.st_dev ||
-				    now.st_ino != st.st_ino);
-	}
+	/* whether the name still leads to the file is no race with the loader: the worker looks
+	 * (enrich_finish) */
 }
 
 /*
@@ -285,8 +305,10 @@ static void take_image(const struct kmw_capture_env *env, struct kmw_capture *c)
 	c->image_len = len;
 }
 
-/* The process: its exe, cwd, command line, cgroup; its parent's exe and command line. */
-static void take_process(const struct kmw_capture_env *env, int dir, struct kmw_capture *c)
+/* The process: its exe, cwd, command line, cgroup; its parent's exe and command line. @fresh:
+ * read moments after the call, when no pid can have gone to another process yet. */
+static void take_process(const struct kmw_capture_env *env, int dir, struct kmw_capture *c,
+			 bool fresh)
 {
 	static __thread char buf[PROC_TEXT_MAX];
 	char path[PATH_MAX + 32];
@@ -329,7 +351,7 @@ static void take_process(const struct kmw_capture_env *env, int dir, struct kmw_
 	pdir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (pdir < 0)
 		return;
-	if (!started_after(env, pdir, c->id.sec)) {
+	if (fresh || !started_after(env, pdir, c->id.sec)) {
 		n = link_at(pdir, "exe", buf, sizeof(buf));
 		if (n > 0) {
 			c->parent_read = true;
@@ -345,46 +367,244 @@ static void take_process(const struct kmw_capture_env *env, int dir, struct kmw_
 	close(pdir);
 }
 
-void capture_take(const struct kmw_capture_env *env, const struct kmw_call_id *id,
-		  struct kmw_capture *c)
-{
-	char path[PATH_MAX + 32];
-	int dir;
+/*
+ * Whether the call was made moments ago: a pid goes to another process only once the pid space
+ * has cycled (pid_max forks, 32,768 at the least), which no system does in this time.
+ */
+#define FRESH_MS 50
 
+static int64_t real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool fresh(const struct kmw_call_id *id)
+{
+	return id->ms > 0 && real_ms() - id->ms <= FRESH_MS;
+}
+
+/* @c for @id, nothing read yet */
+static void capture_begin(const struct kmw_call_id *id, struct kmw_capture *c)
+{
 	memset(c, 0, sizeof(*c));
 	c->id = *id;
 	c->file_fd = -1;
 	c->path_err = id->sc == KMW_SC_FINIT_MODULE ? KMW_PATH_PROCESS_GONE : KMW_PATH_NOT_TRIED;
 	c->taken = true;
+}
+
+/* the process's directory: every path below relative to it. -1 when it is gone, or when its
+ * pid went to another process since the call (said in @c). */
+static int open_dir(const struct kmw_capture_env *env, const struct kmw_call_id *id,
+		    struct kmw_capture *c)
+{
+	char path[PATH_MAX + 32];
+	int dir;
+
 	if (id->pid <= 0) {
 		c->proc_error = "process_gone";
 		c->params_errno = ESRCH;
-		return;
+		return -1;
 	}
-	/* every path below relative to it: a pid reused since fails each with ESRCH */
 	snprintf(path, sizeof(path), "%s/%lld", env->proc, (long long)id->pid);
 	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0) {
 		c->proc_error = "process_gone";
 		c->params_errno = ESRCH;
-		return;
+		return -1;
 	}
-	if (started_after(env, dir, id->sec)) {
+	if (!fresh(id) && started_after(env, dir, id->sec)) {
 		c->path_err = id->sc == KMW_SC_FINIT_MODULE ? KMW_PATH_PID_REUSED
 							    : KMW_PATH_NOT_TRIED;
 		c->proc_error = "pid_reused";
 		c->params_errno = ESRCH;
 		close(dir);
-		return;
+		return -1;
 	}
+	return dir;
+}
+
+/* what the call itself passed: the fd's file, the parameters, the image (@pidfd: the
+ * process's, or -1) */
+static void take_call(const struct kmw_capture_env *env, int dir, int pidfd, struct kmw_capture *c)
+{
+	const struct kmw_call_id *id = &c->id;
+
 	if (id->sc == KMW_SC_FINIT_MODULE)
-		take_fd(dir, c);
+		take_fd(dir, pidfd, c);
 	if (id->sc == KMW_SC_FINIT_MODULE || id->sc == KMW_SC_INIT_MODULE)
 		take_params(c, id->sc == KMW_SC_FINIT_MODULE ? id->a[1] : id->a[2]);
 	if (id->sc == KMW_SC_INIT_MODULE)
 		take_image(env, c);
-	take_process(env, dir, c);
+}
+
+void capture_take(const struct kmw_capture_env *env, const struct kmw_call_id *id,
+		  struct kmw_capture *c)
+{
+	int dir;
+
+	capture_begin(id, c);
+	dir = open_dir(env, id, c);
+	if (dir < 0)
+		return;
+	take_call(env, dir, -1, c);
+	take_process(env, dir, c, fresh(id));
 	close(dir);
+}
+
+static void release_facts(struct kmw_capture *f)
+{
+	free(f->exe);
+	free(f->cwd);
+	free(f->cmdline);
+	free(f->cgroup);
+	free(f->parent_exe);
+	free(f->parent_cmdline);
+	memset(f, 0, sizeof(*f));
+}
+
+/* the process facts of @from, copied into @c */
+static void copy_facts(struct kmw_capture *c, const struct kmw_capture *from)
+{
+	c->proc_error = from->proc_error;
+	c->proc_read = from->proc_read;
+	c->exe = from->exe ? strdup(from->exe) : NULL;
+	c->cwd = from->cwd ? strdup(from->cwd) : NULL;
+	if (from->cmdline) {
+		c->cmdline = dup_n(from->cmdline, from->cmdline_len);
+		c->cmdline_len = c->cmdline ? from->cmdline_len : 0;
+		c->cmdline_cut = from->cmdline_cut;
+	}
+	c->cgroup = from->cgroup ? strdup(from->cgroup) : NULL;
+	c->parent_read = from->parent_read;
+	c->parent_exe = from->parent_exe ? strdup(from->parent_exe) : NULL;
+	if (from->parent_cmdline) {
+		c->parent_cmdline = dup_n(from->parent_cmdline, from->parent_cmdline_len);
+		c->parent_cmdline_len = c->parent_cmdline ? from->parent_cmdline_len : 0;
+	}
+}
+
+void capture_cache_init(struct kmw_capture_cache *cache)
+{
+	unsigned int i;
+
+	memset(cache, 0, sizeof(*cache));
+	for (i = 0; i < KMW_CAPTURE_PROCS; i++)
+		cache->p[i].dir = cache->p[i].pidfd = -1;
+}
+
+static void forget(struct kmw_capture_proc *p)
+{
+	if (p->dir >= 0)
+		close(p->dir);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	release_facts(&p->facts);
+	memset(p, 0, sizeof(*p));
+	p->dir = p->pidfd = -1;
+}
+
+void capture_cache_free(struct kmw_capture_cache *cache)
+{
+	unsigned int i;
+
+	for (i = 0; i < KMW_CAPTURE_PROCS; i++)
+		forget(&cache->p[i]);
+}
+
+/* the slot of @pid, or NULL; the least recently used in @lru */
+static struct kmw_capture_proc *find(struct kmw_capture_cache *cache, int64_t pid,
+				     struct kmw_capture_proc **lru)
+{
+	struct kmw_capture_proc *found = NULL;
+	unsigned int i;
+
+	*lru = &cache->p[0];
+	for (i = 0; i < KMW_CAPTURE_PROCS; i++) {
+		struct kmw_capture_proc *p = &cache->p[i];
+
+		if (p->dir >= 0 && p->pid == pid)
+			found = p;
+		if (p->dir < 0 || ((*lru)->dir >= 0 && p->used_ms < (*lru)->used_ms))
+			*lru = p;
+	}
+	return found;
+}
+
+void capture_take_cached(const struct kmw_capture_env *env, struct kmw_capture_cache *cache,
+			 const struct kmw_call_id *id, struct kmw_capture *c)
+{
+	struct kmw_capture_proc *p, *lru;
+	int64_t now = mono_ms();
+	int dir;
+
+	capture_begin(id, c);
+	p = find(cache, id->pid, &lru);
+	if (p && p->ppid == id->ppid) {
+		/* the process read lately: its call, through the directory held open */
+		take_call(env, p->dir, p->pidfd, c);
+		/* gone since, or the pid another's now (the directory names the old one) */
+		if (c->path_err == KMW_PATH_PROCESS_GONE || c->params_errno == ESRCH ||
+		    c->params_errno == ENOENT) {
+			forget(p);
+			capture_release(c);
+			capture_take_cached(env, cache, id, c);
+			return;
+		}
+		if (p->exe_hash != id->exe_hash || now - p->facts_ms > KMW_CAPTURE_REUSE_MS) {
+			release_facts(&p->facts);
+			p->facts.id = *id;
+			take_process(env, p->dir, &p->facts, true);
+			p->facts_ms = now;
+			p->exe_hash = id->exe_hash;
+			/* the directory names a process gone since: the call is another's */
+			if (p->facts.proc_error) {
+				forget(p);
+				capture_release(c);
+				capture_take_cached(env, cache, id, c);
+				return;
+			}
+		}
+		copy_facts(c, &p->facts);
+		p->used_ms = now;
+		cache->hits++;
+		return;
+	}
+	if (p)
+		forget(p);
+	cache->misses++;
+	dir = open_dir(env, id, c);
+	if (dir < 0)
+		return;
+	take_call(env, dir, -1, c);
+	take_process(env, dir, c, fresh(id));
+	if (c->proc_error) {
+		close(dir);
+		return;
+	}
+	/* kept: the least recently used goes */
+	p = lru;
+	forget(p);
+	p->pid = id->pid;
+	p->ppid = id->ppid;
+	p->dir = dir;
+	/* the real /proc's processes have a pidfd: their fds are taken through it next time */
+	p->pidfd = strcmp(env->proc, "/proc") ? -1
+					      : (int)syscall(SYS_pidfd_open, (pid_t)id->pid, 0);
+	p->exe_hash = id->exe_hash;
+	p->facts_ms = p->used_ms = now;
+	copy_facts(&p->facts, c);
 }
 
 void capture_release(struct kmw_capture *c)
@@ -590,7 +810,8 @@ static bool field_num(const char *body, const char *end, const char *name, bool 
 bool capture_call_of(const char *line, size_t len, struct kmw_call_id *id)
 {
 	static const char *const args[] = { "a0=", "a1=", "a2=", "a3=" };
-	const char *end = line + len, *colon;
+	const char *end = line + len, *colon, *exe;
+	char *e;
 	struct kmw_rec r;
 	uint64_t v;
 	unsigned int i;
@@ -605,9 +826,15 @@ bool capture_call_of(const char *line, size_t len, struct kmw_call_id *id)
 	id->ppid = field_num(r.body, end, "ppid=", false, &v) ? (int64_t)v : -1;
 	for (i = 0; i < 4; i++)
 		field_num(r.body, end, args[i], true, &id->a[i]);
-	id->sec = strtoll(r.id, NULL, 10);
+	id->sec = strtoll(r.id, &e, 10);
+	id->ms = *e == '.' ? id->sec * 1000 + strtoll(e + 1, NULL, 10) : 0;
 	colon = memchr(r.id, ':', r.idlen);
 	id->serial = colon ? strtoull(colon + 1, NULL, 10) : 0;
+	/* the program named: another one since is an execve, whose facts are new */
+	exe = memmem(r.body, (size_t)(end - r.body), " exe=", 5);
+	id->exe_hash = 14695981039346656037ULL;
+	for (e = (char *)(exe ? exe + 5 : end); e < end && *e != ' '; e++)
+		id->exe_hash = (id->exe_hash ^ (unsigned char)*e) * 1099511628211ULL;
 	return true;
 }
 
@@ -633,7 +860,7 @@ void captures_free(struct kmw_captures *t)
 void captures_put(struct kmw_captures *t, struct kmw_capture *c)
 {
 	struct kmw_capture *old;
-	unsigned int b = 0;
+	unsigned int b = 0, i = (unsigned int)(c->id.serial % KMW_CAPTURES);
 	int64_t us = c->took_us;
 
 	while (us > 1 && b < 23) {
@@ -641,9 +868,8 @@ void captures_put(struct kmw_captures *t, struct kmw_capture *c)
 		b++;
 	}
 	pthread_mutex_lock(&t->lock);
-	old = t->slot[t->next];
-	t->slot[t->next] = c;
-	t->next = (t->next + 1) % KMW_CAPTURES;
+	old = t->slot[i];
+	t->slot[i] = c;
 	t->taken++;
 	t->lat[b]++;
 	if (old)
@@ -657,17 +883,15 @@ void captures_put(struct kmw_captures *t, struct kmw_capture *c)
 
 struct kmw_capture *captures_take(struct kmw_captures *t, uint64_t serial, int64_t pid)
 {
+	unsigned int i = (unsigned int)(serial % KMW_CAPTURES);
 	struct kmw_capture *c = NULL;
-	unsigned int i;
 
 	pthread_mutex_lock(&t->lock);
-	for (i = 0; i < KMW_CAPTURES; i++)
-		if (t->slot[i] && t->slot[i]->id.serial == serial && t->slot[i]->id.pid == pid) {
-			c = t->slot[i];
-			t->slot[i] = NULL;
-			t->used++;
-			break;
-		}
+	if (t->slot[i] && t->slot[i]->id.serial == serial && t->slot[i]->id.pid == pid) {
+		c = t->slot[i];
+		t->slot[i] = NULL;
+		t->used++;
+	}
 	pthread_mutex_unlock(&t->lock);
 	return c;
 }

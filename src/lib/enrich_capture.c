@@ -76,8 +76,10 @@ struct kmw_enricher *enrich_new(const struct kmw_enrich_opts *o)
 	if (!o || !o->moddir)
 		e->moddir_why = moddir_problem(e->proc);
 	/* read at the first load, and again only when dpkg's database changes */
-	if (!o || !o->no_packages)
+	if (!o || !o->no_packages) {
 		e->dpkg = dpkg_new(o ? o->dpkg_admin : NULL, o ? o->dkms_dir : NULL);
+		dpkg_set_recheck(e->dpkg, o ? o->dpkg_recheck_ms : 0);
+	}
 	return e;
 }
 

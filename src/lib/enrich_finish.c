@@ -186,6 +186,21 @@ static void analyse(struct kmw_enricher *e, struct kmw_event *ev, int fd)
 	}
 }
 
+/* Whether the name the loader's fd had still leads to the file that was loaded (no race with
+ * the loader: looked at here, not as its record came). */
+static void path_replaced(struct kmw_event *ev)
+{
+	char path[PATH_MAX];
+	struct stat now;
+
+	if (ev->path_err != KMW_PATH_OK || ev->path_deleted || !ev->have_stat ||
+	    !ev->mod_path.set || ev->mod_path.len >= sizeof(path))
+		return;
+	cstr(ev, &ev->mod_path, path, sizeof(path));
+	ev->path_replaced = path[0] == '/' && (stat(path, &now) < 0 || now.st_dev != ev->dev ||
+					       now.st_ino != ev->ino);
+}
+
 /*
  * The loader's fd was gone before kmodwatchd could open it, but its path was
  * read: the file at that path, exact when it is still the same inode, unchanged
@@ -519,6 +534,7 @@ void enrich_finish(struct kmw_enricher *e, struct kmw_event *ev)
 	if (ev->historical || !load)
 		goto out;
 	attested_reuse(e, ev);
+	path_replaced(ev);
 	if (ev->file_fd >= 0) {
 		analyse(e, ev, ev->file_fd);
 	} else if (ev->image) {
