@@ -21,12 +21,20 @@ enum kmw_item_kind {
 
 struct kmw_item {
 	enum kmw_item_kind kind;
-	void *ptr; /* what a control item carries, or NULL */
-	struct kmw_event ev;
+	void *ptr;	      /* what a control item carries, or NULL */
+	struct kmw_event *ev; /* an event's copy: the queue's, the worker's while it runs */
 };
+
+/* event copies kept for reuse, at most: a worker that keeps up needs a few, and only the
+ * part of each an event uses is ever touched */
+#define KMW_EVQUEUE_SPARES 16
 
 /* The most events handed to the worker at once. */
 #define KMW_EVQUEUE_BATCH 128
+/* after fewer events than this, the worker waits this long before it looks again: a wakeup
+ * for each of a trickle of events costs more than the events */
+#define KMW_EVQUEUE_COALESCE 16
+#define KMW_EVQUEUE_COALESCE_US 1000
 
 /*
  * Runs on the worker thread with @n items, in the order they were pushed:
@@ -38,6 +46,8 @@ typedef void (*kmw_item_cb)(struct kmw_item **items, unsigned int n, void *arg);
 
 struct kmw_evqueue {
 	struct kmw_item *slots;
+	struct kmw_event *spare[KMW_EVQUEUE_SPARES]; /* under lock */
+	unsigned int nspare;
 	unsigned int nslots, head, count;
 	uint64_t waits; /* pushes that found the queue full and waited */
 	pthread_mutex_t lock;

@@ -63,6 +63,7 @@ struct kmw_source {
 	int64_t overrun_since; /* an overrun not yet claimed: records from then on may be lost; 0 none */
 	/* the reader's: records received and not yet taken into the queue */
 	unsigned int batch_n, batch_next;
+	bool batch_short; /* the last receive took less than a batch */
 	struct mmsghdr msgs[KMW_RECV_BATCH];
 	struct iovec iov[KMW_RECV_BATCH];
 	struct kmw_recv batch[KMW_RECV_BATCH];

@@ -79,6 +79,11 @@ int store_begin(struct kmw_store *s);
 int store_commit(struct kmw_store *s);
 
 /**
+ * store_in_transaction - whether a transaction is open (an error may have ended it).
+ */
+bool store_in_transaction(struct kmw_store *s);
+
+/**
  * store_newest - time of the newest stored event. Returns 0, or -ENOENT when empty.
  */
 int store_newest(struct kmw_store *s, int64_t *ms);

@@ -109,16 +109,20 @@ def broken_store(live, c):
     m = Modcall(live)
     m.call("delete kmw_before_full 0")
     d.wait_events(lambda e: e["process"]["pid"] == m.pid, 1)
-    # fill the filesystem, then make calls
+    # committed by now: a failure takes the open transaction with it (doc/store.md), counted
+    time.sleep(0.3)
+    # fill the filesystem, then make calls: more than the write-ahead log's room left from
+    # before (events go in a few at a time, doc/store.md)
     filler = os.path.join(full, "filler")
     subprocess.run(["dd", "if=/dev/zero", "of=" + filler, "bs=64k"], capture_output=True)
-    for i in range(30):
+    for i in range(300):
         m.call("delete kmw_while_full_%d 0" % i)
-    evs = d.wait_events(lambda e: e["process"]["pid"] == m.pid, 31)
-    c.eq("full: every event still reaches the output", len(evs), 31)
+    evs = d.wait_events(lambda e: e["process"]["pid"] == m.pid, 301)
+    c.eq("full: every event still reaches the output", len(evs), 301)
     os.unlink(filler)
+    time.sleep(0.2)
     m.call("delete kmw_after_full 0")
-    evs = d.wait_events(lambda e: e["process"]["pid"] == m.pid, 32)
+    evs = d.wait_events(lambda e: e["process"]["pid"] == m.pid, 302)
     m.close()
     d.stop()
     err = d.stderr()

@@ -44,7 +44,7 @@ static void capture_early(void *arg, const char *line, size_t len)
 
 	if (!capture_call_of(line, len, &id) || !(c = malloc(sizeof(*c))))
 		return;
-	capture_take(&in->capenv, &id, c);
+	capture_take_cached(&in->capenv, &in->capcache, &id, c);
 	c->took_us = mono_us() - in->queue->filled_us;
 	captures_put(&in->captures, c);
 }
@@ -102,10 +102,15 @@ static void on_suppressed(struct kmw_event *ev, void *arg)
 	worker_push_event(in->worker, ev);
 }
 
-/* the queue's size in chunks */
+/* the queue's size in chunks: queue-size, and for the plugin at most INTAKE_PLUGIN_QUEUE_MB
+ * (auditd keeps a queue of its own before it: a deeper one here would only cost memory) */
 static unsigned int queue_chunks(const struct intake *in)
 {
-	return (unsigned int)(((uint64_t)in->conf->queue_mb << 20) / KMW_QUEUE_CHUNK);
+	uint64_t mb = in->conf->queue_mb;
+
+	if (in->conf->plugin && mb > INTAKE_PLUGIN_QUEUE_MB)
+		mb = INTAKE_PLUGIN_QUEUE_MB;
+	return (unsigned int)((mb << 20) / KMW_QUEUE_CHUNK);
 }
 
 int intake_init(struct intake *in, const struct kmw_config *conf, struct control *control,
@@ -120,6 +125,7 @@ int intake_init(struct intake *in, const struct kmw_config *conf, struct control
 
 	memset(in, 0, sizeof(*in));
 	in->ready = true;
+	capture_cache_init(&in->capcache);
 	in->conf = conf;
 	in->control = control;
 	in->worker = worker;
@@ -253,6 +259,10 @@ int intake_take(struct intake *in)
 		queue_release(in->queue);
 		n++;
 	}
+	/* drained after a trickle: a moment for more to come, so that one wakeup serves many
+	 * (what dies with a loader was read by the reader already: only the outputs wait) */
+	if (rc == 0 && n > 0 && n < INTAKE_COALESCE_CHUNKS)
+		nanosleep(&(struct timespec){ .tv_nsec = INTAKE_COALESCE_US * 1000L }, NULL);
 	/* the end of input wins: its wakeup was consumed by the last pop */
 	if (rc < 0 && in->queue->read_error && !in->input_failed) {
 		in->input_failed = true;
@@ -454,6 +464,7 @@ void intake_fini(struct intake *in)
 	if (in->enricher)
 		enrich_set_captures(in->enricher, NULL);
 	captures_free(&in->captures);
+	capture_cache_free(&in->capcache);
 	free(in->lines);
 	in->lines = NULL;
 	triage_free(in->triage);

@@ -26,6 +26,11 @@
 
 /* an INTEGRITY_RULE whose SYSCALL has not come this long after it: suppressed */
 #define INTAKE_ORPHAN_MS 6000
+/* the plugin's queue at most, MB: about a second of what the worker takes */
+#define INTAKE_PLUGIN_QUEUE_MB 8
+/* after fewer chunks than this, the main thread waits this long before it looks again */
+#define INTAKE_COALESCE_CHUNKS 4
+#define INTAKE_COALESCE_US 1000
 /* quiet this long: no record of a pending event is still coming */
 #define INTAKE_IDLE_MS 50
 /* the losses are looked at each tick: a gap is handed on a few ticks after its losses */
@@ -52,12 +57,13 @@ struct intake {
 	FILE *record_log;	       /* --record-log: every record as received */
 	struct kmw_parser *parser;
 	struct kmw_lines *lines;
-	struct kmw_queue *queue;       /* the records, read on a thread of their own */
-	struct kmw_triage *triage;     /* ... sorted there: a flood is summarised */
-	struct kmw_capture_env capenv; /* ... and what dies with each loader read there */
-	struct kmw_captures captures;  /* ... kept by serial for enrich_capture */
-	struct kmw_event *summary_ev;  /* a summary on its way to the worker */
-	bool input_failed;	       /* the input ended on a read error: exit 1 */
+	struct kmw_queue *queue;	   /* the records, read on a thread of their own */
+	struct kmw_triage *triage;	   /* ... sorted there: a flood is summarised */
+	struct kmw_capture_env capenv;	   /* ... and what dies with each loader read there */
+	struct kmw_capture_cache capcache; /* ... the reader's own: the loaders seen lately */
+	struct kmw_captures captures;	   /* ... kept by serial for enrich_capture */
+	struct kmw_event *summary_ev;	   /* a summary on its way to the worker */
+	bool input_failed;		   /* the input ended on a read error: exit 1 */
 	unsigned int ticks;
 	uint64_t enobufs_seen; /* overruns already said (the reader sends their marker) */
 	uint64_t lost_noted;   /* serial losses a gap was noted for */

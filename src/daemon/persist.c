@@ -77,6 +77,14 @@ const char *persist_stamp(struct persist *p, struct kmw_event *ev)
 	return boot;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int persist_event(struct persist *p, const struct kmw_event *ev, const char *boot,
 		  const struct kmw_buf *json)
 {
@@ -93,6 +101,14 @@ int persist_event(struct persist *p, const struct kmw_event *ev, const char *boo
 		p->n.store_failures++;
 		return -ENOMEM;
 	}
+	/* one transaction for the events of a few ms: a commit per event writes each page of
+	 * the table and its indexes again, and waits for it */
+	if (!p->txn && store_begin(p->store) == 0) {
+		p->txn = true;
+		p->txn_ms = mono_ms();
+		p->txn_events = 0;
+		p->txn_stored_before = p->n.stored;
+	}
 	rc = store_insert(p->store, ev, boot, json->data, json->len);
 	if (rc < 0) {
 		p->n.store_failures++;
@@ -102,29 +118,38 @@ int persist_event(struct persist *p, const struct kmw_event *ev, const char *boo
 				"get them)",
 				(unsigned long long)ev->serial, store_error(p->store),
 				(unsigned long long)p->n.store_failures);
+		/* an error that ended the transaction took its events with it */
+		if (p->txn && !store_in_transaction(p->store)) {
+			p->n.store_failures += p->n.stored - p->txn_stored_before;
+			p->n.stored = p->txn_stored_before;
+			p->txn = false;
+		}
 	} else if (rc > 0) {
 		p->n.stored++;
 	}
+	if (p->txn)
+		p->txn_events++;
 	return rc;
 }
 
-bool persist_begin(struct persist *p)
+void persist_flush(struct persist *p, bool now, enum kmw_checkpoint when)
 {
-	return p->store && store_begin(p->store) == 0;
-}
+	unsigned int n = p->txn_events;
 
-void persist_commit(struct persist *p, unsigned int n, uint64_t stored_before)
-{
-	if (store_commit(p->store) >= 0)
+	if (p->txn && !now && mono_ms() - p->txn_ms < PERSIST_COMMIT_MS &&
+	    p->txn_events < PERSIST_COMMIT_EVENTS)
 		return;
-	p->n.store_failures += p->n.stored - stored_before;
-	p->n.stored = stored_before;
-	log_msg(LOG_ERR, "cannot store %u events: %s (%llu not stored; the outputs still get them)",
-		n, store_error(p->store), (unsigned long long)p->n.store_failures);
-}
-
-void persist_checkpoint(struct persist *p, enum kmw_checkpoint when)
-{
+	if (p->txn) {
+		p->txn = false;
+		if (store_commit(p->store) < 0) {
+			p->n.store_failures += p->n.stored - p->txn_stored_before;
+			p->n.stored = p->txn_stored_before;
+			log_msg(LOG_ERR,
+				"cannot store %u events: %s (%llu not stored; the outputs still "
+				"get them)",
+				n, store_error(p->store), (unsigned long long)p->n.store_failures);
+		}
+	}
 	if (p->store && store_checkpoint(p->store, when) < 0)
 		log_msg(LOG_ERR, "store checkpoint: %s", store_error(p->store));
 }
@@ -139,6 +164,7 @@ void persist_retention(struct persist *p)
 
 	if (!p->store || (!before && !o->retention_mb))
 		return;
+	persist_flush(p, true, KMW_CKPT_QUIET);
 	/* small batches, so that events never wait long behind the deletion */
 	do {
 		n = store_retention(p->store, before, (uint64_t)o->retention_mb << 20, 500);
@@ -190,6 +216,7 @@ static int backfill(struct persist *p, int64_t since_ms, const char *why, persis
 
 	if (!p->store || !dirname)
 		return -1;
+	persist_flush(p, true, KMW_CKPT_QUIET);
 	dir = opendir(dirname);
 	if (!dir)
 		return -1; /* auditd does not log here: nothing to recover */
@@ -242,6 +269,7 @@ void persist_recover(struct persist *p, const struct persist_gap *g, persist_rec
 			(long long)g->from_ms, (long long)g->to_ms, (unsigned long long)g->lost);
 		return;
 	}
+	persist_flush(p, true, KMW_CKPT_QUIET);
 	if (store_gap_note(p->store, g->from_ms, g->to_ms, g->lost) < 0)
 		log_msg(LOG_ERR, "store: %s", store_error(p->store));
 	if (backfill(p, g->from_ms, "after records were lost", fn, arg) == 0) {
@@ -253,6 +281,7 @@ void persist_recover(struct persist *p, const struct persist_gap *g, persist_rec
 
 void persist_keep_gap(struct persist *p, const struct persist_gap *g)
 {
+	persist_flush(p, true, KMW_CKPT_QUIET);
 	if (p->store && store_gap_note(p->store, g->from_ms, g->to_ms, g->lost) == 0)
 		log_msg(LOG_INFO,
 			"records were lost before exit: the next start backfills from %lld ms",
@@ -261,6 +290,7 @@ void persist_keep_gap(struct persist *p, const struct persist_gap *g)
 
 void persist_close(struct persist *p)
 {
+	persist_flush(p, true, KMW_CKPT_QUIET);
 	store_close(p->store);
 	p->store = NULL;
 }

@@ -17,6 +17,11 @@
 
 /* auditd's log has a lost event within a few seconds; a gap starts this much before */
 #define PERSIST_GAP_MARGIN_MS 2000
+/* events go into the store in one transaction, committed this often, or at this many: what a
+ * kill -9 of kmodwatchd can cost the store (the outputs have them, and auditd's log for the
+ * backfill), doc/store.md */
+#define PERSIST_COMMIT_MS 50
+#define PERSIST_COMMIT_EVENTS 1000
 
 /* Records lost on the way in, between two times: recovered from auditd's logs. */
 struct persist_gap {
@@ -38,6 +43,11 @@ struct persist {
 	int64_t boot_start_ms;
 	char boot_scratch[64];
 	struct persist_counts n;
+	/* the transaction open, since when, with how many events */
+	bool txn;
+	int64_t txn_ms;
+	unsigned int txn_events;
+	uint64_t txn_stored_before;
 };
 
 /* an event of auditd's logs new to the store: the outputs and the module checks get it too */
@@ -63,19 +73,18 @@ const char *persist_stamp(struct persist *p, struct kmw_event *ev);
 
 /**
  * persist_event - @ev (stamped) into the store, its JSON @json made already (NULL: it could
- * not be made). A store that cannot take it costs the event nothing else: it is counted.
- * Returns 1 new, 0 already there, <0 -errno.
+ * not be made), in the transaction open (one begins). A store that cannot take it costs the
+ * event nothing else: it is counted. Returns 1 new, 0 already there, <0 -errno.
  */
 int persist_event(struct persist *p, const struct kmw_event *ev, const char *boot,
 		  const struct kmw_buf *json);
 
-/* persist_begin, persist_commit - events stored together, in one transaction (begin returns
- * whether one started); a commit that fails counts them as not stored */
-bool persist_begin(struct persist *p);
-void persist_commit(struct persist *p, unsigned int n, uint64_t stored_before);
-
-/* persist_checkpoint - the write-ahead log into the store, as busy as @when says */
-void persist_checkpoint(struct persist *p, enum kmw_checkpoint when);
+/**
+ * persist_flush - the transaction committed when it is PERSIST_COMMIT_MS old or holds
+ * PERSIST_COMMIT_EVENTS events, or at once with @now; then the write-ahead log copied into the
+ * store as far as @when says. A commit that fails counts its events as not stored.
+ */
+void persist_flush(struct persist *p, bool now, enum kmw_checkpoint when);
 
 /* persist_retention - events older than retention-days, or past retention-size, deleted */
 void persist_retention(struct persist *p);

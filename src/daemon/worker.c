@@ -25,7 +25,7 @@ static void emit(struct kmw_event *ev, void *arg)
 			(unsigned long long)ev->serial);
 	persist_event(&w->persist, ev, boot, made ? json : NULL);
 	outputs_deliver(&w->out, ev, made ? json : NULL);
-	persist_checkpoint(&w->persist, KMW_CKPT_QUIET);
+	persist_flush(&w->persist, false, KMW_CKPT_QUIET);
 }
 
 void worker_init(struct worker *w, const struct kmw_config *conf, struct kmw_enricher *enricher,
@@ -126,44 +126,40 @@ static void take_config(struct worker *w, const struct reload *r)
 }
 
 /*
- * Hashes, files, /sys, risk; then the store, then the outputs, in capture order. Events that
- * waited together are committed together (one alone when the worker keeps up), and no output
- * has an event before the store does.
+ * Hashes, files, /sys, risk; then the store, then the outputs, in capture order. The store
+ * takes the events of a few ms in one transaction (persist_flush): an output may have an event
+ * the store commits a moment later, and a kill -9 costs the store that moment at most.
  */
 static void take_events(struct worker *w, struct kmw_item **items, unsigned int n)
 {
-	uint64_t stored_before = w->persist.n.stored;
-	bool group, json, made[KMW_EVQUEUE_BATCH];
+	bool json, made[KMW_EVQUEUE_BATCH];
 	unsigned int k;
 
 	for (k = 0; k < n; k++) {
-		enrich_finish(w->enricher, &items[k]->ev);
-		if (items[k]->ev.nskipped)
+		enrich_finish(w->enricher, items[k]->ev);
+		if (items[k]->ev->nskipped)
 			w->enrich_gaveup++;
 	}
-	group = n > 1 && persist_begin(&w->persist);
 	json = w->persist.store != NULL || outputs_wants_json(&w->out);
 	for (k = 0; k < n; k++) {
 		/* one JSON for the store and the JSON outputs */
-		const char *boot = persist_stamp(&w->persist, &items[k]->ev);
+		const char *boot = persist_stamp(&w->persist, items[k]->ev);
 
 		buf_reset(&w->json[k]);
-		made[k] = json && !format_json(&w->json[k], &items[k]->ev);
+		made[k] = json && !format_json(&w->json[k], items[k]->ev);
 		if (json && !made[k])
 			log_msg(LOG_ERR, "out of memory formatting event %llu",
-				(unsigned long long)items[k]->ev.serial);
-		persist_event(&w->persist, &items[k]->ev, boot, made[k] ? &w->json[k] : NULL);
+				(unsigned long long)items[k]->ev->serial);
+		persist_event(&w->persist, items[k]->ev, boot, made[k] ? &w->json[k] : NULL);
 	}
-	if (group)
-		persist_commit(&w->persist, n, stored_before);
 	outputs_begin(&w->out);
 	for (k = 0; k < n; k++) {
-		outputs_deliver(&w->out, &items[k]->ev, made[k] ? &w->json[k] : NULL);
-		recon_event(&w->recon, &items[k]->ev);
+		outputs_deliver(&w->out, items[k]->ev, made[k] ? &w->json[k] : NULL);
+		recon_event(&w->recon, items[k]->ev);
 	}
 	outputs_end(&w->out);
 	/* the write-ahead log is copied into the store once the events are out */
-	persist_checkpoint(&w->persist, n > 1 ? KMW_CKPT_BUSY : KMW_CKPT_QUIET);
+	persist_flush(&w->persist, false, n > 1 ? KMW_CKPT_BUSY : KMW_CKPT_QUIET);
 }
 
 static void on_items(struct kmw_item **items, unsigned int n, void *arg)
@@ -174,7 +170,7 @@ static void on_items(struct kmw_item **items, unsigned int n, void *arg)
 	switch (it->kind) {
 	case KMW_ITEM_MAINTENANCE:
 		persist_retention(&w->persist);
-		persist_checkpoint(&w->persist, KMW_CKPT_QUIET);
+		persist_flush(&w->persist, true, KMW_CKPT_QUIET);
 		break;
 	case KMW_ITEM_BACKFILL:
 		persist_recover(&w->persist, it->ptr, on_recovered, w);
@@ -198,8 +194,9 @@ static void on_tick(void *arg)
 {
 	struct worker *w = arg;
 
-	/* idle: what a busy spell left in the write-ahead log goes into the store now */
-	persist_checkpoint(&w->persist, KMW_CKPT_IDLE);
+	/* idle: the events of the transaction committed, and what a busy spell left in the
+	 * write-ahead log copied into the store */
+	persist_flush(&w->persist, true, KMW_CKPT_IDLE);
 	outputs_tick(&w->out);
 	publish(w);
 }
@@ -215,7 +212,8 @@ int worker_start(struct worker *w)
 		log_msg(LOG_ERR, "cannot start the enrichment thread: %s", strerror(-rc));
 		return rc;
 	}
-	evqueue_set_tick(&w->evq, on_tick, 200);
+	/* idle this long: the transaction is committed (PERSIST_COMMIT_MS) */
+	evqueue_set_tick(&w->evq, on_tick, PERSIST_COMMIT_MS);
 	return 0;
 }
 
@@ -295,6 +293,7 @@ uint64_t worker_undelivered(const struct worker_view *v, uint64_t *waiting)
 void worker_stop(struct worker *w)
 {
 	evqueue_stop(&w->evq);
+	persist_flush(&w->persist, true, KMW_CKPT_QUIET);
 	/* the outputs get their last try first, so that the stopping line is the final count */
 	outputs_drain(&w->out, 2000);
 	publish(w);

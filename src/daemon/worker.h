@@ -19,8 +19,9 @@
 #include "persist.h"
 #include "reconcile.h"
 
-/* events waiting for the slow enrichment at most; the capture thread waits beyond */
-#define WORKER_SLOTS 256
+/* events waiting for the slow enrichment at most; the capture thread waits beyond, and the
+ * records queue before it (a record costs a few hundred bytes there, an event ~20 KB here) */
+#define WORKER_SLOTS 64
 
 /* What the main thread may know of the worker: a copy, published after each step. */
 struct worker_view {

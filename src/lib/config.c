@@ -111,8 +111,9 @@ static const struct kmw_config_key keys[] = {
 	  "(0: never)",
 	  0, NUM(stats_interval, 0, 100000), NOW("300") },
 	{ "queue-size", 0, "MB",
-	  "records read but not yet processed, at most;\n"
-	  "past it records are dropped, and counted",
+	  "records read but not yet processed, at most (the\n"
+	  "plugin: 8 at most); past it records are dropped, and\n"
+	  "counted",
 	  0, NUM(queue_mb, 1, 4096), RESTART("64") },
 	{ "flood-budget", 0, "N",
 	  "failed calls one unprivileged user may make per\n"

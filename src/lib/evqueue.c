@@ -48,7 +48,22 @@ static void *worker(void *arg)
 		stop = batch[0]->kind == KMW_ITEM_STOP;
 		if (!stop)
 			q->cb(batch, n, q->arg);
+		/* a trickle of events: a moment for more to come, so that one wakeup serves many
+		 * (only the outputs wait for it: what dies with a loader was read already) */
+		if (!stop && batch[0]->kind == KMW_ITEM_EVENT && n < KMW_EVQUEUE_COALESCE)
+			nanosleep(&(struct timespec){ .tv_nsec = KMW_EVQUEUE_COALESCE_US * 1000L },
+				  NULL);
 		pthread_mutex_lock(&q->lock);
+		/* the events' copies back to the spares, or freed */
+		for (unsigned int i = 0; i < n; i++) {
+			struct kmw_event *ev = batch[i]->ev;
+
+			batch[i]->ev = NULL;
+			if (ev && q->nspare < KMW_EVQUEUE_SPARES)
+				q->spare[q->nspare++] = ev;
+			else
+				free(ev);
+		}
 		q->head = (q->head + n) % q->nslots;
 		q->count -= n;
 		pthread_cond_signal(&q->nonfull);
@@ -69,6 +84,9 @@ int evqueue_start(struct kmw_evqueue *q, unsigned int nslots, kmw_item_cb cb, vo
 	if (!q->slots)
 		return -ENOMEM;
 	q->nslots = nslots;
+	/* the reserve: events go on when memory runs out */
+	while (q->nspare < 2 && (q->spare[q->nspare] = malloc(sizeof(struct kmw_event))))
+		q->nspare++;
 	q->cb = cb;
 	q->arg = arg;
 	pthread_mutex_init(&q->lock, NULL);
@@ -113,6 +131,7 @@ void evqueue_set_tick(struct kmw_evqueue *q, void (*tick)(void *arg), unsigned i
 static void push(struct kmw_evqueue *q, enum kmw_item_kind kind, const struct kmw_event *ev,
 		 void *ptr)
 {
+	struct kmw_event *copy;
 	struct kmw_item *it;
 
 	pthread_mutex_lock(&q->lock);
@@ -121,12 +140,27 @@ static void push(struct kmw_evqueue *q, enum kmw_item_kind kind, const struct km
 	while (q->count == q->nslots)
 		pthread_cond_wait(&q->nonfull, &q->lock);
 	it = &q->slots[(q->head + q->count) % q->nslots];
+	copy = ev && q->nspare ? q->spare[--q->nspare] : NULL;
 	pthread_mutex_unlock(&q->lock);
 	it->kind = kind;
 	it->ptr = ptr;
+	it->ev = NULL;
 	if (ev) {
-		/* the strings live in the arena: copy only the part of it in use */
-		memcpy(&it->ev, ev, offsetof(struct kmw_event, arena) + ev->arena_len);
+		/* a whole event's room (enrichment adds to its arena), of which only the part in
+		 * use is copied, and so touched */
+		if (!copy)
+			copy = malloc(sizeof(*copy));
+		/* no memory: wait for a copy the worker gives back (the reserve made at start
+		 * means one will come), as for a full queue: an event is never dropped */
+		if (!copy) {
+			pthread_mutex_lock(&q->lock);
+			while (!q->nspare)
+				pthread_cond_wait(&q->nonfull, &q->lock);
+			copy = q->spare[--q->nspare];
+			pthread_mutex_unlock(&q->lock);
+		}
+		memcpy(copy, ev, offsetof(struct kmw_event, arena) + ev->arena_len);
+		it->ev = copy;
 	}
 	pthread_mutex_lock(&q->lock);
 	q->count++;
@@ -155,5 +189,7 @@ void evqueue_stop(struct kmw_evqueue *q)
 	pthread_mutex_destroy(&q->lock);
 	free(q->slots);
 	q->slots = NULL;
+	while (q->nspare)
+		free(q->spare[--q->nspare]);
 	q->started = false;
 }

@@ -126,9 +126,12 @@ static bool fits_tail(const struct kmw_queue *q, size_t n)
 static bool publish(struct kmw_queue *q, size_t n, unsigned int shed)
 {
 	struct kmw_chunk *c = q->cur, *t;
-	bool queued = false, moved = false;
+	bool queued = false, moved = false, was_empty;
 
 	pthread_mutex_lock(&q->lock);
+	/* the consumer empties the wakeup counter only once it finds the queue empty: while it
+	 * has not, the last wakeup stands, and another would only cost a system call */
+	was_empty = !q->head;
 	t = q->tail;
 	if (fits_tail(q, n)) {
 		memcpy(t->data + t->len, c->data, n);
@@ -156,7 +159,7 @@ static bool publish(struct kmw_queue *q, size_t n, unsigned int shed)
 		drop(q, c->data, n);
 	}
 	pthread_mutex_unlock(&q->lock);
-	if (queued)
+	if (queued && was_empty)
 		wake(q->efd);
 	return moved;
 }

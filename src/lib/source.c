@@ -300,6 +300,7 @@ static int receive(struct kmw_source *s)
 	if (n < 0)
 		return -errno;
 	take_batch(s, (unsigned int)n);
+	s->batch_short = n < KMW_RECV_BATCH;
 	return n;
 }
 
@@ -358,7 +359,14 @@ ssize_t source_fill(void *arg, char *buf, size_t cap, int stop_fd)
 		}
 		if (s->stopping && !used && past_stop(s))
 			return 0;
-		rc = receive(s);
+		/* the last receive took less than a batch: the socket was empty then, and asking
+		 * again would only say so (EAGAIN) at the cost of a system call */
+		if (s->batch_short && !s->stopping) {
+			s->batch_short = false;
+			rc = -EAGAIN;
+		} else {
+			rc = receive(s);
+		}
 		if (rc >= 0)
 			continue;
 		if (rc == -EINTR)

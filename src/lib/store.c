@@ -281,7 +281,9 @@ struct kmw_store *store_open(const char *path, bool create, char *err, size_t er
 	sqlite3_busy_timeout(s->db, 2000);
 	if (sqlite3_exec(s->db,
 			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-			 "PRAGMA foreign_keys = ON",
+			 /* inserts append: a small page cache serves them (the default 2 MB
+			  * would be most of a daemon's memory) */
+			 "PRAGMA foreign_keys = ON; PRAGMA cache_size = -512",
 			 NULL, NULL, NULL) != SQLITE_OK ||
 	    migrate(s)) {
 		if (!s->err[0])
@@ -560,6 +562,11 @@ int store_begin(struct kmw_store *s)
 		return errno_of_sqlite(rc);
 	}
 	return 0;
+}
+
+bool store_in_transaction(struct kmw_store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
 }
 
 int store_commit(struct kmw_store *s)
