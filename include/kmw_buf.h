@@ -48,6 +48,13 @@ int buf_puts(struct kmw_buf *b, const char *s);
 int buf_putc(struct kmw_buf *b, char c);
 
 /**
+ * buf_put_u64, buf_put_i64 - @v in decimal, appended (what %llu and %lld write, with no
+ * format to read). Returns 0 or -ENOMEM.
+ */
+int buf_put_u64(struct kmw_buf *b, uint64_t v);
+int buf_put_i64(struct kmw_buf *b, int64_t v);
+
+/**
  * buf_printf - append printf-formatted text. Returns 0 or -ENOMEM.
  */
 int buf_printf(struct kmw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

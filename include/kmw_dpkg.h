@@ -64,4 +64,11 @@ unsigned int dpkg_modules(struct kmw_dpkg *d);
  */
 unsigned int dpkg_lookups(const struct kmw_dpkg *d);
 
+/**
+ * dpkg_set_recheck - look at the database (and DKMS's tree) at most every @ms, not at each
+ * lookup (0, the default: each time). A daemon in a burst of loads wants this; a change
+ * is then seen within @ms.
+ */
+void dpkg_set_recheck(struct kmw_dpkg *d, unsigned int ms);
+
 #endif

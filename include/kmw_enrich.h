@@ -22,6 +22,7 @@ struct kmw_enrich_opts {
 	const struct kmw_risk_config *risk;	 /* NULL: the defaults */
 	const char *dpkg_admin;			 /* dpkg's database (NULL: /var/lib/dpkg) */
 	const char *dkms_dir;			 /* DKMS's tree (NULL: /var/lib/dkms) */
+	unsigned int dpkg_recheck_ms;		 /* dpkg_set_recheck (0: each lookup) */
 	bool no_packages;			 /* look up no package provenance */
 };
 

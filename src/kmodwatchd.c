@@ -158,7 +158,10 @@ static int run(struct daemon *d)
  * so that one that cannot be opened is said where it is seen */
 static int prepare(struct daemon *d)
 {
-	struct kmw_enrich_opts eo = { .cache_entries = 256, .risk = &d->conf->risk };
+	/* dpkg's database looked at once a second at most: a burst of loads costs one look */
+	struct kmw_enrich_opts eo = { .cache_entries = 256,
+				      .risk = &d->conf->risk,
+				      .dpkg_recheck_ms = 1000 };
 	int rc;
 
 	host_read(&d->facts, NULL);

@@ -75,19 +75,48 @@ int buf_putc(struct kmw_buf *b, char c)
 
 int buf_printf(struct kmw_buf *b, const char *fmt, ...)
 {
+	size_t room = b->oom || !b->data ? 0 : b->cap - b->len;
 	va_list ap;
 	int n;
 
+	/* one pass when it fits, as it mostly does; a second, with room made, when not */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
 	va_end(ap);
-	if (n < 0 || buf_reserve(b, (size_t)n))
+	if (n < 0)
+		return -ENOMEM;
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (buf_reserve(b, (size_t)n))
 		return -ENOMEM;
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	b->len += (size_t)n;
 	return 0;
+}
+
+int buf_put_u64(struct kmw_buf *b, uint64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+int buf_put_i64(struct kmw_buf *b, int64_t v)
+{
+	if (v < 0) {
+		buf_putc(b, '-');
+		/* the most negative one too: its magnitude fits an unsigned */
+		return buf_put_u64(b, (uint64_t)0 - (uint64_t)v);
+	}
+	return buf_put_u64(b, (uint64_t)v);
 }
 
 /*

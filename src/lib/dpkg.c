@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,31 @@ struct kmw_dpkg {
 	unsigned int nseen, next_seen;
 	/* what the last lookup of a file its module index lacks was, for tests and benchmarks */
 	unsigned int scans;
+	/* a database looked at this long ago is taken as it was (0: looked at each time), and so
+	 * is the answer of DKMS's tree for a file of that name */
+	unsigned int recheck_ms;
+	int64_t checked_ms;
+	struct {
+		char base[256];
+		bool found;
+		int64_t ms;
+	} dkms_seen[16];
+	unsigned int next_dkms;
 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void dpkg_set_recheck(struct kmw_dpkg *d, unsigned int ms)
+{
+	if (d)
+		d->recheck_ms = ms;
+}
 
 /* the top directories merged /usr makes links into /usr (/bin -> usr/bin) */
 static const char *const merged_dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
@@ -276,6 +301,12 @@ static int refresh(struct kmw_dpkg *d)
 	bool any;
 	DIR *dir;
 	int rc = 0;
+	int64_t now = d->recheck_ms ? mono_ms() : 0;
+
+	/* looked at a moment ago: a burst of loads costs one look, not one each */
+	if (d->recheck_ms && d->built && now - d->checked_ms < d->recheck_ms)
+		return 0;
+	d->checked_ms = now;
 
 	if (stat(d->info, &st) < 0) {
 		clear(d);
@@ -375,10 +406,12 @@ out:
 }
 
 /* DKMS builds into updates/dkms/, and keeps what it built under its tree */
-static bool dkms_known(const struct kmw_dpkg *d, const char *path)
+static bool dkms_known(struct kmw_dpkg *d, const char *path)
 {
 	const char *base = strrchr(path, '/');
 	char pattern[8400];
+	int64_t now = d->recheck_ms ? mono_ms() : 0;
+	unsigned int i;
 	glob_t g;
 	bool found;
 
@@ -386,9 +419,19 @@ static bool dkms_known(const struct kmw_dpkg *d, const char *path)
 		return true;
 	if (!base)
 		return false;
+	for (i = 0; d->recheck_ms && i < sizeof(d->dkms_seen) / sizeof(d->dkms_seen[0]); i++)
+		if (d->dkms_seen[i].ms && now - d->dkms_seen[i].ms < d->recheck_ms &&
+		    !strcmp(d->dkms_seen[i].base, base))
+			return d->dkms_seen[i].found;
 	snprintf(pattern, sizeof(pattern), "%s/*/*/*/*/module%s", d->dkms, base);
 	found = glob(pattern, GLOB_NOSORT, NULL, &g) == 0 && g.gl_pathc > 0;
 	globfree(&g);
+	if (d->recheck_ms && strlen(base) < sizeof(d->dkms_seen[0].base)) {
+		i = d->next_dkms++ % (sizeof(d->dkms_seen) / sizeof(d->dkms_seen[0]));
+		snprintf(d->dkms_seen[i].base, sizeof(d->dkms_seen[i].base), "%s", base);
+		d->dkms_seen[i].found = found;
+		d->dkms_seen[i].ms = now ? now : 1;
+	}
 	return found;
 }
 

@@ -94,22 +94,27 @@ void json_fix(struct kmw_json *w, const char *key, const char *s)
 void json_int(struct kmw_json *w, const char *key, int64_t v)
 {
 	json_key(w, key);
-	buf_printf(w->b, "%" PRId64, v);
+	buf_put_i64(w->b, v);
 }
 
 void json_uint(struct kmw_json *w, const char *key, uint64_t v)
 {
 	json_key(w, key);
-	buf_printf(w->b, "%" PRIu64, v);
+	buf_put_u64(w->b, v);
 }
 
 void json_id(struct kmw_json *w, const char *key, int64_t v, bool quoted)
 {
 	json_key(w, key);
-	if (v < 0)
+	if (v < 0) {
 		buf_puts(w->b, "null");
-	else
-		buf_printf(w->b, quoted ? "\"%" PRId64 "\"" : "%" PRId64, v);
+		return;
+	}
+	if (quoted)
+		buf_putc(w->b, '"');
+	buf_put_i64(w->b, v);
+	if (quoted)
+		buf_putc(w->b, '"');
 }
 
 void json_hex(struct kmw_json *w, const char *key, uint64_t v)

@@ -19,7 +19,11 @@ struct file_sink {
 	dev_t dev;
 	ino_t ino;
 	uint64_t size;
+	uint64_t looked_ms; /* the name was last looked at then */
 };
+
+/* the name is looked at this often at most: a rename by logrotate is followed within it */
+#define FOLLOW_MS 1000
 
 static int file_init(struct kmw_sink *s)
 {
@@ -121,26 +125,36 @@ static int file_send(struct kmw_sink *s, const char *msg, size_t len)
 	int rc;
 
 	if (!f->stdout_fd) {
-		/* renamed away by logrotate (create mode): follow the name */
-		if (f->fd < 0 || stat(s->c.target, &st) < 0 || st.st_ino != f->ino ||
-		    st.st_dev != f->dev) {
-			file_close(s);
-			if ((rc = file_open(s)))
-				return rc;
+		uint64_t now = sink_now_ms();
+
+		/* renamed away by logrotate (create mode): follow the name, looked at once a
+		 * second (a line or two more may go to the old name, which logrotate keeps) */
+		if (f->fd < 0 || now - f->looked_ms >= FOLLOW_MS) {
+			f->looked_ms = now;
+			if (f->fd < 0 || stat(s->c.target, &st) < 0 || st.st_ino != f->ino ||
+			    st.st_dev != f->dev) {
+				file_close(s);
+				if ((rc = file_open(s)))
+					return rc;
+			} else if (f->regular) {
+				/* cut by copytruncate meanwhile: the size is the file's */
+				f->size = (uint64_t)st.st_size;
+			}
 		}
 		if (f->regular && s->c.rotate_bytes && f->size + len > s->c.rotate_bytes &&
 		    f->size > 0 && (rc = file_rotate(s)))
 			return rc;
 	}
-	before = f->regular ? lseek(f->fd, 0, SEEK_END) : -1;
 	while (done < len) {
 		n = write(f->fd, msg + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			rc = n < 0 ? -errno : -EIO;
-			/* no torn line: take back the part of it that went in */
-			if (done && before >= 0 && ftruncate(f->fd, before) < 0)
+			/* no torn line: take back the part of it that went in (O_APPEND: it is
+			 * the end of the file now) */
+			before = f->regular ? lseek(f->fd, 0, SEEK_END) : -1;
+			if (done && before >= 0 && ftruncate(f->fd, before - (off_t)done) < 0)
 				rc = -EIO;
 			return rc;
 		}
