@@ -25,9 +25,10 @@ struct kmw_import_opts {
 };
 
 struct kmw_import_result {
-	uint64_t seen;	 /* module events at or after since_ms */
-	uint64_t added;	 /* new to the store */
-	uint64_t failed; /* could not be stored */
+	uint64_t seen;	  /* module events at or after since_ms */
+	uint64_t added;	  /* new to the store */
+	uint64_t failed;  /* could not be stored */
+	uint64_t records; /* audit records read, of any kind */
 	uint64_t bad_lines;
 	uint64_t left_out; /* open where a file was cut: not imported */
 	int files_failed;  /* files that could not be read whole */

@@ -60,6 +60,7 @@ enum kmw_syscall lines_syscall_of(const char *body, const char *end, uint32_t *a
 
 struct kmw_lines_stats {
 	uint64_t lines;
+	uint64_t records;   /* lines that are audit records, of any type */
 	uint64_t bad_lines; /* not an audit record: counted, reported, skipped */
 	uint64_t passed;    /* records handed on */
 	uint64_t evicted;   /* open module events completed for want of room or time */

@@ -71,8 +71,10 @@ int main(int argc, char **argv)
 	}
 	cmd = find(argv[1]);
 	if (!cmd) {
-		fprintf(stderr, "kmodwatch: unknown command '%s'\n", argv[1]);
-		usage(stderr);
+		fprintf(stderr,
+			"kmodwatch: unknown command '%s'\nTry 'kmodwatch --help' for more "
+			"information.\n",
+			argv[1]);
 		return KMW_EXIT_ERROR;
 	}
 	rc = cli_init(&cli, config);

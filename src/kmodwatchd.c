@@ -154,6 +154,21 @@ static int run(struct daemon *d)
 	return d->intake.input_failed ? KMW_EXIT_FAILURE : KMW_EXIT_OK;
 }
 
+/* An output that cannot be opened: a place this user may not write to, or that is not there
+ * (a directory missing), is the 4 the help promises; anything else a runtime error. */
+static int output_exit(int rc)
+{
+	switch (-rc) {
+	case EACCES:
+	case EPERM:
+	case ENOENT:
+	case ENOTDIR:
+	case EROFS:
+	case ELOOP: return KMW_EXIT_NOPRIV;
+	default: return KMW_EXIT_FAILURE;
+	}
+}
+
 /* the modules that need no privilege and no audit yet; the outputs before the terminal goes,
  * so that one that cannot be opened is said where it is seen */
 static int prepare(struct daemon *d)
@@ -174,7 +189,7 @@ static int prepare(struct daemon *d)
 	worker_init(&d->worker, d->conf, d->enricher, &d->facts);
 	rc = worker_open_outputs(&d->worker);
 	if (rc)
-		return rc == -EACCES || rc == -EPERM ? KMW_EXIT_NOPRIV : KMW_EXIT_FAILURE;
+		return output_exit(rc);
 	if (intake_init(&d->intake, d->conf, &d->control, &d->worker, d->enricher, d->facts.name,
 			guard_config_change, &d->guard))
 		return KMW_EXIT_FAILURE;

@@ -140,9 +140,41 @@ def errors(tmp):
     check("status --bogus: named", "--bogus" in r.stderr, True)
     r = run([CLI, "query", "--bogus"])
     check("query --bogus: exit 2", r.returncode, EXIT_USAGE)
+    # a mistake gets one line and where the help is, not the whole help
+    for args, name in (([CLI, "query", "--bogus"], "kmodwatch query"),
+                       ([CLI, "status", "--bogus"], "kmodwatch status"),
+                       ([CLI, "nosuchcommand"], "kmodwatch"),
+                       ([DAEMON, "--bogus"], "kmodwatchd")):
+        r = run(args)
+        what = " ".join([os.path.basename(args[0])] + args[1:])
+        check("%s: exit 2" % what, r.returncode, EXIT_USAGE)
+        check("%s: two lines at most" % what, len(r.stderr.splitlines()) <= 2, True)
+        check("%s: says where the help is" % what,
+              "Try '%s --help' for more information." % name in r.stderr, True)
     r = run([CLI, "nosuchcommand"])
-    check("unknown command: exit 2", r.returncode, EXIT_USAGE)
     check("unknown command: named", "nosuchcommand" in r.stderr, True)
+
+    # input with no audit record in it is an error, said as such
+    for args in (["query", "--audit-log", "/etc/passwd"],
+                 ["import", "--store", os.path.join(tmp, "p.db"), "/etc/passwd"]):
+        r = run([CLI] + args)
+        check("%s /etc/passwd: exit 2" % args[0], r.returncode, EXIT_USAGE)
+        check("%s /etc/passwd: no audit record, said" % args[0],
+              "no audit record in the input" in r.stderr, True)
+    # an empty log is no such error
+    empty = os.path.join(tmp, "empty.log")
+    open(empty, "w").close()
+    r = run([CLI, "query", "--audit-log", empty])
+    check("query of an empty log: exit 1 (no match)", r.returncode, 1)
+
+    # an output whose directory is missing: the 4 the help promises, the cause named
+    r = run([DAEMON, "--plugin", "--output", "/nonexistent/dir/x.json", "--store", "none",
+             "--metrics-file", "none"],
+            env={"KMW_STATE_FILE": os.path.join(tmp, "d.state"),
+                 "KMW_PLUGIN_STATE_FILE": os.path.join(tmp, "p.state")})
+    check("--output /nonexistent/dir/x.json: exit 4", r.returncode, EXIT_PRIV)
+    check("--output /nonexistent/dir/x.json: the cause",
+          "No such file or directory" in r.stderr, True)
 
     # the plugin's switch: the installed file is inactive; enable and disable keep the rest
     conf = os.path.join(tmp, "plugin.conf")

@@ -113,6 +113,13 @@ def installed_daemon(live, c):
     q = sh("kmodwatch", "query", "--format", "json", "--syscall", "finit_module")
     c.true("query: the installed store has it",
            any(json.loads(l)["process"]["pid"] == pid for l in q.stdout.splitlines()))
+    # one consumer a host: the plugin switch refuses while the daemon runs, with the daemon's
+    # own code for that conflict
+    r = sh("kmodwatch", "plugin", "enable")
+    c.eq("plugin enable beside the daemon: exit 5", r.returncode, 5)
+    c.true("plugin enable beside the daemon: says why", "runs as a daemon" in r.stderr)
+    c.true("plugin enable beside the daemon: still inactive",
+           re.search(r"^active = no$", open("/etc/audit/plugins.d/kmodwatch.conf").read(), re.M))
     c.eq("installed daemon: exit 0", live.stop(p), 0)
     c.eq("installed daemon: its rules gone", [r for r in audit_rules() if "key=kmodwatch" in r],
          [])

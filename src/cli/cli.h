@@ -58,6 +58,12 @@ int cli_help(FILE *f, const struct cli_command *cmd);
 /* cli_exit_text - the exit codes, for the help texts */
 void cli_exit_text(FILE *f);
 
+/*
+ * cli_no_records - whether input of @bad_lines lines held no audit record at all (an empty
+ * input is no such case); says so on stderr. Such input is an error (KMW_EXIT_ERROR).
+ */
+bool cli_no_records(uint64_t records, uint64_t bad_lines);
+
 /**
  * cli_fail - "kmodwatch: " and a message on stderr, then the exit code for -@err (EPERM and
  * EACCES: no privilege, else error).

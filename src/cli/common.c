@@ -58,19 +58,37 @@ void cli_fini(struct cli *c)
 void cli_exit_text(FILE *f)
 {
 	fprintf(f,
-		"Exit status: %d success or matches, %d no match (status: degraded), %d error,\n"
-		"%d (status) not running, %d no privilege, %d bad configuration file.\n",
+		"Exit status: %d success or matches, %d no match (status: degraded), %d error\n"
+		"(input with no audit record in it included), %d (status) not running, %d no\n"
+		"privilege, %d (plugin enable) the daemon runs: one kmodwatchd a host, %d bad\n"
+		"configuration file.\n",
 		KMW_EXIT_OK, KMW_EXIT_NOMATCH, KMW_EXIT_ERROR, KMW_EXIT_NOT_RUNNING,
-		KMW_EXIT_NOPRIV, KMW_EXIT_CONFIG);
+		KMW_EXIT_NOPRIV, KMW_EXIT_OTHER_CONSUMER, KMW_EXIT_CONFIG);
 }
 
 int cli_help(FILE *f, const struct cli_command *cmd)
 {
+	if (f != stdout) {
+		/* a mistake: getopt or the caller said what it was; the help is one command away */
+		fprintf(f, "Try 'kmodwatch %s --help' for more information.\n", cmd->name);
+		return KMW_EXIT_ERROR;
+	}
 	fprintf(f, "Usage: kmodwatch [--config=FILE]\n");
 	cmd->help(f);
 	fputc('\n', f);
 	cli_exit_text(f);
 	return f == stdout ? KMW_EXIT_OK : KMW_EXIT_ERROR;
+}
+
+bool cli_no_records(uint64_t records, uint64_t bad_lines)
+{
+	if (records || !bad_lines)
+		return false;
+	fprintf(stderr,
+		"kmodwatch: no audit record in the input: its %llu line(s) are none "
+		"(is it an audit log?)\n",
+		(unsigned long long)bad_lines);
+	return true;
 }
 
 int cli_fail(int err, const char *fmt, ...)

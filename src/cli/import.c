@@ -61,6 +61,8 @@ static int run(struct cli *cli, int argc, char **argv)
 	if (im.failed)
 		fprintf(stderr, "kmodwatch: %s\n", store_error(st));
 	store_close(st);
+	if (!rc && cli_no_records(im.records, im.bad_lines))
+		return KMW_EXIT_ERROR;
 	return rc ? KMW_EXIT_ERROR : KMW_EXIT_OK;
 }
 

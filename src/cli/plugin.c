@@ -56,8 +56,10 @@ static int run(struct cli *cli, int argc, char **argv)
 	if (!strcmp(what, "--help") || !strcmp(what, "-h"))
 		return cli_help(stdout, &cli_plugin);
 	if (argc != 2 ||
-	    (strcmp(what, "status") && strcmp(what, "enable") && strcmp(what, "disable")))
+	    (strcmp(what, "status") && strcmp(what, "enable") && strcmp(what, "disable"))) {
+		fprintf(stderr, "kmodwatch plugin: say status, enable or disable\n");
 		return cli_help(stderr, &cli_plugin);
+	}
 	active = config_plugin_active(conf_path);
 	if (active < 0)
 		return cli_fail(-active, "cannot read the plugin configuration %s: %s%s", conf_path,
@@ -85,7 +87,7 @@ static int run(struct cli *cli, int argc, char **argv)
 			"kmodwatch: kmodwatchd runs as a daemon (pid %lld): stop it first "
 			"(systemctl disable --now kmodwatchd), or every event is reported twice\n",
 			(long long)daemon);
-		return 1;
+		return KMW_EXIT_OTHER_CONSUMER;
 	}
 	if (on == (active == 1)) {
 		printf("the plugin is %s already (%s)\n", on ? "active" : "inactive", conf_path);

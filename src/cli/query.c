@@ -189,7 +189,7 @@ static int query_logs(struct query *q, char **files, int nfiles)
 	parse_free(p);
 	free(q->file_base);
 	q->file_base = NULL;
-	return failed ? -1 : 0;
+	return failed || cli_no_records(lines.stats.records, lines.stats.bad_lines) ? -1 : 0;
 }
 
 static int query_collected(struct query *q, char **paths, int n)

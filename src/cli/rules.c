@@ -81,8 +81,10 @@ static int run(struct cli *cli, int argc, char **argv)
 	const char *key = cli->conf.key, *what;
 	int c, fd, rc;
 
-	if (argc < 2)
+	if (argc < 2) {
+		fprintf(stderr, "kmodwatch rules: say list, install or remove\n");
 		return cli_help(stderr, &cli_rules);
+	}
 	what = argv[1];
 	if (!strcmp(what, "--help") || !strcmp(what, "-h"))
 		return cli_help(stdout, &cli_rules);

@@ -21,9 +21,10 @@ static void usage(FILE *f)
 		"outputs opened again, or at the next start (kmodwatchd.conf(5) says which).\n");
 	fprintf(f,
 		"\nExit status: %d stopped by a signal, %d runtime error, %d bad usage,\n"
-		"%d missing privileges, %d another kmodwatchd (daemon or plugin) runs: one a\n"
-		"host, %d bad configuration file, or a --check-config whose checks failed\n"
-		"(a syslog host that does not resolve).\n",
+		"%d missing privileges, or an output or its directory that cannot be made,\n"
+		"%d another kmodwatchd (daemon or plugin) runs: one a host, %d bad\n"
+		"configuration file, or a --check-config whose checks failed (a syslog host\n"
+		"that does not resolve).\n",
 		KMW_EXIT_OK, KMW_EXIT_FAILURE, KMW_EXIT_USAGE, KMW_EXIT_NOPRIV,
 		KMW_EXIT_OTHER_CONSUMER, KMW_EXIT_CONFIG);
 }
@@ -71,8 +72,9 @@ static int parse(int argc, char **argv, struct kmw_config *o, bool actions, stru
 	opterr = actions;
 	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
 		if (c == '?') {
+			/* getopt said which option: one line more, not the whole help */
 			if (actions)
-				usage(stderr);
+				fprintf(stderr, "Try 'kmodwatchd --help' for more information.\n");
 			return KMW_EXIT_USAGE;
 		}
 		for (i = 0;

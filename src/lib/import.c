@@ -120,6 +120,7 @@ int import_logs(struct kmw_store *s, char **files, int n, const struct kmw_impor
 	out->files_failed = logfile_feed_set(lines, files, n, o->file_error, NULL, o->arg);
 	commit(&c);
 	out->bad_lines = lines->stats.bad_lines;
+	out->records = lines->stats.records;
 	out->left_out = parse_left_out(p);
 	if (out->files_failed || out->failed)
 		rc = -EIO;

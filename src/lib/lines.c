@@ -408,6 +408,7 @@ static void take_line(struct kmw_lines *l, const char *line, size_t len, bool tr
 		bad_line(l, why, line, len);
 		return;
 	}
+	l->stats.records++;
 	if (!l->prefilter) {
 		pass(l, line, len);
 		return;
