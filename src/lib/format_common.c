@@ -74,6 +74,11 @@ void fmt_host_ecs(struct kmw_json *w, const struct kmw_event *ev)
 		json_cstr(w, "full", or_null(h->os_full));
 		json_cstr(w, "kernel", or_null(h->kernel));
 		json_close(w);
+	} else {
+		/* audit records are Linux's, whichever host wrote them */
+		json_object(w, "os");
+		json_cstr(w, "type", "linux");
+		json_close(w);
 	}
 	json_close(w);
 	if (!ev->host)

@@ -28,6 +28,62 @@ static void ecs_head(struct kmw_json *w, struct kmw_buf *b, const struct kmw_eve
 	json_close(w);
 }
 
+/* an event string for a sentence: at most 64 bytes (the JSON writer escapes them) */
+#define EV_TEXT(ev, s) (int)((s)->len > 64 ? 64 : (s)->len), event_str(ev, s)
+
+/*
+ * message: what happened in one sentence, for the SIEM's list of events: who, which module,
+ * with what, the outcome, and the risk with its reasons.
+ */
+static void event_message(char *out, size_t len, const struct kmw_event *ev, bool load)
+{
+	const char *what = ev->no_syscall ? "made a module call for"
+			   : ev->success  ? (load ? "loaded" : "unloaded")
+					  : (load ? "failed to load" : "failed to unload");
+	int err = event_errno(ev);
+	unsigned int i, k = 0;
+	size_t n = 0;
+
+#define PUT(...)                                                              \
+	do {                                                                  \
+		if (n < len)                                                  \
+			n += (size_t)snprintf(out + n, len - n, __VA_ARGS__); \
+	} while (0)
+	if (ev->uid_name.set)
+		PUT("%.*s (uid %lld) %s", EV_TEXT(ev, &ev->uid_name), (long long)ev->uid, what);
+	else
+		PUT("uid %lld %s", (long long)ev->uid, what);
+	if (ev->mod_name.set)
+		PUT(" kernel module %.*s", EV_TEXT(ev, &ev->mod_name));
+	else
+		PUT(" a kernel module (name unknown)");
+	if (ev->comm.set)
+		PUT(" with %.*s", EV_TEXT(ev, &ev->comm));
+	if (err)
+		PUT(": %s", decode_errno_name(err));
+	PUT("; risk %s", risk_level_name((enum kmw_risk_level)ev->risk_level));
+	for (i = 0; i < KMW_R_COUNT; i++)
+		if (ev->risk_reasons & (1u << i))
+			PUT("%s%s", k++ ? ", " : ": ", risk_reason_code((enum kmw_risk_reason)i));
+#undef PUT
+}
+
+/* event.reason: the sentences of the risk reasons */
+static void event_reason(struct kmw_json *w, const struct kmw_event *ev)
+{
+	char text[1024];
+	unsigned int i;
+	size_t n = 0;
+
+	text[0] = '\0';
+	for (i = 0; i < KMW_R_COUNT && n < sizeof(text); i++)
+		if (ev->risk_reasons & (1u << i))
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", n ? "; " : "",
+					      risk_reason_text((enum kmw_risk_reason)i));
+	if (n)
+		json_cstr(w, "reason", text);
+}
+
 /* the last part of a path */
 static void basename_of(struct kmw_json *w, const char *key, const struct kmw_event *ev,
 			const struct kmw_str *s)
@@ -56,6 +112,7 @@ static void event_part(struct kmw_json *w, const struct kmw_event *ev, bool load
 	fmt_id(w, "id", ev);
 	json_int(w, "severity", lvl);
 	json_raw(w, "risk_score", ecs_risk_score[lvl]);
+	event_reason(w, ev);
 	json_close(w);
 	if (err) {
 		json_object(w, "error");
@@ -63,6 +120,76 @@ static void event_part(struct kmw_json *w, const struct kmw_event *ev, bool load
 		json_cstr(w, "message", strerror(err));
 		json_close(w);
 	}
+}
+
+/* process.command_line: the arguments joined by spaces, as ECS has it (process.args is exact) */
+static void command_line(struct kmw_json *w, const struct kmw_event *ev)
+{
+	struct kmw_buf b;
+	unsigned int i;
+
+	if (!ev->argc)
+		return;
+	buf_init(&b);
+	for (i = 0; i < ev->argc; i++) {
+		if (i)
+			buf_putc(&b, ' ');
+		buf_append(&b, event_str(ev, &ev->argv[i]), ev->argv[i].len);
+	}
+	if (!b.oom)
+		json_str(w, "command_line", b.data, b.len);
+	buf_free(&b);
+}
+
+/* related.user and related.hash: every user and hash of the event, each once */
+static void related_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	const struct kmw_str *users[] = { &ev->uid_name, &ev->euid_name, &ev->auid_name };
+	const char *hashes[2] = { NULL, NULL };
+	unsigned int i, j, nh = 0;
+
+	if (ev->ima.src != KMW_IMA_NONE && ev->ima.hash[0])
+		hashes[nh++] = ev->ima.hash;
+	if (ev->have_facts && ev->facts.sha256[0] && !(nh && !strcmp(hashes[0], ev->facts.sha256)))
+		hashes[nh++] = ev->facts.sha256;
+	json_object(w, "related");
+	json_array(w, "user");
+	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		/* an unset login uid is no user */
+		if (!users[i]->set || (i == 2 && (ev->auid < 0 || ev->auid == 4294967295LL)))
+			continue;
+		for (j = 0; j < i; j++)
+			if (users[j]->set && users[j]->len == users[i]->len &&
+			    !memcmp(event_str(ev, users[j]), event_str(ev, users[i]),
+				    users[i]->len))
+				break;
+		if (j == i)
+			fmt_ev_str(w, NULL, ev, users[i]);
+	}
+	json_close(w);
+	json_array(w, "hash");
+	for (i = 0; i < nh; i++)
+		json_cstr(w, NULL, hashes[i]);
+	json_close(w);
+	json_close(w);
+}
+
+/*
+ * auditd.*: the names Auditbeat and Elastic's auditd_manager give the same facts, which
+ * Elastic's prebuilt rules query ("Kernel Driver Load": auditd.data.syscall).
+ */
+static void auditd_part(struct kmw_json *w, const struct kmw_event *ev)
+{
+	json_object(w, "auditd");
+	json_cstr(w, "result", ev->no_syscall ? "unknown" : ev->success ? "success" : "fail");
+	json_uint(w, "sequence", ev->serial);
+	json_object(w, "data");
+	json_cstr(w, "syscall", decode_syscall_name(ev->sc));
+	json_cstr(w, "arch", decode_arch_name(ev->arch));
+	if (ev->mod_name.set)
+		fmt_ev_str(w, "name", ev, &ev->mod_name);
+	json_close(w);
+	json_close(w);
 }
 
 static void actor_part(struct kmw_json *w, const struct kmw_event *ev)
@@ -75,11 +202,14 @@ static void actor_part(struct kmw_json *w, const struct kmw_event *ev)
 	fmt_ev_str(w, "executable", ev, &ev->exe);
 	fmt_argv(w, "args", ev, ev->argv, ev->argc);
 	json_int(w, "args_count", ev->argc);
+	command_line(w, ev);
 	if (ev->cwd.set)
 		fmt_ev_str(w, "working_directory", ev, &ev->cwd);
 	json_object(w, "parent");
 	json_id(w, "pid", ev->ppid, false);
 	if (ev->parent_read) {
+		if (ev->parent_exe.set)
+			basename_of(w, "name", ev, &ev->parent_exe);
 		fmt_ev_str(w, "executable", ev, &ev->parent_exe);
 		fmt_argv(w, "args", ev, ev->parent_argv, ev->parent_argc);
 	}
@@ -454,13 +584,14 @@ int format_ecs(struct kmw_buf *b, const struct kmw_event *ev)
 	int lvl = ev->risk_level >= 0 && ev->risk_level <= 3 ? ev->risk_level : 0;
 	bool load = ev->sc != KMW_SC_DELETE_MODULE;
 	struct kmw_json w;
-	char ts[48];
+	char ts[48], msg[512];
 
 	if (ev->kind == KMW_KIND_SUMMARY)
 		return ecs_summary(b, ev, lvl);
 	if (ev->kind == KMW_KIND_ALERT)
 		return ecs_alert(b, ev, lvl);
-	ecs_head(&w, b, ev, load ? "kernel module load" : "kernel module unload", ts, sizeof(ts));
+	event_message(msg, sizeof(msg), ev, load);
+	ecs_head(&w, b, ev, msg, ts, sizeof(ts));
 	event_part(&w, ev, load, lvl);
 	actor_part(&w, ev);
 	file_part(&w, ev);
@@ -477,6 +608,8 @@ int format_ecs(struct kmw_buf *b, const struct kmw_event *ev)
 		json_cstr(&w, "type", "deb");
 		json_close(&w);
 	}
+	related_part(&w, ev);
+	auditd_part(&w, ev);
 	threat_part(&w, ev);
 	native_part(&w, ev);
 	json_close(&w);
