@@ -202,11 +202,25 @@ static int prepare(struct daemon *d)
 	return 0;
 }
 
+/* every output, for the ready line: the file, then each syslog destination and journald */
+static void outputs_text(const struct kmw_config *o, struct kmw_buf *b)
+{
+	int i;
+
+	buf_init(b);
+	buf_printf(b, "%s (%s)", o->output, format_name(o->format));
+	for (i = 0; i < o->nsyslog; i++)
+		buf_printf(b, ", syslog %s (%s)", o->syslog[i], format_name(o->syslog_format));
+	if (o->journald)
+		buf_puts(b, ", journald");
+}
+
 /* audit, then the reader, then the worker: the privileged part first, the capabilities dropped
  * before any thread starts (capabilities belong to each thread, new ones inherit) */
 static int start(struct daemon *d)
 {
 	const struct kmw_config *o = d->conf;
+	struct kmw_buf outs;
 	int level, rc;
 
 	worker_open_store(&d->worker);
@@ -230,13 +244,15 @@ static int start(struct daemon *d)
 			!o->plugin && !o->no_rules);
 	if (worker_start(&d->worker))
 		return -1;
+	outputs_text(o, &outs);
 	if (o->plugin)
-		log_msg(LOG_INFO, "ready: source plugin (stdin), output %s (%s)", o->output,
-			format_name(o->format));
+		log_msg(LOG_INFO, "ready: source plugin (stdin), output %.*s", (int)outs.len,
+			outs.data ? outs.data : "");
 	else
-		log_msg(LOG_INFO, "ready: source %s, receive buffer %d bytes, output %s (%s)",
-			source_mode_name(d->intake.src.mode), d->intake.src.rcvbuf, o->output,
-			format_name(o->format));
+		log_msg(LOG_INFO, "ready: source %s, receive buffer %d bytes, output %.*s",
+			source_mode_name(d->intake.src.mode), d->intake.src.rcvbuf, (int)outs.len,
+			outs.data ? outs.data : "");
+	buf_free(&outs);
 	report_state(&d->report);
 	return 0;
 }

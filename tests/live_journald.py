@@ -4,6 +4,7 @@ priority from risk.level, read back with journalctl. Uses the running journald, 
 systemd-journald for the test and removes what it made."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -25,6 +26,30 @@ def journal(pid):
     return out
 
 
+def no_journald(live, c):
+    """A host without journald: sd_journal_send() drops the message without a word there, so
+    the daemon looks for the socket itself. KMW_JOURNAL_SOCKET points it at a path that is
+    not there: said at start, the event not counted as delivered but as undelivered."""
+    os.environ["KMW_JOURNAL_SOCKET"] = os.path.join(live.tmp, "no-journal.socket")
+    try:
+        d = live.daemon("--journald")
+    finally:
+        del os.environ["KMW_JOURNAL_SOCKET"]
+    c.true("no journald: said at start",
+           "journald: cannot deliver now (no journald: " in d.stderr())
+    c.true("the ready line lists every output", re.search(r"ready: .*, journald", d.stderr()))
+    m = Modcall(live)
+    m.call("finit /dev/null 3")
+    c.eq("no journald: the event in the file output",
+         len(d.wait_events(lambda e: e["process"]["pid"] == m.pid, 1)), 1)
+    m.close()
+    d.stop()
+    text = d.stderr()
+    got = re.search(r"(\d+) outputs undelivered", text)
+    c.true("no journald: the event counted undelivered, not delivered",
+           got is not None and int(got.group(1)) >= 1)
+
+
 def main(live, c):
     if live.foreign_auditd:
         kmwlive.skip("another audit daemon runs; this test needs the audit pid free")
@@ -33,6 +58,7 @@ def main(live, c):
     r = subprocess.run([kmwlive.DAEMON, "--journald", "--check-config"], capture_output=True, text=True)
     if "journald" in r.stderr and "no libsystemd" in r.stderr:
         kmwlive.skip("this build has no libsystemd (install libsystemd-dev and re-run configure)")
+    no_journald(live, c)
     ours = None
     made = []
     running = subprocess.run(["pgrep", "-x", "systemd-journal"], capture_output=True).returncode == 0

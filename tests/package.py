@@ -8,6 +8,7 @@ is not in make check); restores the audit state it touched."""
 import json
 import os
 import re
+import shutil
 import shlex
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from kmwlive import audit_rules, wait_for  # noqa: E402
 
 EXPECTED = [
     "/usr/sbin/kmodwatchd", "/usr/bin/kmodwatch",
-    "/etc/audit/plugins.d/kmodwatch.conf", "/etc/audit/rules.d/70-kmodwatch.rules",
+    "/etc/audit/plugins.d/kmodwatch.conf", "/usr/share/kmodwatch/70-kmodwatch.rules",
     "/etc/kmodwatch/kmodwatchd.conf", "/etc/logrotate.d/kmodwatch",
     "/lib/systemd/system/kmodwatchd.service",
     "/usr/share/bash-completion/completions/kmodwatch",
@@ -102,10 +103,16 @@ def installed_daemon(live, c):
     m, pid = call_finit()
     c.true("installed daemon: the event", wait_for(lambda: len(events_of(pid)) == 1))
     m.communicate("x")
-    # the installed logrotate snippet: rotate now; the daemon reopens on its SIGHUP
+    # the installed logrotate snippet: rotate now; the daemon reopens on its SIGHUP, and
+    # another process named kmodwatchd (here a sleep under that name) is left alone
+    decoy_exe = os.path.join(live.tmp, "kmodwatchd")
+    shutil.copy("/bin/sleep", decoy_exe)
+    decoy = live.spawn([decoy_exe, "60"])
     r = sh("logrotate", "-f", "-s", os.path.join(live.tmp, "logrotate.state"),
            "/etc/logrotate.d/kmodwatch")
     c.eq("logrotate: the snippet runs", (r.returncode, r.stderr), (0, ""))
+    time.sleep(0.2)
+    c.eq("logrotate: another kmodwatchd not signalled", decoy.poll(), None)
     c.true("logrotate: the old file kept", pid_in(EVENTS + ".1", pid))
     m2, pid2 = call_finit()
     c.true("logrotate: the next event in a new file", wait_for(lambda: len(events_of(pid2)) == 1))
@@ -142,6 +149,11 @@ def installed_plugin(live, c):
     j = json.loads(st.stdout) if st.stdout.startswith("{") else {}
     c.eq("status: the plugin runs", [x["kind"] for x in j.get("consumers", []) if x["running"]],
          ["plugin"])
+    text = sh("kmodwatch", "status").stdout
+    c.eq("status text: one plugin line", len(re.findall(r"^plugin:", text, re.M)), 1)
+    c.true("status text: the plugin file's state with it", "plugin file active (" in text)
+    c.true("status text: no kernel backlog claimed for the plugin",
+           "backlog not read (auditd's)" in text and "of 0;" not in text)
     r = sh("/usr/sbin/kmodwatchd", "--foreground", "--output", os.path.join(live.tmp, "x.json"))
     c.eq("the daemon beside the active plugin: refused, exit 5", r.returncode, 5)
     c.eq("auditd stopped", live.stop(ad), 0)
@@ -277,12 +289,27 @@ def main(live, c):
         installed_daemon(live, c)
         installed_plugin(live, c)
         sandboxed_plugin(live, c)
+        c.true("installed: the rules file in place for augenrules",
+               os.path.exists("/etc/audit/rules.d/70-kmodwatch.rules"))
+        # purge with auditd running and kmodwatch's rules in the kernel and in audit.rules,
+        # as `kmodwatch rules install` and augenrules leave them
+        sh("kmodwatch", "rules", "install")
+        if shutil.which("augenrules"):
+            sh("augenrules")
+        pid = kmwlive.audit_status().get("pid", 0)
+        if not (pid and kmwlive.pid_alive(pid)):
+            live.start_auditd()
     finally:
         r = sh("apt-get", "purge", "-y", "-q", "kmodwatch",
                env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
         c.eq("apt-get purge", r.returncode, 0)
     c.eq("purged: not installed", sh("dpkg-query", "-W", "kmodwatch").returncode, 1)
     c.eq("purged: nothing left", [p for p in LEFT_BEHIND if os.path.exists(p)], [])
+    c.eq("purged: no kmodwatch rule in the kernel",
+         [r for r in audit_rules() if "key=kmodwatch" in r], [])
+    if os.path.exists("/etc/audit/audit.rules"):
+        c.eq("purged: none in /etc/audit/audit.rules",
+             [l for l in open("/etc/audit/audit.rules") if "key=kmodwatch" in l], [])
 
 
 kmwlive.run(main, "package")

@@ -61,6 +61,12 @@ struct status {
 	time_t now;
 };
 
+/* the plugin file's state: "active", "inactive", "not installed" */
+static const char *plugin_file_word(int active)
+{
+	return active > 0 ? "active" : active == 0 ? "inactive" : "not installed";
+}
+
 static void problem(struct status *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void problem(struct status *s, const char *fmt, ...)
@@ -265,9 +271,13 @@ static void text(const struct status *s, int rc)
 			continue;
 		}
 		utc(t1, sizeof(t1), st->started);
-		buf_printf(&b, "%s: running, pid %" PRId64 ", source %s, since %s (%lld min)\n",
-			   i ? "plugin" : "kmodwatchd", st->pid, st->source, t1,
+		/* one line a consumer, labels as wide as "kmodwatchd:"; the plugin's says its file */
+		buf_printf(&b, "%s running, pid %" PRId64 ", source %s, since %s (%lld min)\n",
+			   i ? "plugin:    " : "kmodwatchd:", st->pid, st->source, t1,
 			   (long long)((s->now - st->started) / 60));
+		if (i)
+			buf_printf(&b, "            plugin file %s (%s)\n",
+				   plugin_file_word(s->plugin_active), s->plugin_conf);
 		buf_printf(&b,
 			   "            output %s (%s), store %s, rules key %s (%" PRId64
 			   " added)\n",
@@ -297,14 +307,18 @@ static void text(const struct status *s, int rc)
 				   st->kernel_lost, st->serial_gaps, st->enobufs,
 				   st->socket_dropped_records, st->queue_dropped_records,
 				   st->queue_dropped_calls, st->recovered, st->losses_last_minute);
+		if (st->backlog_limit)
+			buf_printf(&b, "            backlog at most %" PRIu64 " of %" PRIu64 "; ",
+				   st->backlog_max, st->backlog_limit);
+		else
+			/* the plugin reads auditd's stream, not the kernel's queue */
+			buf_puts(&b, "            backlog not read (auditd's); ");
 		buf_printf(&b,
-			   "            backlog at most %" PRIu64 " of %" PRIu64
-			   "; module checks %" PRIu64 " (%" PRIu64
+			   "module checks %" PRIu64 " (%" PRIu64
 			   " modules, the longest %.1f ms); not stored %" PRIu64
 			   "; enrichment cut short %" PRIu64 "\n",
-			   st->backlog_max, st->backlog_limit, st->module_checks,
-			   st->modules_loaded, st->module_check_max_us / 1000.0, st->store_failures,
-			   st->enrichment_gave_up);
+			   st->module_checks, st->modules_loaded, st->module_check_max_us / 1000.0,
+			   st->store_failures, st->enrichment_gave_up);
 		for (j = 0; j < st->nsinks; j++)
 			buf_printf(&b,
 				   "            output %s: %" PRIu64 " delivered, %" PRIu64
@@ -346,11 +360,9 @@ static void text(const struct status *s, int rc)
 		utc(t1, sizeof(t1), st->updated);
 		buf_printf(&b, "            state written %s\n", t1);
 	}
-	buf_printf(&b, "plugin:     %s (%s)\n",
-		   s->plugin_active > 0	   ? "active"
-		   : s->plugin_active == 0 ? "inactive"
-					   : "not installed",
-		   s->plugin_conf);
+	if (!s->c[1].running)
+		buf_printf(&b, "plugin:     not running; plugin file %s (%s)\n",
+			   plugin_file_word(s->plugin_active), s->plugin_conf);
 	buf_printf(&b, "IMA:        module loads kernel-attested: %s, %s\n", s->ima_word,
 		   s->ima_why);
 	if (!s->store_ok) {

@@ -174,6 +174,8 @@ int outputs_open(struct outputs *o, const struct kmw_config *conf)
 		}
 	}
 	if (conf->journald) {
+		struct kmw_sink_stats st;
+
 		memset(&c, 0, sizeof(c));
 		c.kind = KMW_SINK_JOURNAL;
 		c.format = KMW_FMT_JSON;
@@ -184,6 +186,13 @@ int outputs_open(struct outputs *o, const struct kmw_config *conf)
 			log_msg(LOG_ERR, "--journald: %s",
 				rc == -ENOTSUP ? "this build has no libsystemd" : strerror(-rc));
 			return rc;
+		}
+		/* not fatal either: journald may start; its events wait, then count as dropped */
+		if (sink_stats_failed_open(o->sinks[o->n - 1], &rc) && rc) {
+			sink_stats(o->sinks[o->n - 1], &st);
+			log_msg(LOG_ERR, "journald: cannot deliver now (%s): events kept to retry",
+				st.why[0] ? st.why : strerror(-rc));
+			o->down[o->n - 1] = true;
 		}
 	}
 	return 0;

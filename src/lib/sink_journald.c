@@ -2,8 +2,11 @@
 /* sink_journald.c - the journald sink: one journal entry per event, with the event's main
  * facts as KMODWATCH_* fields beside the whole JSON */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef HAVE_LIBSYSTEMD
 #include <systemd/sd-journal.h>
@@ -39,10 +42,34 @@ static int journal_init(struct kmw_sink *s)
 #endif
 }
 
-static int journal_open(struct kmw_sink *s)
+/*
+ * sd_journal_send() succeeds without a word where no journald listens (it drops the message
+ * when the socket is absent): the socket is looked for here, so that such a host says at
+ * start that this output cannot deliver, and its events count as waiting, then dropped.
+ * KMW_JOURNAL_SOCKET names another path to look for (tests make journald absent with it).
+ */
+static const char *journal_socket(void)
+{
+	const char *p = getenv("KMW_JOURNAL_SOCKET");
+
+	return p && *p ? p : "/run/systemd/journal/socket";
+}
+
+static bool journal_is_open(const struct kmw_sink *s)
 {
 	(void)s;
-	return 0;
+	return access(journal_socket(), W_OK) == 0;
+}
+
+static int journal_open(struct kmw_sink *s)
+{
+	int rc;
+
+	if (journal_is_open(s))
+		return 0;
+	rc = -errno;
+	sink_why(s, "no journald: %s: %s", journal_socket(), strerror(-rc));
+	return rc;
 }
 
 static void journal_close(struct kmw_sink *s)
@@ -104,6 +131,8 @@ static int journal_send(struct kmw_sink *s, const char *msg, size_t len)
 			return -EINVAL;
 		p = p ? p + 1 : end;
 	}
+	if (!journal_is_open(s))
+		return journal_open(s);
 	if (!strcmp(f[J_KIND], "summary"))
 		rc = sd_journal_send("MESSAGE=kmodwatch: %s failed %s calls (%s) by %s, summarised "
 				     "(risk %s)",
@@ -138,6 +167,7 @@ const struct sink_ops sink_journald_ops = {
 	.kind = "journald",
 	.init = journal_init,
 	.open = journal_open,
+	.is_open = journal_is_open,
 	.frame = journal_frame,
 	.send = journal_send,
 	.close = journal_close,
