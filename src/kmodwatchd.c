@@ -155,7 +155,8 @@ static int run(struct daemon *d)
 }
 
 /* An output that cannot be opened: a place this user may not write to, or that is not there
- * (a directory missing), is the 4 the help promises; anything else a runtime error. */
+ * (a directory missing), is the 4 the help promises; anything else (a symlink refused) a
+ * runtime error. */
 static int output_exit(int rc)
 {
 	switch (-rc) {
@@ -163,8 +164,7 @@ static int output_exit(int rc)
 	case EPERM:
 	case ENOENT:
 	case ENOTDIR:
-	case EROFS:
-	case ELOOP: return KMW_EXIT_NOPRIV;
+	case EROFS: return KMW_EXIT_NOPRIV;
 	default: return KMW_EXIT_FAILURE;
 	}
 }

@@ -98,38 +98,49 @@ def type_ok(t, v):
     return False
 
 
-def validate(name, doc, defs):
+def load_defs():
+    return json.load(open(DEFS))
+
+
+def problems(doc, defs):
+    """What in ECS document @doc does not follow ECS's definitions @defs: a list of
+    sentences, empty when all is well."""
+    out = []
     fields = defs["fields"]
     for key, v in flatten(doc):
         if key.startswith(("kmodwatch.", "auditd.")):
             continue
         d = fields.get(key)
         if d is None:
-            fail("%s: %s is no ECS %s field" % (name, key, defs["version"]))
+            out.append("%s is no ECS %s field" % (key, defs["version"]))
             continue
         vals = v if isinstance(v, list) else [v]
         if isinstance(v, list) and not d.get("array") and d["type"] not in ("object", "nested"):
-            fail("%s: %s is an array; ECS has one value (%s)" % (name, key, d["type"]))
-        for x in vals:
-            if not type_ok(d["type"], x):
-                fail("%s: %s = %r is not of ECS type %s" % (name, key, x, d["type"]))
-                break
-        else:
-            ok()
+            out.append("%s is an array; ECS has one value (%s)" % (key, d["type"]))
+        bad = [x for x in vals if not type_ok(d["type"], x)]
+        if bad:
+            out.append("%s = %r is not of ECS type %s" % (key, bad[0], d["type"]))
     ev = doc.get("event", {})
     for f in ("kind", "category", "type", "outcome"):
         vals = ev.get(f)
-        if vals is None:
-            continue
-        for x in vals if isinstance(vals, list) else [vals]:
+        for x in [] if vals is None else vals if isinstance(vals, list) else [vals]:
             if x not in defs["allowed"]["event." + f]:
-                fail("%s: event.%s %r is not allowed" % (name, f, x))
+                out.append("event.%s %r is not allowed" % (f, x))
     for c in ev.get("category", []):
         want = defs["expected_event_types"].get(c, [])
         for t in ev.get("type", []):
             if want and t not in want:
-                fail("%s: event.type %r is not one category %r expects (%s)" %
-                     (name, t, c, ", ".join(want)))
+                out.append("event.type %r is not one category %r expects (%s)" %
+                           (t, c, ", ".join(want)))
+    return out
+
+
+def validate(name, doc, defs):
+    found = problems(doc, defs)
+    for p in found:
+        fail("%s: %s" % (name, p))
+    if not found:
+        ok()
 
 
 def get(doc, path):
@@ -184,7 +195,7 @@ def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--from":
         make_defs(sys.argv[2])
         return 0
-    defs = json.load(open(DEFS))
+    defs = load_defs()
     files = sorted(glob.glob(os.path.join(SRC, "tests", "expected", "*.ecs.json")))
     if not files:
         print("SKIP: no tests/expected/*.ecs.json under %s" % SRC)

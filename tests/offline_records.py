@@ -135,7 +135,9 @@ def cut_gzip(tmp):
 def bad_input(tmp):
     r, evs = query("/bin/ls")
     err = r.stderr.decode("utf-8", "replace").splitlines()
-    check("binary log: no events, exit 1 (no match)", (len(evs), r.returncode), (0, 1))
+    # not one audit record in it: an error, said as such (an empty log is no match, exit 1)
+    check("binary log: no events, exit 2", (len(evs), r.returncode), (0, 2))
+    check("binary log: said", any("no audit record in the input" in l for l in err), True)
     check("binary log: stderr capped", len(err) <= 23, True)
     check("binary log: a summary line", any("more bad lines follow" in l for l in err), True)
     long_last = write(tmp, "long.log", event().splitlines(True)[0] + b"A" * 100000)
