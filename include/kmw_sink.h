@@ -107,6 +107,12 @@ int sink_reopen(struct kmw_sink *s);
 void sink_stats(const struct kmw_sink *s, struct kmw_sink_stats *out);
 
 /**
+ * sink_add_counts - add the delivered, failed and dropped counts of @from (a sink the same
+ * output had before a reload) to @s's, so that an output's counts go on across a reload.
+ */
+void sink_add_counts(struct kmw_sink *s, const struct kmw_sink *from);
+
+/**
  * sink_stats_failed_open - whether the open at sink_new failed; @err gets why.
  */
 bool sink_stats_failed_open(const struct kmw_sink *s, int *err);

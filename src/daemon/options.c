@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -127,6 +128,17 @@ struct changes {
 	struct options_reload *r;
 };
 
+/* Whether the new configuration would write another format into the running output file,
+ * the same file, with lines in it already. */
+static bool mixes_formats(const struct kmw_config *cur, const struct kmw_config *n)
+{
+	struct stat st;
+
+	return cur->format != n->format && cur->output && n->output &&
+	       !strcmp(cur->output, n->output) && strcmp(cur->output, "-") &&
+	       stat(cur->output, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
 /* One key changed: taken, or kept at its running value until a restart; said either way. */
 static void on_change(size_t k, const char *was, const char *now, void *arg)
 {
@@ -135,6 +147,16 @@ static void on_change(size_t k, const char *was, const char *now, void *arg)
 	struct options_reload *r = ch->r;
 	size_t len = strlen(r->pending);
 
+	if (!strcmp(key->name, "format") && mixes_formats(ch->cur, ch->n)) {
+		/* a file of one format's lines, written on in another, is read by neither */
+		config_keep(ch->n, ch->cur, k);
+		log_msg(LOG_WARNING,
+			"configuration reload: format changed (%.100s, was %.100s), but %.200s "
+			"holds %.100s lines already: the running format stays; name another "
+			"output file with it, or rotate this one first",
+			now, was, ch->cur->output, was);
+		return;
+	}
 	switch (key->reload) {
 	case KMW_RELOAD_RESTART:
 		config_keep(ch->n, ch->cur, k);

@@ -218,7 +218,15 @@ int outputs_swap(struct outputs *o, const struct kmw_config *conf)
 		return rc;
 	}
 	for (i = 0; i < old.n; i++) {
+		int j;
+
 		sink_drain(old.sinks[i], 1000);
+		/* the same output, opened again: its counts go on */
+		for (j = 0; j < o->n && strcmp(sink_name(o->sinks[j]), sink_name(old.sinks[i]));
+		     j++)
+			;
+		if (j < o->n)
+			sink_add_counts(o->sinks[j], old.sinks[i]);
 		sink_free(old.sinks[i]);
 	}
 	log_msg(LOG_INFO, "outputs opened again: %d output(s)", o->n);

@@ -108,6 +108,13 @@ void sink_stats(const struct kmw_sink *s, struct kmw_sink_stats *out)
 	out->queued = s->qcount;
 }
 
+void sink_add_counts(struct kmw_sink *s, const struct kmw_sink *from)
+{
+	s->st.delivered += from->st.delivered;
+	s->st.failures += from->st.failures;
+	s->st.dropped += from->st.dropped;
+}
+
 static int enqueue(struct kmw_sink *s, const char *msg, size_t len)
 {
 	struct sink_pending *p;
