@@ -45,6 +45,10 @@ struct kmw_capture {
 	bool params_cut, params_odd, have_params;
 	const char *params_check; /* "not_parameters", or NULL */
 	int params_errno;
+	/* delete_module's name argument, from the caller's memory (MODULE_NAME_LEN) */
+	char name[56];
+	size_t name_len;
+	int name_errno;
 	/* init_module's image */
 	void *image;
 	size_t image_len;

@@ -246,6 +246,8 @@ struct kmw_event {
 	/* module */
 	struct kmw_str mod_name; /* from KERN_MODULE, else the file's .modinfo */
 	bool mod_name_modinfo;	 /* ... from .modinfo: a load the kernel refused early */
+	bool mod_name_memory;	 /* ... from the caller's memory: delete_module's argument,
+				  * an unload the kernel refused before it logged the name */
 	struct kmw_str mod_path;
 	enum kmw_path_err path_err;
 	int path_errno;

@@ -472,7 +472,7 @@ def capture_scenario(live, c, want_mode):
     calls.append(("init", dict(syscall="init_module", len=64, params="x=1")))
     m.call("delete kmw_no_such_mod 0x800")
     calls.append(("delete", dict(syscall="delete_module", flags=0x800, names=["O_NONBLOCK"],
-                                 unknown="0x0")))
+                                 unknown="0x0", module="kmw_no_such_mod")))
 
     evs = d.wait_events(lambda e: e["process"]["pid"] == m.pid, len(calls))
     time.sleep(0.3)  # a duplicate would show up now
@@ -604,3 +604,8 @@ def check_event(c, what, ev, want, pid, arch, st):
         c.eq(what + ": args.flags", a["flags"], want["flags"])
         c.eq(what + ": args.flag_names", a["flag_names"], want["names"])
         c.eq(what + ": args.unknown_flags", a["unknown_flags"], want["unknown"])
+        if "module" in want:
+            # the kernel logs the name past its checks only; else the caller's argument
+            c.eq(what + ": module.name (the argument, where the kernel logged none)",
+                 (ev["module"]["name"], ev["module"]["name_source"] in
+                  ("kern_module", "process_memory")), (want["module"], True))

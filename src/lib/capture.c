@@ -222,31 +222,30 @@ static bool looks_like_params(const char *p, size_t n)
  * necessarily what the kernel copied: racy, and said so (enrich_finish compares it with the
  * kernel's view of the parameters).
  */
-static void take_params(struct kmw_capture *c, uint64_t addr)
+/*
+ * A string of process @pid's memory at @addr into @buf (@max bytes): read up to the first page
+ * end, then page by page (a string may end near a hole), up to its NUL or @max. Returns the
+ * bytes read (the string is strnlen of them), or -errno when not one could be.
+ */
+static ssize_t read_user_string(pid_t pid, uint64_t addr, char *buf, size_t max)
 {
-	static __thread char buf[KMW_PARAMS_MAX];
 	struct iovec local, remote;
-	size_t got = 0, page, n, i;
+	size_t got = 0, page, n;
 	ssize_t r;
 
-	if (!addr) {
-		c->params_errno = EFAULT;
-		return;
-	}
-	/* read up to the first page end, then page by page: a string may end near a hole */
-	while (got < sizeof(buf)) {
+	if (!addr)
+		return -EFAULT;
+	while (got < max) {
 		page = 4096 - ((addr + got) & 4095);
-		n = sizeof(buf) - got < page ? sizeof(buf) - got : page;
+		n = max - got < page ? max - got : page;
 		local.iov_base = buf + got;
 		local.iov_len = n;
 		remote.iov_base = (void *)(uintptr_t)(addr + got);
 		remote.iov_len = n;
-		r = process_vm_readv((pid_t)c->id.pid, &local, 1, &remote, 1, 0);
+		r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 		if (r <= 0) {
-			if (!got) {
-				c->params_errno = errno;
-				return;
-			}
+			if (!got)
+				return r < 0 ? -errno : -EFAULT;
 			break;
 		}
 		if (memchr(buf + got, '\0', (size_t)r)) {
@@ -255,6 +254,35 @@ static void take_params(struct kmw_capture *c, uint64_t addr)
 		}
 		got += (size_t)r;
 	}
+	return (ssize_t)got;
+}
+
+/* delete_module's name, its first argument, from the caller's memory: the kernel logs it
+ * (KERN_MODULE) only once past the permission check */
+static void take_name(struct kmw_capture *c, uint64_t addr)
+{
+	ssize_t got = read_user_string((pid_t)c->id.pid, addr, c->name, sizeof(c->name));
+
+	if (got < 0) {
+		c->name_errno = (int)-got;
+		return;
+	}
+	/* as the kernel copies it: 55 bytes at most (MODULE_NAME_LEN - 1) */
+	c->name_len = strnlen(c->name, (size_t)got < sizeof(c->name) - 1 ? (size_t)got
+									 : sizeof(c->name) - 1);
+}
+
+static void take_params(struct kmw_capture *c, uint64_t addr)
+{
+	static __thread char buf[KMW_PARAMS_MAX];
+	size_t got, n, i;
+	ssize_t r = read_user_string((pid_t)c->id.pid, addr, buf, sizeof(buf));
+
+	if (r < 0) {
+		c->params_errno = (int)-r;
+		return;
+	}
+	got = (size_t)r;
 	n = strnlen(buf, got);
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)buf[i];
@@ -447,6 +475,8 @@ static void take_call(const struct kmw_capture_env *env, int dir, int pidfd, str
 		take_params(c, id->sc == KMW_SC_FINIT_MODULE ? id->a[1] : id->a[2]);
 	if (id->sc == KMW_SC_INIT_MODULE)
 		take_image(env, c);
+	if (id->sc == KMW_SC_DELETE_MODULE)
+		take_name(c, id->a[0]);
 }
 
 void capture_take(const struct kmw_capture_env *env, const struct kmw_call_id *id,
@@ -733,6 +763,11 @@ void capture_apply(struct kmw_capture *c, struct kmw_event *ev)
 			ev->path_replaced = c->path_replaced;
 			event_set_str(ev, &ev->mod_path, c->link, c->link_len);
 		}
+	}
+	/* the name the caller passed, where the kernel logged none (it refused before) */
+	if (c->name_len && !ev->mod_name.set) {
+		event_set_str(ev, &ev->mod_name, c->name, c->name_len);
+		ev->mod_name_memory = true;
 	}
 	if (c->have_params) {
 		event_set_str(ev, &ev->params, c->params, c->params_len);

@@ -197,9 +197,10 @@ static void module_part(struct kmw_json *w, const struct kmw_event *ev)
 	json_object(w, "module");
 	fmt_ev_str(w, "name", ev, &ev->mod_name);
 	json_cstr(w, "name_source",
-		  ev->mod_name_modinfo ? "modinfo"
-		  : ev->mod_name.set   ? "kern_module"
-				       : NULL);
+		  ev->mod_name_modinfo	? "modinfo"
+		  : ev->mod_name_memory ? "process_memory"
+		  : ev->mod_name.set	? "kern_module"
+					: NULL);
 	if (path)
 		fmt_ev_str(w, "path", ev, path);
 	else
