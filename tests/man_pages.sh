@@ -13,6 +13,15 @@ for f in "$s"/man/*.[58]; do
 		echo "ok: $f"
 	fi
 done
+# every page has its EXAMPLES, FILES and EXIT STATUS
+for f in "$s"/man/*.[58]; do
+	for sec in EXAMPLES FILES "EXIT STATUS"; do
+		if ! grep -q "^\.SH $sec\$" "$f"; then
+			echo "FAIL: $f: no $sec section"
+			status=1
+		fi
+	done
+done
 # same WHAT WANT GOT: a section of a man page holds what a table of the program says
 same() {
 	if [ "$2" != "$3" ] || [ -z "$2" ]; then
