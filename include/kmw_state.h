@@ -19,6 +19,9 @@ struct kmw_state_sink {
 	uint64_t delivered, failures, waiting, dropped;
 };
 
+#define KMW_STATE_MESSAGES 8
+#define KMW_STATE_MESSAGE_LEN 240
+
 struct kmw_state {
 	int64_t pid, started, updated, rules_added;
 	char source[16], output[1024], format[8], store[1024], rules_key[260];
@@ -56,6 +59,10 @@ struct kmw_state {
 	char config_pending[512];
 	int nsinks;
 	struct kmw_state_sink sink[KMW_STATE_SINKS];
+	/* its last messages of notice and above, oldest first ("2026-12-04T11:20:03Z warning:
+	 * ..."): a place that is always there, where a plugin has no syslog to read */
+	int nmessages;
+	char message[KMW_STATE_MESSAGES][KMW_STATE_MESSAGE_LEN];
 };
 
 /**

@@ -69,6 +69,13 @@ def under_auditd(live, c):
          [(x["kind"], x["running"], x["pid"]) for x in j.get("consumers", [])],
          [("plugin", True, pp)])
     c.eq("status: healthy under auditd", (j.get("health"), st.returncode), ("healthy", 0))
+    # the plugin's own messages have a place that is always there: its state, in status
+    msgs = [x.get("messages", []) for x in j.get("consumers", []) if x["kind"] == "plugin"]
+    c.true("status: the plugin's last messages, the reload among them",
+           bool(msgs) and any("notice: configuration reloaded (generation 2)" in m
+                              for m in msgs[0]))
+    text = subprocess.run([CLI, "status"], capture_output=True, text=True).stdout
+    c.true("status text: its last messages", "last messages (notice and above):" in text)
     r = subprocess.run([kmwlive.DAEMON, "--foreground", "--store", "none", "--output",
                         os.path.join(live.tmp, "second.json")], capture_output=True, text=True,
                        timeout=30)

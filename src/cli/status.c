@@ -357,6 +357,10 @@ static void text(const struct status *s, int rc)
 							 : "",
 				   st->config_pending);
 		}
+		if (st->nmessages)
+			buf_puts(&b, "            last messages (notice and above):\n");
+		for (j = 0; j < st->nmessages; j++)
+			buf_printf(&b, "              %s\n", st->message[j]);
 		utc(t1, sizeof(t1), st->updated);
 		buf_printf(&b, "            state written %s\n", t1);
 	}
@@ -448,6 +452,10 @@ static void json(const struct status *s, int rc)
 			json_uint(&w, "failures", st->sink[j].failures);
 			json_close(&w);
 		}
+		json_close(&w);
+		json_array(&w, "messages");
+		for (j = 0; j < st->nmessages; j++)
+			json_cstr(&w, NULL, st->message[j]);
 		json_close(&w);
 		json_close(&w);
 	}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "kmw_buf.h"
+#include "kmw_state.h"
 
 /**
  * log_open - messages from now on to stderr, and to syslog as well unless @foreground.
@@ -22,9 +23,16 @@ void log_open(bool foreground);
 void log_detach(void);
 
 /**
- * log_msg - one message at syslog priority @prio.
+ * log_msg - one message at syslog priority @prio; one of notice and above is also kept among
+ * the last KMW_STATE_MESSAGES (log_recent).
  */
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/**
+ * log_recent - the last messages of notice and above into @st, oldest first: the state file
+ * keeps them, where `kmodwatch status` shows them (a plugin's syslog may be nowhere).
+ */
+void log_recent(struct kmw_state *st);
 
 /**
  * log_errors - each line of @err as an error, then @err emptied (what config_load and

@@ -220,7 +220,9 @@ struct kmw_config *options_reload(struct kmw_config *cur, int argc, char **argv,
 	r->loaded = time(NULL);
 	config_changes(cur, n, on_change, &ch);
 	n->older = cur;
-	log_msg(LOG_INFO,
+	/* notice: kept among the last messages that status shows (a plugin's syslog may be
+	 * nowhere) */
+	log_msg(LOG_NOTICE,
 		"configuration reloaded (generation %u): %u key(s) in effect now, outputs "
 		"%s%s%s",
 		r->generation, r->now, r->outputs ? "opened again" : "as they were",

@@ -157,6 +157,7 @@ void report_state(struct report *r)
 		st.sink[i].waiting = v.sink[i].queued;
 		st.sink[i].dropped = v.sink[i].dropped;
 	}
+	log_recent(&st);
 	/* a state file that cannot be written costs nothing but the status */
 	if (r->state_file)
 		(void)state_write(r->state_file, &st);

@@ -126,6 +126,8 @@ void state_print(FILE *f, const struct kmw_state *st, const char *indent, bool w
 			" dropped=%" PRIu64 "\n",
 			indent, st->sink[j].name, st->sink[j].delivered, st->sink[j].failures,
 			st->sink[j].waiting, st->sink[j].dropped);
+	for (j = 0; j < st->nmessages && j < KMW_STATE_MESSAGES; j++)
+		fprintf(f, "%smessage=%s\n", indent, st->message[j]);
 }
 
 /* Write @path atomically with mode @mode: @print fills a new file, renamed over the old. */
@@ -336,6 +338,12 @@ int state_read(const char *path, struct kmw_state *st)
 		*eq++ = '\0';
 		if (!strcmp(line, "sink")) {
 			read_sink(st, eq);
+			continue;
+		}
+		if (!strcmp(line, "message")) {
+			if (st->nmessages < KMW_STATE_MESSAGES)
+				snprintf(st->message[st->nmessages++], KMW_STATE_MESSAGE_LEN, "%s",
+					 eq);
 			continue;
 		}
 		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
