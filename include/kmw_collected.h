@@ -46,6 +46,15 @@ struct kmw_collected_opts {
 void collected_prefilter(struct kmw_collected_opts *o, const struct kmw_filter *f);
 
 /**
+ * collected_parse - the event of one native JSON line (@json, @len) into @ev: the facts the
+ * filters read and the formats write of them (time, serial, syscall, module, hashes, process,
+ * user, risk). Returns NULL, or why the line is no kmodwatch event (into @err when it is a
+ * JSON error).
+ */
+const char *collected_parse(struct kmw_event *ev, const char *json, size_t len, char *err,
+			    size_t errlen);
+
+/**
  * collected_read - every file of @paths (@n; a directory is walked, its files in name order
  * and a rotated set oldest first, hidden ones passed over), plain or gzip, one JSON object a
  * line in kmodwatch's native schema (doc/schema.md). Text before the first '{' (a syslog

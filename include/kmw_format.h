@@ -9,11 +9,14 @@
 enum kmw_format {
 	KMW_FMT_JSON,
 	KMW_FMT_TEXT,
-	KMW_FMT_ECS, /* Elastic Common Schema, doc/ecs.md */
+	KMW_FMT_ECS,  /* Elastic Common Schema, doc/ecs.md */
+	KMW_FMT_OCSF, /* Open Cybersecurity Schema Framework, doc/ocsf.md */
+	KMW_FMT_COUNT
 };
 
 /**
- * format_parse_name - "json", "text" or "ecs" to enum kmw_format. Returns 0 or -EINVAL.
+ * format_parse_name - "json", "text", "ecs" or "ocsf" to enum kmw_format. Returns 0 or
+ * -EINVAL.
  */
 int format_parse_name(const char *name, enum kmw_format *out);
 
@@ -39,6 +42,13 @@ int format_text(struct kmw_buf *b, const struct kmw_event *ev);
  * (mapping in doc/ecs.md). Returns 0 or -ENOMEM.
  */
 int format_ecs(struct kmw_buf *b, const struct kmw_event *ev);
+
+/**
+ * format_ocsf - append @ev as one OCSF 1.2.0 document and a newline: Module Activity (1005)
+ * for a call or a summary, Detection Finding (2004) for an alert (doc/ocsf.md). Returns 0 or
+ * -ENOMEM.
+ */
+int format_ocsf(struct kmw_buf *b, const struct kmw_event *ev);
 
 /**
  * format_event - dispatch on @fmt. Returns 0 or -ENOMEM.

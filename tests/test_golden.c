@@ -22,7 +22,7 @@
 #include "helpers.h"
 
 struct out {
-	struct kmw_buf json, text, ecs;
+	struct kmw_buf json, text, ecs, ocsf;
 	unsigned int events;
 };
 
@@ -36,6 +36,7 @@ static void on_event(struct kmw_event *ev, void *arg)
 	assert_int_equal(format_json(&o->json, ev), 0);
 	assert_int_equal(format_text(&o->text, ev), 0);
 	assert_int_equal(format_ecs(&o->ecs, ev), 0);
+	assert_int_equal(format_ocsf(&o->ocsf, ev), 0);
 	o->events++;
 }
 
@@ -78,9 +79,11 @@ static void compare_formats(const char *name, struct out *o)
 	compare(name, "json", &o->json);
 	compare(name, "txt", &o->text);
 	compare(name, "ecs.json", &o->ecs);
+	compare(name, "ocsf.json", &o->ocsf);
 	buf_free(&o->json);
 	buf_free(&o->text);
 	buf_free(&o->ecs);
+	buf_free(&o->ocsf);
 }
 
 /* Feed in pieces of every size, so that a record split across feeds is covered. */
@@ -100,6 +103,7 @@ static void run_case(const char *name, size_t chunk, unsigned int want_events)
 	buf_init(&o.json);
 	buf_init(&o.text);
 	buf_init(&o.ecs);
+	buf_init(&o.ocsf);
 	p = parse_new(on_event, &o, "testhost");
 	assert_non_null(p);
 	parse_set_names(p, KMW_NAMES_RECORD);
@@ -301,6 +305,7 @@ static void test_full(void **state)
 	buf_init(&o.json);
 	buf_init(&o.text);
 	buf_init(&o.ecs);
+	buf_init(&o.ocsf);
 	for (v = 0; v < 3; v++) {
 		fill_full(&ev, v);
 		on_event(&ev, &o);
@@ -359,6 +364,7 @@ static void test_summary(void **state)
 	buf_init(&o.json);
 	buf_init(&o.text);
 	buf_init(&o.ecs);
+	buf_init(&o.ocsf);
 	assert_int_equal(summary_init(&t, 10), 0);
 	for (i = 0; i < 1000; i++)
 		add_call(&t, b64, t0 + i, 5000 + (uint64_t)i);
@@ -419,6 +425,7 @@ static void test_alert(void **state)
 	buf_init(&o.json);
 	buf_init(&o.text);
 	buf_init(&o.ecs);
+	buf_init(&o.ocsf);
 	ledger_init(&l, 1500);
 	ledger_load(&l, "kmw_hide_now", &ld, 0);
 	ledger_at_start(&l, "kmw_hide_pre", 0);
@@ -523,6 +530,7 @@ static void test_attack(void **state)
 	buf_init(&o.json);
 	buf_init(&o.text);
 	buf_init(&o.ecs);
+	buf_init(&o.ocsf);
 	buf_init(&config);
 	p = parse_new(on_event, &o, "testhost");
 	assert_non_null(p);

@@ -23,7 +23,7 @@
 static void help(FILE *f)
 {
 	fputs("  query [FILTER]... [--store PATH | --audit-log FILE|-... | --events FILE|DIR...]\n"
-	      "        [--format text|json|csv] [--count] [--wide]\n"
+	      "        [--format text|json|csv|ecs|ocsf] [--count] [--wide]\n"
 	      "                               past events, from the store (default\n"
 	      "                               " KMW_STORE_DEFAULT "), audit logs, or\n"
 	      "                               kmodwatch's JSON lines a collector stored\n"
@@ -33,7 +33,10 @@ static void help(FILE *f)
 	filter_usage(f, 7);
 	fputs("     T: ISO 8601, epoch seconds, now, today, yesterday, this-week, recent,\n"
 	      "        'N minutes|hours|days ago'\n"
-	      "     The table shows UTC times; --wide keeps every column whole.\n"
+	      "     The table shows UTC times; --wide keeps every column whole. ecs and ocsf\n"
+	      "        write each event as kmodwatchd would (doc/ecs.md, doc/ocsf.md): whole\n"
+	      "        from audit logs; from the store or a collector's lines, of the facts\n"
+	      "        the native JSON keeps that the query reads\n"
 	      "     --values FILTER: the values FILTER takes, a line each (for completion;\n"
 	      "        :file or :user when its value is a file or a user)\n",
 	      f);
@@ -42,7 +45,9 @@ static void help(FILE *f)
 struct query {
 	struct kmw_risk_config risk;
 	struct kmw_filter filter;
-	enum { OUT_TEXT, OUT_JSON, OUT_CSV } format;
+	enum { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_SCHEMA } format;
+	enum kmw_format schema; /* OUT_SCHEMA: ecs or ocsf */
+	struct kmw_event *scratch;
 	bool count_only;
 	struct kmw_table table;
 	struct kmw_buf out;
@@ -56,10 +61,28 @@ struct query {
 	time_t last_progress;
 };
 
-static void emit_row(const struct kmw_row *r, void *arg)
+/* a row in ECS or OCSF: of @ev when the query has the event, else of its stored JSON */
+static void emit_schema(struct query *q, const struct kmw_row *r, const struct kmw_event *ev)
 {
-	struct query *q = arg;
+	char err[160];
+	const char *why;
 
+	if (!ev) {
+		why = collected_parse(q->scratch, r->json, r->json_len, err, sizeof(err));
+		if (why) {
+			fprintf(stderr,
+				"kmodwatch: an event of %lld ms left out of --format %s: %s\n",
+				(long long)r->time_ms, format_name(q->schema), why);
+			return;
+		}
+		ev = q->scratch;
+	}
+	if (format_event(&q->out, q->schema, ev))
+		fprintf(stderr, "kmodwatch: out of memory\n");
+}
+
+static void emit(const struct kmw_row *r, const struct kmw_event *ev, struct query *q)
+{
 	q->matches++;
 	if (!q->first_ms || r->time_ms < q->first_ms)
 		q->first_ms = r->time_ms;
@@ -83,7 +106,9 @@ static void emit_row(const struct kmw_row *r, void *arg)
 	if (q->count_only)
 		return;
 	buf_reset(&q->out);
-	if (q->format == OUT_JSON) {
+	if (q->format == OUT_SCHEMA) {
+		emit_schema(q, r, ev);
+	} else if (q->format == OUT_JSON) {
 		buf_append(&q->out, r->json, r->json_len);
 		if (!r->json_len || r->json[r->json_len - 1] != '\n')
 			buf_putc(&q->out, '\n');
@@ -93,6 +118,11 @@ static void emit_row(const struct kmw_row *r, void *arg)
 		format_table_row(&q->out, &q->table, r);
 	}
 	fwrite(q->out.data, 1, q->out.len, stdout);
+}
+
+static void emit_row(const struct kmw_row *r, void *arg)
+{
+	emit(r, NULL, arg);
 }
 
 /* Events read from logs: the same filters as the store, then the same outputs. */
@@ -112,7 +142,7 @@ static void on_event(struct kmw_event *ev, void *arg)
 	if (!q->count_only)
 		format_json(&json, ev);
 	store_row_from_event(ev, json.data, json.len, &row, scratch, sizeof(scratch));
-	emit_row(&row, q);
+	emit(&row, ev, q);
 	buf_free(&json);
 }
 
@@ -126,7 +156,7 @@ static void on_collected(struct kmw_event *ev, const char *line, size_t len, voi
 	if (!filter_match(&q->filter, ev))
 		return;
 	store_row_from_event(ev, line, len, &row, scratch, sizeof(scratch));
-	emit_row(&row, q);
+	emit(&row, ev, q);
 }
 
 static void show_progress(struct query *q, bool last)
@@ -331,9 +361,13 @@ static int run(struct cli *cli, int argc, char **argv)
 				q.format = OUT_JSON;
 			else if (!strcmp(optarg, "csv"))
 				q.format = OUT_CSV;
-			else {
+			else if (!strcmp(optarg, "ecs") || !strcmp(optarg, "ocsf")) {
+				q.format = OUT_SCHEMA;
+				format_parse_name(optarg, &q.schema);
+			} else {
 				fprintf(stderr,
-					"kmodwatch: bad --format '%s': use text, json or csv\n",
+					"kmodwatch: bad --format '%s': use text, json, csv, ecs or "
+					"ocsf\n",
 					optarg);
 				return KMW_EXIT_ERROR;
 			}
@@ -378,6 +412,10 @@ static int run(struct cli *cli, int argc, char **argv)
 	q.progress = logs && isatty(STDERR_FILENO);
 	q.started = now;
 	buf_init(&q.out);
+	if (q.format == OUT_SCHEMA && !(q.scratch = malloc(sizeof(*q.scratch)))) {
+		fprintf(stderr, "kmodwatch: out of memory\n");
+		return KMW_EXIT_ERROR;
+	}
 	if (!q.count_only) {
 		if (q.format == OUT_TEXT)
 			format_table_header(&q.out, &q.table);
@@ -397,6 +435,7 @@ static int run(struct cli *cli, int argc, char **argv)
 	else if (q.format == OUT_TEXT)
 		summary(&q);
 	buf_free(&q.out);
+	free(q.scratch);
 	if (rc)
 		return KMW_EXIT_ERROR;
 	return q.matches ? KMW_EXIT_OK : KMW_EXIT_NOMATCH;

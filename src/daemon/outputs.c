@@ -16,7 +16,7 @@ void outputs_init(struct outputs *o)
 	int i;
 
 	memset(o, 0, sizeof(*o));
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < KMW_FMT_COUNT; i++)
 		buf_init(&o->body[i]);
 }
 
@@ -245,7 +245,7 @@ bool outputs_wants_json(const struct outputs *o)
 
 void outputs_deliver(struct outputs *o, const struct kmw_event *ev, const struct kmw_buf *json)
 {
-	bool made[3] = { false, false, false };
+	bool made[KMW_FMT_COUNT] = { false };
 	int i, rc;
 
 	if (ev->kind == KMW_KIND_SUMMARY)
@@ -347,6 +347,6 @@ void outputs_close(struct outputs *o, bool stored)
 		sink_free(o->sinks[i]);
 	}
 	o->n = 0;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < KMW_FMT_COUNT; i++)
 		buf_free(&o->body[i]);
 }

@@ -27,8 +27,8 @@ struct outputs {
 	enum kmw_format fmt[OUTPUTS_MAX]; /* the format of each sink */
 	bool down[OUTPUTS_MAX];		  /* a failure was said; a recovery will be */
 	int n;
-	bool batching;		/* between outputs_begin and outputs_end */
-	struct kmw_buf body[3]; /* the event in each format, made once per event */
+	bool batching;			    /* between outputs_begin and outputs_end */
+	struct kmw_buf body[KMW_FMT_COUNT]; /* the event in each format, made once per event */
 	struct outputs_counts count;
 	bool stored; /* the store has every event: a drop loses less */
 };

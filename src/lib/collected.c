@@ -176,14 +176,48 @@ void collected_prefilter(struct kmw_collected_opts *o, const struct kmw_filter *
 }
 
 /* One line: an event, or a bad line with the reason. */
+const char *collected_parse(struct kmw_event *ev, const char *json, size_t len, char *err,
+			    size_t errlen)
+{
+	enum kmw_kind kind;
+	json_error_t jerr;
+	json_t *root;
+
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	if (!root) {
+		snprintf(err, errlen, "%s", jerr.text[0] ? jerr.text : "not JSON");
+		return err;
+	}
+	if (!json_is_string(json_object_get(root, "kind")) ||
+	    event_kind_parse(json_string_value(json_object_get(root, "kind")), &kind) ||
+	    !json_is_integer(json_object_get(root, "schema_version"))) {
+		bool ecs = json_is_object(json_object_get(root, "ecs"));
+
+		json_decref(root);
+		return ecs ? "an ECS document: the query reads kmodwatch's native JSON "
+			     "(--syslog-format json)"
+			   : "not a kmodwatch event (no kind and schema_version)";
+	}
+	event_reset(ev);
+	ev->kind = kind;
+	ev->historical = json_is_true(json_object_get(root, "historical"));
+	if (kind == KMW_KIND_SUMMARY)
+		summary_event(ev, root);
+	else if (kind == KMW_KIND_ALERT)
+		alert_event(ev, root);
+	else
+		syscall_event(ev, root);
+	set_risk(ev, root);
+	json_decref(root);
+	return NULL;
+}
+
 static void take_line(struct reader *r, const char *input, uint64_t lineno, char *line, size_t len)
 {
 	struct kmw_event *ev = r->ev;
 	char *brace = memchr(line, '{', len);
 	const char *why = NULL;
-	enum kmw_kind kind;
 	json_error_t jerr;
-	json_t *root;
 
 	r->st->lines++;
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -198,31 +232,9 @@ static void take_line(struct reader *r, const char *input, uint64_t lineno, char
 	for (unsigned int i = 0; i < r->o->nneedles; i++)
 		if (!memmem(brace, len, r->o->needles[i], strlen(r->o->needles[i])))
 			return;
-	root = json_loadb(brace, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-	if (!root) {
-		why = jerr.text[0] ? jerr.text : "not JSON";
+	why = collected_parse(ev, brace, len, jerr.text, sizeof(jerr.text));
+	if (why)
 		goto bad;
-	}
-	if (!json_is_string(json_object_get(root, "kind")) ||
-	    event_kind_parse(json_string_value(json_object_get(root, "kind")), &kind) ||
-	    !json_is_integer(json_object_get(root, "schema_version"))) {
-		why = json_is_object(json_object_get(root, "ecs"))
-			      ? "an ECS document: the query reads kmodwatch's native JSON (--syslog-format json)"
-			      : "not a kmodwatch event (no kind and schema_version)";
-		json_decref(root);
-		goto bad;
-	}
-	event_reset(ev);
-	ev->kind = kind;
-	ev->historical = json_is_true(json_object_get(root, "historical"));
-	if (kind == KMW_KIND_SUMMARY)
-		summary_event(ev, root);
-	else if (kind == KMW_KIND_ALERT)
-		alert_event(ev, root);
-	else
-		syscall_event(ev, root);
-	set_risk(ev, root);
-	json_decref(root);
 	r->st->events++;
 	r->o->event(ev, brace, len, r->o->arg);
 	return;

@@ -53,8 +53,8 @@ static const struct kmw_config_key keys[] = {
 	  "where events go (default: stdout in the\n"
 	  "foreground, else " KMW_OUTPUT_DEFAULT ")",
 	  0, T_STR, OFF(output), 0, 0, OUT(NULL) },
-	{ "format", 'F', "json|ecs|text", "event format of --output", 0, T_FORMAT, OFF(format), 0,
-	  0, OUT("json") },
+	{ "format", 'F', "json|ecs|ocsf|text", "event format of --output", 0, T_FORMAT, OFF(format),
+	  0, 0, OUT("json") },
 	{ "output-prefix", 0, "STR", "put STR before each line (\"@cee: \" for rsyslog)", 0, T_STR,
 	  OFF(output_prefix), 0, 0, OUT(NULL) },
 	{ "output-rotate-size", 0, "MB", "rotate --output past MB megabytes (0: never)", 0,
@@ -97,7 +97,7 @@ static const struct kmw_config_key keys[] = {
 	  OFF(syslog_severity), 0, 0, OUT("auto") },
 	{ "syslog-app-name", 0, "NAME", "APP-NAME or TAG of syslog messages", 0, T_STR,
 	  OFF(syslog_app), 0, 0, OUT("kmodwatch") },
-	{ "syslog-format", 0, "json|ecs|text", "the syslog message", 0, T_FORMAT,
+	{ "syslog-format", 0, "json|ecs|ocsf|text", "the syslog message", 0, T_FORMAT,
 	  OFF(syslog_format), 0, 0, OUT("json") },
 	{ "journald", 0, NULL, "also send to journald, with KMODWATCH_* fields", 0, T_SWITCH,
 	  OFF(journald), 0, 0, OUT(NULL) },
@@ -230,7 +230,7 @@ static const char *forms_of(const struct kmw_config_key *k, char *tmp, size_t si
 	switch (k->type) {
 	case T_SWITCH: return "yes or no";
 	case T_UINT: snprintf(tmp, size, "a number from %lu to %lu", k->min, k->max); return tmp;
-	case T_FORMAT: return "json, ecs or text";
+	case T_FORMAT: return "json, ecs, ocsf or text";
 	case T_SOURCE: return "auto, multicast or unicast";
 	case T_SYSLOG: return "unix:PATH, udp:HOST:PORT or tcp:HOST:PORT, four at most";
 	case T_RFC: return "5424 or 3164";

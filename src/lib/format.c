@@ -10,6 +10,7 @@ static const char *const format_names[] = {
 	[KMW_FMT_JSON] = "json",
 	[KMW_FMT_TEXT] = "text",
 	[KMW_FMT_ECS] = "ecs",
+	[KMW_FMT_OCSF] = "ocsf",
 };
 
 int format_parse_name(const char *name, enum kmw_format *out)
@@ -33,6 +34,7 @@ int format_event(struct kmw_buf *b, enum kmw_format fmt, const struct kmw_event 
 	switch (fmt) {
 	case KMW_FMT_TEXT: return format_text(b, ev);
 	case KMW_FMT_ECS: return format_ecs(b, ev);
+	case KMW_FMT_OCSF: return format_ocsf(b, ev);
 	default: return format_json(b, ev);
 	}
 }

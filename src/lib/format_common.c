@@ -10,6 +10,7 @@
 #include "format_priv.h"
 #include "kmw_decode.h"
 #include "kmw_host.h"
+#include "kmw_risk.h"
 
 void fmt_iso_time(char *out, size_t len, int64_t sec, unsigned int msec)
 {
@@ -183,4 +184,43 @@ void fmt_alert_gaps(struct kmw_json *w, const struct kmw_audit_gaps *g)
 	if (g->unloads_unaudited)
 		json_cstr(w, NULL, "unloads_unaudited");
 	json_close(w);
+}
+
+/* an event string for a sentence: at most 64 bytes (the JSON writer escapes them) */
+#define EV_TEXT(ev, s) (int)((s)->len > 64 ? 64 : (s)->len), event_str(ev, s)
+
+void fmt_event_message(char *out, size_t len, const struct kmw_event *ev)
+{
+	bool load = ev->sc != KMW_SC_DELETE_MODULE;
+	const char *what = ev->no_syscall ? "made a module call for"
+			   : ev->success  ? (load ? "loaded" : "unloaded")
+					  : (load ? "failed to load" : "failed to unload");
+	int err = event_errno(ev);
+	unsigned int i, k = 0;
+	size_t n = 0;
+
+#define PUT(...)                                                              \
+	do {                                                                  \
+		if (n < len)                                                  \
+			n += (size_t)snprintf(out + n, len - n, __VA_ARGS__); \
+	} while (0)
+	if (ev->uid_name.set)
+		PUT("%.*s (uid %lld) %s", EV_TEXT(ev, &ev->uid_name), (long long)ev->uid, what);
+	else if (ev->uid >= 0)
+		PUT("uid %lld %s", (long long)ev->uid, what);
+	else
+		PUT("a user not known (no SYSCALL record) %s", what);
+	if (ev->mod_name.set)
+		PUT(" kernel module %.*s", EV_TEXT(ev, &ev->mod_name));
+	else
+		PUT(" a kernel module (name unknown)");
+	if (ev->comm.set)
+		PUT(" with %.*s", EV_TEXT(ev, &ev->comm));
+	if (err)
+		PUT(": %s", decode_errno_name(err));
+	PUT("; risk %s", risk_level_name((enum kmw_risk_level)ev->risk_level));
+	for (i = 0; i < KMW_R_COUNT; i++)
+		if (ev->risk_reasons & (1u << i))
+			PUT("%s%s", k++ ? ", " : ": ", risk_reason_code((enum kmw_risk_reason)i));
+#undef PUT
 }

@@ -28,46 +28,6 @@ static void ecs_head(struct kmw_json *w, struct kmw_buf *b, const struct kmw_eve
 	json_close(w);
 }
 
-/* an event string for a sentence: at most 64 bytes (the JSON writer escapes them) */
-#define EV_TEXT(ev, s) (int)((s)->len > 64 ? 64 : (s)->len), event_str(ev, s)
-
-/*
- * message: what happened in one sentence, for the SIEM's list of events: who, which module,
- * with what, the outcome, and the risk with its reasons.
- */
-static void event_message(char *out, size_t len, const struct kmw_event *ev, bool load)
-{
-	const char *what = ev->no_syscall ? "made a module call for"
-			   : ev->success  ? (load ? "loaded" : "unloaded")
-					  : (load ? "failed to load" : "failed to unload");
-	int err = event_errno(ev);
-	unsigned int i, k = 0;
-	size_t n = 0;
-
-#define PUT(...)                                                              \
-	do {                                                                  \
-		if (n < len)                                                  \
-			n += (size_t)snprintf(out + n, len - n, __VA_ARGS__); \
-	} while (0)
-	if (ev->uid_name.set)
-		PUT("%.*s (uid %lld) %s", EV_TEXT(ev, &ev->uid_name), (long long)ev->uid, what);
-	else
-		PUT("uid %lld %s", (long long)ev->uid, what);
-	if (ev->mod_name.set)
-		PUT(" kernel module %.*s", EV_TEXT(ev, &ev->mod_name));
-	else
-		PUT(" a kernel module (name unknown)");
-	if (ev->comm.set)
-		PUT(" with %.*s", EV_TEXT(ev, &ev->comm));
-	if (err)
-		PUT(": %s", decode_errno_name(err));
-	PUT("; risk %s", risk_level_name((enum kmw_risk_level)ev->risk_level));
-	for (i = 0; i < KMW_R_COUNT; i++)
-		if (ev->risk_reasons & (1u << i))
-			PUT("%s%s", k++ ? ", " : ": ", risk_reason_code((enum kmw_risk_reason)i));
-#undef PUT
-}
-
 /* event.reason: the sentences of the risk reasons */
 static void event_reason(struct kmw_json *w, const struct kmw_event *ev)
 {
@@ -590,7 +550,7 @@ int format_ecs(struct kmw_buf *b, const struct kmw_event *ev)
 		return ecs_summary(b, ev, lvl);
 	if (ev->kind == KMW_KIND_ALERT)
 		return ecs_alert(b, ev, lvl);
-	event_message(msg, sizeof(msg), ev, load);
+	fmt_event_message(msg, sizeof(msg), ev);
 	ecs_head(&w, b, ev, msg, ts, sizeof(ts));
 	event_part(&w, ev, load, lvl);
 	actor_part(&w, ev);

@@ -42,4 +42,8 @@ void fmt_mode(struct kmw_json *w, const char *key, uint32_t mode);
 /* an alert's "gaps" of audit's (each counter) and "gaps_moved" (the names of those that moved) */
 void fmt_alert_gaps(struct kmw_json *w, const struct kmw_audit_gaps *g);
 
+/* what happened in one sentence, for a SIEM's list of events (ECS message, OCSF message):
+ * who, which module, with what, the outcome, and the risk with its reasons */
+void fmt_event_message(char *out, size_t len, const struct kmw_event *ev);
+
 #endif
