@@ -13,6 +13,7 @@ import threading
 import time
 
 import kmwlive
+import sigma_check
 from kmwlive import Modcall, audit_rules, sh, wait_for
 
 CLI = os.path.join(kmwlive.BUILD, "src", "kmodwatch")
@@ -79,6 +80,11 @@ def daemon_acts(live, c):
         a = act_alert(d, "never_rule")
         check_alert(c, "never rule", a, ["-A", "never,exit", "finit_module"],
                     "kmodwatch's rules put back, in front of the never rule", t0)
+        # the Sigma rule shipped for it fires on the real alert, and no other of them does
+        rules_fired = sorted(n for n, r in sigma_check.load_rules().items()
+                             if a and sigma_check.matches(r, a))
+        c.eq("never rule: the Sigma rules that fire", rules_fired,
+             ["kmodwatch_audit_tampered.yml"])
         rules = audit_rules()
         c.true("never rule: ours first now", rules and "key=kmodwatch" in rules[0] and
                "arch=b64" in rules[0])
