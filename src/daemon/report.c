@@ -249,8 +249,18 @@ static void calls_line(struct kmw_buf *b, const struct intake_counts *in,
 		   (unsigned long long)v->out.summaries, (unsigned long long)in->q.dropped_calls);
 }
 
+/* the kernel's backlog as sampled, or that it was not (the plugin reads auditd's stream) */
+static const char *backlog_text(const struct control *c, char *out, size_t len)
+{
+	if (!c->backlog_limit)
+		return "backlog not read";
+	snprintf(out, len, "backlog at most %u of %u", c->backlog_max, c->backlog_limit);
+	return out;
+}
+
 void report_stats(struct report *r)
 {
+	char backlog[64];
 	struct intake_counts in = intake_counts(r->intake);
 	struct worker_view v = worker_view(r->worker);
 	struct control *c = r->control;
@@ -261,12 +271,12 @@ void report_stats(struct report *r)
 	calls_line(&calls, &in, &v);
 	log_msg(LOG_INFO,
 		"stats: %llu events, %llu records; %.*s; lost: kernel %llu records "
-		"(backlog at most %u of %u), %llu events by serial, %llu ENOBUFS; queue overflow %llu "
+		"(%s), %llu events by serial, %llu ENOBUFS; queue overflow %llu "
 		"records (%llu module calls); enrichment gave up on %llu; not stored %llu; outputs "
 		"undelivered %llu (%llu of them waiting for a retry)",
 		(unsigned long long)v.out.events, (unsigned long long)in.records, (int)calls.len,
-		calls.data ? calls.data : "", (unsigned long long)c->kernel_lost, c->backlog_max,
-		c->backlog_limit, (unsigned long long)in.lost_events,
+		calls.data ? calls.data : "", (unsigned long long)c->kernel_lost,
+		backlog_text(c, backlog, sizeof(backlog)), (unsigned long long)in.lost_events,
 		(unsigned long long)in.enobufs, (unsigned long long)in.q.dropped_lines,
 		(unsigned long long)in.q.dropped_calls, (unsigned long long)v.enrich_gaveup,
 		(unsigned long long)v.store.store_failures, (unsigned long long)undelivered,
@@ -276,6 +286,7 @@ void report_stats(struct report *r)
 
 void report_stop(struct report *r)
 {
+	char backlog[64];
 	struct intake_counts in = intake_counts(r->intake);
 	struct worker_view v = worker_view(r->worker);
 	struct control *c = r->control;
@@ -286,16 +297,16 @@ void report_stop(struct report *r)
 	log_msg(LOG_INFO,
 		"stopping: %llu events (%llu stored, %llu not stored), %llu summaries, "
 		"%llu alerts (%llu module checks), "
-		"%llu records, %llu bad lines; %.*s; %llu records lost by the kernel (backlog at most "
-		"%u of %u), %llu events lost by serial, %llu ENOBUFS overruns (%llu records "
+		"%llu records, %llu bad lines; %.*s; %llu records lost by the kernel (%s), %llu "
+		"events lost by serial, %llu ENOBUFS overruns (%llu records "
 		"dropped), %llu events recovered from auditd's log, %llu records "
 		"(%llu module calls) lost to queue overflow, %llu outputs undelivered",
 		(unsigned long long)v.out.events, (unsigned long long)v.store.stored,
 		(unsigned long long)v.store.store_failures, (unsigned long long)v.out.summaries,
 		(unsigned long long)v.out.alerts, (unsigned long long)v.checks.checks,
 		(unsigned long long)in.records, (unsigned long long)in.bad_lines, (int)calls.len,
-		calls.data ? calls.data : "", (unsigned long long)c->kernel_lost, c->backlog_max,
-		c->backlog_limit, (unsigned long long)in.lost_events,
+		calls.data ? calls.data : "", (unsigned long long)c->kernel_lost,
+		backlog_text(c, backlog, sizeof(backlog)), (unsigned long long)in.lost_events,
 		(unsigned long long)in.enobufs, (unsigned long long)in.dropped,
 		(unsigned long long)v.store.recovered, (unsigned long long)in.q.dropped_lines,
 		(unsigned long long)in.q.dropped_calls,
