@@ -59,11 +59,12 @@ def pct(sorted_ms, p):
 
 
 class Tail(threading.Thread):
-    """Reads the output file as it grows; the time each line became readable."""
+    """Reads a file as it grows: (the time each whole line became readable, keep(line)) for
+    every line keep does not turn to None (by default the non-empty lines themselves)."""
 
-    def __init__(self, path):
+    def __init__(self, path, keep=lambda l: l or None):
         super().__init__(daemon=True)
-        self.path, self.stop, self.lines = path, threading.Event(), []
+        self.path, self.stop, self.lines, self.keep = path, threading.Event(), [], keep
 
     def run(self):
         pos, buf = 0, b""
@@ -79,7 +80,7 @@ class Tail(threading.Thread):
                 pos += len(data)
                 buf += data
                 *whole, buf = buf.split(b"\n")
-                self.lines += [(now, l) for l in whole if l]
+                self.lines += [(now, k) for k in map(self.keep, whole) if k is not None]
             elif self.stop.is_set():
                 return
             else:
@@ -257,4 +258,5 @@ def main():
         print(r["stop"])
 
 
-main()
+if __name__ == "__main__":
+    main()

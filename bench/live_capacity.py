@@ -30,8 +30,10 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import flood  # noqa: E402
 
 HZ = os.sysconf("SC_CLK_TCK")
 RULES = [["-a", "always,exit", "-F", "arch=%s" % a, "-S", "init_module,delete_module,finit_module",
@@ -101,39 +103,24 @@ def hwm_kb(pid):
     return 0
 
 
-class Tail(threading.Thread):
-    """Reads a file as it grows; the time each whole line became readable, and its pid."""
+class Tail(flood.Tail):
+    """The (pid, time) of each line of a growing file that names a pid (@pid_re)."""
 
     def __init__(self, path, pid_re):
-        super().__init__(daemon=True)
-        self.path, self.stop, self.pid_re = path, threading.Event(), re.compile(pid_re)
-        self.arrivals = []  # (pid, time)
+        pid = re.compile(pid_re)
 
-    def run(self):
-        pos, buf = 0, b""
-        while True:
-            try:
-                with open(self.path, "rb") as f:
-                    f.seek(pos)
-                    data = f.read()
-            except FileNotFoundError:
-                data = b""
-            now = time.time()
-            if data:
-                pos += len(data)
-                buf += data
-                *whole, buf = buf.split(b"\n")
-                for l in whole:
-                    m = self.pid_re.search(l)
-                    if m:
-                        self.arrivals.append((int(m.group(1)), now))
-            elif self.stop.is_set():
-                return
-            else:
-                time.sleep(0.0005)
+        def keep(line):
+            m = pid.search(line)
+            return int(m.group(1)) if m else None
+
+        super().__init__(path, keep=keep)
+
+    @property
+    def arrivals(self):
+        return [(p, t) for t, p in self.lines]
 
     def count(self):
-        return len(self.arrivals)
+        return len(self.lines)
 
 
 class BinTail:
@@ -341,4 +328,5 @@ def main():
         print(line(r))
 
 
-main()
+if __name__ == "__main__":
+    main()
