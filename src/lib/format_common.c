@@ -224,3 +224,33 @@ void fmt_event_message(char *out, size_t len, const struct kmw_event *ev)
 			PUT("%s%s", k++ ? ", " : ": ", risk_reason_code((enum kmw_risk_reason)i));
 #undef PUT
 }
+
+void fmt_command_line(struct kmw_json *w, const char *key, const struct kmw_event *ev)
+{
+	struct kmw_buf b;
+	unsigned int i;
+
+	if (!ev->argc)
+		return;
+	buf_init(&b);
+	for (i = 0; i < ev->argc; i++) {
+		if (i)
+			buf_putc(&b, ' ');
+		buf_append(&b, event_str(ev, &ev->argv[i]), ev->argv[i].len);
+	}
+	if (!b.oom)
+		json_str(w, key, b.data, b.len);
+	buf_free(&b);
+}
+
+void fmt_risk_reasons(struct kmw_json *w, const struct kmw_event *ev)
+{
+	unsigned int i;
+
+	json_cstr(w, "risk_level", risk_level_name((enum kmw_risk_level)ev->risk_level));
+	json_array(w, "risk_reasons");
+	for (i = 0; i < KMW_R_COUNT; i++)
+		if (ev->risk_reasons & (1u << i))
+			json_cstr(w, NULL, risk_reason_code((enum kmw_risk_reason)i));
+	json_close(w);
+}

@@ -82,25 +82,6 @@ static void event_part(struct kmw_json *w, const struct kmw_event *ev, bool load
 	}
 }
 
-/* process.command_line: the arguments joined by spaces, as ECS has it (process.args is exact) */
-static void command_line(struct kmw_json *w, const struct kmw_event *ev)
-{
-	struct kmw_buf b;
-	unsigned int i;
-
-	if (!ev->argc)
-		return;
-	buf_init(&b);
-	for (i = 0; i < ev->argc; i++) {
-		if (i)
-			buf_putc(&b, ' ');
-		buf_append(&b, event_str(ev, &ev->argv[i]), ev->argv[i].len);
-	}
-	if (!b.oom)
-		json_str(w, "command_line", b.data, b.len);
-	buf_free(&b);
-}
-
 /* related.user and related.hash: every user and hash of the event, each once */
 static void related_part(struct kmw_json *w, const struct kmw_event *ev)
 {
@@ -162,7 +143,7 @@ static void actor_part(struct kmw_json *w, const struct kmw_event *ev)
 	fmt_ev_str(w, "executable", ev, &ev->exe);
 	fmt_argv(w, "args", ev, ev->argv, ev->argc);
 	json_int(w, "args_count", ev->argc);
-	command_line(w, ev);
+	fmt_command_line(w, "command_line", ev);
 	if (ev->cwd.set)
 		fmt_ev_str(w, "working_directory", ev, &ev->cwd);
 	json_object(w, "parent");
@@ -292,18 +273,6 @@ static void threat_part(struct kmw_json *w, const struct kmw_event *ev)
 	json_close(w);
 }
 
-static void risk_reasons(struct kmw_json *w, const struct kmw_event *ev)
-{
-	unsigned int i;
-
-	json_cstr(w, "risk_level", risk_level_name((enum kmw_risk_level)ev->risk_level));
-	json_array(w, "risk_reasons");
-	for (i = 0; i < KMW_R_COUNT; i++)
-		if (ev->risk_reasons & (1u << i))
-			json_cstr(w, NULL, risk_reason_code((enum kmw_risk_reason)i));
-	json_close(w);
-}
-
 /*
  * A summary: a measurement over an interval (event.kind metric), of failed
  * calls of one user, with the count and the interval's first and last call.
@@ -363,7 +332,7 @@ static int ecs_summary(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 	json_uint(&w, "first_serial", ev->serial);
 	json_uint(&w, "last_serial", s->last_serial);
 	json_bool(&w, "exe_merged", s->exe_merged);
-	risk_reasons(&w, ev);
+	fmt_risk_reasons(&w, ev);
 	json_close(&w);
 	json_close(&w);
 	buf_putc(b, '\n');
@@ -384,7 +353,7 @@ static void native_part(struct kmw_json *w, const struct kmw_event *ev)
 	fmt_ev_str(w, "key", ev, &ev->key);
 	json_uint(w, "serial", ev->serial);
 	json_bool(w, "historical", ev->historical);
-	risk_reasons(w, ev);
+	fmt_risk_reasons(w, ev);
 	if (decode_flags_arg(ev->sc) >= 0)
 		fmt_flags(w, ev);
 	json_cstr(w, "file_source", event_file_src_name(ev->file_src));
@@ -532,7 +501,7 @@ static int ecs_alert(struct kmw_buf *b, const struct kmw_event *ev, int lvl)
 		json_uint(&w, "taint_was", a->taint_was);
 		json_uint(&w, "taint_now", a->taint_now);
 	}
-	risk_reasons(&w, ev);
+	fmt_risk_reasons(&w, ev);
 	json_close(&w);
 	json_close(&w);
 	buf_putc(b, '\n');

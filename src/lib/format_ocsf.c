@@ -138,27 +138,13 @@ static void user_object(struct kmw_json *w, const struct kmw_event *ev)
 /* actor: the process that made the call, its parent, and its user */
 static void actor(struct kmw_json *w, const struct kmw_event *ev)
 {
-	unsigned int i;
-
 	json_object(w, "actor");
 	json_object(w, "process");
 	if (ev->pid >= 0)
 		json_int(w, "pid", ev->pid);
 	if (ev->comm.set)
 		fmt_ev_str(w, "name", ev, &ev->comm);
-	if (ev->argc) {
-		struct kmw_buf b;
-
-		buf_init(&b);
-		for (i = 0; i < ev->argc; i++) {
-			if (i)
-				buf_putc(&b, ' ');
-			buf_append(&b, event_str(ev, &ev->argv[i]), ev->argv[i].len);
-		}
-		if (!b.oom)
-			json_str(w, "cmd_line", b.data, b.len);
-		buf_free(&b);
-	}
+	fmt_command_line(w, "cmd_line", ev);
 	if (ev->exe.set)
 		file_object(w, "file", ev, &ev->exe, NULL);
 	if (ev->ppid > 0 || ev->parent_read) {
@@ -191,8 +177,6 @@ static void status(struct kmw_json *w, const struct kmw_event *ev)
 /* what OCSF has no attribute for: kmodwatch's own facts */
 static void unmapped(struct kmw_json *w, const struct kmw_event *ev)
 {
-	unsigned int i;
-
 	json_object(w, "unmapped");
 	json_object(w, "kmodwatch");
 	json_cstr(w, "kind", event_kind_name(ev->kind));
@@ -208,12 +192,7 @@ static void unmapped(struct kmw_json *w, const struct kmw_event *ev)
 		json_id(w, "auid", ev->auid, false);
 	}
 	json_uint(w, "serial", ev->serial);
-	json_cstr(w, "risk_level", risk_level_name((enum kmw_risk_level)ev->risk_level));
-	json_array(w, "risk_reasons");
-	for (i = 0; i < KMW_R_COUNT; i++)
-		if (ev->risk_reasons & (1u << i))
-			json_cstr(w, NULL, risk_reason_code((enum kmw_risk_reason)i));
-	json_close(w);
+	fmt_risk_reasons(w, ev);
 	json_close(w);
 	json_close(w);
 }

@@ -46,4 +46,11 @@ void fmt_alert_gaps(struct kmw_json *w, const struct kmw_audit_gaps *g);
  * who, which module, with what, the outcome, and the risk with its reasons */
 void fmt_event_message(char *out, size_t len, const struct kmw_event *ev);
 
+/* @key: the arguments joined by spaces (ECS process.command_line, OCSF cmd_line); nothing
+ * when there are none. The arrays of arguments stay the exact form. */
+void fmt_command_line(struct kmw_json *w, const char *key, const struct kmw_event *ev);
+
+/* "risk_level" and "risk_reasons" (the codes) of the ECS and OCSF formats' own facts */
+void fmt_risk_reasons(struct kmw_json *w, const struct kmw_event *ev);
+
 #endif
