@@ -25,6 +25,9 @@ import uuid
 
 import yaml
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ecs_validate import get  # noqa: E402  (a dotted path into a JSON document)
+
 SRC = os.environ.get("KMW_SRCDIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 RULES = os.path.join(SRC, "rules", "sigma")
 STATUS = {"stable", "test", "experimental", "deprecated", "unsupported"}
@@ -78,14 +81,6 @@ def spec_problems(r):
     if len(set(fp)) != len(fp) or not all(isinstance(x, str) and len(x) >= 2 for x in fp):
         out.append("falsepositives %r" % fp)
     return out
-
-
-def get(doc, path):
-    for p in path.split("."):
-        if not isinstance(doc, dict) or p not in doc:
-            return None
-        doc = doc[p]
-    return doc
 
 
 def field_matches(doc, key, want):
