@@ -144,10 +144,14 @@ def daemon_acts(live, c):
         c.eq("six alerts", len(want), 6)
         c.true("syslog has them", wait_for(lambda: all(any(i in msg for msg in syslog.msgs)
                                                        for i in want), 5))
-        r = subprocess.run([CLI, "query", "--store", store, "--kind", "alert", "--format", "json"],
-                           capture_output=True, text=True)
-        c.eq("the store has them", sorted(json.loads(l)["id"] for l in r.stdout.splitlines()),
-             want)
+        def stored():
+            r = subprocess.run([CLI, "query", "--store", store, "--kind", "alert", "--format",
+                                "json"], capture_output=True, text=True)
+            return sorted(json.loads(l)["id"] for l in r.stdout.splitlines())
+
+        # the store commits within PERSIST_COMMIT_MS (50 ms) of an output (doc/store.md)
+        wait_for(lambda: stored() == want, 5)
+        c.eq("the store has them", stored(), want)
         time.sleep(2.5)	# the state file is written every 2 s
         st = json.loads(subprocess.run([CLI, "status", "--format", "json"], capture_output=True,
                                        text=True).stdout)
