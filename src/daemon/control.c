@@ -14,18 +14,11 @@
 
 #include <cap-ng.h>
 
+#include "kmw_clock.h"
 #include "control.h"
 #include "kmw_exit.h"
 #include "kmw_state.h"
 #include "log.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int control_check_privileges(const struct kmw_config *o)
 {
@@ -192,7 +185,7 @@ void control_open_plugin(struct control *c)
 
 void control_own_change(struct control *c)
 {
-	c->own_change_ms = now_ms();
+	c->own_change_ms = kmw_real_ms();
 }
 
 int control_put_back(struct control *c, bool *first)

@@ -10,6 +10,7 @@
 
 #include <libaudit.h>
 
+#include "kmw_clock.h"
 #include "guard.h"
 #include "kmw_risk.h"
 #include "log.h"
@@ -18,14 +19,6 @@
 #define ACT_EXPLAINS_MS 10000
 /* a blind state no record explains waits this long for its CONFIG_CHANGE record */
 #define WAIT_FOR_RECORD_MS 1500
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool is(const char *a, const char *b)
 {
@@ -100,7 +93,7 @@ static void raise_alert(struct guard *g, int code, const char *act, const char *
 {
 	struct kmw_event *ev = g->ev;
 	struct kmw_alert_facts *f = &ev->alert;
-	int64_t t = now_ms();
+	int64_t t = kmw_real_ms();
 	uint64_t h = 14695981039346656037ULL;
 	const char *p;
 	unsigned int i;
@@ -200,7 +193,7 @@ void guard_check_rules(struct guard *g)
 	char why[400];
 	const char *act;
 	bool partly, blind;
-	int64_t now = now_ms();
+	int64_t now = kmw_real_ms();
 	int n, rc;
 
 	if (c->ctl < 0)
@@ -285,7 +278,7 @@ static void audit_disabled(struct guard *g, struct guard_act *a)
 		return;
 	g->disabled_alerted = true;
 	g->audit_disabled++;
-	g->last_blind_ms = now_ms();
+	g->last_blind_ms = kmw_real_ms();
 	if (g->conf->plugin || g->control->ctl < 0)
 		response = "none: a plugin changes no audit state";
 	else if (g->conf->reinstall_rules)
@@ -298,7 +291,7 @@ static void audit_disabled(struct guard *g, struct guard_act *a)
 /* The status sampled (every TICK_SAMPLE_MS): the enabled flag and the audit pid. */
 void guard_status(struct guard *g, const struct audit_status *st)
 {
-	int64_t now = now_ms();
+	int64_t now = kmw_real_ms();
 	struct guard_act *a;
 
 	if (!st->enabled) {
@@ -368,7 +361,7 @@ void guard_config_change(const struct kmw_config_change *c, void *arg)
 	/* our own rules and settings: by the SYSCALL's pid, or (no SYSCALL for the audit
 	 * daemon's own calls) by the time of our last change */
 	if (ev->pid == getpid() ||
-	    (ev->pid < 0 && now_ms() - g->control->own_change_ms < 1000 && !ev->historical))
+	    (ev->pid < 0 && kmw_real_ms() - g->control->own_change_ms < 1000 && !ev->historical))
 		return;
 	if (g->nacts == GUARD_ACTS) {
 		memmove(&g->acts[0], &g->acts[1], sizeof(g->acts[0]) * (GUARD_ACTS - 1));
@@ -417,7 +410,7 @@ void guard_config_change(const struct kmw_config_change *c, void *arg)
 		/* said now, even when audit is on again by the next sample */
 		g->disabled_alerted = false;
 		audit_disabled(g, a);
-		g->disabled_since_ms = g->disabled_since_ms ? g->disabled_since_ms : now_ms();
+		g->disabled_since_ms = g->disabled_since_ms ? g->disabled_since_ms : kmw_real_ms();
 	} else if (is(a->op, "set") && is(a->field, "audit_pid") && a->value != getpid()) {
 		a->told = true;
 		/* auditd starting, or letting go, is no act; another program, or a try, is */
@@ -444,7 +437,7 @@ void guard_config_change(const struct kmw_config_change *c, void *arg)
 bool guard_blind(const struct guard *g, int64_t within_ms)
 {
 	return g->rules_blind || g->disabled_since_ms ||
-	       (g->last_blind_ms && now_ms() - g->last_blind_ms < within_ms);
+	       (g->last_blind_ms && kmw_real_ms() - g->last_blind_ms < within_ms);
 }
 
 int guard_init(struct guard *g, struct control *control, const struct kmw_config *conf,

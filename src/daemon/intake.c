@@ -14,22 +14,10 @@
 
 #include <libaudit.h>
 
+#include "kmw_clock.h"
 #include "intake.h"
 #include "kmw_summary.h"
 #include "log.h"
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t mono_ms(void)
-{
-	return mono_us() / 1000;
-}
 
 /*
  * Reader thread, for each module call kept one by one, as its SYSCALL record is sorted and
@@ -45,7 +33,7 @@ static void capture_early(void *arg, const char *line, size_t len)
 	if (!capture_call_of(line, len, &id) || !(c = malloc(sizeof(*c))))
 		return;
 	capture_take_cached(&in->capenv, &in->capcache, &id, c);
-	c->took_us = mono_us() - in->queue->filled_us;
+	c->took_us = kmw_mono_us() - in->queue->filled_us;
 	captures_put(&in->captures, c);
 }
 
@@ -254,7 +242,7 @@ int intake_take(struct intake *in)
 	while (n < 16 && (rc = queue_peek(in->queue, &c)) > 0) {
 		if (c->gap_before)
 			lines_drop_partial(in->lines, c->gap_mid_line);
-		lines_set_clock(in->lines, mono_ms());
+		lines_set_clock(in->lines, kmw_mono_ms());
 		lines_push(in->lines, c->data, c->len);
 		queue_release(in->queue);
 		n++;
@@ -306,7 +294,7 @@ static void orphans(struct intake *in)
 	unsigned int n = sizeof(in->loss_at) / sizeof(in->loss_at[0]);
 
 	/* quiet: no record moved the clock since the last came */
-	lines_set_clock(in->lines, mono_ms());
+	lines_set_clock(in->lines, kmw_mono_ms());
 	/* on the control socket: the reader's is the reader's alone (an acknowledgement it took
 	 * would never come to us) */
 	if (lines_orphans(in->lines, INTAKE_ORPHAN_MS) && !in->conf->plugin &&

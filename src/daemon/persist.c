@@ -8,6 +8,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "kmw_clock.h"
 #include "kmw_import.h"
 #include "kmw_sysfs.h"
 #include "log.h"
@@ -77,14 +78,6 @@ const char *persist_stamp(struct persist *p, struct kmw_event *ev)
 	return boot;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int persist_event(struct persist *p, const struct kmw_event *ev, const char *boot,
 		  const struct kmw_buf *json)
 {
@@ -105,7 +98,7 @@ int persist_event(struct persist *p, const struct kmw_event *ev, const char *boo
 	 * the table and its indexes again, and waits for it */
 	if (!p->txn && store_begin(p->store) == 0) {
 		p->txn = true;
-		p->txn_ms = mono_ms();
+		p->txn_ms = kmw_mono_ms();
 		p->txn_events = 0;
 		p->txn_stored_before = p->n.stored;
 	}
@@ -136,7 +129,7 @@ void persist_flush(struct persist *p, bool now, enum kmw_checkpoint when)
 {
 	unsigned int n = p->txn_events;
 
-	if (p->txn && !now && mono_ms() - p->txn_ms < PERSIST_COMMIT_MS &&
+	if (p->txn && !now && kmw_mono_ms() - p->txn_ms < PERSIST_COMMIT_MS &&
 	    p->txn_events < PERSIST_COMMIT_EVENTS)
 		return;
 	if (p->txn) {

@@ -11,6 +11,7 @@
 
 #include <libaudit.h>
 
+#include "kmw_clock.h"
 #include "kmw_decode.h"
 #include "kmw_ima.h"
 #include "kmw_state.h"
@@ -18,22 +19,6 @@
 #include "kmw_rules.h"
 #include "log.h"
 #include "reconcile.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* The kernel's taint flags now; false when they cannot be read. */
 static bool read_taint(uint64_t *out)
@@ -331,7 +316,7 @@ void recon_start(struct recon *r, bool logs_filled_in, int ctl, bool rules_ours)
 	const char *boot_id = r->persist->boot_id;
 	struct kmw_inventory kept;
 	struct kmw_buf after, unchecked;
-	int64_t now = now_ms(), t0;
+	int64_t now = kmw_real_ms(), t0;
 	bool lost = false;
 	unsigned int i;
 	int first = 1, rc;
@@ -435,7 +420,7 @@ static void on_finding(const struct kmw_ledger_entry *e, int code, const struct 
 		inventory_detail("/sys", &full);
 		m = &full;
 	}
-	ledger_alert(r->ev, e, code, m, &r->gaps, r->behind, r->node, now_ms());
+	ledger_alert(r->ev, e, code, m, &r->gaps, r->behind, r->node, kmw_real_ms());
 	/* the tampering before it may be what hid the load or unload from audit */
 	if (r->last_act[0] && (code == KMW_R_UNAUDITED_LOAD || code == KMW_R_UNAUDITED_UNLOAD) &&
 	    r->last_act_ms <= e->pending_ms)
@@ -554,7 +539,7 @@ static void changed_files(struct recon *r, int64_t now)
 static void check(struct recon *r, int64_t now)
 {
 	bool confirm;
-	int64_t t0 = mono_us(), us;
+	int64_t t0 = kmw_mono_us(), us;
 	int rc;
 
 	inventory_free(&r->inv);
@@ -572,7 +557,7 @@ static void check(struct recon *r, int64_t now)
 		  (r->behind_since_ms && now - r->behind_since_ms >= RECON_BEHIND_MAX_MS);
 	r->waiting = ledger_check(&r->ledger, &r->inv, now, ledger_gap_gen(&r->gaps), confirm,
 				  on_finding, r);
-	us = mono_us() - t0;
+	us = kmw_mono_us() - t0;
 	r->n.checks++;
 	r->n.modules = r->inv.n;
 	if (us > r->n.check_us_max)
@@ -582,7 +567,7 @@ static void check(struct recon *r, int64_t now)
 /* Worker: a tick from the main thread. A check when one is due or a finding waits. */
 void recon_tick(struct recon *r, const struct recon_tick *t)
 {
-	int64_t now = now_ms();
+	int64_t now = kmw_real_ms();
 	bool due, down, unaudited;
 
 	if (!r->on || r->paused)
@@ -631,7 +616,7 @@ static void note_act(struct recon *r, const struct kmw_event *ev)
 			       "process",
 		 (int)ev->exe.len, ev->exe.set ? event_str(ev, &ev->exe) : "", id);
 	r->last_act_ms = ev->sec * 1000 + ev->msec;
-	r->after_load_ms = now_ms();
+	r->after_load_ms = kmw_real_ms();
 }
 
 /* Worker: every event delivered. The loads and unloads of this boot go into the ledger. */
@@ -685,7 +670,7 @@ void recon_event(struct recon *r, const struct kmw_event *ev)
 	r->taint_explained |= load_taint(ev);
 	/* a module that hides does so as it loads, or soon after */
 	if (!ev->historical && !r->after_load_ms)
-		r->after_load_ms = now_ms() + RECON_AFTER_LOAD_MS;
+		r->after_load_ms = kmw_real_ms() + RECON_AFTER_LOAD_MS;
 }
 
 void recon_init(struct recon *r, const struct kmw_config *conf, struct persist *persist,
@@ -718,8 +703,8 @@ void recon_set_config(struct recon *r, const struct kmw_config *conf)
 	 * effect from now */
 	r->paused = !conf->inventory_interval;
 	if (!r->paused &&
-	    (!was || r->next_ms > now_ms() + (int64_t)conf->inventory_interval * 1000))
-		r->next_ms = now_ms();
+	    (!was || r->next_ms > kmw_real_ms() + (int64_t)conf->inventory_interval * 1000))
+		r->next_ms = kmw_real_ms();
 }
 
 void recon_fini(struct recon *r)

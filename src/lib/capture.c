@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kmw_clock.h"
 #include "kmw_capture.h"
 #include "kmw_lines.h"
 
@@ -401,25 +402,9 @@ static void take_process(const struct kmw_capture_env *env, int dir, struct kmw_
  */
 #define FRESH_MS 50
 
-static int64_t real_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool fresh(const struct kmw_call_id *id)
 {
-	return id->ms > 0 && real_ms() - id->ms <= FRESH_MS;
+	return id->ms > 0 && kmw_real_ms() - id->ms <= FRESH_MS;
 }
 
 /* @c for @id, nothing read yet */
@@ -576,7 +561,7 @@ void capture_take_cached(const struct kmw_capture_env *env, struct kmw_capture_c
 			 const struct kmw_call_id *id, struct kmw_capture *c)
 {
 	struct kmw_capture_proc *p, *lru;
-	int64_t now = mono_ms();
+	int64_t now = kmw_mono_ms();
 	int dir;
 
 	capture_begin(id, c);

@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 
+#include "kmw_clock.h"
 #include "kmw_dpkg.h"
 
 struct file_entry {
@@ -65,14 +66,6 @@ struct kmw_dpkg {
 	} dkms_seen[16];
 	unsigned int next_dkms;
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void dpkg_set_recheck(struct kmw_dpkg *d, unsigned int ms)
 {
@@ -301,7 +294,7 @@ static int refresh(struct kmw_dpkg *d)
 	bool any;
 	DIR *dir;
 	int rc = 0;
-	int64_t now = d->recheck_ms ? mono_ms() : 0;
+	int64_t now = d->recheck_ms ? kmw_mono_ms() : 0;
 
 	/* looked at a moment ago: a burst of loads costs one look, not one each */
 	if (d->recheck_ms && d->built && now - d->checked_ms < d->recheck_ms)
@@ -410,7 +403,7 @@ static bool dkms_known(struct kmw_dpkg *d, const char *path)
 {
 	const char *base = strrchr(path, '/');
 	char pattern[8400];
-	int64_t now = d->recheck_ms ? mono_ms() : 0;
+	int64_t now = d->recheck_ms ? kmw_mono_ms() : 0;
 	unsigned int i;
 	glob_t g;
 	bool found;

@@ -20,6 +20,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
+#include "kmw_clock.h"
 #include "kmw_modfile.h"
 
 #define SIG_MAGIC "~Module signature appended~\n"
@@ -80,14 +81,6 @@ void modfile_free(struct kmw_analyzer *a)
 		return;
 	free(a->cache);
 	free(a);
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void md5_hex(const void *data, size_t len, char out[33])
@@ -161,7 +154,7 @@ static unsigned char *read_file(int fd, const struct kmw_analyzer *a, uint64_t d
 		if (n <= 0)
 			break; /* the file shrank: hash what is there, as the kernel would */
 		got += (size_t)n;
-		if (now_ms() > deadline) {
+		if ((uint64_t)kmw_mono_ms() > deadline) {
 			f->limit = "time";
 			free(buf);
 			return NULL;
@@ -243,7 +236,7 @@ static unsigned char *decompress(enum kmw_compression c, const unsigned char *in
 				rc = -EINVAL;
 				break;
 			}
-			if (now_ms() > deadline) {
+			if ((uint64_t)kmw_mono_ms() > deadline) {
 				rc = -ETIME;
 				break;
 			}
@@ -280,7 +273,7 @@ static unsigned char *decompress(enum kmw_compression c, const unsigned char *in
 				rc = -EINVAL;
 				break;
 			}
-			if (now_ms() > deadline) {
+			if ((uint64_t)kmw_mono_ms() > deadline) {
 				rc = -ETIME;
 				break;
 			}
@@ -312,7 +305,7 @@ static unsigned char *decompress(enum kmw_compression c, const unsigned char *in
 				rc = -EINVAL;
 				break;
 			}
-			if (now_ms() > deadline) {
+			if ((uint64_t)kmw_mono_ms() > deadline) {
 				rc = -ETIME;
 				break;
 			}
@@ -595,7 +588,7 @@ static void cache_put(struct kmw_analyzer *a, const struct stat *st, const struc
 
 void modfile_analyse_fd(struct kmw_analyzer *a, int fd, struct kmw_modfacts *out)
 {
-	uint64_t deadline = now_ms() + a->lim.max_ms;
+	uint64_t deadline = (uint64_t)kmw_mono_ms() + a->lim.max_ms;
 	struct cache_entry *c;
 	struct stat st;
 	unsigned char *raw;
@@ -644,7 +637,7 @@ static bool digest_hex(const char *algo, const void *data, size_t len, char *hex
 int modfile_attest(struct kmw_analyzer *a, int fd, struct kmw_modfacts *out, const char *algo,
 		   const char *want, char *now, size_t nowcap)
 {
-	uint64_t deadline = now_ms() + a->lim.max_ms;
+	uint64_t deadline = (uint64_t)kmw_mono_ms() + a->lim.max_ms;
 	bool sha256 = !strcmp(algo, "sha256");
 	struct cache_entry *c;
 	char hash[2 * EVP_MAX_MD_SIZE + 1];
@@ -683,7 +676,7 @@ int modfile_attest(struct kmw_analyzer *a, int fd, struct kmw_modfacts *out, con
 void modfile_analyse_buf(struct kmw_analyzer *a, const void *data, size_t len,
 			 struct kmw_modfacts *out)
 {
-	uint64_t deadline = now_ms() + a->lim.max_ms;
+	uint64_t deadline = (uint64_t)kmw_mono_ms() + a->lim.max_ms;
 	unsigned char *copy;
 
 	memset(out, 0, sizeof(*out));

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "kmw_clock.h"
 #include "kmw_lines.h"
 #include "kmw_queue.h"
 
@@ -235,14 +236,6 @@ static void hand_over(struct kmw_queue *q, size_t cut, size_t total)
 	q->carry = rest;
 }
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void *reader(void *arg)
 {
 	struct kmw_queue *q = arg;
@@ -258,7 +251,7 @@ static void *reader(void *arg)
 		}
 		n = q->fill(q->fill_arg, q->cur->data + q->carry, KMW_QUEUE_CHUNK - q->carry,
 			    q->stop_efd);
-		q->filled_us = mono_us();
+		q->filled_us = kmw_mono_us();
 		if (n == -EINTR)
 			continue;
 		if (n <= 0) {

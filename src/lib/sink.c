@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kmw_clock.h"
 #include "sink_priv.h"
 
 /* the kinds: a new one adds its file and one line here */
@@ -23,10 +24,7 @@ static const struct sink_ops *const kinds[] = {
 
 uint64_t sink_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)kmw_mono_ms();
 }
 
 /* risk.level to a syslog severity: info 6, low 5 notice, medium 4 warning, high 2 crit */
