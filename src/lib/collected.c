@@ -217,7 +217,7 @@ static void take_line(struct reader *r, const char *input, uint64_t lineno, char
 	struct kmw_event *ev = r->ev;
 	char *brace = memchr(line, '{', len);
 	const char *why = NULL;
-	json_error_t jerr;
+	char err[JSON_ERROR_TEXT_LENGTH];
 
 	r->st->lines++;
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -232,7 +232,7 @@ static void take_line(struct reader *r, const char *input, uint64_t lineno, char
 	for (unsigned int i = 0; i < r->o->nneedles; i++)
 		if (!memmem(brace, len, r->o->needles[i], strlen(r->o->needles[i])))
 			return;
-	why = collected_parse(ev, brace, len, jerr.text, sizeof(jerr.text));
+	why = collected_parse(ev, brace, len, err, sizeof(err));
 	if (why)
 		goto bad;
 	r->st->events++;
