@@ -70,15 +70,6 @@ end_of_event_timeout = 2
 """
 
 
-def status():
-    st = {}
-    for line in subprocess.run(["auditctl", "-s"], capture_output=True, text=True).stdout.splitlines():
-        k = line.split()
-        if len(k) >= 2 and k[1].lstrip("-").isdigit():
-            st[k[0]] = int(k[1])
-    return st
-
-
 def rules():
     return [l for l in subprocess.run(["auditctl", "-l"], capture_output=True,
                                       text=True).stdout.splitlines() if l != "No rules"]
@@ -168,7 +159,7 @@ def start_consumer(kind, build, tmp, extra):
         os.chmod(os.path.join(d, "auditd.conf"), 0o600)
         p = subprocess.Popen(["auditd", "-n", "-c", d], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
-        wait_for(lambda: status().get("pid") == p.pid, 10, "auditd")
+        wait_for(lambda: flood.audit_status().get("pid") == p.pid, 10, "auditd")
         t = Tail(log, rb"^type=SYSCALL .* pid=(\d+) ")
         t.start()
         return p, t
@@ -200,7 +191,7 @@ def run(build, kind, rate, seconds, procs, extra):
     p, tail = start_consumer(kind, build, tmp, extra)
     try:
         time.sleep(0.5)
-        cpu0, w0, lost0 = cpu_ticks(p.pid), io(p.pid), status().get("lost", 0)
+        cpu0, w0, lost0 = cpu_ticks(p.pid), io(p.pid), flood.audit_status().get("lost", 0)
         t0 = time.time()
         callers = []
         for i in range(procs):
@@ -221,7 +212,7 @@ def run(build, kind, rate, seconds, procs, extra):
             elif time.time() - last_change > 3:
                 break
             time.sleep(0.05)
-        cpu1, w1, lost1, hwm = cpu_ticks(p.pid), io(p.pid), status().get("lost", 0), hwm_kb(p.pid)
+        cpu1, w1, lost1, hwm = cpu_ticks(p.pid), io(p.pid), flood.audit_status().get("lost", 0), hwm_kb(p.pid)
         # what the output took, and what the store keeps (its pages), to tell the store's
         # writes from the output's
         out_bytes = sum(os.path.getsize(os.path.join(tmp, f)) for f in ("events.json",)
@@ -297,7 +288,7 @@ def main():
     if os.geteuid() != 0:
         sys.exit("live_capacity: run as root")
     build = os.path.abspath(a.build)
-    before_rules, before = rules(), status()
+    before_rules, before = rules(), flood.audit_status()
     if before.get("pid") and os.path.exists("/proc/%d" % before["pid"]):
         sys.exit("live_capacity: an audit daemon runs (pid %d): stop it first" % before["pid"])
     results = []
@@ -320,8 +311,8 @@ def main():
                 subprocess.run(["auditctl", "-d"] + r.split()[1:], capture_output=True)
         subprocess.run(["auditctl", "-b", str(before.get("backlog_limit", 64))], capture_output=True)
         subprocess.run(["auditctl", "-e", str(before.get("enabled", 0))], capture_output=True)
-        if status().get("pid"):
-            print("live_capacity: the audit pid is %d, was %d" % (status()["pid"], before.get("pid", 0)))
+        if flood.audit_status().get("pid"):
+            print("live_capacity: the audit pid is %d, was %d" % (flood.audit_status()["pid"], before.get("pid", 0)))
     print()
     print(HEADER)
     for r in results:
